@@ -1,0 +1,200 @@
+/* http: see http.h. */
+#include "http.h"
+
+#include "log.h"
+#include "report.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct http {
+	struct evhttp *evh;
+	int port;
+	http_fill_fn fill;
+	void *arg;
+};
+
+/* Requests are tiny GETs; anything bigger is refused by evhttp itself. */
+#define MAX_HEADERS 8192
+#define MAX_BODY 0
+#define TIMEOUT_S 10
+
+static void
+reply(struct evhttp_request *req, int code, const char *reason,
+    const char *ctype, const char *body)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (b == NULL) {
+		evhttp_send_error(req, 500, "out of memory");
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", ctype);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	evbuffer_add(b, body, strlen(body));
+	/* evhttp answers HEAD with the headers of the GET and no body. */
+	evhttp_send_reply(req, code, reason, b);
+	evbuffer_free(b);
+}
+
+static void
+route(struct evhttp_request *req, void *arg)
+{
+	struct http *h = arg;
+	struct report *r;
+	const char *uri = evhttp_request_get_uri(req), *reason, *path;
+	char *body = NULL, line[160], pbuf[64];
+	size_t plen = strcspn(uri, "?#");
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		evhttp_send_error(req, 503, "out of memory");
+		return;
+	}
+	/* Routes are exact paths; a query string is ignored. */
+	snprintf(pbuf, sizeof(pbuf), "%.*s", (int)(plen < 63 ? plen : 63), uri);
+	path = pbuf;
+	h->fill(h->arg, r, strcmp(path, "/healthz") != 0);
+	if (strcmp(path, "/healthz") == 0) {
+		if (report_health(r, &reason))
+			reply(req, 200, "OK", "text/plain", "ok\n");
+		else {
+			snprintf(line, sizeof(line), "%s\n", reason);
+			reply(req, 503, "Service Unavailable", "text/plain",
+			    line);
+		}
+	} else if (strcmp(path, "/status") == 0 &&
+	    (body = report_status_json(r)) != NULL)
+		reply(req, 200, "OK", "application/json", body);
+	else if (strcmp(path, "/metrics") == 0 &&
+	    (body = report_metrics(r)) != NULL)
+		reply(req, 200, "OK", "text/plain; version=0.0.4", body);
+	else if (strcmp(path, "/status") == 0 || strcmp(path, "/metrics") == 0)
+		evhttp_send_error(req, 503, "out of memory");
+	else
+		evhttp_send_error(req, 404, "not found");
+	free(body);
+	free(r);
+}
+
+static int
+split_listen(const char *listen, char *host, size_t hostsz, int *port)
+{
+	const char *colon = strrchr(listen, ':');
+	char *end;
+	long p;
+
+	if (colon == NULL || (size_t)(colon - listen) >= hostsz)
+		return -1;
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	/* "[::1]:8080" */
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	p = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || p < 0 || p > 65535)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+static int
+write_port_file(const char *path, int port)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL) {
+		log_warn("http: cannot write %s", tmp);
+		return -1;
+	}
+	fprintf(f, "%d\n", port);
+	if (fclose(f) != 0 || rename(tmp, path) == -1) {
+		log_warn("http: cannot write %s", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+bound_port(struct evhttp_bound_socket *bs)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
+	    &len) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+int
+http_start(struct event_base *base, const char *listen, const char *port_file,
+    http_fill_fn fill, void *arg, struct http **out)
+{
+	struct evhttp_bound_socket *bs;
+	struct http *h;
+	char host[256];
+	int port;
+
+	if (split_listen(listen, host, sizeof(host), &port) == -1) {
+		log_warnx("http: invalid listen address \"%s\"", listen);
+		return -1;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->evh = evhttp_new(base)) == NULL)
+		goto fail;
+	h->fill = fill;
+	h->arg = arg;
+	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_max_headers_size(h->evh, MAX_HEADERS);
+	evhttp_set_max_body_size(h->evh, MAX_BODY);
+	evhttp_set_timeout(h->evh, TIMEOUT_S);
+	evhttp_set_gencb(h->evh, route, h);
+	if ((bs = evhttp_bind_socket_with_handle(h->evh, host,
+	    (ev_uint16_t)port)) == NULL) {
+		log_warn("http: cannot listen on %s", listen);
+		goto fail;
+	}
+	h->port = bound_port(bs);
+	if (port_file != NULL && write_port_file(port_file, h->port) == -1)
+		goto fail;
+	log_notice("http: listening on %s port %d", host, h->port);
+	*out = h;
+	return 0;
+fail:
+	http_free(h);
+	return -1;
+}
+
+int
+http_port(const struct http *h)
+{
+	return h->port;
+}
+
+void
+http_free(struct http *h)
+{
+	if (h == NULL)
+		return;
+	if (h->evh != NULL)
+		evhttp_free(h->evh);
+	free(h);
+}

@@ -1,0 +1,546 @@
+/*
+ * wastetrackd: start-up order, the loop, signals. Only wiring: every
+ * decision about data lives in lib/.
+ *
+ * Start-up: configuration → database (migrate) → replay the spool tail →
+ * HTTP → MQTT → READY. Nothing is acknowledged before the database and
+ * the spool are known to work.
+ */
+#include "config.h"
+#include "http.h"
+#include "ingest.h"
+#include "log.h"
+#include "mqtt.h"
+#include "norm.h"
+#include "notify.h"
+#include "report.h"
+#include "spool.h"
+#include "store.h"
+#include "wt_version.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "/etc/wastetrack/wastetrack.yaml"
+#define BATCH_MAX 2000			/* messages per transaction */
+#define SEGMENT_MAX (64u << 20)		/* spool segment size */
+#define STALL_AFTER_S 30
+#define PRUNE_EVERY_S 3600
+
+struct wt {
+	struct event_base *base;
+	struct config *boot_cfg;	/* what MQTT, HTTP and the DB use */
+	struct config *cfg;		/* current; SIGHUP replaces it */
+	const char *cfg_path;
+	struct store *store;
+	struct ingest *ingest;
+	char spool_dir[PATH_MAX];
+	struct spool_reader *reader;
+	struct mqtt *mqtt;
+	struct http *http;
+	struct event *sigs[3], *tick, *drain_ev, *retry_ev;
+	int64_t start_ms, last_prune_ms;
+	uint64_t replay_bytes;		/* committed before MQTT started */
+	uint64_t removed_below;		/* spool segments already unlinked */
+	int writes_failing;
+	unsigned retry_ms;
+	char db_error[160];
+	uint64_t watchdog_usec;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr, "usage: wastetrackd [-c FILE] [-n] [-v]... [-V] "
+	    "[-h]\n");
+	exit(1);
+}
+
+/* ---- configuration ---- */
+
+static struct config *
+load_config(const char *path, int explicit)
+{
+	struct config *cfg = NULL;
+	char *errors = NULL;
+
+	if (!explicit && access(path, F_OK) == -1 && errno == ENOENT) {
+		log_notice("main: %s not found; running on embedded defaults",
+		    path);
+		return config_default();
+	}
+	if (config_load(path, &cfg, &errors) == -1) {
+		fputs(errors ? errors : "configuration error\n", stderr);
+		free(errors);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* ---- draining the spool into the database ---- */
+
+static void
+remove_old_segments(struct wt *wt)
+{
+	struct spool_pos c = ingest_committed(wt->ingest);
+
+	if (c.seg > wt->removed_below &&
+	    spool_remove_before(wt->spool_dir, c.seg) == 0)
+		wt->removed_below = c.seg;
+}
+
+static void
+set_writes_failing(struct wt *wt, int failing)
+{
+	if (failing && !wt->writes_failing) {
+		snprintf(wt->db_error, sizeof(wt->db_error), "%s",
+		    store_errmsg(wt->store));
+		log_warnx("store: writes failing (%s); retrying, nothing "
+		    "acknowledged is lost", wt->db_error);
+	} else if (!failing && wt->writes_failing)
+		log_notice("store: writes work again");
+	wt->writes_failing = failing;
+}
+
+static void
+drain(struct wt *wt)
+{
+	struct mqtt_state st;
+	int n;
+
+	if (wt->writes_failing && evtimer_pending(wt->retry_ev, NULL))
+		return;
+	mqtt_state(wt->mqtt, &st);
+	n = ingest_batch(wt->ingest, wt->reader, st.end, BATCH_MAX, now_ms());
+	if (n == -1) {
+		struct timeval tv = { 0, 0 };
+
+		set_writes_failing(wt, 1);
+		wt->retry_ms = wt->retry_ms ? wt->retry_ms * 2 : 100;
+		if (wt->retry_ms > 5000)
+			wt->retry_ms = 5000;
+		tv.tv_sec = wt->retry_ms / 1000;
+		tv.tv_usec = (wt->retry_ms % 1000) * 1000;
+		evtimer_add(wt->retry_ev, &tv);
+		return;
+	}
+	set_writes_failing(wt, 0);
+	wt->retry_ms = 0;
+	mqtt_committed(wt->mqtt, ingest_counters(wt->ingest)->bytes -
+	    wt->replay_bytes);
+	remove_old_segments(wt);
+	/* A full batch means more is waiting: continue on the next loop
+	 * pass, so HTTP and signals are served in between. */
+	if (n == BATCH_MAX)
+		event_active(wt->drain_ev, EV_READ, 0);
+}
+
+static void
+on_data(void *arg)
+{
+	drain(arg);
+}
+
+static void
+drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	drain(arg);
+}
+
+/* Replay what was spooled (and acknowledged) but not committed before
+ * the last stop. Runs before MQTT starts, so it cannot race the writer. */
+static int
+replay(struct wt *wt)
+{
+	struct spool_pos all = { UINT64_MAX, UINT64_MAX };
+	uint64_t before = 0;
+	int n;
+
+	do {
+		n = ingest_batch(wt->ingest, wt->reader, all, BATCH_MAX,
+		    now_ms());
+		if (n == -1) {
+			log_warnx("main: cannot replay the spool into %s",
+			    wt->cfg->database.path);
+			return -1;
+		}
+	} while (n > 0);
+	wt->replay_bytes = ingest_counters(wt->ingest)->bytes;
+	before = ingest_counters(wt->ingest)->received;
+	if (before > 0)
+		log_notice("main: replayed %llu spooled messages",
+		    (unsigned long long)before);
+	if (spool_reader_corrupt(wt->reader) > 0)
+		log_warnx("main: %llu corrupt spool records skipped",
+		    (unsigned long long)spool_reader_corrupt(wt->reader));
+	remove_old_segments(wt);
+	return 0;
+}
+
+static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	drain(arg);
+}
+
+/* ---- the status snapshot ---- */
+
+static void
+add_tonnage(void *arg, const char *district, const char *waste, double kg)
+{
+	struct report *r = arg;
+	struct report_tonnage *t;
+
+	if (r->city.ntonnage == REPORT_MAX_TONNAGE)
+		return;
+	t = &r->city.tonnage[r->city.ntonnage++];
+	snprintf(t->district, sizeof(t->district), "%s", district ? district :
+	    "unknown");
+	snprintf(t->waste, sizeof(t->waste), "%s", waste ? waste : "unknown");
+	t->kg = kg;
+}
+
+static void
+fill_city(struct wt *wt, struct report *r)
+{
+	struct store_manifest_counts mc;
+	struct store_info info;
+
+	norm_local_day(r->now_ms, wt->cfg->time.local_offset_min, r->city.day);
+	(void)store_day_tonnage(wt->store, r->city.day, add_tonnage, r);
+	if (store_manifest_counts(wt->store, r->now_ms,
+	    wt->cfg->reconcile.overdue_h, &mc) == 0) {
+		r->city.open_manifests = mc.open;
+		r->city.overdue_manifests = mc.overdue;
+		r->city.discrepancies = mc.discrepancies;
+	}
+	if (store_info(wt->store, &info) == 0) {
+		r->db.schema_version = info.schema_version;
+		r->db.size_bytes = info.size_bytes;
+		r->db.wal_bytes = info.wal_bytes;
+	}
+}
+
+static void
+fill(void *arg, struct report *r, int full)
+{
+	struct wt *wt = arg;
+	static struct mqtt_state st;	/* strings must outlive the call */
+	const struct ingest_counters *c = ingest_counters(wt->ingest);
+	uint64_t committed = c->bytes - wt->replay_bytes;
+	size_t i;
+	static const char *subs[64];
+
+	mqtt_state(wt->mqtt, &st);
+	r->version = WT_VERSION;
+	r->now_ms = now_ms();
+	r->start_ms = wt->start_ms;
+	r->mqtt.connected = st.connected;
+	r->mqtt.broker = wt->boot_cfg->mqtt.url;
+	r->mqtt.client_id = wt->boot_cfg->mqtt.client_id;
+	r->mqtt.reconnects = st.reconnects;
+	r->mqtt.connection_losses = st.losses;
+	r->mqtt.down_since_ms = st.down_since_ms;
+	r->mqtt.last_error = st.last_error[0] ? st.last_error : NULL;
+	for (i = 0; i < wt->boot_cfg->nsubs && i < 64; i++)
+		subs[i] = wt->boot_cfg->subs[i].topic;
+	r->mqtt.subs = subs;
+	r->mqtt.nsubs = i;
+	r->ingest = c;
+	r->spool_backlog_bytes = st.written_bytes > committed ?
+	    st.written_bytes - committed : 0;
+	r->spool_corrupt = spool_reader_corrupt(wt->reader);
+	r->last_message_ms = ingest_last_message_ms(wt->ingest);
+	r->db.path = store_path(wt->store);
+	r->db.last_commit_ms = ingest_last_commit_ms(wt->ingest);
+	r->db.writes_failing = wt->writes_failing || st.spool_failing;
+	r->db.last_error = wt->writes_failing ? wt->db_error :
+	    st.spool_failing ? st.last_error : NULL;
+	r->stall_after_s = STALL_AFTER_S;
+	if (full)
+		fill_city(wt, r);
+}
+
+/* ---- signals and the tick ---- */
+
+static void
+reload(struct wt *wt)
+{
+	struct config *cfg;
+
+	log_notice("main: SIGHUP: reloading %s", wt->cfg_path);
+	if ((cfg = load_config(wt->cfg_path, 1)) == NULL) {
+		log_warnx("main: new configuration refused; keeping the old "
+		    "one");
+		return;
+	}
+	if (store_sync_facilities(wt->store, cfg) == -1) {
+		log_warnx("main: cannot store the new facilities; keeping the "
+		    "old configuration");
+		config_free(cfg);
+		return;
+	}
+	/* MQTT, HTTP and database settings are bound at start; profiles,
+	 * facilities, times and thresholds take effect now. */
+	ingest_set_config(wt->ingest, cfg);
+	if (wt->cfg != wt->boot_cfg)
+		config_free(wt->cfg);
+	wt->cfg = cfg;
+	log_notice("main: configuration reloaded (connection, subscription, "
+	    "database and http changes apply at the next start)");
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct wt *wt = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		reload(wt);
+		return;
+	}
+	log_notice("main: %s: draining and stopping", strsignal((int)sig));
+	event_base_loopbreak(wt->base);
+}
+
+static void
+prune(struct wt *wt, int64_t now)
+{
+	int64_t cutoff, n = 0;
+
+	wt->last_prune_ms = now;
+	cutoff = now - (int64_t)wt->cfg->database.raw_retention_days *
+	    86400000;
+	if (store_begin(wt->store) == 0 &&
+	    store_prune_payloads(wt->store, cutoff, &n) == 0 &&
+	    store_commit(wt->store) == 0) {
+		if (n > 0)
+			log_info("store: dropped %lld raw payloads past "
+			    "retention", (long long)n);
+	} else
+		store_rollback(wt->store);
+}
+
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct wt *wt = arg;
+	const struct ingest_counters *c = ingest_counters(wt->ingest);
+	int64_t now = now_ms();
+
+	(void)fd;
+	(void)what;
+	if (wt->watchdog_usec > 0)
+		notify_send("WATCHDOG=1");
+	notify_send("STATUS=received %llu, stored %llu, duplicates %llu, "
+	    "rejected %llu%s", (unsigned long long)c->received,
+	    (unsigned long long)c->stored, (unsigned long long)c->duplicates,
+	    (unsigned long long)c->rejected, wt->writes_failing ?
+	    ", database writes failing" : "");
+	if (now - wt->last_prune_ms >= PRUNE_EVERY_S * 1000)
+		prune(wt, now);
+	/* Wake-ups can coalesce; a periodic drain guarantees progress. */
+	drain(wt);
+}
+
+/* ---- start-up and shutdown ---- */
+
+static int
+open_store(struct wt *wt)
+{
+	struct spool_pos pos;
+	const char *db = wt->cfg->database.path;
+
+	if (store_open(db, wt->cfg->database.synchronous == CFG_SYNC_FULL,
+	    &wt->store) == -1 ||
+	    store_sync_facilities(wt->store, wt->cfg) == -1 ||
+	    ingest_open(wt->store, wt->cfg, &wt->ingest) == -1)
+		return -1;
+	/* The spool sits beside the database: same filesystem, same
+	 * lifetime, same backups. */
+	snprintf(wt->spool_dir, sizeof(wt->spool_dir), "%s.spool", db);
+	pos = ingest_committed(wt->ingest);
+	if (spool_mkdir(wt->spool_dir) == -1 ||
+	    spool_reader_open(wt->spool_dir, pos, &wt->reader) == -1)
+		return -1;
+	return replay(wt);
+}
+
+static int
+start_io(struct wt *wt)
+{
+	struct spool_writer *w = NULL;
+	struct spool_pos start;
+	uint64_t first, last;
+	const struct config *c = wt->boot_cfg;
+
+	if (spool_bounds(wt->spool_dir, &first, &last) == -1)
+		return -1;
+	start.seg = (last > ingest_committed(wt->ingest).seg ? last :
+	    ingest_committed(wt->ingest).seg) + 1;
+	start.off = 0;
+	if (spool_writer_open(wt->spool_dir, start.seg, SEGMENT_MAX,
+	    c->database.synchronous == CFG_SYNC_FULL, &w) == -1)
+		return -1;
+	if (http_start(wt->base, c->http.listen, c->http.port_file, fill, wt,
+	    &wt->http) == -1 ||
+	    mqtt_start(wt->base, c, w, start, on_data, wt, &wt->mqtt) == -1) {
+		spool_writer_close(w);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+setup_events(struct wt *wt)
+{
+	static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
+	struct timeval sec = { 1, 0 };
+	size_t i;
+
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < 3; i++) {
+		wt->sigs[i] = evsignal_new(wt->base, signals[i], signal_cb, wt);
+		if (wt->sigs[i] == NULL || evsignal_add(wt->sigs[i], NULL) == -1)
+			return -1;
+	}
+	wt->drain_ev = event_new(wt->base, -1, 0, drain_cb, wt);
+	wt->retry_ev = evtimer_new(wt->base, retry_cb, wt);
+	wt->tick = event_new(wt->base, -1, EV_PERSIST, tick_cb, wt);
+	if (wt->drain_ev == NULL || wt->retry_ev == NULL || wt->tick == NULL)
+		return -1;
+	return event_add(wt->tick, &sec);
+}
+
+/* After MQTT is gone nothing new arrives: commit what was spooled. A
+ * failure here loses nothing, the next start replays it. */
+static int
+final_drain(struct wt *wt)
+{
+	struct mqtt_state st;
+	int n, tries = 0;
+
+	mqtt_state(wt->mqtt, &st);
+	while ((n = ingest_batch(wt->ingest, wt->reader, st.end, BATCH_MAX,
+	    now_ms())) != 0) {
+		if (n == -1 && ++tries == 5) {
+			log_warnx("main: cannot commit the last messages; "
+			    "they stay in the spool for the next start");
+			return -1;
+		}
+		if (n == -1)
+			usleep(200 * 1000);
+	}
+	return 0;
+}
+
+static void
+teardown(struct wt *wt)
+{
+	size_t i;
+
+	mqtt_free(wt->mqtt);
+	http_free(wt->http);
+	for (i = 0; i < 3; i++)
+		if (wt->sigs[i] != NULL)
+			event_free(wt->sigs[i]);
+	if (wt->tick != NULL)
+		event_free(wt->tick);
+	if (wt->drain_ev != NULL)
+		event_free(wt->drain_ev);
+	if (wt->retry_ev != NULL)
+		event_free(wt->retry_ev);
+	spool_reader_close(wt->reader);
+	ingest_free(wt->ingest);
+	store_close(wt->store);
+	if (wt->cfg != wt->boot_cfg)
+		config_free(wt->cfg);
+	config_free(wt->boot_cfg);
+	if (wt->base != NULL)
+		event_base_free(wt->base);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct wt wt = { 0 };
+	int ch, check_only = 0, verbose = 0, explicit = 0, rc = 1;
+
+	wt.cfg_path = DEFAULT_CONFIG;
+	while ((ch = getopt(argc, argv, "c:nvVh")) != -1) {
+		switch (ch) {
+		case 'c':
+			wt.cfg_path = optarg;
+			explicit = 1;
+			break;
+		case 'n':
+			check_only = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'V':
+			printf("wastetrackd %s\n", WT_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init(verbose);
+	if ((wt.boot_cfg = load_config(wt.cfg_path, explicit)) == NULL)
+		return 1;
+	wt.cfg = wt.boot_cfg;
+	if (check_only) {
+		printf("configuration OK\n");
+		config_free(wt.boot_cfg);
+		return 0;
+	}
+	wt.start_ms = wt.last_prune_ms = now_ms();
+	wt.watchdog_usec = notify_watchdog_usec();
+	/* paho's thread wakes the loop with event_active(). */
+	if (evthread_use_pthreads() == -1 ||
+	    (wt.base = event_base_new()) == NULL) {
+		log_warnx("main: cannot create the event loop");
+		goto done;
+	}
+	if (open_store(&wt) == -1 || setup_events(&wt) == -1 ||
+	    start_io(&wt) == -1)
+		goto done;
+	notify_send("READY=1");
+	log_notice("main: wastetrackd %s running (database %s)", WT_VERSION,
+	    wt.cfg->database.path);
+	event_base_dispatch(wt.base);
+	notify_send("STOPPING=1");
+	mqtt_stop(wt.mqtt);
+	rc = final_drain(&wt) == 0 ? 0 : 1;
+	log_notice("main: stopped after %llu messages",
+	    (unsigned long long)ingest_counters(wt.ingest)->received);
+done:
+	teardown(&wt);
+	return rc;
+}

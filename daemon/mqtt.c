@@ -1,0 +1,466 @@
+/* mqtt: see mqtt.h. The only file that includes paho's headers. */
+#include "mqtt.h"
+
+#include "config.h"
+#include "log.h"
+
+#include <MQTTAsync.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct mqtt {
+	MQTTAsync client;
+	const struct config *cfg;	/* must outlive m (main keeps the
+					 * start-time configuration) */
+	char **topics;			/* our copy, for resubscribing */
+	int *qos;
+	int ntopics;
+	struct event_base *base;
+	struct event *data_ev;		/* wakes the loop: new data */
+	struct event *retry_ev;		/* initial connect retry timer */
+	int retry_s;
+
+	/* Shared between paho's thread and the loop, under mu. */
+	pthread_mutex_t mu;
+	pthread_cond_t room;		/* committed_bytes advanced */
+	struct mqtt_state st;
+	uint64_t committed_bytes;
+	uint64_t max_backlog;
+	int stopping;
+	int stuck;			/* a callback can never return */
+	int connect_failed;		/* loop should schedule a retry */
+
+	void (*on_data)(void *);	/* the loop's consumer */
+	void *on_data_arg;
+	struct spool_writer *w;		/* paho thread only */
+	unsigned write_failures;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+set_error(struct mqtt *m, const char *what, const char *msg, int code)
+{
+	pthread_mutex_lock(&m->mu);
+	snprintf(m->st.last_error, sizeof(m->st.last_error), "%s: %s (%d)",
+	    what, msg ? msg : MQTTAsync_strerror(code), code);
+	pthread_mutex_unlock(&m->mu);
+}
+
+/* ---- paho thread ---- */
+
+static void
+subscribe(struct mqtt *m)
+{
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	int rc;
+
+	/* The session may be new (expired, or a broker without persistence):
+	 * subscribing again is idempotent and never loses a queue. */
+	rc = MQTTAsync_subscribeMany(m->client, m->ntopics, m->topics, m->qos,
+	    &ro);
+	if (rc != MQTTASYNC_SUCCESS) {
+		log_warnx("mqtt: subscribe: %s", MQTTAsync_strerror(rc));
+		set_error(m, "subscribe", NULL, rc);
+	}
+}
+
+static void
+on_connected(void *ctx, char *cause)
+{
+	struct mqtt *m = ctx;
+	int again;
+
+	(void)cause;
+	pthread_mutex_lock(&m->mu);
+	again = m->st.down_since_ms != 0 && m->st.losses > 0;
+	m->st.connected = 1;
+	m->st.down_since_ms = 0;
+	if (again)
+		m->st.reconnects++;
+	pthread_mutex_unlock(&m->mu);
+	log_notice("mqtt: connected to %s as %s", m->cfg->mqtt.url,
+	    m->cfg->mqtt.client_id);
+	subscribe(m);
+}
+
+static void
+on_lost(void *ctx, char *cause)
+{
+	struct mqtt *m = ctx;
+
+	pthread_mutex_lock(&m->mu);
+	m->st.connected = 0;
+	m->st.losses++;
+	m->st.down_since_ms = now_ms();
+	snprintf(m->st.last_error, sizeof(m->st.last_error),
+	    "connection lost: %s", cause ? cause : "unknown");
+	pthread_mutex_unlock(&m->mu);
+	log_warnx("mqtt: connection to %s lost (%s); reconnecting",
+	    m->cfg->mqtt.url, cause ? cause : "no reason given");
+}
+
+static void
+connect_failed(struct mqtt *m, int code, const char *msg)
+{
+	pthread_mutex_lock(&m->mu);
+	m->connect_failed = 1;
+	pthread_mutex_unlock(&m->mu);
+	set_error(m, "connect", msg, code);
+	log_warnx("mqtt: cannot connect to %s: %s (%d)", m->cfg->mqtt.url,
+	    msg ? msg : MQTTAsync_strerror(code), code);
+	event_active(m->data_ev, EV_TIMEOUT, 0);
+}
+
+static void
+on_connect_failure(void *ctx, MQTTAsync_failureData *f)
+{
+	connect_failed(ctx, f ? f->code : -1, f ? f->message : NULL);
+}
+
+static void
+on_connect_failure5(void *ctx, MQTTAsync_failureData5 *f)
+{
+	connect_failed(ctx, f ? f->code : -1, f ? f->message : NULL);
+}
+
+/* Wait for the loop to commit while the spool backlog is over its bound:
+ * the broker then holds the rest, which is what QoS 1 is for. */
+static void
+wait_for_room(struct mqtt *m)
+{
+	pthread_mutex_lock(&m->mu);
+	while (!m->stopping &&
+	    m->st.written_bytes - m->committed_bytes > m->max_backlog)
+		pthread_cond_wait(&m->room, &m->mu);
+	pthread_mutex_unlock(&m->mu);
+}
+
+static void
+set_spool_failing(struct mqtt *m, int failing)
+{
+	pthread_mutex_lock(&m->mu);
+	m->st.spool_failing = failing;
+	if (failing)
+		snprintf(m->st.last_error, sizeof(m->st.last_error),
+		    "spool write: %s", strerror(errno));
+	pthread_mutex_unlock(&m->mu);
+}
+
+/*
+ * Append until it works. The message must not be acknowledged before it
+ * is in the spool, and returning 0 does not hold paho's ack back, so on
+ * failure we keep the message (and paho's thread) here and retry with
+ * backoff. At shutdown a message that could never be written is left
+ * unacknowledged for the broker to redeliver: this thread parks for good
+ * and mqtt_stop() skips paho's teardown.
+ */
+static void
+spool_until_written(struct mqtt *m, const char *topic, size_t tlen,
+    const void *payload, size_t plen, int64_t received, struct spool_pos *end)
+{
+	unsigned delay_ms = 100;
+
+	while (spool_append(m->w, topic, tlen, payload, plen, received, end)
+	    == -1) {
+		if (m->write_failures++ == 0) {
+			log_warn("mqtt: spool write failed; not acknowledging "
+			    "until it works");
+			set_spool_failing(m, 1);
+		}
+		pthread_mutex_lock(&m->mu);
+		if (m->stopping) {
+			m->stuck = 1;
+			pthread_mutex_unlock(&m->mu);
+			for (;;)
+				pause();
+		}
+		pthread_mutex_unlock(&m->mu);
+		usleep(delay_ms * 1000);
+		delay_ms = delay_ms * 2 > 5000 ? 5000 : delay_ms * 2;
+	}
+	if (m->write_failures > 0) {
+		log_notice("mqtt: spool writes work again after %u failed "
+		    "attempts", m->write_failures);
+		m->write_failures = 0;
+		set_spool_failing(m, 0);
+	}
+}
+
+static int
+on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
+{
+	struct mqtt *m = ctx;
+	struct spool_pos end;
+	size_t tlen = topic_len > 0 ? (size_t)topic_len : strlen(topic);
+	uint64_t size = spool_record_size(tlen, (size_t)msg->payloadlen);
+
+	wait_for_room(m);
+	spool_until_written(m, topic, tlen, msg->payload,
+	    (size_t)msg->payloadlen, now_ms(), &end);
+	pthread_mutex_lock(&m->mu);
+	m->st.end = end;
+	m->st.written_bytes += size;
+	pthread_mutex_unlock(&m->mu);
+	event_active(m->data_ev, EV_READ, 0);
+	MQTTAsync_freeMessage(&msg);
+	MQTTAsync_free(topic);
+	return 1;			/* now paho may send the PUBACK */
+}
+
+/* ---- loop thread ---- */
+
+static int
+do_connect(struct mqtt *m)
+{
+	MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
+	MQTTAsync_connectOptions co5 = MQTTAsync_connectOptions_initializer5;
+	MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
+	MQTTProperties props = MQTTProperties_initializer;
+	MQTTProperty expiry;
+	const struct config *c = m->cfg;
+	MQTTAsync_connectOptions *o = c->mqtt.mqtt5 ? &co5 : &co;
+	int rc;
+
+	o->keepAliveInterval = c->mqtt.keepalive_s;
+	o->automaticReconnect = 1;
+	o->minRetryInterval = c->mqtt.reconnect_min_s;
+	o->maxRetryInterval = c->mqtt.reconnect_max_s;
+	o->username = c->mqtt.username;
+	o->password = c->mqtt.password;
+	o->context = m;
+	if (c->mqtt.mqtt5) {
+		/* Persistent session in v5: no clean start, and a session
+		 * that outlives the connection. */
+		o->cleanstart = c->mqtt.clean_session;
+		expiry.identifier = MQTTPROPERTY_CODE_SESSION_EXPIRY_INTERVAL;
+		expiry.value.integer4 = (unsigned)c->mqtt.session_expiry_s;
+		MQTTProperties_add(&props, &expiry);
+		o->connectProperties = &props;
+		o->onFailure5 = on_connect_failure5;
+	} else {
+		o->cleansession = c->mqtt.clean_session;
+		o->onFailure = on_connect_failure;
+	}
+	if (strncmp(c->mqtt.url, "ssl://", 6) == 0) {
+		ssl.trustStore = c->mqtt.ca_file;
+		ssl.keyStore = c->mqtt.cert_file;
+		ssl.privateKey = c->mqtt.key_file;
+		ssl.enableServerCertAuth = 1;
+		ssl.verify = 1;
+		o->ssl = &ssl;
+	}
+	rc = MQTTAsync_connect(m->client, o);
+	MQTTProperties_free(&props);
+	if (rc != MQTTASYNC_SUCCESS) {
+		log_warnx("mqtt: connect: %s", MQTTAsync_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mqtt *m = arg;
+
+	(void)fd;
+	(void)what;
+	if (do_connect(m) == -1) {
+		struct timeval tv = { m->retry_s, 0 };
+
+		event_add(m->retry_ev, &tv);
+	}
+}
+
+/* Runs on the loop when paho's thread pokes it. */
+static void
+data_ev_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mqtt *m = arg;
+	int failed;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&m->mu);
+	failed = m->connect_failed;
+	m->connect_failed = 0;
+	pthread_mutex_unlock(&m->mu);
+	if (failed && !m->stopping) {
+		struct timeval tv = { m->retry_s, 0 };
+
+		/* paho retries lost connections itself, not a first connect
+		 * that failed: back off here, doubling up to the maximum. */
+		event_add(m->retry_ev, &tv);
+		m->retry_s = m->retry_s * 2 > m->cfg->mqtt.reconnect_max_s ?
+		    m->cfg->mqtt.reconnect_max_s : m->retry_s * 2;
+	}
+	m->on_data(m->on_data_arg);
+}
+
+static int
+copy_topics(struct mqtt *m, const struct config *cfg)
+{
+	size_t i;
+
+	m->topics = calloc(cfg->nsubs + 1, sizeof(*m->topics));
+	m->qos = calloc(cfg->nsubs + 1, sizeof(*m->qos));
+	if (m->topics == NULL || m->qos == NULL)
+		return -1;
+	for (i = 0; i < cfg->nsubs; i++) {
+		if ((m->topics[i] = strdup(cfg->subs[i].topic)) == NULL)
+			return -1;
+		m->qos[i] = cfg->mqtt.qos;
+	}
+	m->ntopics = (int)cfg->nsubs;
+	return 0;
+}
+
+int
+mqtt_start(struct event_base *base, const struct config *cfg,
+    struct spool_writer *w, struct spool_pos start,
+    void (*on_data)(void *), void *arg, struct mqtt **out)
+{
+	MQTTAsync_createOptions cr = MQTTAsync_createOptions_initializer;
+	MQTTAsync_createOptions cr5 = MQTTAsync_createOptions_initializer5;
+	struct mqtt *m;
+	int rc;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return -1;
+	pthread_mutex_init(&m->mu, NULL);
+	pthread_cond_init(&m->room, NULL);
+	m->cfg = cfg;
+	m->w = w;
+	m->base = base;
+	m->st.end = start;
+	m->st.down_since_ms = now_ms();
+	m->retry_s = cfg->mqtt.reconnect_min_s;
+	m->max_backlog = (uint64_t)cfg->ingest.spool_max_mb << 20;
+	m->on_data = on_data;
+	m->on_data_arg = arg;
+	if (copy_topics(m, cfg) == -1)
+		goto fail;
+	m->data_ev = event_new(base, -1, 0, data_ev_cb, m);
+	m->retry_ev = evtimer_new(base, retry_cb, m);
+	if (m->data_ev == NULL || m->retry_ev == NULL)
+		goto fail;
+	/* The spool is our persistence; paho's adds nothing for inbound
+	 * QoS 1 (DESIGN §2). Messages are not kept while disconnected. */
+	rc = MQTTAsync_createWithOptions(&m->client, cfg->mqtt.url,
+	    cfg->mqtt.client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL,
+	    cfg->mqtt.mqtt5 ? &cr5 : &cr);
+	if (rc != MQTTASYNC_SUCCESS) {
+		log_warnx("mqtt: create client for %s: %s", cfg->mqtt.url,
+		    MQTTAsync_strerror(rc));
+		goto fail;
+	}
+	if (MQTTAsync_setCallbacks(m->client, m, on_lost, on_message, NULL) !=
+	    MQTTASYNC_SUCCESS ||
+	    MQTTAsync_setConnected(m->client, m, on_connected) !=
+	    MQTTASYNC_SUCCESS)
+		goto fail;
+	if (do_connect(m) == -1)
+		retry_cb(-1, 0, m);
+	*out = m;
+	return 0;
+fail:
+	m->w = NULL;			/* the caller still owns it */
+	mqtt_free(m);
+	return -1;
+}
+
+void
+mqtt_state(struct mqtt *m, struct mqtt_state *st)
+{
+	pthread_mutex_lock(&m->mu);
+	*st = m->st;
+	pthread_mutex_unlock(&m->mu);
+}
+
+void
+mqtt_committed(struct mqtt *m, uint64_t committed_bytes)
+{
+	pthread_mutex_lock(&m->mu);
+	m->committed_bytes = committed_bytes;
+	pthread_cond_broadcast(&m->room);
+	pthread_mutex_unlock(&m->mu);
+}
+
+static void
+on_disconnected(void *ctx, MQTTAsync_successData *d)
+{
+	(void)d;
+	(void)ctx;
+}
+
+void
+mqtt_stop(struct mqtt *m)
+{
+	MQTTAsync_disconnectOptions dopt =
+	    MQTTAsync_disconnectOptions_initializer;
+	int stuck, i;
+
+	pthread_mutex_lock(&m->mu);
+	m->stopping = 1;
+	pthread_cond_broadcast(&m->room);
+	/* A callback retrying a failed spool write holds paho's lock and will
+	 * park instead of returning: paho cannot be torn down then. */
+	stuck = m->stuck || m->st.spool_failing;
+	m->stuck = stuck;
+	pthread_mutex_unlock(&m->mu);
+	event_del(m->retry_ev);
+	if (m->client == NULL)
+		return;
+	if (stuck) {
+		log_warnx("mqtt: a message could not be spooled; leaving it "
+		    "unacknowledged for the broker to redeliver");
+		return;
+	}
+	dopt.timeout = 1000;
+	dopt.onSuccess = on_disconnected;
+	dopt.context = m;
+	(void)MQTTAsync_disconnect(m->client, &dopt);
+	/* Give paho a moment to send DISCONNECT; destroy stops its threads,
+	 * after which no callback runs. */
+	for (i = 0; i < 20 && MQTTAsync_isConnected(m->client); i++)
+		usleep(50 * 1000);
+	MQTTAsync_destroy(&m->client);
+	m->client = NULL;
+}
+
+void
+mqtt_free(struct mqtt *m)
+{
+	int i;
+
+	if (m == NULL)
+		return;
+	if (m->client != NULL && !m->stuck)
+		MQTTAsync_destroy(&m->client);
+	if (m->data_ev != NULL)
+		event_free(m->data_ev);
+	if (m->retry_ev != NULL)
+		event_free(m->retry_ev);
+	for (i = 0; m->topics != NULL && m->topics[i] != NULL; i++)
+		free(m->topics[i]);
+	free(m->topics);
+	free(m->qos);
+	if (!m->stuck)
+		spool_writer_close(m->w);
+	pthread_cond_destroy(&m->room);
+	pthread_mutex_destroy(&m->mu);
+	free(m);
+}

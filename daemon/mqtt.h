@@ -1,0 +1,53 @@
+/*
+ * mqtt: the paho.mqtt.c bridge and the durable hand-off (DESIGN §2).
+ *
+ * paho's receive thread runs on_message(): it appends the message to the
+ * spool with one write, publishes the new spool end under a mutex, wakes
+ * the loop with event_active(), and only then returns 1, which lets paho
+ * send the PUBACK. Everything else here runs on the loop thread. The loop
+ * never calls a paho function while a callback could be waiting on it.
+ */
+#ifndef WT_MQTT_H
+#define WT_MQTT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spool.h"
+
+struct config;
+struct event_base;
+struct mqtt;
+
+struct mqtt_state {
+	int connected;
+	uint64_t reconnects, losses;
+	int64_t down_since_ms;		/* 0 while connected */
+	char last_error[160];
+	int spool_failing;		/* appends failing: nothing is acked */
+	uint64_t written_bytes;		/* spooled this run */
+	struct spool_pos end;		/* spool end, for the reader's limit */
+};
+
+/*
+ * Create the client from cfg and start connecting (retries forever with
+ * backoff). Takes ownership of w. on_data(arg) runs on the loop whenever
+ * new messages are spooled.
+ */
+int mqtt_start(struct event_base *base, const struct config *cfg,
+    struct spool_writer *w, struct spool_pos start,
+    void (*on_data)(void *), void *arg, struct mqtt **out);
+
+/* Snapshot of the shared state; also re-arms the wake-up. */
+void mqtt_state(struct mqtt *m, struct mqtt_state *st);
+
+/* The loop has committed up to this many bytes of this run's spool:
+ * releases a receive thread waiting for room (spool_max_mb). */
+void mqtt_committed(struct mqtt *m, uint64_t committed_bytes);
+
+/* Stop acknowledging: disconnect and destroy the client. After this no
+ * message is spooled; the loop then drains what is left. */
+void mqtt_stop(struct mqtt *m);
+void mqtt_free(struct mqtt *m);
+
+#endif

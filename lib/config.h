@@ -1,0 +1,103 @@
+/*
+ * config: the daemon's configuration, loaded from YAML with libyaml.
+ *
+ * The schema is a table (config.c); every key is checked for type and range,
+ * unknown and duplicate keys are errors, and all errors of a load are
+ * reported in one pass as "FILE:LINE:COL: message" lines (1-based marks).
+ * Relative paths (include globs, database.path, password_file, TLS files,
+ * port_file) resolve against the directory of the file that names them.
+ * Files pulled in by `include:` use the same schema; list keys
+ * (subscriptions, facilities) are appended, a scalar set twice is an error.
+ */
+#ifndef WT_CONFIG_H
+#define WT_CONFIG_H
+
+#include <stddef.h>
+
+struct cfg_pos {
+	const char *file;		/* points into config's file list */
+	int line, col;			/* 1-based */
+};
+
+struct cfg_subscription {
+	char *topic;			/* MQTT topic filter */
+	char *profile;			/* dialect name, e.g. "wastetrack" */
+	struct cfg_pos pos;
+};
+
+struct cfg_facility {
+	char *id, *name, *kind, *district;
+	int harmless;			/* 0/1 */
+	struct cfg_pos pos;
+};
+
+enum cfg_sync { CFG_SYNC_NORMAL = 0, CFG_SYNC_FULL = 1 };
+
+struct config {
+	char *path;			/* main file, NULL for embedded defaults */
+	struct {
+		char *url;		/* tcp://host:port or ssl://host:port */
+		char *client_id;
+		int qos;		/* 1 (0 accepted, 2 refused: see DESIGN §2) */
+		int clean_session;	/* 0/1 */
+		int keepalive_s;	/* 1..3600 */
+		int mqtt5;		/* 0/1 */
+		int session_expiry_s;	/* MQTT 5 only; 0..2^32-1 */
+		int reconnect_min_s, reconnect_max_s;
+		char *username;
+		char *password;		/* read from password_file */
+		char *ca_file, *cert_file, *key_file;
+	} mqtt;
+	struct cfg_subscription *subs;
+	size_t nsubs;
+	struct {
+		char *path;
+		enum cfg_sync synchronous;
+		int raw_retention_days;	/* 0..3650; 0 = keep no payloads */
+	} database;
+	struct {
+		char *listen;		/* "host:port"; port 0 = ephemeral */
+		char *port_file;	/* NULL = none */
+	} http;
+	struct {
+		int local_offset_min;	/* minutes east of UTC, from "+08:00" */
+		int future_tolerance_s;	/* reject event times beyond now + this */
+	} time;
+	struct cfg_facility *facilities;
+	size_t nfacilities;
+	struct {
+		double tolerance_pct;	/* 0..100 */
+		int overdue_h;		/* 1..8760 */
+	} reconcile;
+	struct {
+		size_t max_payload;	/* bytes; larger messages are rejected */
+		size_t spool_max_mb;	/* un-committed journal bound (MiB) */
+	} ingest;
+	/* private */
+	char **files;			/* every file read, for cfg_pos.file */
+	size_t nfiles;
+};
+
+/*
+ * Embedded defaults (what runs without a file): broker tcp://127.0.0.1:1883,
+ * client id "wastetrack-1", QoS 1, persistent session, subscription
+ * "wt/v1/#" → wastetrack, database /var/lib/wastetrack/wastetrack.db,
+ * HTTP 127.0.0.1:8080, local offset +08:00. Never NULL (aborts on ENOMEM).
+ */
+struct config *config_default(void);
+
+/*
+ * Load path on top of the defaults. On success returns 0 and *out. On any
+ * error returns -1, *out is NULL and *errors holds every error as lines of
+ * "FILE:LINE:COL: message\n" (malloc'd; the caller frees). Errors that are
+ * not tied to a place (the file cannot be opened) use "FILE: message".
+ */
+int config_load(const char *path, struct config **out, char **errors);
+
+void config_free(struct config *cfg);
+
+/* The facility with this id, or NULL. */
+const struct cfg_facility *config_facility(const struct config *cfg,
+    const char *id);
+
+#endif

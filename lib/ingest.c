@@ -1,0 +1,301 @@
+/* ingest: see ingest.h. */
+#include "ingest.h"
+
+#include "config.h"
+#include "event.h"
+#include "log.h"
+#include "native.h"
+#include "norm.h"
+#include "sha256.h"
+#include "store.h"
+#include "topic.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REJECT_LOGS_PER_S 10
+
+struct ingest {
+	struct store *store;
+	const struct config *cfg;
+	struct ingest_counters total;	/* committed */
+	struct ingest_counters batch;	/* this transaction, merged on commit */
+	struct spool_pos committed;
+	int64_t last_commit_ms, last_message_ms;
+	/* Reject logging is rate-limited: one line each, up to a budget per
+	 * second, then one summary of what was not logged. */
+	int64_t log_second;
+	unsigned log_budget;
+	uint64_t log_suppressed;
+	struct ev ev;
+};
+
+typedef int (*decode_fn)(const char *, const char *, size_t,
+    const struct decode_ctx *, struct ev *, struct decode_err *);
+
+/* Profiles compiled in; declarative ones come with the profile language. */
+static const struct {
+	const char *name;
+	decode_fn decode;
+} profiles[] = {
+	{ "wastetrack", native_decode },
+};
+
+#define REASON_NAME(name) #name,
+static const char *const reason_names[] = { INGEST_REASONS(REASON_NAME) };
+#undef REASON_NAME
+
+const char *
+ingest_reason_name(enum ingest_reason r)
+{
+	return r < REASON_COUNT ? reason_names[r] : "internal";
+}
+
+static enum ingest_reason
+reason_of(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < REASON_COUNT; i++)
+		if (strcmp(reason_names[i], name) == 0)
+			return (enum ingest_reason)i;
+	return REASON_internal;
+}
+
+int
+ingest_open(struct store *store, const struct config *cfg,
+    struct ingest **out)
+{
+	struct ingest *in;
+
+	if ((in = calloc(1, sizeof(*in))) == NULL)
+		return -1;
+	in->store = store;
+	in->cfg = cfg;
+	if (store_spool_pos(store, &in->committed) == -1) {
+		free(in);
+		return -1;
+	}
+	*out = in;
+	return 0;
+}
+
+void
+ingest_free(struct ingest *in)
+{
+	if (in == NULL)
+		return;
+	if (in->log_suppressed > 0)
+		log_notice("ingest: %llu reject log lines suppressed",
+		    (unsigned long long)in->log_suppressed);
+	ev_reset(&in->ev);
+	free(in);
+}
+
+void
+ingest_set_config(struct ingest *in, const struct config *cfg)
+{
+	in->cfg = cfg;
+}
+
+const struct ingest_counters *
+ingest_counters(const struct ingest *in)
+{
+	return &in->total;
+}
+
+int64_t
+ingest_last_commit_ms(const struct ingest *in)
+{
+	return in->last_commit_ms;
+}
+
+int64_t
+ingest_last_message_ms(const struct ingest *in)
+{
+	return in->last_message_ms;
+}
+
+struct spool_pos
+ingest_committed(const struct ingest *in)
+{
+	return in->committed;
+}
+
+static const char *
+profile_for(const struct config *cfg, const char *topic, decode_fn *fn)
+{
+	size_t i, k;
+
+	for (i = 0; i < cfg->nsubs; i++) {
+		if (!topic_match(cfg->subs[i].topic, topic))
+			continue;
+		for (k = 0; k < sizeof(profiles) / sizeof(profiles[0]); k++)
+			if (strcmp(profiles[k].name, cfg->subs[i].profile) == 0) {
+				*fn = profiles[k].decode;
+				return profiles[k].name;
+			}
+	}
+	return NULL;
+}
+
+static void
+log_reject(struct ingest *in, const char *topic, const char *reason,
+    const char *detail, int64_t now_ms)
+{
+	if (now_ms / 1000 != in->log_second) {
+		if (in->log_suppressed > 0)
+			log_notice("ingest: %llu more rejects not logged in "
+			    "the last second", (unsigned long long)
+			    in->log_suppressed);
+		in->log_second = now_ms / 1000;
+		in->log_budget = REJECT_LOGS_PER_S;
+		in->log_suppressed = 0;
+	}
+	if (in->log_budget == 0) {
+		in->log_suppressed++;
+		return;
+	}
+	in->log_budget--;
+	log_notice("ingest: rejected message on %.128s: %s: %s", topic, reason,
+	    detail);
+}
+
+static int
+reject(struct ingest *in, const struct store_msg *m, const char *reason,
+    const char *detail, int64_t now_ms)
+{
+	if (store_reject(in->store, m, reason, detail) == -1)
+		return -1;
+	in->batch.rejected++;
+	in->batch.rejected_by[reason_of(reason)]++;
+	log_reject(in, m->topic, reason, detail, now_ms);
+	return 0;
+}
+
+static void
+count_result(struct ingest *in, enum ev_kind kind, enum store_result res)
+{
+	switch (res) {
+	case STORE_NEW:
+		in->batch.stored++;
+		in->batch.by_kind[kind]++;
+		break;
+	case STORE_DUPLICATE:
+		in->batch.duplicates++;
+		break;
+	case STORE_HISTORY:
+		in->batch.history++;
+		break;
+	}
+}
+
+static const char *const outcome_names[] = { "stored", "duplicate",
+    "history" };
+
+/* One message, inside the batch transaction; -1 only for store errors. */
+static int
+ingest_one(struct ingest *in, const struct spool_rec *rec, int64_t now_ms)
+{
+	const struct config *cfg = in->cfg;
+	struct store_msg m = { .topic = rec->topic, .payload = rec->payload,
+	    .payload_len = rec->payload_len, .received_ms = rec->received_ms,
+	    .keep_payload = cfg->database.raw_retention_days > 0 };
+	struct decode_ctx ctx = { cfg->time.local_offset_min,
+	    rec->received_ms, (int64_t)cfg->time.future_tolerance_s * 1000 };
+	struct decode_err err;
+	enum store_result res;
+	decode_fn decode = NULL;
+	char sha[65], detail[96];
+	int64_t mid;
+
+	in->batch.received++;
+	in->batch.bytes += rec->size;
+	in->last_message_ms = rec->received_ms;
+	m.profile = profile_for(cfg, rec->topic, &decode);
+	if (rec->payload_len > cfg->ingest.max_payload) {
+		snprintf(detail, sizeof(detail), "payload of %zu bytes exceeds"
+		    " ingest.max_payload %zu", rec->payload_len,
+		    cfg->ingest.max_payload);
+		return reject(in, &m, "too_large", detail, now_ms);
+	}
+	if (!norm_utf8_valid(rec->payload, rec->payload_len) ||
+	    memchr(rec->payload, '\0', rec->payload_len) != NULL)
+		return reject(in, &m, "bad_utf8", "payload is not valid UTF-8 "
+		    "text", now_ms);
+	if (m.profile == NULL)
+		return reject(in, &m, "no_profile", "no subscription with a "
+		    "known profile matches the topic", now_ms);
+	if (decode(rec->topic, rec->payload, rec->payload_len, &ctx, &in->ev,
+	    &err) == -1)
+		return reject(in, &m, err.reason, err.detail, now_ms);
+	sha256_hex(rec->payload, rec->payload_len, sha);
+	m.sha256 = sha;
+	if (store_message(in->store, &m, &mid, &res) == -1)
+		goto fail;
+	if (res == STORE_DUPLICATE) {
+		in->batch.duplicates++;
+		ev_reset(&in->ev);
+		return 0;
+	}
+	if (store_event(in->store, &in->ev, mid, cfg->time.local_offset_min,
+	    now_ms, &res) == -1 ||
+	    store_message_outcome(in->store, mid, outcome_names[res]) == -1)
+		goto fail;
+	count_result(in, in->ev.kind, res);
+	ev_reset(&in->ev);
+	return 0;
+fail:
+	ev_reset(&in->ev);
+	return -1;
+}
+
+static void
+counters_add(struct ingest_counters *t, const struct ingest_counters *b)
+{
+	const uint64_t *src = (const uint64_t *)b;
+	uint64_t *dst = (uint64_t *)t;
+	size_t i;
+
+	for (i = 0; i < sizeof(*t) / sizeof(uint64_t); i++)
+		dst[i] += src[i];
+}
+
+int
+ingest_batch(struct ingest *in, struct spool_reader *r,
+    struct spool_pos limit, size_t max, int64_t now_ms)
+{
+	struct spool_rec rec;
+	size_t n = 0;
+	int rc = 0;
+
+	memset(&in->batch, 0, sizeof(in->batch));
+	if (store_begin(in->store) == -1)
+		goto fail;
+	while (n < max && (rc = spool_read(r, limit, &rec)) == 1) {
+		if (ingest_one(in, &rec, now_ms) == -1)
+			goto fail;
+		n++;
+	}
+	if (rc == -1)
+		goto fail;
+	if (n == 0 && spool_reader_pos(r).seg == in->committed.seg &&
+	    spool_reader_pos(r).off == in->committed.off) {
+		store_rollback(in->store);
+		return 0;
+	}
+	if (store_set_spool_pos(in->store, spool_reader_pos(r)) == -1 ||
+	    store_commit(in->store) == -1)
+		goto fail;
+	in->batch.commits = 1;
+	counters_add(&in->total, &in->batch);
+	in->committed = spool_reader_pos(r);
+	in->last_commit_ms = now_ms;
+	return (int)n;
+fail:
+	store_rollback(in->store);
+	spool_reader_seek(r, in->committed);
+	in->total.write_errors++;
+	return -1;
+}

@@ -1,0 +1,68 @@
+/*
+ * ingest: the pipeline from a spooled message to committed rows.
+ * size and UTF-8 checks → profile by topic → decode and normalise →
+ * `messages` provenance (exact duplicates stop here) → canonical row, or
+ * a `rejects` row with a reason. Batches are one transaction that also
+ * records the spool position reached, so a crash replays exactly the
+ * uncommitted tail. Runs on the loop thread.
+ */
+#ifndef WT_INGEST_H
+#define WT_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spool.h"
+
+struct config;
+struct store;
+struct ingest;
+
+/* Reject reason codes, documented in README.md ("Reject reasons"). */
+#define INGEST_REASONS(X)						\
+	X(too_large) X(bad_utf8) X(no_profile) X(unknown_kind)		\
+	X(bad_json) X(bad_type) X(missing_field) X(bad_value)		\
+	X(bad_time) X(future_ts) X(bad_unit) X(internal)
+
+#define INGEST_REASON_ENUM(name) REASON_##name,
+enum ingest_reason { INGEST_REASONS(INGEST_REASON_ENUM) REASON_COUNT };
+#undef INGEST_REASON_ENUM
+
+struct ingest_counters {
+	uint64_t received;		/* messages taken from the spool */
+	uint64_t bytes;			/* spool bytes those took */
+	uint64_t stored;		/* new canonical rows */
+	uint64_t duplicates;		/* exact or semantic re-sends */
+	uint64_t history;		/* late / older versions kept aside */
+	uint64_t rejected;
+	uint64_t rejected_by[REASON_COUNT];
+	uint64_t by_kind[6];		/* new rows per enum ev_kind */
+	uint64_t commits;
+	uint64_t write_errors;		/* failed batches (rolled back) */
+};
+
+int ingest_open(struct store *store, const struct config *cfg,
+    struct ingest **out);
+void ingest_free(struct ingest *in);
+/* Swap the configuration (SIGHUP); cfg must outlive its use. */
+void ingest_set_config(struct ingest *in, const struct config *cfg);
+
+/*
+ * Read up to max records from r (before limit), process them in one
+ * transaction and commit together with the new spool position. Returns
+ * the number of records committed (0 when none were waiting), or -1 when
+ * the database failed: then nothing of the batch is kept, the reader is
+ * back at the committed position and the caller retries later.
+ */
+int ingest_batch(struct ingest *in, struct spool_reader *r,
+    struct spool_pos limit, size_t max, int64_t now_ms);
+
+const struct ingest_counters *ingest_counters(const struct ingest *in);
+const char *ingest_reason_name(enum ingest_reason r);
+/* Time of the last commit and of the last message received (ms, 0 = never). */
+int64_t ingest_last_commit_ms(const struct ingest *in);
+int64_t ingest_last_message_ms(const struct ingest *in);
+/* The committed spool position. */
+struct spool_pos ingest_committed(const struct ingest *in);
+
+#endif

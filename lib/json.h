@@ -1,0 +1,41 @@
+/*
+ * json: a read-only view of a parsed JSON document. The only module that
+ * includes jansson, so the parser can be replaced in one place.
+ */
+#ifndef WT_JSON_H
+#define WT_JSON_H
+
+#include <stddef.h>
+
+struct json;
+
+enum json_kind {
+	JSON_K_NULL, JSON_K_BOOL, JSON_K_NUM, JSON_K_STR, JSON_K_OBJ, JSON_K_ARR
+};
+
+/*
+ * Parse len bytes. Duplicate object keys, NUL in strings and invalid UTF-8
+ * are errors. On error returns NULL and writes "line L col C: text" to err.
+ * The document is freed with json_free(); every view into it dies with it.
+ */
+struct json *json_parse(const char *buf, size_t len, char *err, size_t errsz);
+void json_free(struct json *doc);
+
+enum json_kind json_kind(const struct json *v);
+/* Member of an object, or NULL (also when obj is not an object). */
+const struct json *json_get(const struct json *obj, const char *key);
+/* String value (NUL-terminated, UTF-8) or NULL when v is not a string. */
+const char *json_str(const struct json *v);
+/* Number value: 0 and *out when v is an integer or real, else -1. Integers
+ * beyond 2^53 lose precision, which no field of ours needs. */
+int json_num(const struct json *v, double *out);
+/* Array length and element (NULL past the end or when not an array). */
+size_t json_len(const struct json *arr);
+const struct json *json_at(const struct json *arr, size_t i);
+/*
+ * The object's members except the keys in skip (NULL-terminated), as
+ * compact JSON text (malloc'd), or NULL when none remain or on error.
+ */
+char *json_dump_except(const struct json *obj, const char *const *skip);
+
+#endif

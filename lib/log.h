@@ -1,0 +1,32 @@
+/*
+ * log: one line per event on stderr, with sd-daemon "<N>" priority prefixes
+ * so journald keeps the severity. Modelled on OpenSMTPD's log.c.
+ *
+ * Every message should start with a subsystem tag ("mqtt: ", "store: ", ...).
+ * log_warn() appends strerror(errno); the *x variants do not. errno is
+ * preserved by every call. Thread-safe: each line is one write(2).
+ */
+#ifndef WT_LOG_H
+#define WT_LOG_H
+
+#include <stdarg.h>
+
+#define WT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_NOTICE = 5,
+                 LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
+
+/* verbosity: 0 = notice and above, 1 = info, 2 = debug. */
+void log_init(int verbosity);
+int log_verbosity(void);
+
+void log_warn(const char *fmt, ...) WT_PRINTF(1, 2);
+void log_warnx(const char *fmt, ...) WT_PRINTF(1, 2);
+void log_notice(const char *fmt, ...) WT_PRINTF(1, 2);
+void log_info(const char *fmt, ...) WT_PRINTF(1, 2);
+void log_debug(const char *fmt, ...) WT_PRINTF(1, 2);
+/* Log at error priority and exit(1). */
+void fatal(const char *fmt, ...) WT_PRINTF(1, 2) __attribute__((noreturn));
+void fatalx(const char *fmt, ...) WT_PRINTF(1, 2) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,303 @@
+/* report: see report.h. */
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+
+/* A growing string; on ENOMEM it is marked failed and yields NULL. */
+struct buf {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static void
+bprintf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p ? b->p + b->len : NULL,
+		    b->p ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = 1;
+			return;
+		}
+		if (b->p != NULL && b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t ncap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+		char *np = realloc(b->p, ncap);
+
+		if (np == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+}
+
+static char *
+bfinish(struct buf *b)
+{
+	if (b->failed) {
+		free(b->p);
+		return NULL;
+	}
+	return b->p;
+}
+
+/* JSON string with escapes; NULL becomes null. UTF-8 passes through. */
+static void
+bjson(struct buf *b, const char *s)
+{
+	const unsigned char *p;
+
+	if (s == NULL) {
+		bprintf(b, "null");
+		return;
+	}
+	bprintf(b, "\"");
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			bprintf(b, "\\%c", *p);
+		else if (*p < 0x20)
+			bprintf(b, "\\u%04x", *p);
+		else
+			bprintf(b, "%c", *p);
+	}
+	bprintf(b, "\"");
+}
+
+/* Prometheus label value escaping: backslash, quote, newline. */
+static void
+blabel(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			bprintf(b, "\\%c", *s);
+		else if (*s == '\n')
+			bprintf(b, "\\n");
+		else
+			bprintf(b, "%c", *s);
+	}
+}
+
+int
+report_health(const struct report *r, const char **reason)
+{
+	if (r->db.writes_failing) {
+		*reason = "database writes failing";
+		return 0;
+	}
+	if (!r->mqtt.connected) {
+		*reason = "broker disconnected";
+		return 0;
+	}
+	if (r->spool_backlog_bytes > 0 && r->stall_after_s > 0 &&
+	    r->now_ms - r->db.last_commit_ms > (int64_t)r->stall_after_s * 1000) {
+		*reason = "ingest stalled";
+		return 0;
+	}
+	*reason = NULL;
+	return 1;
+}
+
+static double
+age_s(const struct report *r, int64_t ms)
+{
+	return ms > 0 ? (double)(r->now_ms - ms) / 1000.0 : -1;
+}
+
+static void
+status_mqtt(struct buf *b, const struct report *r)
+{
+	size_t i;
+
+	bprintf(b, "\"mqtt\":{\"connected\":%s,\"broker\":",
+	    r->mqtt.connected ? "true" : "false");
+	bjson(b, r->mqtt.broker);
+	bprintf(b, ",\"client_id\":");
+	bjson(b, r->mqtt.client_id);
+	bprintf(b, ",\"reconnects\":%" PRIu64 ",\"connection_losses\":%"
+	    PRIu64 ",\"down_for_s\":%.3f,\"last_error\":", r->mqtt.reconnects,
+	    r->mqtt.connection_losses, r->mqtt.connected ? 0.0 :
+	    age_s(r, r->mqtt.down_since_ms));
+	bjson(b, r->mqtt.last_error);
+	bprintf(b, ",\"subscriptions\":[");
+	for (i = 0; i < r->mqtt.nsubs; i++) {
+		bprintf(b, i ? "," : "");
+		bjson(b, r->mqtt.subs[i]);
+	}
+	bprintf(b, "]}");
+}
+
+static void
+status_ingest(struct buf *b, const struct report *r)
+{
+	const struct ingest_counters *c = r->ingest;
+	size_t i;
+
+	bprintf(b, ",\"ingest\":{\"received\":%" PRIu64 ",\"stored\":%"
+	    PRIu64 ",\"duplicates\":%" PRIu64 ",\"history\":%" PRIu64
+	    ",\"rejected\":%" PRIu64 ",\"rejected_by_reason\":{",
+	    c->received, c->stored, c->duplicates, c->history, c->rejected);
+	for (i = 0; i < REASON_COUNT; i++)
+		bprintf(b, "%s\"%s\":%" PRIu64, i ? "," : "",
+		    ingest_reason_name((enum ingest_reason)i),
+		    c->rejected_by[i]);
+	bprintf(b, "},\"stored_by_kind\":{");
+	for (i = 1; i <= EV_MANIFEST; i++)
+		bprintf(b, "%s\"%s\":%" PRIu64, i > 1 ? "," : "",
+		    ev_kind_name((enum ev_kind)i), c->by_kind[i]);
+	bprintf(b, "},\"queue_bytes\":%" PRIu64 ",\"spool_corrupt\":%"
+	    PRIu64 ",\"last_message_age_s\":%.3f}", r->spool_backlog_bytes,
+	    r->spool_corrupt, age_s(r, r->last_message_ms));
+}
+
+static void
+status_db(struct buf *b, const struct report *r)
+{
+	bprintf(b, ",\"database\":{\"path\":");
+	bjson(b, r->db.path);
+	bprintf(b, ",\"size_bytes\":%" PRId64 ",\"wal_bytes\":%" PRId64
+	    ",\"schema_version\":%d,\"last_commit_age_s\":%.3f,\"commits\":%"
+	    PRIu64 ",\"write_errors\":%" PRIu64 ",\"writes_failing\":%s"
+	    ",\"last_error\":", r->db.size_bytes, r->db.wal_bytes,
+	    r->db.schema_version, age_s(r, r->db.last_commit_ms),
+	    r->ingest->commits, r->ingest->write_errors,
+	    r->db.writes_failing ? "true" : "false");
+	bjson(b, r->db.last_error);
+	bprintf(b, "}");
+}
+
+static void
+status_city(struct buf *b, const struct report *r)
+{
+	size_t i;
+
+	bprintf(b, ",\"city\":{\"day\":\"%s\",\"tonnage\":[", r->city.day);
+	for (i = 0; i < r->city.ntonnage; i++) {
+		bprintf(b, "%s{\"district\":", i ? "," : "");
+		bjson(b, r->city.tonnage[i].district);
+		bprintf(b, ",\"waste\":");
+		bjson(b, r->city.tonnage[i].waste);
+		bprintf(b, ",\"kg\":%.3f}", r->city.tonnage[i].kg);
+	}
+	bprintf(b, "],\"open_manifests\":%" PRId64 ",\"overdue_manifests\":%"
+	    PRId64 ",\"discrepancies\":%" PRId64 "}", r->city.open_manifests,
+	    r->city.overdue_manifests, r->city.discrepancies);
+}
+
+char *
+report_status_json(const struct report *r)
+{
+	struct buf b = { 0 };
+	const char *reason;
+	int ok = report_health(r, &reason);
+
+	bprintf(&b, "{\"version\":");
+	bjson(&b, r->version);
+	bprintf(&b, ",\"uptime_s\":%.3f,\"healthy\":%s,\"health_reason\":",
+	    (double)(r->now_ms - r->start_ms) / 1000.0, ok ? "true" : "false");
+	bjson(&b, reason);
+	bprintf(&b, ",");
+	status_mqtt(&b, r);
+	status_ingest(&b, r);
+	status_db(&b, r);
+	status_city(&b, r);
+	bprintf(&b, "}\n");
+	return bfinish(&b);
+}
+
+static void
+metric(struct buf *b, const char *name, const char *type, const char *help)
+{
+	bprintf(b, "# HELP wastetrack_%s %s\n# TYPE wastetrack_%s %s\n", name,
+	    help, name, type);
+}
+
+char *
+report_metrics(const struct report *r)
+{
+	const struct ingest_counters *c = r->ingest;
+	struct buf b = { 0 };
+	const char *reason;
+	size_t i;
+
+	metric(&b, "up", "gauge", "1 when the daemon is healthy.");
+	bprintf(&b, "wastetrack_up %d\n", report_health(r, &reason));
+	metric(&b, "mqtt_connected", "gauge", "1 while connected to the broker.");
+	bprintf(&b, "wastetrack_mqtt_connected %d\n", r->mqtt.connected);
+	metric(&b, "mqtt_reconnects_total", "counter", "Successful reconnects.");
+	bprintf(&b, "wastetrack_mqtt_reconnects_total %" PRIu64 "\n",
+	    r->mqtt.reconnects);
+	metric(&b, "messages_received_total", "counter",
+	    "Messages taken from the spool.");
+	bprintf(&b, "wastetrack_messages_received_total %" PRIu64 "\n",
+	    c->received);
+	metric(&b, "rows_stored_total", "counter", "New canonical rows by kind.");
+	for (i = 1; i <= EV_MANIFEST; i++)
+		bprintf(&b, "wastetrack_rows_stored_total{kind=\"%s\"} %" PRIu64
+		    "\n", ev_kind_name((enum ev_kind)i), c->by_kind[i]);
+	metric(&b, "duplicates_total", "counter",
+	    "Exact or semantic re-sends that changed nothing.");
+	bprintf(&b, "wastetrack_duplicates_total %" PRIu64 "\n", c->duplicates);
+	metric(&b, "history_total", "counter",
+	    "Late or older versions kept as history.");
+	bprintf(&b, "wastetrack_history_total %" PRIu64 "\n", c->history);
+	metric(&b, "rejected_total", "counter", "Rejected messages by reason.");
+	for (i = 0; i < REASON_COUNT; i++) {
+		bprintf(&b, "wastetrack_rejected_total{reason=\"");
+		blabel(&b, ingest_reason_name((enum ingest_reason)i));
+		bprintf(&b, "\"} %" PRIu64 "\n", c->rejected_by[i]);
+	}
+	metric(&b, "commits_total", "counter", "Committed batches.");
+	bprintf(&b, "wastetrack_commits_total %" PRIu64 "\n", c->commits);
+	metric(&b, "write_errors_total", "counter", "Failed, rolled-back batches.");
+	bprintf(&b, "wastetrack_write_errors_total %" PRIu64 "\n",
+	    c->write_errors);
+	metric(&b, "queue_bytes", "gauge",
+	    "Acknowledged bytes in the spool not yet committed.");
+	bprintf(&b, "wastetrack_queue_bytes %" PRIu64 "\n",
+	    r->spool_backlog_bytes);
+	metric(&b, "db_size_bytes", "gauge", "Database size including the WAL.");
+	bprintf(&b, "wastetrack_db_size_bytes %" PRId64 "\n", r->db.size_bytes);
+	metric(&b, "db_wal_bytes", "gauge", "Size of the write-ahead log.");
+	bprintf(&b, "wastetrack_db_wal_bytes %" PRId64 "\n", r->db.wal_bytes);
+	metric(&b, "manifests_open", "gauge", "Manifests not yet received.");
+	bprintf(&b, "wastetrack_manifests_open %" PRId64 "\n",
+	    r->city.open_manifests);
+	metric(&b, "manifests_overdue", "gauge", "Manifests in transit too long.");
+	bprintf(&b, "wastetrack_manifests_overdue %" PRId64 "\n",
+	    r->city.overdue_manifests);
+	metric(&b, "today_kg", "gauge",
+	    "Tonnage received today by district and waste category.");
+	for (i = 0; i < r->city.ntonnage; i++) {
+		bprintf(&b, "wastetrack_today_kg{district=\"");
+		blabel(&b, r->city.tonnage[i].district);
+		bprintf(&b, "\",waste=\"");
+		blabel(&b, r->city.tonnage[i].waste);
+		bprintf(&b, "\"} %.3f\n", r->city.tonnage[i].kg);
+	}
+	metric(&b, "uptime_seconds", "gauge", "Seconds since start.");
+	bprintf(&b, "wastetrack_uptime_seconds %.3f\n",
+	    (double)(r->now_ms - r->start_ms) / 1000.0);
+	return bfinish(&b);
+}

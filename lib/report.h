@@ -1,0 +1,67 @@
+/*
+ * report: what the HTTP endpoint says — health, /status JSON and
+ * Prometheus text — rendered from a snapshot the loop fills in. Pure
+ * formatting, so every figure can be unit-tested without a socket.
+ */
+#ifndef WT_REPORT_H
+#define WT_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ingest.h"
+
+struct report_tonnage {
+	char district[64];
+	char waste[32];
+	double kg;
+};
+
+#define REPORT_MAX_TONNAGE 64
+
+struct report {
+	const char *version;
+	int64_t now_ms, start_ms;
+	struct {
+		int connected;
+		const char *broker;
+		const char *client_id;
+		uint64_t reconnects, connection_losses;
+		int64_t down_since_ms;	/* 0 when connected */
+		const char *last_error;	/* NULL when none */
+		const char *const *subs; /* topic filters */
+		size_t nsubs;
+	} mqtt;
+	const struct ingest_counters *ingest;
+	uint64_t spool_backlog_bytes;	/* acked, not yet committed */
+	uint64_t spool_corrupt;
+	int64_t last_message_ms;
+	struct {
+		const char *path;
+		int schema_version;
+		int64_t size_bytes, wal_bytes;
+		int64_t last_commit_ms;
+		int writes_failing;	/* current state */
+		const char *last_error;
+	} db;
+	struct {
+		char day[11];
+		struct report_tonnage tonnage[REPORT_MAX_TONNAGE];
+		size_t ntonnage;
+		int64_t open_manifests, overdue_manifests, discrepancies;
+	} city;
+	int stall_after_s;		/* backlog without a commit this long */
+};
+
+/*
+ * Health: 1 when healthy. Otherwise 0 and *reason names the first
+ * problem: "broker disconnected", "database writes failing" or
+ * "ingest stalled".
+ */
+int report_health(const struct report *r, const char **reason);
+
+/* /status body (malloc'd JSON) and /metrics body (malloc'd text). */
+char *report_status_json(const struct report *r);
+char *report_metrics(const struct report *r);
+
+#endif

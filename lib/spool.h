@@ -1,0 +1,99 @@
+/*
+ * spool: the durable hand-off between the MQTT receive thread and the loop.
+ *
+ * A spool is a directory of append-only segment files ("%016llu.spool").
+ * Each message becomes one CRC-framed record written with a single write(2):
+ * once that returns, the bytes are in the kernel and survive SIGKILL, so the
+ * message may be acknowledged. The loop reads records back, stores them,
+ * and records the position reached (struct spool_pos) in the same database
+ * transaction; at start-up everything after that position is replayed.
+ *
+ * No locking here: one writer (the receive thread) and one reader (the loop)
+ * share only the writer's end position, which the caller publishes under its
+ * own mutex. Record layout, little-endian:
+ *   u32 magic "WTS1" | u32 crc32 of the rest | u32 topic_len | u32 payload_len
+ *   | i64 received_ms | topic | payload
+ */
+#ifndef WT_SPOOL_H
+#define WT_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct spool_pos {
+	uint64_t seg;			/* segment number, from 1 */
+	uint64_t off;			/* byte offset in that segment */
+};
+
+struct spool_rec {
+	const char *topic;		/* NUL-terminated; valid until next read */
+	size_t topic_len;
+	const char *payload;		/* not NUL-terminated */
+	size_t payload_len;
+	int64_t received_ms;
+	size_t size;			/* bytes the record takes in the spool */
+	struct spool_pos end;		/* position just after this record */
+};
+
+struct spool_writer;
+struct spool_reader;
+
+/* Bytes one record of these lengths takes in the spool. */
+size_t spool_record_size(size_t topic_len, size_t payload_len);
+
+/* Create dir if missing (mode 0750). */
+int spool_mkdir(const char *dir);
+
+/*
+ * Segment numbers present in dir: *first and *last (0, 0 when empty).
+ */
+int spool_bounds(const char *dir, uint64_t *first, uint64_t *last);
+
+/* Unlink every segment numbered below seg (they are fully committed). */
+int spool_remove_before(const char *dir, uint64_t seg);
+
+/*
+ * Start writing a new segment number seg. Segments rotate once they exceed
+ * seg_max bytes. With sync set, every append is followed by fdatasync(2)
+ * (power-loss safety, database.synchronous: full).
+ */
+int spool_writer_open(const char *dir, uint64_t seg, size_t seg_max, int sync,
+    struct spool_writer **out);
+void spool_writer_close(struct spool_writer *w);
+
+/*
+ * Append one record with one write(2). On success returns 0 and *end, the
+ * position after the record. On failure (ENOSPC, EIO...) returns -1 with
+ * errno set and the segment truncated back to its previous end, so a
+ * partial record never stays behind.
+ */
+int spool_append(struct spool_writer *w, const char *topic, size_t topic_len,
+    const void *payload, size_t payload_len, int64_t received_ms,
+    struct spool_pos *end);
+
+/* Read records from start on. */
+int spool_reader_open(const char *dir, struct spool_pos start,
+    struct spool_reader **out);
+void spool_reader_close(struct spool_reader *r);
+
+/*
+ * Next record before limit (the writer's published end; pass
+ * {UINT64_MAX, UINT64_MAX} to read everything on disk, at start-up).
+ * Returns 1 and *rec, 0 when there is nothing more, -1 on I/O error.
+ * A torn or corrupt record (bad magic or CRC, short read) ends its segment:
+ * it is logged and counted in spool_reader_corrupt(), and reading continues
+ * with the next segment, because the writer only ever appends.
+ */
+int spool_read(struct spool_reader *r, struct spool_pos limit,
+    struct spool_rec *rec);
+
+/* Position of the next record to read. */
+struct spool_pos spool_reader_pos(const struct spool_reader *r);
+
+/* Move back to pos (after a rolled-back batch). */
+int spool_reader_seek(struct spool_reader *r, struct spool_pos pos);
+
+/* Number of corrupt records skipped so far. */
+uint64_t spool_reader_corrupt(const struct spool_reader *r);
+
+#endif

@@ -1,0 +1,1137 @@
+/* store: see store.h. Schema v1 and its statements live here. */
+#include "store.h"
+
+#include "config.h"
+#include "log.h"
+#include "norm.h"
+#include "sha256.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/*
+ * Migrations, in order: migrations[i] takes user_version i to i+1. Never
+ * edit a shipped one; add the next. Columns are added, never renamed
+ * (readers rely on them, DESIGN §6).
+ */
+static const char *const migrations[] = {
+	/* v1: the ingest core. */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+	"CREATE TABLE messages(id INTEGER PRIMARY KEY, topic TEXT NOT NULL,"
+	" profile TEXT NOT NULL, received_ms INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL, outcome TEXT NOT NULL, kind TEXT,"
+	" payload BLOB);"
+	"CREATE UNIQUE INDEX messages_dedupe ON messages(topic, sha256);"
+	"CREATE INDEX messages_received ON messages(received_ms);"
+	"CREATE TABLE rejects(id INTEGER PRIMARY KEY, topic TEXT NOT NULL,"
+	" profile TEXT, received_ms INTEGER NOT NULL, payload BLOB,"
+	" reason TEXT NOT NULL, detail TEXT);"
+	"CREATE INDEX rejects_reason ON rejects(reason, received_ms);"
+	"CREATE TABLE positions(id INTEGER PRIMARY KEY, vehicle TEXT NOT NULL,"
+	" device TEXT, plate TEXT, ts_ms INTEGER NOT NULL, lat REAL, lon REAL,"
+	" speed_kmh REAL, heading_deg REAL, alt_m REAL, load_state TEXT,"
+	" dq_flags INTEGER NOT NULL DEFAULT 0, message_id INTEGER,"
+	" UNIQUE(vehicle, ts_ms));"
+	"CREATE TABLE vehicle_events(id INTEGER PRIMARY KEY, type TEXT NOT NULL,"
+	" vehicle TEXT NOT NULL, plate TEXT, ts_ms INTEGER NOT NULL, site TEXT,"
+	" facility TEXT, waste TEXT NOT NULL, mass_kg REAL, manifest_no TEXT,"
+	" lat REAL, lon REAL, dq_flags INTEGER NOT NULL DEFAULT 0,"
+	" message_id INTEGER, UNIQUE(vehicle, type, ts_ms));"
+	"CREATE TABLE weighings(id INTEGER PRIMARY KEY, facility TEXT NOT NULL,"
+	" ticket TEXT NOT NULL, day TEXT NOT NULL, version INTEGER NOT NULL,"
+	" plate TEXT, direction TEXT, gross_kg REAL, tare_kg REAL, net_kg REAL,"
+	" first_ms INTEGER NOT NULL, second_ms INTEGER, waste TEXT,"
+	" origin TEXT, status TEXT NOT NULL, manifest_no TEXT,"
+	" dq_flags INTEGER NOT NULL DEFAULT 0, message_id INTEGER,"
+	" fingerprint TEXT NOT NULL, UNIQUE(facility, ticket, day));"
+	"CREATE INDEX weighings_day ON weighings(day);"
+	"CREATE TABLE weighings_history(id INTEGER PRIMARY KEY,"
+	" facility TEXT NOT NULL, ticket TEXT NOT NULL, day TEXT NOT NULL,"
+	" version INTEGER NOT NULL, plate TEXT, direction TEXT, gross_kg REAL,"
+	" tare_kg REAL, net_kg REAL, first_ms INTEGER NOT NULL,"
+	" second_ms INTEGER, waste TEXT, origin TEXT, status TEXT NOT NULL,"
+	" manifest_no TEXT, dq_flags INTEGER NOT NULL DEFAULT 0,"
+	" message_id INTEGER, fingerprint TEXT NOT NULL,"
+	" superseded_by INTEGER);"
+	"CREATE INDEX weighings_history_key ON weighings_history(facility,"
+	" ticket, day);"
+	"CREATE TABLE facility_status(id INTEGER PRIMARY KEY,"
+	" facility TEXT NOT NULL, ts_ms INTEGER NOT NULL, state TEXT NOT NULL,"
+	" inventory_kg REAL, throughput_kg REAL, extra TEXT,"
+	" dq_flags INTEGER NOT NULL DEFAULT 0, message_id INTEGER,"
+	" UNIQUE(facility, ts_ms));"
+	"CREATE TABLE manifests(scheme TEXT NOT NULL, manifest_no TEXT NOT NULL,"
+	" version INTEGER NOT NULL, status TEXT NOT NULL, plate TEXT,"
+	" generator_code TEXT, generator_name TEXT, generator_district TEXT,"
+	" carrier_name TEXT, receiver_facility TEXT, receiver_name TEXT,"
+	" departed_ms INTEGER, received_ms INTEGER, closed_ms INTEGER,"
+	" declared_kg REAL, received_kg REAL, updated_ms INTEGER NOT NULL,"
+	" dq_flags INTEGER NOT NULL DEFAULT 0, message_id INTEGER,"
+	" PRIMARY KEY(scheme, manifest_no));"
+	"CREATE TABLE manifest_lines(scheme TEXT NOT NULL,"
+	" manifest_no TEXT NOT NULL, line INTEGER NOT NULL, waste_code TEXT,"
+	" hw_category TEXT, waste TEXT NOT NULL, qty REAL, unit TEXT,"
+	" qty_kg REAL, PRIMARY KEY(scheme, manifest_no, line));"
+	"CREATE TABLE manifest_tickets(scheme TEXT NOT NULL,"
+	" manifest_no TEXT NOT NULL, facility TEXT NOT NULL,"
+	" ticket TEXT NOT NULL,"
+	" PRIMARY KEY(scheme, manifest_no, facility, ticket));"
+	"CREATE TABLE manifest_events(id INTEGER PRIMARY KEY,"
+	" scheme TEXT NOT NULL, manifest_no TEXT NOT NULL,"
+	" version INTEGER NOT NULL, status TEXT NOT NULL,"
+	" ts_ms INTEGER NOT NULL, applied INTEGER NOT NULL,"
+	" dq_flags INTEGER NOT NULL DEFAULT 0, message_id INTEGER,"
+	" UNIQUE(scheme, manifest_no, version, status, ts_ms));"
+	"CREATE TABLE reconciliations(scheme TEXT NOT NULL,"
+	" manifest_no TEXT NOT NULL, declared_kg REAL, received_kg REAL,"
+	" diff_pct REAL, method TEXT, verdict TEXT NOT NULL,"
+	" updated_ms INTEGER, PRIMARY KEY(scheme, manifest_no));"
+	"CREATE TABLE facilities(id TEXT PRIMARY KEY, name TEXT, kind TEXT,"
+	" district TEXT, harmless INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE vehicles(vehicle TEXT PRIMARY KEY, plate TEXT,"
+	" device TEXT, first_seen_ms INTEGER, last_seen_ms INTEGER);"
+	/* Complete inbound tickets, without the weights a flag distrusts. */
+	"CREATE VIEW daily_tonnage AS"
+	" SELECT w.day AS day, f.district AS district,"
+	" f.kind AS facility_kind, w.waste AS waste, SUM(w.net_kg) AS kg"
+	" FROM weighings w LEFT JOIN facilities f ON f.id = w.facility"
+	" WHERE w.status = 'complete' AND w.direction = 'in'"
+	" AND w.net_kg IS NOT NULL AND (w.dq_flags & 3584) = 0"
+	" GROUP BY 1, 2, 3, 4;",
+};
+
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+enum stmt_id {
+	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_META_GET, S_META_SET,
+	S_MSG_INSERT, S_MSG_OUTCOME,
+	S_REJECT,
+	S_POSITION, S_VEHICLE_SEEN,
+	S_VEVENT,
+	S_WB_GET, S_WB_INSERT, S_WB_TO_HISTORY, S_WB_DELETE, S_WB_HISTORY,
+	S_FSTATUS,
+	S_MAN_EVENT, S_MAN_EVENT_APPLIED, S_MAN_GET, S_MAN_UPSERT,
+	S_MAN_LINES_DEL, S_MAN_LINE, S_MAN_TICKET,
+	S_PRUNE,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[S_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	[S_MSG_INSERT] = "INSERT INTO messages(topic, profile, received_ms,"
+	    " sha256, outcome, payload) VALUES(?1, ?2, ?3, ?4, 'received', ?5)"
+	    " ON CONFLICT(topic, sha256) DO NOTHING",
+	[S_MSG_OUTCOME] = "UPDATE messages SET outcome = ?2, kind = ?3"
+	    " WHERE id = ?1",
+	[S_REJECT] = "INSERT INTO rejects(topic, profile, received_ms, payload,"
+	    " reason, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_POSITION] = "INSERT INTO positions(vehicle, device, plate, ts_ms,"
+	    " lat, lon, speed_kmh, heading_deg, alt_m, load_state, dq_flags,"
+	    " message_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12) ON CONFLICT(vehicle, ts_ms) DO NOTHING",
+	[S_VEHICLE_SEEN] = "INSERT INTO vehicles(vehicle, plate, device,"
+	    " first_seen_ms, last_seen_ms) VALUES(?1, ?2, ?3, ?4, ?4)"
+	    " ON CONFLICT(vehicle) DO UPDATE SET"
+	    " plate = coalesce(excluded.plate, plate),"
+	    " device = coalesce(excluded.device, device),"
+	    " first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),"
+	    " last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+	[S_VEVENT] = "INSERT INTO vehicle_events(type, vehicle, plate, ts_ms,"
+	    " site, facility, waste, mass_kg, manifest_no, lat, lon, dq_flags,"
+	    " message_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12, ?13) ON CONFLICT(vehicle, type, ts_ms) DO NOTHING",
+	[S_WB_GET] = "SELECT id, version, status, fingerprint FROM weighings"
+	    " WHERE facility = ?1 AND ticket = ?2 AND day = ?3",
+	[S_WB_INSERT] = "INSERT INTO weighings(facility, ticket, day, version,"
+	    " plate, direction, gross_kg, tare_kg, net_kg, first_ms, second_ms,"
+	    " waste, origin, status, manifest_no, dq_flags, message_id,"
+	    " fingerprint) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	[S_WB_TO_HISTORY] = "INSERT INTO weighings_history(facility, ticket,"
+	    " day, version, plate, direction, gross_kg, tare_kg, net_kg,"
+	    " first_ms, second_ms, waste, origin, status, manifest_no,"
+	    " dq_flags, message_id, fingerprint, superseded_by)"
+	    " SELECT facility, ticket, day, version, plate, direction, gross_kg,"
+	    " tare_kg, net_kg, first_ms, second_ms, waste, origin, status,"
+	    " manifest_no, dq_flags, message_id, fingerprint, ?2"
+	    " FROM weighings WHERE id = ?1",
+	[S_WB_DELETE] = "DELETE FROM weighings WHERE id = ?1",
+	[S_WB_HISTORY] = "INSERT INTO weighings_history(facility, ticket, day,"
+	    " version, plate, direction, gross_kg, tare_kg, net_kg, first_ms,"
+	    " second_ms, waste, origin, status, manifest_no, dq_flags,"
+	    " message_id, fingerprint) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	    " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	[S_FSTATUS] = "INSERT INTO facility_status(facility, ts_ms, state,"
+	    " inventory_kg, throughput_kg, extra, dq_flags, message_id)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	    " ON CONFLICT(facility, ts_ms) DO NOTHING",
+	[S_MAN_EVENT] = "INSERT INTO manifest_events(scheme, manifest_no,"
+	    " version, status, ts_ms, applied, dq_flags, message_id)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, 0, ?6, ?7) ON CONFLICT(scheme,"
+	    " manifest_no, version, status, ts_ms) DO NOTHING",
+	[S_MAN_EVENT_APPLIED] = "UPDATE manifest_events SET applied = ?2,"
+	    " dq_flags = ?3 WHERE id = ?1",
+	[S_MAN_GET] = "SELECT version, status FROM manifests"
+	    " WHERE scheme = ?1 AND manifest_no = ?2",
+	[S_MAN_UPSERT] = "INSERT INTO manifests(scheme, manifest_no, version,"
+	    " status, plate, generator_code, generator_name, generator_district,"
+	    " carrier_name, receiver_facility, receiver_name, departed_ms,"
+	    " received_ms, closed_ms, declared_kg, updated_ms, dq_flags,"
+	    " message_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+	    " ON CONFLICT(scheme, manifest_no) DO UPDATE SET"
+	    " version = excluded.version, status = excluded.status,"
+	    " plate = coalesce(excluded.plate, plate),"
+	    " generator_code = coalesce(excluded.generator_code, generator_code),"
+	    " generator_name = coalesce(excluded.generator_name, generator_name),"
+	    " generator_district = coalesce(excluded.generator_district,"
+	    " generator_district),"
+	    " carrier_name = coalesce(excluded.carrier_name, carrier_name),"
+	    " receiver_facility = coalesce(excluded.receiver_facility,"
+	    " receiver_facility),"
+	    " receiver_name = coalesce(excluded.receiver_name, receiver_name),"
+	    " departed_ms = coalesce(departed_ms, excluded.departed_ms),"
+	    " received_ms = coalesce(received_ms, excluded.received_ms),"
+	    " closed_ms = coalesce(closed_ms, excluded.closed_ms),"
+	    " declared_kg = coalesce(excluded.declared_kg, declared_kg),"
+	    " updated_ms = excluded.updated_ms, dq_flags = excluded.dq_flags,"
+	    " message_id = excluded.message_id",
+	[S_MAN_LINES_DEL] = "DELETE FROM manifest_lines"
+	    " WHERE scheme = ?1 AND manifest_no = ?2",
+	[S_MAN_LINE] = "INSERT INTO manifest_lines(scheme, manifest_no, line,"
+	    " waste_code, hw_category, waste, qty, unit, qty_kg)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_MAN_TICKET] = "INSERT INTO manifest_tickets(scheme, manifest_no,"
+	    " facility, ticket) VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+	[S_PRUNE] = "UPDATE messages SET payload = NULL"
+	    " WHERE received_ms < ?1 AND payload IS NOT NULL",
+};
+
+struct store {
+	char *path;
+	sqlite3 *db;			/* writer, loop thread only */
+	sqlite3 *ro;			/* reports */
+	sqlite3_stmt *st[S_COUNT];
+	int in_txn;
+};
+
+static int
+db_exec(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_warnx("store: %s: %s", sql, err ? err : "?");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Each step runs in its own transaction with its user_version bump, so a
+ * crash mid-migration leaves the previous version intact. */
+static int
+migrate(sqlite3 *db, const char *path)
+{
+	char sql[64];
+	int v;
+	size_t i;
+
+	if (user_version(db, &v) == -1)
+		return -1;
+	if (v > (int)NMIGRATIONS) {
+		log_warnx("store: %s has schema version %d, newer than this "
+		    "wastetrackd (%d): refusing to touch it", path, v,
+		    (int)NMIGRATIONS);
+		return -1;
+	}
+	for (i = (size_t)v; i < NMIGRATIONS; i++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
+		if (db_exec(db, "BEGIN IMMEDIATE") == -1)
+			return -1;
+		if (db_exec(db, migrations[i]) == -1 || db_exec(db, sql) == -1) {
+			db_exec(db, "ROLLBACK");
+			return -1;
+		}
+		if (db_exec(db, "COMMIT") == -1)
+			return -1;
+		log_notice("store: %s migrated to schema version %zu", path,
+		    i + 1);
+	}
+	return 0;
+}
+
+static int
+open_conn(const char *path, int flags, sqlite3 **out)
+{
+	if (sqlite3_open_v2(path, out, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		log_warnx("store: open %s: %s", path, *out ?
+		    sqlite3_errmsg(*out) : "out of memory");
+		sqlite3_close(*out);
+		*out = NULL;
+		return -1;
+	}
+	/* Readers (other tools, our report connection) may hold the WAL
+	 * for a while; wait instead of failing a batch. */
+	sqlite3_busy_timeout(*out, 5000);
+	return 0;
+}
+
+int
+store_open(const char *path, int full_sync, struct store **out)
+{
+	struct store *s;
+	size_t i;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->path = strdup(path)) == NULL)
+		goto fail;
+	if (open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    &s->db) == -1)
+		goto fail;
+	if (db_exec(s->db, "PRAGMA journal_mode = WAL") == -1 ||
+	    db_exec(s->db, full_sync ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL") == -1 ||
+	    db_exec(s->db, "PRAGMA foreign_keys = ON") == -1 ||
+	    migrate(s->db, path) == -1)
+		goto fail;
+	for (i = 0; i < S_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			log_warnx("store: prepare %s: %s", stmt_sql[i],
+			    sqlite3_errmsg(s->db));
+			goto fail;
+		}
+	}
+	if (open_conn(path, SQLITE_OPEN_READONLY, &s->ro) == -1)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
+void
+store_close(struct store *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
+		log_warnx("store: close: %s", sqlite3_errmsg(s->db));
+	sqlite3_close(s->ro);
+	free(s->path);
+	free(s);
+}
+
+const char *
+store_path(const struct store *s)
+{
+	return s->path;
+}
+
+const char *
+store_errmsg(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+/* ---- binding helpers: NULL for unknown, never 0 ---- */
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void
+bind_real(sqlite3_stmt *st, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_double(st, i, v);
+}
+
+static void
+bind_time(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v == WT_NOTIME)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+/* Step a write statement to completion and reset it; 0 or -1. */
+static int
+run(struct store *s, enum stmt_id id)
+{
+	sqlite3_stmt *st = s->st[id];
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_warnx("store: %.60s...: %s", stmt_sql[id],
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+changed(struct store *s)
+{
+	return sqlite3_changes(s->db) > 0;
+}
+
+int
+store_begin(struct store *s)
+{
+	if (run(s, S_BEGIN) == -1)
+		return -1;
+	s->in_txn = 1;
+	return 0;
+}
+
+int
+store_commit(struct store *s)
+{
+	if (run(s, S_COMMIT) == -1)
+		return -1;
+	s->in_txn = 0;
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	/* A failed COMMIT may already have rolled back on its own. */
+	if (sqlite3_get_autocommit(s->db) == 0)
+		(void)run(s, S_ROLLBACK);
+	s->in_txn = 0;
+}
+
+static int
+meta_get_i64(struct store *s, const char *key, int64_t *v)
+{
+	sqlite3_stmt *st = s->st[S_META_GET];
+	int rc;
+
+	bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_warnx("store: meta %s: %s", key, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return rc == SQLITE_ROW ? 1 : 0;
+}
+
+static int
+meta_set_i64(struct store *s, const char *key, int64_t v)
+{
+	bind_text(s->st[S_META_SET], 1, key);
+	sqlite3_bind_int64(s->st[S_META_SET], 2, v);
+	return run(s, S_META_SET);
+}
+
+int
+store_spool_pos(struct store *s, struct spool_pos *pos)
+{
+	int64_t seg = 1, off = 0;
+
+	if (meta_get_i64(s, "spool_seg", &seg) == -1 ||
+	    meta_get_i64(s, "spool_off", &off) == -1)
+		return -1;
+	pos->seg = (uint64_t)seg;
+	pos->off = (uint64_t)off;
+	return 0;
+}
+
+int
+store_set_spool_pos(struct store *s, struct spool_pos pos)
+{
+	if (meta_set_i64(s, "spool_seg", (int64_t)pos.seg) == -1 ||
+	    meta_set_i64(s, "spool_off", (int64_t)pos.off) == -1)
+		return -1;
+	return 0;
+}
+
+int
+store_message(struct store *s, const struct store_msg *m,
+    int64_t *message_id, enum store_result *res)
+{
+	sqlite3_stmt *st = s->st[S_MSG_INSERT];
+
+	bind_text(st, 1, m->topic);
+	bind_text(st, 2, m->profile);
+	sqlite3_bind_int64(st, 3, m->received_ms);
+	bind_text(st, 4, m->sha256);
+	if (m->keep_payload)
+		sqlite3_bind_blob(st, 5, m->payload, (int)m->payload_len,
+		    SQLITE_STATIC);
+	if (run(s, S_MSG_INSERT) == -1)
+		return -1;
+	*res = changed(s) ? STORE_NEW : STORE_DUPLICATE;
+	*message_id = *res == STORE_NEW ? sqlite3_last_insert_rowid(s->db) : 0;
+	return 0;
+}
+
+int
+store_message_outcome(struct store *s, int64_t message_id,
+    const char *outcome)
+{
+	sqlite3_stmt *st = s->st[S_MSG_OUTCOME];
+
+	sqlite3_bind_int64(st, 1, message_id);
+	bind_text(st, 2, outcome);
+	return run(s, S_MSG_OUTCOME);
+}
+
+int
+store_reject(struct store *s, const struct store_msg *m, const char *reason,
+    const char *detail)
+{
+	sqlite3_stmt *st = s->st[S_REJECT];
+
+	bind_text(st, 1, m->topic);
+	bind_text(st, 2, m->profile);
+	sqlite3_bind_int64(st, 3, m->received_ms);
+	sqlite3_bind_blob(st, 4, m->payload, (int)m->payload_len,
+	    SQLITE_STATIC);
+	bind_text(st, 5, reason);
+	bind_text(st, 6, detail);
+	return run(s, S_REJECT);
+}
+
+static int
+vehicle_seen(struct store *s, const char *vehicle, const char *plate,
+    const char *device, int64_t ts)
+{
+	sqlite3_stmt *st = s->st[S_VEHICLE_SEEN];
+
+	bind_text(st, 1, vehicle);
+	bind_text(st, 2, plate);
+	bind_text(st, 3, device);
+	sqlite3_bind_int64(st, 4, ts);
+	return run(s, S_VEHICLE_SEEN);
+}
+
+static int
+put_position(struct store *s, const struct ev *e, int64_t mid,
+    enum store_result *res)
+{
+	const struct ev_position *p = &e->u.pos;
+	sqlite3_stmt *st = s->st[S_POSITION];
+
+	bind_text(st, 1, p->vehicle);
+	bind_text(st, 2, p->device);
+	bind_text(st, 3, p->plate);
+	sqlite3_bind_int64(st, 4, p->ts_ms);
+	bind_real(st, 5, p->lat);
+	bind_real(st, 6, p->lon);
+	bind_real(st, 7, p->speed_kmh);
+	bind_real(st, 8, p->heading_deg);
+	bind_real(st, 9, p->alt_m);
+	bind_text(st, 10, p->load_state);
+	sqlite3_bind_int64(st, 11, e->dq);
+	sqlite3_bind_int64(st, 12, mid);
+	if (run(s, S_POSITION) == -1)
+		return -1;
+	*res = changed(s) ? STORE_NEW : STORE_DUPLICATE;
+	if (*res == STORE_NEW)
+		return vehicle_seen(s, p->vehicle, p->plate, p->device,
+		    p->ts_ms);
+	return 0;
+}
+
+static int
+put_vehicle_event(struct store *s, const struct ev *e, int64_t mid,
+    enum store_result *res)
+{
+	const struct ev_vehicle_event *v = &e->u.vev;
+	sqlite3_stmt *st = s->st[S_VEVENT];
+
+	bind_text(st, 1, v->type);
+	bind_text(st, 2, v->vehicle);
+	bind_text(st, 3, v->plate);
+	sqlite3_bind_int64(st, 4, v->ts_ms);
+	bind_text(st, 5, v->site);
+	bind_text(st, 6, v->facility);
+	bind_text(st, 7, v->waste);
+	bind_real(st, 8, v->mass_kg);
+	bind_text(st, 9, v->manifest_no);
+	bind_real(st, 10, v->lat);
+	bind_real(st, 11, v->lon);
+	sqlite3_bind_int64(st, 12, e->dq);
+	sqlite3_bind_int64(st, 13, mid);
+	if (run(s, S_VEVENT) == -1)
+		return -1;
+	*res = changed(s) ? STORE_NEW : STORE_DUPLICATE;
+	if (*res == STORE_NEW)
+		return vehicle_seen(s, v->vehicle, v->plate, NULL, v->ts_ms);
+	return 0;
+}
+
+static int
+put_facility_status(struct store *s, const struct ev *e, int64_t mid,
+    enum store_result *res)
+{
+	const struct ev_facility_status *f = &e->u.fst;
+	sqlite3_stmt *st = s->st[S_FSTATUS];
+
+	bind_text(st, 1, f->facility);
+	sqlite3_bind_int64(st, 2, f->ts_ms);
+	bind_text(st, 3, f->state);
+	bind_real(st, 4, f->inventory_kg);
+	bind_real(st, 5, f->throughput_kg);
+	bind_text(st, 6, f->extra_json);
+	sqlite3_bind_int64(st, 7, e->dq);
+	sqlite3_bind_int64(st, 8, mid);
+	if (run(s, S_FSTATUS) == -1)
+		return -1;
+	*res = changed(s) ? STORE_NEW : STORE_DUPLICATE;
+	return 0;
+}
+
+/* ---- weighings: one current row per ticket, older versions in history */
+
+static int
+wb_status_rank(const char *status)
+{
+	if (strcmp(status, "open") == 0)
+		return 0;
+	if (strcmp(status, "complete") == 0)
+		return 1;
+	return 2;			/* void: final */
+}
+
+static void
+fp_add(struct sha256 *h, const char *s)
+{
+	sha256_update(h, s ? s : "\x01", s ? strlen(s) + 1 : 1);
+}
+
+static void
+fp_num(struct sha256 *h, double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.17g", v);
+	fp_add(h, isnan(v) ? NULL : buf);
+}
+
+/* A digest of everything the sender said about a ticket except its
+ * version: equal digests mean a re-send, not a correction. */
+static void
+wb_fingerprint(const struct ev_weighing *w, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	struct sha256 h;
+	uint8_t d[32];
+	int i;
+
+	sha256_init(&h);
+	fp_add(&h, w->plate);
+	fp_add(&h, w->direction);
+	fp_num(&h, w->gross_kg);
+	fp_num(&h, w->tare_kg);
+	fp_num(&h, w->net_kg);
+	fp_num(&h, (double)w->first_ms);
+	fp_num(&h, w->second_ms == WT_NOTIME ? NAN : (double)w->second_ms);
+	fp_add(&h, w->waste);
+	fp_add(&h, w->origin);
+	fp_add(&h, w->status);
+	fp_add(&h, w->manifest_no);
+	sha256_final(&h, d);
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+static void
+wb_bind(sqlite3_stmt *st, const struct ev *e, const char *day, int64_t ver,
+    uint32_t dq, int64_t mid, const char *fp)
+{
+	const struct ev_weighing *w = &e->u.wb;
+
+	bind_text(st, 1, w->facility);
+	bind_text(st, 2, w->ticket);
+	bind_text(st, 3, day);
+	sqlite3_bind_int64(st, 4, ver);
+	bind_text(st, 5, w->plate);
+	bind_text(st, 6, w->direction);
+	bind_real(st, 7, w->gross_kg);
+	bind_real(st, 8, w->tare_kg);
+	bind_real(st, 9, w->net_kg);
+	sqlite3_bind_int64(st, 10, w->first_ms);
+	bind_time(st, 11, w->second_ms);
+	bind_text(st, 12, w->waste);
+	bind_text(st, 13, w->origin);
+	bind_text(st, 14, w->status);
+	bind_text(st, 15, w->manifest_no);
+	sqlite3_bind_int64(st, 16, dq);
+	sqlite3_bind_int64(st, 17, mid);
+	bind_text(st, 18, fp);
+}
+
+struct wb_current {
+	int64_t id, version;
+	int rank;
+	char fp[65];
+};
+
+/* Fetch the current row of the ticket: 1 found, 0 none, -1 error. */
+static int
+wb_current(struct store *s, const struct ev_weighing *w, const char *day,
+    struct wb_current *cur)
+{
+	sqlite3_stmt *st = s->st[S_WB_GET];
+	int rc;
+
+	bind_text(st, 1, w->facility);
+	bind_text(st, 2, w->ticket);
+	bind_text(st, 3, day);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		cur->id = sqlite3_column_int64(st, 0);
+		cur->version = sqlite3_column_int64(st, 1);
+		cur->rank = wb_status_rank(
+		    (const char *)sqlite3_column_text(st, 2));
+		snprintf(cur->fp, sizeof(cur->fp), "%s",
+		    (const char *)sqlite3_column_text(st, 3));
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_warnx("store: weighing lookup: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return rc == SQLITE_ROW;
+}
+
+/*
+ * The version rule: an explicit version orders updates; without one, a
+ * completion of an open ticket keeps its version and any other change
+ * is the next version. Older versions, and a lower status at the same
+ * version, go to history only (late data never moves "current" back).
+ */
+static int
+put_weighing(struct store *s, const struct ev *e, int64_t mid, int off_min,
+    enum store_result *res)
+{
+	const struct ev_weighing *w = &e->u.wb;
+	struct wb_current cur;
+	char day[16], fp[65];
+	int64_t ver;
+	int found, rank = wb_status_rank(w->status);
+
+	norm_local_day(w->first_ms, off_min, day);
+	wb_fingerprint(w, fp);
+	if ((found = wb_current(s, w, day, &cur)) == -1)
+		return -1;
+	if (!found) {
+		wb_bind(s->st[S_WB_INSERT], e, day, w->version > 0 ?
+		    w->version : 1, e->dq, mid, fp);
+		*res = STORE_NEW;
+		return run(s, S_WB_INSERT);
+	}
+	if (strcmp(fp, cur.fp) == 0 &&
+	    (w->version <= 0 || w->version == cur.version)) {
+		*res = STORE_DUPLICATE;
+		return 0;
+	}
+	if (w->version > 0)
+		ver = w->version;
+	else
+		ver = cur.rank == 0 && rank > 0 ? cur.version : cur.version + 1;
+	if (ver < cur.version || (ver == cur.version && rank < cur.rank)) {
+		wb_bind(s->st[S_WB_HISTORY], e, day, ver, e->dq | DQ_LATE, mid,
+		    fp);
+		*res = STORE_HISTORY;
+		return run(s, S_WB_HISTORY);
+	}
+	sqlite3_bind_int64(s->st[S_WB_TO_HISTORY], 1, cur.id);
+	sqlite3_bind_int64(s->st[S_WB_TO_HISTORY], 2, mid);
+	sqlite3_bind_int64(s->st[S_WB_DELETE], 1, cur.id);
+	if (run(s, S_WB_TO_HISTORY) == -1 || run(s, S_WB_DELETE) == -1)
+		return -1;
+	wb_bind(s->st[S_WB_INSERT], e, day, ver, e->dq, mid, fp);
+	*res = STORE_NEW;
+	return run(s, S_WB_INSERT);
+}
+
+/* ---- manifests: forward-only current state, every update an event ---- */
+
+struct man_current {
+	int64_t version;
+	int rank;
+};
+
+static int
+man_current(struct store *s, const struct ev_manifest *m,
+    struct man_current *cur)
+{
+	sqlite3_stmt *st = s->st[S_MAN_GET];
+	int rc;
+
+	bind_text(st, 1, m->scheme);
+	bind_text(st, 2, m->manifest_no);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		cur->version = sqlite3_column_int64(st, 0);
+		cur->rank = norm_manifest_status_rank(
+		    (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_warnx("store: manifest lookup: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return rc == SQLITE_ROW;
+}
+
+/* Sum of line masses, NaN when any line has no mass (volume units). */
+static double
+man_declared_kg(const struct ev_manifest *m)
+{
+	double sum = 0;
+	size_t i;
+
+	if (m->nlines == 0)
+		return NAN;
+	for (i = 0; i < m->nlines; i++) {
+		if (isnan(m->lines[i].qty_kg))
+			return NAN;
+		sum += m->lines[i].qty_kg;
+	}
+	return sum;
+}
+
+static int
+man_apply(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
+{
+	const struct ev_manifest *m = &e->u.man;
+	sqlite3_stmt *st = s->st[S_MAN_UPSERT];
+	int rank = norm_manifest_status_rank(m->status);
+	size_t i;
+
+	bind_text(st, 1, m->scheme);
+	bind_text(st, 2, m->manifest_no);
+	sqlite3_bind_int64(st, 3, m->version);
+	bind_text(st, 4, m->status);
+	bind_text(st, 5, m->plate);
+	bind_text(st, 6, m->generator_code);
+	bind_text(st, 7, m->generator_name);
+	bind_text(st, 8, m->generator_district);
+	bind_text(st, 9, m->carrier_name);
+	bind_text(st, 10, m->receiver_facility);
+	bind_text(st, 11, m->receiver_name);
+	/* Milestones keep the first time the manifest reached them. */
+	bind_time(st, 12, rank >= 2 ? m->ts_ms : WT_NOTIME);
+	bind_time(st, 13, rank >= 4 && strcmp(m->status, "received") == 0 ?
+	    m->ts_ms : WT_NOTIME);
+	bind_time(st, 14, strcmp(m->status, "closed") == 0 ? m->ts_ms :
+	    WT_NOTIME);
+	bind_real(st, 15, man_declared_kg(m));
+	sqlite3_bind_int64(st, 16, now_ms);
+	sqlite3_bind_int64(st, 17, e->dq);
+	sqlite3_bind_int64(st, 18, mid);
+	if (run(s, S_MAN_UPSERT) == -1)
+		return -1;
+	if (m->nlines > 0) {
+		bind_text(s->st[S_MAN_LINES_DEL], 1, m->scheme);
+		bind_text(s->st[S_MAN_LINES_DEL], 2, m->manifest_no);
+		if (run(s, S_MAN_LINES_DEL) == -1)
+			return -1;
+	}
+	for (i = 0; i < m->nlines; i++) {
+		const struct ev_manifest_line *l = &m->lines[i];
+
+		st = s->st[S_MAN_LINE];
+		bind_text(st, 1, m->scheme);
+		bind_text(st, 2, m->manifest_no);
+		sqlite3_bind_int64(st, 3, l->line);
+		bind_text(st, 4, l->waste_code);
+		bind_text(st, 5, l->hw_category);
+		bind_text(st, 6, l->waste);
+		bind_real(st, 7, l->qty);
+		bind_text(st, 8, l->unit);
+		bind_real(st, 9, l->qty_kg);
+		if (run(s, S_MAN_LINE) == -1)
+			return -1;
+	}
+	for (i = 0; i < m->ntickets; i++) {
+		st = s->st[S_MAN_TICKET];
+		bind_text(st, 1, m->scheme);
+		bind_text(st, 2, m->manifest_no);
+		bind_text(st, 3, m->tickets[i].facility);
+		bind_text(st, 4, m->tickets[i].ticket);
+		if (run(s, S_MAN_TICKET) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Every update is kept in manifest_events; the current row only moves
+ * forward: a higher version, or the same version with a later status.
+ * A newer version that names an earlier status is recorded but not
+ * applied (STATUS_REGRESSION_IGNORED); an older one is LATE.
+ */
+static int
+put_manifest(struct store *s, const struct ev *e, int64_t mid,
+    int64_t now_ms, enum store_result *res)
+{
+	const struct ev_manifest *m = &e->u.man;
+	sqlite3_stmt *st = s->st[S_MAN_EVENT];
+	struct man_current cur;
+	int64_t event_id;
+	uint32_t dq = e->dq;
+	int found, rank = norm_manifest_status_rank(m->status), apply;
+
+	bind_text(st, 1, m->scheme);
+	bind_text(st, 2, m->manifest_no);
+	sqlite3_bind_int64(st, 3, m->version);
+	bind_text(st, 4, m->status);
+	sqlite3_bind_int64(st, 5, m->ts_ms);
+	sqlite3_bind_int64(st, 6, e->dq);
+	sqlite3_bind_int64(st, 7, mid);
+	if (run(s, S_MAN_EVENT) == -1)
+		return -1;
+	if (!changed(s)) {
+		*res = STORE_DUPLICATE;
+		return 0;
+	}
+	event_id = sqlite3_last_insert_rowid(s->db);
+	if ((found = man_current(s, m, &cur)) == -1)
+		return -1;
+	apply = !found || m->version > cur.version ||
+	    (m->version == cur.version && rank > cur.rank);
+	if (apply && found && rank < cur.rank) {
+		apply = 0;
+		dq |= DQ_STATUS_REGRESSION_IGNORED;
+	} else if (!apply)
+		dq |= DQ_LATE;
+	if (apply && man_apply(s, e, mid, now_ms) == -1)
+		return -1;
+	st = s->st[S_MAN_EVENT_APPLIED];
+	sqlite3_bind_int64(st, 1, event_id);
+	sqlite3_bind_int(st, 2, apply);
+	sqlite3_bind_int64(st, 3, dq);
+	*res = apply ? STORE_NEW : STORE_HISTORY;
+	return run(s, S_MAN_EVENT_APPLIED);
+}
+
+int
+store_event(struct store *s, const struct ev *e, int64_t message_id,
+    int local_offset_min, int64_t now_ms, enum store_result *res)
+{
+	switch (e->kind) {
+	case EV_POSITION:
+		return put_position(s, e, message_id, res);
+	case EV_VEHICLE_EVENT:
+		return put_vehicle_event(s, e, message_id, res);
+	case EV_WEIGHING:
+		return put_weighing(s, e, message_id, local_offset_min, res);
+	case EV_FACILITY_STATUS:
+		return put_facility_status(s, e, message_id, res);
+	case EV_MANIFEST:
+		return put_manifest(s, e, message_id, now_ms, res);
+	case EV_NONE:
+		break;
+	}
+	log_warnx("store: event without a kind");
+	return -1;
+}
+
+int
+store_sync_facilities(struct store *s, const struct config *cfg)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (db_exec(s->db, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if (db_exec(s->db, "DELETE FROM facilities") == -1 ||
+	    sqlite3_prepare_v2(s->db, "INSERT INTO facilities(id, name, kind,"
+	    " district, harmless) VALUES(?1, ?2, ?3, ?4, ?5)", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto done;
+	for (i = 0; i < cfg->nfacilities; i++) {
+		const struct cfg_facility *f = &cfg->facilities[i];
+
+		bind_text(st, 1, f->id);
+		bind_text(st, 2, f->name);
+		bind_text(st, 3, f->kind);
+		bind_text(st, 4, f->district);
+		sqlite3_bind_int(st, 5, f->harmless);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			log_warnx("store: facility %s: %s", f->id,
+			    sqlite3_errmsg(s->db));
+			goto done;
+		}
+		sqlite3_reset(st);
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	if (db_exec(s->db, rc == 0 ? "COMMIT" : "ROLLBACK") == -1)
+		rc = -1;
+	return rc;
+}
+
+int
+store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned)
+{
+	sqlite3_bind_int64(s->st[S_PRUNE], 1, cutoff_ms);
+	if (run(s, S_PRUNE) == -1)
+		return -1;
+	*pruned = sqlite3_changes(s->db);
+	return 0;
+}
+
+/* ---- reads, on the read-only connection ---- */
+
+static int
+ro_query(struct store *s, const char *sql, const char *arg1, int64_t arg2,
+    store_row_fn fn, void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->ro, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("store: %s: %s", sql, sqlite3_errmsg(s->ro));
+		return -1;
+	}
+	if (arg1 != NULL)
+		sqlite3_bind_text(st, 1, arg1, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, arg2);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_double(st, 2));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("store: %s: %s", sql, sqlite3_errmsg(s->ro));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_day_tonnage(struct store *s, const char *day, store_row_fn fn,
+    void *arg)
+{
+	/* Transfer stations pass waste on: counting them would count twice. */
+	return ro_query(s, "SELECT coalesce(district, 'unknown'), waste,"
+	    " sum(kg) FROM daily_tonnage WHERE day = ?1 AND"
+	    " coalesce(facility_kind, '') <> 'transfer_station'"
+	    " GROUP BY 1, 2 ORDER BY 1, 2", day, 0, fn, arg);
+}
+
+static void
+take_count(void *arg, const char *a, const char *b, double v)
+{
+	(void)a;
+	(void)b;
+	*(int64_t *)arg = (int64_t)v;
+}
+
+int
+store_manifest_counts(struct store *s, int64_t now_ms, int overdue_h,
+    struct store_manifest_counts *c)
+{
+	int64_t cutoff = now_ms - (int64_t)overdue_h * 3600000;
+
+	memset(c, 0, sizeof(*c));
+	if (ro_query(s, "SELECT NULL, NULL, count(*) FROM manifests WHERE"
+	    " status IN ('created', 'in_transit', 'arrived') AND ?1 = ?1",
+	    NULL, 0, take_count, &c->open) == -1 ||
+	    ro_query(s, "SELECT NULL, NULL, count(*) FROM manifests WHERE"
+	    " status IN ('created', 'in_transit') AND departed_ms < ?1",
+	    NULL, cutoff, take_count, &c->overdue) == -1 ||
+	    ro_query(s, "SELECT NULL, NULL, count(*) FROM reconciliations"
+	    " WHERE verdict = 'discrepancy' AND ?1 = ?1", NULL, 0, take_count,
+	    &c->discrepancies) == -1)
+		return -1;
+	return 0;
+}
+
+int
+store_table_counts(struct store *s, store_row_fn fn, void *arg)
+{
+	return ro_query(s,
+	    "SELECT 'messages', NULL, count(*) FROM messages WHERE ?1 = ?1"
+	    " UNION ALL SELECT 'rejects', NULL, count(*) FROM rejects"
+	    " UNION ALL SELECT 'positions', NULL, count(*) FROM positions"
+	    " UNION ALL SELECT 'vehicle_events', NULL, count(*)"
+	    " FROM vehicle_events"
+	    " UNION ALL SELECT 'weighings', NULL, count(*) FROM weighings"
+	    " UNION ALL SELECT 'facility_status', NULL, count(*)"
+	    " FROM facility_status"
+	    " UNION ALL SELECT 'manifests', NULL, count(*) FROM manifests",
+	    NULL, 0, fn, arg);
+}
+
+static int64_t
+file_size(const char *path, const char *suffix)
+{
+	char p[4096];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s%s", path, suffix);
+	return stat(p, &st) == 0 ? (int64_t)st.st_size : 0;
+}
+
+int
+store_info(struct store *s, struct store_info *info)
+{
+	info->wal_bytes = file_size(s->path, "-wal");
+	info->size_bytes = file_size(s->path, "") + info->wal_bytes;
+	return user_version(s->ro, &info->schema_version);
+}

@@ -1,0 +1,109 @@
+/*
+ * store: the SQLite database — schema, migrations, idempotent writes and
+ * the few read queries the status endpoint needs. The only module that
+ * includes sqlite3.h: a PostgreSQL store later implements this same header.
+ *
+ * One writer connection, used by the loop thread only, plus a read-only
+ * connection for reports. All writes happen between store_begin() and
+ * store_commit(); a failed write leaves the transaction to be rolled back
+ * by the caller with store_rollback().
+ */
+#ifndef WT_STORE_H
+#define WT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "spool.h"
+
+struct store;
+struct config;
+
+#define STORE_SCHEMA_VERSION 1
+
+/* What a write did: inserted, nothing new (idempotent no-op), or kept as
+ * history without moving the current state (late or older version). */
+enum store_result { STORE_NEW = 0, STORE_DUPLICATE = 1, STORE_HISTORY = 2 };
+
+struct store_msg {
+	const char *topic, *profile;
+	const void *payload;
+	size_t payload_len;
+	int64_t received_ms;
+	const char *sha256;		/* 64 hex chars */
+	int keep_payload;		/* raw_retention_days > 0 */
+};
+
+/*
+ * Open or create the database at path: WAL, foreign keys, busy timeout,
+ * synchronous per full (0 normal, 1 full), then migrate to
+ * STORE_SCHEMA_VERSION. A database newer than this binary is refused.
+ */
+int store_open(const char *path, int full_sync, struct store **out);
+void store_close(struct store *s);
+
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* The spool position recorded by the last commit ({1, 0} when none). */
+int store_spool_pos(struct store *s, struct spool_pos *pos);
+int store_set_spool_pos(struct store *s, struct spool_pos pos);
+
+/*
+ * Record an accepted message in `messages`. STORE_DUPLICATE when the same
+ * payload was already stored for this topic (exact redelivery); then
+ * nothing else should be written for it.
+ */
+int store_message(struct store *s, const struct store_msg *m,
+    int64_t *message_id, enum store_result *res);
+/* Set the outcome column of a message row ("stored", "duplicate", ...). */
+int store_message_outcome(struct store *s, int64_t message_id,
+    const char *outcome);
+
+/* Write a canonical event; *res says whether it was new. */
+int store_event(struct store *s, const struct ev *e, int64_t message_id,
+    int local_offset_min, int64_t now_ms, enum store_result *res);
+
+/* Dead-letter a message with a reason code and a human detail. */
+int store_reject(struct store *s, const struct store_msg *m,
+    const char *reason, const char *detail);
+
+/* Replace the facilities table with the configured registry. */
+int store_sync_facilities(struct store *s, const struct config *cfg);
+
+/* Drop raw payloads received before cutoff_ms (retention). */
+int store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned);
+
+/* ---- reads for reports (read-only connection) ---- */
+
+struct store_info {
+	int schema_version;
+	int64_t size_bytes;		/* main file + WAL */
+	int64_t wal_bytes;
+};
+int store_info(struct store *s, struct store_info *info);
+
+/* Called per row of a report query. */
+typedef void (*store_row_fn)(void *arg, const char *a, const char *b,
+    double v);
+
+/* Tonnage on local day `day` ("YYYY-MM-DD"): fn(arg, district, waste, kg). */
+int store_day_tonnage(struct store *s, const char *day, store_row_fn fn,
+    void *arg);
+
+struct store_manifest_counts {
+	int64_t open, overdue, discrepancies;
+};
+int store_manifest_counts(struct store *s, int64_t now_ms, int overdue_h,
+    struct store_manifest_counts *c);
+
+/* Row counts per public table, fn(arg, table, NULL, count). */
+int store_table_counts(struct store *s, store_row_fn fn, void *arg);
+
+const char *store_path(const struct store *s);
+/* The writer connection's last error message (for /status). */
+const char *store_errmsg(struct store *s);
+
+#endif

@@ -1,0 +1,794 @@
+/*
+ * test_config: the configuration loader against bad and good files.
+ *
+ * Every file is written to a fresh mkdtemp(3) directory. Expected error
+ * text is exact: "@" stands for the file's path and "$" for its directory,
+ * so a changed message or an off-by-one mark fails here first.
+ *
+ * Usage: test_config [conf/wastetrack.yaml]
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "config.h"
+
+static char tmpdir[] = "/tmp/test_config.XXXXXX";
+
+/* Everything created under tmpdir, removed in reverse order at the end. */
+static char *created[256];
+static size_t ncreated;
+
+static void
+remember(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < ncreated; i++)
+		if (strcmp(created[i], path) == 0)
+			return;
+	if (ncreated == sizeof(created) / sizeof(created[0])) {
+		fprintf(stderr, "test_config: too many temporary files\n");
+		exit(1);
+	}
+	if ((created[ncreated++] = strdup(path)) == NULL) {
+		perror("strdup");
+		exit(1);
+	}
+}
+
+static void
+cleanup(void)
+{
+	struct stat st;
+
+	while (ncreated > 0) {
+		char *p = created[--ncreated];
+
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			rmdir(p);
+		else
+			unlink(p);
+		free(p);
+	}
+	rmdir(tmpdir);
+}
+
+/* Path of rel inside tmpdir, in a static buffer rotated over four. */
+static const char *
+tpath(const char *rel)
+{
+	static char buf[4][PATH_MAX];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmpdir, rel);
+	return buf[i];
+}
+
+static void
+mkdir_t(const char *rel)
+{
+	const char *p = tpath(rel);
+
+	if (mkdir(p, 0700) == -1) {
+		perror(p);
+		exit(1);
+	}
+	remember(p);
+}
+
+/* Write text to tmpdir/rel and return the full path (see tpath). */
+static const char *
+write_t(const char *rel, const char *text)
+{
+	const char *p = tpath(rel);
+	FILE *fp;
+
+	if ((fp = fopen(p, "w")) == NULL) {
+		perror(p);
+		exit(1);
+	}
+	fputs(text, fp);
+	if (fclose(fp) != 0) {
+		perror(p);
+		exit(1);
+	}
+	remember(p);
+	return p;
+}
+
+/* tmpl with "@" replaced by file and "$" by tmpdir; the caller frees. */
+static char *
+expand(const char *tmpl, const char *file)
+{
+	size_t n = 1;
+	const char *t;
+	char *out, *o;
+
+	for (t = tmpl; *t != '\0'; t++)
+		n += *t == '@' ? strlen(file) : *t == '$' ? strlen(tmpdir) : 1;
+	if ((out = malloc(n)) == NULL) {
+		perror("malloc");
+		exit(1);
+	}
+	for (o = out, t = tmpl; *t != '\0'; t++) {
+		if (*t == '@')
+			o = stpcpy(o, file);
+		else if (*t == '$')
+			o = stpcpy(o, tmpdir);
+		else
+			*o++ = *t;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Load path, expecting failure with exactly want (expanded). */
+static void
+expect_errors(const char *name, const char *path, const char *want)
+{
+	struct config *cfg = (struct config *)&cfg;	/* must become NULL */
+	char *errors = NULL, *w;
+	int rc;
+
+	w = expand(want, path);
+	rc = config_load(path, &cfg, &errors);
+	CHECK(rc == -1);
+	CHECK(cfg == NULL);
+	if (errors == NULL || strcmp(errors, w) != 0) {
+		fprintf(stderr, "case \"%s\":\n--- got:\n%s--- want:\n%s---\n",
+		    name, errors != NULL ? errors : "(null)\n", w);
+	}
+	CHECK_STR(errors, w);
+	free(errors);
+	free(w);
+}
+
+/* Load path, expecting success; reports errors if any. */
+static struct config *
+expect_ok(const char *name, const char *path)
+{
+	struct config *cfg = NULL;
+	char *errors = NULL;
+	int rc;
+
+	rc = config_load(path, &cfg, &errors);
+	if (rc != 0)
+		fprintf(stderr, "case \"%s\": unexpected errors:\n%s", name,
+		    errors != NULL ? errors : "(null)\n");
+	CHECK_INT(rc, 0);
+	CHECK(errors == NULL);
+	free(errors);
+	return cfg;
+}
+
+/*
+ * Bad files. Columns are 1-based and point at the offending node: the key
+ * for unknown/duplicate/refused keys, the value for type and range errors,
+ * the mapping for a missing key.
+ */
+static const struct bad_case {
+	const char *name;
+	const char *yaml;
+	const char *want;
+} bad_cases[] = {
+	{ "typo of password_file",
+	  "mqtt:\n  username: wt\n  pasword_file: /etc/wt.pw\n",
+	  "@:3:3: unknown key \"pasword_file\" in mqtt\n" },
+	{ "unknown top-level key",
+	  "mqt:\n  url: \"tcp://h:1\"\n",
+	  "@:1:1: unknown key \"mqt\" in top level\n" },
+	{ "unknown key in tls",
+	  "mqtt:\n  tls:\n    ca: /x\n",
+	  "@:3:5: unknown key \"ca\" in mqtt.tls\n" },
+	{ "duplicate key",
+	  "mqtt:\n  qos: 1\n  keepalive_s: 30\n  qos: 0\n",
+	  "@:4:3: duplicate key \"qos\"\n" },
+	{ "duplicate section",
+	  "http: {listen: \"127.0.0.1:1\"}\nhttp: {port_file: p}\n",
+	  "@:2:1: duplicate key \"http\"\n" },
+	{ "string wanted",
+	  "mqtt:\n  client_id: [a, b]\n",
+	  "@:2:14: \"client_id\" must be a string\n" },
+	{ "empty required string",
+	  "mqtt:\n  client_id: \"\"\n",
+	  "@:2:14: \"client_id\" must not be empty\n" },
+	{ "integer wanted",
+	  "mqtt:\n  keepalive_s: 12abc\n",
+	  "@:2:16: \"keepalive_s\" must be an integer\n" },
+	{ "integer, not a fraction",
+	  "mqtt:\n  keepalive_s: 1.5\n",
+	  "@:2:16: \"keepalive_s\" must be an integer\n" },
+	{ "integer, not hex",
+	  "database:\n  raw_retention_days: 0x10\n",
+	  "@:2:23: \"raw_retention_days\" must be an integer\n" },
+	{ "integer, not empty",
+	  "mqtt:\n  keepalive_s:\n",
+	  "@:2:15: \"keepalive_s\" must be an integer\n" },
+	{ "size wanted",
+	  "ingest:\n  max_payload: 256k\n",
+	  "@:2:16: \"max_payload\" must be an integer\n" },
+	{ "number wanted",
+	  "reconcile:\n  tolerance_pct: ten\n",
+	  "@:2:18: \"tolerance_pct\" must be a number\n" },
+	{ "number, not nan",
+	  "reconcile:\n  tolerance_pct: nan\n",
+	  "@:2:18: \"tolerance_pct\" must be a number\n" },
+	{ "boolean wanted",
+	  "mqtt:\n  clean_session: maybe\n",
+	  "@:2:18: \"clean_session\" must be true or false\n" },
+	{ "boolean, not 1",
+	  "facilities:\n  - {id: A, kind: incinerator, harmless: 1}\n",
+	  "@:2:42: \"harmless\" must be true or false\n" },
+	{ "mapping wanted",
+	  "mqtt: \"tcp://127.0.0.1:1883\"\n",
+	  "@:1:7: \"mqtt\" must be a mapping\n" },
+	{ "list wanted",
+	  "subscriptions: \"wt/v1/#\"\n",
+	  "@:1:16: \"subscriptions\" must be a list\n" },
+	{ "list of mappings wanted",
+	  "facilities:\n  - CC-KWP-01\n",
+	  "@:2:5: each item of \"facilities\" must be a mapping\n" },
+	{ "include wants a list",
+	  "include: \"profiles/*.yaml\"\n",
+	  "@:1:10: \"include\" must be a list\n" },
+	{ "integer below range",
+	  "mqtt:\n  keepalive_s: 0\n",
+	  "@:2:16: \"keepalive_s\" must be between 1 and 3600\n" },
+	{ "integer beyond long long",
+	  "mqtt:\n  keepalive_s: 99999999999999999999\n",
+	  "@:2:16: \"keepalive_s\" must be between 1 and 3600\n" },
+	{ "negative integer",
+	  "database:\n  raw_retention_days: -1\n",
+	  "@:2:23: \"raw_retention_days\" must be between 0 and 3650\n" },
+	{ "size below range",
+	  "ingest:\n  max_payload: 63\n",
+	  "@:2:16: \"max_payload\" must be between 64 and 16777216\n" },
+	{ "size above range",
+	  "ingest:\n  spool_max_mb: 4097\n",
+	  "@:2:17: \"spool_max_mb\" must be between 1 and 4096\n" },
+	{ "number above range",
+	  "reconcile:\n  tolerance_pct: 100.5\n",
+	  "@:2:18: \"tolerance_pct\" must be between 0 and 100\n" },
+	{ "bad enum",
+	  "database:\n  synchronous: fast\n",
+	  "@:2:16: \"synchronous\" must be one of: normal, full\n" },
+	{ "qos 2",
+	  "mqtt:\n  qos: 2\n",
+	  "@:2:8: qos 2 is not supported: use 1 (see DESIGN §2)\n" },
+	{ "qos 3",
+	  "mqtt:\n  qos: 3\n",
+	  "@:2:8: \"qos\" must be between 0 and 1\n" },
+	{ "bad url scheme",
+	  "mqtt:\n  url: \"mqtt://broker:1883\"\n",
+	  "@:2:8: invalid url \"mqtt://broker:1883\": "
+	  "want tcp://host:port or ssl://host:port\n" },
+	{ "url without port",
+	  "mqtt:\n  url: tcp://broker\n",
+	  "@:2:8: invalid url \"tcp://broker\": "
+	  "want tcp://host:port or ssl://host:port\n" },
+	{ "url with port 0",
+	  "mqtt:\n  url: ssl://broker:0\n",
+	  "@:2:8: invalid url \"ssl://broker:0\": "
+	  "want tcp://host:port or ssl://host:port\n" },
+	{ "bad listen",
+	  "http:\n  listen: 8080\n",
+	  "@:2:11: invalid listen address \"8080\": want host:port\n" },
+	{ "listen port too large",
+	  "http:\n  listen: \"127.0.0.1:65536\"\n",
+	  "@:2:11: invalid listen address \"127.0.0.1:65536\": "
+	  "want host:port\n" },
+	{ "offset out of range",
+	  "time:\n  local_offset: \"+14:30\"\n",
+	  "@:2:17: invalid offset \"+14:30\": "
+	  "want Z, UTC or ±HH:MM within ±14:00\n" },
+	{ "unknown profile",
+	  "subscriptions:\n  - {topic: \"x/#\", profile: vendor-z}\n",
+	  "@:2:29: unknown profile \"vendor-z\"\n" },
+	{ "missing topic",
+	  "subscriptions:\n  - profile: wastetrack\n",
+	  "@:2:5: missing required key \"topic\" in subscription\n" },
+	{ "bad topic filter",
+	  "subscriptions:\n  - {topic: \"wt/#/x\", profile: wastetrack}\n",
+	  "@:2:13: invalid topic filter \"wt/#/x\"\n" },
+	{ "unknown key in subscription",
+	  "subscriptions:\n  - {topic: \"x/#\", profile: wastetrack, "
+	  "qos: 1}\n",
+	  "@:2:41: unknown key \"qos\" in subscription\n" },
+	{ "unknown facility kind",
+	  "facilities:\n  - id: CC-X-01\n    kind: dump\n",
+	  "@:3:11: unknown facility kind \"dump\"\n" },
+	{ "duplicate facility id",
+	  "facilities:\n"
+	  "  - {id: CC-INC-02, kind: incinerator}\n"
+	  "  - {id: CC-INC-02, kind: sanitary_landfill}\n",
+	  "@:3:10: duplicate facility id \"CC-INC-02\"\n" },
+	{ "facility without id and kind",
+	  "facilities:\n  - name: somewhere\n",
+	  "@:2:5: missing required key \"id\" in facility\n"
+	  "@:2:5: missing required key \"kind\" in facility\n" },
+	{ "inline password",
+	  "mqtt:\n  username: wt\n  password: hunter2\n",
+	  "@:3:3: password must not be inline: use password_file\n" },
+	{ "reconnect bounds crossed",
+	  "mqtt:\n  reconnect_min_s: 60\n  reconnect_max_s: 10\n",
+	  "@:2:3: \"reconnect_min_s\" must not exceed \"reconnect_max_s\"\n" },
+	{ "syntax error: unclosed flow sequence",
+	  "mqtt:\n  url: [\n",
+	  "@:3:1: did not find expected node content\n" },
+	{ "syntax error: tab indentation",
+	  "mqtt:\n\tqos: 1\n",
+	  "@:2:1: found character that cannot start any token\n" },
+	{ "top level not a mapping",
+	  "- mqtt\n",
+	  "@:1:1: top level must be a mapping\n" },
+	{ "two documents",
+	  "mqtt: {qos: 1}\n---\nmqtt: {qos: 0}\n",
+	  "@:3:1: only one YAML document is allowed\n" },
+	{ "three errors, in order",
+	  "mqtt:\n"
+	  "  qos: 2\n"
+	  "  keepalive_s: 30\n"
+	  "database:\n"
+	  "  synchronous: fast\n"
+	  "reconcile:\n"
+	  "  overdue_h: 0\n",
+	  "@:2:8: qos 2 is not supported: use 1 (see DESIGN §2)\n"
+	  "@:5:16: \"synchronous\" must be one of: normal, full\n"
+	  "@:7:14: \"overdue_h\" must be between 1 and 8760\n" },
+};
+
+static void
+test_bad_cases(void)
+{
+	char rel[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		snprintf(rel, sizeof(rel), "bad-%02zu.yaml", i);
+		expect_errors(bad_cases[i].name,
+		    write_t(rel, bad_cases[i].yaml), bad_cases[i].want);
+	}
+}
+
+static void
+check_defaults(const struct config *cfg)
+{
+	CHECK_STR(cfg->mqtt.url, "tcp://127.0.0.1:1883");
+	CHECK_STR(cfg->mqtt.client_id, "wastetrack-1");
+	CHECK_INT(cfg->mqtt.qos, 1);
+	CHECK_INT(cfg->mqtt.clean_session, 0);
+	CHECK_INT(cfg->mqtt.keepalive_s, 30);
+	CHECK_INT(cfg->mqtt.mqtt5, 0);
+	CHECK_INT(cfg->mqtt.session_expiry_s, 86400);
+	CHECK_INT(cfg->mqtt.reconnect_min_s, 1);
+	CHECK_INT(cfg->mqtt.reconnect_max_s, 30);
+	CHECK(cfg->mqtt.username == NULL);
+	CHECK(cfg->mqtt.password == NULL);
+	CHECK(cfg->mqtt.ca_file == NULL);
+	CHECK(cfg->mqtt.cert_file == NULL);
+	CHECK(cfg->mqtt.key_file == NULL);
+	CHECK_INT(cfg->nsubs, 1);
+	if (cfg->nsubs == 1) {
+		CHECK_STR(cfg->subs[0].topic, "wt/v1/#");
+		CHECK_STR(cfg->subs[0].profile, "wastetrack");
+		CHECK(cfg->subs[0].pos.file == NULL);
+	}
+	CHECK_STR(cfg->database.path, "/var/lib/wastetrack/wastetrack.db");
+	CHECK_INT(cfg->database.synchronous, CFG_SYNC_NORMAL);
+	CHECK_INT(cfg->database.raw_retention_days, 7);
+	CHECK_STR(cfg->http.listen, "127.0.0.1:8080");
+	CHECK(cfg->http.port_file == NULL);
+	CHECK_INT(cfg->time.local_offset_min, 480);
+	CHECK_INT(cfg->time.future_tolerance_s, 300);
+	CHECK_INT(cfg->nfacilities, 0);
+	CHECK_NEAR(cfg->reconcile.tolerance_pct, 10, 1e-9);
+	CHECK_INT(cfg->reconcile.overdue_h, 48);
+	CHECK_INT(cfg->ingest.max_payload, 262144);
+	CHECK_INT(cfg->ingest.spool_max_mb, 64);
+}
+
+static void
+test_defaults(void)
+{
+	struct config *cfg;
+	const char *p;
+
+	cfg = config_default();
+	CHECK(cfg->path == NULL);
+	check_defaults(cfg);
+	config_free(cfg);
+
+	p = write_t("empty.yaml", "");
+	if ((cfg = expect_ok("empty file", p)) != NULL) {
+		check_defaults(cfg);
+		CHECK_STR(cfg->path, p);
+		CHECK_INT(cfg->nfiles, 1);
+		config_free(cfg);
+	}
+	p = write_t("comments.yaml", "# nothing but a comment\n");
+	if ((cfg = expect_ok("comments only", p)) != NULL) {
+		check_defaults(cfg);
+		config_free(cfg);
+	}
+}
+
+/* Whether p is one of cfg->files (the pointer, not a copy). */
+static int
+in_files(const struct config *cfg, const char *p)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nfiles; i++)
+		if (cfg->files[i] == p)
+			return 1;
+	return 0;
+}
+
+static void
+test_full(void)
+{
+	struct config *cfg;
+	const char *p;
+
+	write_t("full.pw", "s3cret\n");
+	p = write_t("full.yaml",
+	    "mqtt:\n"
+	    "  url: \"ssl://broker.example.cn:8883\"\n"
+	    "  client_id: wt-cc-1\n"
+	    "  qos: 0\n"
+	    "  clean_session: yes\n"
+	    "  keepalive_s: 60\n"
+	    "  mqtt5: on\n"
+	    "  session_expiry_s: 3600\n"
+	    "  reconnect_min_s: 2\n"
+	    "  reconnect_max_s: 120\n"
+	    "  username: wastetrack\n"
+	    "  password_file: full.pw\n"
+	    "  tls:\n"
+	    "    ca_file: /etc/ssl/ca.pem\n"
+	    "    cert_file: tls/client.pem\n"
+	    "    key_file: tls/client.key\n"
+	    "subscriptions:\n"
+	    "  - {topic: \"wt/v1/#\", profile: wastetrack}\n"
+	    "  - topic: \"wt/v1/+/weigh\"\n"
+	    "    profile: wastetrack\n"
+	    "database:\n"
+	    "  path: data/wt.db\n"
+	    "  synchronous: full\n"
+	    "  raw_retention_days: 0\n"
+	    "http:\n"
+	    "  listen: \"[::1]:0\"\n"
+	    "  port_file: run/http.port\n"
+	    "time:\n"
+	    "  local_offset: \"-05:30\"\n"
+	    "  future_tolerance_s: 60\n"
+	    "facilities:\n"
+	    "  - id: CC-KWP-01\n"
+	    "    name: \"长春市厨余垃圾处理厂\"\n"
+	    "    kind: food_waste_plant\n"
+	    "    district: \"朝阳区\"\n"
+	    "    harmless: true\n"
+	    "  - {id: CC-TS-02, kind: transfer_station}\n"
+	    "reconcile:\n"
+	    "  tolerance_pct: 12.5\n"
+	    "  overdue_h: 72\n"
+	    "ingest:\n"
+	    "  max_payload: 65536\n"
+	    "  spool_max_mb: 128\n");
+	if ((cfg = expect_ok("full file", p)) == NULL)
+		return;
+	CHECK_STR(cfg->mqtt.url, "ssl://broker.example.cn:8883");
+	CHECK_STR(cfg->mqtt.client_id, "wt-cc-1");
+	CHECK_INT(cfg->mqtt.qos, 0);
+	CHECK_INT(cfg->mqtt.clean_session, 1);
+	CHECK_INT(cfg->mqtt.keepalive_s, 60);
+	CHECK_INT(cfg->mqtt.mqtt5, 1);
+	CHECK_INT(cfg->mqtt.session_expiry_s, 3600);
+	CHECK_INT(cfg->mqtt.reconnect_min_s, 2);
+	CHECK_INT(cfg->mqtt.reconnect_max_s, 120);
+	CHECK_STR(cfg->mqtt.username, "wastetrack");
+	CHECK_STR(cfg->mqtt.password, "s3cret");
+	CHECK_STR(cfg->mqtt.ca_file, "/etc/ssl/ca.pem");
+	CHECK_STR(cfg->mqtt.cert_file, tpath("tls/client.pem"));
+	CHECK_STR(cfg->mqtt.key_file, tpath("tls/client.key"));
+	CHECK_INT(cfg->nsubs, 2);	/* the default was replaced */
+	if (cfg->nsubs == 2) {
+		CHECK_STR(cfg->subs[0].topic, "wt/v1/#");
+		CHECK_STR(cfg->subs[0].profile, "wastetrack");
+		CHECK_STR(cfg->subs[1].topic, "wt/v1/+/weigh");
+		CHECK(cfg->subs[0].pos.file == cfg->files[0]);
+		CHECK_INT(cfg->subs[0].pos.line, 18);
+		CHECK_INT(cfg->subs[0].pos.col, 5);
+		CHECK_INT(cfg->subs[1].pos.line, 19);
+		CHECK_INT(cfg->subs[1].pos.col, 5);
+	}
+	CHECK_STR(cfg->database.path, tpath("data/wt.db"));
+	CHECK_INT(cfg->database.synchronous, CFG_SYNC_FULL);
+	CHECK_INT(cfg->database.raw_retention_days, 0);
+	CHECK_STR(cfg->http.listen, "[::1]:0");
+	CHECK_STR(cfg->http.port_file, tpath("run/http.port"));
+	CHECK_INT(cfg->time.local_offset_min, -330);
+	CHECK_INT(cfg->time.future_tolerance_s, 60);
+	CHECK_INT(cfg->nfacilities, 2);
+	if (cfg->nfacilities == 2) {
+		const struct cfg_facility *f = &cfg->facilities[0];
+
+		CHECK_STR(f->id, "CC-KWP-01");
+		CHECK_STR(f->name, "长春市厨余垃圾处理厂");
+		CHECK_STR(f->kind, "food_waste_plant");
+		CHECK_STR(f->district, "朝阳区");
+		CHECK_INT(f->harmless, 1);
+		CHECK_INT(f->pos.line, 32);
+		f = &cfg->facilities[1];
+		CHECK_STR(f->id, "CC-TS-02");
+		CHECK_STR(f->name, "CC-TS-02");	/* defaults to the id */
+		CHECK(f->district == NULL);
+		CHECK_INT(f->harmless, 0);	/* default */
+	}
+	CHECK(config_facility(cfg, "CC-TS-02") == &cfg->facilities[1]);
+	CHECK(config_facility(cfg, "CC-XX-99") == NULL);
+	CHECK_NEAR(cfg->reconcile.tolerance_pct, 12.5, 1e-9);
+	CHECK_INT(cfg->reconcile.overdue_h, 72);
+	CHECK_INT(cfg->ingest.max_payload, 65536);
+	CHECK_INT(cfg->ingest.spool_max_mb, 128);
+	config_free(cfg);
+}
+
+static void
+test_offsets(void)
+{
+	static const struct {
+		const char *text;
+		int ok, min;
+	} cases[] = {
+		{ "+08:00", 1, 480 }, { "-05:30", 1, -330 }, { "Z", 1, 0 },
+		{ "UTC", 1, 0 }, { "+0545", 1, 345 }, { "-03", 1, -180 },
+		{ "+14:00", 1, 840 }, { "-14:00", 1, -840 }, { "+00:00", 1, 0 },
+		{ "+14:01", 0, 0 }, { "08:00", 0, 0 }, { "+8:00", 0, 0 },
+		{ "+08:60", 0, 0 }, { "+08:", 0, 0 }, { "+080", 0, 0 },
+		{ "+08:000", 0, 0 }, { "GMT", 0, 0 }, { "", 0, 0 },
+	};
+	struct config *cfg;
+	char yaml[128], want[160];
+	const char *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(yaml, sizeof(yaml), "time:\n  local_offset: \"%s\"\n",
+		    cases[i].text);
+		p = write_t("offset.yaml", yaml);
+		if (!cases[i].ok) {
+			snprintf(want, sizeof(want), "@:2:17: invalid offset "
+			    "\"%s\": want Z, UTC or ±HH:MM within ±14:00\n",
+			    cases[i].text);
+			expect_errors(cases[i].text, p, want);
+		} else if ((cfg = expect_ok(cases[i].text, p)) != NULL) {
+			CHECK_INT(cfg->time.local_offset_min, cases[i].min);
+			config_free(cfg);
+		}
+	}
+}
+
+static void
+test_include(void)
+{
+	struct config *cfg;
+	const char *p;
+	char *a, *b;
+
+	mkdir_t("conf.d");
+	a = strdup(write_t("conf.d/10-a.yaml",
+	    "subscriptions:\n"
+	    "  - {topic: \"a/#\", profile: wastetrack}\n"
+	    "facilities:\n"
+	    "  - {id: A-1, kind: incinerator, harmless: true}\n"
+	    "mqtt:\n"
+	    "  url: \"tcp://10.0.0.1:1883\"\n"
+	    "database:\n"
+	    "  path: a.db\n"));
+	b = strdup(write_t("conf.d/20-b.yaml",
+	    "subscriptions:\n"
+	    "  - {topic: \"b/#\", profile: wastetrack}\n"
+	    "  - {topic: \"c/#\", profile: wastetrack}\n"
+	    "facilities:\n"
+	    "  - {id: B-1, kind: recycling_center}\n"));
+	write_t("conf.d/README", "not yaml: not included\n");
+	p = write_t("main.yaml",
+	    "include: [\"conf.d/*.yaml\"]\n"
+	    "mqtt:\n"
+	    "  qos: 0\n"
+	    "subscriptions:\n"
+	    "  - {topic: \"m/#\", profile: wastetrack}\n"
+	    "facilities:\n"
+	    "  - {id: M-1, kind: hw_facility}\n");
+	if ((cfg = expect_ok("include glob", p)) != NULL) {
+		CHECK_INT(cfg->nfiles, 3);
+		/* Includes are read where they are named: first here. */
+		CHECK_INT(cfg->nsubs, 4);
+		if (cfg->nsubs == 4) {
+			CHECK_STR(cfg->subs[0].topic, "a/#");
+			CHECK_STR(cfg->subs[1].topic, "b/#");
+			CHECK_STR(cfg->subs[2].topic, "c/#");
+			CHECK_STR(cfg->subs[3].topic, "m/#");
+			CHECK_STR(cfg->subs[0].pos.file, a);
+			CHECK(in_files(cfg, cfg->subs[0].pos.file));
+			CHECK_STR(cfg->subs[2].pos.file, b);
+			CHECK_INT(cfg->subs[2].pos.line, 3);
+			CHECK(in_files(cfg, cfg->subs[2].pos.file));
+			CHECK_STR(cfg->subs[3].pos.file, p);
+			CHECK(in_files(cfg, cfg->subs[3].pos.file));
+		}
+		CHECK_INT(cfg->nfacilities, 3);
+		if (cfg->nfacilities == 3) {
+			CHECK_STR(cfg->facilities[0].id, "A-1");
+			CHECK_INT(cfg->facilities[0].harmless, 1);
+			CHECK_STR(cfg->facilities[1].id, "B-1");
+			CHECK_STR(cfg->facilities[2].id, "M-1");
+		}
+		/* Sections merge across files; paths follow their file. */
+		CHECK_STR(cfg->mqtt.url, "tcp://10.0.0.1:1883");
+		CHECK_INT(cfg->mqtt.qos, 0);
+		CHECK_STR(cfg->database.path, tpath("conf.d/a.db"));
+		config_free(cfg);
+	}
+
+	/* A scalar set in an include and again in the main file. */
+	p = write_t("dup.yaml",
+	    "include: [\"conf.d/10-a.yaml\"]\n"
+	    "mqtt:\n"
+	    "  qos: 0\n"
+	    "  url: \"tcp://10.0.0.2:1883\"\n");
+	expect_errors("duplicate across include", p,
+	    "@:4:3: duplicate key \"url\"\n");
+
+	/* A facility id repeated in another file. */
+	p = write_t("dupfac.yaml",
+	    "include: [conf.d/20-b.yaml]\n"
+	    "facilities:\n"
+	    "  - {id: B-1, kind: recycling_center}\n");
+	expect_errors("duplicate facility id across include", p,
+	    "@:3:10: duplicate facility id \"B-1\"\n");
+
+	/* Errors inside an include name the included file. */
+	write_t("broken.yaml", "mqtt:\n  qos: [\n");
+	write_t("wrong.yaml", "mqtt:\n  keepalive_s: never\n");
+	p = write_t("incbad.yaml",
+	    "include: [broken.yaml, wrong.yaml]\n"
+	    "http:\n  listen: nowhere\n");
+	{
+		char want[1024];
+
+		snprintf(want, sizeof(want),
+		    "%s:3:1: did not find expected node content\n"
+		    "%s:2:16: \"keepalive_s\" must be an integer\n"
+		    "@:3:11: invalid listen address \"nowhere\": "
+		    "want host:port\n",
+		    tpath("broken.yaml"), tpath("wrong.yaml"));
+		expect_errors("errors in includes", p, want);
+	}
+
+	/* A glob matching nothing only warns (on stderr). */
+	p = write_t("nomatch.yaml",
+	    "include: [\"profiles.d/*.yaml\", \"/nonexistent/x.yaml\"]\n");
+	if ((cfg = expect_ok("include matching nothing", p)) != NULL) {
+		CHECK_INT(cfg->nfiles, 1);
+		config_free(cfg);
+	}
+
+	/* A file including itself. */
+	p = write_t("loop.yaml", "include: [loop.yaml]\n");
+	expect_errors("include loop", p,
+	    "@:1:11: include \"loop.yaml\": \"$/loop.yaml\" is already "
+	    "being read (include loop)\n");
+
+	free(a);
+	free(b);
+}
+
+static void
+test_password_file(void)
+{
+	struct config *cfg;
+	char want[512];
+	const char *p;
+
+	write_t("crlf.pw", "pa ss\r\n\n");
+	p = write_t("pw.yaml", "mqtt:\n  password_file: crlf.pw\n");
+	if ((cfg = expect_ok("password_file", p)) != NULL) {
+		CHECK_STR(cfg->mqtt.password, "pa ss");
+		config_free(cfg);
+	}
+
+	p = write_t("pw-missing.yaml", "mqtt:\n  password_file: none.pw\n");
+	snprintf(want, sizeof(want),
+	    "@:2:18: cannot read password_file \"$/none.pw\": %s\n",
+	    strerror(ENOENT));
+	expect_errors("password_file missing", p, want);
+
+	p = tpath("absent.yaml");
+	snprintf(want, sizeof(want), "@: cannot open: %s\n", strerror(ENOENT));
+	expect_errors("missing main file", p, want);
+}
+
+/*
+ * The shipped sample: it must load cleanly, and (Fluent Bit's rule) it must
+ * document every key, even those it leaves commented out.
+ */
+static void
+test_sample(const char *path)
+{
+	static const char *const keys[] = {
+		"include", "mqtt", "url", "client_id", "qos", "clean_session",
+		"keepalive_s", "mqtt5", "session_expiry_s", "reconnect_min_s",
+		"reconnect_max_s", "username", "password_file", "tls",
+		"ca_file", "cert_file", "key_file", "subscriptions", "topic",
+		"profile", "database", "path", "synchronous",
+		"raw_retention_days", "http", "listen", "port_file", "time",
+		"local_offset", "future_tolerance_s", "facilities", "id",
+		"name", "kind", "district", "harmless", "reconcile",
+		"tolerance_pct", "overdue_h", "ingest", "max_payload",
+		"spool_max_mb",
+	};
+	struct config *cfg;
+	char *text = NULL, needle[64];
+	size_t i, len = 0;
+	FILE *fp;
+
+	if ((cfg = expect_ok("sample configuration", path)) != NULL) {
+		CHECK_STR(cfg->mqtt.url, "tcp://127.0.0.1:1883");
+		CHECK_INT(cfg->mqtt.qos, 1);
+		CHECK(cfg->mqtt.password == NULL);
+		CHECK_INT(cfg->nsubs, 1);
+		CHECK_STR(cfg->database.path,
+		    "/var/lib/wastetrack/wastetrack.db");
+		CHECK_STR(cfg->http.port_file, "/run/wastetrack/http.port");
+		CHECK_INT(cfg->time.local_offset_min, 480);
+		CHECK(cfg->nfacilities >= 7);
+		CHECK(config_facility(cfg, "CC-KWP-01") != NULL &&
+		    config_facility(cfg, "CC-KWP-01")->harmless);
+		config_free(cfg);
+	}
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		perror(path);
+		CHECK(fp != NULL);
+		return;
+	}
+	CHECK(getdelim(&text, &len, '\0', fp) > 0);
+	fclose(fp);
+	for (i = 0; text != NULL && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(needle, sizeof(needle), "%s:", keys[i]);
+		if (strstr(text, needle) == NULL)
+			fprintf(stderr, "%s: key \"%s\" not documented\n",
+			    path, keys[i]);
+		CHECK(strstr(text, needle) != NULL);
+	}
+	free(text);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_bad_cases();
+	test_defaults();
+	test_full();
+	test_offsets();
+	test_include();
+	test_password_file();
+	if (argc > 1)
+		test_sample(argv[1]);
+	cleanup();
+	return check_result("test_config");
+}
