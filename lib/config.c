@@ -626,9 +626,11 @@ parse_double(const char *s, double *v)
 		return -1;
 	errno = 0;
 	*v = strtod(s, &end);
-	if (end == s || *end != '\0' || !isfinite(*v))
+	if (end == s || *end != '\0')
 		return -1;
-	return errno == ERANGE && fabs(*v) > 1 ? 1 : 0;
+	if (errno == ERANGE && fabs(*v) >= 1)
+		return 1;		/* overflow (HUGE_VAL), not underflow */
+	return isfinite(*v) ? 0 : -1;	/* "nan" and "inf" are not numbers */
 }
 
 static int

@@ -221,6 +221,12 @@ static const struct bad_case {
 	{ "number, not nan",
 	  "reconcile:\n  tolerance_pct: nan\n",
 	  "@:2:18: \"tolerance_pct\" must be a number\n" },
+	{ "number beyond double",
+	  "reconcile:\n  tolerance_pct: 1e999\n",
+	  "@:2:18: \"tolerance_pct\" must be between 0 and 100\n" },
+	{ "include items are strings",
+	  "include: [[a.yaml]]\n",
+	  "@:1:11: each item of \"include\" must be a string\n" },
 	{ "boolean wanted",
 	  "mqtt:\n  clean_session: maybe\n",
 	  "@:2:18: \"clean_session\" must be true or false\n" },
@@ -693,6 +699,39 @@ test_include(void)
 	free(b);
 }
 
+/* Includes nest 8 deep below the main file, and no deeper. */
+static void
+test_include_depth(void)
+{
+	struct config *cfg;
+	char rel[32], text[64], want[256];
+	const char *p;
+	int i;
+
+	mkdir_t("deep");
+	for (i = 0; i < 10; i++) {
+		snprintf(rel, sizeof(rel), "deep/n%d.yaml", i);
+		if (i == 9)
+			snprintf(text, sizeof(text),
+			    "facilities: [{id: N%d, kind: incinerator}]\n", i);
+		else
+			snprintf(text, sizeof(text), "include: [n%d.yaml]\n",
+			    i + 1);
+		write_t(rel, text);
+	}
+	/* From n1, n9 is 8 levels down; from n0 it would be 9. */
+	p = tpath("deep/n1.yaml");
+	if ((cfg = expect_ok("include depth 8", p)) != NULL) {
+		CHECK_INT(cfg->nfiles, 9);
+		CHECK(config_facility(cfg, "N9") != NULL);
+		config_free(cfg);
+	}
+	p = tpath("deep/n0.yaml");
+	snprintf(want, sizeof(want), "%s:1:11: include \"n9.yaml\": nested "
+	    "deeper than 8 levels\n", tpath("deep/n8.yaml"));
+	expect_errors("include depth 9", p, want);
+}
+
 static void
 test_password_file(void)
 {
@@ -786,6 +825,7 @@ main(int argc, char **argv)
 	test_full();
 	test_offsets();
 	test_include();
+	test_include_depth();
 	test_password_file();
 	if (argc > 1)
 		test_sample(argv[1]);

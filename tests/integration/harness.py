@@ -1,0 +1,274 @@
+"""Real parts for integration tests: a private mosquitto on an ephemeral
+loopback port, the real wastetrackd binary, its real SQLite file, and HTTP
+over a real socket. Waiting is always on a condition with a timeout."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import paho.mqtt.client as mqtt
+
+DAEMON = os.environ.get("WASTETRACKD", "build/daemon/wastetrackd")
+SHARED = os.environ.get("WT_SHARED", os.path.join(os.path.dirname(__file__),
+                                                  "..", "..", "..", "shared"))
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:",
+                   "ERROR: LeakSanitizer")
+
+
+def free_port():
+    # mosquitto 2.0 cannot bind port 0, so the harness picks the port.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, timeout=20.0, what="condition", interval=0.02):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.0fs waiting for %s"
+                                 % (timeout, what))
+        time.sleep(interval)
+
+
+class Broker:
+    def __init__(self, workdir, persistence=True, port=None):
+        self.dir = workdir
+        self.port = port or free_port()
+        self.persistence = persistence
+        self.proc = None
+
+    def start(self):
+        conf = os.path.join(self.dir, "mosquitto.conf")
+        with open(conf, "w") as f:
+            f.write("listener %d 127.0.0.1\nallow_anonymous true\n"
+                    "max_queued_messages 0\nmax_inflight_messages 0\n"
+                    "persistence %s\npersistence_location %s/\n"
+                    "autosave_interval 1\n"
+                    % (self.port, "true" if self.persistence else "false",
+                       self.dir))
+        self.log = open(os.path.join(self.dir, "mosquitto.log"), "ab")
+        self.proc = subprocess.Popen(["mosquitto", "-c", conf],
+                                     stdout=self.log, stderr=self.log)
+        wait_for(self._accepts, 10, "mosquitto on port %d" % self.port)
+        return self
+
+    def _accepts(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("mosquitto exited: see %s/mosquitto.log"
+                                 % self.dir)
+        try:
+            socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+
+class Daemon:
+    """wastetrackd with a configuration written for this test."""
+
+    def __init__(self, workdir, broker_port, extra="", client_id=None,
+                 facilities=True):
+        self.dir = workdir
+        self.db = os.path.join(workdir, "wt.db")
+        self.port_file = os.path.join(workdir, "http.port")
+        self.conf = os.path.join(workdir, "wastetrack.yaml")
+        self.proc = None
+        self.logs = []
+        fac = ""
+        if facilities:
+            fac = """facilities:
+  - {id: "CC-KWP-01", name: "长春市厨余垃圾处理厂", kind: food_waste_plant, district: "朝阳区", harmless: true}
+  - {id: "CC-HW-01", name: "长春某危险废物处置中心", kind: hw_facility, district: "绿园区", harmless: true}
+  - {id: "CC-TS-02", name: "中转站", kind: transfer_station, district: "南关区"}
+"""
+        with open(self.conf, "w") as f:
+            f.write("""mqtt:
+  url: "tcp://127.0.0.1:%d"
+  client_id: "%s"
+  keepalive_s: 5
+  reconnect_min_s: 1
+  reconnect_max_s: 2
+subscriptions:
+  - {topic: "wt/v1/#", profile: wastetrack}
+database:
+  path: "%s"
+http:
+  listen: "127.0.0.1:0"
+  port_file: "%s"
+%s%s""" % (broker_port, client_id or "wt-test-%d" % os.getpid(), self.db,
+           self.port_file, fac, extra))
+
+    def start(self, wait_connected=True):
+        if os.path.exists(self.port_file):
+            os.unlink(self.port_file)
+        log = os.path.join(self.dir, "daemon.%d.log" % len(self.logs))
+        self.logs.append(log)
+        self.logf = open(log, "wb")
+        self.proc = subprocess.Popen([DAEMON, "-c", self.conf, "-v"],
+                                     stdout=self.logf, stderr=self.logf)
+        wait_for(lambda: self._alive() and os.path.exists(self.port_file),
+                 30, "the daemon's port file")
+        with open(self.port_file) as f:
+            self.http_port = int(f.read())
+        if wait_connected:
+            wait_for(lambda: self.status()["mqtt"]["connected"], 20,
+                     "the daemon to connect to the broker")
+        return self
+
+    def _alive(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("wastetrackd exited with %s:\n%s"
+                                 % (self.proc.returncode, self.log_text()))
+        return True
+
+    def log_text(self):
+        out = ""
+        for name in self.logs:
+            with open(name, "rb") as f:
+                out += f.read().decode("utf-8", "replace")
+        return out
+
+    def check_sanitizers(self):
+        text = self.log_text()
+        for mark in SANITIZER_MARKS:
+            assert mark not in text, "sanitizer report:\n" + text
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Stop; returns the exit status (negative for a signal)."""
+        self.proc.send_signal(sig)
+        rc = self.proc.wait(timeout)
+        self.logf.close()
+        if sig != signal.SIGKILL:
+            self.check_sanitizers()
+        return rc
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def http(self, path, method="GET"):
+        req = urllib.request.Request("http://127.0.0.1:%d%s"
+                                     % (self.http_port, path), method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def status(self):
+        code, body = self.http("/status")
+        assert code == 200, (code, body)
+        return json.loads(body)
+
+    def query(self, sql, args=()):
+        # A separate reader, as other tools are: read-only, WAL mode.
+        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True,
+                              timeout=10)
+        try:
+            return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+
+    def count(self, table, where="1"):
+        return self.query("SELECT count(*) FROM %s WHERE %s"
+                          % (table, where))[0][0]
+
+
+class Publisher:
+    """A QoS 1 publisher that knows when the broker has acked."""
+
+    def __init__(self, port, client_id=None):
+        self.c = mqtt.Client(client_id=client_id or "", clean_session=True)
+        self.c.max_inflight_messages_set(200)
+        self.c.max_queued_messages_set(0)
+        self.c.connect("127.0.0.1", port)
+        self.c.loop_start()
+
+    def publish(self, topic, payload, qos=1):
+        if isinstance(payload, str):
+            payload = payload.encode()
+        return self.c.publish(topic, payload, qos=qos)
+
+    def publish_all(self, items, qos=1, timeout=60):
+        infos = [self.publish(t, p, qos) for t, p in items]
+        for i in infos:
+            i.wait_for_publish(timeout)
+            assert i.is_published()
+        return len(infos)
+
+    def close(self):
+        self.c.loop_stop()
+        self.c.disconnect()
+
+
+def read_tsv(name):
+    out = []
+    with open(os.path.join(SHARED, "payloads", name), encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line:
+                topic, payload = line.split("\t", 1)
+                out.append((topic, payload))
+    return out
+
+
+class Env:
+    """A temp dir with a broker and a daemon; cleaned up unless it failed."""
+
+    def __init__(self, name, persistence=True, extra=""):
+        self.dir = tempfile.mkdtemp(prefix="wt-%s-" % name)
+        self.broker = Broker(self.dir, persistence).start()
+        self.daemon = Daemon(self.dir, self.broker.port, extra=extra)
+        self.ok = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if self.daemon.proc and self.daemon.proc.poll() is None:
+                self.daemon.stop()
+        finally:
+            self.broker.stop()
+        if exc_type is None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        else:
+            print("test files kept in %s" % self.dir, file=sys.stderr)
+            if self.daemon.logs:
+                print(self.daemon.log_text()[-4000:], file=sys.stderr)
+        return False
+
+
+def run(tests):
+    """Run test functions in order; print one line each; exit 0/1."""
+    failed = 0
+    for t in tests:
+        t0 = time.monotonic()
+        try:
+            t()
+            print("ok   %s (%.1fs)" % (t.__name__, time.monotonic() - t0))
+        except Exception as e:  # noqa: BLE001 - report every failure
+            failed += 1
+            import traceback
+            traceback.print_exc()
+            print("FAIL %s: %s" % (t.__name__, e))
+    print("%d passed, %d failed" % (len(tests) - failed, failed))
+    sys.exit(1 if failed else 0)
