@@ -57,6 +57,13 @@ route(struct evhttp_request *req, void *arg)
 	char *body = NULL, line[160], pbuf[64];
 	size_t plen = strcspn(uri, "?#");
 
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
+	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD");
+		evhttp_send_error(req, 405, "method not allowed");
+		return;
+	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		evhttp_send_error(req, 503, "out of memory");
 		return;
@@ -162,7 +169,12 @@ http_start(struct event_base *base, const char *listen, const char *port_file,
 		goto fail;
 	h->fill = fill;
 	h->arg = arg;
-	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	/* Let every known method through to route(), which answers 405 with
+	 * an Allow header; evhttp itself would say 501. */
+	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+	    EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(h->evh, MAX_HEADERS);
 	evhttp_set_max_body_size(h->evh, MAX_BODY);
 	evhttp_set_timeout(h->evh, TIMEOUT_S);
