@@ -102,6 +102,8 @@ blabel(struct buf *b, const char *s)
 int
 report_health(const struct report *r, const char **reason)
 {
+	int64_t since;
+
 	if (r->db.writes_failing) {
 		*reason = "database writes failing";
 		return 0;
@@ -110,8 +112,12 @@ report_health(const struct report *r, const char **reason)
 		*reason = "broker disconnected";
 		return 0;
 	}
+	/* Before the first commit (last_commit_ms 0) the wait is counted
+	 * from the start: a fresh daemon is not stalled by its first
+	 * message. */
+	since = r->db.last_commit_ms > 0 ? r->db.last_commit_ms : r->start_ms;
 	if (r->spool_backlog_bytes > 0 && r->stall_after_s > 0 &&
-	    r->now_ms - r->db.last_commit_ms > (int64_t)r->stall_after_s * 1000) {
+	    r->now_ms - since > (int64_t)r->stall_after_s * 1000) {
 		*reason = "ingest stalled";
 		return 0;
 	}

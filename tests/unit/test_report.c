@@ -1,0 +1,578 @@
+/*
+ * test_report: lib/report.c from a hand-built snapshot: health and its
+ * reasons, the /status JSON and the Prometheus text of /metrics (checked
+ * line by line here, and by promtool when it is installed).
+ */
+#include "check.h"
+#include "event.h"
+#include "ingest.h"
+#include "json.h"
+#include "report.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NOW		INT64_C(1800000000000)
+#define PROMTOOL	"/usr/bin/promtool"
+
+static const char *const subs[] = { "wt/v1/#", "vendor-a/+/events" };
+
+static struct ingest_counters counters;
+
+/* A healthy daemon, an hour up, with some traffic and city figures. */
+static void
+fill(struct report *r)
+{
+	memset(&counters, 0, sizeof(counters));
+	counters.received = 120;
+	counters.bytes = 40960;
+	counters.stored = 95;
+	counters.duplicates = 6;
+	counters.history = 4;
+	counters.rejected = 15;
+	counters.rejected_by[REASON_bad_json] = 9;
+	counters.rejected_by[REASON_future_ts] = 6;
+	counters.by_kind[EV_POSITION] = 70;
+	counters.by_kind[EV_VEHICLE_EVENT] = 11;
+	counters.by_kind[EV_WEIGHING] = 8;
+	counters.by_kind[EV_FACILITY_STATUS] = 4;
+	counters.by_kind[EV_MANIFEST] = 2;
+	counters.commits = 33;
+	counters.write_errors = 1;
+
+	memset(r, 0, sizeof(*r));
+	r->version = "1.2.3";
+	r->now_ms = NOW;
+	r->start_ms = NOW - 3600 * 1000;
+	r->mqtt.connected = 1;
+	r->mqtt.broker = "tcp://127.0.0.1:1883";
+	r->mqtt.client_id = "wastetrackd-test";
+	r->mqtt.reconnects = 2;
+	r->mqtt.connection_losses = 3;
+	r->mqtt.subs = subs;
+	r->mqtt.nsubs = 2;
+	r->ingest = &counters;
+	r->spool_backlog_bytes = 0;
+	r->spool_corrupt = 1;
+	r->last_message_ms = NOW - 1500;
+	r->db.path = "/var/lib/wastetrack/wastetrack.db";
+	r->db.schema_version = 4;
+	r->db.size_bytes = 1 << 20;
+	r->db.wal_bytes = 32768;
+	r->db.last_commit_ms = NOW - 2000;
+	snprintf(r->city.day, sizeof(r->city.day), "2027-01-15");
+	snprintf(r->city.tonnage[0].district, 64, "朝阳区");
+	snprintf(r->city.tonnage[0].waste, 32, "msw.food");
+	r->city.tonnage[0].kg = 4750;
+	/* a district name that needs escaping everywhere */
+	snprintf(r->city.tonnage[1].district, 64, "绿\"园\\区");
+	snprintf(r->city.tonnage[1].waste, 32, "hw");
+	r->city.tonnage[1].kg = 1200.5;
+	r->city.ntonnage = 2;
+	r->city.open_manifests = 3;
+	r->city.overdue_manifests = 1;
+	r->city.discrepancies = 2;
+	r->stall_after_s = 60;
+}
+
+/* ---- health ---- */
+
+static void
+test_health(void)
+{
+	struct report r;
+	const char *why = "unset";
+
+	fill(&r);
+	CHECK_INT(report_health(&r, &why), 1);
+	CHECK_STR(why, NULL);
+
+	r.mqtt.connected = 0;
+	r.mqtt.down_since_ms = NOW - 5000;
+	CHECK_INT(report_health(&r, &why), 0);
+	CHECK_STR(why, "broker disconnected");
+	/* failing writes win over a lost broker */
+	r.db.writes_failing = 1;
+	CHECK_INT(report_health(&r, &why), 0);
+	CHECK_STR(why, "database writes failing");
+	r.mqtt.connected = 1;
+	r.mqtt.down_since_ms = 0;
+	CHECK_INT(report_health(&r, &why), 0);
+	CHECK_STR(why, "database writes failing");
+	r.db.writes_failing = 0;
+
+	/* a backlog without a commit for longer than stall_after_s */
+	r.spool_backlog_bytes = 4096;
+	r.db.last_commit_ms = NOW - 61 * 1000;
+	CHECK_INT(report_health(&r, &why), 0);
+	CHECK_STR(why, "ingest stalled");
+	/* ... but not for as long as the last commit is recent */
+	r.db.last_commit_ms = NOW - 59 * 1000;
+	CHECK_INT(report_health(&r, &why), 1);
+	CHECK_STR(why, NULL);
+	r.db.last_commit_ms = NOW - 60 * 1000;
+	CHECK_INT(report_health(&r, &why), 1);
+	/* an old commit with nothing waiting is just a quiet city */
+	r.spool_backlog_bytes = 0;
+	r.db.last_commit_ms = NOW - 3600 * 1000;
+	CHECK_INT(report_health(&r, &why), 1);
+	/* never committed: the stall is counted from the start */
+	r.spool_backlog_bytes = 4096;
+	r.db.last_commit_ms = 0;
+	r.start_ms = NOW - 1000;
+	CHECK_INT(report_health(&r, &why), 1);
+	r.start_ms = NOW - 61 * 1000;
+	CHECK_INT(report_health(&r, &why), 0);
+	CHECK_STR(why, "ingest stalled");
+	/* the broker is named before a stall */
+	r.mqtt.connected = 0;
+	CHECK_INT(report_health(&r, &why), 0);
+	CHECK_STR(why, "broker disconnected");
+}
+
+/* ---- /status ---- */
+
+static int
+has(const char *hay, const char *needle)
+{
+	if (hay != NULL && strstr(hay, needle) != NULL)
+		return 1;
+	fprintf(stderr, "  missing: %s\n", needle);
+	return 0;
+}
+
+/* The body must be one JSON object (checked with lib/json.c). */
+static int
+json_ok(const char *s)
+{
+	struct json *doc;
+	char err[160];
+	int ok;
+
+	if (s == NULL)
+		return 0;
+	if ((doc = json_parse(s, strlen(s), err, sizeof(err))) == NULL) {
+		fprintf(stderr, "  invalid JSON: %s\n%s", err, s);
+		return 0;
+	}
+	ok = json_kind((const struct json *)doc) == JSON_K_OBJ;
+	json_free(doc);
+	return ok;
+}
+
+/* String member path a.b of the JSON text s equals want. */
+static int
+json_path_str(const char *s, const char *a, const char *b, const char *want)
+{
+	struct json *doc;
+	const struct json *v;
+	char err[160];
+	const char *got;
+	int ok = 0;
+
+	if (s == NULL ||
+	    (doc = json_parse(s, strlen(s), err, sizeof(err))) == NULL)
+		return 0;
+	v = json_get((const struct json *)doc, a);
+	if (b != NULL)
+		v = json_get(v, b);
+	if (v != NULL && (got = json_str(v)) != NULL)
+		ok = strcmp(got, want) == 0;
+	json_free(doc);
+	return ok;
+}
+
+static void
+test_status(void)
+{
+	struct report r;
+	char *s;
+
+	fill(&r);
+	s = report_status_json(&r);
+	CHECK(s != NULL);
+	CHECK(json_ok(s));
+	CHECK(has(s, "\"version\":\"1.2.3\""));
+	CHECK(has(s, "\"uptime_s\":3600.000"));
+	CHECK(has(s, "\"healthy\":true"));
+	CHECK(has(s, "\"health_reason\":null"));
+	CHECK(has(s, "\"mqtt\":{\"connected\":true"));
+	CHECK(has(s, "\"broker\":\"tcp://127.0.0.1:1883\""));
+	CHECK(has(s, "\"client_id\":\"wastetrackd-test\""));
+	CHECK(has(s, "\"reconnects\":2"));
+	CHECK(has(s, "\"connection_losses\":3"));
+	CHECK(has(s, "\"down_for_s\":0.000"));
+	CHECK(has(s, "\"last_error\":null"));
+	CHECK(has(s, "\"subscriptions\":[\"wt/v1/#\","
+	    "\"vendor-a/+/events\"]"));
+	CHECK(has(s, "\"ingest\":{\"received\":120"));
+	CHECK(has(s, "\"stored\":95"));
+	CHECK(has(s, "\"duplicates\":6"));
+	CHECK(has(s, "\"history\":4"));
+	CHECK(has(s, "\"rejected\":15"));
+	CHECK(has(s, "\"rejected_by_reason\":{\"too_large\":0,"));
+	CHECK(has(s, "\"bad_json\":9"));
+	CHECK(has(s, "\"future_ts\":6"));
+	CHECK(has(s, "\"internal\":0}"));
+	CHECK(has(s, "\"stored_by_kind\":{\"position\":70,"
+	    "\"vehicle_event\":11,\"weighing\":8,\"facility_status\":4,"
+	    "\"manifest\":2}"));
+	CHECK(has(s, "\"queue_bytes\":0"));
+	CHECK(has(s, "\"spool_corrupt\":1"));
+	CHECK(has(s, "\"last_message_age_s\":1.500"));
+	CHECK(has(s, "\"database\":{\"path\":"
+	    "\"/var/lib/wastetrack/wastetrack.db\""));
+	CHECK(has(s, "\"size_bytes\":1048576"));
+	CHECK(has(s, "\"wal_bytes\":32768"));
+	CHECK(has(s, "\"schema_version\":4"));
+	CHECK(has(s, "\"last_commit_age_s\":2.000"));
+	CHECK(has(s, "\"commits\":33"));
+	CHECK(has(s, "\"write_errors\":1"));
+	CHECK(has(s, "\"writes_failing\":false"));
+	CHECK(has(s, "\"city\":{\"day\":\"2027-01-15\""));
+	CHECK(has(s, "{\"district\":\"朝阳区\",\"waste\":\"msw.food\","
+	    "\"kg\":4750.000}"));
+	CHECK(has(s, "{\"district\":\"绿\\\"园\\\\区\",\"waste\":\"hw\","
+	    "\"kg\":1200.500}"));
+	CHECK(has(s, "\"open_manifests\":3"));
+	CHECK(has(s, "\"overdue_manifests\":1"));
+	CHECK(has(s, "\"discrepancies\":2"));
+	CHECK(s != NULL && s[strlen(s) - 1] == '\n');
+	CHECK(json_path_str(s, "mqtt", "broker", "tcp://127.0.0.1:1883"));
+	free(s);
+
+	/* unhealthy, with errors that need escaping */
+	r.mqtt.connected = 0;
+	r.mqtt.down_since_ms = NOW - 12500;
+	r.mqtt.last_error = "connect \"tcp://x\": C:\\path\nretrying\t1";
+	r.db.writes_failing = 1;
+	r.db.last_error = "disk \"full\"\\";
+	r.last_message_ms = 0;
+	r.db.last_commit_ms = 0;
+	r.mqtt.nsubs = 0;
+	r.city.ntonnage = 0;
+	s = report_status_json(&r);
+	CHECK(s != NULL);
+	CHECK(json_ok(s));
+	CHECK(has(s, "\"healthy\":false"));
+	CHECK(has(s, "\"health_reason\":\"database writes failing\""));
+	CHECK(has(s, "\"connected\":false"));
+	CHECK(has(s, "\"down_for_s\":12.500"));
+	CHECK(has(s, "\"last_error\":\"connect \\\"tcp://x\\\": "
+	    "C:\\\\path\\u000aretrying\\u00091\""));
+	CHECK(has(s, "\"last_error\":\"disk \\\"full\\\"\\\\\""));
+	CHECK(has(s, "\"writes_failing\":true"));
+	CHECK(has(s, "\"subscriptions\":[]"));
+	CHECK(has(s, "\"tonnage\":[]"));
+	CHECK(has(s, "\"last_message_age_s\":-1.000"));
+	CHECK(has(s, "\"last_commit_age_s\":-1.000"));
+	CHECK(s == NULL || strchr(s, '\n') == s + strlen(s) - 1);
+	CHECK(json_path_str(s, "mqtt", "last_error",
+	    "connect \"tcp://x\": C:\\path\nretrying\t1"));
+	CHECK(json_path_str(s, "database", "last_error", "disk \"full\"\\"));
+	free(s);
+
+	/* a NULL version or path is null, not a crash */
+	fill(&r);
+	r.version = NULL;
+	r.db.path = NULL;
+	s = report_status_json(&r);
+	CHECK(json_ok(s));
+	CHECK(has(s, "\"version\":null"));
+	CHECK(has(s, "\"database\":{\"path\":null"));
+	free(s);
+}
+
+/* ---- /metrics ---- */
+
+/* Length of a metric or label name at s (0 if none). */
+static size_t
+name_len(const char *s)
+{
+	size_t n = 0;
+
+	if (!isalpha((unsigned char)s[0]) && s[0] != '_' && s[0] != ':')
+		return 0;
+	while (isalnum((unsigned char)s[n]) || s[n] == '_' || s[n] == ':')
+		n++;
+	return n;
+}
+
+/*
+ * Skip {name="value",...} at s; values may hold only the escapes \\, \"
+ * and \n. Returns the end, or NULL when malformed.
+ */
+static const char *
+skip_labels(const char *s)
+{
+	size_t n;
+
+	if (*s != '{')
+		return s;
+	s++;
+	for (;;) {
+		if ((n = name_len(s)) == 0)
+			return NULL;
+		s += n;
+		if (*s++ != '=' || *s++ != '"')
+			return NULL;
+		while (*s != '"') {
+			if (*s == '\0' || *s == '\n')
+				return NULL;
+			if (*s == '\\') {
+				s++;
+				if (*s != '\\' && *s != '"' && *s != 'n')
+					return NULL;
+			}
+			s++;
+		}
+		s++;
+		if (*s == '}')
+			return s + 1;
+		if (*s++ != ',')
+			return NULL;
+	}
+}
+
+struct family {
+	char name[128];
+	char type[16];
+	int help, samples;
+};
+
+/*
+ * Check the exposition format line by line. Returns the number of bad
+ * lines; fills fam[] with the families seen.
+ */
+static int
+lint_metrics(const char *text, struct family *fam, size_t maxfam,
+    size_t *nfam)
+{
+	char line[1024], name[128];
+	const char *p, *nl, *end;
+	struct family *cur = NULL;
+	size_t n, i;
+	int bad = 0;
+	double v;
+	char *ep;
+
+	*nfam = 0;
+	for (p = text; *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL) {
+			fprintf(stderr, "  no newline after the last line\n");
+			return bad + 1;
+		}
+		n = (size_t)(nl - p);
+		if (n >= sizeof(line)) {
+			bad++;
+			continue;
+		}
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if (strncmp(line, "# HELP wastetrack_", 18) == 0) {
+			n = name_len(line + 7);
+			if (line[7 + n] != ' ' || line[8 + n] == '\0' ||
+			    *nfam == maxfam) {
+				fprintf(stderr, "  bad HELP: %s\n", line);
+				bad++;
+				continue;
+			}
+			snprintf(name, sizeof(name), "%.*s", (int)n, line + 7);
+			for (i = 0; i < *nfam; i++)
+				if (strcmp(fam[i].name, name) == 0)
+					break;
+			if (i < *nfam) {
+				fprintf(stderr, "  family twice: %s\n", name);
+				bad++;
+				continue;
+			}
+			cur = &fam[(*nfam)++];
+			memset(cur, 0, sizeof(*cur));
+			snprintf(cur->name, sizeof(cur->name), "%s", name);
+			cur->help = 1;
+		} else if (strncmp(line, "# TYPE wastetrack_", 18) == 0) {
+			n = name_len(line + 7);
+			if (cur == NULL || strlen(cur->name) != n ||
+			    strncmp(cur->name, line + 7, n) != 0 ||
+			    line[7 + n] != ' ' || cur->type[0] != '\0' ||
+			    cur->samples != 0) {
+				fprintf(stderr, "  TYPE out of place: %s\n",
+				    line);
+				bad++;
+				continue;
+			}
+			snprintf(cur->type, sizeof(cur->type), "%s",
+			    line + 8 + n);
+			if (strcmp(cur->type, "counter") != 0 &&
+			    strcmp(cur->type, "gauge") != 0) {
+				fprintf(stderr, "  bad type: %s\n", line);
+				bad++;
+			}
+		} else if (strncmp(line, "wastetrack_", 11) == 0) {
+			n = name_len(line);
+			if (cur == NULL || cur->type[0] == '\0' ||
+			    strlen(cur->name) != n ||
+			    strncmp(cur->name, line, n) != 0) {
+				fprintf(stderr, "  sample without its HELP and "
+				    "TYPE: %s\n", line);
+				bad++;
+				continue;
+			}
+			if ((end = skip_labels(line + n)) == NULL ||
+			    *end != ' ') {
+				fprintf(stderr, "  bad labels: %s\n", line);
+				bad++;
+				continue;
+			}
+			v = strtod(end + 1, &ep);
+			if (ep == end + 1 || *ep != '\0' || v != v) {
+				fprintf(stderr, "  bad value: %s\n", line);
+				bad++;
+				continue;
+			}
+			cur->samples++;
+		} else {
+			fprintf(stderr, "  stray line: %s\n", line);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/* The value of the sample line that starts with prefix, or NaN. */
+static double
+sample(const char *text, const char *prefix)
+{
+	const char *p = text;
+	size_t n = strlen(prefix);
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, prefix, n) == 0 && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+		if ((p = strchr(p, '\n')) != NULL)
+			p++;
+	}
+	fprintf(stderr, "  no sample %s\n", prefix);
+	return NAN;
+}
+
+static void
+promtool_check(const char *text)
+{
+	char path[] = "/tmp/test_report.XXXXXX", cmd[256];
+	size_t len = strlen(text);
+	int fd, st;
+
+	if (access(PROMTOOL, X_OK) == -1)
+		return;
+	if ((fd = mkstemp(path)) == -1) {
+		CHECK(!"mkstemp");
+		return;
+	}
+	CHECK(write(fd, text, len) == (ssize_t)len);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), PROMTOOL " check metrics < %s", path);
+	st = system(cmd);
+	CHECK(st != -1 && WIFEXITED(st));
+	CHECK_INT(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+	unlink(path);
+}
+
+static void
+test_metrics(void)
+{
+	struct family fam[64];
+	struct report r;
+	size_t nfam, i;
+	char *m;
+
+	fill(&r);
+	m = report_metrics(&r);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK_INT(lint_metrics(m, fam, 64, &nfam), 0);
+	CHECK(nfam >= 15);
+	for (i = 0; i < nfam; i++) {
+		size_t n = strlen(fam[i].name);
+		int total = n > 6 && strcmp(fam[i].name + n - 6, "_total") == 0;
+
+		CHECK(fam[i].help && fam[i].type[0] != '\0');
+		/* counters end in _total, and only counters do */
+		CHECK_INT(total, strcmp(fam[i].type, "counter") == 0);
+		if (total != (strcmp(fam[i].type, "counter") == 0))
+			fprintf(stderr, "  %s is a %s\n", fam[i].name,
+			    fam[i].type);
+	}
+	CHECK_NEAR(sample(m, "wastetrack_up"), 1, 0);
+	CHECK_NEAR(sample(m, "wastetrack_mqtt_connected"), 1, 0);
+	CHECK_NEAR(sample(m, "wastetrack_mqtt_reconnects_total"), 2, 0);
+	CHECK_NEAR(sample(m, "wastetrack_messages_received_total"), 120, 0);
+	CHECK_NEAR(sample(m, "wastetrack_rows_stored_total{kind=\"position\"}"),
+	    70, 0);
+	CHECK_NEAR(sample(m, "wastetrack_rows_stored_total{kind=\"manifest\"}"),
+	    2, 0);
+	CHECK_NEAR(sample(m, "wastetrack_duplicates_total"), 6, 0);
+	CHECK_NEAR(sample(m, "wastetrack_history_total"), 4, 0);
+	CHECK_NEAR(sample(m, "wastetrack_rejected_total{reason=\"bad_json\"}"),
+	    9, 0);
+	CHECK_NEAR(sample(m, "wastetrack_rejected_total{reason=\"future_ts\"}"),
+	    6, 0);
+	CHECK_NEAR(sample(m, "wastetrack_rejected_total{reason=\"internal\"}"),
+	    0, 0);
+	CHECK_NEAR(sample(m, "wastetrack_commits_total"), 33, 0);
+	CHECK_NEAR(sample(m, "wastetrack_write_errors_total"), 1, 0);
+	CHECK_NEAR(sample(m, "wastetrack_queue_bytes"), 0, 0);
+	CHECK_NEAR(sample(m, "wastetrack_db_size_bytes"), 1048576, 0);
+	CHECK_NEAR(sample(m, "wastetrack_db_wal_bytes"), 32768, 0);
+	CHECK_NEAR(sample(m, "wastetrack_manifests_open"), 3, 0);
+	CHECK_NEAR(sample(m, "wastetrack_manifests_overdue"), 1, 0);
+	CHECK_NEAR(sample(m, "wastetrack_today_kg{district=\"朝阳区\","
+	    "waste=\"msw.food\"}"), 4750, 1e-9);
+	/* label values escape quote and backslash */
+	CHECK_NEAR(sample(m, "wastetrack_today_kg{district=\"绿\\\"园\\\\区\","
+	    "waste=\"hw\"}"), 1200.5, 1e-9);
+	CHECK_NEAR(sample(m, "wastetrack_uptime_seconds"), 3600, 1e-9);
+	promtool_check(m);
+	free(m);
+
+	/* unhealthy, a newline in a label, no tonnage rows at all */
+	r.mqtt.connected = 0;
+	snprintf(r.city.tonnage[0].district, 64, "a\nb");
+	m = report_metrics(&r);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK_INT(lint_metrics(m, fam, 64, &nfam), 0);
+	CHECK_NEAR(sample(m, "wastetrack_up"), 0, 0);
+	CHECK_NEAR(sample(m, "wastetrack_mqtt_connected"), 0, 0);
+	CHECK_NEAR(sample(m, "wastetrack_today_kg{district=\"a\\nb\","
+	    "waste=\"msw.food\"}"), 4750, 1e-9);
+	promtool_check(m);
+	free(m);
+
+	r.city.ntonnage = 0;
+	m = report_metrics(&r);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK_INT(lint_metrics(m, fam, 64, &nfam), 0);
+	CHECK(strstr(m, "# TYPE wastetrack_today_kg gauge\n") != NULL);
+	CHECK(strstr(m, "wastetrack_today_kg{") == NULL);
+	promtool_check(m);
+	free(m);
+}
+
+int
+main(void)
+{
+	test_health();
+	test_status();
+	test_metrics();
+	return check_result("test_report");
+}
