@@ -86,7 +86,7 @@ class Daemon:
     """wastetrackd with a configuration written for this test."""
 
     def __init__(self, workdir, broker_port, extra="", client_id=None,
-                 facilities=True):
+                 facilities=True, mqtt_extra=""):
         self.dir = workdir
         self.db = os.path.join(workdir, "wt.db")
         self.port_file = os.path.join(workdir, "http.port")
@@ -107,24 +107,25 @@ class Daemon:
   keepalive_s: 5
   reconnect_min_s: 1
   reconnect_max_s: 2
-subscriptions:
+%ssubscriptions:
   - {topic: "wt/v1/#", profile: wastetrack}
 database:
   path: "%s"
 http:
   listen: "127.0.0.1:0"
   port_file: "%s"
-%s%s""" % (broker_port, client_id or "wt-test-%d" % os.getpid(), self.db,
-           self.port_file, fac, extra))
+%s%s""" % (broker_port, client_id or "wt-test-%d" % os.getpid(),
+           mqtt_extra, self.db, self.port_file, fac, extra))
 
-    def start(self, wait_connected=True):
+    def start(self, wait_connected=True, env=None):
         if os.path.exists(self.port_file):
             os.unlink(self.port_file)
         log = os.path.join(self.dir, "daemon.%d.log" % len(self.logs))
         self.logs.append(log)
         self.logf = open(log, "wb")
         self.proc = subprocess.Popen([DAEMON, "-c", self.conf, "-v"],
-                                     stdout=self.logf, stderr=self.logf)
+                                     stdout=self.logf, stderr=self.logf,
+                                     env=env)
         wait_for(lambda: self._alive() and os.path.exists(self.port_file),
                  30, "the daemon's port file")
         with open(self.port_file) as f:
@@ -233,10 +234,11 @@ def read_tsv(name):
 class Env:
     """A temp dir with a broker and a daemon; cleaned up unless it failed."""
 
-    def __init__(self, name, persistence=True, extra=""):
+    def __init__(self, name, persistence=True, extra="", mqtt_extra=""):
         self.dir = tempfile.mkdtemp(prefix="wt-%s-" % name)
         self.broker = Broker(self.dir, persistence).start()
-        self.daemon = Daemon(self.dir, self.broker.port, extra=extra)
+        self.daemon = Daemon(self.dir, self.broker.port, extra=extra,
+                             mqtt_extra=mqtt_extra)
         self.ok = False
 
     def __enter__(self):

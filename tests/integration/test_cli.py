@@ -6,6 +6,7 @@ good file."""
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 
@@ -76,6 +77,34 @@ def test_sighup_reload():
         assert d.stop() == 0
 
 
+def test_sd_notify():
+    """Under systemd: READY=1 once serving, STATUS and WATCHDOG=1 while
+    running, STOPPING=1 on SIGTERM."""
+    with Env("notify") as env:
+        path = os.path.join(env.dir, "notify.sock")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        sock.settimeout(10)
+        env_vars = dict(os.environ, NOTIFY_SOCKET=path,
+                        WATCHDOG_USEC="2000000")
+        d = env.daemon.start(env=env_vars)
+        seen = []
+
+        def received(prefix):
+            while not any(m.startswith(prefix) for m in seen):
+                seen.append(sock.recv(512).decode())
+            return True
+
+        assert received("READY=1")
+        assert received("STATUS=received ")
+        assert received("WATCHDOG=1")
+        d.proc.send_signal(signal.SIGTERM)
+        assert received("STOPPING=1")
+        assert d.proc.wait(30) == 0
+        d.check_sanitizers()
+        sock.close()
+
+
 if __name__ == "__main__":
     run([test_version_and_usage, test_check_sample_config,
-         test_check_broken_config, test_sighup_reload])
+         test_check_broken_config, test_sighup_reload, test_sd_notify])

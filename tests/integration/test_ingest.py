@@ -239,6 +239,19 @@ def test_http():
         assert d.status()["mqtt"]["connected"] is False
 
 
+def test_mqtt5_session():
+    """MQTT 5 with a persistent session: what is published while the
+    daemon is down is delivered when it comes back."""
+    with Env("mqtt5", mqtt_extra="  mqtt5: true\n  session_expiry_s: 600\n") \
+            as env:
+        d = env.daemon.start()
+        assert d.stop() == 0
+        publish_examples(env)
+        d.start()
+        wait_received(d, EXPECTED_TOTAL)
+        check_expected_rows(d)
+
+
 if __name__ == "__main__":
-    run([test_examples_and_redelivery, test_rejects,
+    run([test_examples_and_redelivery, test_mqtt5_session, test_rejects,
          test_versions_and_lifecycle, test_http])
