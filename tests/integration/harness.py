@@ -53,7 +53,9 @@ class Broker:
     def start(self):
         conf = os.path.join(self.dir, "mosquitto.conf")
         with open(conf, "w") as f:
-            f.write("listener %d 127.0.0.1\nallow_anonymous true\n"
+            # As root mosquitto would drop to its own user, which cannot
+            # read or write this private temp dir.
+            f.write("user root\nlistener %d 127.0.0.1\nallow_anonymous true\n"
                     "max_queued_messages 0\nmax_inflight_messages 0\n"
                     "persistence %s\npersistence_location %s/\n"
                     "autosave_interval 1\n"
