@@ -492,6 +492,12 @@ spool_read(struct spool_reader *r, struct spool_pos limit,
 		}
 		if ((rc = reader_parse(r, rec)) != 0)
 			return rc;
+		/* The read-ahead window may hold bytes of a failed append that
+		 * the writer cut off and wrote again: look at the disk once
+		 * more before calling anything corrupt. */
+		reader_drop_window(r);
+		if ((rc = reader_parse(r, rec)) != 0)
+			return rc;
 		/* End of this segment's good records. */
 		if (r->pos.seg == limit.seg) {
 			if (limit.off != UINT64_MAX && r->pos.off < limit.off) {
