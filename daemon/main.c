@@ -6,6 +6,7 @@
  * HTTP → MQTT → READY. Nothing is acknowledged before the database and
  * the spool are known to work.
  */
+#include "clock.h"
 #include "config.h"
 #include "http.h"
 #include "ingest.h"
@@ -56,15 +57,6 @@ struct wt {
 	char db_error[160];
 	uint64_t watchdog_usec;
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static __attribute__((noreturn)) void
 usage(void)
@@ -129,7 +121,7 @@ drain(struct wt *wt)
 	if (wt->writes_failing && evtimer_pending(wt->retry_ev, NULL))
 		return;
 	mqtt_state(wt->mqtt, &st);
-	n = ingest_batch(wt->ingest, wt->reader, st.end, BATCH_MAX, now_ms());
+	n = ingest_batch(wt->ingest, wt->reader, st.end, BATCH_MAX, clock_ms());
 	if (n == -1) {
 		struct timeval tv = { 0, 0 };
 
@@ -178,7 +170,7 @@ replay(struct wt *wt)
 
 	do {
 		n = ingest_batch(wt->ingest, wt->reader, all, BATCH_MAX,
-		    now_ms());
+		    clock_ms());
 		if (n == -1) {
 			log_warnx("main: cannot replay the spool into %s",
 			    wt->cfg->database.path);
@@ -255,7 +247,7 @@ fill(void *arg, struct report *r, int full)
 
 	mqtt_state(wt->mqtt, &st);
 	r->version = WT_VERSION;
-	r->now_ms = now_ms();
+	r->now_ms = clock_ms();
 	r->start_ms = wt->start_ms;
 	r->mqtt.connected = st.connected;
 	r->mqtt.broker = wt->boot_cfg->mqtt.url;
@@ -349,7 +341,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct wt *wt = arg;
 	const struct ingest_counters *c = ingest_counters(wt->ingest);
-	int64_t now = now_ms();
+	int64_t now = clock_ms();
 
 	(void)fd;
 	(void)what;
@@ -445,7 +437,7 @@ final_drain(struct wt *wt)
 
 	mqtt_state(wt->mqtt, &st);
 	while ((n = ingest_batch(wt->ingest, wt->reader, st.end, BATCH_MAX,
-	    now_ms())) != 0) {
+	    clock_ms())) != 0) {
 		if (n == -1 && ++tries == 5) {
 			log_warnx("main: cannot commit the last messages; "
 			    "they stay in the spool for the next start");
@@ -520,7 +512,7 @@ main(int argc, char *argv[])
 		config_free(wt.boot_cfg);
 		return 0;
 	}
-	wt.start_ms = wt.last_prune_ms = now_ms();
+	wt.start_ms = wt.last_prune_ms = clock_ms();
 	wt.watchdog_usec = notify_watchdog_usec();
 	/* paho's thread wakes the loop with event_active(). */
 	if (evthread_use_pthreads() == -1 ||

@@ -1,6 +1,7 @@
 /* mqtt: see mqtt.h. The only file that includes paho's headers. */
 #include "mqtt.h"
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 
@@ -40,15 +41,6 @@ struct mqtt {
 	struct spool_writer *w;		/* paho thread only */
 	unsigned write_failures;
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 set_error(struct mqtt *m, const char *what, const char *msg, int code)
@@ -104,7 +96,7 @@ on_lost(void *ctx, char *cause)
 	pthread_mutex_lock(&m->mu);
 	m->st.connected = 0;
 	m->st.losses++;
-	m->st.down_since_ms = now_ms();
+	m->st.down_since_ms = clock_ms();
 	snprintf(m->st.last_error, sizeof(m->st.last_error),
 	    "connection lost: %s", cause ? cause : "unknown");
 	pthread_mutex_unlock(&m->mu);
@@ -209,7 +201,7 @@ on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
 
 	wait_for_room(m);
 	spool_until_written(m, topic, tlen, msg->payload,
-	    (size_t)msg->payloadlen, now_ms(), &end);
+	    (size_t)msg->payloadlen, clock_ms(), &end);
 	pthread_mutex_lock(&m->mu);
 	m->st.end = end;
 	m->st.written_bytes += size;
@@ -346,7 +338,7 @@ mqtt_start(struct event_base *base, const struct config *cfg,
 	m->w = w;
 	m->base = base;
 	m->st.end = start;
-	m->st.down_since_ms = now_ms();
+	m->st.down_since_ms = clock_ms();
 	m->retry_s = cfg->mqtt.reconnect_min_s;
 	m->max_backlog = (uint64_t)cfg->ingest.spool_max_mb << 20;
 	m->on_data = on_data;

@@ -414,6 +414,32 @@ run(struct store *s, enum stmt_id id)
 	return 0;
 }
 
+/*
+ * Step a lookup: 1 with the row's columns readable until lookup_end(),
+ * 0 when there is no row, -1 on error (already reset).
+ */
+static int
+lookup(struct store *s, enum stmt_id id)
+{
+	int rc = sqlite3_step(s->st[id]);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(s->st[id]);
+	sqlite3_clear_bindings(s->st[id]);
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_warnx("store: %.60s...: %s", stmt_sql[id], sqlite3_errmsg(s->db));
+	return -1;
+}
+
+static void
+lookup_end(struct store *s, enum stmt_id id)
+{
+	sqlite3_reset(s->st[id]);
+	sqlite3_clear_bindings(s->st[id]);
+}
+
 static int
 changed(struct store *s)
 {
@@ -450,20 +476,14 @@ store_rollback(struct store *s)
 static int
 meta_get_i64(struct store *s, const char *key, int64_t *v)
 {
-	sqlite3_stmt *st = s->st[S_META_GET];
-	int rc;
+	int found;
 
-	bind_text(st, 1, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_warnx("store: meta %s: %s", key, sqlite3_errmsg(s->db));
-		return -1;
+	bind_text(s->st[S_META_GET], 1, key);
+	if ((found = lookup(s, S_META_GET)) == 1) {
+		*v = sqlite3_column_int64(s->st[S_META_GET], 0);
+		lookup_end(s, S_META_GET);
 	}
-	return rc == SQLITE_ROW ? 1 : 0;
+	return found;
 }
 
 static int
@@ -728,27 +748,21 @@ wb_current(struct store *s, const struct ev_weighing *w, const char *day,
     struct wb_current *cur)
 {
 	sqlite3_stmt *st = s->st[S_WB_GET];
-	int rc;
+	int found;
 
 	bind_text(st, 1, w->facility);
 	bind_text(st, 2, w->ticket);
 	bind_text(st, 3, day);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if ((found = lookup(s, S_WB_GET)) == 1) {
 		cur->id = sqlite3_column_int64(st, 0);
 		cur->version = sqlite3_column_int64(st, 1);
 		cur->rank = wb_status_rank(
 		    (const char *)sqlite3_column_text(st, 2));
 		snprintf(cur->fp, sizeof(cur->fp), "%s",
 		    (const char *)sqlite3_column_text(st, 3));
+		lookup_end(s, S_WB_GET);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_warnx("store: weighing lookup: %s", sqlite3_errmsg(s->db));
-		return -1;
-	}
-	return rc == SQLITE_ROW;
+	return found;
 }
 
 /*
@@ -762,7 +776,7 @@ put_weighing(struct store *s, const struct ev *e, int64_t mid, int off_min,
     enum store_result *res)
 {
 	const struct ev_weighing *w = &e->u.wb;
-	struct wb_current cur;
+	struct wb_current cur = { 0 };
 	char day[16], fp[65];
 	int64_t ver;
 	int found, rank = wb_status_rank(w->status);
@@ -814,23 +828,17 @@ man_current(struct store *s, const struct ev_manifest *m,
     struct man_current *cur)
 {
 	sqlite3_stmt *st = s->st[S_MAN_GET];
-	int rc;
+	int found;
 
 	bind_text(st, 1, m->scheme);
 	bind_text(st, 2, m->manifest_no);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if ((found = lookup(s, S_MAN_GET)) == 1) {
 		cur->version = sqlite3_column_int64(st, 0);
 		cur->rank = norm_manifest_status_rank(
 		    (const char *)sqlite3_column_text(st, 1));
+		lookup_end(s, S_MAN_GET);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_warnx("store: manifest lookup: %s", sqlite3_errmsg(s->db));
-		return -1;
-	}
-	return rc == SQLITE_ROW;
+	return found;
 }
 
 /* Sum of line masses, NaN when any line has no mass (volume units). */
@@ -927,7 +935,7 @@ put_manifest(struct store *s, const struct ev *e, int64_t mid,
 {
 	const struct ev_manifest *m = &e->u.man;
 	sqlite3_stmt *st = s->st[S_MAN_EVENT];
-	struct man_current cur;
+	struct man_current cur = { 0, 0 };
 	int64_t event_id;
 	uint32_t dq = e->dq;
 	int found, rank = norm_manifest_status_rank(m->status), apply;

@@ -1,0 +1,12 @@
+/*
+ * clock: wall-clock time as UTC epoch milliseconds, the unit of every
+ * *_ms column. One definition so tests and the daemon agree.
+ */
+#ifndef WT_CLOCK_H
+#define WT_CLOCK_H
+
+#include <stdint.h>
+
+int64_t clock_ms(void);
+
+#endif
