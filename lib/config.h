@@ -31,6 +31,28 @@ struct cfg_facility {
 	struct cfg_pos pos;
 };
 
+/*
+ * A YAML subtree kept as it was written, with positions, for modules that
+ * compile their own sections (profiles: lib/profile.c) without including
+ * libyaml themselves.
+ */
+enum cfg_node_type { CFG_NODE_SCALAR, CFG_NODE_MAP, CFG_NODE_LIST };
+
+struct cfg_node {
+	enum cfg_node_type type;
+	char *value;			/* scalars: the text, UTF-8 */
+	int quoted;			/* scalar was quoted ("1" is text) */
+	struct cfg_pos pos;		/* of the node (for a scalar: its value) */
+	size_t n;			/* entries of a map or list */
+	char **keys;			/* maps: the keys; NULL for lists */
+	struct cfg_pos *key_pos;	/* maps: where each key is */
+	struct cfg_node **children;	/* maps and lists: the values */
+};
+
+/* The value of key in a map node, or NULL. */
+const struct cfg_node *cfg_node_get(const struct cfg_node *map,
+    const char *key);
+
 enum cfg_sync { CFG_SYNC_NORMAL = 0, CFG_SYNC_FULL = 1 };
 
 struct config {
@@ -69,6 +91,10 @@ struct config {
 		double tolerance_pct;	/* 0..100 */
 		int overdue_h;		/* 1..8760 */
 	} reconcile;
+	/* `profiles:` entries from every file, in order: each a map node with
+	 * at least a scalar `name`. Compiled by lib/profile.c. */
+	struct cfg_node **profiles;
+	size_t nprofiles;
 	struct {
 		size_t max_payload;	/* bytes; larger messages are rejected */
 		size_t spool_max_mb;	/* un-committed journal bound (MiB) */
