@@ -14,6 +14,7 @@
 #include "mqtt.h"
 #include "norm.h"
 #include "notify.h"
+#include "profile.h"
 #include "report.h"
 #include "spool.h"
 #include "store.h"
@@ -41,6 +42,7 @@ struct wt {
 	struct event_base *base;
 	struct config *boot_cfg;	/* what MQTT, HTTP and the DB use */
 	struct config *cfg;		/* current; SIGHUP replaces it */
+	struct profile_set *boot_profiles, *profiles;
 	const char *cfg_path;
 	struct store *store;
 	struct ingest *ingest;
@@ -68,23 +70,31 @@ usage(void)
 
 /* ---- configuration ---- */
 
-static struct config *
-load_config(const char *path, int explicit)
+/* Configuration and its compiled profiles, or -1 with every error on
+ * stderr as FILE:LINE:COL lines. */
+static int
+load_config(const char *path, int explicit, struct config **cfg,
+    struct profile_set **profiles)
 {
-	struct config *cfg = NULL;
 	char *errors = NULL;
 
+	*cfg = NULL;
+	*profiles = NULL;
 	if (!explicit && access(path, F_OK) == -1 && errno == ENOENT) {
 		log_notice("main: %s not found; running on embedded defaults",
 		    path);
-		return config_default();
-	}
-	if (config_load(path, &cfg, &errors) == -1) {
-		fputs(errors ? errors : "configuration error\n", stderr);
-		free(errors);
-		return NULL;
-	}
-	return cfg;
+		*cfg = config_default();
+	} else if (config_load(path, cfg, &errors) == -1)
+		goto fail;
+	if (profile_compile(*cfg, profiles, &errors) == -1)
+		goto fail;
+	return 0;
+fail:
+	fputs(errors ? errors : "configuration error\n", stderr);
+	free(errors);
+	config_free(*cfg);
+	*cfg = NULL;
+	return -1;
 }
 
 /* ---- draining the spool into the database ---- */
@@ -281,9 +291,10 @@ static void
 reload(struct wt *wt)
 {
 	struct config *cfg;
+	struct profile_set *profiles;
 
 	log_notice("main: SIGHUP: reloading %s", wt->cfg_path);
-	if ((cfg = load_config(wt->cfg_path, 1)) == NULL) {
+	if (load_config(wt->cfg_path, 1, &cfg, &profiles) == -1) {
 		log_warnx("main: new configuration refused; keeping the old "
 		    "one");
 		return;
@@ -291,15 +302,19 @@ reload(struct wt *wt)
 	if (store_sync_facilities(wt->store, cfg) == -1) {
 		log_warnx("main: cannot store the new facilities; keeping the "
 		    "old configuration");
+		profile_set_free(profiles);
 		config_free(cfg);
 		return;
 	}
 	/* MQTT, HTTP and database settings are bound at start; profiles,
 	 * facilities, times and thresholds take effect now. */
-	ingest_set_config(wt->ingest, cfg);
-	if (wt->cfg != wt->boot_cfg)
+	ingest_set_config(wt->ingest, cfg, profiles);
+	if (wt->cfg != wt->boot_cfg) {
+		profile_set_free(wt->profiles);
 		config_free(wt->cfg);
+	}
 	wt->cfg = cfg;
+	wt->profiles = profiles;
 	log_notice("main: configuration reloaded (connection, subscription, "
 	    "database and http changes apply at the next start)");
 }
@@ -369,7 +384,7 @@ open_store(struct wt *wt)
 	if (store_open(db, wt->cfg->database.synchronous == CFG_SYNC_FULL,
 	    &wt->store) == -1 ||
 	    store_sync_facilities(wt->store, wt->cfg) == -1 ||
-	    ingest_open(wt->store, wt->cfg, &wt->ingest) == -1)
+	    ingest_open(wt->store, wt->cfg, wt->profiles, &wt->ingest) == -1)
 		return -1;
 	/* The spool sits beside the database: same filesystem, same
 	 * lifetime, same backups. */
@@ -468,8 +483,11 @@ teardown(struct wt *wt)
 	spool_reader_close(wt->reader);
 	ingest_free(wt->ingest);
 	store_close(wt->store);
-	if (wt->cfg != wt->boot_cfg)
+	if (wt->cfg != wt->boot_cfg) {
+		profile_set_free(wt->profiles);
 		config_free(wt->cfg);
+	}
+	profile_set_free(wt->boot_profiles);
 	config_free(wt->boot_cfg);
 	if (wt->base != NULL)
 		event_base_free(wt->base);
@@ -504,11 +522,14 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 	log_init(verbose);
-	if ((wt.boot_cfg = load_config(wt.cfg_path, explicit)) == NULL)
+	if (load_config(wt.cfg_path, explicit, &wt.boot_cfg,
+	    &wt.boot_profiles) == -1)
 		return 1;
 	wt.cfg = wt.boot_cfg;
+	wt.profiles = wt.boot_profiles;
 	if (check_only) {
 		printf("configuration OK\n");
+		profile_set_free(wt.boot_profiles);
 		config_free(wt.boot_cfg);
 		return 0;
 	}

@@ -10,6 +10,13 @@
  * a bad value is reported and skipped, and the load fails at the end if
  * anything was reported (OpenBSD parse.y style).
  *
+ * Sections another module compiles (profiles, lib/profile.c) are kept as
+ * cfg_node trees with their positions (K_TREES); only what the rest of the
+ * configuration depends on, the profile names, is checked here. Names that
+ * may be defined in any file (a subscription's profile) are checked once
+ * every file is read. Aliases are refused inside kept trees; libyaml's
+ * document API hides them, so each file is also scanned as events.
+ *
  * Memory: the configuration is a few kilobytes read at start-up and on
  * SIGHUP; like config_default(), allocation failure is fatal rather than
  * threaded through every helper as an error.
@@ -39,6 +46,7 @@
 #include "log.h"
 
 #define INCLUDE_DEPTH_MAX	8
+#define TREE_DEPTH_MAX		64	/* nesting inside one kept subtree */
 #define SECRET_MAX		4096	/* bytes read from password_file */
 
 struct ctx;
@@ -56,13 +64,18 @@ enum ktype {
 	K_SECTION,	/* a mapping described by .sub */
 	K_LIST,		/* a list of mappings described by .list */
 	K_INCLUDE,	/* a list of globs naming more files of this schema */
+	K_TREES,	/* a list of mappings kept as cfg_node trees: .trees */
 };
 
 #define F_NONEMPTY	0x1	/* an empty or null string is an error */
 #define F_PATH		0x2	/* relative to the directory of its file */
 #define F_REQUIRED	0x4	/* must be present in its mapping (list items) */
+/* K_STR naming a profile: one of .oneof (built in) or a `profiles:` entry
+ * of any file, so the check waits until every file is read. */
+#define F_PROFILE	0x8
 
 struct listspec;
+struct treespec;
 
 struct key {
 	const char		*name;
@@ -83,6 +96,7 @@ struct key {
 	const struct key	*sub;		/* K_SECTION */
 	const char		*where;		/* K_SECTION name in messages */
 	const struct listspec	*list;		/* K_LIST */
+	const struct treespec	*trees;		/* K_TREES */
 };
 
 /*
@@ -98,6 +112,34 @@ struct listspec {
 	size_t			 arr_off, n_off; /* in struct config */
 	int			(*accept)(struct ctx *, void *,
 				    const yaml_node_t *);
+};
+
+/*
+ * A list of mappings kept as written (struct cfg_node), for a module that
+ * compiles them itself; the array is a struct cfg_node ** and its count a
+ * size_t in struct config. Lists from every file are appended. Each item
+ * must be a mapping; accept() checks what config.c knows about it (it is
+ * called even when the item had errors, so that all are reported) and the
+ * item is kept if nothing at all was reported.
+ */
+struct treespec {
+	const char		*what;		/* "profile": messages */
+	size_t			 arr_off, n_off; /* in struct config */
+	int			(*accept)(struct ctx *, const struct cfg_node *);
+};
+
+/* A YAML alias in the file being read: the slot of a collection it fills. */
+struct alias {
+	int			 parent;	/* node index, as libyaml's */
+	size_t			 slot;		/* item; 2 * pair (+ 1: value) */
+	yaml_mark_t		 mark;
+};
+
+/* A profile named by a subscription, checked once every file is read. */
+struct profref {
+	const struct key	*k;
+	char			*name;
+	struct cfg_pos		 pos;		/* of the value */
 };
 
 /* A leaf key set somewhere: setting it again, in any file, is an error. */
@@ -121,6 +163,12 @@ struct ctx {
 	char		*stack[INCLUDE_DEPTH_MAX + 1];	/* realpaths: loops */
 	struct seen	*seen;
 	size_t		 nseen;
+	struct alias	*aliases;	/* of the file being read */
+	size_t		 naliases;
+	char		**pnames;	/* every profile name defined so far */
+	size_t		 npnames;
+	struct profref	*refs;
+	size_t		 nrefs;
 	struct errbuf	 err;
 };
 
@@ -129,12 +177,15 @@ static int	listen_ok(const char *);
 static int	topic_ok(const char *);
 static const char *qos_check(long long);
 static int	facility_accept(struct ctx *, void *, const yaml_node_t *);
+static int	profile_accept(struct ctx *, const struct cfg_node *);
 
 /*
- * Dialects the decoder knows. Profiles are compiled in; a subscription
- * naming anything else could never decode a message, so it is refused here.
+ * Dialects compiled into the decoder. A subscription names one of these or
+ * a profile defined under `profiles:` (lib/profile.c compiles those); a
+ * name that is neither could never decode a message, so it is refused here.
+ * A `profiles:` entry may not take a built-in name.
  */
-static const char *const profiles[] = {
+static const char *const builtin_profiles[] = {
 	"wastetrack",
 	NULL
 };
@@ -157,8 +208,8 @@ static const struct key sub_keys[] = {
 	  .badmsg = "invalid topic filter" },
 	{ .name = "profile", .type = K_STR,
 	  .off = offsetof(struct cfg_subscription, profile),
-	  .flags = F_NONEMPTY | F_REQUIRED, .oneof = profiles,
-	  .badmsg = "unknown profile" },
+	  .flags = F_NONEMPTY | F_REQUIRED | F_PROFILE,
+	  .oneof = builtin_profiles, .badmsg = "unknown profile" },
 	{ .name = NULL }
 };
 
@@ -192,6 +243,12 @@ static const struct listspec facilities_list = {
 	.pos_off = offsetof(struct cfg_facility, pos),
 	.arr_off = C(facilities), .n_off = C(nfacilities),
 	.accept = facility_accept,
+};
+
+static const struct treespec profiles_trees = {
+	.what = "profile",
+	.arr_off = C(profiles), .n_off = C(nprofiles),
+	.accept = profile_accept,
 };
 
 static const struct key tls_keys[] = {
@@ -297,6 +354,7 @@ static const struct key top_keys[] = {
 	{ .name = "http", .type = K_SECTION, .sub = http_keys, .where = "http" },
 	{ .name = "time", .type = K_SECTION, .sub = time_keys, .where = "time" },
 	{ .name = "facilities", .type = K_LIST, .list = &facilities_list },
+	{ .name = "profiles", .type = K_TREES, .trees = &profiles_trees },
 	{ .name = "reconcile", .type = K_SECTION, .sub = reconcile_keys,
 	  .where = "reconcile" },
 	{ .name = "ingest", .type = K_SECTION, .sub = ingest_keys,
@@ -448,6 +506,35 @@ errat(struct ctx *ctx, const yaml_mark_t *m, const char *fmt, ...)
 	free(msg);
 }
 
+/* The same for a place already converted (a cfg_node, a deferred check). */
+static void
+errpos(struct ctx *ctx, const struct cfg_pos *pos, const char *fmt, ...)
+    WT_PRINTF(3, 4);
+
+static void
+errpos(struct ctx *ctx, const struct cfg_pos *pos, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatal("config: vasprintf");
+	errfmt(ctx, "%s:%d:%d: %s", pos->file, pos->line, pos->col, msg);
+	free(msg);
+}
+
+static void
+mark_pos(struct ctx *ctx, const yaml_mark_t *m, struct cfg_pos *pos)
+{
+	pos->file = ctx->file;
+	pos->line = (int)m->line + 1;
+	pos->col = (int)m->column + 1;
+}
+
 /* libyaml stops at the first syntax error, so there is one per file. */
 static void
 syntax_error(struct ctx *ctx, const yaml_parser_t *p)
@@ -525,6 +612,27 @@ dup_in_map(struct ctx *ctx, const yaml_node_t *map,
 			return 1;
 	}
 	return 0;
+}
+
+/* libyaml's index of a node of the document being walked (1-based). */
+static int
+node_index(struct ctx *ctx, const yaml_node_t *n)
+{
+	return (int)(n - ctx->doc->nodes.start) + 1;
+}
+
+/* The alias that fills slot of the collection node n, or NULL. */
+static const struct alias *
+alias_at(struct ctx *ctx, const yaml_node_t *n, size_t slot)
+{
+	int parent = node_index(ctx, n);
+	size_t i;
+
+	for (i = 0; i < ctx->naliases; i++)
+		if (ctx->aliases[i].parent == parent &&
+		    ctx->aliases[i].slot == slot)
+			return &ctx->aliases[i];
+	return NULL;
 }
 
 /* Value checks that do not fit a range or a list */
@@ -777,7 +885,7 @@ set_str(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
 		*field = NULL;
 		return;
 	}
-	if (k->oneof != NULL) {
+	if (k->oneof != NULL && !(k->flags & F_PROFILE)) {
 		for (o = k->oneof; *o != NULL && strcmp(*o, s) != 0; o++)
 			;
 		if (*o == NULL) {
@@ -788,6 +896,14 @@ set_str(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
 	if (k->check != NULL && !k->check(s)) {
 		bad_value(ctx, k, v);
 		return;
+	}
+	if (k->flags & F_PROFILE) {
+		ctx->refs = xreallocarray(ctx->refs, ctx->nrefs + 1,
+		    sizeof(*ctx->refs));
+		ctx->refs[ctx->nrefs].k = k;
+		ctx->refs[ctx->nrefs].name = xstrdup(s);
+		mark_pos(ctx, &v->start_mark, &ctx->refs[ctx->nrefs].pos);
+		ctx->nrefs++;
 	}
 	free(*field);
 	*field = (k->flags & F_PATH) ? resolve(ctx, s) : xstrdup(s);
@@ -1072,6 +1188,264 @@ parse_list(struct ctx *ctx, const struct key *k, const yaml_node_t *v)
 	}
 }
 
+/* Kept subtrees (profiles) */
+
+static void
+tree_free(struct cfg_node *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++) {
+		if (t->keys != NULL)
+			free(t->keys[i]);
+		tree_free(t->children[i]);
+	}
+	free(t->keys);
+	free(t->key_pos);
+	free(t->children);
+	free(t->value);
+	free(t);
+}
+
+static struct cfg_node ***
+ftrees(void *base, const struct treespec *ts)
+{
+	return (struct cfg_node ***)(void *)((char *)base + ts->arr_off);
+}
+
+static size_t *
+ftrees_n(void *base, const struct treespec *ts)
+{
+	return (size_t *)(void *)((char *)base + ts->n_off);
+}
+
+static void
+trees_drop(void *base, const struct treespec *ts)
+{
+	struct cfg_node ***arr = ftrees(base, ts);
+	size_t *n = ftrees_n(base, ts), i;
+
+	for (i = 0; i < *n; i++)
+		tree_free((*arr)[i]);
+	free(*arr);
+	*arr = NULL;
+	*n = 0;
+}
+
+/* A copy of a scalar's text; NUL bytes would silently cut it short. */
+static char *
+tree_text(struct ctx *ctx, const yaml_node_t *n)
+{
+	if (strlen(scalar(n)) != n->data.scalar.length)
+		errat(ctx, &n->start_mark,
+		    "scalars must not contain NUL bytes");
+	return xstrdup(scalar(n));
+}
+
+static void
+alias_error(struct ctx *ctx, const struct alias *a)
+{
+	errat(ctx, &a->mark, "aliases are not supported");
+}
+
+/*
+ * Copy one YAML node and everything below it. Errors are reported and the
+ * offending entry left out; the caller drops the whole tree if any was
+ * reported. Aliases are refused, not resolved: they would need a copy per
+ * reference (exponential for nested ones, endless for a recursive one), and
+ * would give one node the position of another.
+ */
+static struct cfg_node *
+tree_node(struct ctx *ctx, const struct treespec *ts, const yaml_node_t *yn,
+    int depth)
+{
+	struct cfg_node *t;
+	const struct alias *a, *ka;
+	yaml_node_item_t *it;
+	yaml_node_pair_t *pair;
+	yaml_node_t *kn;
+	size_t n = 0, i;
+
+	t = xcalloc(1, sizeof(*t));
+	mark_pos(ctx, &yn->start_mark, &t->pos);
+	switch (yn->type) {
+	case YAML_NO_NODE:		/* not made by the loader */
+		t->type = CFG_NODE_SCALAR;
+		t->value = xstrdup("");
+		return t;
+	case YAML_SCALAR_NODE:
+		t->type = CFG_NODE_SCALAR;
+		t->value = tree_text(ctx, yn);
+		t->quoted = yn->data.scalar.style ==
+		    YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+		    yn->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+		return t;
+	case YAML_SEQUENCE_NODE:
+		t->type = CFG_NODE_LIST;
+		n = (size_t)(yn->data.sequence.items.top -
+		    yn->data.sequence.items.start);
+		break;
+	case YAML_MAPPING_NODE:
+		t->type = CFG_NODE_MAP;
+		n = (size_t)(yn->data.mapping.pairs.top -
+		    yn->data.mapping.pairs.start);
+		t->keys = xcalloc(n + 1, sizeof(*t->keys));
+		t->key_pos = xcalloc(n + 1, sizeof(*t->key_pos));
+		break;
+	}
+	t->children = xcalloc(n + 1, sizeof(*t->children));
+	if (depth >= TREE_DEPTH_MAX) {
+		errat(ctx, &yn->start_mark, "%s nested deeper than %d levels",
+		    ts->what, TREE_DEPTH_MAX);
+		return t;
+	}
+	if (t->type == CFG_NODE_LIST) {
+		for (it = yn->data.sequence.items.start, i = 0;
+		    it < yn->data.sequence.items.top; it++, i++) {
+			if ((a = alias_at(ctx, yn, i)) != NULL) {
+				alias_error(ctx, a);
+				continue;
+			}
+			t->children[t->n++] = tree_node(ctx, ts,
+			    node(ctx, *it), depth + 1);
+		}
+		return t;
+	}
+	for (pair = yn->data.mapping.pairs.start, i = 0;
+	    pair < yn->data.mapping.pairs.top; pair++, i++) {
+		ka = alias_at(ctx, yn, 2 * i);
+		a = alias_at(ctx, yn, 2 * i + 1);
+		if (ka != NULL)
+			alias_error(ctx, ka);
+		if (a != NULL)
+			alias_error(ctx, a);
+		if (ka != NULL || a != NULL)
+			continue;
+		kn = node(ctx, pair->key);
+		if (kn->type != YAML_SCALAR_NODE) {
+			errat(ctx, &kn->start_mark, "keys in %s must be strings",
+			    ts->what);
+			continue;
+		}
+		if (dup_in_map(ctx, yn, pair, scalar(kn))) {
+			errat(ctx, &kn->start_mark, "duplicate key \"%s\"",
+			    scalar(kn));
+			continue;
+		}
+		t->keys[t->n] = tree_text(ctx, kn);
+		mark_pos(ctx, &kn->start_mark, &t->key_pos[t->n]);
+		t->children[t->n++] = tree_node(ctx, ts, node(ctx, pair->value),
+		    depth + 1);
+	}
+	return t;
+}
+
+static void
+parse_trees(struct ctx *ctx, const struct key *k, const yaml_node_t *v)
+{
+	const struct treespec *ts = k->trees;
+	const struct alias *a;
+	struct cfg_node ***arr = ftrees(ctx->cfg, ts), *t;
+	size_t *n = ftrees_n(ctx->cfg, ts), i;
+	yaml_node_item_t *it;
+	yaml_node_t *in;
+	int nerr, ok;
+
+	if (is_null(v))
+		return;
+	if (v->type != YAML_SEQUENCE_NODE) {
+		errat(ctx, &v->start_mark, "\"%s\" must be a list", k->name);
+		return;
+	}
+	for (it = v->data.sequence.items.start, i = 0;
+	    it < v->data.sequence.items.top; it++, i++) {
+		if ((a = alias_at(ctx, v, i)) != NULL) {
+			alias_error(ctx, a);
+			continue;
+		}
+		in = node(ctx, *it);
+		if (in->type != YAML_MAPPING_NODE) {
+			errat(ctx, &in->start_mark,
+			    "each item of \"%s\" must be a mapping", k->name);
+			continue;
+		}
+		nerr = ctx->err.n;
+		t = tree_node(ctx, ts, in, 0);
+		ok = ts->accept == NULL || ts->accept(ctx, t) == 0;
+		/* A broken item is not kept: the load fails anyway. */
+		if (ok && ctx->err.n == nerr) {
+			*arr = xreallocarray(*arr, *n + 1, sizeof(**arr));
+			(*arr)[(*n)++] = t;
+		} else
+			tree_free(t);
+	}
+}
+
+static int
+in_oneof(const char *const *oneof, const char *name)
+{
+	const char *const *o;
+
+	for (o = oneof; *o != NULL; o++)
+		if (strcmp(*o, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+defined_profile(struct ctx *ctx, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->npnames; i++)
+		if (strcmp(ctx->pnames[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * What config.c knows of a profile: its name. The name is recorded even if
+ * the rest of the entry is broken, so that a subscription naming it is not
+ * reported as well.
+ */
+static int
+profile_accept(struct ctx *ctx, const struct cfg_node *t)
+{
+	const struct cfg_node *nm;
+	const char *s;
+
+	if ((nm = cfg_node_get(t, "name")) == NULL) {
+		errpos(ctx, &t->pos, "missing required key \"name\" in profile");
+		return -1;
+	}
+	if (nm->type != CFG_NODE_SCALAR) {
+		errpos(ctx, &nm->pos, "\"name\" must be a string");
+		return -1;
+	}
+	s = nm->value;
+	/* As is_null(): the plain ways of writing nothing. */
+	if (*s == '\0' || (!nm->quoted && (strcmp(s, "~") == 0 ||
+	    strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
+	    strcmp(s, "NULL") == 0))) {
+		errpos(ctx, &nm->pos, "\"name\" must not be empty");
+		return -1;
+	}
+	if (in_oneof(builtin_profiles, s)) {
+		errpos(ctx, &nm->pos, "profile \"%s\" is built in", s);
+		return -1;
+	}
+	if (defined_profile(ctx, s)) {
+		errpos(ctx, &nm->pos, "duplicate profile \"%s\"", s);
+		return -1;
+	}
+	ctx->pnames = xreallocarray(ctx->pnames, ctx->npnames + 1,
+	    sizeof(*ctx->pnames));
+	ctx->pnames[ctx->npnames++] = xstrdup(s);
+	return 0;
+}
+
 /* Includes */
 
 static void	load_file(struct ctx *, const char *, const yaml_mark_t *,
@@ -1182,6 +1556,7 @@ is_leaf(const struct key *k)
 	case K_SECTION:
 	case K_LIST:
 	case K_INCLUDE:
+	case K_TREES:
 		break;
 	}
 	return 0;
@@ -1244,6 +1619,9 @@ set_value(struct ctx *ctx, const struct key *k, const yaml_node_t *kn,
 	case K_INCLUDE:
 		parse_include(ctx, k, v);
 		break;
+	case K_TREES:
+		parse_trees(ctx, k, v);
+		break;
 	}
 }
 
@@ -1257,6 +1635,7 @@ parse_map(struct ctx *ctx, const yaml_node_t *map, const struct key *tab,
     void *base, const char *where, int global)
 {
 	yaml_node_pair_t *pair;
+	const struct alias *a;
 	const struct key *k;
 	yaml_node_t *kn, *v;
 	const char *name;
@@ -1281,6 +1660,12 @@ parse_map(struct ctx *ctx, const yaml_node_t *map, const struct key *tab,
 		if (k->name == NULL) {
 			errat(ctx, &kn->start_mark, "unknown key \"%s\" in %s",
 			    name, where);
+			continue;
+		}
+		/* Kept trees refuse aliases (tree_node()), even as a whole. */
+		if (k->type == K_TREES && (a = alias_at(ctx, map, 2 *
+		    (size_t)(pair - map->data.mapping.pairs.start) + 1)) != NULL) {
+			alias_error(ctx, a);
 			continue;
 		}
 		if (global && is_leaf(k)) {
@@ -1326,6 +1711,100 @@ dir_of(const char *path)
 	return xasprintf("%.*s", (int)(slash - path), path);
 }
 
+/* The whole of fp; -1 with errno on a read error. */
+static int
+read_all(FILE *fp, char **text, size_t *len)
+{
+	size_t cap = 4096, n;
+	char *buf;
+
+	buf = xcalloc(cap, 1);
+	*len = 0;
+	errno = 0;
+	for (;;) {
+		if (*len == cap)
+			buf = xreallocarray(buf, cap *= 2, 1);
+		n = fread(buf + *len, 1, cap - *len, fp);
+		*len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		free(buf);
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	*text = buf;
+	return 0;
+}
+
+/*
+ * Where the first document of text uses aliases, into ctx->aliases.
+ * libyaml's document API resolves an alias into a second reference to the
+ * anchored node and keeps no trace of it, so the text is parsed again as
+ * events. The loader numbers nodes in event order, which is what makes an
+ * alias known by its collection's node index and its slot there. A syntax
+ * error just ends the scan: the loader reports it.
+ */
+static void
+scan_aliases(struct ctx *ctx, const char *text, size_t len)
+{
+	struct open { int node; size_t slots; } *stk = NULL;
+	size_t depth = 0, cap = 0;
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int n = 0, done = 0;
+
+	if (!yaml_parser_initialize(&p))
+		fatalx("config: libyaml: out of memory");
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	while (!done && yaml_parser_parse(&p, &ev)) {
+		switch (ev.type) {
+		case YAML_SCALAR_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			n++;
+			if (depth > 0)
+				stk[depth - 1].slots++;
+			if (ev.type == YAML_SCALAR_EVENT)
+				break;
+			if (depth == cap)
+				stk = xreallocarray(stk, cap = cap * 2 + 16,
+				    sizeof(*stk));
+			stk[depth].node = n;
+			stk[depth++].slots = 0;
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (depth > 0)
+				depth--;
+			break;
+		case YAML_ALIAS_EVENT:
+			if (depth == 0)
+				break;	/* a root alias cannot be defined */
+			ctx->aliases = xreallocarray(ctx->aliases,
+			    ctx->naliases + 1, sizeof(*ctx->aliases));
+			ctx->aliases[ctx->naliases].parent = stk[depth - 1].node;
+			ctx->aliases[ctx->naliases].slot =
+			    stk[depth - 1].slots++;
+			ctx->aliases[ctx->naliases++].mark = ev.start_mark;
+			break;
+		case YAML_DOCUMENT_END_EVENT:
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_NO_EVENT:
+		case YAML_STREAM_START_EVENT:
+		case YAML_DOCUMENT_START_EVENT:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	free(stk);
+}
+
 /*
  * Read one file into ctx->cfg. from/pattern: the include item that named
  * it (NULL for the main file), which is where open errors are reported.
@@ -1337,12 +1816,14 @@ load_file(struct ctx *ctx, const char *path, const yaml_mark_t *from,
 	yaml_document_t *odoc = ctx->doc;
 	const char *ofile = ctx->file;
 	char *odir = ctx->dir;
+	struct alias *oaliases = ctx->aliases;
+	size_t onaliases = ctx->naliases, len = 0;
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
 	yaml_node_t *root, *r2;
 	struct stat st;
 	FILE *fp = NULL;
-	char *real = NULL;
+	char *real = NULL, *text = NULL;
 	int parser_ok = 0, doc_ok = 0, entered = 0, error = 0, i;
 
 	if ((fp = fopen(path, "r")) == NULL)
@@ -1370,10 +1851,21 @@ load_file(struct ctx *ctx, const char *path, const yaml_mark_t *from,
 				    pattern, path);
 				goto done;
 			}
+	/* Read once, parsed twice: see scan_aliases(). */
+	if (read_all(fp, &text, &len) == -1) {
+		if (from != NULL)
+			errat(ctx, from, "include \"%s\": cannot read \"%s\": %s",
+			    pattern, path, strerror(errno));
+		else
+			errfmt(ctx, "%s: cannot read: %s", path,
+			    strerror(errno));
+		goto done;
+	}
 	if (!yaml_parser_initialize(&parser))
 		fatalx("config: libyaml: out of memory");
 	parser_ok = 1;
-	yaml_parser_set_input_file(&parser, fp);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+	    len);
 
 	entered = 1;
 	if (from != NULL)
@@ -1383,6 +1875,9 @@ load_file(struct ctx *ctx, const char *path, const yaml_mark_t *from,
 	ctx->doc = &doc;
 	ctx->file = add_file(ctx->cfg, path);
 	ctx->dir = dir_of(path);
+	ctx->aliases = NULL;
+	ctx->naliases = 0;
+	scan_aliases(ctx, text, len);
 
 	if (!yaml_parser_load(&parser, &doc)) {
 		syntax_error(ctx, &parser);
@@ -1413,8 +1908,12 @@ done:
 		yaml_parser_delete(&parser);
 	if (fp != NULL)
 		fclose(fp);
+	free(text);
 	free(real);
 	if (entered) {
+		free(ctx->aliases);
+		ctx->aliases = oaliases;
+		ctx->naliases = onaliases;
 		free(ctx->stack[ctx->depth]);
 		ctx->stack[ctx->depth] = NULL;
 		if (from != NULL)
@@ -1434,8 +1933,18 @@ cross_check(struct ctx *ctx)
 	const struct seen *s;
 	const struct key *k;
 	const char *ofile = ctx->file;
+	const struct profref *r;
 	yaml_mark_t m;
+	size_t i;
 
+	/* Profiles may be defined in any file, before or after their use. */
+	for (i = 0; i < ctx->nrefs; i++) {
+		r = &ctx->refs[i];
+		if (!in_oneof(r->k->oneof, r->name) &&
+		    !defined_profile(ctx, r->name))
+			errpos(ctx, &r->pos, "%s \"%s\"%s", r->k->badmsg,
+			    r->name, r->k->badhint != NULL ? r->k->badhint : "");
+	}
 	if (cfg->mqtt.reconnect_min_s > cfg->mqtt.reconnect_max_s) {
 		for (k = mqtt_keys; strcmp(k->name, "reconnect_min_s") != 0;
 		    k++)
@@ -1484,6 +1993,7 @@ apply_defaults(const struct key *tab, void *base)
 		case K_REFUSED:
 		case K_LIST:
 		case K_INCLUDE:
+		case K_TREES:
 			break;
 		}
 }
@@ -1514,6 +2024,9 @@ free_fields(const struct key *tab, void *base)
 			break;
 		case K_LIST:
 			list_drop(base, k->list, 0);
+			break;
+		case K_TREES:
+			trees_drop(base, k->trees);
 			break;
 		case K_BOOL:
 		case K_INT:
@@ -1547,6 +2060,7 @@ int
 config_load(const char *path, struct config **out, char **errors)
 {
 	struct ctx ctx;
+	size_t i;
 
 	*out = NULL;
 	if (errors != NULL)
@@ -1558,6 +2072,12 @@ config_load(const char *path, struct config **out, char **errors)
 	load_file(&ctx, path, NULL, NULL);
 	cross_check(&ctx);
 	free(ctx.seen);
+	for (i = 0; i < ctx.npnames; i++)
+		free(ctx.pnames[i]);
+	free(ctx.pnames);
+	for (i = 0; i < ctx.nrefs; i++)
+		free(ctx.refs[i].name);
+	free(ctx.refs);
 
 	if (ctx.err.n > 0) {
 		if (errors != NULL)
@@ -1596,5 +2116,18 @@ config_facility(const struct config *cfg, const char *id)
 	for (i = 0; i < cfg->nfacilities; i++)
 		if (strcmp(cfg->facilities[i].id, id) == 0)
 			return &cfg->facilities[i];
+	return NULL;
+}
+
+const struct cfg_node *
+cfg_node_get(const struct cfg_node *map, const char *key)
+{
+	size_t i;
+
+	if (map == NULL || map->type != CFG_NODE_MAP || key == NULL)
+		return NULL;
+	for (i = 0; i < map->n; i++)
+		if (strcmp(map->keys[i], key) == 0)
+			return map->children[i];
 	return NULL;
 }

@@ -45,17 +45,22 @@ enum ev_kind {
 	EV_WEIGHING,
 	EV_FACILITY_STATUS,
 	EV_MANIFEST,
+	EV_DEVICE_BINDING,
+	EV_KIND_COUNT
 };
 
 struct ev_position {
 	const char *vehicle, *device, *plate, *load_state;
+	const char *coord_sys;		/* as sent; lat/lon are WGS-84 */
 	int64_t ts_ms;
+	int64_t fix_valid;		/* 0 = no GNSS fix, -1 unknown */
 	double lat, lon, speed_kmh, heading_deg, alt_m;
 };
 
 struct ev_vehicle_event {
 	const char *type;		/* "load" | "unload" */
 	const char *vehicle, *plate, *site, *facility, *waste, *manifest_no;
+	const char *coord_sys;
 	int64_t ts_ms;
 	double mass_kg, lat, lon;
 };
@@ -89,11 +94,21 @@ struct ev_manifest {
 	const char *scheme, *manifest_no, *status, *plate;
 	const char *generator_code, *generator_name, *generator_district;
 	const char *carrier_name, *receiver_facility, *receiver_name;
+	const char *waste;		/* category of a line-less manifest */
+	const char *ticket, *ticket_facility; /* one ticket, as vendors send */
 	int64_t version, ts_ms;
+	int64_t departed_ms, arrived_ms;	/* explicit milestones, if sent */
+	double declared_kg, received_kg;	/* without lines / as received */
 	struct ev_manifest_line *lines;
 	size_t nlines;
 	struct ev_manifest_ticket *tickets;
 	size_t ntickets;
+};
+
+/* A terminal (JT/T 808 phone number) bound to a plate from a given time. */
+struct ev_device_binding {
+	const char *device, *plate, *plate_color;
+	int64_t ts_ms;			/* WT_NOTIME: since the beginning */
 };
 
 struct ev {
@@ -105,6 +120,7 @@ struct ev {
 		struct ev_weighing wb;
 		struct ev_facility_status fst;
 		struct ev_manifest man;
+		struct ev_device_binding bind;
 	} u;
 	/* private: string and array storage, freed by ev_reset() */
 	struct ev_chunk *arena;
@@ -117,7 +133,30 @@ char *ev_strndup(struct ev *e, const char *s, size_t n);
 char *ev_strdup(struct ev *e, const char *s);
 /* Zeroed storage of size bytes in the arena; NULL on ENOMEM. */
 void *ev_alloc(struct ev *e, size_t size);
-/* Name of a kind, as used in `messages.outcome` and logs. */
+/* Name of a kind, as used in `messages.kind` and logs. */
 const char *ev_kind_name(enum ev_kind k);
+
+/* Set every field of kind k to "unknown" (NaN, WT_NOTIME, -1, NULL). */
+void ev_init(struct ev *e, enum ev_kind k);
+
+/*
+ * Weighing checks of domain.md §8 rows 20–21: keep what was reported,
+ * derive net = gross − tare only when net is missing on a complete
+ * ticket, flag NET_NEGATIVE / NET_MISMATCH (> 20 kg) and
+ * IMPLAUSIBLE_WEIGHT (beyond 200 t).
+ */
+void ev_check_weighing(struct ev *e);
+
+/* A growing list of events: one message may carry several records. */
+struct ev_list {
+	struct ev *ev;
+	size_t n, cap;
+};
+
+/* A new zeroed event at the end, or NULL on ENOMEM or past max. */
+struct ev *ev_list_add(struct ev_list *l, size_t max);
+/* ev_reset() every event and empty the list (keeps its storage). */
+void ev_list_clear(struct ev_list *l);
+void ev_list_free(struct ev_list *l);
 
 #endif

@@ -4,7 +4,9 @@
 #include "config.h"
 #include "event.h"
 #include "log.h"
+#include "decode.h"
 #include "native.h"
+#include "profile.h"
 #include "norm.h"
 #include "sha256.h"
 #include "store.h"
@@ -28,19 +30,12 @@ struct ingest {
 	int64_t log_second;
 	unsigned log_budget;
 	uint64_t log_suppressed;
-	struct ev ev;
+	const struct profile_set *profiles;
+	struct ev_list evs;		/* the events of one message */
 };
 
-typedef int (*decode_fn)(const char *, const char *, size_t,
-    const struct decode_ctx *, struct ev *, struct decode_err *);
-
-/* Profiles compiled in; declarative ones come with the profile language. */
-static const struct {
-	const char *name;
-	decode_fn decode;
-} profiles[] = {
-	{ "wastetrack", native_decode },
-};
+/* The built-in profile; every other one is declared in YAML. */
+#define NATIVE_PROFILE "wastetrack"
 
 #define REASON_NAME(name) #name,
 static const char *const reason_names[] = { INGEST_REASONS(REASON_NAME) };
@@ -65,7 +60,7 @@ reason_of(const char *name)
 
 int
 ingest_open(struct store *store, const struct config *cfg,
-    struct ingest **out)
+    const struct profile_set *profiles, struct ingest **out)
 {
 	struct ingest *in;
 
@@ -73,6 +68,7 @@ ingest_open(struct store *store, const struct config *cfg,
 		return -1;
 	in->store = store;
 	in->cfg = cfg;
+	in->profiles = profiles;
 	if (store_spool_pos(store, &in->committed) == -1) {
 		free(in);
 		return -1;
@@ -89,14 +85,16 @@ ingest_free(struct ingest *in)
 	if (in->log_suppressed > 0)
 		log_notice("ingest: %llu reject log lines suppressed",
 		    (unsigned long long)in->log_suppressed);
-	ev_reset(&in->ev);
+	ev_list_free(&in->evs);
 	free(in);
 }
 
 void
-ingest_set_config(struct ingest *in, const struct config *cfg)
+ingest_set_config(struct ingest *in, const struct config *cfg,
+    const struct profile_set *profiles)
 {
 	in->cfg = cfg;
+	in->profiles = profiles;
 }
 
 const struct ingest_counters *
@@ -123,19 +121,25 @@ ingest_committed(const struct ingest *in)
 	return in->committed;
 }
 
+/*
+ * The profile of the first subscription whose filter matches: its name,
+ * and *p the compiled profile (NULL for the built-in one). NULL when none.
+ */
 static const char *
-profile_for(const struct config *cfg, const char *topic, decode_fn *fn)
+profile_for(const struct ingest *in, const char *topic,
+    const struct profile **p)
 {
-	size_t i, k;
+	const struct config *cfg = in->cfg;
+	size_t i;
 
 	for (i = 0; i < cfg->nsubs; i++) {
 		if (!topic_match(cfg->subs[i].topic, topic))
 			continue;
-		for (k = 0; k < sizeof(profiles) / sizeof(profiles[0]); k++)
-			if (strcmp(profiles[k].name, cfg->subs[i].profile) == 0) {
-				*fn = profiles[k].decode;
-				return profiles[k].name;
-			}
+		*p = profile_find(in->profiles, cfg->subs[i].profile);
+		if (*p != NULL)
+			return (*p)->name;
+		if (strcmp(cfg->subs[i].profile, NATIVE_PROFILE) == 0)
+			return NATIVE_PROFILE;
 	}
 	return NULL;
 }
@@ -194,6 +198,51 @@ count_result(struct ingest *in, enum ev_kind kind, enum store_result res)
 static const char *const outcome_names[] = { "stored", "duplicate",
     "history" };
 
+/* Decode into in->evs with the built-in or a declared profile. */
+static int
+decode(struct ingest *in, const struct profile *p,
+    const struct spool_rec *rec, const struct decode_ctx *ctx,
+    struct decode_err *err)
+{
+	struct ev *e;
+
+	if (p != NULL)
+		return decode_profile(p, rec->topic, rec->payload,
+		    rec->payload_len, ctx, &in->evs, err);
+	if ((e = ev_list_add(&in->evs, 1)) == NULL) {
+		err->reason = "internal";
+		snprintf(err->detail, sizeof(err->detail), "out of memory");
+		return -1;
+	}
+	if (native_decode(rec->topic, rec->payload, rec->payload_len, ctx, e,
+	    err) == -1) {
+		in->evs.n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* Store every event of the message; the message's outcome is the best
+ * of them (one new row makes it "stored"). */
+static int
+store_events(struct ingest *in, int64_t mid, int64_t now_ms)
+{
+	enum store_result res, best = STORE_HISTORY;
+	size_t i;
+
+	for (i = 0; i < in->evs.n; i++) {
+		if (store_event(in->store, &in->evs.ev[i], mid,
+		    in->cfg->time.local_offset_min, now_ms, &res) == -1)
+			return -1;
+		count_result(in, in->evs.ev[i].kind, res);
+		if (res == STORE_NEW || (res == STORE_DUPLICATE &&
+		    best == STORE_HISTORY))
+			best = res;
+	}
+	return store_message_outcome(in->store, mid, outcome_names[best],
+	    ev_kind_name(in->evs.ev[0].kind));
+}
+
 /* One message, inside the batch transaction; -1 only for store errors. */
 static int
 ingest_one(struct ingest *in, const struct spool_rec *rec, int64_t now_ms)
@@ -204,51 +253,40 @@ ingest_one(struct ingest *in, const struct spool_rec *rec, int64_t now_ms)
 	    .keep_payload = cfg->database.raw_retention_days > 0 };
 	struct decode_ctx ctx = { cfg->time.local_offset_min,
 	    rec->received_ms, (int64_t)cfg->time.future_tolerance_s * 1000 };
+	const struct profile *p = NULL;
 	struct decode_err err;
 	enum store_result res;
-	decode_fn decode = NULL;
 	char sha[65], detail[96];
 	int64_t mid;
+	int rc = -1;
 
 	in->batch.received++;
 	in->batch.bytes += rec->size;
 	in->last_message_ms = rec->received_ms;
-	m.profile = profile_for(cfg, rec->topic, &decode);
+	m.profile = profile_for(in, rec->topic, &p);
 	if (rec->payload_len > cfg->ingest.max_payload) {
 		snprintf(detail, sizeof(detail), "payload of %zu bytes exceeds"
 		    " ingest.max_payload %zu", rec->payload_len,
 		    cfg->ingest.max_payload);
 		return reject(in, &m, "too_large", detail, now_ms);
 	}
-	if (!norm_utf8_valid(rec->payload, rec->payload_len) ||
-	    memchr(rec->payload, '\0', rec->payload_len) != NULL)
-		return reject(in, &m, "bad_utf8", "payload is not valid UTF-8 "
-		    "text", now_ms);
 	if (m.profile == NULL)
 		return reject(in, &m, "no_profile", "no subscription with a "
 		    "known profile matches the topic", now_ms);
-	if (decode(rec->topic, rec->payload, rec->payload_len, &ctx, &in->ev,
-	    &err) == -1)
+	if (decode(in, p, rec, &ctx, &err) == -1)
 		return reject(in, &m, err.reason, err.detail, now_ms);
 	sha256_hex(rec->payload, rec->payload_len, sha);
 	m.sha256 = sha;
 	if (store_message(in->store, &m, &mid, &res) == -1)
-		goto fail;
-	if (res == STORE_DUPLICATE) {
+		goto done;
+	if (res == STORE_DUPLICATE)
 		in->batch.duplicates++;
-		ev_reset(&in->ev);
-		return 0;
-	}
-	if (store_event(in->store, &in->ev, mid, cfg->time.local_offset_min,
-	    now_ms, &res) == -1 ||
-	    store_message_outcome(in->store, mid, outcome_names[res]) == -1)
-		goto fail;
-	count_result(in, in->ev.kind, res);
-	ev_reset(&in->ev);
-	return 0;
-fail:
-	ev_reset(&in->ev);
-	return -1;
+	else if (store_events(in, mid, now_ms) == -1)
+		goto done;
+	rc = 0;
+done:
+	ev_list_clear(&in->evs);
+	return rc;
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event.h"
 #include "spool.h"
 
 struct config;
@@ -22,7 +23,7 @@ struct ingest;
 #define INGEST_REASONS(X)						\
 	X(too_large) X(bad_utf8) X(no_profile) X(unknown_kind)		\
 	X(bad_json) X(bad_type) X(missing_field) X(bad_value)		\
-	X(bad_time) X(future_ts) X(bad_unit) X(internal)
+	X(bad_time) X(future_ts) X(bad_unit) X(bad_checksum) X(internal)
 
 #define INGEST_REASON_ENUM(name) REASON_##name,
 enum ingest_reason { INGEST_REASONS(INGEST_REASON_ENUM) REASON_COUNT };
@@ -36,16 +37,20 @@ struct ingest_counters {
 	uint64_t history;		/* late / older versions kept aside */
 	uint64_t rejected;
 	uint64_t rejected_by[REASON_COUNT];
-	uint64_t by_kind[6];		/* new rows per enum ev_kind */
+	uint64_t by_kind[EV_KIND_COUNT]; /* new rows per enum ev_kind */
 	uint64_t commits;
 	uint64_t write_errors;		/* failed batches (rolled back) */
 };
 
+struct profile_set;
+
+/* cfg and profiles must outlive their use (see ingest_set_config). */
 int ingest_open(struct store *store, const struct config *cfg,
-    struct ingest **out);
+    const struct profile_set *profiles, struct ingest **out);
 void ingest_free(struct ingest *in);
-/* Swap the configuration (SIGHUP); cfg must outlive its use. */
-void ingest_set_config(struct ingest *in, const struct config *cfg);
+/* Swap the configuration and profiles (SIGHUP). */
+void ingest_set_config(struct ingest *in, const struct config *cfg,
+    const struct profile_set *profiles);
 
 /*
  * Read up to max records from r (before limit), process them in one

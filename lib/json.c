@@ -81,6 +81,12 @@ json_num(const struct json *v, double *out)
 	return 0;
 }
 
+int
+json_is_yes(const struct json *v)
+{
+	return v != NULL && json_is_true(CJ(v));
+}
+
 size_t
 json_len(const struct json *arr)
 {

@@ -29,6 +29,8 @@ const char *json_str(const struct json *v);
 /* Number value: 0 and *out when v is an integer or real, else -1. Integers
  * beyond 2^53 lose precision, which no field of ours needs. */
 int json_num(const struct json *v, double *out);
+/* 1 for true, 0 for anything else. */
+int json_is_yes(const struct json *v);
 /* Array length and element (NULL past the end or when not an array). */
 size_t json_len(const struct json *arr);
 const struct json *json_at(const struct json *arr, size_t i);

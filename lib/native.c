@@ -234,7 +234,7 @@ dec_position(struct dec *d)
 	static const char *const loads[] = { "empty", "half", "full", NULL };
 	struct ev_position *p = &d->e->u.pos;
 
-	d->e->kind = EV_POSITION;
+	ev_init(d->e, EV_POSITION);
 	p->vehicle = d->topic_id;
 	if (req_time(d, d->obj, "ts", &p->ts_ms) == -1 ||
 	    coords(d, d->obj, &p->lat, &p->lon, 1) == -1 ||
@@ -261,7 +261,7 @@ dec_vehicle_event(struct dec *d)
 	static const char *const types[] = { "load", "unload", NULL };
 	struct ev_vehicle_event *v = &d->e->u.vev;
 
-	d->e->kind = EV_VEHICLE_EVENT;
+	ev_init(d->e, EV_VEHICLE_EVENT);
 	v->vehicle = d->topic_id;
 	if (req_word(d, d->obj, "type", types, &v->type) == -1 ||
 	    req_time(d, d->obj, "ts", &v->ts_ms) == -1 ||
@@ -276,28 +276,6 @@ dec_vehicle_event(struct dec *d)
 	return 0;
 }
 
-/* Net weight checks of domain.md §8 rows 20–21: keep what was reported,
- * flag what does not add up, derive net only when it is missing. */
-static void
-check_net(struct ev *e)
-{
-	struct ev_weighing *w = &e->u.wb;
-	double calc;
-
-	if (isnan(w->gross_kg) || isnan(w->tare_kg)) {
-		if (!isnan(w->net_kg) && w->net_kg < 0)
-			e->dq |= DQ_NET_NEGATIVE;
-		return;
-	}
-	calc = w->gross_kg - w->tare_kg;
-	if (isnan(w->net_kg) && strcmp(w->status, "complete") == 0)
-		w->net_kg = calc;
-	if (calc < 0 || (!isnan(w->net_kg) && w->net_kg < 0))
-		e->dq |= DQ_NET_NEGATIVE;
-	else if (!isnan(w->net_kg) && fabs(w->net_kg - calc) > 20)
-		e->dq |= DQ_NET_MISMATCH;
-}
-
 static int
 dec_weighing(struct dec *d)
 {
@@ -307,7 +285,7 @@ dec_weighing(struct dec *d)
 	struct ev_weighing *w = &d->e->u.wb;
 	double ver;
 
-	d->e->kind = EV_WEIGHING;
+	ev_init(d->e, EV_WEIGHING);
 	w->facility = d->topic_id;
 	if (req_str(d, d->obj, "ticket", &w->ticket) == -1 ||
 	    opt_plate(d, d->obj, "plate", &w->plate) == -1 ||
@@ -329,10 +307,7 @@ dec_weighing(struct dec *d)
 		return fail(d, "bad_value", "\"version\" must be a positive "
 		    "integer");
 	w->version = isnan(ver) ? -1 : (int64_t)ver;
-	if ((!isnan(w->gross_kg) && (w->gross_kg < 0 || w->gross_kg > 2e5)) ||
-	    (!isnan(w->tare_kg) && (w->tare_kg < 0 || w->tare_kg > 2e5)))
-		d->e->dq |= DQ_IMPLAUSIBLE_WEIGHT;
-	check_net(d->e);
+	ev_check_weighing(d->e);
 	return 0;
 }
 
@@ -344,7 +319,7 @@ dec_facility_status(struct dec *d)
 	struct ev_facility_status *f = &d->e->u.fst;
 	char *extra;
 
-	d->e->kind = EV_FACILITY_STATUS;
+	ev_init(d->e, EV_FACILITY_STATUS);
 	f->facility = d->topic_id;
 	if (req_time(d, d->obj, "ts", &f->ts_ms) == -1 ||
 	    req_str(d, d->obj, "state", &f->state) == -1 ||
@@ -462,7 +437,7 @@ dec_manifest(struct dec *d)
 	double ver;
 	size_t i;
 
-	d->e->kind = EV_MANIFEST;
+	ev_init(d->e, EV_MANIFEST);
 	m->manifest_no = d->topic_id;
 	if (req_str(d, d->obj, "scheme", &m->scheme) == -1 ||
 	    req_word(d, d->obj, "status", states, &m->status) == -1 ||
@@ -520,6 +495,10 @@ native_decode(const char *topic, const char *payload, size_t len,
 	memset(e, 0, sizeof(*e));
 	err->reason = NULL;
 	err->detail[0] = '\0';
+	if (!norm_utf8_valid(payload, len) || memchr(payload, '\0', len)) {
+		fail(&d, "bad_utf8", "payload is not UTF-8 text");
+		goto done;
+	}
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (topic_capture(kinds[i].pattern, topic, &cap, 1, &ncap) == 1)
 			break;

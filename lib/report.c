@@ -169,7 +169,7 @@ status_ingest(struct buf *b, const struct report *r)
 		    ingest_reason_name((enum ingest_reason)i),
 		    c->rejected_by[i]);
 	bprintf(b, "},\"stored_by_kind\":{");
-	for (i = 1; i <= EV_MANIFEST; i++)
+	for (i = 1; i < EV_KIND_COUNT; i++)
 		bprintf(b, "%s\"%s\":%" PRIu64, i > 1 ? "," : "",
 		    ev_kind_name((enum ev_kind)i), c->by_kind[i]);
 	bprintf(b, "},\"queue_bytes\":%" PRIu64 ",\"spool_corrupt\":%"
@@ -259,7 +259,7 @@ report_metrics(const struct report *r)
 	bprintf(&b, "wastetrack_messages_received_total %" PRIu64 "\n",
 	    c->received);
 	metric(&b, "rows_stored_total", "counter", "New canonical rows by kind.");
-	for (i = 1; i <= EV_MANIFEST; i++)
+	for (i = 1; i < EV_KIND_COUNT; i++)
 		bprintf(&b, "wastetrack_rows_stored_total{kind=\"%s\"} %" PRIu64
 		    "\n", ev_kind_name((enum ev_kind)i), c->by_kind[i]);
 	metric(&b, "duplicates_total", "counter",

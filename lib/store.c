@@ -104,6 +104,12 @@ static const char *const migrations[] = {
 	" WHERE w.status = 'complete' AND w.direction = 'in'"
 	" AND w.net_kg IS NOT NULL AND (w.dq_flags & 3584) = 0"
 	" GROUP BY 1, 2, 3, 4;",
+	/* v2: vendor dialects. Terminals bound to plates (JT/T 808
+	 * registration), and the manifest milestones vendors send. */
+	"CREATE TABLE device_bindings(device TEXT NOT NULL,"
+	" valid_from_ms INTEGER NOT NULL, plate TEXT, plate_color TEXT,"
+	" message_id INTEGER, PRIMARY KEY(device, valid_from_ms));"
+	"ALTER TABLE manifests ADD COLUMN arrived_ms INTEGER;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -120,6 +126,7 @@ enum stmt_id {
 	S_MAN_EVENT, S_MAN_EVENT_APPLIED, S_MAN_GET, S_MAN_UPSERT,
 	S_MAN_LINES_DEL, S_MAN_LINE, S_MAN_TICKET,
 	S_PRUNE,
+	S_BIND_LATEST, S_BIND_UPSERT, S_BIND_AT,
 	S_COUNT
 };
 
@@ -189,8 +196,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " status, plate, generator_code, generator_name, generator_district,"
 	    " carrier_name, receiver_facility, receiver_name, departed_ms,"
 	    " received_ms, closed_ms, declared_kg, updated_ms, dq_flags,"
-	    " message_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+	    " message_id, arrived_ms, received_kg) VALUES(?1, ?2, ?3, ?4, ?5,"
+	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+	    " ?20)"
 	    " ON CONFLICT(scheme, manifest_no) DO UPDATE SET"
 	    " version = excluded.version, status = excluded.status,"
 	    " plate = coalesce(excluded.plate, plate),"
@@ -206,6 +214,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " received_ms = coalesce(received_ms, excluded.received_ms),"
 	    " closed_ms = coalesce(closed_ms, excluded.closed_ms),"
 	    " declared_kg = coalesce(excluded.declared_kg, declared_kg),"
+	    " arrived_ms = coalesce(arrived_ms, excluded.arrived_ms),"
+	    " received_kg = coalesce(excluded.received_kg, received_kg),"
 	    " updated_ms = excluded.updated_ms, dq_flags = excluded.dq_flags,"
 	    " message_id = excluded.message_id",
 	[S_MAN_LINES_DEL] = "DELETE FROM manifest_lines"
@@ -217,6 +227,15 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " facility, ticket) VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
 	[S_PRUNE] = "UPDATE messages SET payload = NULL"
 	    " WHERE received_ms < ?1 AND payload IS NOT NULL",
+	[S_BIND_LATEST] = "SELECT plate, plate_color FROM device_bindings"
+	    " WHERE device = ?1 ORDER BY valid_from_ms DESC LIMIT 1",
+	[S_BIND_UPSERT] = "INSERT INTO device_bindings(device, valid_from_ms,"
+	    " plate, plate_color, message_id) VALUES(?1, ?2, ?3, ?4, ?5)"
+	    " ON CONFLICT(device, valid_from_ms) DO UPDATE SET"
+	    " plate = excluded.plate, plate_color = excluded.plate_color,"
+	    " message_id = excluded.message_id",
+	[S_BIND_AT] = "SELECT plate FROM device_bindings WHERE device = ?1"
+	    " AND valid_from_ms <= ?2 ORDER BY valid_from_ms DESC LIMIT 1",
 };
 
 struct store {
@@ -225,6 +244,7 @@ struct store {
 	sqlite3 *ro;			/* reports */
 	sqlite3_stmt *st[S_COUNT];
 	int in_txn;
+	char plate_buf[64];
 };
 
 static int
@@ -538,12 +558,13 @@ store_message(struct store *s, const struct store_msg *m,
 
 int
 store_message_outcome(struct store *s, int64_t message_id,
-    const char *outcome)
+    const char *outcome, const char *kind)
 {
 	sqlite3_stmt *st = s->st[S_MSG_OUTCOME];
 
 	sqlite3_bind_int64(st, 1, message_id);
 	bind_text(st, 2, outcome);
+	bind_text(st, 3, kind);
 	return run(s, S_MSG_OUTCOME);
 }
 
@@ -576,16 +597,42 @@ vehicle_seen(struct store *s, const char *vehicle, const char *plate,
 	return run(s, S_VEHICLE_SEEN);
 }
 
+/* The plate a terminal was bound to at ts (domain.md §8 row 16). */
+static int
+bound_plate(struct store *s, const char *device, int64_t ts,
+    const char **plate)
+{
+	sqlite3_stmt *st = s->st[S_BIND_AT];
+	int found;
+
+	bind_text(st, 1, device);
+	sqlite3_bind_int64(st, 2, ts);
+	if ((found = lookup(s, S_BIND_AT)) == 1) {
+		/* Copied: the row's text dies at lookup_end(). */
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+
+		snprintf(s->plate_buf, sizeof(s->plate_buf), "%s", v ? v : "");
+		*plate = v ? s->plate_buf : NULL;
+		lookup_end(s, S_BIND_AT);
+	}
+	return found == -1 ? -1 : 0;
+}
+
 static int
 put_position(struct store *s, const struct ev *e, int64_t mid,
     enum store_result *res)
 {
 	const struct ev_position *p = &e->u.pos;
 	sqlite3_stmt *st = s->st[S_POSITION];
+	const char *plate = p->plate;
+
+	if (plate == NULL && p->device != NULL &&
+	    bound_plate(s, p->device, p->ts_ms, &plate) == -1)
+		return -1;
 
 	bind_text(st, 1, p->vehicle);
 	bind_text(st, 2, p->device);
-	bind_text(st, 3, p->plate);
+	bind_text(st, 3, plate);
 	sqlite3_bind_int64(st, 4, p->ts_ms);
 	bind_real(st, 5, p->lat);
 	bind_real(st, 6, p->lon);
@@ -599,8 +646,7 @@ put_position(struct store *s, const struct ev *e, int64_t mid,
 		return -1;
 	*res = changed(s) ? STORE_NEW : STORE_DUPLICATE;
 	if (*res == STORE_NEW)
-		return vehicle_seen(s, p->vehicle, p->plate, p->device,
-		    p->ts_ms);
+		return vehicle_seen(s, p->vehicle, plate, p->device, p->ts_ms);
 	return 0;
 }
 
@@ -841,7 +887,8 @@ man_current(struct store *s, const struct ev_manifest *m,
 	return found;
 }
 
-/* Sum of line masses, NaN when any line has no mass (volume units). */
+/* Sum of line masses, NaN when any line has no mass (volume units); a
+ * manifest without lines may state its mass directly. */
 static double
 man_declared_kg(const struct ev_manifest *m)
 {
@@ -849,7 +896,7 @@ man_declared_kg(const struct ev_manifest *m)
 	size_t i;
 
 	if (m->nlines == 0)
-		return NAN;
+		return m->declared_kg;
 	for (i = 0; i < m->nlines; i++) {
 		if (isnan(m->lines[i].qty_kg))
 			return NAN;
@@ -877,8 +924,10 @@ man_apply(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
 	bind_text(st, 9, m->carrier_name);
 	bind_text(st, 10, m->receiver_facility);
 	bind_text(st, 11, m->receiver_name);
-	/* Milestones keep the first time the manifest reached them. */
-	bind_time(st, 12, rank >= 2 ? m->ts_ms : WT_NOTIME);
+	/* Milestones keep the first time the manifest reached them; an
+	 * explicit time from the sender wins over the update's own. */
+	bind_time(st, 12, m->departed_ms != WT_NOTIME ? m->departed_ms :
+	    rank >= 2 ? m->ts_ms : WT_NOTIME);
 	bind_time(st, 13, rank >= 4 && strcmp(m->status, "received") == 0 ?
 	    m->ts_ms : WT_NOTIME);
 	bind_time(st, 14, strcmp(m->status, "closed") == 0 ? m->ts_ms :
@@ -887,6 +936,9 @@ man_apply(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
 	sqlite3_bind_int64(st, 16, now_ms);
 	sqlite3_bind_int64(st, 17, e->dq);
 	sqlite3_bind_int64(st, 18, mid);
+	bind_time(st, 19, m->arrived_ms != WT_NOTIME ? m->arrived_ms :
+	    strcmp(m->status, "arrived") == 0 ? m->ts_ms : WT_NOTIME);
+	bind_real(st, 20, m->received_kg);
 	if (run(s, S_MAN_UPSERT) == -1)
 		return -1;
 	if (m->nlines > 0) {
@@ -973,6 +1025,46 @@ put_manifest(struct store *s, const struct ev *e, int64_t mid,
 	return run(s, S_MAN_EVENT_APPLIED);
 }
 
+/*
+ * A binding without its own time holds from the beginning when it is the
+ * device's first, so positions recorded before the registration reached
+ * us still resolve; a later re-binding holds from when we learn it.
+ */
+static int
+put_binding(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms,
+    enum store_result *res)
+{
+	const struct ev_device_binding *b = &e->u.bind;
+	sqlite3_stmt *st = s->st[S_BIND_LATEST];
+	int64_t from = b->ts_ms;
+	int found, same = 0;
+
+	bind_text(st, 1, b->device);
+	if ((found = lookup(s, S_BIND_LATEST)) == -1)
+		return -1;
+	if (found) {
+		const char *plate = (const char *)sqlite3_column_text(st, 0);
+
+		same = plate != NULL && b->plate != NULL &&
+		    strcmp(plate, b->plate) == 0;
+		lookup_end(s, S_BIND_LATEST);
+	}
+	if (same && from == WT_NOTIME) {
+		*res = STORE_DUPLICATE;
+		return 0;
+	}
+	if (from == WT_NOTIME)
+		from = found ? now_ms : 0;
+	st = s->st[S_BIND_UPSERT];
+	bind_text(st, 1, b->device);
+	sqlite3_bind_int64(st, 2, from);
+	bind_text(st, 3, b->plate);
+	bind_text(st, 4, b->plate_color);
+	sqlite3_bind_int64(st, 5, mid);
+	*res = STORE_NEW;
+	return run(s, S_BIND_UPSERT);
+}
+
 int
 store_event(struct store *s, const struct ev *e, int64_t message_id,
     int local_offset_min, int64_t now_ms, enum store_result *res)
@@ -988,7 +1080,10 @@ store_event(struct store *s, const struct ev *e, int64_t message_id,
 		return put_facility_status(s, e, message_id, res);
 	case EV_MANIFEST:
 		return put_manifest(s, e, message_id, now_ms, res);
+	case EV_DEVICE_BINDING:
+		return put_binding(s, e, message_id, now_ms, res);
 	case EV_NONE:
+	case EV_KIND_COUNT:
 		break;
 	}
 	log_warnx("store: event without a kind");

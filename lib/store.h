@@ -20,7 +20,7 @@
 struct store;
 struct config;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* What a write did: inserted, nothing new (idempotent no-op), or kept as
  * history without moving the current state (late or older version). */
@@ -58,9 +58,10 @@ int store_set_spool_pos(struct store *s, struct spool_pos pos);
  */
 int store_message(struct store *s, const struct store_msg *m,
     int64_t *message_id, enum store_result *res);
-/* Set the outcome column of a message row ("stored", "duplicate", ...). */
+/* Set the outcome ("stored", "duplicate", "history") and kind of a
+ * message row. */
 int store_message_outcome(struct store *s, int64_t message_id,
-    const char *outcome);
+    const char *outcome, const char *kind);
 
 /* Write a canonical event; *res says whether it was new. */
 int store_event(struct store *s, const struct ev *e, int64_t message_id,

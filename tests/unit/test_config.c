@@ -338,6 +338,84 @@ static const struct bad_case {
 	{ "two documents",
 	  "mqtt: {qos: 1}\n---\nmqtt: {qos: 0}\n",
 	  "@:3:1: only one YAML document is allowed\n" },
+	{ "profiles must be a list",
+	  "profiles: {name: vendor-a}\n",
+	  "@:1:11: \"profiles\" must be a list\n" },
+	{ "profile entry not a mapping",
+	  "profiles:\n  - vendor-a\n",
+	  "@:2:5: each item of \"profiles\" must be a mapping\n" },
+	{ "profile without name",
+	  "profiles:\n  - match: \"x/#\"\n    kind: weigh\n",
+	  "@:2:5: missing required key \"name\" in profile\n" },
+	{ "profile name empty",
+	  "profiles:\n  - name:\n    kind: weigh\n",
+	  "@:2:10: \"name\" must not be empty\n" },
+	{ "profile name not a string",
+	  "profiles:\n  - name: [a]\n",
+	  "@:2:11: \"name\" must be a string\n" },
+	{ "profile with a built-in name",
+	  "profiles:\n  - name: wastetrack\n",
+	  "@:2:11: profile \"wastetrack\" is built in\n" },
+	{ "duplicate profile name in one file",
+	  "profiles:\n  - {name: vendor-a}\n  - {name: vendor-a}\n",
+	  "@:3:12: duplicate profile \"vendor-a\"\n" },
+	{ "duplicate key inside a profile",
+	  "profiles:\n"
+	  "  - name: vendor-a\n"
+	  "    fields:\n"
+	  "      weight: $.w\n"
+	  "      weight: $.kg\n",
+	  "@:5:7: duplicate key \"weight\"\n" },
+	{ "duplicate key at the top of a profile",
+	  "profiles:\n  - {name: a, kind: weigh, name: b}\n",
+	  "@:2:28: duplicate key \"name\"\n" },
+	{ "duplicate key in a map inside a list of a profile",
+	  "profiles:\n  - name: a\n    rules:\n      - {x: 1, x: 2}\n",
+	  "@:4:16: duplicate key \"x\"\n" },
+	{ "alias in a profile",
+	  "profiles:\n  - name: a\n    x: &v 1\n    y: *v\n",
+	  "@:4:8: aliases are not supported\n" },
+	{ "alias as a profile key",
+	  "profiles:\n  - {name: a, &k x: 1, *k : 2}\n",
+	  "@:2:24: aliases are not supported\n" },
+	{ "recursive alias in a profile",
+	  "profiles:\n  - &p {name: a, self: *p}\n",
+	  "@:2:24: aliases are not supported\n" },
+	{ "alias as a profile",
+	  "profiles:\n  - &p {name: a}\n  - *p\n",
+	  "@:3:5: aliases are not supported\n" },
+	{ "alias as the profiles list",
+	  "facilities: &f []\nprofiles: *f\n",
+	  "@:2:11: aliases are not supported\n" },
+	{ "profile deeper than 64 levels",
+	  "profiles:\n  - name: a\n    x: "
+	  "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1"
+	  "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+	  "@:3:71: profile nested deeper than 64 levels\n" },
+	{ "NUL in a profile scalar",
+	  "profiles:\n  - {name: a, x: \"a\\0b\"}\n",
+	  "@:2:18: scalars must not contain NUL bytes\n" },
+	{ "unknown profile with profiles defined",
+	  "profiles:\n  - name: vendor-a\n"
+	  "subscriptions:\n  - {topic: \"x/#\", profile: nope}\n",
+	  "@:4:29: unknown profile \"nope\"\n" },
+	{ "a broken profile is still known by name",
+	  "subscriptions:\n  - {topic: \"x/#\", profile: vendor-a}\n"
+	  "profiles:\n  - {name: vendor-a, a: 1, a: 2}\n",
+	  "@:4:28: duplicate key \"a\"\n" },
+	{ "profile errors with other errors, in order",
+	  "subscriptions:\n"
+	  "  - {topic: \"x/#/y\", profile: nope}\n"
+	  "profiles:\n"
+	  "  - 42\n"
+	  "  - {kind: weigh}\n"
+	  "mqtt:\n"
+	  "  qos: 2\n",
+	  "@:2:13: invalid topic filter \"x/#/y\"\n"
+	  "@:4:5: each item of \"profiles\" must be a mapping\n"
+	  "@:5:5: missing required key \"name\" in profile\n"
+	  "@:7:8: qos 2 is not supported: use 1 (see DESIGN §2)\n"
+	  "@:2:31: unknown profile \"nope\"\n" },
 	{ "three errors, in order",
 	  "mqtt:\n"
 	  "  qos: 2\n"
@@ -395,6 +473,8 @@ check_defaults(const struct config *cfg)
 	CHECK_INT(cfg->time.local_offset_min, 480);
 	CHECK_INT(cfg->time.future_tolerance_s, 300);
 	CHECK_INT(cfg->nfacilities, 0);
+	CHECK(cfg->profiles == NULL);
+	CHECK_INT(cfg->nprofiles, 0);
 	CHECK_NEAR(cfg->reconcile.tolerance_pct, 10, 1e-9);
 	CHECK_INT(cfg->reconcile.overdue_h, 48);
 	CHECK_INT(cfg->ingest.max_payload, 262144);
@@ -699,6 +779,138 @@ test_include(void)
 	free(b);
 }
 
+/*
+ * profiles: kept as trees, appended across files in load order; names are
+ * unique and subscriptions may name them from any file.
+ */
+static void
+test_profiles(void)
+{
+	const struct cfg_node *p0, *p1, *n, *w;
+	struct config *cfg;
+	const char *p;
+	char *inc, want[1024];
+
+	mkdir_t("prof.d");
+	inc = strdup(write_t("prof.d/a.yaml",
+	    "profiles:\n"
+	    "  - name: vendor-a\n"
+	    "    kind: weigh\n"));
+	/* The include comes last: vendor-a is used before it is defined. */
+	p = write_t("prof-main.yaml",
+	    "subscriptions:\n"
+	    "  - {topic: \"zwc/vendorA/v2/#\", profile: vendor-a}\n"
+	    "  - {topic: \"huanwei/cc/#\", profile: vendor-b}\n"
+	    "  - {topic: \"wt/v1/#\", profile: wastetrack}\n"
+	    "profiles:\n"
+	    "  - name: vendor-b\n"
+	    "    match: \"huanwei/cc/#\"\n"
+	    "    fields:\n"
+	    "      weight: {path: \"$.w\", scale: \"1\", offset: 1}\n"
+	    "      plate: '$.plate'\n"
+	    "    units: [kg, t, g]\n"
+	    "    empty:\n"
+	    "include: [\"prof.d/*.yaml\"]\n");
+	if ((cfg = expect_ok("profiles across files", p)) != NULL) {
+		CHECK_INT(cfg->nsubs, 3);
+		CHECK_INT(cfg->nprofiles, 2);
+	}
+	if (cfg != NULL && cfg->nprofiles == 2) {
+		p0 = cfg->profiles[0];
+		p1 = cfg->profiles[1];
+		CHECK_INT(p0->type, CFG_NODE_MAP);
+		CHECK(p0->value == NULL);
+		CHECK_STR(cfg_node_get(p0, "name")->value, "vendor-b");
+		CHECK_STR(cfg_node_get(p1, "name")->value, "vendor-a");
+		CHECK_INT(cfg_node_get(p1, "name")->type, CFG_NODE_SCALAR);
+		CHECK_INT(cfg_node_get(p1, "name")->quoted, 0);
+		CHECK_STR(cfg_node_get(p1, "kind")->value, "weigh");
+		/* Positions: the entry, a key and values, in their files. */
+		CHECK_STR(p0->pos.file, p);
+		CHECK(in_files(cfg, p0->pos.file));
+		CHECK_INT(p0->pos.line, 6);
+		CHECK_INT(p0->pos.col, 5);
+		CHECK_STR(p1->pos.file, inc);
+		CHECK(in_files(cfg, p1->pos.file));
+		CHECK_INT(p1->pos.line, 2);
+		CHECK_INT(p1->pos.col, 5);
+		CHECK_INT(p0->n, 5);
+		if (p0->n == 5) {
+			CHECK_STR(p0->keys[3], "units");
+			CHECK_STR(p0->key_pos[3].file, p);
+			CHECK_INT(p0->key_pos[3].line, 11);
+			CHECK_INT(p0->key_pos[3].col, 5);
+		}
+		/* A nested map, and "1" against 1. */
+		n = cfg_node_get(p0, "fields");
+		CHECK(n != NULL && n->type == CFG_NODE_MAP);
+		w = cfg_node_get(n, "weight");
+		CHECK(w != NULL && w->type == CFG_NODE_MAP);
+		CHECK_INT(w->pos.line, 9);
+		CHECK_INT(w->pos.col, 15);
+		CHECK_STR(cfg_node_get(w, "path")->value, "$.w");
+		n = cfg_node_get(w, "scale");
+		CHECK(n != NULL && n->type == CFG_NODE_SCALAR);
+		CHECK_STR(n->value, "1");
+		CHECK_INT(n->quoted, 1);
+		CHECK_STR(n->pos.file, p);
+		CHECK_INT(n->pos.line, 9);
+		CHECK_INT(n->pos.col, 36);
+		n = cfg_node_get(w, "offset");
+		CHECK_STR(n->value, "1");
+		CHECK_INT(n->quoted, 0);
+		CHECK_INT(cfg_node_get(cfg_node_get(p0, "fields"),
+		    "plate")->quoted, 1);
+		/* A list. */
+		n = cfg_node_get(p0, "units");
+		CHECK(n != NULL && n->type == CFG_NODE_LIST);
+		CHECK_INT(n->n, 3);
+		CHECK(n->keys == NULL && n->key_pos == NULL);
+		if (n->n == 3) {
+			CHECK_STR(n->children[2]->value, "g");
+			CHECK_INT(n->children[2]->pos.line, 11);
+			CHECK_INT(n->children[2]->pos.col, 20);
+		}
+		/* A key with nothing: a plain empty scalar. */
+		n = cfg_node_get(p0, "empty");
+		CHECK(n != NULL && n->type == CFG_NODE_SCALAR &&
+		    strcmp(n->value, "") == 0 && !n->quoted);
+		CHECK(cfg_node_get(p0, "missing") == NULL);
+		CHECK(cfg_node_get(cfg_node_get(p0, "units"), "kg") == NULL);
+		CHECK(cfg_node_get(NULL, "name") == NULL);
+	}
+	config_free(cfg);
+
+	/* The same name in the main file after the include: the second. */
+	p = write_t("prof-dup.yaml",
+	    "include: [prof.d/a.yaml]\n"
+	    "profiles:\n"
+	    "  - name: vendor-c\n"
+	    "  - name: vendor-a\n");
+	expect_errors("duplicate profile across files", p,
+	    "@:4:11: duplicate profile \"vendor-a\"\n");
+
+	/* And the other way round: the error names the included file. */
+	p = write_t("prof-dup2.yaml",
+	    "profiles:\n"
+	    "  - {name: vendor-a}\n"
+	    "include: [prof.d/a.yaml]\n");
+	snprintf(want, sizeof(want), "%s:2:11: duplicate profile "
+	    "\"vendor-a\"\n", inc);
+	expect_errors("duplicate profile in an include", p, want);
+
+	/* The unknown-profile check still runs after every include. */
+	p = write_t("prof-unknown.yaml",
+	    "subscriptions:\n"
+	    "  - {topic: \"a/#\", profile: vendor-a}\n"
+	    "  - {topic: \"b/#\", profile: nope}\n"
+	    "include: [prof.d/a.yaml]\n");
+	expect_errors("unknown profile after includes", p,
+	    "@:3:29: unknown profile \"nope\"\n");
+
+	free(inc);
+}
+
 /* Includes nest 8 deep below the main file, and no deeper. */
 static void
 test_include_depth(void)
@@ -774,7 +986,7 @@ test_sample(const char *path)
 		"local_offset", "future_tolerance_s", "facilities", "id",
 		"name", "kind", "district", "harmless", "reconcile",
 		"tolerance_pct", "overdue_h", "ingest", "max_payload",
-		"spool_max_mb",
+		"spool_max_mb", "profiles",
 	};
 	struct config *cfg;
 	char *text = NULL, needle[64];
@@ -786,6 +998,7 @@ test_sample(const char *path)
 		CHECK_INT(cfg->mqtt.qos, 1);
 		CHECK(cfg->mqtt.password == NULL);
 		CHECK_INT(cfg->nsubs, 1);
+		CHECK_INT(cfg->nprofiles, 0);
 		CHECK_STR(cfg->database.path,
 		    "/var/lib/wastetrack/wastetrack.db");
 		CHECK_STR(cfg->http.port_file, "/run/wastetrack/http.port");
@@ -825,6 +1038,7 @@ main(int argc, char **argv)
 	test_full();
 	test_offsets();
 	test_include();
+	test_profiles();
 	test_include_depth();
 	test_password_file();
 	if (argc > 1)

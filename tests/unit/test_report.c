@@ -221,7 +221,7 @@ test_status(void)
 	CHECK(has(s, "\"internal\":0}"));
 	CHECK(has(s, "\"stored_by_kind\":{\"position\":70,"
 	    "\"vehicle_event\":11,\"weighing\":8,\"facility_status\":4,"
-	    "\"manifest\":2}"));
+	    "\"manifest\":2,\"device_binding\":0}"));
 	CHECK(has(s, "\"queue_bytes\":0"));
 	CHECK(has(s, "\"spool_corrupt\":1"));
 	CHECK(has(s, "\"last_message_age_s\":1.500"));

@@ -1,0 +1,973 @@
+/* decode: see decode.h and docs/profiles.md. */
+#include "decode.h"
+
+#include "charset.h"
+#include "geo.h"
+#include "json.h"
+#include "norm.h"
+#include "topic.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CAPS 8
+#define MAX_FIELDS 64
+
+/* One record being decoded. */
+struct dec {
+	const struct profile *p;
+	const struct pf_kind *k;
+	const struct decode_ctx *ctx;
+	const struct json *doc;		/* JSON payload */
+	char *fields[MAX_FIELDS];	/* delimited record, NUL-terminated */
+	size_t nfields;
+	const char *topic;
+	struct topic_cap caps[MAX_CAPS];
+	size_t ncaps;
+	struct ev *e;
+	struct decode_err *err;
+};
+
+/* A raw value before conversion. */
+struct val {
+	enum { V_NONE, V_NULL, V_STR, V_NUM, V_BOOL } t;
+	const char *s;
+	double num;
+	char buf[96];
+};
+
+static int
+fail(struct dec *d, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct dec *d, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->err->reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(d->err->detail, sizeof(d->err->detail), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+emptyish(const char *s)
+{
+	static const char *const words[] = { "", "-", "null", "NULL", "N/A",
+	    "n/a", "无", NULL };
+	size_t i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(s, words[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- reading sources ---- */
+
+static const struct json *
+json_path(const struct json *base, const struct pf_src *s)
+{
+	const struct json *v = base;
+	size_t i;
+	char *end;
+
+	for (i = 0; v != NULL && i < s->nseg; i++) {
+		if (json_kind(v) == JSON_K_ARR) {
+			unsigned long idx = strtoul(s->seg[i], &end, 10);
+
+			v = *end == '\0' ? json_at(v, idx) : NULL;
+		} else
+			v = json_get(v, s->seg[i]);
+	}
+	return v;
+}
+
+static void
+val_from_json(const struct json *j, struct val *v)
+{
+	if (j == NULL) {
+		v->t = V_NONE;
+		return;
+	}
+	switch (json_kind(j)) {
+	case JSON_K_STR:
+		v->t = V_STR;
+		v->s = json_str(j);
+		break;
+	case JSON_K_NUM:
+		v->t = V_NUM;
+		(void)json_num(j, &v->num);
+		break;
+	case JSON_K_BOOL:
+		v->t = V_BOOL;
+		v->num = json_is_yes(j);
+		break;
+	case JSON_K_NULL:
+		v->t = V_NULL;
+		break;
+	case JSON_K_OBJ:
+	case JSON_K_ARR:
+		v->t = V_STR;
+		v->s = NULL;	/* a container where a value belongs */
+		break;
+	}
+}
+
+/* 0, or -1 for a container where a scalar belongs. */
+static int
+get_src(struct dec *d, const struct pf_src *s, const struct json *base,
+    struct val *v)
+{
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	switch (s->kind) {
+	case PF_SRC_PATH:
+		val_from_json(json_path(base ? base : d->doc, s), v);
+		if (v->t == V_STR && v->s == NULL)
+			return fail(d, "bad_type", "\"%s\" is not a scalar",
+			    s->seg[s->nseg - 1]);
+		break;
+	case PF_SRC_FIELD:
+		if ((size_t)s->field <= d->nfields) {
+			v->t = V_STR;
+			v->s = d->fields[s->field - 1];
+		}
+		break;
+	case PF_SRC_TOPIC:
+		for (i = 0; i < d->ncaps; i++)
+			if (strlen(s->name) == d->caps[i].name_len &&
+			    memcmp(s->name, d->caps[i].name,
+			    d->caps[i].name_len) == 0) {
+				v->t = V_STR;
+				v->s = ev_strndup(d->e, d->caps[i].value,
+				    d->caps[i].value_len);
+			}
+		break;
+	case PF_SRC_VALUE:
+		v->t = V_STR;
+		v->s = s->name;
+		break;
+	case PF_SRC_NONE:
+		break;
+	}
+	if (v->t == V_STR && v->s != NULL && emptyish(v->s))
+		v->t = V_NULL;
+	return 0;
+}
+
+/* Text of a scalar value (numbers without needless digits). */
+static const char *
+val_text(struct val *v)
+{
+	switch (v->t) {
+	case V_STR:
+		return v->s;
+	case V_NUM:
+		snprintf(v->buf, sizeof(v->buf), "%.15g", v->num);
+		return v->buf;
+	case V_BOOL:
+		return v->num != 0 ? "true" : "false";
+	case V_NONE:
+	case V_NULL:
+		break;
+	}
+	return NULL;
+}
+
+/* Number of a value: JSON numbers, or strings such as "18,070" or
+ * " 4.75 " (thousands separators and spaces dropped). A trailing unit
+ * ("4.75吨") is copied to rest (empty when none). */
+static int
+val_number(const struct val *v, double *out, char rest[32])
+{
+	char buf[96], *end;
+	size_t i, n = 0;
+
+	rest[0] = '\0';
+	if (v->t == V_NUM || v->t == V_BOOL) {
+		*out = v->num;
+		return 0;
+	}
+	if (v->t != V_STR)
+		return -1;
+	for (i = 0; v->s[i] != '\0' && n < sizeof(buf) - 1; i++)
+		if (v->s[i] != ',' && v->s[i] != ' ')
+			buf[n++] = v->s[i];
+	buf[n] = '\0';
+	errno = 0;
+	*out = strtod(buf, &end);
+	if (end == buf || errno != 0 || !isfinite(*out))
+		return -1;
+	if (*end != '\0')
+		snprintf(rest, 32, "%s", end);
+	return 0;
+}
+
+static const char *
+table_lookup(const struct pf_table *t, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->from[i], key) == 0)
+			return t->to[i];
+	return NULL;
+}
+
+/*
+ * The value of a field before its type: read the source, pick bits out of
+ * an integer, then translate through the code table. A value the table
+ * does not know is an error: a vendor word we cannot read is not guessed.
+ */
+static int
+resolve(struct dec *d, const struct pf_field *f, const struct json *base,
+    struct val *v)
+{
+	const char *key, *to;
+	char rest[32];
+	double n;
+
+	if (get_src(d, &f->src, base, v) == -1)
+		return -1;
+	if (v->t == V_NONE || v->t == V_NULL)
+		return 0;
+	if (f->bit_lo >= 0) {
+		uint64_t bits;
+
+		if (val_number(v, &n, rest) == -1 || n < 0 || n > 4294967295.0)
+			return fail(d, "bad_value", "not a bit field: \"%.32s\"",
+			    val_text(v) ? val_text(v) : "?");
+		bits = ((uint64_t)n >> f->bit_lo) &
+		    ((1ull << (f->bit_hi - f->bit_lo + 1)) - 1);
+		v->t = V_NUM;
+		v->num = (double)bits;
+	}
+	if (f->map != NULL) {
+		if ((key = val_text(v)) == NULL ||
+		    (to = table_lookup(f->map, key)) == NULL)
+			return fail(d, "bad_value", "no mapping for \"%.64s\"",
+			    key ? key : "?");
+		v->t = V_STR;
+		v->s = to;
+	}
+	return 0;
+}
+
+/* Where a canonical value goes. */
+static void *
+slot(void *base, size_t off)
+{
+	return (char *)base + off;
+}
+
+static int
+set_text(struct dec *d, void *dst, const char *s)
+{
+	if ((*(const char **)dst = ev_strdup(d->e, s)) == NULL)
+		return fail(d, "internal", "out of memory");
+	return 0;
+}
+
+static int
+conv_num(struct dec *d, const struct pf_field *f, const char *name,
+    struct val *v, double *out)
+{
+	struct val sv;
+	char rest[32];
+	double sign;
+
+	*out = NAN;
+	if (v->t == V_NONE || v->t == V_NULL)
+		return 0;
+	if (val_number(v, out, rest) == -1 || rest[0] != '\0')
+		return fail(d, "bad_type", "\"%s\": \"%.32s\" is not a number",
+		    name, val_text(v) ? val_text(v) : "?");
+	if (f->scale != 0)
+		*out *= f->scale;
+	if (f->sign_src.kind != PF_SRC_NONE) {
+		if (get_src(d, &f->sign_src, NULL, &sv) == -1)
+			return -1;
+		if (val_number(&sv, &sign, rest) == 0 &&
+		    (((uint64_t)sign >> f->sign_bit) & 1))
+			*out = -*out;
+	}
+	return 0;
+}
+
+/*
+ * Masses: a unit in the payload (a suffix such as "4.75吨", or the
+ * profile's unit field) wins over the profile's fixed unit; "infer" is
+ * the last resort and refuses the ambiguous middle (domain.md §8 row 10).
+ */
+static int
+conv_mass(struct dec *d, const struct pf_field *f, const char *name,
+    struct val *v, double *out)
+{
+	struct val uv;
+	const char *unit = f->unit ? f->unit : "kg";
+	char rest[32];
+	double n;
+
+	*out = NAN;
+	if (v->t == V_NONE || v->t == V_NULL)
+		return 0;
+	if (val_number(v, &n, rest) == -1)
+		return fail(d, "bad_type", "\"%s\": \"%.32s\" is not a number",
+		    name, val_text(v) ? val_text(v) : "?");
+	if (f->unit_src.kind != PF_SRC_NONE) {
+		if (get_src(d, &f->unit_src, NULL, &uv) == -1)
+			return -1;
+		if (uv.t == V_STR)
+			unit = uv.s;
+	}
+	if (rest[0] != '\0')
+		unit = rest;
+	if (strcmp(unit, "infer") == 0) {
+		if (n > 0.1 && n < 40)
+			unit = "t";
+		else if (n >= 100 && n < 40000 && n != floor(n / 1000) * 1000)
+			unit = "kg";
+		else if (n >= 1000 && n < 40000)
+			unit = "kg";
+		else
+			return fail(d, "bad_unit", "\"%s\": %g has no unit and "
+			    "could be kg or t", name, n);
+		d->e->dq |= DQ_UNIT_INFERRED;
+	}
+	if (f->scale != 0)
+		n *= f->scale;
+	if (norm_mass_kg(n, unit, out) == -1)
+		return fail(d, n < 0 ? "bad_value" : "bad_unit", "\"%s\": %g %s "
+		    "is not a mass", name, n, unit);
+	return 0;
+}
+
+/* "YYYYMMDD" + "HHMMSS" or BCD "YYMMDDhhmmss" to "YYYY-MM-DD HH:MM:SS". */
+static int
+compact_time(const char *date, const char *tod, char *out, size_t n)
+{
+	if (strlen(date) != 8 || strlen(tod) != 6 ||
+	    strspn(date, "0123456789") != 8 || strspn(tod, "0123456789") != 6)
+		return -1;
+	snprintf(out, n, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s", date, date + 4,
+	    date + 6, tod, tod + 2, tod + 4);
+	return 0;
+}
+
+static int
+conv_time(struct dec *d, const struct pf_field *f, const char *name,
+    struct val *v, int64_t *out)
+{
+	char buf[64], date[16];
+	const char *s;
+	struct val dv;
+	uint32_t dq = 0;
+	double n;
+	int rc = 0;
+
+	*out = WT_NOTIME;
+	if (v->t == V_NONE || v->t == V_NULL)
+		return 0;
+	s = val_text(v);
+	switch (f->time) {
+	case PF_TIME_EPOCH_S:
+	case PF_TIME_EPOCH_MS:
+		rc = val_number(v, &n, buf) == -1 || buf[0] != '\0' ? -1 :
+		    norm_epoch(f->time == PF_TIME_EPOCH_S ? n : n / 1000.0 *
+		    (n < 1e11 ? 1000.0 : 1.0), out);
+		break;
+	case PF_TIME_COMPACT:
+		if (get_src(d, &f->date, NULL, &dv) == -1)
+			return -1;
+		rc = dv.t != V_STR || compact_time(dv.s, s, buf, sizeof(buf))
+		    == -1 ? -1 : norm_time(buf, d->p->local_offset_min, out,
+		    &dq);
+		break;
+	case PF_TIME_BCD:
+		snprintf(date, sizeof(date), "20%.6s", s);
+		rc = strlen(s) != 12 || compact_time(date, s + 6, buf,
+		    sizeof(buf)) == -1 ? -1 : norm_time(buf,
+		    d->p->local_offset_min, out, &dq);
+		break;
+	case PF_TIME_AUTO:
+	case PF_TIME_RFC3339:
+	case PF_TIME_LOCAL:
+		rc = v->t == V_NUM ? norm_epoch(v->num, out) :
+		    norm_time(s, d->p->local_offset_min, out, &dq);
+		break;
+	}
+	if (rc == -1)
+		return fail(d, "bad_time", "\"%s\": cannot read time \"%.40s\"",
+		    name, s ? s : "?");
+	/* Compact and BCD times are naive local by definition. */
+	if (f->time == PF_TIME_COMPACT || f->time == PF_TIME_BCD)
+		dq |= DQ_TZ_ASSUMED;
+	d->e->dq |= dq;
+	if (*out > d->ctx->received_ms + d->ctx->future_tolerance_ms) {
+		d->e->dq |= DQ_FUTURE_TS;
+		return fail(d, "future_ts", "\"%s\" is %lld s in the future",
+		    name, (long long)((*out - d->ctx->received_ms) / 1000));
+	}
+	return 0;
+}
+
+/* Romanised province prefixes (JIA → 吉) come only from the profile's
+ * table, longest match first: never guessed. */
+static int
+conv_plate(struct dec *d, const struct pf_field *f, struct val *v,
+    const char **out)
+{
+	const char *s = val_text(v), *tail = NULL, *to = NULL;
+	char buf[96], canon[64];
+	size_t i, best = 0;
+
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	for (i = 0; f->provinces != NULL && i < f->provinces->n; i++) {
+		size_t len = strlen(f->provinces->from[i]);
+
+		if (len > best && strncmp(s, f->provinces->from[i], len) == 0) {
+			best = len;
+			to = f->provinces->to[i];
+			tail = s + len;
+		}
+	}
+	if (to != NULL) {
+		snprintf(buf, sizeof(buf), "%s%s", to, tail);
+		s = buf;
+		d->e->dq |= DQ_PLATE_ALIASED;
+	}
+	if (norm_plate(s, canon, sizeof(canon), &d->e->dq) == -1) {
+		d->e->dq |= DQ_PLATE_INVALID;
+		return 0;
+	}
+	return set_text(d, out, canon);
+}
+
+/* A topic level that names the same thing as the payload must agree. */
+static void
+check_topic(struct dec *d, const struct pf_field *f, const char *value)
+{
+	struct pf_src src = { .kind = PF_SRC_TOPIC, .name = f->check_topic };
+	char canon[64];
+	uint32_t dq = 0;
+	struct val tv;
+
+	if (value == NULL || get_src(d, &src, NULL, &tv) == -1 ||
+	    tv.t != V_STR)
+		return;
+	if (norm_plate(tv.s, canon, sizeof(canon), &dq) == -1)
+		snprintf(canon, sizeof(canon), "%s", tv.s);
+	if (strcmp(canon, value) != 0)
+		d->e->dq |= DQ_TOPIC_PAYLOAD_MISMATCH;
+}
+
+static int
+conv_bool(struct dec *d, const char *name, struct val *v, int64_t *out)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on", "是",
+	    "开", "有效", NULL };
+	static const char *const no[] = { "0", "false", "no", "off", "否", "关",
+	    "无效", NULL };
+	const char *s = val_text(v);
+	size_t i;
+
+	*out = -1;
+	if (s == NULL)
+		return 0;
+	for (i = 0; yes[i] != NULL; i++)
+		if (strcmp(s, yes[i]) == 0)
+			return (int)(*out = 1) - 1;
+	for (i = 0; no[i] != NULL; i++)
+		if (strcmp(s, no[i]) == 0)
+			return (int)(*out = 0);
+	return fail(d, "bad_value", "\"%s\": \"%.32s\" is not yes or no",
+	    name, s);
+}
+
+static int
+conv_enum(struct dec *d, const struct pf_canon *c, struct val *v,
+    const char **out)
+{
+	const char *s = val_text(v);
+	size_t i;
+
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	for (i = 0; c->vocab[i] != NULL; i++)
+		if (strcmp(s, c->vocab[i]) == 0) {
+			*out = c->vocab[i];
+			return 0;
+		}
+	return fail(d, "bad_value", "\"%s\": unknown value \"%.64s\"",
+	    c->name, s);
+}
+
+/* Convert one field into its slot at base (the event, or a line). */
+static int
+apply_field(struct dec *d, const struct pf_canon *table,
+    const struct pf_field *f, const struct json *jbase, void *base)
+{
+	const struct pf_canon *c = &table[f->canon];
+	void *dst = slot(base, c->off);
+	const char *s;
+	char code[16], cat[8];
+	struct val v;
+	double n;
+
+	if (resolve(d, f, jbase, &v) == -1)
+		return -1;
+	if (f->required && (v.t == V_NONE || v.t == V_NULL))
+		return fail(d, "missing_field", "\"%s\" is required", c->name);
+	switch (c->type) {
+	case PF_T_NUM:
+		return conv_num(d, f, c->name, &v, (double *)dst);
+	case PF_T_MASS:
+		return conv_mass(d, f, c->name, &v, (double *)dst);
+	case PF_T_TIME:
+		return conv_time(d, f, c->name, &v, (int64_t *)dst);
+	case PF_T_INT:
+		if (conv_num(d, f, c->name, &v, &n) == -1)
+			return -1;
+		if (!isnan(n) && (n != floor(n) || n < 0 || n > 1e9))
+			return fail(d, "bad_value", "\"%s\" must be a whole "
+			    "number", c->name);
+		*(int64_t *)dst = isnan(n) ? -1 : (int64_t)n;
+		return 0;
+	case PF_T_BOOL:
+		return conv_bool(d, c->name, &v, (int64_t *)dst);
+	case PF_T_ENUM:
+		return conv_enum(d, c, &v, (const char **)dst);
+	case PF_T_PLATE:
+		if (conv_plate(d, f, &v, (const char **)dst) == -1)
+			return -1;
+		if (f->check_topic != NULL)
+			check_topic(d, f, *(const char **)dst);
+		return 0;
+	case PF_T_WASTE:
+		if ((s = val_text(&v)) == NULL)
+			return 0;
+		*(const char **)dst = norm_waste(s) ? norm_waste(s) : "unknown";
+		return 0;
+	case PF_T_HWCODE:
+		if ((s = val_text(&v)) == NULL)
+			return 0;
+		if (norm_hw_code(s, code, cat) == -1)
+			return fail(d, "bad_value", "\"%s\": \"%.32s\" is not a "
+			    "hazardous-waste code", c->name, s);
+		return set_text(d, dst, code);
+	case PF_T_TEXT:
+		if ((s = val_text(&v)) == NULL)
+			return 0;
+		if (f->check_topic != NULL)
+			check_topic(d, f, s);
+		return set_text(d, dst, s);
+	}
+	return 0;
+}
+
+/* Required values that the message did not carry. */
+static int
+check_present(struct dec *d, const struct pf_canon *table, size_t n,
+    const char *const *names, const void *base)
+{
+	size_t i, k;
+
+	for (k = 0; names[k] != NULL; k++)
+		for (i = 0; i < n; i++) {
+			const void *p = (const char *)base + table[i].off;
+			int missing;
+
+			if (strcmp(table[i].name, names[k]) != 0)
+				continue;
+			switch (table[i].type) {
+			case PF_T_NUM:
+			case PF_T_MASS:
+				missing = isnan(*(const double *)p);
+				break;
+			case PF_T_TIME:
+				missing = *(const int64_t *)p == WT_NOTIME;
+				break;
+			case PF_T_INT:
+			case PF_T_BOOL:
+				missing = *(const int64_t *)p == -1;
+				break;
+			case PF_T_TEXT:
+			case PF_T_PLATE:
+			case PF_T_WASTE:
+			case PF_T_ENUM:
+			case PF_T_HWCODE:
+			default:
+				missing = *(const char *const *)p == NULL;
+				break;
+			}
+			if (missing)
+				return fail(d, "missing_field", "\"%s\" is "
+				    "required", names[k]);
+		}
+	return 0;
+}
+
+/* ---- per kind ---- */
+
+static const char *const need[EV_KIND_COUNT][5] = {
+	[EV_POSITION] = { "ts", "lat", "lon", NULL },
+	[EV_VEHICLE_EVENT] = { "type", "vehicle", "ts", "waste", NULL },
+	[EV_WEIGHING] = { "facility", "ticket", "first_ts", "status", NULL },
+	[EV_FACILITY_STATUS] = { "facility", "ts", "state", NULL },
+	[EV_MANIFEST] = { "scheme", "manifest_no", "status", "ts", NULL },
+	[EV_DEVICE_BINDING] = { "device", "plate", NULL },
+};
+
+/* Vendor coordinates to WGS-84, or NULL with COORD_INVALID. */
+static void
+fix_coords(struct dec *d, const char *sys_name, int64_t fix_valid,
+    double *lat, double *lon)
+{
+	enum geo_sys sys = d->p->coord_sys;
+
+	if (isnan(*lat) && isnan(*lon))
+		return;
+	if (fix_valid == 0) {
+		*lat = *lon = NAN;
+		d->e->dq |= DQ_COORD_INVALID;
+		return;
+	}
+	if (sys_name != NULL)
+		(void)geo_parse_sys(sys_name, &sys);
+	(void)norm_coord(lat, lon, &d->e->dq);
+	if (!isnan(*lat) && geo_to_wgs84(sys, lat, lon) == 1)
+		d->e->dq |= DQ_COORD_CONVERTED;
+}
+
+static int
+finish_position(struct dec *d)
+{
+	struct ev_position *p = &d->e->u.pos;
+
+	if (p->vehicle == NULL)
+		p->vehicle = p->device;
+	if (p->vehicle == NULL)
+		return fail(d, "missing_field", "no vehicle or device");
+	fix_coords(d, p->coord_sys, p->fix_valid, &p->lat, &p->lon);
+	if (!isnan(p->speed_kmh) && (p->speed_kmh < 0 || p->speed_kmh > 300))
+		return fail(d, "bad_value", "speed %.1f km/h out of range",
+		    p->speed_kmh);
+	if (!isnan(p->heading_deg) &&
+	    (p->heading_deg < 0 || p->heading_deg >= 360))
+		return fail(d, "bad_value", "heading %.1f out of range",
+		    p->heading_deg);
+	return 0;
+}
+
+static int
+decode_lines(struct dec *d)
+{
+	struct ev_manifest *m = &d->e->u.man;
+	const struct json *arr = json_path(d->doc, &d->k->lines);
+	const struct pf_canon *lc;
+	char code[16], cat[8];
+	size_t i, k, nlc;
+
+	if (arr == NULL || json_kind(arr) == JSON_K_NULL)
+		return 0;
+	if (json_kind(arr) != JSON_K_ARR || json_len(arr) > 1000)
+		return fail(d, "bad_type", "manifest lines must be an array "
+		    "of at most 1000");
+	lc = profile_line_canon(&nlc);
+	m->nlines = json_len(arr);
+	if ((m->lines = ev_alloc(d->e, m->nlines * sizeof(*m->lines) + 1))
+	    == NULL)
+		return fail(d, "internal", "out of memory");
+	for (i = 0; i < m->nlines; i++) {
+		struct ev_manifest_line *l = &m->lines[i];
+		const struct json *lj = json_at(arr, i);
+
+		l->line = -1;
+		l->qty = l->qty_kg = NAN;
+		if (json_kind(lj) != JSON_K_OBJ)
+			return fail(d, "bad_type", "line %zu is not an object",
+			    i + 1);
+		for (k = 0; k < d->k->nline_fields; k++)
+			if (apply_field(d, lc, &d->k->line_fields[k], lj, l) ==
+			    -1)
+				return -1;
+		if (l->line == -1)
+			l->line = (int64_t)i + 1;
+		if (l->waste_code != NULL &&
+		    norm_hw_code(l->waste_code, code, cat) == 0)
+			l->hw_category = ev_strdup(d->e, cat);
+		if (l->waste == NULL)
+			l->waste = l->hw_category == NULL ? "unknown" :
+			    strcmp(l->hw_category, "HW01") == 0 ? "mw" : "hw";
+		if (isnan(l->qty))
+			continue;
+		/* A quantity is only a mass with its unit. */
+		if (l->unit == NULL || norm_mass_kg(l->qty, l->unit,
+		    &l->qty_kg) == -1)
+			return fail(d, "bad_unit", "line %lld: quantity %g "
+			    "without a mass unit", (long long)l->line, l->qty);
+	}
+	return 0;
+}
+
+static int
+finish_manifest(struct dec *d)
+{
+	struct ev_manifest *m = &d->e->u.man;
+
+	if (m->version == -1)
+		m->version = 1;
+	if (m->version < 1)
+		return fail(d, "bad_value", "version must be positive");
+	if (m->ticket != NULL) {
+		if ((m->tickets = ev_alloc(d->e, sizeof(*m->tickets))) == NULL)
+			return fail(d, "internal", "out of memory");
+		m->tickets[0].ticket = m->ticket;
+		m->tickets[0].facility = m->ticket_facility ?
+		    m->ticket_facility : m->receiver_facility;
+		if (m->tickets[0].facility == NULL)
+			return fail(d, "missing_field", "ticket %s has no "
+			    "facility", m->ticket);
+		m->ntickets = 1;
+	}
+	return d->k->lines.kind == PF_SRC_NONE ? 0 : decode_lines(d);
+}
+
+static int
+finish(struct dec *d)
+{
+	switch (d->e->kind) {
+	case EV_POSITION:
+		return finish_position(d);
+	case EV_VEHICLE_EVENT:
+		fix_coords(d, d->e->u.vev.coord_sys, -1, &d->e->u.vev.lat,
+		    &d->e->u.vev.lon);
+		return 0;
+	case EV_WEIGHING:
+		ev_check_weighing(d->e);
+		return 0;
+	case EV_MANIFEST:
+		return finish_manifest(d);
+	case EV_FACILITY_STATUS:
+	case EV_DEVICE_BINDING:
+	case EV_NONE:
+	case EV_KIND_COUNT:
+		break;
+	}
+	return 0;
+}
+
+/* Decode the current record (JSON document or delimited fields) as kind
+ * d->k into d->e. */
+static int
+decode_record(struct dec *d)
+{
+	const struct pf_canon *t;
+	size_t i, nt;
+
+	ev_init(d->e, d->k->kind);
+	t = profile_canon(d->k->kind, &nt);
+	for (i = 0; i < d->k->nfields; i++)
+		if (apply_field(d, t, &d->k->fields[i], NULL, d->e) == -1)
+			return -1;
+	if (d->k->kind == EV_POSITION && d->e->u.pos.vehicle == NULL)
+		d->e->u.pos.vehicle = d->e->u.pos.device;
+	if (check_present(d, t, nt, need[d->k->kind], d->e) == -1)
+		return -1;
+	return finish(d);
+}
+
+/* ---- selecting the kind, splitting records ---- */
+
+static int
+kind_matches(struct dec *d, const struct pf_kind *k)
+{
+	struct val v;
+	const char *s;
+
+	if (topic_capture(k->topic, d->topic, d->caps, MAX_CAPS, &d->ncaps)
+	    != 1)
+		return 0;
+	if (k->when.kind == PF_SRC_NONE)
+		return 1;
+	if (get_src(d, &k->when, NULL, &v) == -1) {
+		d->err->reason = NULL;
+		return 0;
+	}
+	s = val_text(&v);
+	return s != NULL && strcmp(s, k->when_equals) == 0;
+}
+
+static int
+select_kind(struct dec *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->p->nkinds; i++)
+		if (kind_matches(d, &d->p->kinds[i])) {
+			d->k = &d->p->kinds[i];
+			return 0;
+		}
+	return fail(d, "unknown_kind", "no kind of profile %s matches topic "
+	    "\"%.100s\"", d->p->name, d->topic);
+}
+
+/* Text in UTF-8, transcoding GBK as the profile says. *owned is set when
+ * the result was allocated. */
+static int
+to_utf8(struct dec *d, const char *in, size_t n, char **out, size_t *outn)
+{
+	int utf8 = norm_utf8_valid(in, n) && memchr(in, '\0', n) == NULL;
+
+	if (d->p->encoding == PF_UTF8 || (d->p->encoding == PF_AUTO && utf8)) {
+		if (!utf8)
+			return fail(d, "bad_utf8", "payload is not UTF-8 text");
+		*out = NULL;
+		return 0;
+	}
+	if (charset_gbk_to_utf8(in, n, out, outn) == -1 ||
+	    memchr(*out, '\0', *outn) != NULL) {
+		free(*out);
+		*out = NULL;
+		return fail(d, "bad_utf8", "payload is neither UTF-8 nor GBK");
+	}
+	return 1;
+}
+
+/* XOR of every byte before the checksum field, as two hex digits. */
+static int
+checksum_ok(const struct profile *p, const char *rec, size_t n)
+{
+	const char *start = rec;
+	unsigned x = 0, want;
+	int field = 1;
+	char *end;
+
+	while (field < p->checksum_field && start < rec + n) {
+		if (*start++ == p->separator)
+			field++;
+	}
+	if (field != p->checksum_field)
+		return 0;
+	for (const char *c = rec; c < start; c++)
+		x ^= (unsigned char)*c;
+	want = (unsigned)strtoul(start, &end, 16);
+	return end == start + 2 && (end == rec + n || *end == p->separator) &&
+	    want == x;
+}
+
+static int
+decode_delimited_record(struct dec *d, const char *rec, size_t n,
+    struct ev_list *out)
+{
+	char *text = NULL, *p;
+	size_t tn = 0;
+	int rc;
+
+	if (d->p->checksum_field > 0 && !checksum_ok(d->p, rec, n))
+		return fail(d, "bad_checksum", "record checksum does not match");
+	if ((rc = to_utf8(d, rec, n, &text, &tn)) == -1)
+		return -1;
+	if (rc == 0 && (text = strndup(rec, n)) == NULL)
+		return fail(d, "internal", "out of memory");
+	d->nfields = 0;
+	for (p = text; p != NULL && d->nfields < MAX_FIELDS; ) {
+		d->fields[d->nfields++] = p;
+		if ((p = strchr(p, d->p->separator)) != NULL)
+			*p++ = '\0';
+	}
+	rc = select_kind(d);
+	if (rc == 0 && (d->e = ev_list_add(out, DECODE_MAX_RECORDS)) == NULL)
+		rc = fail(d, "bad_value", "more than %d records",
+		    DECODE_MAX_RECORDS);
+	if (rc == 0)
+		rc = decode_record(d);
+	free(text);
+	return rc;
+}
+
+static int
+decode_delimited(struct dec *d, const char *payload, size_t len,
+    struct ev_list *out)
+{
+	const char *sep = d->p->record_separator, *p = payload, *end;
+	const char *stop = payload + len;
+	size_t seplen = sep ? strlen(sep) : 0;
+
+	while (p < stop) {
+		end = seplen ? memmem(p, (size_t)(stop - p), sep, seplen) : NULL;
+		if (end == NULL)
+			end = stop;
+		if (end > p && decode_delimited_record(d, p,
+		    (size_t)(end - p), out) == -1)
+			return -1;
+		p = end + seplen;
+	}
+	if (out->n == 0)
+		return fail(d, "missing_field", "empty message");
+	return 0;
+}
+
+static int
+decode_json(struct dec *d, const char *payload, size_t len,
+    struct ev_list *out)
+{
+	char *text = NULL, jerr[160];
+	struct json *doc;
+	size_t tn = len;
+	int rc;
+
+	if ((rc = to_utf8(d, payload, len, &text, &tn)) == -1)
+		return -1;
+	doc = json_parse(rc ? text : payload, rc ? tn : len, jerr,
+	    sizeof(jerr));
+	free(text);
+	if (doc == NULL)
+		return fail(d, "bad_json", "%s", jerr);
+	rc = -1;
+	d->doc = (const struct json *)doc;
+	if (json_kind(d->doc) != JSON_K_OBJ)
+		fail(d, "bad_type", "payload must be a JSON object");
+	else if (select_kind(d) == 0) {
+		if ((d->e = ev_list_add(out, DECODE_MAX_RECORDS)) == NULL)
+			fail(d, "internal", "out of memory");
+		else
+			rc = decode_record(d);
+	}
+	json_free(doc);
+	return rc;
+}
+
+int
+decode_profile(const struct profile *p, const char *topic,
+    const char *payload, size_t len, const struct decode_ctx *ctx,
+    struct ev_list *out, struct decode_err *err)
+{
+	struct dec d = { .p = p, .ctx = ctx, .topic = topic, .err = err };
+	size_t first = out->n, i;
+	int rc;
+
+	err->reason = NULL;
+	err->detail[0] = '\0';
+	rc = p->format == PF_DELIMITED ? decode_delimited(&d, payload, len,
+	    out) : decode_json(&d, payload, len, out);
+	if (rc == -1) {
+		/* All or nothing: drop what this message added. */
+		for (i = first; i < out->n; i++)
+			ev_reset(&out->ev[i]);
+		out->n = first;
+	}
+	return rc;
+}

@@ -1,0 +1,27 @@
+/*
+ * decode: applies a compiled profile (profile.h) to one message and yields
+ * canonical events — one per record. All or nothing: a message with one
+ * bad record is rejected whole (domain.md §8 row 29). Pure: no I/O.
+ */
+#ifndef WT_DECODE_H
+#define WT_DECODE_H
+
+#include <stddef.h>
+
+#include "event.h"
+#include "native.h"
+#include "profile.h"
+
+/* Most records one message may carry (delimited batches). */
+#define DECODE_MAX_RECORDS 256
+
+/*
+ * Decode payload (len bytes, raw as received) on topic with profile p.
+ * Returns 0 with the events appended to out, or -1 with *err set and
+ * nothing appended.
+ */
+int decode_profile(const struct profile *p, const char *topic,
+    const char *payload, size_t len, const struct decode_ctx *ctx,
+    struct ev_list *out, struct decode_err *err);
+
+#endif
