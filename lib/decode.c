@@ -252,12 +252,15 @@ resolve(struct dec *d, const struct pf_field *f, const struct json *base,
 		v->num = (double)bits;
 	}
 	if (f->map != NULL) {
-		if ((key = val_text(v)) == NULL ||
-		    (to = table_lookup(f->map, key)) == NULL)
+		if ((key = val_text(v)) != NULL &&
+		    (to = table_lookup(f->map, key)) != NULL) {
+			v->t = V_STR;
+			v->s = to;
+		} else if (f->unmapped == PF_UNMAPPED_NULL)
+			v->t = V_NULL;
+		else if (f->unmapped == PF_UNMAPPED_REJECT)
 			return fail(d, "bad_value", "no mapping for \"%.64s\"",
 			    key ? key : "?");
-		v->t = V_STR;
-		v->s = to;
 	}
 	return 0;
 }
@@ -348,6 +351,8 @@ conv_mass(struct dec *d, const struct pf_field *f, const char *name,
 	if (norm_mass_kg(n, unit, out) == -1)
 		return fail(d, n < 0 ? "bad_value" : "bad_unit", "\"%s\": %g %s "
 		    "is not a mass", name, n, unit);
+	/* To the gram: 4.77 t is 4770 kg, not 4769.999999999999. */
+	*out = round(*out * 1000) / 1000;
 	return 0;
 }
 
@@ -528,6 +533,8 @@ apply_field(struct dec *d, const struct pf_canon *table,
 
 	if (resolve(d, f, jbase, &v) == -1)
 		return -1;
+	if (f->alt != NULL && (v.t == V_NONE || v.t == V_NULL))
+		return apply_field(d, table, f->alt, jbase, base);
 	if (f->required && (v.t == V_NONE || v.t == V_NULL))
 		return fail(d, "missing_field", "\"%s\" is required", c->name);
 	switch (c->type) {

@@ -501,7 +501,7 @@ src_shorthand(struct cc *c, const struct cfg_node *n, struct pf_src *s)
 static const char *const field_keys[] = { "path", "field", "topic", "value",
     "map", "scale", "unit", "unit_path", "unit_field", "time", "date_path",
     "date_field", "bits", "sign_path", "sign_field", "sign_bit",
-    "provinces", "check_topic", "required", NULL };
+    "provinces", "check_topic", "required", "unmapped", "else", NULL };
 
 static const char *const time_words[] = { "auto", "rfc3339", "local",
     "compact", "bcd", "epoch_s", "epoch_ms", NULL };
@@ -523,6 +523,10 @@ field_free(struct pf_field *f)
 	if (f->provinces != NULL && f->provinces->name[0] == '\0') {
 		table_free((struct pf_table *)(uintptr_t)f->provinces);
 		free((void *)(uintptr_t)f->provinces);
+	}
+	if (f->alt != NULL) {
+		field_free(f->alt);
+		free(f->alt);
 	}
 }
 
@@ -552,10 +556,15 @@ check_map_targets(struct cc *c, const struct cfg_node *n,
 	}
 }
 
+static void compile_field(struct cc *, const struct pf_canon *, int,
+    const struct cfg_node *, const char *, struct pf_field *);
+
 static void
 field_option(struct cc *c, struct pf_field *f, const struct pf_canon *canon,
     const char *key, const struct cfg_node *v, const char *topic)
 {
+	static const char *const unmapped[] = { "reject", "null", "keep",
+	    NULL };
 	int i;
 
 	if (src_parse(c, key, "", v, topic, &f->src) == 0 ||
@@ -597,6 +606,13 @@ field_option(struct cc *c, struct pf_field *f, const struct pf_canon *canon,
 	} else if (strcmp(key, "required") == 0 && scalar(c, v, key))
 		f->required = strcmp(v->value, "true") == 0 ||
 		    strcmp(v->value, "yes") == 0;
+	else if (strcmp(key, "unmapped") == 0) {
+		if ((i = parse_word(c, v, key, unmapped)) >= 0)
+			f->unmapped = i;
+	} else if (strcmp(key, "else") == 0) {
+		f->alt = xcalloc(1, sizeof(*f->alt));
+		compile_field(c, canon, f->canon, v, topic, f->alt);
+	}
 }
 
 static void

@@ -53,7 +53,11 @@ struct pf_field {
 	int sign_bit;
 	char *check_topic;		/* capture that must agree (flag) */
 	int required;
+	int unmapped;			/* PF_UNMAPPED_*: value not in map */
+	struct pf_field *alt;		/* `else:` when this one is absent */
 };
+
+enum { PF_UNMAPPED_REJECT, PF_UNMAPPED_NULL, PF_UNMAPPED_KEEP };
 
 struct pf_kind {
 	enum ev_kind kind;

@@ -88,13 +88,19 @@ class Daemon:
     """wastetrackd with a configuration written for this test."""
 
     def __init__(self, workdir, broker_port, extra="", client_id=None,
-                 facilities=True, mqtt_extra=""):
+                 facilities=True, mqtt_extra="", subscriptions=None,
+                 include=None):
         self.dir = workdir
         self.db = os.path.join(workdir, "wt.db")
         self.port_file = os.path.join(workdir, "http.port")
         self.conf = os.path.join(workdir, "wastetrack.yaml")
         self.proc = None
         self.logs = []
+        subs = "".join('  - {topic: "%s", profile: %s}\n' % t
+                       for t in (subscriptions or
+                                 [("wt/v1/#", "wastetrack")]))
+        if include:
+            extra = "include: %s\n%s" % (json.dumps(include), extra)
         fac = ""
         if facilities:
             fac = """facilities:
@@ -110,14 +116,13 @@ class Daemon:
   reconnect_min_s: 1
   reconnect_max_s: 2
 %ssubscriptions:
-  - {topic: "wt/v1/#", profile: wastetrack}
-database:
+%sdatabase:
   path: "%s"
 http:
   listen: "127.0.0.1:0"
   port_file: "%s"
 %s%s""" % (broker_port, client_id or "wt-test-%d" % os.getpid(),
-           mqtt_extra, self.db, self.port_file, fac, extra))
+           mqtt_extra, subs, self.db, self.port_file, fac, extra))
 
     def start(self, wait_connected=True, env=None):
         if os.path.exists(self.port_file):
@@ -236,11 +241,13 @@ def read_tsv(name):
 class Env:
     """A temp dir with a broker and a daemon; cleaned up unless it failed."""
 
-    def __init__(self, name, persistence=True, extra="", mqtt_extra=""):
+    def __init__(self, name, persistence=True, extra="", mqtt_extra="",
+                 subscriptions=None, include=None):
         self.dir = tempfile.mkdtemp(prefix="wt-%s-" % name)
         self.broker = Broker(self.dir, persistence).start()
         self.daemon = Daemon(self.dir, self.broker.port, extra=extra,
-                             mqtt_extra=mqtt_extra)
+                             mqtt_extra=mqtt_extra,
+                             subscriptions=subscriptions, include=include)
         self.ok = False
 
     def __enter__(self):
