@@ -998,7 +998,8 @@ test_sample(const char *path)
 		CHECK_INT(cfg->mqtt.qos, 1);
 		CHECK(cfg->mqtt.password == NULL);
 		CHECK_INT(cfg->nsubs, 1);
-		CHECK_INT(cfg->nprofiles, 0);
+		/* conf/profiles/: the four shipped vendor dialects. */
+		CHECK_INT(cfg->nprofiles, 4);
 		CHECK_STR(cfg->database.path,
 		    "/var/lib/wastetrack/wastetrack.db");
 		CHECK_STR(cfg->http.port_file, "/run/wastetrack/http.port");
