@@ -51,7 +51,8 @@ struct wt {
 	struct mqtt *mqtt;
 	struct http *http;
 	struct event *sigs[3], *tick, *drain_ev, *retry_ev;
-	int64_t start_ms, last_prune_ms;
+	int64_t start_ms, last_prune_ms, last_reconcile_ms;
+	uint64_t reconciled_changes;	/* counter value at the last run */
 	uint64_t replay_bytes;		/* committed before MQTT started */
 	uint64_t removed_below;		/* spool segments already unlinked */
 	int writes_failing;
@@ -299,7 +300,7 @@ reload(struct wt *wt)
 		    "one");
 		return;
 	}
-	if (store_sync_facilities(wt->store, cfg) == -1) {
+	if (store_sync_config(wt->store, cfg) == -1) {
 		log_warnx("main: cannot store the new facilities; keeping the "
 		    "old configuration");
 		profile_set_free(profiles);
@@ -351,6 +352,24 @@ prune(struct wt *wt, int64_t now)
 		store_rollback(wt->store);
 }
 
+/* Manifests and tickets that changed, or time that passed (overdue):
+ * reconcile at most once a second, and at least once a minute. */
+static void
+reconcile(struct wt *wt, int64_t now)
+{
+	const struct ingest_counters *c = ingest_counters(wt->ingest);
+	uint64_t changes = c->by_kind[EV_WEIGHING] + c->by_kind[EV_MANIFEST] +
+	    c->history;
+
+	if (changes == wt->reconciled_changes &&
+	    now - wt->last_reconcile_ms < 60000)
+		return;
+	if (store_reconcile(wt->store, now, wt->cfg) == 0) {
+		wt->reconciled_changes = changes;
+		wt->last_reconcile_ms = now;
+	}
+}
+
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -369,6 +388,8 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	    ", database writes failing" : "");
 	if (now - wt->last_prune_ms >= PRUNE_EVERY_S * 1000)
 		prune(wt, now);
+	if (!wt->writes_failing)
+		reconcile(wt, now);
 	/* Wake-ups can coalesce; a periodic drain guarantees progress. */
 	drain(wt);
 }
@@ -383,7 +404,7 @@ open_store(struct wt *wt)
 
 	if (store_open(db, wt->cfg->database.synchronous == CFG_SYNC_FULL,
 	    &wt->store) == -1 ||
-	    store_sync_facilities(wt->store, wt->cfg) == -1 ||
+	    store_sync_config(wt->store, wt->cfg) == -1 ||
 	    ingest_open(wt->store, wt->cfg, wt->profiles, &wt->ingest) == -1)
 		return -1;
 	/* The spool sits beside the database: same filesystem, same

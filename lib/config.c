@@ -334,6 +334,11 @@ static const struct key reconcile_keys[] = {
 	  .defdbl = 10 },
 	{ .name = "overdue_h", .type = K_INT, .off = C(reconcile.overdue_h),
 	  .min = 1, .max = 8760, .defnum = 48 },
+	{ .name = "clearance_tolerance_pct", .type = K_DOUBLE,
+	  .off = C(reconcile.clearance_tolerance_pct), .dmin = 0, .dmax = 100,
+	  .defdbl = 5 },
+	{ .name = "window_h", .type = K_INT, .off = C(reconcile.window_h),
+	  .min = 1, .max = 720, .defnum = 24 },
 	{ .name = NULL }
 };
 

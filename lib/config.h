@@ -90,6 +90,8 @@ struct config {
 	struct {
 		double tolerance_pct;	/* 0..100 */
 		int overdue_h;		/* 1..8760 */
+		double clearance_tolerance_pct; /* transfer-station stock */
+		int window_h;		/* plate + facility match window */
 	} reconcile;
 	/* `profiles:` entries from every file, in order: each a map node with
 	 * at least a scalar `name`. Compiled by lib/profile.c. */

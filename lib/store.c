@@ -110,6 +110,110 @@ static const char *const migrations[] = {
 	" valid_from_ms INTEGER NOT NULL, plate TEXT, plate_color TEXT,"
 	" message_id INTEGER, PRIMARY KEY(device, valid_from_ms));"
 	"ALTER TABLE manifests ADD COLUMN arrived_ms INTEGER;",
+	/* v3: reconciliation links and the daily indicators. Definitions
+	 * are documented in docs/indicators.md, view by view. */
+	"CREATE TABLE reconciliation_links(scheme TEXT NOT NULL,"
+	" manifest_no TEXT NOT NULL, facility TEXT NOT NULL,"
+	" ticket TEXT NOT NULL, day TEXT NOT NULL, method TEXT NOT NULL,"
+	" allocated_kg REAL,"
+	" PRIMARY KEY(scheme, manifest_no, facility, ticket, day));"
+	"CREATE INDEX weighings_plate ON weighings(plate, facility, first_ms);"
+	"CREATE INDEX weighings_manifest ON weighings(manifest_no);"
+	"CREATE INDEX vehicle_events_ts ON vehicle_events(ts_ms);"
+	"DROP VIEW daily_tonnage;"
+	/* Complete tickets that indicators may count: not void, not open,
+	 * no weight a data-quality flag distrusts (512|1024|2048). */
+	"CREATE VIEW tickets_counted AS"
+	" SELECT w.day AS day, w.facility AS facility, f.kind AS facility_kind,"
+	" f.district AS district, coalesce(f.harmless, 0) AS harmless,"
+	" w.waste AS waste, w.direction AS direction, w.net_kg AS kg"
+	" FROM weighings w LEFT JOIN facilities f ON f.id = w.facility"
+	" WHERE w.status = 'complete' AND w.net_kg IS NOT NULL"
+	" AND (w.dq_flags & 3584) = 0;"
+	"CREATE VIEW daily_tonnage AS"
+	" SELECT day, district, facility_kind, waste, sum(kg) AS kg"
+	" FROM tickets_counted WHERE direction = 'in' GROUP BY 1, 2, 3, 4;"
+	/* Household waste received by final facilities: transfer stations
+	 * pass it on, so counting them would count it twice. */
+	"CREATE VIEW daily_collected AS"
+	" SELECT day, district, sum(kg) AS collected_kg,"
+	" sum(CASE WHEN (facility_kind = 'recycling_center'"
+	" AND waste = 'msw.recyclable') OR (facility_kind = 'food_waste_plant'"
+	" AND waste = 'msw.food') THEN kg ELSE 0 END) AS recycled_kg,"
+	" sum(CASE WHEN harmless = 1 THEN kg ELSE 0 END) AS harmless_kg"
+	" FROM tickets_counted WHERE direction = 'in' AND waste LIKE 'msw.%'"
+	" AND facility_kind IN ('incinerator', 'sanitary_landfill',"
+	" 'food_waste_plant', 'recycling_center') GROUP BY 1, 2;"
+	"CREATE VIEW daily_construction AS"
+	" SELECT day, district,"
+	" sum(CASE WHEN facility_kind = 'cw_recycling' THEN kg ELSE 0 END)"
+	" AS recycled_kg,"
+	" sum(CASE WHEN facility_kind = 'cw_disposal_site' THEN kg ELSE 0 END)"
+	" AS disposed_kg"
+	" FROM tickets_counted WHERE direction = 'in' AND waste LIKE 'cw.%'"
+	" AND facility_kind IN ('cw_recycling', 'cw_disposal_site')"
+	" GROUP BY 1, 2;"
+	"CREATE VIEW daily_station_balance AS"
+	" SELECT day, district, facility,"
+	" sum(CASE WHEN direction = 'in' THEN kg ELSE 0 END) AS in_kg,"
+	" sum(CASE WHEN direction = 'out' THEN kg ELSE 0 END) AS out_kg,"
+	" CASE WHEN sum(CASE WHEN direction = 'in' THEN kg ELSE -kg END) <="
+	" (SELECT coalesce(value, 5) FROM meta WHERE key ="
+	" 'clearance_tolerance_pct') / 100.0 *"
+	" sum(CASE WHEN direction = 'in' THEN kg ELSE 0 END)"
+	" THEN 1 ELSE 0 END AS cleared"
+	" FROM tickets_counted WHERE facility_kind = 'transfer_station'"
+	" GROUP BY 1, 2, 3;"
+	"CREATE VIEW manifest_days AS"
+	" SELECT m.scheme, m.manifest_no, m.status,"
+	" date((coalesce(m.departed_ms, m.updated_ms) + 60000 *"
+	" (SELECT coalesce(value, 480) FROM meta WHERE key ="
+	" 'local_offset_min')) / 1000, 'unixepoch') AS day,"
+	" coalesce(m.generator_district, f.district) AS district,"
+	" r.verdict AS verdict"
+	" FROM manifests m LEFT JOIN facilities f ON f.id = m.receiver_facility"
+	" LEFT JOIN reconciliations r USING (scheme, manifest_no);"
+	"CREATE VIEW daily_manifests AS"
+	" SELECT day, district, count(*) AS manifests,"
+	" sum(status = 'closed') AS closed,"
+	" sum(verdict IN ('ok', 'discrepancy')) AS reconciled,"
+	" sum(verdict = 'discrepancy') AS discrepancies,"
+	" sum(verdict = 'overdue') AS overdue"
+	" FROM manifest_days GROUP BY 1, 2;"
+	"CREATE VIEW daily_unloads AS"
+	" SELECT date((e.ts_ms + 60000 * (SELECT coalesce(value, 480) FROM meta"
+	" WHERE key = 'local_offset_min')) / 1000, 'unixepoch') AS day,"
+	" f.district AS district, count(*) AS unloads,"
+	" sum(f.id IS NOT NULL) AS authorised"
+	" FROM vehicle_events e LEFT JOIN facilities f ON f.id = e.facility"
+	" WHERE e.type = 'unload' GROUP BY 1, 2;"
+	"CREATE VIEW daily_indicators AS"
+	" WITH k AS (SELECT day, district FROM daily_collected"
+	" UNION SELECT day, district FROM daily_construction"
+	" UNION SELECT day, district FROM daily_station_balance"
+	" UNION SELECT day, district FROM daily_manifests"
+	" UNION SELECT day, district FROM daily_unloads)"
+	" SELECT k.day AS day, k.district AS district,"
+	" coalesce(c.collected_kg, 0) AS collected_kg,"
+	" c.recycled_kg / nullif(c.collected_kg, 0) AS recycling_rate,"
+	" c.harmless_kg / nullif(c.collected_kg, 0) AS harmless_rate,"
+	" cw.recycled_kg / nullif(cw.recycled_kg + cw.disposed_kg, 0)"
+	" AS cw_utilisation_rate,"
+	" (SELECT avg(cleared) FROM daily_station_balance b WHERE b.day = k.day"
+	" AND b.district IS k.district) AS clearance_rate,"
+	" coalesce(m.manifests, 0) AS manifests,"
+	" m.closed * 1.0 / nullif(m.manifests, 0) AS manifest_closure_rate,"
+	" m.discrepancies * 1.0 / nullif(m.reconciled, 0) AS discrepancy_rate,"
+	" coalesce(m.overdue, 0) AS overdue_manifests,"
+	" u.authorised * 1.0 / nullif(u.unloads, 0) AS authorised_unload_share"
+	" FROM k LEFT JOIN daily_collected c ON c.day = k.day"
+	" AND c.district IS k.district"
+	" LEFT JOIN daily_construction cw ON cw.day = k.day"
+	" AND cw.district IS k.district"
+	" LEFT JOIN daily_manifests m ON m.day = k.day"
+	" AND m.district IS k.district"
+	" LEFT JOIN daily_unloads u ON u.day = k.day"
+	" AND u.district IS k.district;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -1090,8 +1194,22 @@ store_event(struct store *s, const struct ev *e, int64_t message_id,
 	return -1;
 }
 
+/* Settings the views read (they cannot see the configuration). */
+static int
+sync_meta(struct store *s, const struct config *cfg)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO meta(key, value)"
+	    " VALUES('local_offset_min', %d), ('clearance_tolerance_pct', %.6f),"
+	    " ('tolerance_pct', %.6f)", cfg->time.local_offset_min,
+	    cfg->reconcile.clearance_tolerance_pct,
+	    cfg->reconcile.tolerance_pct);
+	return db_exec(s->db, sql);
+}
+
 int
-store_sync_facilities(struct store *s, const struct config *cfg)
+store_sync_config(struct store *s, const struct config *cfg)
 {
 	sqlite3_stmt *st = NULL;
 	size_t i;
@@ -1099,7 +1217,8 @@ store_sync_facilities(struct store *s, const struct config *cfg)
 
 	if (db_exec(s->db, "BEGIN IMMEDIATE") == -1)
 		return -1;
-	if (db_exec(s->db, "DELETE FROM facilities") == -1 ||
+	if (sync_meta(s, cfg) == -1 ||
+	    db_exec(s->db, "DELETE FROM facilities") == -1 ||
 	    sqlite3_prepare_v2(s->db, "INSERT INTO facilities(id, name, kind,"
 	    " district, harmless) VALUES(?1, ?2, ?3, ?4, ?5)", -1, &st,
 	    NULL) != SQLITE_OK)
@@ -1135,6 +1254,124 @@ store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned)
 		return -1;
 	*pruned = sqlite3_changes(s->db);
 	return 0;
+}
+
+/* ---- reconciliation ---- */
+
+/*
+ * Rebuild the links between manifests and weighbridge tickets, allocate
+ * each ticket's net weight among the manifests on it in proportion to
+ * their declared mass, and give every manifest a verdict. One transaction;
+ * plain SQL over the current rows, so late and corrected data simply
+ * change the next result.
+ */
+static const char *const recon_sql[] = {
+	"DELETE FROM reconciliation_links",
+	/* 1. The manifest names the ticket. */
+	"INSERT OR IGNORE INTO reconciliation_links(scheme, manifest_no,"
+	" facility, ticket, day, method) SELECT t.scheme, t.manifest_no,"
+	" w.facility, w.ticket, w.day, 'ticket_ref' FROM manifest_tickets t"
+	" JOIN weighings w ON w.facility = t.facility AND w.ticket = t.ticket"
+	" WHERE w.status = 'complete'",
+	/* 2. The ticket names the manifest. */
+	"INSERT OR IGNORE INTO reconciliation_links(scheme, manifest_no,"
+	" facility, ticket, day, method) SELECT m.scheme, m.manifest_no,"
+	" w.facility, w.ticket, w.day, 'ticket_ref' FROM weighings w"
+	" JOIN manifests m ON m.manifest_no = w.manifest_no"
+	" WHERE w.status = 'complete'",
+	/* 3. Otherwise: the first complete inbound ticket of the plate at
+	 * the receiving facility within the window after departure. */
+	"INSERT OR IGNORE INTO reconciliation_links(scheme, manifest_no,"
+	" facility, ticket, day, method) SELECT m.scheme, m.manifest_no,"
+	" w.facility, w.ticket, w.day, 'plate_window' FROM manifests m"
+	" JOIN weighings w ON w.plate = m.plate"
+	" AND w.facility = m.receiver_facility AND w.direction = 'in'"
+	" AND w.status = 'complete' AND w.first_ms >= m.departed_ms"
+	" AND w.first_ms <= m.departed_ms + ?1"
+	" WHERE m.status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM"
+	" reconciliation_links l WHERE l.scheme = m.scheme"
+	" AND l.manifest_no = m.manifest_no)"
+	" AND w.first_ms = (SELECT min(w2.first_ms) FROM weighings w2"
+	" WHERE w2.plate = m.plate AND w2.facility = m.receiver_facility"
+	" AND w2.direction = 'in' AND w2.status = 'complete'"
+	" AND w2.first_ms >= m.departed_ms AND w2.first_ms <= m.departed_ms + ?1)",
+	/* Several manifests on one ticket share its net by declared mass
+	 * (equally when a declaration is missing). */
+	"UPDATE reconciliation_links AS l SET allocated_kg = (SELECT w.net_kg *"
+	" CASE WHEN t.n = 1 THEN 1.0 ELSE coalesce(m.declared_kg /"
+	" nullif(t.decl, 0), 1.0 / t.n) END FROM weighings w, manifests m,"
+	" (SELECT count(*) AS n, sum(m2.declared_kg) AS decl FROM"
+	" reconciliation_links l2 JOIN manifests m2 USING (scheme, manifest_no)"
+	" WHERE l2.facility = l.facility AND l2.ticket = l.ticket"
+	" AND l2.day = l.day) t WHERE w.facility = l.facility"
+	" AND w.ticket = l.ticket AND w.day = l.day AND m.scheme = l.scheme"
+	" AND m.manifest_no = l.manifest_no)",
+	"DELETE FROM reconciliations WHERE (scheme, manifest_no) IN (SELECT"
+	" scheme, manifest_no FROM manifests WHERE status = 'cancelled')",
+	/* The weighbridge is the truth; a receiver's own figure stands in
+	 * only when no ticket is linked. */
+	"INSERT INTO reconciliations(scheme, manifest_no, declared_kg,"
+	" received_kg, diff_pct, method, verdict, updated_ms)"
+	" SELECT scheme, manifest_no, declared_kg, received,"
+	" CASE WHEN received IS NOT NULL AND declared_kg > 0 THEN"
+	" (received - declared_kg) * 100.0 / declared_kg END, method,"
+	" CASE WHEN received IS NOT NULL AND declared_kg > 0 THEN"
+	" CASE WHEN abs(received - declared_kg) * 100.0 / declared_kg > ?3"
+	" THEN 'discrepancy' ELSE 'ok' END"
+	" WHEN status IN ('created', 'in_transit') AND departed_ms < ?2 - ?4"
+	" THEN 'overdue' ELSE 'pending' END, ?2"
+	" FROM (SELECT m.scheme AS scheme, m.manifest_no AS manifest_no,"
+	" m.status AS status, m.declared_kg AS declared_kg,"
+	" m.departed_ms AS departed_ms,"
+	" coalesce(lk.kg, m.received_kg) AS received,"
+	" CASE WHEN lk.kg IS NOT NULL THEN lk.method"
+	" WHEN m.received_kg IS NOT NULL THEN 'receiver_reported' END AS method"
+	" FROM manifests m LEFT JOIN (SELECT scheme, manifest_no,"
+	" sum(allocated_kg) AS kg, CASE WHEN count(*) > 1 THEN"
+	" min(method) || '+' || count(*) ELSE min(method) END AS method"
+	" FROM reconciliation_links GROUP BY 1, 2) lk"
+	" USING (scheme, manifest_no) WHERE m.status <> 'cancelled') WHERE 1"
+	" ON CONFLICT(scheme, manifest_no) DO UPDATE SET"
+	" declared_kg = excluded.declared_kg, received_kg = excluded.received_kg,"
+	" diff_pct = excluded.diff_pct, method = excluded.method,"
+	" verdict = excluded.verdict, updated_ms = excluded.updated_ms",
+};
+
+int
+store_reconcile(struct store *s, int64_t now_ms, const struct config *cfg)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (db_exec(s->db, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	for (i = 0; i < sizeof(recon_sql) / sizeof(recon_sql[0]); i++) {
+		if (sqlite3_prepare_v2(s->db, recon_sql[i], -1, &st, NULL) !=
+		    SQLITE_OK)
+			goto fail;
+		if (sqlite3_bind_parameter_count(st) >= 1)
+			sqlite3_bind_int64(st, 1, (int64_t)cfg->reconcile.window_h *
+			    3600000);
+		if (sqlite3_bind_parameter_count(st) >= 2) {
+			sqlite3_bind_int64(st, 2, now_ms);
+			sqlite3_bind_double(st, 3, cfg->reconcile.tolerance_pct);
+			sqlite3_bind_int64(st, 4,
+			    (int64_t)cfg->reconcile.overdue_h * 3600000);
+		}
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	rc = db_exec(s->db, "COMMIT");
+	if (rc == 0)
+		return 0;
+fail:
+	log_warnx("store: reconcile: %s", sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	db_exec(s->db, "ROLLBACK");
+	return -1;
 }
 
 /* ---- reads, on the read-only connection ---- */

@@ -20,7 +20,7 @@
 struct store;
 struct config;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* What a write did: inserted, nothing new (idempotent no-op), or kept as
  * history without moving the current state (late or older version). */
@@ -71,8 +71,18 @@ int store_event(struct store *s, const struct ev *e, int64_t message_id,
 int store_reject(struct store *s, const struct store_msg *m,
     const char *reason, const char *detail);
 
-/* Replace the facilities table with the configured registry. */
-int store_sync_facilities(struct store *s, const struct config *cfg);
+/* Replace the facilities table with the configured registry, and record
+ * the settings the indicator views read (offset, tolerances). */
+int store_sync_config(struct store *s, const struct config *cfg);
+
+/*
+ * Link manifests to weighbridge tickets (explicit references, else plate
+ * + receiving facility + reconcile.window_h), allocate shared tickets by
+ * declared mass, and write one `reconciliations` row per manifest with a
+ * verdict: ok, discrepancy (beyond reconcile.tolerance_pct), pending, or
+ * overdue (in transit longer than reconcile.overdue_h). Own transaction.
+ */
+int store_reconcile(struct store *s, int64_t now_ms, const struct config *cfg);
 
 /* Drop raw payloads received before cutoff_ms (retention). */
 int store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned);

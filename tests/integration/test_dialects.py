@@ -91,8 +91,13 @@ def test_vendor_b():
                         1691388202000)], man
         tickets = d.query("SELECT facility, ticket FROM manifest_tickets")
         assert tickets == [("CC-KWP-01", "0153")], tickets
-        diff = (4750.0 - 4900.0) / 4900.0 * 100
-        assert round(diff, 2) == -3.06
+        # Reconciled against weighbridge ticket 0153: -3.06 %, within 10 %.
+        rec = wait_for(lambda: d.query(
+            "SELECT scheme, manifest_no, declared_kg, received_kg,"
+            " round(diff_pct, 2), method, verdict FROM reconciliations"),
+            10, "the reconciliation")
+        assert rec == [("CN_KW", "KW20230807-0153", 4900.0, 4750.0, -3.06,
+                        "ticket_ref", "ok")], rec
 
 
 def test_legacy_wb():
