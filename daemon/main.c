@@ -226,6 +226,61 @@ add_tonnage(void *arg, const char *district, const char *waste, double kg)
 }
 
 static void
+add_district(void *arg, const struct store_indicators *row)
+{
+	struct report *r = arg;
+	struct report_indicators *d;
+
+	if (r->city.ndistricts == REPORT_MAX_DISTRICTS)
+		return;
+	d = &r->city.districts[r->city.ndistricts++];
+	snprintf(d->district, sizeof(d->district), "%s", row->district);
+	d->collected_kg = row->collected_kg;
+	d->recycling_rate = row->recycling_rate;
+	d->harmless_rate = row->harmless_rate;
+	d->cw_rate = row->cw_rate;
+	d->clearance_rate = row->clearance_rate;
+	d->closure_rate = row->closure_rate;
+	d->discrepancy_rate = row->discrepancy_rate;
+	d->authorised_share = row->authorised_share;
+	d->manifests = row->manifests;
+	d->overdue = row->overdue;
+}
+
+static void
+add_item(struct report_item *items, size_t *n,
+    const struct store_manifest_item *it)
+{
+	struct report_item *o;
+
+	if (*n == REPORT_MAX_ITEMS)
+		return;
+	o = &items[(*n)++];
+	snprintf(o->scheme, sizeof(o->scheme), "%s", it->scheme);
+	snprintf(o->manifest_no, sizeof(o->manifest_no), "%s", it->manifest_no);
+	o->declared_kg = it->declared_kg;
+	o->received_kg = it->received_kg;
+	o->diff_pct = it->diff_pct;
+	o->departed_ms = it->departed_ms;
+}
+
+static void
+add_discrepancy(void *arg, const struct store_manifest_item *it)
+{
+	struct report *r = arg;
+
+	add_item(r->city.discrepancy_items, &r->city.ndiscrepancy_items, it);
+}
+
+static void
+add_overdue(void *arg, const struct store_manifest_item *it)
+{
+	struct report *r = arg;
+
+	add_item(r->city.overdue_items, &r->city.noverdue_items, it);
+}
+
+static void
 fill_city(struct wt *wt, struct report *r)
 {
 	struct store_manifest_counts mc;
@@ -233,6 +288,11 @@ fill_city(struct wt *wt, struct report *r)
 
 	norm_local_day(r->now_ms, wt->cfg->time.local_offset_min, r->city.day);
 	(void)store_day_tonnage(wt->store, r->city.day, add_tonnage, r);
+	(void)store_day_indicators(wt->store, r->city.day, add_district, r);
+	(void)store_manifest_items(wt->store, "discrepancy", REPORT_MAX_ITEMS,
+	    add_discrepancy, r);
+	(void)store_manifest_items(wt->store, "overdue", REPORT_MAX_ITEMS,
+	    add_overdue, r);
 	if (store_manifest_counts(wt->store, r->now_ms,
 	    wt->cfg->reconcile.overdue_h, &mc) == 0) {
 		r->city.open_manifests = mc.open;

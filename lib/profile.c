@@ -451,12 +451,14 @@ src_parse(struct cc *c, const char *key, const char *prefix,
 	}
 	snprintf(k, sizeof(k), "%sfield", prefix);
 	if (strcmp(key, k) == 0) {
+		/* The source is named even when it is wrong, as for topic:
+		 * one mistake, one error ("needs one of path..." would
+		 * follow otherwise). */
+		s->kind = PF_SRC_FIELD;
 		if (c->p->format != PF_DELIMITED)
 			cerr(c, &n->pos, "\"%s\" needs format: delimited", key);
-		else if (parse_int(c, n, key, 1, 1000, &v) == 0) {
-			s->kind = PF_SRC_FIELD;
+		else if (parse_int(c, n, key, 1, 1000, &v) == 0)
 			s->field = v;
-		}
 		return 0;
 	}
 	snprintf(k, sizeof(k), "%stopic", prefix);
@@ -590,10 +592,11 @@ field_option(struct cc *c, struct pf_field *f, const struct pf_canon *canon,
 		if ((i = parse_word(c, v, key, time_words)) >= 0)
 			f->time = (enum pf_time)i;
 	} else if (strcmp(key, "bits") == 0) {
+		/* One error per mistake: parse_int() reports a bad bound. */
 		if (v->type != CFG_NODE_LIST || v->n != 2 ||
-		    parse_int(c, v->children[0], "bits", 0, 31, &f->bit_lo) ||
-		    parse_int(c, v->children[1], "bits", 0, 31, &f->bit_hi) ||
-		    f->bit_lo > f->bit_hi)
+		    (parse_int(c, v->children[0], "bits", 0, 31, &f->bit_lo) == 0
+		    && parse_int(c, v->children[1], "bits", 0, 31, &f->bit_hi) ==
+		    0 && f->bit_lo > f->bit_hi))
 			cerr(c, &v->pos, "\"bits\" must be [low, high] within "
 			    "0..31");
 	} else if (strcmp(key, "sign_bit") == 0)
@@ -642,7 +645,8 @@ compile_field(struct cc *c, const struct pf_canon *canon, int idx,
 		    "or value", canon->name);
 	if (f->time == PF_TIME_COMPACT && f->date.kind == PF_SRC_NONE)
 		cerr(c, &n->pos, "time: compact needs date_path or date_field");
-	if (f->sign_src.kind != PF_SRC_NONE && f->sign_bit < 0)
+	if (f->sign_src.kind != PF_SRC_NONE && f->sign_bit < 0 &&
+	    cfg_node_get(n, "sign_bit") == NULL)
 		cerr(c, &n->pos, "a sign source needs sign_bit");
 }
 

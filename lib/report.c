@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,65 @@ status_db(struct buf *b, const struct report *r)
 	bprintf(b, "}");
 }
 
+/* A number or null: JSON has no NaN. */
+static void
+bnum(struct buf *b, const char *key, double v, int comma)
+{
+	if (isnan(v))
+		bprintf(b, "%s\"%s\":null", comma ? "," : "", key);
+	else
+		bprintf(b, "%s\"%s\":%.6g", comma ? "," : "", key, v);
+}
+
+static void
+status_districts(struct buf *b, const struct report *r)
+{
+	const struct report_indicators *d;
+	size_t i;
+
+	bprintf(b, ",\"districts\":[");
+	for (i = 0; i < r->city.ndistricts; i++) {
+		d = &r->city.districts[i];
+		bprintf(b, "%s{\"district\":", i ? "," : "");
+		bjson(b, d->district);
+		bnum(b, "collected_kg", d->collected_kg, 1);
+		bnum(b, "recycling_rate", d->recycling_rate, 1);
+		bnum(b, "harmless_rate", d->harmless_rate, 1);
+		bnum(b, "cw_utilisation_rate", d->cw_rate, 1);
+		bnum(b, "clearance_rate", d->clearance_rate, 1);
+		bnum(b, "manifest_closure_rate", d->closure_rate, 1);
+		bnum(b, "discrepancy_rate", d->discrepancy_rate, 1);
+		bnum(b, "authorised_unload_share", d->authorised_share, 1);
+		bprintf(b, ",\"manifests\":%" PRId64 ",\"overdue_manifests\":%"
+		    PRId64 "}", d->manifests, d->overdue);
+	}
+	bprintf(b, "]");
+}
+
+static void
+status_items(struct buf *b, const char *name, const struct report_item *it,
+    size_t n)
+{
+	size_t i;
+
+	bprintf(b, ",\"%s\":[", name);
+	for (i = 0; i < n; i++) {
+		bprintf(b, "%s{\"scheme\":", i ? "," : "");
+		bjson(b, it[i].scheme);
+		bprintf(b, ",\"manifest_no\":");
+		bjson(b, it[i].manifest_no);
+		bnum(b, "declared_kg", it[i].declared_kg, 1);
+		bnum(b, "received_kg", it[i].received_kg, 1);
+		bnum(b, "diff_pct", it[i].diff_pct, 1);
+		if (it[i].departed_ms == WT_NOTIME)
+			bprintf(b, ",\"departed_ms\":null}");
+		else
+			bprintf(b, ",\"departed_ms\":%" PRId64 "}",
+			    it[i].departed_ms);
+	}
+	bprintf(b, "]");
+}
+
 static void
 status_city(struct buf *b, const struct report *r)
 {
@@ -207,8 +267,14 @@ status_city(struct buf *b, const struct report *r)
 		bprintf(b, ",\"kg\":%.3f}", r->city.tonnage[i].kg);
 	}
 	bprintf(b, "],\"open_manifests\":%" PRId64 ",\"overdue_manifests\":%"
-	    PRId64 ",\"discrepancies\":%" PRId64 "}", r->city.open_manifests,
+	    PRId64 ",\"discrepancies\":%" PRId64, r->city.open_manifests,
 	    r->city.overdue_manifests, r->city.discrepancies);
+	status_districts(b, r);
+	status_items(b, "open_discrepancies", r->city.discrepancy_items,
+	    r->city.ndiscrepancy_items);
+	status_items(b, "overdue", r->city.overdue_items,
+	    r->city.noverdue_items);
+	bprintf(b, "}");
 }
 
 char *
@@ -237,6 +303,19 @@ metric(struct buf *b, const char *name, const char *type, const char *help)
 {
 	bprintf(b, "# HELP wastetrack_%s %s\n# TYPE wastetrack_%s %s\n", name,
 	    help, name, type);
+}
+
+/* One gauge sample per district; a rate without denominator is left
+ * out rather than reported as a number it is not. */
+static void
+district_sample(struct buf *b, const char *name, const char *district,
+    double v)
+{
+	if (isnan(v))
+		return;
+	bprintf(b, "wastetrack_%s{district=\"", name);
+	blabel(b, district);
+	bprintf(b, "\"} %.6g\n", v);
 }
 
 char *
@@ -302,6 +381,34 @@ report_metrics(const struct report *r)
 		blabel(&b, r->city.tonnage[i].waste);
 		bprintf(&b, "\"} %.3f\n", r->city.tonnage[i].kg);
 	}
+	metric(&b, "manifests_discrepancies", "gauge",
+	    "Manifests whose received weight differs beyond tolerance.");
+	bprintf(&b, "wastetrack_manifests_discrepancies %" PRId64 "\n",
+	    r->city.discrepancies);
+	metric(&b, "today_collected_kg", "gauge",
+	    "Household waste received by final facilities today, by district.");
+	for (i = 0; i < r->city.ndistricts; i++)
+		district_sample(&b, "today_collected_kg",
+		    r->city.districts[i].district,
+		    r->city.districts[i].collected_kg);
+	metric(&b, "today_recycling_rate", "gauge",
+	    "Share of collected household waste recycled today (0-1).");
+	for (i = 0; i < r->city.ndistricts; i++)
+		district_sample(&b, "today_recycling_rate",
+		    r->city.districts[i].district,
+		    r->city.districts[i].recycling_rate);
+	metric(&b, "today_harmless_rate", "gauge",
+	    "Share of collected household waste treated harmlessly today.");
+	for (i = 0; i < r->city.ndistricts; i++)
+		district_sample(&b, "today_harmless_rate",
+		    r->city.districts[i].district,
+		    r->city.districts[i].harmless_rate);
+	metric(&b, "today_clearance_rate", "gauge",
+	    "Share of transfer stations that cleared their day.");
+	for (i = 0; i < r->city.ndistricts; i++)
+		district_sample(&b, "today_clearance_rate",
+		    r->city.districts[i].district,
+		    r->city.districts[i].clearance_rate);
 	metric(&b, "uptime_seconds", "gauge", "Seconds since start.");
 	bprintf(&b, "wastetrack_uptime_seconds %.3f\n",
 	    (double)(r->now_ms - r->start_ms) / 1000.0);

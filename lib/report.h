@@ -18,6 +18,22 @@ struct report_tonnage {
 };
 
 #define REPORT_MAX_TONNAGE 64
+#define REPORT_MAX_DISTRICTS 32
+#define REPORT_MAX_ITEMS 20		/* per list of manifests shown */
+
+struct report_indicators {
+	char district[64];
+	double collected_kg, recycling_rate, harmless_rate, cw_rate;
+	double clearance_rate, closure_rate, discrepancy_rate;
+	double authorised_share;		/* NaN: no denominator */
+	int64_t manifests, overdue;
+};
+
+struct report_item {
+	char scheme[16], manifest_no[64];
+	double declared_kg, received_kg, diff_pct;
+	int64_t departed_ms;
+};
 
 struct report {
 	const char *version;
@@ -49,6 +65,12 @@ struct report {
 		struct report_tonnage tonnage[REPORT_MAX_TONNAGE];
 		size_t ntonnage;
 		int64_t open_manifests, overdue_manifests, discrepancies;
+		struct report_indicators districts[REPORT_MAX_DISTRICTS];
+		size_t ndistricts;
+		struct report_item discrepancy_items[REPORT_MAX_ITEMS];
+		size_t ndiscrepancy_items;
+		struct report_item overdue_items[REPORT_MAX_ITEMS];
+		size_t noverdue_items;
 	} city;
 	int stall_after_s;		/* backlog without a commit this long */
 };

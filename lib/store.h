@@ -110,8 +110,30 @@ struct store_manifest_counts {
 int store_manifest_counts(struct store *s, int64_t now_ms, int overdue_h,
     struct store_manifest_counts *c);
 
-/* Row counts per public table, fn(arg, table, NULL, count). */
-int store_table_counts(struct store *s, store_row_fn fn, void *arg);
+/* One row of daily_indicators; NaN where a rate has no denominator. */
+struct store_indicators {
+	char district[64];
+	double collected_kg, recycling_rate, harmless_rate, cw_rate;
+	double clearance_rate, closure_rate, discrepancy_rate;
+	double authorised_share;
+	int64_t manifests, overdue;
+};
+typedef void (*store_indicators_fn)(void *arg,
+    const struct store_indicators *row);
+int store_day_indicators(struct store *s, const char *day,
+    store_indicators_fn fn, void *arg);
+
+/* A manifest needing attention (a discrepancy, or overdue). */
+struct store_manifest_item {
+	char scheme[16], manifest_no[64], verdict[16];
+	double declared_kg, received_kg, diff_pct;	/* NaN: unknown */
+	int64_t departed_ms;				/* WT_NOTIME: unknown */
+};
+typedef void (*store_item_fn)(void *arg,
+    const struct store_manifest_item *item);
+/* The newest `limit` manifests with this verdict. */
+int store_manifest_items(struct store *s, const char *verdict, int limit,
+    store_item_fn fn, void *arg);
 
 const char *store_path(const struct store *s);
 /* The writer connection's last error message (for /status). */
