@@ -445,6 +445,10 @@ store_open(const char *path, int full_sync, struct store **out)
 	    db_exec(s->db, full_sync ? "PRAGMA synchronous = FULL" :
 	    "PRAGMA synchronous = NORMAL") == -1 ||
 	    db_exec(s->db, "PRAGMA foreign_keys = ON") == -1 ||
+	    /* A long reader stops checkpoints from resetting the WAL; once
+	     * it leaves, the file shrinks back to this instead of staying
+	     * at its high-water mark. */
+	    db_exec(s->db, "PRAGMA journal_size_limit = 33554432") == -1 ||
 	    migrate(s->db, path) == -1)
 		goto fail;
 	for (i = 0; i < S_COUNT; i++) {
