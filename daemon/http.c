@@ -8,8 +8,10 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,9 @@
 
 struct http {
 	struct evhttp *evh;
+	struct evconnlistener *listener;
+	struct event *resume;		/* re-enables accepting after EMFILE */
+	uint64_t accept_errors;
 	int port;
 	http_fill_fn fill;
 	void *arg;
@@ -92,6 +97,38 @@ route(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 404, "not found");
 	free(body);
 	free(r);
+}
+
+/*
+ * accept() failing (out of file descriptors) would otherwise make the
+ * listener fire again at once, forever: pause accepting for a second,
+ * log the state change once, and let established clients finish.
+ */
+/* evhttp owns the listener and its callback argument: the one HTTP
+ * server of the process is found here instead. */
+static struct http *accepting;
+
+static void
+accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct http *h = accepting;
+	struct timeval sec = { 1, 0 };
+
+	(void)arg;
+	if (h->accept_errors++ == 0 || !evtimer_pending(h->resume, NULL))
+		log_warn("http: cannot accept connections; pausing for 1 s");
+	evconnlistener_disable(lev);
+	evtimer_add(h->resume, &sec);
+}
+
+static void
+resume_accepting(evutil_socket_t fd, short what, void *arg)
+{
+	struct http *h = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(h->listener);
 }
 
 static int
@@ -185,6 +222,11 @@ http_start(struct event_base *base, const char *listen, const char *port_file,
 		goto fail;
 	}
 	h->port = bound_port(bs);
+	h->listener = evhttp_bound_socket_get_listener(bs);
+	if ((h->resume = evtimer_new(base, resume_accepting, h)) == NULL)
+		goto fail;
+	accepting = h;
+	evconnlistener_set_error_cb(h->listener, accept_error);
 	if (port_file != NULL && write_port_file(port_file, h->port) == -1)
 		goto fail;
 	log_notice("http: listening on %s port %d", host, h->port);
@@ -206,6 +248,10 @@ http_free(struct http *h)
 {
 	if (h == NULL)
 		return;
+	if (accepting == h)
+		accepting = NULL;
+	if (h->resume != NULL)
+		event_free(h->resume);
 	if (h->evh != NULL)
 		evhttp_free(h->evh);
 	free(h);

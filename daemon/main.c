@@ -69,6 +69,18 @@ usage(void)
 	exit(1);
 }
 
+/* libevent's own messages, with our priorities and a subsystem tag. */
+static void
+libevent_log(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_ERR)
+		log_warnx("libevent: %s", msg);
+	else if (severity == EVENT_LOG_WARN)
+		log_notice("libevent: %s", msg);
+	else
+		log_debug("libevent: %s", msg);
+}
+
 /* ---- configuration ---- */
 
 /* Configuration and its compiled profiles, or -1 with every error on
@@ -616,6 +628,7 @@ main(int argc, char *argv[])
 	}
 	wt.start_ms = wt.last_prune_ms = clock_ms();
 	wt.watchdog_usec = notify_watchdog_usec();
+	event_set_log_callback(libevent_log);
 	/* paho's thread wakes the loop with event_active(). */
 	if (evthread_use_pthreads() == -1 ||
 	    (wt.base = event_base_new()) == NULL) {
