@@ -166,7 +166,9 @@ static const char *const migrations[] = {
 	" GROUP BY 1, 2, 3;"
 	"CREATE VIEW manifest_days AS"
 	" SELECT m.scheme, m.manifest_no, m.status,"
-	" date((coalesce(m.departed_ms, m.updated_ms) + 60000 *"
+	" date((coalesce(m.departed_ms, (SELECT min(e.ts_ms) FROM"
+	" manifest_events e WHERE e.scheme = m.scheme"
+	" AND e.manifest_no = m.manifest_no)) + 60000 *"
 	" (SELECT coalesce(value, 480) FROM meta WHERE key ="
 	" 'local_offset_min')) / 1000, 'unixepoch') AS day,"
 	" coalesce(m.generator_district, f.district) AS district,"
@@ -180,19 +182,19 @@ static const char *const migrations[] = {
 	" sum(verdict = 'discrepancy') AS discrepancies,"
 	" sum(verdict = 'overdue') AS overdue"
 	" FROM manifest_days GROUP BY 1, 2;"
+	/* City-wide: an unregistered facility has no district to count
+	 * an unauthorised unload against. */
 	"CREATE VIEW daily_unloads AS"
 	" SELECT date((e.ts_ms + 60000 * (SELECT coalesce(value, 480) FROM meta"
 	" WHERE key = 'local_offset_min')) / 1000, 'unixepoch') AS day,"
-	" f.district AS district, count(*) AS unloads,"
-	" sum(f.id IS NOT NULL) AS authorised"
+	" count(*) AS unloads, sum(f.id IS NOT NULL) AS authorised"
 	" FROM vehicle_events e LEFT JOIN facilities f ON f.id = e.facility"
-	" WHERE e.type = 'unload' GROUP BY 1, 2;"
+	" WHERE e.type = 'unload' GROUP BY 1;"
 	"CREATE VIEW daily_indicators AS"
 	" WITH k AS (SELECT day, district FROM daily_collected"
 	" UNION SELECT day, district FROM daily_construction"
 	" UNION SELECT day, district FROM daily_station_balance"
-	" UNION SELECT day, district FROM daily_manifests"
-	" UNION SELECT day, district FROM daily_unloads)"
+	" UNION SELECT day, district FROM daily_manifests)"
 	" SELECT k.day AS day, k.district AS district,"
 	" coalesce(c.collected_kg, 0) AS collected_kg,"
 	" c.recycled_kg / nullif(c.collected_kg, 0) AS recycling_rate,"
@@ -212,8 +214,7 @@ static const char *const migrations[] = {
 	" AND cw.district IS k.district"
 	" LEFT JOIN daily_manifests m ON m.day = k.day"
 	" AND m.district IS k.district"
-	" LEFT JOIN daily_unloads u ON u.day = k.day"
-	" AND u.district IS k.district;",
+	" LEFT JOIN daily_unloads u ON u.day = k.day;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -1271,20 +1272,29 @@ store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned)
  */
 static const char *const recon_sql[] = {
 	"DELETE FROM reconciliation_links",
-	/* 1. The manifest names the ticket. */
+	/* 1. The manifest names the ticket. Ticket numbers are unique per
+	 * facility and day only: take the day nearest the manifest's trip.
+	 * Outbound tickets are shipments, never receipts. */
 	"INSERT OR IGNORE INTO reconciliation_links(scheme, manifest_no,"
 	" facility, ticket, day, method) SELECT t.scheme, t.manifest_no,"
 	" w.facility, w.ticket, w.day, 'ticket_ref' FROM manifest_tickets t"
+	" JOIN manifests m USING (scheme, manifest_no)"
 	" JOIN weighings w ON w.facility = t.facility AND w.ticket = t.ticket"
-	" WHERE w.status = 'complete'",
+	" WHERE w.status = 'complete' AND w.direction IS NOT 'out'"
+	" AND NOT EXISTS (SELECT 1 FROM weighings w2"
+	" WHERE w2.facility = w.facility AND w2.ticket = w.ticket"
+	" AND abs(w2.first_ms - coalesce(m.departed_ms, m.arrived_ms,"
+	" w.first_ms)) < abs(w.first_ms - coalesce(m.departed_ms,"
+	" m.arrived_ms, w.first_ms)))",
 	/* 2. The ticket names the manifest. */
 	"INSERT OR IGNORE INTO reconciliation_links(scheme, manifest_no,"
 	" facility, ticket, day, method) SELECT m.scheme, m.manifest_no,"
 	" w.facility, w.ticket, w.day, 'ticket_ref' FROM weighings w"
 	" JOIN manifests m ON m.manifest_no = w.manifest_no"
-	" WHERE w.status = 'complete'",
+	" WHERE w.status = 'complete' AND w.direction IS NOT 'out'",
 	/* 3. Otherwise: the first complete inbound ticket of the plate at
-	 * the receiving facility within the window after departure. */
+	 * the receiving facility within the window after departure that no
+	 * other manifest references explicitly. */
 	"INSERT OR IGNORE INTO reconciliation_links(scheme, manifest_no,"
 	" facility, ticket, day, method) SELECT m.scheme, m.manifest_no,"
 	" w.facility, w.ticket, w.day, 'plate_window' FROM manifests m"
@@ -1298,13 +1308,19 @@ static const char *const recon_sql[] = {
 	" AND w.first_ms = (SELECT min(w2.first_ms) FROM weighings w2"
 	" WHERE w2.plate = m.plate AND w2.facility = m.receiver_facility"
 	" AND w2.direction = 'in' AND w2.status = 'complete'"
-	" AND w2.first_ms >= m.departed_ms AND w2.first_ms <= m.departed_ms + ?1)",
+	" AND w2.first_ms >= m.departed_ms AND w2.first_ms <= m.departed_ms + ?1"
+	" AND NOT EXISTS (SELECT 1 FROM reconciliation_links l3"
+	" WHERE l3.facility = w2.facility AND l3.ticket = w2.ticket"
+	" AND l3.day = w2.day))",
 	/* Several manifests on one ticket share its net by declared mass
-	 * (equally when a declaration is missing). */
+	 * (equally when any declaration is missing, so the shares always
+	 * add up to the ticket). */
 	"UPDATE reconciliation_links AS l SET allocated_kg = (SELECT w.net_kg *"
-	" CASE WHEN t.n = 1 THEN 1.0 ELSE coalesce(m.declared_kg /"
-	" nullif(t.decl, 0), 1.0 / t.n) END FROM weighings w, manifests m,"
-	" (SELECT count(*) AS n, sum(m2.declared_kg) AS decl FROM"
+	" CASE WHEN t.n = 1 THEN 1.0 WHEN t.undeclared > 0 OR t.decl <= 0"
+	" THEN 1.0 / t.n ELSE m.declared_kg / t.decl END"
+	" FROM weighings w, manifests m,"
+	" (SELECT count(*) AS n, sum(m2.declared_kg) AS decl,"
+	" sum(m2.declared_kg IS NULL) AS undeclared FROM"
 	" reconciliation_links l2 JOIN manifests m2 USING (scheme, manifest_no)"
 	" WHERE l2.facility = l.facility AND l2.ticket = l.ticket"
 	" AND l2.day = l.day) t WHERE w.facility = l.facility"

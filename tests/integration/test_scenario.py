@@ -562,8 +562,8 @@ def expected_indicators_before_correction():
         #   clearance = no transfer station -> NULL
         #   manifests = HW-OK-REF + HW-DISC = 2; closed 1 -> 1/2 = 0.5
         #   discrepancy = 1 (HW-DISC) / 2 reconciled = 0.5; overdue 0
-        #   unloads INC, KWP, CWR, CWD all registered -> 4/4 = 1.0
-        CY: (20000.0, 0.45, 1.0, 0.4, None, 2, 0.5, 0.5, 0, 1.0),
+        #   unloads: city-wide (below) 7/8 = 0.875
+        CY: (20000.0, 0.45, 1.0, 0.4, None, 2, 0.5, 0.5, 0, 0.875),
         # 南关区:
         #   collected = LF 9500 + 9700 + RC 3000 + 1800 + 1000 = 25000
         #     (TS-NG's 20000 inbound is pass-through, not counted)
@@ -574,8 +574,8 @@ def expected_indicators_before_correction():
         #               <= 5 % * 20000 = 1000 -> cleared, 1/1 = 1.0
         #   manifests = HW-OVERDUE + HW-LATE = 2; closed 0 -> 0/2 = 0.0
         #   discrepancy = 0 / 1 reconciled (HW-LATE ok) = 0.0; overdue 1
-        #   unloads TS-NG, RC-NG registered -> 2/2 = 1.0
-        NG: (25000.0, 0.192, 0.768, None, 1.0, 2, 0.0, 0.0, 1, 1.0),
+        #   unloads: city-wide 0.875
+        NG: (25000.0, 0.192, 0.768, None, 1.0, 2, 0.0, 0.0, 1, 0.875),
         # 绿园区:
         #   collected = 0 (no final MSW facility; H-007's 200 kg of
         #     household hazardous waste went to an hw_facility) -> rates NULL
@@ -585,16 +585,13 @@ def expected_indicators_before_correction():
         #   manifests = HW-PLATE + HW-SHARE-A + HW-SHARE-B = 3;
         #     closed 1 (HW-SHARE-A) -> 1/3 = 0.333333...
         #   discrepancy = 0 / 3 reconciled = 0.0; overdue 0
-        #   unloads HW-LY registered -> 1/1 = 1.0
-        LY: (0.0, None, None, None, 0.0, 3, 1 / 3, 0.0, 0, 1.0),
-        # No district: the unload at ZT-UNKNOWN-07, which is not in the
-        # registry, so it has no district either: 0 authorised / 1 = 0.0.
-        # Everything else is empty: collected 0, manifests 0, rates NULL.
-        # daily_unloads takes the district of the facility unloaded at,
-        # so an unregistered one always lands in this row and never
-        # lowers a named district's share (7 of the city's 8 unloads are
-        # authorised, 0.875, but no district row says so).
-        None: (0.0, None, None, None, None, 0, None, None, 0, 0.0),
+        #   unloads: city-wide 0.875
+        LY: (0.0, None, None, None, 0.0, 3, 1 / 3, 0.0, 0, 0.875),
+        # The authorised-unload share is city-wide: an unload at an
+        # unregistered facility (ZT-UNKNOWN-07) has no district to be
+        # counted in. The city's 8 unloads on the 7th: INC-CY, KWP-CY,
+        # CWR-CY, CWD-CY, TS-NG, RC-NG, HW-LY registered, ZT-UNKNOWN-07
+        # not: 7 / 8 = 0.875 on every district row of the day.
     }
 
 
@@ -621,12 +618,10 @@ def test_station_balance_and_unloads():
            (NG, "TS-NG", 20000.0, 19200.0, 1)], "daily_station_balance")
     # Unloads on the 7th (local): 朝阳区 INC-CY (00:20 local, the 6th in
     # UTC), KWP-CY, CWR-CY, CWD-CY = 4, all registered; 南关区 TS-NG,
-    # RC-NG = 2; 绿园区 HW-LY = 1; ZT-UNKNOWN-07 = 1 with no district and
-    # not authorised. 4 + 2 + 1 + 1 = 8 unloads, 7 authorised.
-    check(d.query("SELECT district, unloads, authorised FROM daily_unloads"
-                  " WHERE day = ? ORDER BY district", (DAY,)),
-          [(None, 1, 0), (NG, 2, 2), (CY, 4, 4), (LY, 1, 1)],
-          "daily_unloads")
+    # RC-NG = 2; 绿园区 HW-LY = 1; ZT-UNKNOWN-07 = 1, not authorised.
+    # City-wide: 4 + 2 + 1 + 1 = 8 unloads, 7 authorised.
+    check(d.query("SELECT unloads, authorised FROM daily_unloads"
+                  " WHERE day = ?", (DAY,)), [(8, 7)], "daily_unloads")
     check(d.count("vehicle_events", "type = 'unload'"), 8, "unloads")
 
 
@@ -686,10 +681,11 @@ def test_late_correction():
     #   recycling = 4800 / 24000 = 0.2
     #   harmless  = 18200 / 24000 = 0.758333...
     #   the rest unchanged (the station, manifests and unloads).
-    exp[NG] = (24000.0, 0.2, 18200 / 24000, None, 1.0, 2, 0.0, 0.0, 1, 1.0)
+    exp[NG] = (24000.0, 0.2, 18200 / 24000, None, 1.0, 2, 0.0, 0.0, 1,
+               0.875)
     # 绿园区: HW-SHARE-B closed too -> closed 2 (HW-SHARE-A, HW-SHARE-B)
     #   of 3 manifests = 2/3 = 0.666667; the rest unchanged.
-    exp[LY] = (0.0, None, None, None, 0.0, 3, 2 / 3, 0.0, 0, 1.0)
+    exp[LY] = (0.0, None, None, None, 0.0, 3, 2 / 3, 0.0, 0, 0.875)
     check_indicators(DAY, exp)
     # No manifest rides on L-001: every reconciliation stays as it was
     # (HW-DISC -12.5 % discrepancy, HW-OVERDUE overdue, the rest ok).
