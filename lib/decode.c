@@ -7,6 +7,7 @@
 #include "norm.h"
 #include "topic.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -299,7 +300,10 @@ conv_num(struct dec *d, const struct pf_field *f, const char *name,
 	if (f->sign_src.kind != PF_SRC_NONE) {
 		if (get_src(d, &f->sign_src, NULL, &sv) == -1)
 			return -1;
-		if (val_number(&sv, &sign, rest) == 0 &&
+		/* Like bits: only 0..2^32-1 is a bit field (a wider double
+		 * does not convert to an integer). */
+		if (val_number(&sv, &sign, rest) == 0 && sign >= 0 &&
+		    sign <= 4294967295.0 &&
 		    (((uint64_t)sign >> f->sign_bit) & 1))
 			*out = -*out;
 	}
@@ -335,10 +339,10 @@ conv_mass(struct dec *d, const struct pf_field *f, const char *name,
 	if (rest[0] != '\0')
 		unit = rest;
 	if (strcmp(unit, "infer") == 0) {
+		/* (0.1, 40) is t, [1000, 40000) kg; 40..1000 could be
+		 * either. */
 		if (n > 0.1 && n < 40)
 			unit = "t";
-		else if (n >= 100 && n < 40000 && n != floor(n / 1000) * 1000)
-			unit = "kg";
 		else if (n >= 1000 && n < 40000)
 			unit = "kg";
 		else
@@ -351,8 +355,10 @@ conv_mass(struct dec *d, const struct pf_field *f, const char *name,
 	if (norm_mass_kg(n, unit, out) == -1)
 		return fail(d, n < 0 ? "bad_value" : "bad_unit", "\"%s\": %g %s "
 		    "is not a mass", name, n, unit);
-	/* To the gram: 4.77 t is 4770 kg, not 4769.999999999999. */
-	*out = round(*out * 1000) / 1000;
+	/* To the gram: 4.77 t is 4770 kg, not 4769.999999999999. (Not
+	 * where grams overflow: 1e306 kg must not become infinite.) */
+	if (isfinite(*out * 1000))
+		*out = round(*out * 1000) / 1000;
 	return 0;
 }
 
@@ -820,13 +826,23 @@ kind_matches(struct dec *d, const struct pf_kind *k)
 static int
 select_kind(struct dec *d)
 {
+	struct ev *e = d->e, scratch;
 	size_t i;
 
+	/* A `when` on a topic capture copies it into d->e, which is not
+	 * allocated yet (NULL for the first record): lend it a scratch
+	 * event. */
+	memset(&scratch, 0, sizeof(scratch));
+	d->e = &scratch;
 	for (i = 0; i < d->p->nkinds; i++)
-		if (kind_matches(d, &d->p->kinds[i])) {
-			d->k = &d->p->kinds[i];
-			return 0;
-		}
+		if (kind_matches(d, &d->p->kinds[i]))
+			break;
+	ev_reset(&scratch);
+	d->e = e;
+	if (i < d->p->nkinds) {
+		d->k = &d->p->kinds[i];
+		return 0;
+	}
 	return fail(d, "unknown_kind", "no kind of profile %s matches topic "
 	    "\"%.100s\"", d->p->name, d->topic);
 }
@@ -860,7 +876,7 @@ checksum_ok(const struct profile *p, const char *rec, size_t n)
 	const char *start = rec;
 	unsigned x = 0, want;
 	int field = 1;
-	char *end;
+	char hex[3], *end;
 
 	while (field < p->checksum_field && start < rec + n) {
 		if (*start++ == p->separator)
@@ -870,9 +886,17 @@ checksum_ok(const struct profile *p, const char *rec, size_t n)
 		return 0;
 	for (const char *c = rec; c < start; c++)
 		x ^= (unsigned char)*c;
-	want = (unsigned)strtoul(start, &end, 16);
-	return end == start + 2 && (end == rec + n || *end == p->separator) &&
-	    want == x;
+	/* Exactly two hex digits, then the end of the record or a
+	 * separator. The record is not NUL-terminated (nor is the payload
+	 * it lies in): never let strtoul() read past rec + n. */
+	if (rec + n - start < 2 || !isxdigit((unsigned char)start[0]) ||
+	    !isxdigit((unsigned char)start[1]) ||
+	    (rec + n - start > 2 && start[2] != p->separator))
+		return 0;
+	memcpy(hex, start, 2);
+	hex[2] = '\0';
+	want = (unsigned)strtoul(hex, &end, 16);
+	return end == hex + 2 && want == x;
 }
 
 static int

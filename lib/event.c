@@ -144,7 +144,8 @@ ev_check_weighing(struct ev *e)
 		return;
 	}
 	calc = w->gross_kg - w->tare_kg;
-	if (isnan(w->net_kg) && w->status != NULL &&
+	/* gross - tare overflows for absurd weights: derive no infinity. */
+	if (isnan(w->net_kg) && isfinite(calc) && w->status != NULL &&
 	    strcmp(w->status, "complete") == 0)
 		w->net_kg = calc;
 	if (calc < 0 || (!isnan(w->net_kg) && w->net_kg < 0))

@@ -350,11 +350,12 @@ dec_manifest_line(struct dec *d, const struct json *lj, size_t i,
 	    opt_num(d, lj, "qty", &l->qty) == -1 ||
 	    opt_str(d, lj, "unit", &l->unit) == -1)
 		return -1;
-	l->line = isnan(line) ? (int64_t)i + 1 : (int64_t)line;
-	if (l->line < 1 || l->line > 9999 || (!isnan(line) &&
-	    line != floor(line)))
+	/* Range first: converting a double beyond int64_t is undefined.
+	 * (Without "line", i + 1 <= 1000: at most 1000 lines.) */
+	if (!isnan(line) && (line < 1 || line > 9999 || line != floor(line)))
 		return fail(d, "bad_value", "\"lines[%zu].line\" must be 1.."
 		    "9999", i);
+	l->line = isnan(line) ? (int64_t)i + 1 : (int64_t)line;
 	if (l->waste_code != NULL) {
 		if (norm_hw_code(l->waste_code, code, cat) == -1)
 			return fail(d, "bad_value", "\"lines[%zu].waste_code\""

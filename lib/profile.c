@@ -351,6 +351,12 @@ compile_tables(struct cc *c, const struct cfg_node *m)
 	}
 	c->p->tables = xcalloc(m->n, sizeof(struct pf_table));
 	for (i = 0; i < m->n; i++) {
+		/* The empty name marks inline tables, which field_free()
+		 * frees: a named one must not be taken for one. */
+		if (m->keys[i][0] == '\0') {
+			cerr(c, &m->key_pos[i], "a table needs a name");
+			continue;
+		}
 		if (m->children[i]->type != CFG_NODE_MAP) {
 			cerr(c, &m->children[i]->pos, "table \"%s\" must be a "
 			    "mapping", m->keys[i]);
@@ -469,6 +475,7 @@ src_parse(struct cc *c, const char *key, const char *prefix,
 			cerr(c, &n->pos, "the topic pattern has no capture "
 			    "\"{%s}\"", n->value);
 		s->kind = PF_SRC_TOPIC;
+		free(s->name);		/* topic and value both given */
 		s->name = xstrdup(n->value);
 		return 0;
 	}
@@ -476,6 +483,7 @@ src_parse(struct cc *c, const char *key, const char *prefix,
 	if (strcmp(key, k) == 0) {
 		if (scalar(c, n, key) != NULL) {
 			s->kind = PF_SRC_VALUE;
+			free(s->name);	/* topic and value both given */
 			s->name = xstrdup(n->value);
 		}
 		return 0;

@@ -220,11 +220,16 @@ class Publisher:
         return self.c.publish(topic, payload, qos=qos)
 
     def publish_all(self, items, qos=1, timeout=60):
-        infos = [self.publish(t, p, qos) for t, p in items]
-        for i in infos:
-            i.wait_for_publish(timeout)
-            assert i.is_published()
-        return len(infos)
+        # Message ids are 16 bits: never have more than a chunk of them
+        # outstanding, or paho refuses a colliding id.
+        items = list(items)
+        for start in range(0, len(items), 20000):
+            infos = [self.publish(t, p, qos)
+                     for t, p in items[start:start + 20000]]
+            for i in infos:
+                i.wait_for_publish(timeout)
+                assert i.is_published()
+        return len(items)
 
     def close(self):
         self.c.loop_stop()
