@@ -34,6 +34,7 @@
 
 #define DEFAULT_CONFIG "/etc/wastetrack/wastetrack.yaml"
 #define BATCH_MAX 2000			/* messages per transaction */
+#define BATCH_BUDGET_MS 50		/* ... or this long, whichever first */
 #define SEGMENT_MAX (64u << 20)		/* spool segment size */
 #define STALL_AFTER_S 30
 #define PRUNE_EVERY_S 3600
@@ -144,7 +145,8 @@ drain(struct wt *wt)
 	if (wt->writes_failing && evtimer_pending(wt->retry_ev, NULL))
 		return;
 	mqtt_state(wt->mqtt, &st);
-	n = ingest_batch(wt->ingest, wt->reader, st.end, BATCH_MAX, clock_ms());
+	n = ingest_batch(wt->ingest, wt->reader, st.end, BATCH_MAX, clock_ms(),
+	    BATCH_BUDGET_MS);
 	if (n == -1) {
 		struct timeval tv = { 0, 0 };
 
@@ -162,9 +164,9 @@ drain(struct wt *wt)
 	mqtt_committed(wt->mqtt, ingest_counters(wt->ingest)->bytes -
 	    wt->replay_bytes);
 	remove_old_segments(wt);
-	/* A full batch means more is waiting: continue on the next loop
-	 * pass, so HTTP and signals are served in between. */
-	if (n == BATCH_MAX)
+	/* More may be waiting (a full or timed-out batch): continue on the
+	 * next loop pass, so HTTP and signals are served in between. */
+	if (n > 0)
 		event_active(wt->drain_ev, EV_READ, 0);
 }
 
@@ -193,7 +195,7 @@ replay(struct wt *wt)
 
 	do {
 		n = ingest_batch(wt->ingest, wt->reader, all, BATCH_MAX,
-		    clock_ms());
+		    clock_ms(), 0);
 		if (n == -1) {
 			log_warnx("main: cannot replay the spool into %s",
 			    wt->cfg->database.path);
@@ -545,7 +547,7 @@ final_drain(struct wt *wt)
 
 	mqtt_state(wt->mqtt, &st);
 	while ((n = ingest_batch(wt->ingest, wt->reader, st.end, BATCH_MAX,
-	    clock_ms())) != 0) {
+	    clock_ms(), 0)) != 0) {
 		if (n == -1 && ++tries == 5) {
 			log_warnx("main: cannot commit the last messages; "
 			    "they stay in the spool for the next start");

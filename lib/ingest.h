@@ -54,13 +54,15 @@ void ingest_set_config(struct ingest *in, const struct config *cfg,
 
 /*
  * Read up to max records from r (before limit), process them in one
- * transaction and commit together with the new spool position. Returns
+ * transaction and commit together with the new spool position. A batch
+ * also ends once it has taken budget_ms (0: no limit), so one loop pass
+ * never keeps HTTP and signals waiting long. Returns
  * the number of records committed (0 when none were waiting), or -1 when
  * the database failed: then nothing of the batch is kept, the reader is
  * back at the committed position and the caller retries later.
  */
 int ingest_batch(struct ingest *in, struct spool_reader *r,
-    struct spool_pos limit, size_t max, int64_t now_ms);
+    struct spool_pos limit, size_t max, int64_t now_ms, int budget_ms);
 
 const struct ingest_counters *ingest_counters(const struct ingest *in);
 const char *ingest_reason_name(enum ingest_reason r);

@@ -35,7 +35,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+# Slower daemons (valgrind, sanitizers) get proportionally more time.
+TIMEOUT_SCALE = float(os.environ.get("WT_TIMEOUT_SCALE", "1"))
+# Under sanitizers the allocator keeps freed memory in quarantine, so
+# resident memory says nothing about leaks there.
+SANITIZED = os.environ.get("WT_SANITIZED", "") == "1"
+
+
 def wait_for(cond, timeout=20.0, what="condition", interval=0.02):
+    timeout *= TIMEOUT_SCALE
     deadline = time.monotonic() + timeout
     while True:
         v = cond()
@@ -138,7 +146,7 @@ http:
                                      stdout=self.logf, stderr=self.logf,
                                      env=env)
         wait_for(lambda: self._alive() and os.path.exists(self.port_file),
-                 30 * (10 if WRAPPER else 1), "the daemon's port file")
+                 30, "the daemon's port file")
         with open(self.port_file) as f:
             self.http_port = int(f.read())
         if wait_connected:
@@ -180,7 +188,8 @@ http:
         req = urllib.request.Request("http://127.0.0.1:%d%s"
                                      % (self.http_port, path), method=method)
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
+            with urllib.request.urlopen(req, timeout=10 * TIMEOUT_SCALE) \
+                    as r:
                 return r.status, r.read().decode()
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode()

@@ -14,7 +14,7 @@ import resource
 import socket
 import time
 
-from harness import Env, Publisher, read_tsv, run, wait_for
+from harness import SANITIZED, Env, Publisher, read_tsv, run, wait_for
 
 HOSTILE_N = int(os.environ.get("WT_HOSTILE_N", "100000"))
 SOAK_S = float(os.environ.get("WT_SOAK_S", "20"))
@@ -103,7 +103,7 @@ def test_hostile_mqtt():
         assert st["rejected"] > HOSTILE_N // 2, st
         assert d.http("/healthz") == (200, "ok\n")
         # Memory flat: the last four fifths added little.
-        assert rss1 - rss0 < 16 * 1024, (rss0, rss1)
+        assert SANITIZED or rss1 - rss0 < 16 * 1024, (rss0, rss1)
         assert fds1 <= fds0 + 2, (fds0, fds1)
         print("hostile: %d sent, %d rejected by %d reasons, %d stored, "
               "RSS %d -> %d kB" % (HOSTILE_N, st["rejected"], len(reasons),
@@ -236,7 +236,8 @@ def test_soak():
         rss_early = max(s[0] for s in samples[q:2 * q])
         rss_late = max(s[0] for s in samples[-q:])
         fds = {s[1] for s in samples[q:]}
-        assert rss_late - rss_early < 8 * 1024, (rss_early, rss_late)
+        assert SANITIZED or rss_late - rss_early < 8 * 1024, (rss_early,
+                                                              rss_late)
         assert max(fds) - min(fds) <= 2, fds
         assert d.stop() == 0
         print("soak: %d messages in %.0fs, RSS %d -> %d kB, fds %s" % (
