@@ -136,6 +136,8 @@ set_writes_failing(struct wt *wt, int failing)
 	wt->writes_failing = failing;
 }
 
+static void schedule_drain(struct wt *);
+
 static void
 drain(struct wt *wt)
 {
@@ -167,13 +169,28 @@ drain(struct wt *wt)
 	/* More may be waiting (a full or timed-out batch): continue on the
 	 * next loop pass, so HTTP and signals are served in between. */
 	if (n > 0)
-		event_active(wt->drain_ev, EV_READ, 0);
+		schedule_drain(wt);
+}
+
+/*
+ * Draining runs from a zero timeout rather than an activated event:
+ * libevent runs events activated during its callbacks in the same pass,
+ * so a flood that keeps re-activating would never let it poll the HTTP
+ * sockets. A timer only fires after the next poll.
+ */
+static void
+schedule_drain(struct wt *wt)
+{
+	struct timeval now = { 0, 0 };
+
+	if (!evtimer_pending(wt->drain_ev, NULL))
+		evtimer_add(wt->drain_ev, &now);
 }
 
 static void
 on_data(void *arg)
 {
-	drain(arg);
+	schedule_drain(arg);
 }
 
 static void
@@ -529,7 +546,7 @@ setup_events(struct wt *wt)
 		if (wt->sigs[i] == NULL || evsignal_add(wt->sigs[i], NULL) == -1)
 			return -1;
 	}
-	wt->drain_ev = event_new(wt->base, -1, 0, drain_cb, wt);
+	wt->drain_ev = evtimer_new(wt->base, drain_cb, wt);
 	wt->retry_ev = evtimer_new(wt->base, retry_cb, wt);
 	wt->tick = event_new(wt->base, -1, EV_PERSIST, tick_cb, wt);
 	if (wt->drain_ev == NULL || wt->retry_ev == NULL || wt->tick == NULL)

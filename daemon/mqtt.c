@@ -35,6 +35,7 @@ struct mqtt {
 	int stopping;
 	int stuck;			/* a callback can never return */
 	int connect_failed;		/* loop should schedule a retry */
+	int notified;			/* a wake-up is pending */
 
 	void (*on_data)(void *);	/* the loop's consumer */
 	void *on_data_arg;
@@ -198,15 +199,21 @@ on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
 	struct spool_pos end;
 	size_t tlen = topic_len > 0 ? (size_t)topic_len : strlen(topic);
 	uint64_t size = spool_record_size(tlen, (size_t)msg->payloadlen);
+	int wake;
 
 	wait_for_room(m);
 	spool_until_written(m, topic, tlen, msg->payload,
 	    (size_t)msg->payloadlen, clock_ms(), &end);
+
 	pthread_mutex_lock(&m->mu);
 	m->st.end = end;
 	m->st.written_bytes += size;
+	/* One wake-up at a time: the loop reads everything up to st.end. */
+	wake = !m->notified;
+	m->notified = 1;
 	pthread_mutex_unlock(&m->mu);
-	event_active(m->data_ev, EV_READ, 0);
+	if (wake)
+		event_active(m->data_ev, EV_READ, 0);
 	MQTTAsync_freeMessage(&msg);
 	MQTTAsync_free(topic);
 	return 1;			/* now paho may send the PUBACK */
@@ -289,6 +296,7 @@ data_ev_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_lock(&m->mu);
 	failed = m->connect_failed;
 	m->connect_failed = 0;
+	m->notified = 0;
 	pthread_mutex_unlock(&m->mu);
 	if (failed && !m->stopping) {
 		struct timeval tv = { m->retry_s, 0 };

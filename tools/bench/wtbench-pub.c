@@ -26,6 +26,9 @@
  * order, so every number up to that maximum became visible with that
  * commit; its latency is (time the poll saw it) - (time it was written).
  *
+ * SIGINT or SIGTERM stops publishing early; the acknowledgements (and the
+ * poll) are still waited for and the summary printed.
+ *
  * Prints one JSON line on stdout. Exit 0 when every message was
  * acknowledged by the broker (and, with --poll-db, became visible).
  */
@@ -73,6 +76,7 @@ static long long n_cap;
 static long long n_published;		/* atomic */
 static int pub_finished;		/* atomic */
 static long long visible, polls;	/* poll thread, read after join */
+static volatile sig_atomic_t stop;	/* SIGINT/SIGTERM: stop publishing */
 
 static int64_t
 now_us(clockid_t c)
@@ -93,6 +97,13 @@ usage(void)
 	    "          [--prefix wt/v1] [--poll-db DB] [--poll-us US])\n"
 	    "         [--count N] [--rate R] [--seconds S] [--wait S]\n");
 	exit(2);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
 }
 
 static __attribute__((noreturn)) void
@@ -541,6 +552,16 @@ main(int argc, char **argv)
 	    (numbered && opt.count == 0 && opt.seconds <= 0))
 		usage();
 	signal(SIGPIPE, SIG_IGN);
+	{
+		struct sigaction sa;
+
+		/* Stop early, still wait for the acks and print the summary
+		 * (the runner stops a flood this way). */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	if (opt.file != NULL)
 		msgs = load_file(opt.file, &nmsgs);
 	if (numbered) {
@@ -578,7 +599,7 @@ main(int argc, char **argv)
 	while (i < limit) {
 		int64_t now = now_us(CLOCK_MONOTONIC), due = 0;
 
-		if (deadline && now >= deadline)
+		if ((deadline && now >= deadline) || stop)
 			break;
 		/* Queue what the window, the pace and the buffer allow. */
 		while (i < limit && c.sent - c.acked < opt.window &&
