@@ -352,6 +352,7 @@ fill(void *arg, struct report *r, int full)
 	r->now_ms = clock_ms();
 	r->start_ms = wt->start_ms;
 	r->mqtt.connected = st.connected;
+	r->mqtt.subscribed = st.subscribed;
 	r->mqtt.broker = wt->boot_cfg->mqtt.url;
 	r->mqtt.client_id = wt->boot_cfg->mqtt.client_id;
 	r->mqtt.reconnects = st.reconnects;

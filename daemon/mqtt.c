@@ -55,10 +55,38 @@ set_error(struct mqtt *m, const char *what, const char *msg, int code)
 /* ---- paho thread ---- */
 
 static void
+set_subscribed(struct mqtt *m, int yes)
+{
+	pthread_mutex_lock(&m->mu);
+	m->st.subscribed = yes;
+	pthread_mutex_unlock(&m->mu);
+}
+
+static void
+on_subscribed(void *ctx, MQTTAsync_successData *d)
+{
+	(void)d;
+	set_subscribed(ctx, 1);
+}
+
+static void
+on_subscribed5(void *ctx, MQTTAsync_successData5 *d)
+{
+	(void)d;
+	set_subscribed(ctx, 1);
+}
+
+static void
 subscribe(struct mqtt *m)
 {
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
 	int rc;
+
+	ro.context = m;
+	if (m->cfg->mqtt.mqtt5)
+		ro.onSuccess5 = on_subscribed5;
+	else
+		ro.onSuccess = on_subscribed;
 
 	/* The session may be new (expired, or a broker without persistence):
 	 * subscribing again is idempotent and never loses a queue. */
@@ -96,6 +124,7 @@ on_lost(void *ctx, char *cause)
 
 	pthread_mutex_lock(&m->mu);
 	m->st.connected = 0;
+	m->st.subscribed = 0;
 	m->st.losses++;
 	m->st.down_since_ms = clock_ms();
 	snprintf(m->st.last_error, sizeof(m->st.last_error),

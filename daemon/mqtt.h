@@ -21,6 +21,7 @@ struct mqtt;
 
 struct mqtt_state {
 	int connected;
+	int subscribed;			/* the broker acknowledged SUBSCRIBE */
 	uint64_t reconnects, losses;
 	int64_t down_since_ms;		/* 0 while connected */
 	char last_error[160];

@@ -36,6 +36,9 @@ enum dq_flag {
 	DQ_STATUS_REGRESSION_IGNORED = 1u << 15,
 	DQ_FUTURE_TS = 1u << 16,
 	DQ_RECON_DISCREPANCY = 1u << 17,
+	/* Ours: the facility named is not in the registry (domain.md §8
+	 * row 31). The row is kept; its tonnage has no district. */
+	DQ_UNKNOWN_FACILITY = 1u << 18,
 };
 
 enum ev_kind {

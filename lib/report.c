@@ -137,8 +137,9 @@ status_mqtt(struct buf *b, const struct report *r)
 {
 	size_t i;
 
-	bprintf(b, "\"mqtt\":{\"connected\":%s,\"broker\":",
-	    r->mqtt.connected ? "true" : "false");
+	bprintf(b, "\"mqtt\":{\"connected\":%s,\"subscribed\":%s,"
+	    "\"broker\":", r->mqtt.connected ? "true" : "false",
+	    r->mqtt.subscribed ? "true" : "false");
 	bjson(b, r->mqtt.broker);
 	bprintf(b, ",\"client_id\":");
 	bjson(b, r->mqtt.client_id);

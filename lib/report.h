@@ -39,7 +39,7 @@ struct report {
 	const char *version;
 	int64_t now_ms, start_ms;
 	struct {
-		int connected;
+		int connected, subscribed;
 		const char *broker;
 		const char *client_id;
 		uint64_t reconnects, connection_losses;

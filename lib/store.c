@@ -232,6 +232,7 @@ enum stmt_id {
 	S_MAN_LINES_DEL, S_MAN_LINE, S_MAN_TICKET,
 	S_PRUNE,
 	S_BIND_LATEST, S_BIND_UPSERT, S_BIND_AT,
+	S_FACILITY_KNOWN,
 	S_COUNT
 };
 
@@ -341,6 +342,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " message_id = excluded.message_id",
 	[S_BIND_AT] = "SELECT plate FROM device_bindings WHERE device = ?1"
 	    " AND valid_from_ms <= ?2 ORDER BY valid_from_ms DESC LIMIT 1",
+	[S_FACILITY_KNOWN] = "SELECT 1 FROM facilities WHERE id = ?1",
 };
 
 struct store {
@@ -727,6 +729,20 @@ bound_plate(struct store *s, const char *device, int64_t ts,
 	return found == -1 ? -1 : 0;
 }
 
+/* DQ_UNKNOWN_FACILITY when id names no facility of the registry. */
+static uint32_t
+facility_flag(struct store *s, const char *id)
+{
+	int found;
+
+	if (id == NULL)
+		return 0;
+	bind_text(s->st[S_FACILITY_KNOWN], 1, id);
+	if ((found = lookup(s, S_FACILITY_KNOWN)) == 1)
+		lookup_end(s, S_FACILITY_KNOWN);
+	return found == 0 ? DQ_UNKNOWN_FACILITY : 0;
+}
+
 static int
 put_position(struct store *s, const struct ev *e, int64_t mid,
     enum store_result *res)
@@ -777,7 +793,7 @@ put_vehicle_event(struct store *s, const struct ev *e, int64_t mid,
 	bind_text(st, 9, v->manifest_no);
 	bind_real(st, 10, v->lat);
 	bind_real(st, 11, v->lon);
-	sqlite3_bind_int64(st, 12, e->dq);
+	sqlite3_bind_int64(st, 12, e->dq | facility_flag(s, v->facility));
 	sqlite3_bind_int64(st, 13, mid);
 	if (run(s, S_VEVENT) == -1)
 		return -1;
@@ -800,7 +816,7 @@ put_facility_status(struct store *s, const struct ev *e, int64_t mid,
 	bind_real(st, 4, f->inventory_kg);
 	bind_real(st, 5, f->throughput_kg);
 	bind_text(st, 6, f->extra_json);
-	sqlite3_bind_int64(st, 7, e->dq);
+	sqlite3_bind_int64(st, 7, e->dq | facility_flag(s, f->facility));
 	sqlite3_bind_int64(st, 8, mid);
 	if (run(s, S_FSTATUS) == -1)
 		return -1;
@@ -934,6 +950,7 @@ put_weighing(struct store *s, const struct ev *e, int64_t mid, int off_min,
 	struct wb_current cur = { 0 };
 	char day[16], fp[65];
 	int64_t ver;
+	uint32_t dq = e->dq | facility_flag(s, w->facility);
 	int found, rank = wb_status_rank(w->status);
 
 	norm_local_day(w->first_ms, off_min, day);
@@ -942,7 +959,7 @@ put_weighing(struct store *s, const struct ev *e, int64_t mid, int off_min,
 		return -1;
 	if (!found) {
 		wb_bind(s->st[S_WB_INSERT], e, day, w->version > 0 ?
-		    w->version : 1, e->dq, mid, fp);
+		    w->version : 1, dq, mid, fp);
 		*res = STORE_NEW;
 		return run(s, S_WB_INSERT);
 	}
@@ -956,8 +973,7 @@ put_weighing(struct store *s, const struct ev *e, int64_t mid, int off_min,
 	else
 		ver = cur.rank == 0 && rank > 0 ? cur.version : cur.version + 1;
 	if (ver < cur.version || (ver == cur.version && rank < cur.rank)) {
-		wb_bind(s->st[S_WB_HISTORY], e, day, ver, e->dq | DQ_LATE, mid,
-		    fp);
+		wb_bind(s->st[S_WB_HISTORY], e, day, ver, dq | DQ_LATE, mid, fp);
 		*res = STORE_HISTORY;
 		return run(s, S_WB_HISTORY);
 	}
@@ -966,7 +982,7 @@ put_weighing(struct store *s, const struct ev *e, int64_t mid, int off_min,
 	sqlite3_bind_int64(s->st[S_WB_DELETE], 1, cur.id);
 	if (run(s, S_WB_TO_HISTORY) == -1 || run(s, S_WB_DELETE) == -1)
 		return -1;
-	wb_bind(s->st[S_WB_INSERT], e, day, ver, e->dq, mid, fp);
+	wb_bind(s->st[S_WB_INSERT], e, day, ver, dq, mid, fp);
 	*res = STORE_NEW;
 	return run(s, S_WB_INSERT);
 }
@@ -1043,7 +1059,8 @@ man_apply(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
 	    WT_NOTIME);
 	bind_real(st, 15, man_declared_kg(m));
 	sqlite3_bind_int64(st, 16, now_ms);
-	sqlite3_bind_int64(st, 17, e->dq);
+	sqlite3_bind_int64(st, 17, e->dq | facility_flag(s,
+	    m->receiver_facility));
 	sqlite3_bind_int64(st, 18, mid);
 	bind_time(st, 19, m->arrived_ms != WT_NOTIME ? m->arrived_ms :
 	    strcmp(m->status, "arrived") == 0 ? m->ts_ms : WT_NOTIME);

@@ -150,8 +150,10 @@ http:
         with open(self.port_file) as f:
             self.http_port = int(f.read())
         if wait_connected:
-            wait_for(lambda: self.status()["mqtt"]["connected"], 20,
-                     "the daemon to connect to the broker")
+            # Subscribed, not just connected: on a new session, messages
+            # published before the SUBACK have nowhere to go.
+            wait_for(lambda: self.status()["mqtt"]["subscribed"], 20,
+                     "the daemon to subscribe")
         return self
 
     def _alive(self):

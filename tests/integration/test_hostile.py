@@ -92,9 +92,10 @@ def test_hostile_mqtt():
         rss1, fds1, _ = proc_stat(d.proc.pid)
         st = d.status()["ingest"]
         # Every message is accounted for: a row, a duplicate or a reject.
-        assert st["received"] == HOSTILE_N, st
+        # (The broker may redeliver a few under load: more, never fewer.)
+        assert st["received"] >= HOSTILE_N, st
         assert (st["stored"] + st["duplicates"] + st["history"] +
-                st["rejected"]) >= HOSTILE_N - st["duplicates"], st
+                st["rejected"]) == st["received"], st
         assert d.count("rejects") == st["rejected"], st
         reasons = {r[0] for r in d.query("SELECT DISTINCT reason FROM"
                                          " rejects")}

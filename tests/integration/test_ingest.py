@@ -185,6 +185,9 @@ def test_versions_and_lifecycle():
                  for s, v, ts in (("created", 1, 1691370000000),
                                   ("received", 4, 1691390000000),
                                   ("in_transit", 3, 1691380000000))]
+        # A facility missing from the registry: kept, and flagged.
+        msgs.append(("wt/v1/facilities/ZZ-NOWHERE/weighings",
+                     json.dumps(dict(done, ticket="9"))))
         pub.publish_all(msgs)
         wait_received(d, len(msgs))
         cur = d.query("SELECT version, status, tare_kg, net_kg, waste"
@@ -202,6 +205,12 @@ def test_versions_and_lifecycle():
         assert evs == [("created", 1, 0), ("received", 1, 0),
                        ("in_transit", 0, 2)], evs
         assert d.status()["ingest"]["history"] == 2
+        unknown = d.query("SELECT dq_flags & 262144, net_kg FROM weighings"
+                          " WHERE facility = 'ZZ-NOWHERE'")
+        assert unknown == [(262144, 5000.0)], unknown
+        known = d.query("SELECT dq_flags & 262144 FROM weighings"
+                        " WHERE facility = 'CC-KWP-01'")
+        assert known == [(0,)], known
         pub.close()
 
 
