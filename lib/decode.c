@@ -58,19 +58,6 @@ fail(struct dec *d, const char *reason, const char *fmt, ...)
 	return -1;
 }
 
-static int
-emptyish(const char *s)
-{
-	static const char *const words[] = { "", "-", "null", "NULL", "N/A",
-	    "n/a", "无", NULL };
-	size_t i;
-
-	for (i = 0; words[i] != NULL; i++)
-		if (strcmp(s, words[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* ---- reading sources ---- */
 
 static const struct json *
@@ -160,7 +147,7 @@ get_src(struct dec *d, const struct pf_src *s, const struct json *base,
 	case PF_SRC_NONE:
 		break;
 	}
-	if (v->t == V_STR && v->s != NULL && emptyish(v->s))
+	if (v->t == V_STR && v->s != NULL && norm_emptyish(v->s))
 		v->t = V_NULL;
 	return 0;
 }
@@ -634,15 +621,6 @@ check_present(struct dec *d, const struct pf_canon *table, size_t n,
 
 /* ---- per kind ---- */
 
-static const char *const need[EV_KIND_COUNT][5] = {
-	[EV_POSITION] = { "ts", "lat", "lon", NULL },
-	[EV_VEHICLE_EVENT] = { "type", "vehicle", "ts", "waste", NULL },
-	[EV_WEIGHING] = { "facility", "ticket", "first_ts", "status", NULL },
-	[EV_FACILITY_STATUS] = { "facility", "ts", "state", NULL },
-	[EV_MANIFEST] = { "scheme", "manifest_no", "status", "ts", NULL },
-	[EV_DEVICE_BINDING] = { "device", "plate", NULL },
-};
-
 /* Vendor coordinates to WGS-84, or NULL with COORD_INVALID. */
 static void
 fix_coords(struct dec *d, const char *sys_name, int64_t fix_valid,
@@ -797,7 +775,7 @@ decode_record(struct dec *d)
 			return -1;
 	if (d->k->kind == EV_POSITION && d->e->u.pos.vehicle == NULL)
 		d->e->u.pos.vehicle = d->e->u.pos.device;
-	if (check_present(d, t, nt, need[d->k->kind], d->e) == -1)
+	if (check_present(d, t, nt, profile_required(d->k->kind), d->e) == -1)
 		return -1;
 	return finish(d);
 }

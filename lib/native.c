@@ -36,20 +36,6 @@ fail(struct dec *d, const char *reason, const char *fmt, ...)
 	return -1;
 }
 
-/* Values that mean "nothing" in the wild (domain.md §8 row 27). */
-static int
-emptyish(const char *s)
-{
-	static const char *const words[] = { "", "-", "null", "NULL", "N/A",
-	    "n/a", "无", NULL };
-	size_t i;
-
-	for (i = 0; words[i] != NULL; i++)
-		if (strcmp(s, words[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* Optional string: *out NULL when absent, null or empty-ish. */
 static int
 opt_str(struct dec *d, const struct json *obj, const char *key,
@@ -63,7 +49,7 @@ opt_str(struct dec *d, const struct json *obj, const char *key,
 		return 0;
 	if ((s = json_str(v)) == NULL)
 		return fail(d, "bad_type", "\"%s\" must be a string", key);
-	if (!emptyish(s) && (*out = ev_strdup(d->e, s)) == NULL)
+	if (!norm_emptyish(s) && (*out = ev_strdup(d->e, s)) == NULL)
 		return fail(d, "internal", "out of memory");
 	return 0;
 }

@@ -856,3 +856,16 @@ norm_manifest_status_rank(const char *s)
 			return statuses[i].rank;
 	return -1;
 }
+
+int
+norm_emptyish(const char *s)
+{
+	static const char *const words[] = { "", "-", "null", "NULL", "N/A",
+	    "n/a", "无", NULL };
+	size_t i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(s, words[i]) == 0)
+			return 1;
+	return 0;
+}

@@ -87,6 +87,10 @@ int norm_coord(double *lat, double *lon, uint32_t *dq);
  * -1 when s is not a canonical status. */
 int norm_manifest_status_rank(const char *s);
 
+/* 1 for values that mean "nothing" in the wild: "", "-", "null", "NULL",
+ * "N/A", "n/a", "无" (domain.md §8 row 27); they are stored as NULL. */
+int norm_emptyish(const char *s);
+
 /* 1 if the n bytes at s are valid UTF-8 (no overlongs, no surrogates). */
 int norm_utf8_valid(const char *s, size_t n);
 

@@ -669,7 +669,7 @@ static const char *const kind_keys[] = { "kind", "topic", "when", "fields",
 
 /* Canonical fields a kind cannot do without (besides these, position
  * needs vehicle or device). */
-static const char *const required[][5] = {
+static const char *const required[EV_KIND_COUNT][5] = {
 	[EV_POSITION] = { "ts", "lat", "lon", NULL },
 	[EV_VEHICLE_EVENT] = { "type", "vehicle", "ts", "waste", NULL },
 	[EV_WEIGHING] = { "facility", "ticket", "first_ts", "status", NULL },
@@ -677,6 +677,12 @@ static const char *const required[][5] = {
 	[EV_MANIFEST] = { "scheme", "manifest_no", "status", "ts", NULL },
 	[EV_DEVICE_BINDING] = { "device", "plate", NULL },
 };
+
+const char *const *
+profile_required(enum ev_kind kind)
+{
+	return required[kind];
+}
 
 static int
 canon_index(const struct pf_canon *t, size_t n, const char *name)

@@ -108,6 +108,9 @@ struct pf_canon {
  * the count. */
 const struct pf_canon *profile_canon(enum ev_kind kind, size_t *n);
 const struct pf_canon *profile_line_canon(size_t *n);
+/* Canonical fields a kind cannot do without (NULL-terminated): checked
+ * in the profile at compile time and in every message at decode time. */
+const char *const *profile_required(enum ev_kind kind);
 
 /*
  * Compile cfg->profiles. Returns 0 and *out (possibly empty), or -1 with
