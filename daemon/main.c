@@ -34,7 +34,7 @@
 
 #define DEFAULT_CONFIG "/etc/wastetrack/wastetrack.yaml"
 #define BATCH_MAX 2000			/* messages per transaction */
-#define BATCH_BUDGET_MS 50		/* ... or this long, whichever first */
+#define BATCH_BUDGET_MS 10		/* ... or this long, whichever first */
 #define SEGMENT_MAX (64u << 20)		/* spool segment size */
 #define STALL_AFTER_S 30
 #define PRUNE_EVERY_S 3600
