@@ -115,6 +115,8 @@ die(const char *what)
 
 /* ---- input ---- */
 
+static char *file_buf;			/* the --file contents */
+
 /* The whole file in memory, split into messages in place. */
 static struct msg *
 load_file(const char *path, long long *n)
@@ -133,6 +135,7 @@ load_file(const char *path, long long *n)
 	    (v = malloc((size_t)cap * sizeof(*v))) == NULL)
 		die(path);
 	fclose(f);
+	file_buf = buf;
 	buf[size] = '\n';
 	end = buf + size;
 	for (p = buf; p < end && (opt.count == 0 || i < opt.count);) {
@@ -662,5 +665,10 @@ main(int argc, char **argv)
 		print_latency(c.sent);
 	printf("}\n");
 	ok = c.acked == c.sent && (opt.poll_db == NULL || visible >= c.sent);
+	free(c.out);
+	free(msgs);
+	free(file_buf);
+	free(pub_us);
+	free(vis_us);
 	return ok ? 0 : 1;
 }
