@@ -1,6 +1,7 @@
 /* http: see http.h. */
 #include "http.h"
 
+#include "clock.h"
 #include "log.h"
 #include "report.h"
 
@@ -11,6 +12,7 @@
 #include <event2/listener.h>
 #include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +20,26 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* A report with its own copy of everything it points to. */
+struct snap {
+	struct report r;
+	struct ingest_counters ingest;
+	char mqtt_error[160], db_error[160], ckpt_error[160];
+};
+
 struct http {
+	struct event_base *base;	/* this thread's own */
+	pthread_t thread;
+	int running;
 	struct evhttp *evh;
 	struct evconnlistener *listener;
 	struct event *resume;		/* re-enables accepting after EMFILE */
 	uint64_t accept_errors;
 	int port;
-	http_fill_fn fill;
-	void *arg;
+	pthread_mutex_t mu;		/* guards the three below */
+	int published;
+	struct snap live;		/* its city part unused */
+	struct report_city city;
 };
 
 /* Requests are tiny GETs; anything bigger is refused by evhttp itself. */
@@ -54,9 +68,78 @@ reply(struct evhttp_request *req, int code, const char *reason,
 }
 
 static void
+copy_str(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+static const char *
+or_null(const char *s)
+{
+	return s[0] ? s : NULL;
+}
+
+void
+http_publish(struct http *h, const struct report *r)
+{
+	struct snap *d = &h->live;
+
+	pthread_mutex_lock(&h->mu);
+	d->r.version = r->version;
+	d->r.start_ms = r->start_ms;
+	d->r.mqtt = r->mqtt;
+	d->ingest = *r->ingest;
+	d->r.spool_backlog_bytes = r->spool_backlog_bytes;
+	d->r.spool_corrupt = r->spool_corrupt;
+	d->r.last_message_ms = r->last_message_ms;
+	d->r.db = r->db;
+	d->r.stall_after_s = r->stall_after_s;
+	copy_str(d->mqtt_error, sizeof(d->mqtt_error), r->mqtt.last_error);
+	copy_str(d->db_error, sizeof(d->db_error), r->db.last_error);
+	copy_str(d->ckpt_error, sizeof(d->ckpt_error), r->db.checkpoint_error);
+	h->published = 1;
+	pthread_mutex_unlock(&h->mu);
+}
+
+void
+http_publish_city(struct http *h, const struct report_city *c)
+{
+	pthread_mutex_lock(&h->mu);
+	h->city = *c;
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* A private copy of the latest snapshot, its pointers into itself; NULL
+ * before the loop's first publish. */
+static struct snap *
+take(struct http *h)
+{
+	struct snap *sn;
+
+	if ((sn = malloc(sizeof(*sn))) == NULL)
+		return NULL;
+	pthread_mutex_lock(&h->mu);
+	if (!h->published) {
+		pthread_mutex_unlock(&h->mu);
+		free(sn);
+		return NULL;
+	}
+	*sn = h->live;
+	sn->r.city = h->city;
+	pthread_mutex_unlock(&h->mu);
+	sn->r.now_ms = clock_ms();
+	sn->r.ingest = &sn->ingest;
+	sn->r.mqtt.last_error = or_null(sn->mqtt_error);
+	sn->r.db.last_error = or_null(sn->db_error);
+	sn->r.db.checkpoint_error = or_null(sn->ckpt_error);
+	return sn;
+}
+
+static void
 route(struct evhttp_request *req, void *arg)
 {
 	struct http *h = arg;
+	struct snap *sn;
 	struct report *r;
 	const char *uri = evhttp_request_get_uri(req), *reason, *path;
 	char *body = NULL, line[160], pbuf[64];
@@ -69,14 +152,14 @@ route(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 405, "method not allowed");
 		return;
 	}
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		evhttp_send_error(req, 503, "out of memory");
+	if ((sn = take(h)) == NULL) {
+		evhttp_send_error(req, 503, "starting");
 		return;
 	}
+	r = &sn->r;
 	/* Routes are exact paths; a query string is ignored. */
 	snprintf(pbuf, sizeof(pbuf), "%.*s", (int)(plen < 63 ? plen : 63), uri);
 	path = pbuf;
-	h->fill(h->arg, r, strcmp(path, "/healthz") != 0);
 	if (strcmp(path, "/healthz") == 0) {
 		if (report_health(r, &reason))
 			reply(req, 200, "OK", "text/plain", "ok\n");
@@ -96,7 +179,7 @@ route(struct evhttp_request *req, void *arg)
 	else
 		evhttp_send_error(req, 404, "not found");
 	free(body);
-	free(r);
+	free(sn);
 }
 
 /*
@@ -188,9 +271,17 @@ bound_port(struct evhttp_bound_socket *bs)
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
+static void *
+serve(void *arg)
+{
+	struct http *h = arg;
+
+	event_base_dispatch(h->base);
+	return NULL;
+}
+
 int
-http_start(struct event_base *base, const char *listen, const char *port_file,
-    http_fill_fn fill, void *arg, struct http **out)
+http_start(const char *listen, const char *port_file, struct http **out)
 {
 	struct evhttp_bound_socket *bs;
 	struct http *h;
@@ -201,11 +292,12 @@ http_start(struct event_base *base, const char *listen, const char *port_file,
 		log_warnx("http: invalid listen address \"%s\"", listen);
 		return -1;
 	}
-	if ((h = calloc(1, sizeof(*h))) == NULL ||
-	    (h->evh = evhttp_new(base)) == NULL)
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return -1;
+	pthread_mutex_init(&h->mu, NULL);
+	if ((h->base = event_base_new()) == NULL ||
+	    (h->evh = evhttp_new(h->base)) == NULL)
 		goto fail;
-	h->fill = fill;
-	h->arg = arg;
 	/* Let every known method through to route(), which answers 405 with
 	 * an Allow header; evhttp itself would say 501. */
 	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
@@ -223,12 +315,17 @@ http_start(struct event_base *base, const char *listen, const char *port_file,
 	}
 	h->port = bound_port(bs);
 	h->listener = evhttp_bound_socket_get_listener(bs);
-	if ((h->resume = evtimer_new(base, resume_accepting, h)) == NULL)
+	if ((h->resume = evtimer_new(h->base, resume_accepting, h)) == NULL)
 		goto fail;
 	accepting = h;
 	evconnlistener_set_error_cb(h->listener, accept_error);
 	if (port_file != NULL && write_port_file(port_file, h->port) == -1)
 		goto fail;
+	if (pthread_create(&h->thread, NULL, serve, h) != 0) {
+		log_warnx("http: cannot start a thread");
+		goto fail;
+	}
+	h->running = 1;
 	log_notice("http: listening on %s port %d", host, h->port);
 	*out = h;
 	return 0;
@@ -248,11 +345,18 @@ http_free(struct http *h)
 {
 	if (h == NULL)
 		return;
+	if (h->running) {
+		event_base_loopbreak(h->base);
+		pthread_join(h->thread, NULL);
+	}
 	if (accepting == h)
 		accepting = NULL;
 	if (h->resume != NULL)
 		event_free(h->resume);
 	if (h->evh != NULL)
 		evhttp_free(h->evh);
+	if (h->base != NULL)
+		event_base_free(h->base);
+	pthread_mutex_destroy(&h->mu);
 	free(h);
 }

@@ -1,26 +1,33 @@
 /*
  * http: the status endpoint on libevent's evhttp (DESIGN §7): /healthz,
  * /status, /metrics; GET and HEAD only; small limits and short timeouts.
- * Runs on the loop; the snapshot comes from fill() per request.
+ *
+ * It runs on a thread and event base of its own, so an operator's probe
+ * is answered in microseconds even while the loop is inside a long batch,
+ * a reconciliation or a busy wait on the database. It never touches the
+ * loop's state: it answers from the snapshots handed to it by
+ * http_publish() (the loop) and http_publish_city() (the city thread).
  */
 #ifndef WT_HTTP_H
 #define WT_HTTP_H
 
-struct event_base;
 struct http;
 struct report;
-
-/* Fill the snapshot; city figures (database queries) only when full. */
-typedef void (*http_fill_fn)(void *arg, struct report *r, int full);
+struct report_city;
 
 /*
- * Listen on "host:port" (port 0 = ephemeral). When port_file is set the
- * bound port is written there (atomically) once listening.
+ * Listen on "host:port" (port 0 = ephemeral) and start serving. When
+ * port_file is set the bound port is written there (atomically) once
+ * listening. Until the first http_publish() every request gets 503.
  */
-int http_start(struct event_base *base, const char *listen,
-    const char *port_file, http_fill_fn fill, void *arg, struct http **out);
+int http_start(const char *listen, const char *port_file, struct http **out);
+/* Copy the live figures (everything but r->city); any thread. */
+void http_publish(struct http *h, const struct report *r);
+/* Copy today's city figures; any thread. */
+void http_publish_city(struct http *h, const struct report_city *c);
 /* The bound port. */
 int http_port(const struct http *h);
+/* Stop the thread, close every connection. */
 void http_free(struct http *h);
 
 #endif

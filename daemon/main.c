@@ -6,6 +6,8 @@
  * HTTP → MQTT → READY. Nothing is acknowledged before the database and
  * the spool are known to work.
  */
+#include "checkpoint.h"
+#include "city.h"
 #include "clock.h"
 #include "config.h"
 #include "http.h"
@@ -33,11 +35,12 @@
 #include <unistd.h>
 
 #define DEFAULT_CONFIG "/etc/wastetrack/wastetrack.yaml"
-#define BATCH_MAX 2000			/* messages per transaction */
-#define BATCH_BUDGET_MS 10		/* ... or this long, whichever first */
+#define BATCH_MAX 8000			/* messages per transaction */
+#define BATCH_BUDGET_MS 50		/* ... or this long, whichever first */
 #define SEGMENT_MAX (64u << 20)		/* spool segment size */
 #define STALL_AFTER_S 30
 #define PRUNE_EVERY_S 3600
+#define DEFER_BACKLOG_BYTES (256u << 10) /* ~1 400 typical messages */
 
 struct wt {
 	struct event_base *base;
@@ -46,6 +49,9 @@ struct wt {
 	struct profile_set *boot_profiles, *profiles;
 	const char *cfg_path;
 	struct store *store;
+	struct store_info info;		/* refreshed by the tick */
+	struct checkpoint *ckpt;
+	struct city *city;
 	struct ingest *ingest;
 	char spool_dir[PATH_MAX];
 	struct spool_reader *reader;
@@ -137,6 +143,7 @@ set_writes_failing(struct wt *wt, int failing)
 }
 
 static void schedule_drain(struct wt *);
+static void publish(struct wt *);
 
 static void
 drain(struct wt *wt)
@@ -159,6 +166,7 @@ drain(struct wt *wt)
 		tv.tv_sec = wt->retry_ms / 1000;
 		tv.tv_usec = (wt->retry_ms % 1000) * 1000;
 		evtimer_add(wt->retry_ev, &tv);
+		publish(wt);
 		return;
 	}
 	set_writes_failing(wt, 0);
@@ -167,9 +175,11 @@ drain(struct wt *wt)
 	    wt->replay_bytes);
 	remove_old_segments(wt);
 	/* More may be waiting (a full or timed-out batch): continue on the
-	 * next loop pass, so HTTP and signals are served in between. */
-	if (n > 0)
+	 * next loop pass, so signals and the tick are served in between. */
+	if (n > 0) {
+		publish(wt);
 		schedule_drain(wt);
+	}
 }
 
 /*
@@ -241,141 +251,55 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- the status snapshot ---- */
 
+/*
+ * Hand the HTTP thread what the loop knows. Cheap (a copy under a lock):
+ * after every batch and every tick. Today's city figures come from the
+ * city thread instead.
+ */
 static void
-add_tonnage(void *arg, const char *district, const char *waste, double kg)
+publish(struct wt *wt)
 {
-	struct report *r = arg;
-	struct report_tonnage *t;
-
-	if (r->city.ntonnage == REPORT_MAX_TONNAGE)
-		return;
-	t = &r->city.tonnage[r->city.ntonnage++];
-	snprintf(t->district, sizeof(t->district), "%s", district ? district :
-	    "unknown");
-	snprintf(t->waste, sizeof(t->waste), "%s", waste ? waste : "unknown");
-	t->kg = kg;
-}
-
-static void
-add_district(void *arg, const struct store_indicators *row)
-{
-	struct report *r = arg;
-	struct report_indicators *d;
-
-	if (r->city.ndistricts == REPORT_MAX_DISTRICTS)
-		return;
-	d = &r->city.districts[r->city.ndistricts++];
-	snprintf(d->district, sizeof(d->district), "%s", row->district);
-	d->collected_kg = row->collected_kg;
-	d->recycling_rate = row->recycling_rate;
-	d->harmless_rate = row->harmless_rate;
-	d->cw_rate = row->cw_rate;
-	d->clearance_rate = row->clearance_rate;
-	d->closure_rate = row->closure_rate;
-	d->discrepancy_rate = row->discrepancy_rate;
-	d->authorised_share = row->authorised_share;
-	d->manifests = row->manifests;
-	d->overdue = row->overdue;
-}
-
-static void
-add_item(struct report_item *items, size_t *n,
-    const struct store_manifest_item *it)
-{
-	struct report_item *o;
-
-	if (*n == REPORT_MAX_ITEMS)
-		return;
-	o = &items[(*n)++];
-	snprintf(o->scheme, sizeof(o->scheme), "%s", it->scheme);
-	snprintf(o->manifest_no, sizeof(o->manifest_no), "%s", it->manifest_no);
-	o->declared_kg = it->declared_kg;
-	o->received_kg = it->received_kg;
-	o->diff_pct = it->diff_pct;
-	o->departed_ms = it->departed_ms;
-}
-
-static void
-add_discrepancy(void *arg, const struct store_manifest_item *it)
-{
-	struct report *r = arg;
-
-	add_item(r->city.discrepancy_items, &r->city.ndiscrepancy_items, it);
-}
-
-static void
-add_overdue(void *arg, const struct store_manifest_item *it)
-{
-	struct report *r = arg;
-
-	add_item(r->city.overdue_items, &r->city.noverdue_items, it);
-}
-
-static void
-fill_city(struct wt *wt, struct report *r)
-{
-	struct store_manifest_counts mc;
-	struct store_info info;
-
-	norm_local_day(r->now_ms, wt->cfg->time.local_offset_min, r->city.day);
-	(void)store_day_tonnage(wt->store, r->city.day, add_tonnage, r);
-	(void)store_day_indicators(wt->store, r->city.day, add_district, r);
-	(void)store_manifest_items(wt->store, "discrepancy", REPORT_MAX_ITEMS,
-	    add_discrepancy, r);
-	(void)store_manifest_items(wt->store, "overdue", REPORT_MAX_ITEMS,
-	    add_overdue, r);
-	if (store_manifest_counts(wt->store, r->now_ms,
-	    wt->cfg->reconcile.overdue_h, &mc) == 0) {
-		r->city.open_manifests = mc.open;
-		r->city.overdue_manifests = mc.overdue;
-		r->city.discrepancies = mc.discrepancies;
-	}
-	if (store_info(wt->store, &info) == 0) {
-		r->db.schema_version = info.schema_version;
-		r->db.size_bytes = info.size_bytes;
-		r->db.wal_bytes = info.wal_bytes;
-	}
-}
-
-static void
-fill(void *arg, struct report *r, int full)
-{
-	struct wt *wt = arg;
-	static struct mqtt_state st;	/* strings must outlive the call */
+	static struct report r;		/* big; the loop's only */
+	struct mqtt_state st;
+	struct checkpoint_state ck;
 	const struct ingest_counters *c = ingest_counters(wt->ingest);
 	uint64_t committed = c->bytes - wt->replay_bytes;
 	size_t i;
 	static const char *subs[64];
 
 	mqtt_state(wt->mqtt, &st);
-	r->version = WT_VERSION;
-	r->now_ms = clock_ms();
-	r->start_ms = wt->start_ms;
-	r->mqtt.connected = st.connected;
-	r->mqtt.subscribed = st.subscribed;
-	r->mqtt.broker = wt->boot_cfg->mqtt.url;
-	r->mqtt.client_id = wt->boot_cfg->mqtt.client_id;
-	r->mqtt.reconnects = st.reconnects;
-	r->mqtt.connection_losses = st.losses;
-	r->mqtt.down_since_ms = st.down_since_ms;
-	r->mqtt.last_error = st.last_error[0] ? st.last_error : NULL;
+	checkpoint_state(wt->ckpt, &ck);
+	r.version = WT_VERSION;
+	r.start_ms = wt->start_ms;
+	r.mqtt.connected = st.connected;
+	r.mqtt.subscribed = st.subscribed;
+	r.mqtt.broker = wt->boot_cfg->mqtt.url;
+	r.mqtt.client_id = wt->boot_cfg->mqtt.client_id;
+	r.mqtt.reconnects = st.reconnects;
+	r.mqtt.connection_losses = st.losses;
+	r.mqtt.down_since_ms = st.down_since_ms;
+	r.mqtt.last_error = st.last_error[0] ? st.last_error : NULL;
 	for (i = 0; i < wt->boot_cfg->nsubs && i < 64; i++)
 		subs[i] = wt->boot_cfg->subs[i].topic;
-	r->mqtt.subs = subs;
-	r->mqtt.nsubs = i;
-	r->ingest = c;
-	r->spool_backlog_bytes = st.written_bytes > committed ?
+	r.mqtt.subs = subs;
+	r.mqtt.nsubs = i;
+	r.ingest = c;
+	r.spool_backlog_bytes = st.written_bytes > committed ?
 	    st.written_bytes - committed : 0;
-	r->spool_corrupt = spool_reader_corrupt(wt->reader);
-	r->last_message_ms = ingest_last_message_ms(wt->ingest);
-	r->db.path = store_path(wt->store);
-	r->db.last_commit_ms = ingest_last_commit_ms(wt->ingest);
-	r->db.writes_failing = wt->writes_failing || st.spool_failing;
-	r->db.last_error = wt->writes_failing ? wt->db_error :
+	r.spool_corrupt = spool_reader_corrupt(wt->reader);
+	r.last_message_ms = ingest_last_message_ms(wt->ingest);
+	r.db.path = store_path(wt->store);
+	r.db.schema_version = wt->info.schema_version;
+	r.db.size_bytes = wt->info.size_bytes;
+	r.db.wal_bytes = wt->info.wal_bytes;
+	r.db.last_commit_ms = ingest_last_commit_ms(wt->ingest);
+	r.db.writes_failing = wt->writes_failing || st.spool_failing;
+	r.db.last_error = wt->writes_failing ? wt->db_error :
 	    st.spool_failing ? st.last_error : NULL;
-	r->stall_after_s = STALL_AFTER_S;
-	if (full)
-		fill_city(wt, r);
+	r.db.checkpoint_failures = ck.failures;
+	r.db.checkpoint_error = ck.failing ? ck.last_error : NULL;
+	r.stall_after_s = STALL_AFTER_S;
+	http_publish(wt->http, &r);
 }
 
 /* ---- signals and the tick ---- */
@@ -402,6 +326,7 @@ reload(struct wt *wt)
 	/* MQTT, HTTP and database settings are bound at start; profiles,
 	 * facilities, times and thresholds take effect now. */
 	ingest_set_config(wt->ingest, cfg, profiles);
+	city_set_offset(wt->city, cfg->time.local_offset_min);
 	if (wt->cfg != wt->boot_cfg) {
 		profile_set_free(wt->profiles);
 		config_free(wt->cfg);
@@ -444,6 +369,18 @@ prune(struct wt *wt, int64_t now)
 		store_rollback(wt->store);
 }
 
+/* Acknowledged and spooled, not yet committed. */
+static uint64_t
+backlog_bytes(struct wt *wt)
+{
+	struct mqtt_state st;
+	uint64_t committed = ingest_counters(wt->ingest)->bytes -
+	    wt->replay_bytes;
+
+	mqtt_state(wt->mqtt, &st);
+	return st.written_bytes > committed ? st.written_bytes - committed : 0;
+}
+
 /* Manifests and tickets that changed, or time that passed (overdue):
  * reconcile at most once a second, and at least once a minute. */
 static void
@@ -454,6 +391,11 @@ reconcile(struct wt *wt, int64_t now)
 	    c->history;
 
 	if (changes == wt->reconciled_changes &&
+	    now - wt->last_reconcile_ms < 60000)
+		return;
+	/* A rebuild takes the loop for a while: with a backlog waiting,
+	 * ingest first; the minute rule still bounds how stale it gets. */
+	if (backlog_bytes(wt) > DEFER_BACKLOG_BYTES &&
 	    now - wt->last_reconcile_ms < 60000)
 		return;
 	if (store_reconcile(wt->store, now, wt->cfg) == 0) {
@@ -484,6 +426,8 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		reconcile(wt, now);
 	/* Wake-ups can coalesce; a periodic drain guarantees progress. */
 	drain(wt);
+	(void)store_info(wt->store, &wt->info);
+	publish(wt);
 }
 
 /* ---- start-up and shutdown ---- */
@@ -504,9 +448,11 @@ open_store(struct wt *wt)
 	snprintf(wt->spool_dir, sizeof(wt->spool_dir), "%s.spool", db);
 	pos = ingest_committed(wt->ingest);
 	if (spool_mkdir(wt->spool_dir) == -1 ||
-	    spool_reader_open(wt->spool_dir, pos, &wt->reader) == -1)
+	    spool_reader_open(wt->spool_dir, pos, &wt->reader) == -1 ||
+	    replay(wt) == -1)
 		return -1;
-	return replay(wt);
+	/* From here on commits never wait for a checkpoint. */
+	return checkpoint_start(wt->store, &wt->ckpt);
 }
 
 static int
@@ -525,13 +471,15 @@ start_io(struct wt *wt)
 	if (spool_writer_open(wt->spool_dir, start.seg, SEGMENT_MAX,
 	    c->database.synchronous == CFG_SYNC_FULL, &w) == -1)
 		return -1;
-	if (http_start(wt->base, c->http.listen, c->http.port_file, fill, wt,
-	    &wt->http) == -1 ||
+	if (http_start(c->http.listen, c->http.port_file, &wt->http) == -1 ||
 	    mqtt_start(wt->base, c, w, start, on_data, wt, &wt->mqtt) == -1) {
 		spool_writer_close(w);
 		return -1;
 	}
-	return 0;
+	(void)store_info(wt->store, &wt->info);
+	publish(wt);
+	return city_start(c->database.path, wt->cfg->time.local_offset_min,
+	    wt->http, &wt->city);
 }
 
 static int
@@ -583,6 +531,7 @@ teardown(struct wt *wt)
 	size_t i;
 
 	mqtt_free(wt->mqtt);
+	city_stop(wt->city);
 	http_free(wt->http);
 	for (i = 0; i < 3; i++)
 		if (wt->sigs[i] != NULL)
@@ -595,6 +544,7 @@ teardown(struct wt *wt)
 		event_free(wt->retry_ev);
 	spool_reader_close(wt->reader);
 	ingest_free(wt->ingest);
+	checkpoint_stop(wt->ckpt, wt->store);
 	store_close(wt->store);
 	if (wt->cfg != wt->boot_cfg) {
 		profile_set_free(wt->profiles);

@@ -192,6 +192,9 @@ status_db(struct buf *b, const struct report *r)
 	    r->ingest->commits, r->ingest->write_errors,
 	    r->db.writes_failing ? "true" : "false");
 	bjson(b, r->db.last_error);
+	bprintf(b, ",\"checkpoint_failures\":%" PRIu64 ",\"checkpoint_error\":",
+	    r->db.checkpoint_failures);
+	bjson(b, r->db.checkpoint_error);
 	bprintf(b, "}");
 }
 
@@ -367,6 +370,10 @@ report_metrics(const struct report *r)
 	bprintf(&b, "wastetrack_db_size_bytes %" PRId64 "\n", r->db.size_bytes);
 	metric(&b, "db_wal_bytes", "gauge", "Size of the write-ahead log.");
 	bprintf(&b, "wastetrack_db_wal_bytes %" PRId64 "\n", r->db.wal_bytes);
+	metric(&b, "checkpoint_failures_total", "counter",
+	    "WAL checkpoints that failed (the WAL grows meanwhile).");
+	bprintf(&b, "wastetrack_checkpoint_failures_total %" PRIu64 "\n",
+	    r->db.checkpoint_failures);
 	metric(&b, "manifests_open", "gauge", "Manifests not yet received.");
 	bprintf(&b, "wastetrack_manifests_open %" PRId64 "\n",
 	    r->city.open_manifests);

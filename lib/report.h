@@ -35,6 +35,20 @@ struct report_item {
 	int64_t departed_ms;
 };
 
+/* Today's figures from the database: a thread of their own computes them. */
+struct report_city {
+	char day[11];
+	struct report_tonnage tonnage[REPORT_MAX_TONNAGE];
+	size_t ntonnage;
+	int64_t open_manifests, overdue_manifests, discrepancies;
+	struct report_indicators districts[REPORT_MAX_DISTRICTS];
+	size_t ndistricts;
+	struct report_item discrepancy_items[REPORT_MAX_ITEMS];
+	size_t ndiscrepancy_items;
+	struct report_item overdue_items[REPORT_MAX_ITEMS];
+	size_t noverdue_items;
+};
+
 struct report {
 	const char *version;
 	int64_t now_ms, start_ms;
@@ -59,19 +73,10 @@ struct report {
 		int64_t last_commit_ms;
 		int writes_failing;	/* current state */
 		const char *last_error;
+		uint64_t checkpoint_failures;
+		const char *checkpoint_error;	/* NULL unless failing now */
 	} db;
-	struct {
-		char day[11];
-		struct report_tonnage tonnage[REPORT_MAX_TONNAGE];
-		size_t ntonnage;
-		int64_t open_manifests, overdue_manifests, discrepancies;
-		struct report_indicators districts[REPORT_MAX_DISTRICTS];
-		size_t ndistricts;
-		struct report_item discrepancy_items[REPORT_MAX_ITEMS];
-		size_t ndiscrepancy_items;
-		struct report_item overdue_items[REPORT_MAX_ITEMS];
-		size_t noverdue_items;
-	} city;
+	struct report_city city;
 	int stall_after_s;		/* backlog without a commit this long */
 };
 

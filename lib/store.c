@@ -352,7 +352,26 @@ struct store {
 	sqlite3_stmt *st[S_COUNT];
 	int in_txn;
 	char plate_buf[64];
+	store_wal_fn wal_fn;
+	void *wal_arg;
 };
+
+/* A connection that only checkpoints, for a thread of its own. */
+struct store_ckpt {
+	sqlite3 *db;
+	char *path;
+};
+
+/* A long reader stops checkpoints from resetting the WAL; once it leaves,
+ * the file shrinks back to this instead of staying at its high-water
+ * mark. */
+#define JOURNAL_SIZE_LIMIT 33554432	/* 32 MiB */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define CKPT_WAIT_MS 100
+#define CACHE_KIB -12288		/* the writer's page cache: 12 MiB */
+
+static int64_t file_size(const char *, const char *);
 
 static int
 db_exec(sqlite3 *db, const char *sql)
@@ -448,10 +467,11 @@ store_open(const char *path, int full_sync, struct store **out)
 	    db_exec(s->db, full_sync ? "PRAGMA synchronous = FULL" :
 	    "PRAGMA synchronous = NORMAL") == -1 ||
 	    db_exec(s->db, "PRAGMA foreign_keys = ON") == -1 ||
-	    /* A long reader stops checkpoints from resetting the WAL; once
-	     * it leaves, the file shrinks back to this instead of staying
-	     * at its high-water mark. */
-	    db_exec(s->db, "PRAGMA journal_size_limit = 33554432") == -1 ||
+	    /* The random-key indexes (dedupe) stay in memory longer: the
+	     * cost per message grows far slower with the database. */
+	    db_exec(s->db, "PRAGMA cache_size = " STR(CACHE_KIB)) == -1 ||
+	    db_exec(s->db, "PRAGMA journal_size_limit = "
+	    STR(JOURNAL_SIZE_LIMIT)) == -1 ||
 	    migrate(s->db, path) == -1)
 		goto fail;
 	for (i = 0; i < S_COUNT; i++) {
@@ -471,6 +491,36 @@ fail:
 	return -1;
 }
 
+int
+store_open_reader(const char *path, struct store **out)
+{
+	struct store *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->path = strdup(path)) == NULL ||
+	    open_conn(path, SQLITE_OPEN_READONLY, &s->ro) == -1) {
+		store_close(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+int
+store_data_version(struct store *s, int64_t *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->ro, "PRAGMA data_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
 void
 store_close(struct store *s)
 {
@@ -485,6 +535,98 @@ store_close(struct store *s)
 	sqlite3_close(s->ro);
 	free(s->path);
 	free(s);
+}
+
+/* ---- checkpoints ---- */
+
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store *s = arg;
+
+	(void)db;
+	(void)name;
+	s->wal_fn(s->wal_arg, frames);
+	return SQLITE_OK;
+}
+
+void
+store_on_wal(struct store *s, store_wal_fn fn, void *arg)
+{
+	s->wal_fn = fn;
+	s->wal_arg = arg;
+	if (fn != NULL)
+		sqlite3_wal_hook(s->db, wal_hook, s);	/* no autocheckpoint */
+	else
+		sqlite3_wal_autocheckpoint(s->db, 1000);
+}
+
+int
+store_ckpt_open(const char *path, struct store_ckpt **out)
+{
+	struct store_ckpt *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	if ((c->path = strdup(path)) == NULL ||
+	    open_conn(path, SQLITE_OPEN_READWRITE, &c->db) == -1) {
+		free(c->path);
+		free(c);
+		return -1;
+	}
+	/* A fresh connection does not know the file is in WAL mode until
+	 * it reads it; until then a checkpoint is a no-op. */
+	if (db_exec(c->db, "PRAGMA journal_mode = WAL") == -1) {
+		store_ckpt_close(c);
+		return -1;
+	}
+	sqlite3_busy_timeout(c->db, CKPT_WAIT_MS);
+	*out = c;
+	return 0;
+}
+
+/*
+ * PASSIVE: copy what no reader still needs and never wait, so neither the
+ * writer nor a reader is ever blocked by a checkpoint. The writer restarts
+ * the WAL at its next transaction once everything has been copied. After
+ * a long reader the WAL may have grown past the limit with no transaction
+ * coming to restart it: then a TRUNCATE checkpoint (nothing left to copy,
+ * so it holds the write lock only briefly) gives the space back; if the
+ * writer or a reader is busy it gives up after CKPT_WAIT_MS.
+ */
+int
+store_ckpt_run(struct store_ckpt *c, int *wal_frames, int *copied)
+{
+	int rc;
+
+	rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    wal_frames, copied);
+	if (rc != SQLITE_OK)
+		return -1;
+	if (*copied == *wal_frames && file_size(c->path, "-wal") >
+	    JOURNAL_SIZE_LIMIT) {
+		rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
+		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			return -1;
+	}
+	return 0;
+}
+
+const char *
+store_ckpt_errmsg(struct store_ckpt *c)
+{
+	return sqlite3_errmsg(c->db);
+}
+
+void
+store_ckpt_close(struct store_ckpt *c)
+{
+	if (c == NULL)
+		return;
+	sqlite3_close(c->db);
+	free(c->path);
+	free(c);
 }
 
 const char *
@@ -1460,17 +1602,14 @@ take_count(void *arg, const char *a, const char *b, double v)
 }
 
 int
-store_manifest_counts(struct store *s, int64_t now_ms, int overdue_h,
-    struct store_manifest_counts *c)
+store_manifest_counts(struct store *s, struct store_manifest_counts *c)
 {
-	int64_t cutoff = now_ms - (int64_t)overdue_h * 3600000;
-
 	memset(c, 0, sizeof(*c));
 	if (ro_query(s, "SELECT NULL, NULL, count(*) FROM manifests WHERE"
 	    " status IN ('created', 'in_transit', 'arrived') AND ?1 = ?1",
 	    NULL, 0, take_count, &c->open) == -1 ||
 	    ro_query(s, "SELECT NULL, NULL, count(*) FROM reconciliations"
-	    " WHERE verdict = 'overdue' AND ?1 = ?1", NULL, cutoff, take_count,
+	    " WHERE verdict = 'overdue' AND ?1 = ?1", NULL, 0, take_count,
 	    &c->overdue) == -1 ||
 	    ro_query(s, "SELECT NULL, NULL, count(*) FROM reconciliations"
 	    " WHERE verdict = 'discrepancy' AND ?1 = ?1", NULL, 0, take_count,

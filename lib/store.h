@@ -89,6 +89,14 @@ int store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned);
 
 /* ---- reads for reports (read-only connection) ---- */
 
+/*
+ * A store that only reads (the report functions below), for a thread
+ * other than the writer's; closed with store_close().
+ */
+int store_open_reader(const char *path, struct store **out);
+/* Changes whenever another connection has committed since the last call. */
+int store_data_version(struct store *s, int64_t *v);
+
 struct store_info {
 	int schema_version;
 	int64_t size_bytes;		/* main file + WAL */
@@ -107,8 +115,9 @@ int store_day_tonnage(struct store *s, const char *day, store_row_fn fn,
 struct store_manifest_counts {
 	int64_t open, overdue, discrepancies;
 };
-int store_manifest_counts(struct store *s, int64_t now_ms, int overdue_h,
-    struct store_manifest_counts *c);
+/* Open manifests, and the overdue and discrepant verdicts of the last
+ * reconciliation. */
+int store_manifest_counts(struct store *s, struct store_manifest_counts *c);
 
 /* One row of daily_indicators; NaN where a rate has no denominator. */
 struct store_indicators {
@@ -134,6 +143,23 @@ typedef void (*store_item_fn)(void *arg,
 /* The newest `limit` manifests with this verdict. */
 int store_manifest_items(struct store *s, const char *verdict, int limit,
     store_item_fn fn, void *arg);
+
+/*
+ * Checkpoints. By default the writer copies the WAL into the database
+ * itself every 1000 pages, inside a commit (and fsyncs twice). With
+ * store_on_wal() it only calls fn(arg, frames in the WAL) after each
+ * commit, and a store_ckpt connection, on a thread of the caller's, does
+ * the copying. fn must not block. NULL restores the default.
+ */
+typedef void (*store_wal_fn)(void *arg, int frames);
+void store_on_wal(struct store *s, store_wal_fn fn, void *arg);
+
+struct store_ckpt;
+int store_ckpt_open(const char *path, struct store_ckpt **out);
+/* One passive checkpoint: frames in the WAL, and how many are copied. */
+int store_ckpt_run(struct store_ckpt *c, int *wal_frames, int *copied);
+const char *store_ckpt_errmsg(struct store_ckpt *c);
+void store_ckpt_close(struct store_ckpt *c);
 
 const char *store_path(const struct store *s);
 /* The writer connection's last error message (for /status). */

@@ -1,0 +1,27 @@
+/*
+ * checkpoint: copies the SQLite WAL into the database on a thread of its
+ * own, so the loop never waits for a checkpoint's writes and fsyncs. The
+ * thread owns nothing but its store_ckpt connection; the loop hands it one
+ * message, "the WAL has grown", through checkpoint_kick().
+ */
+#ifndef WT_CHECKPOINT_H
+#define WT_CHECKPOINT_H
+
+#include <stdint.h>
+
+struct checkpoint;
+struct store;
+
+/* Start the thread and route the writer's WAL notifications to it. */
+int checkpoint_start(struct store *s, struct checkpoint **out);
+/* Stop and join; the writer checkpoints for itself again. */
+void checkpoint_stop(struct checkpoint *c, struct store *s);
+
+struct checkpoint_state {
+	uint64_t runs, failures;
+	int failing;
+	char last_error[128];
+};
+void checkpoint_state(struct checkpoint *c, struct checkpoint_state *st);
+
+#endif

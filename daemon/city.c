@@ -1,0 +1,219 @@
+/* city: see city.h. */
+#include "city.h"
+
+#include "clock.h"
+#include "http.h"
+#include "log.h"
+#include "norm.h"
+#include "report.h"
+#include "store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define REFRESH_MS 1000
+#define REFRESH_ANYWAY_MS 60000
+
+struct city {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct store *reader;		/* this thread's only */
+	struct http *http;
+	int offset_min, stop;		/* under mu */
+};
+
+static void
+add_tonnage(void *arg, const char *district, const char *waste, double kg)
+{
+	struct report_city *c = arg;
+	struct report_tonnage *t;
+
+	if (c->ntonnage == REPORT_MAX_TONNAGE)
+		return;
+	t = &c->tonnage[c->ntonnage++];
+	snprintf(t->district, sizeof(t->district), "%s", district ? district :
+	    "unknown");
+	snprintf(t->waste, sizeof(t->waste), "%s", waste ? waste : "unknown");
+	t->kg = kg;
+}
+
+static void
+add_district(void *arg, const struct store_indicators *row)
+{
+	struct report_city *c = arg;
+	struct report_indicators *d;
+
+	if (c->ndistricts == REPORT_MAX_DISTRICTS)
+		return;
+	d = &c->districts[c->ndistricts++];
+	snprintf(d->district, sizeof(d->district), "%s", row->district);
+	d->collected_kg = row->collected_kg;
+	d->recycling_rate = row->recycling_rate;
+	d->harmless_rate = row->harmless_rate;
+	d->cw_rate = row->cw_rate;
+	d->clearance_rate = row->clearance_rate;
+	d->closure_rate = row->closure_rate;
+	d->discrepancy_rate = row->discrepancy_rate;
+	d->authorised_share = row->authorised_share;
+	d->manifests = row->manifests;
+	d->overdue = row->overdue;
+}
+
+static void
+add_item(struct report_item *items, size_t *n,
+    const struct store_manifest_item *it)
+{
+	struct report_item *o;
+
+	if (*n == REPORT_MAX_ITEMS)
+		return;
+	o = &items[(*n)++];
+	snprintf(o->scheme, sizeof(o->scheme), "%s", it->scheme);
+	snprintf(o->manifest_no, sizeof(o->manifest_no), "%s", it->manifest_no);
+	o->declared_kg = it->declared_kg;
+	o->received_kg = it->received_kg;
+	o->diff_pct = it->diff_pct;
+	o->departed_ms = it->departed_ms;
+}
+
+static void
+add_discrepancy(void *arg, const struct store_manifest_item *it)
+{
+	struct report_city *c = arg;
+
+	add_item(c->discrepancy_items, &c->ndiscrepancy_items, it);
+}
+
+static void
+add_overdue(void *arg, const struct store_manifest_item *it)
+{
+	struct report_city *c = arg;
+
+	add_item(c->overdue_items, &c->noverdue_items, it);
+}
+
+static void
+compute(struct store *s, const char *day, struct report_city *c)
+{
+	struct store_manifest_counts mc;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->day, sizeof(c->day), "%s", day);
+	(void)store_day_tonnage(s, c->day, add_tonnage, c);
+	(void)store_day_indicators(s, c->day, add_district, c);
+	(void)store_manifest_items(s, "discrepancy", REPORT_MAX_ITEMS,
+	    add_discrepancy, c);
+	(void)store_manifest_items(s, "overdue", REPORT_MAX_ITEMS, add_overdue,
+	    c);
+	if (store_manifest_counts(s, &mc) == 0) {
+		c->open_manifests = mc.open;
+		c->overdue_manifests = mc.overdue;
+		c->discrepancies = mc.discrepancies;
+	}
+}
+
+/* Sleep until the next refresh or stop; 1 when stopping. */
+static int
+pause_or_stop(struct city *cy, int *offset_min)
+{
+	struct timespec until;
+	int stop;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += REFRESH_MS / 1000;
+	pthread_mutex_lock(&cy->mu);
+	while (!cy->stop && pthread_cond_timedwait(&cy->cv, &cy->mu,
+	    &until) == 0)
+		;
+	stop = cy->stop;
+	*offset_min = cy->offset_min;
+	pthread_mutex_unlock(&cy->mu);
+	return stop;
+}
+
+static void *
+run(void *arg)
+{
+	struct city *cy = arg;
+	struct report_city *c;
+	char day[11], last_day[11] = "";
+	int64_t version, last_version = -1, now, last_ms = 0;
+	int offset_min = cy->offset_min;
+
+	if ((c = malloc(sizeof(*c))) == NULL) {
+		log_warnx("city: out of memory; /status has no city figures");
+		return NULL;
+	}
+	do {
+		now = clock_ms();
+		norm_local_day(now, offset_min, day);
+		if (store_data_version(cy->reader, &version) == -1)
+			version = -2;		/* unknown: refresh */
+		if (version != last_version || strcmp(day, last_day) != 0 ||
+		    now - last_ms >= REFRESH_ANYWAY_MS) {
+			compute(cy->reader, day, c);
+			http_publish_city(cy->http, c);
+			last_version = version;
+			last_ms = now;
+			memcpy(last_day, day, sizeof(day));
+		}
+	} while (!pause_or_stop(cy, &offset_min));
+	free(c);
+	return NULL;
+}
+
+int
+city_start(const char *db_path, int local_offset_min, struct http *h,
+    struct city **out)
+{
+	struct city *cy;
+
+	if ((cy = calloc(1, sizeof(*cy))) == NULL)
+		return -1;
+	cy->http = h;
+	cy->offset_min = local_offset_min;
+	pthread_mutex_init(&cy->mu, NULL);
+	pthread_cond_init(&cy->cv, NULL);
+	if (store_open_reader(db_path, &cy->reader) == -1)
+		goto fail;
+	if (pthread_create(&cy->thread, NULL, run, cy) != 0) {
+		log_warnx("city: cannot start a thread");
+		goto fail;
+	}
+	*out = cy;
+	return 0;
+fail:
+	store_close(cy->reader);
+	pthread_cond_destroy(&cy->cv);
+	pthread_mutex_destroy(&cy->mu);
+	free(cy);
+	return -1;
+}
+
+void
+city_set_offset(struct city *cy, int local_offset_min)
+{
+	pthread_mutex_lock(&cy->mu);
+	cy->offset_min = local_offset_min;
+	pthread_mutex_unlock(&cy->mu);
+}
+
+void
+city_stop(struct city *cy)
+{
+	if (cy == NULL)
+		return;
+	pthread_mutex_lock(&cy->mu);
+	cy->stop = 1;
+	pthread_cond_signal(&cy->cv);
+	pthread_mutex_unlock(&cy->mu);
+	pthread_join(cy->thread, NULL);
+	store_close(cy->reader);
+	pthread_cond_destroy(&cy->cv);
+	pthread_mutex_destroy(&cy->mu);
+	free(cy);
+}
