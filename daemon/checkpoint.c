@@ -91,6 +91,8 @@ checkpoint_start(struct store *s, struct checkpoint **out)
 		log_warnx("checkpoint: cannot start a thread");
 		goto fail;
 	}
+	/* Named for top -H and perf: the loop keeps "wastetrackd". */
+	pthread_setname_np(c->thread, "wt-checkpoint");
 	store_on_wal(s, kick, c);
 	*out = c;
 	return 0;

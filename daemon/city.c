@@ -184,6 +184,8 @@ city_start(const char *db_path, int local_offset_min, struct http *h,
 		log_warnx("city: cannot start a thread");
 		goto fail;
 	}
+	/* Named for top -H and perf: the loop keeps "wastetrackd". */
+	pthread_setname_np(cy->thread, "wt-city");
 	*out = cy;
 	return 0;
 fail:

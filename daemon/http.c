@@ -325,6 +325,8 @@ http_start(const char *listen, const char *port_file, struct http **out)
 		log_warnx("http: cannot start a thread");
 		goto fail;
 	}
+	/* Named for top -H and perf: the loop keeps "wastetrackd". */
+	pthread_setname_np(h->thread, "wt-http");
 	h->running = 1;
 	log_notice("http: listening on %s port %d", host, h->port);
 	*out = h;

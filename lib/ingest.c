@@ -226,7 +226,8 @@ decode(struct ingest *in, const struct profile *p,
 /* Store every event of the message; the message's outcome is the best
  * of them (one new row makes it "stored"). */
 static int
-store_events(struct ingest *in, int64_t mid, int64_t now_ms)
+store_events(struct ingest *in, const struct store_msg *m, int64_t mid,
+    int64_t now_ms)
 {
 	enum store_result res, best = STORE_HISTORY;
 	size_t i;
@@ -240,7 +241,7 @@ store_events(struct ingest *in, int64_t mid, int64_t now_ms)
 		    best == STORE_HISTORY))
 			best = res;
 	}
-	return store_message_outcome(in->store, mid, outcome_names[best],
+	return store_message_add(in->store, m, mid, outcome_names[best],
 	    ev_kind_name(in->evs.ev[0].kind));
 }
 
@@ -278,11 +279,11 @@ ingest_one(struct ingest *in, const struct spool_rec *rec, int64_t now_ms)
 		return reject(in, &m, err.reason, err.detail, now_ms);
 	sha256_hex(rec->payload, rec->payload_len, sha);
 	m.sha256 = sha;
-	if (store_message(in->store, &m, &mid, &res) == -1)
+	if (store_message_find(in->store, &m, &mid, &res) == -1)
 		goto done;
 	if (res == STORE_DUPLICATE)
 		in->batch.duplicates++;
-	else if (store_events(in, mid, now_ms) == -1)
+	else if (store_events(in, &m, mid, now_ms) == -1)
 		goto done;
 	rc = 0;
 done:

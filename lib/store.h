@@ -20,7 +20,7 @@
 struct store;
 struct config;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* What a write did: inserted, nothing new (idempotent no-op), or kept as
  * history without moving the current state (late or older version). */
@@ -52,16 +52,16 @@ int store_spool_pos(struct store *s, struct spool_pos *pos);
 int store_set_spool_pos(struct store *s, struct spool_pos pos);
 
 /*
- * Record an accepted message in `messages`. STORE_DUPLICATE when the same
- * payload was already stored for this topic (exact redelivery); then
- * nothing else should be written for it.
+ * An accepted message: STORE_DUPLICATE when the same payload was already
+ * stored for this topic (exact redelivery); then nothing else should be
+ * written for it. Otherwise *message_id is the id its row will have: the
+ * events refer to it, and store_message_add() writes the row after them
+ * with the outcome they had ("stored", "duplicate", "history").
  */
-int store_message(struct store *s, const struct store_msg *m,
+int store_message_find(struct store *s, const struct store_msg *m,
     int64_t *message_id, enum store_result *res);
-/* Set the outcome ("stored", "duplicate", "history") and kind of a
- * message row. */
-int store_message_outcome(struct store *s, int64_t message_id,
-    const char *outcome, const char *kind);
+int store_message_add(struct store *s, const struct store_msg *m,
+    int64_t message_id, const char *outcome, const char *kind);
 
 /* Write a canonical event; *res says whether it was new. */
 int store_event(struct store *s, const struct ev *e, int64_t message_id,
