@@ -1,6 +1,6 @@
 /*
- * json: a read-only view of a parsed JSON document. The only module that
- * includes jansson, so the parser can be replaced in one place.
+ * json: a read-only view of a parsed JSON document (RFC 8259, strict).
+ * Our own parser: see json.c for why.
  */
 #ifndef WT_JSON_H
 #define WT_JSON_H
@@ -14,9 +14,11 @@ enum json_kind {
 };
 
 /*
- * Parse len bytes. Duplicate object keys, NUL in strings and invalid UTF-8
- * are errors. On error returns NULL and writes "line L col C: text" to err.
- * The document is freed with json_free(); every view into it dies with it.
+ * Parse len bytes: one object or array. Duplicate object keys, NUL in
+ * strings (also as \u0000), lone surrogates, invalid UTF-8, numbers
+ * beyond a double and nesting deeper than 64 are errors. On error returns
+ * NULL and writes "line L col C: text" to err. The document is freed with
+ * json_free(); every view into it dies with it.
  */
 struct json *json_parse(const char *buf, size_t len, char *err, size_t errsz);
 void json_free(struct json *doc);
@@ -36,7 +38,8 @@ size_t json_len(const struct json *arr);
 const struct json *json_at(const struct json *arr, size_t i);
 /*
  * The object's members except the keys in skip (NULL-terminated), as
- * compact JSON text (malloc'd), or NULL when none remain or on error.
+ * compact JSON text with keys sorted at every level and numbers exactly as
+ * they were sent (malloc'd), or NULL when none remain or on error.
  */
 char *json_dump_except(const struct json *obj, const char *const *skip);
 
