@@ -240,12 +240,19 @@ string(struct parser *ps, size_t *off)
 {
 	const char *run;
 
+	unsigned char high;
+
 	*off = ps->d->nstrs;
 	for (;;) {
 		run = ps->p;
+		high = 0;
 		while (ps->p < ps->end && *ps->p != '"' && *ps->p != '\\' &&
 		    (unsigned char)*ps->p >= 0x20)
-			ps->p++;
+			high |= (unsigned char)*ps->p++;
+		/* Only strings may hold bytes above 0x7f; a run ends at an
+		 * ASCII byte, so it holds whole characters when valid. */
+		if ((high & 0x80) && !norm_utf8_valid(run, (size_t)(ps->p - run)))
+			return fail(ps, "invalid UTF-8");
 		if (put_str(ps, run, (size_t)(ps->p - run)) == -1)
 			return -1;
 		if (ps->p >= ps->end)
@@ -535,10 +542,6 @@ json_parse(const char *buf, size_t len, char *err, size_t errsz)
 		return NULL;
 	}
 	ps.d = d;
-	if (!norm_utf8_valid(buf, len)) {
-		fail(&ps, "invalid UTF-8");
-		goto fail;
-	}
 	skip_ws(&ps);
 	/* A message is always an object (or a batch array). */
 	if (ps.p >= ps.end || (*ps.p != '{' && *ps.p != '[')) {
