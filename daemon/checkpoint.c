@@ -8,9 +8,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The size at which SQLite would checkpoint by itself (4 MiB of pages). */
 #define KICK_FRAMES 1000
+/*
+ * A passive checkpoint cannot restart the WAL while the writer keeps
+ * committing: the writer restarts it only when everything was copied
+ * before its next transaction, and under a steady flood the checkpoint
+ * thread never quite catches up. So once the WAL holds CATCH_UP_FRAMES,
+ * the loop copies the last few frames itself, between two batches
+ * (checkpoint_catch_up()): its next transaction then restarts the WAL.
+ * After a long reader has gone and the writer is quiet (QUIET_MS), the
+ * file is emptied (TRUNCATE) to give the space back.
+ */
+#define CATCH_UP_FRAMES 8192		/* 32 MiB of 4 KiB pages */
+#define SOFT_BYTES (32LL << 20)
+#define QUIET_MS 500
+#define TICK_MS 500
 
 struct checkpoint {
 	pthread_t thread;
@@ -18,20 +33,35 @@ struct checkpoint {
 	pthread_cond_t cv;
 	struct store_ckpt *conn;
 	int wanted, stop;
+	int catch_up;			/* the loop's only */
+	struct timespec last_commit;	/* monotonic */
 	struct checkpoint_state st;	/* under mu */
 };
 
-/* From the writer's commit, on the loop thread: never blocks for long. */
+static int64_t
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - t->tv_sec) * 1000 +
+	    (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* From every commit of the writer, on the loop thread: a lock, no wait. */
 static void
 kick(void *arg, int frames)
 {
 	struct checkpoint *c = arg;
 
-	if (frames < KICK_FRAMES)
-		return;
+	if (frames >= CATCH_UP_FRAMES)
+		c->catch_up = 1;
 	pthread_mutex_lock(&c->mu);
-	c->wanted = 1;
-	pthread_cond_signal(&c->cv);
+	clock_gettime(CLOCK_MONOTONIC, &c->last_commit);
+	if (frames >= KICK_FRAMES) {
+		c->wanted = 1;
+		pthread_cond_signal(&c->cv);
+	}
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -54,22 +84,47 @@ record(struct checkpoint *c, int ok)
 	pthread_mutex_unlock(&c->mu);
 }
 
+/* Copy what can be copied; empty the WAL file when the writer is quiet. */
+static void
+work(struct checkpoint *c, int wanted, int64_t quiet_ms)
+{
+	int frames, copied, rc = 0;
+
+	if (wanted)
+		rc = store_ckpt_passive(c->conn, &frames, &copied);
+	if (rc == 0 && quiet_ms >= QUIET_MS &&
+	    store_ckpt_wal_bytes(c->conn) > SOFT_BYTES)
+		rc = store_ckpt_truncate(c->conn) == -1 ? -1 : 0;
+	if (wanted || rc == -1)
+		record(c, rc == 0);
+}
+
 static void *
 run(void *arg)
 {
 	struct checkpoint *c = arg;
-	int frames, copied, ok;
+	struct timespec until;
+	int64_t quiet;
+	int wanted;
 
 	pthread_mutex_lock(&c->mu);
-	for (;;) {
-		while (!c->wanted && !c->stop)
-			pthread_cond_wait(&c->cv, &c->mu);
-		if (c->stop)
-			break;
+	while (!c->stop) {
+		if (!c->wanted) {
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += TICK_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			(void)pthread_cond_timedwait(&c->cv, &c->mu, &until);
+			if (c->stop)
+				break;
+		}
+		wanted = c->wanted;
 		c->wanted = 0;
+		quiet = ms_since(&c->last_commit);
 		pthread_mutex_unlock(&c->mu);
-		ok = store_ckpt_run(c->conn, &frames, &copied) == 0;
-		record(c, ok);
+		work(c, wanted, quiet);
 		pthread_mutex_lock(&c->mu);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -85,6 +140,7 @@ checkpoint_start(struct store *s, struct checkpoint **out)
 		return -1;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &c->last_commit);
 	if (store_ckpt_open(store_path(s), &c->conn) == -1)
 		goto fail;
 	if (pthread_create(&c->thread, NULL, run, c) != 0) {
@@ -119,6 +175,15 @@ checkpoint_stop(struct checkpoint *c, struct store *s)
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
+}
+
+void
+checkpoint_catch_up(struct checkpoint *c, struct store *s)
+{
+	if (c == NULL || !c->catch_up)
+		return;
+	c->catch_up = 0;
+	(void)store_wal_catch_up(s);
 }
 
 void

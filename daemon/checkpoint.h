@@ -17,6 +17,13 @@ int checkpoint_start(struct store *s, struct checkpoint **out);
 /* Stop and join; the writer checkpoints for itself again. */
 void checkpoint_stop(struct checkpoint *c, struct store *s);
 
+/*
+ * On the loop, between batches: when the WAL has grown past what the
+ * thread can restart, copy its tail here so the next batch restarts it.
+ * Usually a no-op; otherwise a few milliseconds.
+ */
+void checkpoint_catch_up(struct checkpoint *c, struct store *s);
+
 struct checkpoint_state {
 	uint64_t runs, failures;
 	int failing;

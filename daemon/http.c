@@ -36,6 +36,7 @@ struct http {
 	struct event *resume;		/* re-enables accepting after EMFILE */
 	uint64_t accept_errors;
 	int port;
+	const char *port_file;		/* written by http_serve() */
 	pthread_mutex_t mu;		/* guards the three below */
 	int published;
 	struct snap live;		/* its city part unused */
@@ -319,21 +320,30 @@ http_start(const char *listen, const char *port_file, struct http **out)
 		goto fail;
 	accepting = h;
 	evconnlistener_set_error_cb(h->listener, accept_error);
-	if (port_file != NULL && write_port_file(port_file, h->port) == -1)
-		goto fail;
-	if (pthread_create(&h->thread, NULL, serve, h) != 0) {
-		log_warnx("http: cannot start a thread");
-		goto fail;
-	}
-	/* Named for top -H and perf: the loop keeps "wastetrackd". */
-	pthread_setname_np(h->thread, "wt-http");
-	h->running = 1;
+	h->port_file = port_file;
 	log_notice("http: listening on %s port %d", host, h->port);
 	*out = h;
 	return 0;
 fail:
 	http_free(h);
 	return -1;
+}
+
+int
+http_serve(struct http *h)
+{
+	if (pthread_create(&h->thread, NULL, serve, h) != 0) {
+		log_warnx("http: cannot start a thread");
+		return -1;
+	}
+	/* Named for top -H and perf: the loop keeps "wastetrackd". */
+	pthread_setname_np(h->thread, "wt-http");
+	h->running = 1;
+	/* Announced only now: from here on every request gets an answer. */
+	if (h->port_file != NULL && write_port_file(h->port_file,
+	    h->port) == -1)
+		return -1;
+	return 0;
 }
 
 int

@@ -16,11 +16,14 @@ struct report;
 struct report_city;
 
 /*
- * Listen on "host:port" (port 0 = ephemeral) and start serving. When
- * port_file is set the bound port is written there (atomically) once
- * listening. Until the first http_publish() every request gets 503.
+ * Listen on "host:port" (port 0 = ephemeral): a port in use fails here,
+ * early. Connections wait until http_serve() starts the thread; call it
+ * after the first http_publish(). Then, when port_file is set, the bound
+ * port is written there (atomically). Before any publish a request gets
+ * 503.
  */
 int http_start(const char *listen, const char *port_file, struct http **out);
+int http_serve(struct http *h);
 /* Copy the live figures (everything but r->city); any thread. */
 void http_publish(struct http *h, const struct report *r);
 /* Copy today's city figures; any thread. */

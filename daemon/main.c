@@ -37,6 +37,7 @@
 #define DEFAULT_CONFIG "/etc/wastetrack/wastetrack.yaml"
 #define BATCH_MAX 8000			/* messages per transaction */
 #define BATCH_BUDGET_MS 50		/* ... or this long, whichever first */
+#define COALESCE_MS 5			/* caught up: a commit at most this often */
 #define SEGMENT_MAX (64u << 20)		/* spool segment size */
 #define STALL_AFTER_S 30
 #define PRUNE_EVERY_S 3600
@@ -49,7 +50,6 @@ struct wt {
 	struct profile_set *boot_profiles, *profiles;
 	const char *cfg_path;
 	struct store *store;
-	struct store_info info;		/* refreshed by the tick */
 	struct checkpoint *ckpt;
 	struct city *city;
 	struct ingest *ingest;
@@ -63,6 +63,8 @@ struct wt {
 	uint64_t replay_bytes;		/* committed before MQTT started */
 	uint64_t removed_below;		/* spool segments already unlinked */
 	int writes_failing;
+	int caught_up;			/* the last batch reached the spool end */
+	int64_t last_commit_us;		/* monotonic */
 	unsigned retry_ms;
 	char db_error[160];
 	uint64_t watchdog_usec;
@@ -119,6 +121,15 @@ fail:
 
 /* ---- draining the spool into the database ---- */
 
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void
 remove_old_segments(struct wt *wt)
 {
@@ -153,6 +164,7 @@ drain(struct wt *wt)
 
 	if (wt->writes_failing && evtimer_pending(wt->retry_ev, NULL))
 		return;
+	checkpoint_catch_up(wt->ckpt, wt->store);
 	mqtt_state(wt->mqtt, &st);
 	n = ingest_batch(wt->ingest, wt->reader, st.end, BATCH_MAX, clock_ms(),
 	    BATCH_BUDGET_MS);
@@ -177,6 +189,9 @@ drain(struct wt *wt)
 	/* More may be waiting (a full or timed-out batch): continue on the
 	 * next loop pass, so signals and the tick are served in between. */
 	if (n > 0) {
+		wt->last_commit_us = mono_us();
+		wt->caught_up = !spool_pos_before(spool_reader_pos(wt->reader),
+		    st.end);
 		publish(wt);
 		schedule_drain(wt);
 	}
@@ -191,10 +206,19 @@ drain(struct wt *wt)
 static void
 schedule_drain(struct wt *wt)
 {
-	struct timeval now = { 0, 0 };
+	struct timeval tv = { 0, 0 };
+	int64_t wait_us = 0;
 
+	/* Caught up: the next commit waits until COALESCE_MS after the
+	 * last, so a steady trickle makes one commit per few milliseconds
+	 * instead of one per message (every commit rewrites its pages in the
+	 * WAL). A message after a quiet spell is committed at once. */
+	if (wt->caught_up)
+		wait_us = wt->last_commit_us + COALESCE_MS * 1000 - mono_us();
+	if (wait_us > 0)
+		tv.tv_usec = (suseconds_t)wait_us;
 	if (!evtimer_pending(wt->drain_ev, NULL))
-		evtimer_add(wt->drain_ev, &now);
+		evtimer_add(wt->drain_ev, &tv);
 }
 
 static void
@@ -262,6 +286,7 @@ publish(struct wt *wt)
 	static struct report r;		/* big; the loop's only */
 	struct mqtt_state st;
 	struct checkpoint_state ck;
+	struct store_info info;
 	const struct ingest_counters *c = ingest_counters(wt->ingest);
 	uint64_t committed = c->bytes - wt->replay_bytes;
 	size_t i;
@@ -289,9 +314,10 @@ publish(struct wt *wt)
 	r.spool_corrupt = spool_reader_corrupt(wt->reader);
 	r.last_message_ms = ingest_last_message_ms(wt->ingest);
 	r.db.path = store_path(wt->store);
-	r.db.schema_version = wt->info.schema_version;
-	r.db.size_bytes = wt->info.size_bytes;
-	r.db.wal_bytes = wt->info.wal_bytes;
+	(void)store_info(wt->store, &info);
+	r.db.schema_version = info.schema_version;
+	r.db.size_bytes = info.size_bytes;
+	r.db.wal_bytes = info.wal_bytes;
 	r.db.last_commit_ms = ingest_last_commit_ms(wt->ingest);
 	r.db.writes_failing = wt->writes_failing || st.spool_failing;
 	r.db.last_error = wt->writes_failing ? wt->db_error :
@@ -426,7 +452,6 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		reconcile(wt, now);
 	/* Wake-ups can coalesce; a periodic drain guarantees progress. */
 	drain(wt);
-	(void)store_info(wt->store, &wt->info);
 	publish(wt);
 }
 
@@ -476,8 +501,9 @@ start_io(struct wt *wt)
 		spool_writer_close(w);
 		return -1;
 	}
-	(void)store_info(wt->store, &wt->info);
 	publish(wt);
+	if (http_serve(wt->http) == -1)
+		return -1;
 	return city_start(c->database.path, wt->cfg->time.local_offset_min,
 	    wt->http, &wt->city);
 }

@@ -426,8 +426,8 @@ seg_at_eof(struct spool_reader *r)
 	return fstat(r->fd, &st) == 0 && (uint64_t)st.st_size == r->pos.off;
 }
 
-static int
-pos_before(struct spool_pos a, struct spool_pos b)
+int
+spool_pos_before(struct spool_pos a, struct spool_pos b)
 {
 	return a.seg < b.seg || (a.seg == b.seg && a.off < b.off);
 }
@@ -478,7 +478,7 @@ spool_read(struct spool_reader *r, struct spool_pos limit,
 	int rc;
 
 	for (;;) {
-		if (!pos_before(r->pos, limit))
+		if (!spool_pos_before(r->pos, limit))
 			return 0;
 		if ((rc = reader_open_seg(r)) != 1) {
 			/* A missing segment below the limit was never written

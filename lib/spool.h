@@ -25,6 +25,9 @@ struct spool_pos {
 	uint64_t off;			/* byte offset in that segment */
 };
 
+/* 1 when a comes before b in the spool. */
+int spool_pos_before(struct spool_pos a, struct spool_pos b);
+
 struct spool_rec {
 	const char *topic;		/* NUL-terminated; valid until next read */
 	size_t topic_len;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /*
  * Migrations, in order: migrations[i] takes user_version i to i+1. Never
@@ -378,10 +379,11 @@ struct store_ckpt {
 /* A long reader stops checkpoints from resetting the WAL; once it leaves,
  * the file shrinks back to this instead of staying at its high-water
  * mark. */
-#define JOURNAL_SIZE_LIMIT 33554432	/* 32 MiB */
+#define JOURNAL_SIZE_LIMIT 33554432	/* 32 MiB: the WAL after a restart */
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define CKPT_WAIT_MS 100
+#define BUSY_GIVE_UP_MS 5000
 #define CACHE_KIB -12288		/* the writer's page cache: 12 MiB */
 
 static int64_t file_size(const char *, const char *);
@@ -461,8 +463,28 @@ open_conn(const char *path, int flags, sqlite3 **out)
 	}
 	/* Readers (other tools, our report connection) may hold the WAL
 	 * for a while; wait instead of failing a batch. */
-	sqlite3_busy_timeout(*out, 5000);
+	sqlite3_busy_timeout(*out, BUSY_GIVE_UP_MS);
 	return 0;
+}
+
+/*
+ * The writer's busy handler. SQLite's own (busy_timeout) sleeps 1, 2, 5,
+ * 10, 15, 20... ms: a lock the checkpoint thread holds for 3 ms would cost
+ * a batch 33 ms. Poll every 100 us for the first 10 ms instead, then every
+ * millisecond, and give up after BUSY_GIVE_UP_MS like busy_timeout would.
+ */
+static int
+writer_busy(void *arg, int count)
+{
+	struct timespec ts = { 0, count < 100 ? 100000 : 1000000 };
+	int64_t waited_us = count < 100 ? (int64_t)count * 100 :
+	    10000 + (int64_t)(count - 100) * 1000;
+
+	(void)arg;
+	if (waited_us >= (int64_t)BUSY_GIVE_UP_MS * 1000)
+		return 0;
+	nanosleep(&ts, NULL);
+	return 1;
 }
 
 int
@@ -477,6 +499,7 @@ store_open(const char *path, int full_sync, struct store **out)
 	if (open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 	    &s->db) == -1)
 		goto fail;
+	sqlite3_busy_handler(s->db, writer_busy, NULL);
 	if (db_exec(s->db, "PRAGMA journal_mode = WAL") == -1 ||
 	    db_exec(s->db, full_sync ? "PRAGMA synchronous = FULL" :
 	    "PRAGMA synchronous = NORMAL") == -1 ||
@@ -577,6 +600,16 @@ store_on_wal(struct store *s, store_wal_fn fn, void *arg)
 		sqlite3_wal_autocheckpoint(s->db, 1000);
 }
 
+/* The writer's own passive checkpoint: see store.h. */
+int
+store_wal_catch_up(struct store *s)
+{
+	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -1;
+}
+
 int
 store_ckpt_open(const char *path, struct store_ckpt **out)
 {
@@ -603,30 +636,37 @@ store_ckpt_open(const char *path, struct store_ckpt **out)
 
 /*
  * PASSIVE: copy what no reader still needs and never wait, so neither the
- * writer nor a reader is ever blocked by a checkpoint. The writer restarts
- * the WAL at its next transaction once everything has been copied. After
- * a long reader the WAL may have grown past the limit with no transaction
- * coming to restart it: then a TRUNCATE checkpoint (nothing left to copy,
- * so it holds the write lock only briefly) gives the space back; if the
- * writer or a reader is busy it gives up after CKPT_WAIT_MS.
+ * writer nor a reader is ever blocked by it. The writer restarts the WAL
+ * at its next transaction if everything had been copied by then.
  */
 int
-store_ckpt_run(struct store_ckpt *c, int *wal_frames, int *copied)
+store_ckpt_passive(struct store_ckpt *c, int *wal_frames, int *copied)
 {
-	int rc;
+	return sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    wal_frames, copied) == SQLITE_OK ? 0 : -1;
+}
 
-	rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-	    wal_frames, copied);
-	if (rc != SQLITE_OK)
-		return -1;
-	if (*copied == *wal_frames && file_size(c->path, "-wal") >
-	    JOURNAL_SIZE_LIMIT) {
-		rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
-		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-			return -1;
-	}
-	return 0;
+/*
+ * TRUNCATE: copy everything and empty the WAL file. It takes the write
+ * lock and waits for readers (up to CKPT_WAIT_MS), so the writer waits
+ * meanwhile: for quiet moments, or when the WAL must not grow further.
+ * A busy database is not a failure: 1 means "not now".
+ */
+int
+store_ckpt_truncate(struct store_ckpt *c)
+{
+	int rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+
+	if (rc == SQLITE_BUSY)
+		return 1;
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+int64_t
+store_ckpt_wal_bytes(struct store_ckpt *c)
+{
+	return file_size(c->path, "-wal");
 }
 
 const char *
@@ -1760,5 +1800,6 @@ store_info(struct store *s, struct store_info *info)
 {
 	info->wal_bytes = file_size(s->path, "-wal");
 	info->size_bytes = file_size(s->path, "") + info->wal_bytes;
-	return user_version(s->ro, &info->schema_version);
+	info->schema_version = (int)NMIGRATIONS;	/* migrate() saw to it */
+	return 0;
 }

@@ -102,6 +102,7 @@ struct store_info {
 	int64_t size_bytes;		/* main file + WAL */
 	int64_t wal_bytes;
 };
+/* Two stat() calls: cheap enough for every batch. */
 int store_info(struct store *s, struct store_info *info);
 
 /* Called per row of a report query. */
@@ -154,10 +155,19 @@ int store_manifest_items(struct store *s, const char *verdict, int limit,
 typedef void (*store_wal_fn)(void *arg, int frames);
 void store_on_wal(struct store *s, store_wal_fn fn, void *arg);
 
+/* A passive checkpoint on the writer's connection, between transactions:
+ * copies the WAL's tail so that the next transaction restarts the WAL. */
+int store_wal_catch_up(struct store *s);
+
 struct store_ckpt;
 int store_ckpt_open(const char *path, struct store_ckpt **out);
-/* One passive checkpoint: frames in the WAL, and how many are copied. */
-int store_ckpt_run(struct store_ckpt *c, int *wal_frames, int *copied);
+/* Copy what no reader needs, never waiting: frames in the WAL and how
+ * many of them are now in the database. */
+int store_ckpt_passive(struct store_ckpt *c, int *wal_frames, int *copied);
+/* Copy everything and empty the WAL file; waits briefly for the writer
+ * and readers, and blocks the writer while it works. 1: busy, not now. */
+int store_ckpt_truncate(struct store_ckpt *c);
+int64_t store_ckpt_wal_bytes(struct store_ckpt *c);
 const char *store_ckpt_errmsg(struct store_ckpt *c);
 void store_ckpt_close(struct store_ckpt *c);
 
