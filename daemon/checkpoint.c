@@ -65,23 +65,30 @@ kick(void *arg, int frames)
 	pthread_mutex_unlock(&c->mu);
 }
 
-/* Log a failure once, and the recovery once. */
+/* Log a failure once, and the recovery once (outside the lock: the
+ * writer's WAL hook takes it). */
 static void
 record(struct checkpoint *c, int ok)
 {
+	char error[sizeof(c->st.last_error)] = "";
+	int was_failing;
+
+	if (!ok)
+		snprintf(error, sizeof(error), "%s", store_ckpt_errmsg(c->conn));
 	pthread_mutex_lock(&c->mu);
 	c->st.runs++;
+	was_failing = c->st.failing;
 	if (!ok) {
 		c->st.failures++;
-		snprintf(c->st.last_error, sizeof(c->st.last_error), "%s",
-		    store_ckpt_errmsg(c->conn));
-		if (!c->st.failing)
-			log_warnx("checkpoint: failing (%s); the WAL grows "
-			    "until it works again", c->st.last_error);
-	} else if (c->st.failing)
-		log_notice("checkpoint: works again");
+		memcpy(c->st.last_error, error, sizeof(error));
+	}
 	c->st.failing = !ok;
 	pthread_mutex_unlock(&c->mu);
+	if (!ok && !was_failing)
+		log_warnx("checkpoint: failing (%s); the WAL grows until it "
+		    "works again", error);
+	else if (ok && was_failing)
+		log_notice("checkpoint: works again");
 }
 
 /* Copy what can be copied; empty the WAL file when the writer is quiet. */
@@ -94,7 +101,7 @@ work(struct checkpoint *c, int wanted, int64_t quiet_ms)
 		rc = store_ckpt_passive(c->conn, &frames, &copied);
 	if (rc == 0 && quiet_ms >= QUIET_MS &&
 	    store_ckpt_wal_bytes(c->conn) > SOFT_BYTES)
-		rc = store_ckpt_truncate(c->conn) == -1 ? -1 : 0;
+		rc = store_ckpt_truncate(c->conn);
 	if (wanted || rc == -1)
 		record(c, rc == 0);
 }

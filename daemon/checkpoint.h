@@ -1,8 +1,10 @@
 /*
  * checkpoint: copies the SQLite WAL into the database on a thread of its
- * own, so the loop never waits for a checkpoint's writes and fsyncs. The
- * thread owns nothing but its store_ckpt connection; the loop hands it one
- * message, "the WAL has grown", through checkpoint_kick().
+ * own, so the loop does not wait for the bulk of a checkpoint's writes and
+ * fsyncs. The thread owns nothing but its store_ckpt connection; the loop
+ * hands it one message, "committed; the WAL holds N frames", from the
+ * writer's WAL hook. The loop itself only copies the WAL's last frames,
+ * now and then (checkpoint_catch_up()).
  */
 #ifndef WT_CHECKPOINT_H
 #define WT_CHECKPOINT_H

@@ -142,8 +142,11 @@ run(void *arg)
 	struct report_city *c;
 	char day[11], last_day[11] = "";
 	int64_t version, last_version = -1, now, last_ms = 0;
-	int offset_min = cy->offset_min;
+	int offset_min;
 
+	pthread_mutex_lock(&cy->mu);
+	offset_min = cy->offset_min;
+	pthread_mutex_unlock(&cy->mu);
 	if ((c = malloc(sizeof(*c))) == NULL) {
 		log_warnx("city: out of memory; /status has no city figures");
 		return NULL;

@@ -34,6 +34,7 @@ struct http {
 	struct evhttp *evh;
 	struct evconnlistener *listener;
 	struct event *resume;		/* re-enables accepting after EMFILE */
+	struct event *stop;		/* activated by http_free() */
 	uint64_t accept_errors;
 	int port;
 	const char *port_file;		/* written by http_serve() */
@@ -95,6 +96,7 @@ http_publish(struct http *h, const struct report *r)
 	d->r.last_message_ms = r->last_message_ms;
 	d->r.db = r->db;
 	d->r.stall_after_s = r->stall_after_s;
+	d->r.published_ms = clock_ms();
 	copy_str(d->mqtt_error, sizeof(d->mqtt_error), r->mqtt.last_error);
 	copy_str(d->db_error, sizeof(d->db_error), r->db.last_error);
 	copy_str(d->ckpt_error, sizeof(d->ckpt_error), r->db.checkpoint_error);
@@ -272,6 +274,18 @@ bound_port(struct evhttp_bound_socket *bs)
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
+/* An activated event is never lost, unlike a loopbreak sent before the
+ * thread has entered its loop. */
+static void
+stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http *h = arg;
+
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(h->base);
+}
+
 static void *
 serve(void *arg)
 {
@@ -316,7 +330,8 @@ http_start(const char *listen, const char *port_file, struct http **out)
 	}
 	h->port = bound_port(bs);
 	h->listener = evhttp_bound_socket_get_listener(bs);
-	if ((h->resume = evtimer_new(h->base, resume_accepting, h)) == NULL)
+	if ((h->resume = evtimer_new(h->base, resume_accepting, h)) == NULL ||
+	    (h->stop = event_new(h->base, -1, 0, stop_cb, h)) == NULL)
 		goto fail;
 	accepting = h;
 	evconnlistener_set_error_cb(h->listener, accept_error);
@@ -358,9 +373,11 @@ http_free(struct http *h)
 	if (h == NULL)
 		return;
 	if (h->running) {
-		event_base_loopbreak(h->base);
+		event_active(h->stop, EV_READ, 0);
 		pthread_join(h->thread, NULL);
 	}
+	if (h->stop != NULL)
+		event_free(h->stop);
 	if (accepting == h)
 		accepting = NULL;
 	if (h->resume != NULL)

@@ -291,6 +291,7 @@ publish(struct wt *wt)
 	uint64_t committed = c->bytes - wt->replay_bytes;
 	size_t i;
 	static const char *subs[64];
+	static size_t nsubs;
 
 	mqtt_state(wt->mqtt, &st);
 	checkpoint_state(wt->ckpt, &ck);
@@ -304,10 +305,12 @@ publish(struct wt *wt)
 	r.mqtt.connection_losses = st.losses;
 	r.mqtt.down_since_ms = st.down_since_ms;
 	r.mqtt.last_error = st.last_error[0] ? st.last_error : NULL;
-	for (i = 0; i < wt->boot_cfg->nsubs && i < 64; i++)
+	/* Filled once, before the HTTP thread starts: it reads them. */
+	for (i = nsubs; i < wt->boot_cfg->nsubs && i < 64; i++)
 		subs[i] = wt->boot_cfg->subs[i].topic;
+	nsubs = i;
 	r.mqtt.subs = subs;
-	r.mqtt.nsubs = i;
+	r.mqtt.nsubs = nsubs;
 	r.ingest = c;
 	r.spool_backlog_bytes = st.written_bytes > committed ?
 	    st.written_bytes - committed : 0;

@@ -26,7 +26,8 @@ struct json {
 	enum json_kind kind;
 	uint32_t n;			/* members or elements */
 	size_t key;			/* offset in strs; then a pointer */
-	size_t off;			/* strings: in strs; containers: in kids */
+	size_t off;			/* strings, number tokens: in strs;
+					 * containers: in kids */
 	const char *keyp;
 	union {
 		double num;
@@ -34,7 +35,7 @@ struct json {
 		const char *str;
 		const struct json *const *kids;
 	} u;
-	const char *text;		/* numbers: the source token */
+	const char *text;		/* numbers: the source token, a copy */
 	size_t text_len;
 	struct doc *doc;		/* the root's: what json_free() frees */
 };
@@ -313,9 +314,11 @@ number(struct parser *ps, struct json *v)
 	v->u.num = strtod(buf, NULL);
 	if (!isfinite(v->u.num))
 		return fail(ps, "number out of range");
-	v->text = s;
+	/* The token is kept for dumps in the document's own strings: the
+	 * caller's buffer may be gone by then. */
+	v->off = ps->d->nstrs;
 	v->text_len = n;
-	return 0;
+	return put_str(ps, buf, n + 1);
 }
 
 static int
@@ -514,6 +517,8 @@ fix_pointers(struct doc *d)
 		v->keyp = v->key == SIZE_MAX ? NULL : d->strs + v->key;
 		if (v->kind == JSON_K_STR)
 			v->u.str = d->strs + v->off;
+		else if (v->kind == JSON_K_NUM)
+			v->text = d->strs + v->off;
 		else if (v->kind == JSON_K_OBJ || v->kind == JSON_K_ARR)
 			v->u.kids = v->n > 0 ? d->kidp + v->off : NULL;
 	}

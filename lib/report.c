@@ -105,6 +105,13 @@ report_health(const struct report *r, const char **reason)
 {
 	int64_t since;
 
+	/* The HTTP thread answers from the loop's last snapshot: if that
+	 * is old, the loop is stuck and every other figure is stale. */
+	if (r->published_ms > 0 &&
+	    r->now_ms - r->published_ms > REPORT_LOOP_STALE_S * 1000) {
+		*reason = "loop not responding";
+		return 0;
+	}
 	if (r->db.writes_failing) {
 		*reason = "database writes failing";
 		return 0;

@@ -78,12 +78,17 @@ struct report {
 	} db;
 	struct report_city city;
 	int stall_after_s;		/* backlog without a commit this long */
+	/* When the loop last published this snapshot (0: not a snapshot).
+	 * Older than REPORT_LOOP_STALE_S: the loop is stuck. */
+	int64_t published_ms;
 };
+
+#define REPORT_LOOP_STALE_S 10
 
 /*
  * Health: 1 when healthy. Otherwise 0 and *reason names the first
- * problem: "broker disconnected", "database writes failing" or
- * "ingest stalled".
+ * problem: "loop not responding", "database writes failing", "broker
+ * disconnected" or "ingest stalled".
  */
 int report_health(const struct report *r, const char **reason);
 

@@ -519,7 +519,6 @@ store_open(const char *path, int full_sync, struct store **out)
 			goto fail;
 		}
 	}
-	/* After a rollback next_mid stays ahead: a gap in ids, harmless. */
 	if (load_next_mid(s) == -1 ||
 	    open_conn(path, SQLITE_OPEN_READONLY, &s->ro) == -1)
 		goto fail;
@@ -642,15 +641,20 @@ store_ckpt_open(const char *path, struct store_ckpt **out)
 int
 store_ckpt_passive(struct store_ckpt *c, int *wal_frames, int *copied)
 {
-	return sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-	    wal_frames, copied) == SQLITE_OK ? 0 : -1;
+	int rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, wal_frames, copied);
+
+	/* BUSY: the loop's catch-up holds the checkpoint lock; not now. */
+	if (rc == SQLITE_BUSY)
+		*wal_frames = *copied = 0;
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -1;
 }
 
 /*
  * TRUNCATE: copy everything and empty the WAL file. It takes the write
  * lock and waits for readers (up to CKPT_WAIT_MS), so the writer waits
- * meanwhile: for quiet moments, or when the WAL must not grow further.
- * A busy database is not a failure: 1 means "not now".
+ * meanwhile: for quiet moments only. A busy database is not a failure,
+ * just "not now".
  */
 int
 store_ckpt_truncate(struct store_ckpt *c)
@@ -658,9 +662,7 @@ store_ckpt_truncate(struct store_ckpt *c)
 	int rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
 	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 
-	if (rc == SQLITE_BUSY)
-		return 1;
-	return rc == SQLITE_OK ? 0 : -1;
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -1;
 }
 
 int64_t
@@ -800,6 +802,9 @@ store_rollback(struct store *s)
 	if (sqlite3_get_autocommit(s->db) == 0)
 		(void)run(s, S_ROLLBACK);
 	s->in_txn = 0;
+	/* The rolled-back rows leave a gap; reading max(id) again also
+	 * steps over a row some other writer may have added. */
+	(void)load_next_mid(s);
 }
 
 static int

@@ -165,7 +165,7 @@ int store_ckpt_open(const char *path, struct store_ckpt **out);
  * many of them are now in the database. */
 int store_ckpt_passive(struct store_ckpt *c, int *wal_frames, int *copied);
 /* Copy everything and empty the WAL file; waits briefly for the writer
- * and readers, and blocks the writer while it works. 1: busy, not now. */
+ * and readers, and blocks the writer while it works (busy: does nothing). */
 int store_ckpt_truncate(struct store_ckpt *c);
 int64_t store_ckpt_wal_bytes(struct store_ckpt *c);
 const char *store_ckpt_errmsg(struct store_ckpt *c);

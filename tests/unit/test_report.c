@@ -133,6 +133,18 @@ test_health(void)
 	r.mqtt.connected = 0;
 	CHECK_INT(report_health(&r, &why), 0);
 	CHECK_STR(why, "broker disconnected");
+
+	/* a snapshot older than REPORT_LOOP_STALE_S: the loop is stuck, and
+	 * that is named first */
+	fill(&r);
+	r.published_ms = NOW - REPORT_LOOP_STALE_S * 1000;
+	CHECK_INT(report_health(&r, &why), 1);
+	r.published_ms = NOW - REPORT_LOOP_STALE_S * 1000 - 1;
+	CHECK_INT(report_health(&r, &why), 0);
+	CHECK_STR(why, "loop not responding");
+	r.db.writes_failing = 1;
+	CHECK_INT(report_health(&r, &why), 0);
+	CHECK_STR(why, "loop not responding");
 }
 
 /* ---- /status ---- */
