@@ -223,6 +223,11 @@ static const char *const migrations[] = {
 	 * topic and the whole digest (store_message_find). */
 	"CREATE INDEX messages_digest ON messages(substr(sha256, 1, 16));"
 	"DROP INDEX messages_dedupe;",
+	/* v5: reconciliation looks links up by ticket (is it taken? who
+	 * shares it?); without this index each lookup scanned every link,
+	 * 0.6 s a run for 1 300 manifests, and growing with their square. */
+	"CREATE INDEX reconciliation_links_ticket ON reconciliation_links("
+	"facility, ticket, day);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
