@@ -96,13 +96,17 @@ add_overdue(void *arg, const struct store_manifest_item *it)
 	add_item(c->overdue_items, &c->noverdue_items, it);
 }
 
-static void
+/* 0, or -1 (logged by the store) and the last figures stay up. */
+static int
 compute(struct store *s, const char *day, struct report_city *c)
 {
 	struct store_manifest_counts mc;
 
 	memset(c, 0, sizeof(*c));
 	snprintf(c->day, sizeof(c->day), "%s", day);
+	/* One snapshot: totals and lists agree with each other. */
+	if (store_read_begin(s) == -1)
+		return -1;
 	(void)store_day_tonnage(s, c->day, add_tonnage, c);
 	(void)store_day_indicators(s, c->day, add_district, c);
 	(void)store_manifest_items(s, "discrepancy", REPORT_MAX_ITEMS,
@@ -114,6 +118,8 @@ compute(struct store *s, const char *day, struct report_city *c)
 		c->overdue_manifests = mc.overdue;
 		c->discrepancies = mc.discrepancies;
 	}
+	store_read_end(s);
+	return 0;
 }
 
 /* Sleep until the next refresh or stop; 1 when stopping. */
@@ -158,7 +164,8 @@ run(void *arg)
 			version = -2;		/* unknown: refresh */
 		if (version != last_version || strcmp(day, last_day) != 0 ||
 		    now - last_ms >= REFRESH_ANYWAY_MS) {
-			compute(cy->reader, day, c);
+			if (compute(cy->reader, day, c) == -1)
+				continue;	/* again after a pause */
 			http_publish_city(cy->http, c);
 			last_version = version;
 			last_ms = now;

@@ -550,6 +550,18 @@ store_open_reader(const char *path, struct store **out)
 }
 
 int
+store_read_begin(struct store *s)
+{
+	return db_exec(s->ro, "BEGIN");
+}
+
+void
+store_read_end(struct store *s)
+{
+	(void)db_exec(s->ro, "COMMIT");
+}
+
+int
 store_data_version(struct store *s, int64_t *v)
 {
 	sqlite3_stmt *st;

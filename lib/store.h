@@ -94,6 +94,9 @@ int store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned);
  * other than the writer's; closed with store_close().
  */
 int store_open_reader(const char *path, struct store **out);
+/* The report reads between these see one snapshot of the database. */
+int store_read_begin(struct store *s);
+void store_read_end(struct store *s);
 /* Changes whenever another connection has committed since the last call. */
 int store_data_version(struct store *s, int64_t *v);
 
