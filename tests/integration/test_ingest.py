@@ -248,6 +248,43 @@ def test_http():
         assert d.status()["mqtt"]["connected"] is False
 
 
+def test_vehicles_seen():
+    """`vehicles` keeps the first and last time each vehicle was seen and
+    its latest known plate and device, whatever order positions arrive in
+    and however many share a transaction."""
+    base = 1691388000000
+    with Env("vehicles") as env:
+        d = env.daemon.start()
+        pub = Publisher(env.broker.port)
+        msgs = []
+        for i, ts in enumerate([5, 1, 9, 3, 7]):
+            body = {"ts": base + ts * 1000, "lat": 43.88, "lon": 125.31}
+            if i == 1:
+                body["plate"] = "吉A5G217"
+            if i == 3:
+                body["plate"] = "吉A5G218"
+                body["device"] = "013900000001"
+            msgs.append(("wt/v1/vehicles/V-SEEN/position", json.dumps(body)))
+        msgs.append(("wt/v1/vehicles/V-OTHER/position",
+                     json.dumps({"ts": base, "lat": 43.9, "lon": 125.3})))
+        pub.publish_all(msgs)
+        wait_received(d, len(msgs))
+        rows = d.query("SELECT vehicle, plate, device, first_seen_ms,"
+                       " last_seen_ms FROM vehicles ORDER BY vehicle")
+        assert rows == [("V-OTHER", None, None, base, base),
+                        ("V-SEEN", "吉A5G218", "013900000001",
+                         base + 1000, base + 9000)], rows
+        # A later, older position moves first_seen back, never last_seen.
+        pub.publish_all([("wt/v1/vehicles/V-SEEN/position",
+                          json.dumps({"ts": base - 1000, "lat": 43.88,
+                                      "lon": 125.31, "plate": "吉A5G219"}))])
+        wait_received(d, len(msgs) + 1)
+        rows = d.query("SELECT plate, first_seen_ms, last_seen_ms FROM"
+                       " vehicles WHERE vehicle = 'V-SEEN'")
+        assert rows == [("吉A5G219", base - 1000, base + 9000)], rows
+        pub.close()
+
+
 def test_mqtt5_session():
     """MQTT 5 with a persistent session: what is published while the
     daemon is down is delivered when it comes back."""
@@ -263,4 +300,4 @@ def test_mqtt5_session():
 
 if __name__ == "__main__":
     run([test_examples_and_redelivery, test_mqtt5_session, test_rejects,
-         test_versions_and_lifecycle, test_http])
+         test_versions_and_lifecycle, test_http, test_vehicles_seen])
