@@ -273,7 +273,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " message_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
 	    " ?12) ON CONFLICT(vehicle, ts_ms) DO NOTHING",
 	[S_VEHICLE_SEEN] = "INSERT INTO vehicles(vehicle, plate, device,"
-	    " first_seen_ms, last_seen_ms) VALUES(?1, ?2, ?3, ?4, ?4)"
+	    " first_seen_ms, last_seen_ms) VALUES(?1, ?2, ?3, ?4, ?5)"
 	    " ON CONFLICT(vehicle) DO UPDATE SET"
 	    " plate = coalesce(excluded.plate, plate),"
 	    " device = coalesce(excluded.device, device),"
@@ -373,7 +373,17 @@ struct store {
 	store_wal_fn wal_fn;
 	void *wal_arg;
 	int64_t next_mid;		/* see load_next_mid() */
+	struct seen *seen;		/* SEEN_SLOTS, see vehicle_seen() */
+	size_t nseen;
 };
+
+/* A vehicle seen in the open transaction: the row it will get. */
+struct seen {
+	char *vehicle, *plate, *device;	/* NULL vehicle: a free slot */
+	int64_t first, last;
+};
+
+#define SEEN_SLOTS 1024			/* a power of two */
 
 /* A connection that only checkpoints, for a thread of its own. */
 struct store_ckpt {
@@ -393,6 +403,8 @@ struct store_ckpt {
 
 static int64_t file_size(const char *, const char *);
 static int load_next_mid(struct store *);
+static void seen_clear(struct store *);
+static int seen_flush(struct store *);
 
 static int
 db_exec(sqlite3 *db, const char *sql)
@@ -583,6 +595,8 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	seen_clear(s);
+	free(s->seen);
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
@@ -806,7 +820,7 @@ store_begin(struct store *s)
 int
 store_commit(struct store *s)
 {
-	if (run(s, S_COMMIT) == -1)
+	if (seen_flush(s) == -1 || run(s, S_COMMIT) == -1)
 		return -1;
 	s->in_txn = 0;
 	return 0;
@@ -819,6 +833,7 @@ store_rollback(struct store *s)
 	if (sqlite3_get_autocommit(s->db) == 0)
 		(void)run(s, S_ROLLBACK);
 	s->in_txn = 0;
+	seen_clear(s);
 	/* The rolled-back rows leave a gap; reading max(id) again also
 	 * steps over a row some other writer may have added. */
 	(void)load_next_mid(s);
@@ -938,17 +953,105 @@ store_reject(struct store *s, const struct store_msg *m, const char *reason,
 	return run(s, S_REJECT);
 }
 
+/*
+ * `vehicles` is updated once per transaction and vehicle, not once per
+ * position: nine messages in ten are positions of the same few hundred
+ * vehicles. The latest plate and device in arrival order, the earliest
+ * and latest time, as the upsert per message had them.
+ */
+static void
+seen_clear(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; s->seen != NULL && i < SEEN_SLOTS; i++) {
+		free(s->seen[i].vehicle);
+		free(s->seen[i].plate);
+		free(s->seen[i].device);
+	}
+	if (s->seen != NULL)
+		memset(s->seen, 0, SEEN_SLOTS * sizeof(*s->seen));
+	s->nseen = 0;
+}
+
+static int
+seen_flush(struct store *s)
+{
+	sqlite3_stmt *st = s->st[S_VEHICLE_SEEN];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < SEEN_SLOTS && s->nseen > 0 && rc == 0; i++) {
+		struct seen *v = &s->seen[i];
+
+		if (v->vehicle == NULL)
+			continue;
+		bind_text(st, 1, v->vehicle);
+		bind_text(st, 2, v->plate);
+		bind_text(st, 3, v->device);
+		sqlite3_bind_int64(st, 4, v->first);
+		sqlite3_bind_int64(st, 5, v->last);
+		rc = run(s, S_VEHICLE_SEEN);
+	}
+	seen_clear(s);
+	return rc;
+}
+
+/* Replace *dst with a copy of src unless src is NULL. */
+static int
+keep_latest(char **dst, const char *src)
+{
+	char *copy;
+
+	if (src == NULL)
+		return 0;
+	if ((copy = strdup(src)) == NULL)
+		return -1;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+static struct seen *
+seen_slot(struct store *s, const char *vehicle)
+{
+	uint32_t h = 2166136261u;
+	const unsigned char *p;
+	size_t i;
+
+	for (p = (const unsigned char *)vehicle; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	for (i = h & (SEEN_SLOTS - 1);; i = (i + 1) & (SEEN_SLOTS - 1))
+		if (s->seen[i].vehicle == NULL ||
+		    strcmp(s->seen[i].vehicle, vehicle) == 0)
+			return &s->seen[i];
+}
+
 static int
 vehicle_seen(struct store *s, const char *vehicle, const char *plate,
     const char *device, int64_t ts)
 {
-	sqlite3_stmt *st = s->st[S_VEHICLE_SEEN];
+	struct seen *v;
 
-	bind_text(st, 1, vehicle);
-	bind_text(st, 2, plate);
-	bind_text(st, 3, device);
-	sqlite3_bind_int64(st, 4, ts);
-	return run(s, S_VEHICLE_SEEN);
+	if (s->seen == NULL &&
+	    (s->seen = calloc(SEEN_SLOTS, sizeof(*s->seen))) == NULL)
+		return -1;
+	/* Half full: write them out, so probes stay short. */
+	if (s->nseen >= SEEN_SLOTS / 2 && seen_flush(s) == -1)
+		return -1;
+	v = seen_slot(s, vehicle);
+	if (v->vehicle == NULL) {
+		if ((v->vehicle = strdup(vehicle)) == NULL)
+			return -1;
+		v->first = v->last = ts;
+		s->nseen++;
+	}
+	if (ts < v->first)
+		v->first = ts;
+	if (ts > v->last)
+		v->last = ts;
+	return keep_latest(&v->plate, plate) == -1 ||
+	    keep_latest(&v->device, device) == -1 ? -1 : 0;
 }
 
 /* The plate a terminal was bound to at ts (domain.md §8 row 16). */

@@ -282,6 +282,21 @@ def test_vehicles_seen():
         rows = d.query("SELECT plate, first_seen_ms, last_seen_ms FROM"
                        " vehicles WHERE vehicle = 'V-SEEN'")
         assert rows == [("吉A5G219", base - 1000, base + 9000)], rows
+        # A backlog of 1 500 vehicles, two positions each, drained in big
+        # batches (more vehicles than one batch keeps in memory).
+        d.stop()
+        fleet = [("wt/v1/vehicles/F%04d/position" % (i % 1500),
+                  json.dumps({"ts": base + (i // 1500) * 60000 + i,
+                              "lat": 43.88, "lon": 125.31}))
+                 for i in range(3000)]
+        pub.publish_all(fleet)
+        d.start()
+        wait_for(lambda: d.count("positions", "vehicle LIKE 'F%'") == 3000,
+                 60, "the fleet's positions")
+        rows = d.query("SELECT count(*), min(last_seen_ms - first_seen_ms),"
+                       " max(last_seen_ms - first_seen_ms) FROM vehicles"
+                       " WHERE vehicle LIKE 'F%'")
+        assert rows == [(1500, 61500, 61500)], rows
         pub.close()
 
 
