@@ -630,14 +630,25 @@ store_on_wal(struct store *s, store_wal_fn fn, void *arg)
 		sqlite3_wal_autocheckpoint(s->db, 1000);
 }
 
+/*
+ * BUSY is "not now", never a failure: the other connection's checkpoint
+ * holds the lock, or (TRUNCATE) the writer or a reader is busy.
+ */
+static int
+wal_checkpoint(sqlite3 *db, int mode, int *frames, int *copied)
+{
+	int rc = sqlite3_wal_checkpoint_v2(db, NULL, mode, frames, copied);
+
+	if (rc == SQLITE_BUSY && frames != NULL)
+		*frames = *copied = 0;
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -1;
+}
+
 /* The writer's own passive checkpoint: see store.h. */
 int
 store_wal_catch_up(struct store *s)
 {
-	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL,
-	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-
-	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -1;
+	return wal_checkpoint(s->db, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 int
@@ -672,13 +683,8 @@ store_ckpt_open(const char *path, struct store_ckpt **out)
 int
 store_ckpt_passive(struct store_ckpt *c, int *wal_frames, int *copied)
 {
-	int rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
-	    SQLITE_CHECKPOINT_PASSIVE, wal_frames, copied);
-
-	/* BUSY: the loop's catch-up holds the checkpoint lock; not now. */
-	if (rc == SQLITE_BUSY)
-		*wal_frames = *copied = 0;
-	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -1;
+	return wal_checkpoint(c->db, SQLITE_CHECKPOINT_PASSIVE, wal_frames,
+	    copied);
 }
 
 /*
@@ -690,10 +696,7 @@ store_ckpt_passive(struct store_ckpt *c, int *wal_frames, int *copied)
 int
 store_ckpt_truncate(struct store_ckpt *c)
 {
-	int rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
-	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-
-	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -1;
+	return wal_checkpoint(c->db, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 }
 
 int64_t
