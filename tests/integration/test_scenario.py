@@ -628,6 +628,10 @@ def test_station_balance_and_unloads():
 @step
 def test_status_city():
     d = S["d"]
+    # The city block is refreshed by its own thread, about once a second
+    # after the data changed: wait for it to show the reconciliation.
+    wait_for(lambda: d.status()["city"]["discrepancies"] == 1, 20,
+             "the city figures to catch up")
     city = d.status()["city"]
     # Open: status created|in_transit|arrived -> HW-OVERDUE only = 1;
     # overdue: in transit since 2023 > 48 h -> HW-OVERDUE = 1;
