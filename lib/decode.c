@@ -10,7 +10,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,21 +41,7 @@ struct val {
 	char buf[96];
 };
 
-static int
-fail(struct dec *d, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-fail(struct dec *d, const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	d->err->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(d->err->detail, sizeof(d->err->detail), fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#define fail(d, ...) native_err((d)->err, __VA_ARGS__)
 
 /* ---- reading sources ---- */
 

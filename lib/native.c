@@ -20,21 +20,19 @@ struct dec {
 	const char *topic_id;		/* the {name} capture, in the arena */
 };
 
-static int
-fail(struct dec *d, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-fail(struct dec *d, const char *reason, const char *fmt, ...)
+int
+native_err(struct decode_err *err, const char *reason, const char *fmt, ...)
 {
 	va_list ap;
 
-	d->err->reason = reason;
+	err->reason = reason;
 	va_start(ap, fmt);
-	vsnprintf(d->err->detail, sizeof(d->err->detail), fmt, ap);
+	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
 	va_end(ap);
 	return -1;
 }
+
+#define fail(d, ...) native_err((d)->err, __VA_ARGS__)
 
 /* Optional string: *out NULL when absent, null or empty-ish. */
 static int

@@ -24,6 +24,11 @@ struct decode_err {
 	char detail[256];
 };
 
+/* Set err (a reason code and a printf detail) and return -1: how every
+ * decoder, native or profile, fails. */
+int native_err(struct decode_err *err, const char *reason, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+
 /*
  * Decode one message. Returns 0 with *e filled (the caller ev_reset()s it
  * afterwards), or -1 with *err set; e is reset on failure.
