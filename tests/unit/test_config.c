@@ -18,117 +18,7 @@
 
 #include "check.h"
 #include "config.h"
-
-static char tmpdir[] = "/tmp/test_config.XXXXXX";
-
-/* Everything created under tmpdir, removed in reverse order at the end. */
-static char *created[256];
-static size_t ncreated;
-
-static void
-remember(const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < ncreated; i++)
-		if (strcmp(created[i], path) == 0)
-			return;
-	if (ncreated == sizeof(created) / sizeof(created[0])) {
-		fprintf(stderr, "test_config: too many temporary files\n");
-		exit(1);
-	}
-	if ((created[ncreated++] = strdup(path)) == NULL) {
-		perror("strdup");
-		exit(1);
-	}
-}
-
-static void
-cleanup(void)
-{
-	struct stat st;
-
-	while (ncreated > 0) {
-		char *p = created[--ncreated];
-
-		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			rmdir(p);
-		else
-			unlink(p);
-		free(p);
-	}
-	rmdir(tmpdir);
-}
-
-/* Path of rel inside tmpdir, in a static buffer rotated over four. */
-static const char *
-tpath(const char *rel)
-{
-	static char buf[4][PATH_MAX];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmpdir, rel);
-	return buf[i];
-}
-
-static void
-mkdir_t(const char *rel)
-{
-	const char *p = tpath(rel);
-
-	if (mkdir(p, 0700) == -1) {
-		perror(p);
-		exit(1);
-	}
-	remember(p);
-}
-
-/* Write text to tmpdir/rel and return the full path (see tpath). */
-static const char *
-write_t(const char *rel, const char *text)
-{
-	const char *p = tpath(rel);
-	FILE *fp;
-
-	if ((fp = fopen(p, "w")) == NULL) {
-		perror(p);
-		exit(1);
-	}
-	fputs(text, fp);
-	if (fclose(fp) != 0) {
-		perror(p);
-		exit(1);
-	}
-	remember(p);
-	return p;
-}
-
-/* tmpl with "@" replaced by file and "$" by tmpdir; the caller frees. */
-static char *
-expand(const char *tmpl, const char *file)
-{
-	size_t n = 1;
-	const char *t;
-	char *out, *o;
-
-	for (t = tmpl; *t != '\0'; t++)
-		n += *t == '@' ? strlen(file) : *t == '$' ? strlen(tmpdir) : 1;
-	if ((out = malloc(n)) == NULL) {
-		perror("malloc");
-		exit(1);
-	}
-	for (o = out, t = tmpl; *t != '\0'; t++) {
-		if (*t == '@')
-			o = stpcpy(o, file);
-		else if (*t == '$')
-			o = stpcpy(o, tmpdir);
-		else
-			*o++ = *t;
-	}
-	*o = '\0';
-	return out;
-}
+#include "tmpfiles.h"
 
 /* Load path, expecting failure with exactly want (expanded). */
 static void
@@ -1030,10 +920,7 @@ test_sample(const char *path)
 int
 main(int argc, char **argv)
 {
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	tmpfiles_init("test_config");
 	test_bad_cases();
 	test_defaults();
 	test_full();
@@ -1044,6 +931,6 @@ main(int argc, char **argv)
 	test_password_file();
 	if (argc > 1)
 		test_sample(argv[1]);
-	cleanup();
+	tmpfiles_cleanup();
 	return check_result("test_config");
 }

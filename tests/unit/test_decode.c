@@ -27,6 +27,7 @@
 #include "decode.h"
 #include "event.h"
 #include "profile.h"
+#include "tmpfiles.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define EPS		1e-9
@@ -42,10 +43,6 @@ static const struct decode_ctx ctx = {
 #define TS_POS		INT64_C(1691388178000)
 #define TS_FIRST	INT64_C(1691388202000)
 
-static char tmpdir[] = "/tmp/test_decode.XXXXXX";
-static char *created[16];
-static size_t ncreated;
-
 /* The events of the last decode, and why it failed. */
 static struct ev_list evs;
 static struct decode_err err;
@@ -57,46 +54,6 @@ struct fx {
 	struct profile_set *set;
 	const struct profile *p;	/* the first profile */
 };
-
-static void
-cleanup(void)
-{
-	while (ncreated > 0) {
-		char *p = created[--ncreated];
-
-		unlink(p);
-		free(p);
-	}
-	rmdir(tmpdir);
-}
-
-static const char *
-write_t(const char *rel, const char *text)
-{
-	static char path[PATH_MAX];
-	size_t i;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, rel);
-	if ((fp = fopen(path, "w")) == NULL) {
-		perror(path);
-		exit(1);
-	}
-	fputs(text, fp);
-	if (fclose(fp) != 0) {
-		perror(path);
-		exit(1);
-	}
-	for (i = 0; i < ncreated; i++)
-		if (strcmp(created[i], path) == 0)
-			return path;
-	if (ncreated == NELEM(created) ||
-	    (created[ncreated++] = strdup(path)) == NULL) {
-		fprintf(stderr, "test_decode: cannot remember %s\n", path);
-		exit(1);
-	}
-	return path;
-}
 
 /* Load and compile text; 0, or -1 (reported) when it does not compile. */
 static int
@@ -1676,10 +1633,7 @@ test_shipped(void)
 int
 main(void)
 {
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	tmpfiles_init("test_decode");
 	test_weighing();
 	test_mass();
 	test_position();
@@ -1689,6 +1643,6 @@ main(void)
 	test_manifest();
 	test_shipped();
 	ev_list_free(&evs);
-	cleanup();
+	tmpfiles_cleanup();
 	return check_result("test_decode");
 }

@@ -23,79 +23,9 @@
 #include "check.h"
 #include "config.h"
 #include "profile.h"
+#include "tmpfiles.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
-static char tmpdir[] = "/tmp/test_profile.XXXXXX";
-
-/* Everything created under tmpdir, removed at the end. */
-static char *created[64];
-static size_t ncreated;
-
-static void
-cleanup(void)
-{
-	while (ncreated > 0) {
-		char *p = created[--ncreated];
-
-		unlink(p);
-		free(p);
-	}
-	rmdir(tmpdir);
-}
-
-/* Write text to tmpdir/rel; returns the full path (static buffer). */
-static const char *
-write_t(const char *rel, const char *text)
-{
-	static char path[PATH_MAX];
-	size_t i;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, rel);
-	if ((fp = fopen(path, "w")) == NULL) {
-		perror(path);
-		exit(1);
-	}
-	fputs(text, fp);
-	if (fclose(fp) != 0) {
-		perror(path);
-		exit(1);
-	}
-	for (i = 0; i < ncreated; i++)
-		if (strcmp(created[i], path) == 0)
-			return path;
-	if (ncreated == NELEM(created) ||
-	    (created[ncreated++] = strdup(path)) == NULL) {
-		fprintf(stderr, "test_profile: cannot remember %s\n", path);
-		exit(1);
-	}
-	return path;
-}
-
-/* tmpl with every "@" replaced by file; the caller frees. */
-static char *
-expand(const char *tmpl, const char *file)
-{
-	size_t n = 1;
-	const char *t;
-	char *out, *o;
-
-	for (t = tmpl; *t != '\0'; t++)
-		n += *t == '@' ? strlen(file) : 1;
-	if ((out = malloc(n)) == NULL) {
-		perror("malloc");
-		exit(1);
-	}
-	for (o = out, t = tmpl; *t != '\0'; t++) {
-		if (*t == '@')
-			o = stpcpy(o, file);
-		else
-			*o++ = *t;
-	}
-	*o = '\0';
-	return out;
-}
 
 /*
  * Load text as a configuration (which must succeed: config.c only checks
@@ -839,14 +769,11 @@ test_shipped(void)
 int
 main(void)
 {
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	tmpfiles_init("test_profile");
 	test_bad_cases();
 	test_good();
 	test_empty();
 	test_shipped();
-	cleanup();
+	tmpfiles_cleanup();
 	return check_result("test_profile");
 }
