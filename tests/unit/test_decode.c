@@ -583,12 +583,30 @@ static const char pos_profile[] =
 
 #define TS_LL	"\"ts\":\"2023-08-07T14:02:58+08:00\","
 
+/* A payload plate, through profile "pos", and what becomes of it. */
+static const struct {
+	const char *topic, *sent, *plate;
+	uint32_t dq;
+} plates[] = {
+	/* canonical */
+	{ "raw/KW-0217", "吉a·5g217", "吉A5G217", 0 },
+	/* aliased through the provinces table */
+	{ "prov/KW-0217", "JIA5G217", "吉A5G217", DQ_PLATE_ALIASED },
+	/* longest match first: JING, not JI */
+	{ "prov/KW-0217", "JINGA12345", "京A12345", DQ_PLATE_ALIASED },
+	/* a plate that needs no table is not aliased */
+	{ "prov/KW-0217", "吉A5G217", "吉A5G217", 0 },
+	/* the topic's plate agrees with the payload's */
+	{ "chk/吉A5G217", "吉A·5G217", "吉A5G217", 0 },
+};
+
 static void
 test_position(void)
 {
 	const struct profile *p, *g;
 	const struct ev *e;
 	struct fx f;
+	size_t i;
 
 	if (fx_load(&f, pos_profile) == -1)
 		return;
@@ -700,31 +718,16 @@ test_position(void)
 	}
 
 	/* plates: canonical, or aliased through the provinces table */
-	e = OK(p, "raw/KW-0217", "{" TS_LL "\"lat\":43.88,\"lon\":125.31,"
-	    "\"p\":\"吉a·5g217\"}", EV_POSITION);
-	if (e != NULL) {
-		CHECK_STR(e->u.pos.plate, "吉A5G217");
-		CHECK_INT(e->dq, 0);
-	}
-	e = OK(p, "prov/KW-0217", "{" TS_LL "\"lat\":43.88,\"lon\":125.31,"
-	    "\"p\":\"JIA5G217\"}", EV_POSITION);
-	if (e != NULL) {
-		CHECK_STR(e->u.pos.plate, "吉A5G217");
-		CHECK_INT(e->dq, DQ_PLATE_ALIASED);
-	}
-	/* longest match first: JING, not JI */
-	e = OK(p, "prov/KW-0217", "{" TS_LL "\"lat\":43.88,\"lon\":125.31,"
-	    "\"p\":\"JINGA12345\"}", EV_POSITION);
-	if (e != NULL) {
-		CHECK_STR(e->u.pos.plate, "京A12345");
-		CHECK_INT(e->dq, DQ_PLATE_ALIASED);
-	}
-	/* a plate that needs no table is not aliased */
-	e = OK(p, "prov/KW-0217", "{" TS_LL "\"lat\":43.88,\"lon\":125.31,"
-	    "\"p\":\"吉A5G217\"}", EV_POSITION);
-	if (e != NULL) {
-		CHECK_STR(e->u.pos.plate, "吉A5G217");
-		CHECK_INT(e->dq, 0);
+	for (i = 0; i < NELEM(plates); i++) {
+		char body[160];
+
+		snprintf(body, sizeof(body), "{" TS_LL "\"lat\":43.88,"
+		    "\"lon\":125.31,\"p\":\"%s\"}", plates[i].sent);
+		e = OK(p, plates[i].topic, body, EV_POSITION);
+		if (e != NULL) {
+			CHECK_STR(e->u.pos.plate, plates[i].plate);
+			CHECK_INT(e->dq, plates[i].dq);
+		}
 	}
 	/* without a table the romanised plate is never guessed */
 	e = OK(p, "raw/KW-0217", "{" TS_LL "\"lat\":43.88,\"lon\":125.31,"
@@ -735,13 +738,7 @@ test_position(void)
 		CHECK_INT(e->dq, DQ_PLATE_INVALID);
 	}
 
-	/* topic and payload plates: the payload wins, a mismatch flagged */
-	e = OK(p, "chk/吉A5G217", "{" TS_LL "\"lat\":43.88,\"lon\":125.31,"
-	    "\"p\":\"吉A·5G217\"}", EV_POSITION);
-	if (e != NULL) {
-		CHECK_STR(e->u.pos.plate, "吉A5G217");
-		CHECK_INT(e->dq, 0);
-	}
+	/* topic and payload plates disagree: the payload wins, flagged */
 	e = OK(p, "chk/吉B12345", "{" TS_LL "\"lat\":43.88,\"lon\":125.31,"
 	    "\"p\":\"吉A5G217\"}", EV_POSITION);
 	if (e != NULL) {
