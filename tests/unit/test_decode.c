@@ -28,6 +28,7 @@
 #include "event.h"
 #include "profile.h"
 #include "tmpfiles.h"
+#include "tsv.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define EPS		1e-9
@@ -1514,10 +1515,9 @@ static void
 decode_file(const struct profile *p, const struct dialect *d,
     const char *dir)
 {
-	char path[PATH_MAX + 32], *line = NULL, *tab;
+	char path[PATH_MAX + 32], *line = NULL, *topic, *tab;
 	int seen[4] = { 0 }, nlines = 0, k;
 	size_t cap = 0, i;
-	ssize_t len;
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/%s.tsv", dir, d->name);
@@ -1526,19 +1526,12 @@ decode_file(const struct profile *p, const struct dialect *d,
 		CHECK(!"payload file readable");
 		return;
 	}
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		while (len > 0 && (line[len - 1] == '\n' ||
-		    line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (len == 0)
-			continue;
+	while (tsv_next(fp, &line, &cap, &topic, &tab)) {
 		nlines++;
-		CHECK((tab = strchr(line, '\t')) != NULL);
 		if (tab == NULL)
 			continue;
-		*tab++ = '\0';
-		if (decode_n(p, line, tab, strlen(tab)) != 0) {
-			fprintf(stderr, "%s: %s %s: %s: %s\n", d->name, line,
+		if (decode_n(p, topic, tab, strlen(tab)) != 0) {
+			fprintf(stderr, "%s: %s %s: %s: %s\n", d->name, topic,
 			    tab, err.reason ? err.reason : "?", err.detail);
 			CHECK(!"example decodes");
 			continue;

@@ -6,6 +6,7 @@
  * $WT_SHARED/payloads/wastetrack.tsv.
  */
 #include "check.h"
+#include "tsv.h"
 #include "event.h"
 #include "native.h"
 
@@ -193,12 +194,11 @@ tsv_path(int argc, char **argv, char *out, size_t n)
 static void
 test_examples(int argc, char **argv)
 {
-	char path[4096], *line = NULL, *tab;
+	char path[4096], *line = NULL, *topic, *tab;
 	size_t cap = 0, nlines = 0;
 	int seen[6] = { 0 }, k;
 	struct decode_err err;
 	struct ev e;
-	ssize_t len;
 	FILE *fp;
 
 	if (tsv_path(argc, argv, path, sizeof(path)) == -1) {
@@ -213,28 +213,21 @@ test_examples(int argc, char **argv)
 		return;
 	}
 	memset(&e, 0, sizeof(e));
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		while (len > 0 && (line[len - 1] == '\n' ||
-		    line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (len == 0)
-			continue;
+	while (tsv_next(fp, &line, &cap, &topic, &tab)) {
 		nlines++;
-		CHECK((tab = strchr(line, '\t')) != NULL);
 		if (tab == NULL)
 			continue;
-		*tab++ = '\0';
-		CHECK_INT(decode(line, tab, &e, &err), 0);
+		CHECK_INT(decode(topic, tab, &e, &err), 0);
 		CHECK_STR(err.reason, NULL);
 		k = -1;
 		switch (e.kind) {
 		case EV_POSITION:
-			CHECK_STR(line, POS_TOPIC);
+			CHECK_STR(topic, POS_TOPIC);
 			check_position(&e);
 			k = 0;
 			break;
 		case EV_VEHICLE_EVENT:
-			CHECK_STR(line, EV_TOPIC);
+			CHECK_STR(topic, EV_TOPIC);
 			if (e.u.vev.type != NULL &&
 			    strcmp(e.u.vev.type, "load") == 0) {
 				check_load(&e);
@@ -245,17 +238,17 @@ test_examples(int argc, char **argv)
 			}
 			break;
 		case EV_WEIGHING:
-			CHECK_STR(line, WB_TOPIC);
+			CHECK_STR(topic, WB_TOPIC);
 			check_weighing(&e);
 			k = 3;
 			break;
 		case EV_FACILITY_STATUS:
-			CHECK_STR(line, FST_TOPIC);
+			CHECK_STR(topic, FST_TOPIC);
 			check_facility_status(&e);
 			k = 4;
 			break;
 		case EV_MANIFEST:
-			CHECK_STR(line, MAN_TOPIC);
+			CHECK_STR(topic, MAN_TOPIC);
 			check_manifest(&e);
 			k = 5;
 			break;
