@@ -1,6 +1,7 @@
 /* checkpoint: see checkpoint.h. */
 #include "checkpoint.h"
 
+#include "clock.h"
 #include "log.h"
 #include "store.h"
 
@@ -34,19 +35,10 @@ struct checkpoint {
 	struct store_ckpt *conn;
 	int wanted, stop;
 	int catch_up;			/* the loop's only */
-	struct timespec last_commit;	/* monotonic */
+	int64_t last_commit_us;		/* clock_mono_us() */
 	struct checkpoint_state st;	/* under mu */
 };
 
-static int64_t
-ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)(now.tv_sec - t->tv_sec) * 1000 +
-	    (now.tv_nsec - t->tv_nsec) / 1000000;
-}
 
 /* From every commit of the writer, on the loop thread: a lock, no wait. */
 static void
@@ -57,7 +49,7 @@ kick(void *arg, int frames)
 	if (frames >= CATCH_UP_FRAMES)
 		c->catch_up = 1;
 	pthread_mutex_lock(&c->mu);
-	clock_gettime(CLOCK_MONOTONIC, &c->last_commit);
+	c->last_commit_us = clock_mono_us();
 	if (frames >= KICK_FRAMES) {
 		c->wanted = 1;
 		pthread_cond_signal(&c->cv);
@@ -129,7 +121,7 @@ run(void *arg)
 		}
 		wanted = c->wanted;
 		c->wanted = 0;
-		quiet = ms_since(&c->last_commit);
+		quiet = (clock_mono_us() - c->last_commit_us) / 1000;
 		pthread_mutex_unlock(&c->mu);
 		work(c, wanted, quiet);
 		pthread_mutex_lock(&c->mu);
@@ -147,7 +139,7 @@ checkpoint_start(struct store *s, struct checkpoint **out)
 		return -1;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &c->last_commit);
+	c->last_commit_us = clock_mono_us();
 	if (store_ckpt_open(store_path(s), &c->conn) == -1)
 		goto fail;
 	if (pthread_create(&c->thread, NULL, run, c) != 0) {

@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_CONFIG "/etc/wastetrack/wastetrack.yaml"
@@ -121,15 +120,6 @@ fail:
 
 /* ---- draining the spool into the database ---- */
 
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void
 remove_old_segments(struct wt *wt)
 {
@@ -189,7 +179,7 @@ drain(struct wt *wt)
 	/* More may be waiting (a full or timed-out batch): continue on the
 	 * next loop pass, so signals and the tick are served in between. */
 	if (n > 0) {
-		wt->last_commit_us = mono_us();
+		wt->last_commit_us = clock_mono_us();
 		wt->caught_up = !spool_pos_before(spool_reader_pos(wt->reader),
 		    st.end);
 		publish(wt);
@@ -214,7 +204,8 @@ schedule_drain(struct wt *wt)
 	 * instead of one per message (every commit rewrites its pages in the
 	 * WAL). A message after a quiet spell is committed at once. */
 	if (wt->caught_up)
-		wait_us = wt->last_commit_us + COALESCE_MS * 1000 - mono_us();
+		wait_us = wt->last_commit_us + COALESCE_MS * 1000 -
+		    clock_mono_us();
 	if (wait_us > 0)
 		tv.tv_usec = (suseconds_t)wait_us;
 	if (!evtimer_pending(wt->drain_ev, NULL))
@@ -275,6 +266,17 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- the status snapshot ---- */
 
+/* Acknowledged and spooled, not yet committed, given the MQTT state. */
+static uint64_t
+backlog_bytes(struct wt *wt, const struct mqtt_state *st)
+{
+	uint64_t committed = ingest_counters(wt->ingest)->bytes -
+	    wt->replay_bytes;
+
+	return st->written_bytes > committed ? st->written_bytes - committed :
+	    0;
+}
+
 /*
  * Hand the HTTP thread what the loop knows. Cheap (a copy under a lock):
  * after every batch and every tick. Today's city figures come from the
@@ -288,7 +290,6 @@ publish(struct wt *wt)
 	struct checkpoint_state ck;
 	struct store_info info;
 	const struct ingest_counters *c = ingest_counters(wt->ingest);
-	uint64_t committed = c->bytes - wt->replay_bytes;
 	size_t i;
 	static const char *subs[64];
 	static size_t nsubs;
@@ -312,8 +313,7 @@ publish(struct wt *wt)
 	r.mqtt.subs = subs;
 	r.mqtt.nsubs = nsubs;
 	r.ingest = c;
-	r.spool_backlog_bytes = st.written_bytes > committed ?
-	    st.written_bytes - committed : 0;
+	r.spool_backlog_bytes = backlog_bytes(wt, &st);
 	r.spool_corrupt = spool_reader_corrupt(wt->reader);
 	r.last_message_ms = ingest_last_message_ms(wt->ingest);
 	r.db.path = store_path(wt->store);
@@ -398,18 +398,6 @@ prune(struct wt *wt, int64_t now)
 		store_rollback(wt->store);
 }
 
-/* Acknowledged and spooled, not yet committed. */
-static uint64_t
-backlog_bytes(struct wt *wt)
-{
-	struct mqtt_state st;
-	uint64_t committed = ingest_counters(wt->ingest)->bytes -
-	    wt->replay_bytes;
-
-	mqtt_state(wt->mqtt, &st);
-	return st.written_bytes > committed ? st.written_bytes - committed : 0;
-}
-
 /* Manifests and tickets that changed, or time that passed (overdue):
  * reconcile at most once a second, and at least once a minute. */
 static void
@@ -418,13 +406,15 @@ reconcile(struct wt *wt, int64_t now)
 	const struct ingest_counters *c = ingest_counters(wt->ingest);
 	uint64_t changes = c->by_kind[EV_WEIGHING] + c->by_kind[EV_MANIFEST] +
 	    c->history;
+	struct mqtt_state st;
 
 	if (changes == wt->reconciled_changes &&
 	    now - wt->last_reconcile_ms < 60000)
 		return;
 	/* A rebuild takes the loop for a while: with a backlog waiting,
 	 * ingest first; the minute rule still bounds how stale it gets. */
-	if (backlog_bytes(wt) > DEFER_BACKLOG_BYTES &&
+	mqtt_state(wt->mqtt, &st);
+	if (backlog_bytes(wt, &st) > DEFER_BACKLOG_BYTES &&
 	    now - wt->last_reconcile_ms < 60000)
 		return;
 	if (store_reconcile(wt->store, now, wt->cfg) == 0) {

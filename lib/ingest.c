@@ -1,6 +1,7 @@
 /* ingest: see ingest.h. */
 #include "ingest.h"
 
+#include "clock.h"
 #include "config.h"
 #include "event.h"
 #include "log.h"
@@ -14,7 +15,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
 
 #define REJECT_LOGS_PER_S 10
@@ -302,22 +302,13 @@ counters_add(struct ingest_counters *t, const struct ingest_counters *b)
 		dst[i] += src[i];
 }
 
-/* Monotonic milliseconds, for batch budgets. */
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 ingest_batch(struct ingest *in, struct spool_reader *r,
     struct spool_pos limit, size_t max, int64_t now_ms, int budget_ms)
 {
 	struct spool_rec rec;
-	int64_t deadline = budget_ms > 0 ? mono_ms() + budget_ms : 0;
+	int64_t deadline = budget_ms > 0 ?
+	    clock_mono_us() + (int64_t)budget_ms * 1000 : 0;
 	size_t n = 0;
 	int rc = 0;
 
@@ -328,7 +319,8 @@ ingest_batch(struct ingest *in, struct spool_reader *r,
 		if (ingest_one(in, &rec, now_ms) == -1)
 			goto fail;
 		/* Checking the clock costs more than a message: every 32. */
-		if (++n % 32 == 0 && deadline != 0 && mono_ms() > deadline)
+		if (++n % 32 == 0 && deadline != 0 &&
+		    clock_mono_us() > deadline)
 			break;
 	}
 	if (rc == -1)
