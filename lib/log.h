@@ -11,7 +11,7 @@
 
 #include <stdarg.h>
 
-#define WT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#include "attr.h"
 
 enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_NOTICE = 5,
                  LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
