@@ -2,7 +2,7 @@
  * wtbench-sub: the benchmark's ceiling (tools/bench/README.md).
  *
  * The least a QoS 1 subscriber can do with paho MQTTAsync 1.3, with the
- * session settings wastetrackd uses (DESIGN §2): a fixed client id,
+ * session settings wastetrackd uses (daemon/mqtt.c): a fixed client id,
  * cleansession 0, MQTTCLIENT_PERSISTENCE_NONE, subscribe again in every
  * connect. messageArrived only counts, frees and returns 1 (paho then
  * sends the PUBACK). No storage, no decoding: what the broker and the
