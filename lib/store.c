@@ -126,7 +126,7 @@ fail:
 int
 store_open_reader(const char *path, struct store **out)
 {
-	struct store *s;
+	struct store *s = NULL;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->path = strdup(path)) == NULL ||

@@ -38,7 +38,8 @@ store_on_commit_pressure(struct store *s, store_pressure_fn fn, void *arg)
 {
 	s->pressure_fn = fn;
 	s->pressure_arg = arg;
-	if (fn != NULL)		/* the hook replaces the autocheckpoint */
+	/* The hook replaces the autocheckpoint, which is a WAL hook too. */
+	if (fn != NULL)
 		sqlite3_wal_hook(s->db, wal_hook, s);
 	else
 		sqlite3_wal_autocheckpoint(s->db, AUTOCHECKPOINT_FRAMES);
