@@ -220,12 +220,11 @@ man_declared_kg(const struct ev_manifest *m)
 }
 
 static int
-man_apply(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
+man_upsert(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
 {
 	const struct ev_manifest *m = &e->u.man;
 	sqlite3_stmt *st = s->st[S_MAN_UPSERT];
 	int rank = norm_manifest_status_rank(m->status);
-	size_t i;
 
 	store_bind_text(st, 1, m->scheme);
 	store_bind_text(st, 2, m->manifest_no);
@@ -254,8 +253,17 @@ man_apply(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
 	store_bind_time(st, 19, m->arrived_ms != WT_NOTIME ? m->arrived_ms :
 	    strcmp(m->status, "arrived") == 0 ? m->ts_ms : WT_NOTIME);
 	store_bind_real(st, 20, m->received_kg);
-	if (store_run(s, S_MAN_UPSERT) == -1)
-		return -1;
+	return store_run(s, S_MAN_UPSERT);
+}
+
+/* The lines replace the previous ones when an update has any; tickets
+ * only accumulate. */
+static int
+man_lines_tickets(struct store *s, const struct ev_manifest *m)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
 	if (m->nlines > 0) {
 		store_bind_text(s->st[S_MAN_LINES_DEL], 1, m->scheme);
 		store_bind_text(s->st[S_MAN_LINES_DEL], 2, m->manifest_no);
@@ -288,6 +296,14 @@ man_apply(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
 			return -1;
 	}
 	return 0;
+}
+
+static int
+man_apply(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
+{
+	if (man_upsert(s, e, mid, now_ms) == -1)
+		return -1;
+	return man_lines_tickets(s, &e->u.man);
 }
 
 /*

@@ -471,6 +471,77 @@ test_weighings(struct store *s, sqlite3 *db)
 	    " WHERE ticket = 'W2'"), 1);
 }
 
+/* Two lines in kg and a ticket reference, as a manifest update sends. */
+static struct ev_manifest_line lines[] = {
+	{ .line = 1, .waste = "msw.residual", .qty = 600, .unit = "kg",
+	  .qty_kg = 600 },
+	{ .line = 2, .waste = "msw.food", .qty = 0.4, .unit = "t",
+	  .qty_kg = 400 },
+};
+static struct ev_manifest_ticket tickets[] = {
+	{ .facility = "F9", .ticket = "W1" },
+};
+
+static void
+test_manifests(struct store *s, sqlite3 *db)
+{
+	struct ev first = manifest("M1", "A1", "created", T0, NAN);
+	struct ev transit = manifest("M1", "A1", "in_transit", T0, NAN);
+	struct ev back = manifest("M1", "A1", "created", T0 + HOUR, NAN);
+	struct ev late = manifest("M1", "A1", "received", T0 + HOUR, NAN);
+	struct store_msg m;
+	enum store_result er = STORE_NEW;
+
+	first.u.man.lines = lines;
+	first.u.man.nlines = 2;
+	first.u.man.tickets = tickets;
+	first.u.man.ntickets = 1;
+	transit.u.man.version = 2;
+	back.u.man.version = 3;
+	late.u.man.version = 1;
+	CHECK(store_begin(s) == 0);
+	m = msg("t/man", 601, T0);
+	put(s, &m, &first, 1, &er);
+	CHECK_INT(er, STORE_NEW);
+	m = msg("t/man", 602, T0);
+	put(s, &m, &first, 1, &er);
+	CHECK_INT(er, STORE_DUPLICATE);
+	m = msg("t/man", 603, T0);
+	put(s, &m, &transit, 1, &er);
+	CHECK_INT(er, STORE_NEW);
+	/* A newer version naming an earlier status: kept, not applied. */
+	m = msg("t/man", 604, T0);
+	put(s, &m, &back, 1, &er);
+	CHECK_INT(er, STORE_HISTORY);
+	/* An older version: kept, late. */
+	m = msg("t/man", 605, T0);
+	put(s, &m, &late, 1, &er);
+	CHECK_INT(er, STORE_HISTORY);
+	CHECK(store_commit(s) == 0);
+
+	CHECK_STR(raw_text(db, "SELECT status FROM manifests"
+	    " WHERE manifest_no = 'M1'"), "in_transit");
+	CHECK_INT(raw_int(db, "SELECT version FROM manifests"
+	    " WHERE manifest_no = 'M1'"), 2);
+	/* The lines' masses add up; a later update without lines keeps
+	 * them. */
+	CHECK_INT(raw_int(db, "SELECT declared_kg FROM manifests"
+	    " WHERE manifest_no = 'M1'"), 1000);
+	CHECK_INT(raw_int(db, "SELECT count(*) FROM manifest_lines"
+	    " WHERE manifest_no = 'M1'"), 2);
+	CHECK_STR(raw_text(db, "SELECT ticket FROM manifest_tickets"
+	    " WHERE manifest_no = 'M1'"), "W1");
+	CHECK_INT(raw_int(db, "SELECT count(*) FROM manifest_events"
+	    " WHERE manifest_no = 'M1'"), 4);
+	CHECK_INT(raw_int(db, "SELECT applied FROM manifest_events"
+	    " WHERE manifest_no = 'M1' AND version = 3"), 0);
+	CHECK_INT(raw_int(db, "SELECT (dq_flags & 32768) != 0 FROM"
+	    " manifest_events WHERE manifest_no = 'M1' AND version = 3"), 1);
+	CHECK_INT(raw_int(db, "SELECT (dq_flags & 2) != 0 FROM"
+	    " manifest_events WHERE manifest_no = 'M1' AND status ="
+	    " 'received'"), 1);
+}
+
 static void
 test_rejects(struct store *s, sqlite3 *db)
 {
@@ -568,6 +639,7 @@ test_writes(void)
 	db = raw_open(path);
 	test_messages(s, db);
 	test_weighings(s, db);
+	test_manifests(s, db);
 	test_rejects(s, db);
 	test_prune(s, db);
 	memset(&info, 0, sizeof(info));
