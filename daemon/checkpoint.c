@@ -11,19 +11,23 @@
 #include <string.h>
 #include <time.h>
 
-/* The size at which SQLite would checkpoint by itself (4 MiB of pages). */
-#define KICK_FRAMES 1000
+/*
+ * The store reports its pending maintenance in pages of about 4 KiB
+ * (SQLite: frames in the WAL). KICK_PAGES is where SQLite would
+ * checkpoint by itself (4 MiB).
+ */
+#define KICK_PAGES 1000
 /*
  * A passive checkpoint cannot restart the WAL while the writer keeps
  * committing: the writer restarts it only when everything was copied
  * before its next transaction, and under a steady flood the checkpoint
- * thread never quite catches up. So once the WAL holds CATCH_UP_FRAMES,
- * the loop copies the last few frames itself, between two batches
+ * thread never quite catches up. So once the WAL holds CATCH_UP_PAGES,
+ * the loop copies the last few pages itself, between two batches
  * (checkpoint_catch_up()): its next transaction then restarts the WAL.
  * After a long reader has gone and the writer is quiet (QUIET_MS), the
  * file is emptied (TRUNCATE) to give the space back.
  */
-#define CATCH_UP_FRAMES 8192		/* 32 MiB of 4 KiB pages */
+#define CATCH_UP_PAGES 8192		/* 32 MiB of 4 KiB pages */
 #define SOFT_BYTES (32LL << 20)
 #define QUIET_MS 500
 #define TICK_MS 500
@@ -32,7 +36,7 @@ struct checkpoint {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct store_ckpt *conn;
+	struct store_maint *conn;
 	int wanted, stop;
 	int catch_up;			/* the loop's only */
 	int64_t last_commit_us;		/* clock_mono_us() */
@@ -42,15 +46,15 @@ struct checkpoint {
 
 /* From every commit of the writer, on the loop thread: a lock, no wait. */
 static void
-kick(void *arg, int frames)
+kick(void *arg, int pages)
 {
 	struct checkpoint *c = arg;
 
-	if (frames >= CATCH_UP_FRAMES)
+	if (pages >= CATCH_UP_PAGES)
 		c->catch_up = 1;
 	pthread_mutex_lock(&c->mu);
 	c->last_commit_us = clock_mono_us();
-	if (frames >= KICK_FRAMES) {
+	if (pages >= KICK_PAGES) {
 		c->wanted = 1;
 		pthread_cond_signal(&c->cv);
 	}
@@ -58,7 +62,7 @@ kick(void *arg, int frames)
 }
 
 /* Log a failure once, and the recovery once (outside the lock: the
- * writer's WAL hook takes it). */
+ * writer's commit hook takes it). */
 static void
 record(struct checkpoint *c, int ok)
 {
@@ -66,7 +70,8 @@ record(struct checkpoint *c, int ok)
 	int was_failing;
 
 	if (!ok)
-		snprintf(error, sizeof(error), "%s", store_ckpt_errmsg(c->conn));
+		snprintf(error, sizeof(error), "%s",
+		    store_maint_errmsg(c->conn));
 	pthread_mutex_lock(&c->mu);
 	c->st.runs++;
 	was_failing = c->st.failing;
@@ -87,13 +92,13 @@ record(struct checkpoint *c, int ok)
 static void
 work(struct checkpoint *c, int wanted, int64_t quiet_ms)
 {
-	int frames, copied, rc = 0;
+	int pending, done, rc = 0;
 
 	if (wanted)
-		rc = store_ckpt_passive(c->conn, &frames, &copied);
+		rc = store_maint_step(c->conn, &pending, &done);
 	if (rc == 0 && quiet_ms >= QUIET_MS &&
-	    store_ckpt_wal_bytes(c->conn) > SOFT_BYTES)
-		rc = store_ckpt_truncate(c->conn);
+	    store_maint_log_bytes(c->conn) > SOFT_BYTES)
+		rc = store_maint_truncate(c->conn);
 	if (wanted || rc == -1)
 		record(c, rc == 0);
 }
@@ -140,7 +145,7 @@ checkpoint_start(struct store *s, struct checkpoint **out)
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	c->last_commit_us = clock_mono_us();
-	if (store_ckpt_open(store_path(s), &c->conn) == -1)
+	if (store_maint_open(store_path(s), &c->conn) == -1)
 		goto fail;
 	if (pthread_create(&c->thread, NULL, run, c) != 0) {
 		log_warnx("checkpoint: cannot start a thread");
@@ -148,11 +153,11 @@ checkpoint_start(struct store *s, struct checkpoint **out)
 	}
 	/* Named for top -H and perf: the loop keeps "wastetrackd". */
 	pthread_setname_np(c->thread, "wt-checkpoint");
-	store_on_wal(s, kick, c);
+	store_on_commit_pressure(s, kick, c);
 	*out = c;
 	return 0;
 fail:
-	store_ckpt_close(c->conn);
+	store_maint_close(c->conn);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
@@ -164,13 +169,13 @@ checkpoint_stop(struct checkpoint *c, struct store *s)
 {
 	if (c == NULL)
 		return;
-	store_on_wal(s, NULL, NULL);
+	store_on_commit_pressure(s, NULL, NULL);
 	pthread_mutex_lock(&c->mu);
 	c->stop = 1;
 	pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 	pthread_join(c->thread, NULL);
-	store_ckpt_close(c->conn);
+	store_maint_close(c->conn);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
@@ -182,7 +187,10 @@ checkpoint_catch_up(struct checkpoint *c, struct store *s)
 	if (c == NULL || !c->catch_up)
 		return;
 	c->catch_up = 0;
-	(void)store_wal_catch_up(s);
+	/* Only an optimisation: the next commit past CATCH_UP_PAGES asks
+	 * again, and the thread keeps copying meanwhile. */
+	if (store_maint_catch_up(s) == -1)
+		log_debug("checkpoint: catch-up: %s", store_errmsg(s));
 }
 
 void

@@ -1,10 +1,11 @@
 /*
- * checkpoint: copies the SQLite WAL into the database on a thread of its
- * own, so the loop does not wait for the bulk of a checkpoint's writes and
- * fsyncs. The thread owns nothing but its store_ckpt connection; the loop
- * hands it one message, "committed; the WAL holds N frames", from the
- * writer's WAL hook. The loop itself only copies the WAL's last frames,
- * now and then (checkpoint_catch_up()).
+ * checkpoint: the store's background maintenance (with SQLite: copying
+ * the write-ahead log into the database) on a thread of its own, so the
+ * loop does not wait for the bulk of a checkpoint's writes and fsyncs.
+ * The thread owns nothing but its store_maint handle; the loop hands it
+ * one message, "committed; N pages are pending", from the writer's
+ * commit hook. The loop itself only does the last few pages, now and
+ * then (checkpoint_catch_up()).
  */
 #ifndef WT_CHECKPOINT_H
 #define WT_CHECKPOINT_H
@@ -14,7 +15,7 @@
 struct checkpoint;
 struct store;
 
-/* Start the thread and route the writer's WAL notifications to it. */
+/* Start the thread and route the writer's commit notifications to it. */
 int checkpoint_start(struct store *s, struct checkpoint **out);
 /* Stop and join; the writer checkpoints for itself again. */
 void checkpoint_stop(struct checkpoint *c, struct store *s);

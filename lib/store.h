@@ -1,7 +1,9 @@
 /*
- * store: the SQLite database — schema, migrations, idempotent writes and
- * the few read queries the status endpoint needs. The only module that
- * includes sqlite3.h: a PostgreSQL store later implements this same header.
+ * store: the database — schema, migrations, idempotent writes and the few
+ * read queries the status endpoint needs. Backend-neutral: the SQLite
+ * implementation lives in lib/store*.c (the only files that include
+ * sqlite3.h); a PostgreSQL one can implement this same header in sibling
+ * files.
  *
  * One writer connection, used by the loop thread only, plus a read-only
  * connection for reports. All writes happen between store_begin() and
@@ -14,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attr.h"
 #include "event.h"
 #include "spool.h"
 
@@ -36,20 +39,23 @@ struct store_msg {
 };
 
 /*
- * Open or create the database at path: WAL, foreign keys, busy timeout,
- * synchronous per full (0 normal, 1 full), then migrate to
+ * Open or create the database at path, durable per full_sync (0: a
+ * crash of the machine may lose the last commits; 1: every commit is on
+ * disk when store_commit() returns), then migrate to
  * STORE_SCHEMA_VERSION. A database newer than this binary is refused.
  */
-int store_open(const char *path, int full_sync, struct store **out);
+int store_open(const char *path, int full_sync, struct store **out)
+    WT_MUST_CHECK;
 void store_close(struct store *s);
 
-int store_begin(struct store *s);
-int store_commit(struct store *s);
+int store_begin(struct store *s) WT_MUST_CHECK;
+int store_commit(struct store *s) WT_MUST_CHECK;
 void store_rollback(struct store *s);
 
 /* The spool position recorded by the last commit ({1, 0} when none). */
-int store_spool_pos(struct store *s, struct spool_pos *pos);
-int store_set_spool_pos(struct store *s, struct spool_pos pos);
+int store_spool_pos(struct store *s, struct spool_pos *pos) WT_MUST_CHECK;
+int store_set_spool_pos(struct store *s, struct spool_pos pos)
+    WT_MUST_CHECK;
 
 /*
  * An accepted message: STORE_DUPLICATE when the same payload was already
@@ -59,21 +65,24 @@ int store_set_spool_pos(struct store *s, struct spool_pos pos);
  * with the outcome they had ("stored", "duplicate", "history").
  */
 int store_message_find(struct store *s, const struct store_msg *m,
-    int64_t *message_id, enum store_result *res);
+    int64_t *message_id, enum store_result *res) WT_MUST_CHECK;
 int store_message_add(struct store *s, const struct store_msg *m,
-    int64_t message_id, const char *outcome, const char *kind);
+    int64_t message_id, const char *outcome, const char *kind)
+    WT_MUST_CHECK;
 
 /* Write a canonical event; *res says whether it was new. */
 int store_event(struct store *s, const struct ev *e, int64_t message_id,
-    int local_offset_min, int64_t now_ms, enum store_result *res);
+    int local_offset_min, int64_t now_ms, enum store_result *res)
+    WT_MUST_CHECK;
 
 /* Dead-letter a message with a reason code and a human detail. */
 int store_reject(struct store *s, const struct store_msg *m,
-    const char *reason, const char *detail);
+    const char *reason, const char *detail) WT_MUST_CHECK;
 
 /* Replace the facilities table with the configured registry, and record
  * the settings the indicator views read (offset, tolerances). */
-int store_sync_config(struct store *s, const struct config *cfg);
+int store_sync_config(struct store *s, const struct config *cfg)
+    WT_MUST_CHECK;
 
 /*
  * Link manifests to weighbridge tickets (explicit references, else plate
@@ -82,10 +91,12 @@ int store_sync_config(struct store *s, const struct config *cfg);
  * verdict: ok, discrepancy (beyond reconcile.tolerance_pct), pending, or
  * overdue (in transit longer than reconcile.overdue_h). Own transaction.
  */
-int store_reconcile(struct store *s, int64_t now_ms, const struct config *cfg);
+int store_reconcile(struct store *s, int64_t now_ms,
+    const struct config *cfg) WT_MUST_CHECK;
 
 /* Drop raw payloads received before cutoff_ms (retention). */
-int store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned);
+int store_prune_payloads(struct store *s, int64_t cutoff_ms,
+    int64_t *pruned) WT_MUST_CHECK;
 
 /* ---- reads for reports (read-only connection) ---- */
 
@@ -93,19 +104,20 @@ int store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned);
  * A store that only reads (the report functions below), for a thread
  * other than the writer's; closed with store_close().
  */
-int store_open_reader(const char *path, struct store **out);
+int store_open_reader(const char *path, struct store **out) WT_MUST_CHECK;
 /* The report reads between these see one snapshot of the database. */
-int store_read_begin(struct store *s);
+int store_read_begin(struct store *s) WT_MUST_CHECK;
 void store_read_end(struct store *s);
 /* Changes whenever another connection has committed since the last call. */
-int store_data_version(struct store *s, int64_t *v);
+int store_data_version(struct store *s, int64_t *v) WT_MUST_CHECK;
 
 struct store_info {
 	int schema_version;
-	int64_t size_bytes;		/* main file + WAL */
+	int64_t size_bytes;		/* on disk, the log included */
+	/* Bytes in the write-ahead log, 0 where the backend has none. */
 	int64_t wal_bytes;
 };
-/* Two stat() calls: cheap enough for every batch. */
+/* Cheap enough for every batch (two stat() calls); never fails. */
 int store_info(struct store *s, struct store_info *info);
 
 /* Called per row of a report query. */
@@ -121,7 +133,8 @@ struct store_manifest_counts {
 };
 /* Open manifests, and the overdue and discrepant verdicts of the last
  * reconciliation. */
-int store_manifest_counts(struct store *s, struct store_manifest_counts *c);
+int store_manifest_counts(struct store *s, struct store_manifest_counts *c)
+    WT_MUST_CHECK;
 
 /* One row of daily_indicators; NaN where a rate has no denominator. */
 struct store_indicators {
@@ -149,30 +162,38 @@ int store_manifest_items(struct store *s, const char *verdict, int limit,
     store_item_fn fn, void *arg);
 
 /*
- * Checkpoints. By default the writer copies the WAL into the database
- * itself every 1000 pages, inside a commit (and fsyncs twice). With
- * store_on_wal() it only calls fn(arg, frames in the WAL) after each
- * commit, and a store_ckpt connection, on a thread of the caller's, does
- * the copying. fn must not block. NULL restores the default.
+ * Background maintenance: work a commit leaves for later (for SQLite,
+ * copying the write-ahead log into the database file). By default the
+ * writer does it itself inside some commits. With
+ * store_on_commit_pressure() it only calls fn(arg, pending) after each
+ * commit, pending being how much such work has accumulated (in pages of
+ * about 4 KiB; 0 where the backend has none), and a store_maint handle on
+ * a thread of the caller's does the work. fn must not block. NULL
+ * restores the default.
  */
-typedef void (*store_wal_fn)(void *arg, int frames);
-void store_on_wal(struct store *s, store_wal_fn fn, void *arg);
+typedef void (*store_pressure_fn)(void *arg, int pending);
+void store_on_commit_pressure(struct store *s, store_pressure_fn fn,
+    void *arg);
 
-/* A passive checkpoint on the writer's connection, between transactions:
- * copies the WAL's tail so that the next transaction restarts the WAL. */
-int store_wal_catch_up(struct store *s);
+/* On the writer, between transactions: do the part of the pending work
+ * that lets the next transaction start afresh. */
+int store_maint_catch_up(struct store *s) WT_MUST_CHECK;
 
-struct store_ckpt;
-int store_ckpt_open(const char *path, struct store_ckpt **out);
-/* Copy what no reader needs, never waiting: frames in the WAL and how
- * many of them are now in the database. */
-int store_ckpt_passive(struct store_ckpt *c, int *wal_frames, int *copied);
-/* Copy everything and empty the WAL file; waits briefly for the writer
- * and readers, and blocks the writer while it works (busy: does nothing). */
-int store_ckpt_truncate(struct store_ckpt *c);
-int64_t store_ckpt_wal_bytes(struct store_ckpt *c);
-const char *store_ckpt_errmsg(struct store_ckpt *c);
-void store_ckpt_close(struct store_ckpt *c);
+struct store_maint;
+int store_maint_open(const char *path, struct store_maint **out)
+    WT_MUST_CHECK;
+/* Do what needs nobody to wait, never waiting itself: *pending pages
+ * were outstanding, *done of them are now done. */
+int store_maint_step(struct store_maint *m, int *pending, int *done)
+    WT_MUST_CHECK;
+/* Do all of it and give the log's disk space back; waits briefly for the
+ * writer and readers, and holds the writer up while it works (busy: does
+ * nothing). */
+int store_maint_truncate(struct store_maint *m) WT_MUST_CHECK;
+/* Bytes in the write-ahead log now (0 where the backend has none). */
+int64_t store_maint_log_bytes(struct store_maint *m);
+const char *store_maint_errmsg(struct store_maint *m);
+void store_maint_close(struct store_maint *m);
 
 const char *store_path(const struct store *s);
 /* The writer connection's last error message (for /status). */

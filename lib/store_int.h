@@ -1,0 +1,113 @@
+/*
+ * store_int: what the SQLite implementation of store.h shares between its
+ * files (store.c, store_schema.c, store_write.c, store_version.c,
+ * store_reconcile.c, store_read.c, store_wal.c). Included by those files
+ * and by the store's unit test only; the rest of the program sees
+ * store.h, which a PostgreSQL backend implements in sibling files.
+ */
+#ifndef WT_STORE_INT_H
+#define WT_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attr.h"
+#include "store.h"
+
+/* The writer's prepared statements; their text is stmt_sql[] in
+ * store_schema.c. */
+enum stmt_id {
+	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_META_GET, S_META_SET,
+	S_MSG_FIND, S_MSG_INSERT, S_MSG_MAX,
+	S_REJECT,
+	S_POSITION, S_VEHICLE_SEEN,
+	S_VEVENT,
+	S_WB_GET, S_WB_INSERT, S_WB_TO_HISTORY, S_WB_DELETE, S_WB_HISTORY,
+	S_FSTATUS,
+	S_MAN_EVENT, S_MAN_EVENT_APPLIED, S_MAN_GET, S_MAN_UPSERT,
+	S_MAN_LINES_DEL, S_MAN_LINE, S_MAN_TICKET,
+	S_PRUNE,
+	S_BIND_LATEST, S_BIND_UPSERT, S_BIND_AT,
+	S_FACILITY_KNOWN,
+	S_COUNT
+};
+
+extern const char *const store_stmt_sql[S_COUNT];
+
+/* A vehicle seen in the open transaction: the row it will get. */
+struct store_seen {
+	char *vehicle, *plate, *device;	/* NULL vehicle: a free slot */
+	int64_t first, last;
+};
+
+#define STORE_SEEN_SLOTS 1024		/* a power of two */
+
+struct store {
+	char *path;
+	sqlite3 *db;			/* writer, loop thread only */
+	sqlite3 *ro;			/* reports */
+	sqlite3_stmt *st[S_COUNT];
+	int in_txn;
+	char plate_buf[64];
+	store_pressure_fn pressure_fn;
+	void *pressure_arg;
+	int64_t next_mid;		/* see store_load_next_mid() */
+	struct store_seen *seen;	/* STORE_SEEN_SLOTS, store_write.c */
+	size_t nseen;
+};
+
+/* Readers and checkpoints give up on a lock after this long. */
+#define STORE_BUSY_GIVE_UP_MS 5000
+
+/* ---- store_schema.c ---- */
+
+/*
+ * Bring the database on db from its user_version up to version upto
+ * (1..STORE_SCHEMA_VERSION), one transaction per version. -1 when the
+ * database is already newer than STORE_SCHEMA_VERSION (refused) or a step
+ * fails. store_open() migrates to STORE_SCHEMA_VERSION; the unit test
+ * builds databases of every earlier version with it.
+ */
+int store_migrate(sqlite3 *db, const char *path, int upto) WT_MUST_CHECK;
+/* The database's user_version. */
+int store_user_version(sqlite3 *db, int *v) WT_MUST_CHECK;
+
+/* ---- store.c: connections and statement helpers ---- */
+
+int store_db_exec(sqlite3 *db, const char *sql) WT_MUST_CHECK;
+int store_open_conn(const char *path, int flags, sqlite3 **out)
+    WT_MUST_CHECK;
+/* Size of path + suffix ("" or "-wal"); 0 when it does not exist. */
+int64_t store_file_size(const char *path, const char *suffix);
+
+void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+void store_bind_real(sqlite3_stmt *st, int i, double v);
+void store_bind_time(sqlite3_stmt *st, int i, int64_t v);
+/* Step a write statement to completion and reset it; 0 or -1. */
+int store_run(struct store *s, enum stmt_id id) WT_MUST_CHECK;
+/* Step a lookup: 1 with the row's columns readable until
+ * store_lookup_end(), 0 when there is no row, -1 on error (reset). */
+int store_lookup(struct store *s, enum stmt_id id) WT_MUST_CHECK;
+void store_lookup_end(struct store *s, enum stmt_id id);
+/* Whether the last write changed a row. */
+int store_changed(struct store *s);
+
+/* ---- store_write.c: the vehicles-seen cache of a transaction ---- */
+
+int store_seen_flush(struct store *s) WT_MUST_CHECK;
+void store_seen_clear(struct store *s);
+int store_vehicle_seen(struct store *s, const char *vehicle,
+    const char *plate, const char *device, int64_t ts) WT_MUST_CHECK;
+/* DQ_UNKNOWN_FACILITY when id names no facility of the registry. */
+uint32_t store_facility_flag(struct store *s, const char *id);
+
+/* ---- store_version.c: versioned rows ---- */
+
+int store_put_weighing(struct store *s, const struct ev *e, int64_t mid,
+    int off_min, enum store_result *res) WT_MUST_CHECK;
+int store_put_manifest(struct store *s, const struct ev *e, int64_t mid,
+    int64_t now_ms, enum store_result *res) WT_MUST_CHECK;
+
+#endif

@@ -1,0 +1,404 @@
+/*
+ * store_schema: the SQLite schema (migrations, one per version) and the
+ * text of the writer's prepared statements.
+ */
+#include "store_int.h"
+
+#include "log.h"
+
+#include <stdio.h>
+
+/*
+ * Migrations, in order: migrations[i] takes user_version i to i+1. Never
+ * edit a shipped one; add the next. Columns are added, never renamed:
+ * reports, the views and outside readers of the file select them by name.
+ */
+static const char *const migrations[] = {
+	/* v1: the ingest core. */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+	"CREATE TABLE messages(id INTEGER PRIMARY KEY, topic TEXT NOT NULL,"
+	" profile TEXT NOT NULL, received_ms INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL, outcome TEXT NOT NULL, kind TEXT,"
+	" payload BLOB);"
+	"CREATE UNIQUE INDEX messages_dedupe ON messages(topic, sha256);"
+	"CREATE INDEX messages_received ON messages(received_ms);"
+	"CREATE TABLE rejects(id INTEGER PRIMARY KEY, topic TEXT NOT NULL,"
+	" profile TEXT, received_ms INTEGER NOT NULL, payload BLOB,"
+	" reason TEXT NOT NULL, detail TEXT);"
+	"CREATE INDEX rejects_reason ON rejects(reason, received_ms);"
+	"CREATE TABLE positions(id INTEGER PRIMARY KEY, vehicle TEXT NOT NULL,"
+	" device TEXT, plate TEXT, ts_ms INTEGER NOT NULL, lat REAL, lon REAL,"
+	" speed_kmh REAL, heading_deg REAL, alt_m REAL, load_state TEXT,"
+	" dq_flags INTEGER NOT NULL DEFAULT 0, message_id INTEGER,"
+	" UNIQUE(vehicle, ts_ms));"
+	"CREATE TABLE vehicle_events(id INTEGER PRIMARY KEY,"
+	" type TEXT NOT NULL,"
+	" vehicle TEXT NOT NULL, plate TEXT, ts_ms INTEGER NOT NULL, site TEXT,"
+	" facility TEXT, waste TEXT NOT NULL, mass_kg REAL, manifest_no TEXT,"
+	" lat REAL, lon REAL, dq_flags INTEGER NOT NULL DEFAULT 0,"
+	" message_id INTEGER, UNIQUE(vehicle, type, ts_ms));"
+	"CREATE TABLE weighings(id INTEGER PRIMARY KEY, facility TEXT NOT NULL,"
+	" ticket TEXT NOT NULL, day TEXT NOT NULL, version INTEGER NOT NULL,"
+	" plate TEXT, direction TEXT, gross_kg REAL, tare_kg REAL, net_kg REAL,"
+	" first_ms INTEGER NOT NULL, second_ms INTEGER, waste TEXT,"
+	" origin TEXT, status TEXT NOT NULL, manifest_no TEXT,"
+	" dq_flags INTEGER NOT NULL DEFAULT 0, message_id INTEGER,"
+	" fingerprint TEXT NOT NULL, UNIQUE(facility, ticket, day));"
+	"CREATE INDEX weighings_day ON weighings(day);"
+	"CREATE TABLE weighings_history(id INTEGER PRIMARY KEY,"
+	" facility TEXT NOT NULL, ticket TEXT NOT NULL, day TEXT NOT NULL,"
+	" version INTEGER NOT NULL, plate TEXT, direction TEXT, gross_kg REAL,"
+	" tare_kg REAL, net_kg REAL, first_ms INTEGER NOT NULL,"
+	" second_ms INTEGER, waste TEXT, origin TEXT, status TEXT NOT NULL,"
+	" manifest_no TEXT, dq_flags INTEGER NOT NULL DEFAULT 0,"
+	" message_id INTEGER, fingerprint TEXT NOT NULL,"
+	" superseded_by INTEGER);"
+	"CREATE INDEX weighings_history_key ON weighings_history(facility,"
+	" ticket, day);"
+	"CREATE TABLE facility_status(id INTEGER PRIMARY KEY,"
+	" facility TEXT NOT NULL, ts_ms INTEGER NOT NULL, state TEXT NOT NULL,"
+	" inventory_kg REAL, throughput_kg REAL, extra TEXT,"
+	" dq_flags INTEGER NOT NULL DEFAULT 0, message_id INTEGER,"
+	" UNIQUE(facility, ts_ms));"
+	"CREATE TABLE manifests(scheme TEXT NOT NULL,"
+	" manifest_no TEXT NOT NULL,"
+	" version INTEGER NOT NULL, status TEXT NOT NULL, plate TEXT,"
+	" generator_code TEXT, generator_name TEXT, generator_district TEXT,"
+	" carrier_name TEXT, receiver_facility TEXT, receiver_name TEXT,"
+	" departed_ms INTEGER, received_ms INTEGER, closed_ms INTEGER,"
+	" declared_kg REAL, received_kg REAL, updated_ms INTEGER NOT NULL,"
+	" dq_flags INTEGER NOT NULL DEFAULT 0, message_id INTEGER,"
+	" PRIMARY KEY(scheme, manifest_no));"
+	"CREATE TABLE manifest_lines(scheme TEXT NOT NULL,"
+	" manifest_no TEXT NOT NULL, line INTEGER NOT NULL, waste_code TEXT,"
+	" hw_category TEXT, waste TEXT NOT NULL, qty REAL, unit TEXT,"
+	" qty_kg REAL, PRIMARY KEY(scheme, manifest_no, line));"
+	"CREATE TABLE manifest_tickets(scheme TEXT NOT NULL,"
+	" manifest_no TEXT NOT NULL, facility TEXT NOT NULL,"
+	" ticket TEXT NOT NULL,"
+	" PRIMARY KEY(scheme, manifest_no, facility, ticket));"
+	"CREATE TABLE manifest_events(id INTEGER PRIMARY KEY,"
+	" scheme TEXT NOT NULL, manifest_no TEXT NOT NULL,"
+	" version INTEGER NOT NULL, status TEXT NOT NULL,"
+	" ts_ms INTEGER NOT NULL, applied INTEGER NOT NULL,"
+	" dq_flags INTEGER NOT NULL DEFAULT 0, message_id INTEGER,"
+	" UNIQUE(scheme, manifest_no, version, status, ts_ms));"
+	"CREATE TABLE reconciliations(scheme TEXT NOT NULL,"
+	" manifest_no TEXT NOT NULL, declared_kg REAL, received_kg REAL,"
+	" diff_pct REAL, method TEXT, verdict TEXT NOT NULL,"
+	" updated_ms INTEGER, PRIMARY KEY(scheme, manifest_no));"
+	"CREATE TABLE facilities(id TEXT PRIMARY KEY, name TEXT, kind TEXT,"
+	" district TEXT, harmless INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE vehicles(vehicle TEXT PRIMARY KEY, plate TEXT,"
+	" device TEXT, first_seen_ms INTEGER, last_seen_ms INTEGER);"
+	/* Complete inbound tickets, without the weights a flag distrusts. */
+	"CREATE VIEW daily_tonnage AS"
+	" SELECT w.day AS day, f.district AS district,"
+	" f.kind AS facility_kind, w.waste AS waste, SUM(w.net_kg) AS kg"
+	" FROM weighings w LEFT JOIN facilities f ON f.id = w.facility"
+	" WHERE w.status = 'complete' AND w.direction = 'in'"
+	" AND w.net_kg IS NOT NULL AND (w.dq_flags & 3584) = 0"
+	" GROUP BY 1, 2, 3, 4;",
+	/* v2: vendor dialects. Terminals bound to plates (JT/T 808
+	 * registration), and the manifest milestones vendors send. */
+	"CREATE TABLE device_bindings(device TEXT NOT NULL,"
+	" valid_from_ms INTEGER NOT NULL, plate TEXT, plate_color TEXT,"
+	" message_id INTEGER, PRIMARY KEY(device, valid_from_ms));"
+	"ALTER TABLE manifests ADD COLUMN arrived_ms INTEGER;",
+	/* v3: reconciliation links and the daily indicators. Definitions
+	 * are documented in docs/indicators.md, view by view. */
+	"CREATE TABLE reconciliation_links(scheme TEXT NOT NULL,"
+	" manifest_no TEXT NOT NULL, facility TEXT NOT NULL,"
+	" ticket TEXT NOT NULL, day TEXT NOT NULL, method TEXT NOT NULL,"
+	" allocated_kg REAL,"
+	" PRIMARY KEY(scheme, manifest_no, facility, ticket, day));"
+	"CREATE INDEX weighings_plate ON weighings(plate, facility, first_ms);"
+	"CREATE INDEX weighings_manifest ON weighings(manifest_no);"
+	"CREATE INDEX vehicle_events_ts ON vehicle_events(ts_ms);"
+	"DROP VIEW daily_tonnage;"
+	/* Complete tickets that indicators may count: not void, not open,
+	 * no weight a data-quality flag distrusts (512|1024|2048). */
+	"CREATE VIEW tickets_counted AS"
+	" SELECT w.day AS day, w.facility AS facility, f.kind AS facility_kind,"
+	" f.district AS district, coalesce(f.harmless, 0) AS harmless,"
+	" w.waste AS waste, w.direction AS direction, w.net_kg AS kg"
+	" FROM weighings w LEFT JOIN facilities f ON f.id = w.facility"
+	" WHERE w.status = 'complete' AND w.net_kg IS NOT NULL"
+	" AND (w.dq_flags & 3584) = 0;"
+	"CREATE VIEW daily_tonnage AS"
+	" SELECT day, district, facility_kind, waste, sum(kg) AS kg"
+	" FROM tickets_counted WHERE direction = 'in' GROUP BY 1, 2, 3, 4;"
+	/* Household waste received by final facilities: transfer stations
+	 * pass it on, so counting them would count it twice. */
+	"CREATE VIEW daily_collected AS"
+	" SELECT day, district, sum(kg) AS collected_kg,"
+	" sum(CASE WHEN (facility_kind = 'recycling_center'"
+	" AND waste = 'msw.recyclable') OR (facility_kind = 'food_waste_plant'"
+	" AND waste = 'msw.food') THEN kg ELSE 0 END) AS recycled_kg,"
+	" sum(CASE WHEN harmless = 1 THEN kg ELSE 0 END) AS harmless_kg"
+	" FROM tickets_counted WHERE direction = 'in' AND waste LIKE 'msw.%'"
+	" AND facility_kind IN ('incinerator', 'sanitary_landfill',"
+	" 'food_waste_plant', 'recycling_center') GROUP BY 1, 2;"
+	"CREATE VIEW daily_construction AS"
+	" SELECT day, district,"
+	" sum(CASE WHEN facility_kind = 'cw_recycling' THEN kg ELSE 0 END)"
+	" AS recycled_kg,"
+	" sum(CASE WHEN facility_kind = 'cw_disposal_site' THEN kg ELSE 0 END)"
+	" AS disposed_kg"
+	" FROM tickets_counted WHERE direction = 'in' AND waste LIKE 'cw.%'"
+	" AND facility_kind IN ('cw_recycling', 'cw_disposal_site')"
+	" GROUP BY 1, 2;"
+	"CREATE VIEW daily_station_balance AS"
+	" SELECT day, district, facility,"
+	" sum(CASE WHEN direction = 'in' THEN kg ELSE 0 END) AS in_kg,"
+	" sum(CASE WHEN direction = 'out' THEN kg ELSE 0 END) AS out_kg,"
+	" CASE WHEN sum(CASE WHEN direction = 'in' THEN kg ELSE -kg END) <="
+	" (SELECT coalesce(value, 5) FROM meta WHERE key ="
+	" 'clearance_tolerance_pct') / 100.0 *"
+	" sum(CASE WHEN direction = 'in' THEN kg ELSE 0 END)"
+	" THEN 1 ELSE 0 END AS cleared"
+	" FROM tickets_counted WHERE facility_kind = 'transfer_station'"
+	" GROUP BY 1, 2, 3;"
+	"CREATE VIEW manifest_days AS"
+	" SELECT m.scheme, m.manifest_no, m.status,"
+	" date((coalesce(m.departed_ms, (SELECT min(e.ts_ms) FROM"
+	" manifest_events e WHERE e.scheme = m.scheme"
+	" AND e.manifest_no = m.manifest_no)) + 60000 *"
+	" (SELECT coalesce(value, 480) FROM meta WHERE key ="
+	" 'local_offset_min')) / 1000, 'unixepoch') AS day,"
+	" coalesce(m.generator_district, f.district) AS district,"
+	" r.verdict AS verdict"
+	" FROM manifests m LEFT JOIN facilities f ON f.id = m.receiver_facility"
+	" LEFT JOIN reconciliations r USING (scheme, manifest_no);"
+	"CREATE VIEW daily_manifests AS"
+	" SELECT day, district, count(*) AS manifests,"
+	" sum(status = 'closed') AS closed,"
+	" sum(verdict IN ('ok', 'discrepancy')) AS reconciled,"
+	" sum(verdict = 'discrepancy') AS discrepancies,"
+	" sum(verdict = 'overdue') AS overdue"
+	" FROM manifest_days GROUP BY 1, 2;"
+	/* City-wide: an unregistered facility has no district to count
+	 * an unauthorised unload against. */
+	"CREATE VIEW daily_unloads AS"
+	" SELECT date((e.ts_ms + 60000 * (SELECT coalesce(value, 480) FROM meta"
+	" WHERE key = 'local_offset_min')) / 1000, 'unixepoch') AS day,"
+	" count(*) AS unloads, sum(f.id IS NOT NULL) AS authorised"
+	" FROM vehicle_events e LEFT JOIN facilities f ON f.id = e.facility"
+	" WHERE e.type = 'unload' GROUP BY 1;"
+	"CREATE VIEW daily_indicators AS"
+	" WITH k AS (SELECT day, district FROM daily_collected"
+	" UNION SELECT day, district FROM daily_construction"
+	" UNION SELECT day, district FROM daily_station_balance"
+	" UNION SELECT day, district FROM daily_manifests)"
+	" SELECT k.day AS day, k.district AS district,"
+	" coalesce(c.collected_kg, 0) AS collected_kg,"
+	" c.recycled_kg / nullif(c.collected_kg, 0) AS recycling_rate,"
+	" c.harmless_kg / nullif(c.collected_kg, 0) AS harmless_rate,"
+	" cw.recycled_kg / nullif(cw.recycled_kg + cw.disposed_kg, 0)"
+	" AS cw_utilisation_rate,"
+	" (SELECT avg(cleared) FROM daily_station_balance b WHERE b.day = k.day"
+	" AND b.district IS k.district) AS clearance_rate,"
+	" coalesce(m.manifests, 0) AS manifests,"
+	" m.closed * 1.0 / nullif(m.manifests, 0) AS manifest_closure_rate,"
+	" m.discrepancies * 1.0 / nullif(m.reconciled, 0) AS discrepancy_rate,"
+	" coalesce(m.overdue, 0) AS overdue_manifests,"
+	" u.authorised * 1.0 / nullif(u.unloads, 0) AS authorised_unload_share"
+	" FROM k LEFT JOIN daily_collected c ON c.day = k.day"
+	" AND c.district IS k.district"
+	" LEFT JOIN daily_construction cw ON cw.day = k.day"
+	" AND cw.district IS k.district"
+	" LEFT JOIN daily_manifests m ON m.day = k.day"
+	" AND m.district IS k.district"
+	" LEFT JOIN daily_unloads u ON u.day = k.day;",
+	/* v4: a compact dedupe index. The unique (topic, sha256) index
+	 * took ~110 bytes per message at random places: once it outgrew
+	 * the page cache every insert read and rewrote a page. 16 hex
+	 * digits (64 bits) find the candidates; the writer then compares
+	 * topic and the whole digest (store_message_find). */
+	"CREATE INDEX messages_digest ON messages(substr(sha256, 1, 16));"
+	"DROP INDEX messages_dedupe;",
+	/* v5: reconciliation looks links up by ticket (is it taken? who
+	 * shares it?); without this index each lookup scanned every link,
+	 * 0.6 s a run for 1 300 manifests, and growing with their square. */
+	"CREATE INDEX reconciliation_links_ticket ON reconciliation_links("
+	"facility, ticket, day);",
+};
+
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+_Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,
+    "STORE_SCHEMA_VERSION names the last migration");
+
+const char *const store_stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[S_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	/* The expression must be messages_digest's for the index to serve;
+	 * the unary + stops SQLite from propagating ?2 into it. */
+	[S_MSG_FIND] = "SELECT id FROM messages WHERE substr(sha256, 1, 16) ="
+	    " substr(?2, 1, 16) AND +sha256 = ?2 AND +topic = ?1 LIMIT 1",
+	[S_MSG_INSERT] = "INSERT INTO messages(id, topic, profile, received_ms,"
+	    " sha256, outcome, kind, payload)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_MSG_MAX] = "SELECT coalesce(max(id), 0) FROM messages",
+	[S_REJECT] = "INSERT INTO rejects(topic, profile, received_ms, payload,"
+	    " reason, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_POSITION] = "INSERT INTO positions(vehicle, device, plate, ts_ms,"
+	    " lat, lon, speed_kmh, heading_deg, alt_m, load_state, dq_flags,"
+	    " message_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12) ON CONFLICT(vehicle, ts_ms) DO NOTHING",
+	[S_VEHICLE_SEEN] = "INSERT INTO vehicles(vehicle, plate, device,"
+	    " first_seen_ms, last_seen_ms) VALUES(?1, ?2, ?3, ?4, ?5)"
+	    " ON CONFLICT(vehicle) DO UPDATE SET"
+	    " plate = coalesce(excluded.plate, plate),"
+	    " device = coalesce(excluded.device, device),"
+	    " first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),"
+	    " last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+	[S_VEVENT] = "INSERT INTO vehicle_events(type, vehicle, plate, ts_ms,"
+	    " site, facility, waste, mass_kg, manifest_no, lat, lon, dq_flags,"
+	    " message_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12, ?13) ON CONFLICT(vehicle, type, ts_ms) DO NOTHING",
+	[S_WB_GET] = "SELECT id, version, status, fingerprint FROM weighings"
+	    " WHERE facility = ?1 AND ticket = ?2 AND day = ?3",
+	[S_WB_INSERT] = "INSERT INTO weighings(facility, ticket, day, version,"
+	    " plate, direction, gross_kg, tare_kg, net_kg, first_ms, second_ms,"
+	    " waste, origin, status, manifest_no, dq_flags, message_id,"
+	    " fingerprint) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	[S_WB_TO_HISTORY] = "INSERT INTO weighings_history(facility, ticket,"
+	    " day, version, plate, direction, gross_kg, tare_kg, net_kg,"
+	    " first_ms, second_ms, waste, origin, status, manifest_no,"
+	    " dq_flags, message_id, fingerprint, superseded_by)"
+	    " SELECT facility, ticket, day, version, plate, direction,"
+	    " gross_kg,"
+	    " tare_kg, net_kg, first_ms, second_ms, waste, origin, status,"
+	    " manifest_no, dq_flags, message_id, fingerprint, ?2"
+	    " FROM weighings WHERE id = ?1",
+	[S_WB_DELETE] = "DELETE FROM weighings WHERE id = ?1",
+	[S_WB_HISTORY] = "INSERT INTO weighings_history(facility, ticket, day,"
+	    " version, plate, direction, gross_kg, tare_kg, net_kg, first_ms,"
+	    " second_ms, waste, origin, status, manifest_no, dq_flags,"
+	    " message_id, fingerprint) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	    " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	[S_FSTATUS] = "INSERT INTO facility_status(facility, ts_ms, state,"
+	    " inventory_kg, throughput_kg, extra, dq_flags, message_id)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	    " ON CONFLICT(facility, ts_ms) DO NOTHING",
+	[S_MAN_EVENT] = "INSERT INTO manifest_events(scheme, manifest_no,"
+	    " version, status, ts_ms, applied, dq_flags, message_id)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, 0, ?6, ?7) ON CONFLICT(scheme,"
+	    " manifest_no, version, status, ts_ms) DO NOTHING",
+	[S_MAN_EVENT_APPLIED] = "UPDATE manifest_events SET applied = ?2,"
+	    " dq_flags = ?3 WHERE id = ?1",
+	[S_MAN_GET] = "SELECT version, status FROM manifests"
+	    " WHERE scheme = ?1 AND manifest_no = ?2",
+	[S_MAN_UPSERT] = "INSERT INTO manifests(scheme, manifest_no, version,"
+	    " status, plate, generator_code, generator_name,"
+	    " generator_district,"
+	    " carrier_name, receiver_facility, receiver_name, departed_ms,"
+	    " received_ms, closed_ms, declared_kg, updated_ms, dq_flags,"
+	    " message_id, arrived_ms, received_kg) VALUES(?1, ?2, ?3, ?4, ?5,"
+	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+	    " ?20)"
+	    " ON CONFLICT(scheme, manifest_no) DO UPDATE SET"
+	    " version = excluded.version, status = excluded.status,"
+	    " plate = coalesce(excluded.plate, plate),"
+	    " generator_code = coalesce(excluded.generator_code,"
+	    " generator_code),"
+	    " generator_name = coalesce(excluded.generator_name,"
+	    " generator_name),"
+	    " generator_district = coalesce(excluded.generator_district,"
+	    " generator_district),"
+	    " carrier_name = coalesce(excluded.carrier_name, carrier_name),"
+	    " receiver_facility = coalesce(excluded.receiver_facility,"
+	    " receiver_facility),"
+	    " receiver_name = coalesce(excluded.receiver_name, receiver_name),"
+	    " departed_ms = coalesce(departed_ms, excluded.departed_ms),"
+	    " received_ms = coalesce(received_ms, excluded.received_ms),"
+	    " closed_ms = coalesce(closed_ms, excluded.closed_ms),"
+	    " declared_kg = coalesce(excluded.declared_kg, declared_kg),"
+	    " arrived_ms = coalesce(arrived_ms, excluded.arrived_ms),"
+	    " received_kg = coalesce(excluded.received_kg, received_kg),"
+	    " updated_ms = excluded.updated_ms, dq_flags = excluded.dq_flags,"
+	    " message_id = excluded.message_id",
+	[S_MAN_LINES_DEL] = "DELETE FROM manifest_lines"
+	    " WHERE scheme = ?1 AND manifest_no = ?2",
+	[S_MAN_LINE] = "INSERT INTO manifest_lines(scheme, manifest_no, line,"
+	    " waste_code, hw_category, waste, qty, unit, qty_kg)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_MAN_TICKET] = "INSERT INTO manifest_tickets(scheme, manifest_no,"
+	    " facility, ticket) VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+	[S_PRUNE] = "UPDATE messages SET payload = NULL"
+	    " WHERE received_ms < ?1 AND payload IS NOT NULL",
+	[S_BIND_LATEST] = "SELECT plate, plate_color FROM device_bindings"
+	    " WHERE device = ?1 ORDER BY valid_from_ms DESC LIMIT 1",
+	[S_BIND_UPSERT] = "INSERT INTO device_bindings(device, valid_from_ms,"
+	    " plate, plate_color, message_id) VALUES(?1, ?2, ?3, ?4, ?5)"
+	    " ON CONFLICT(device, valid_from_ms) DO UPDATE SET"
+	    " plate = excluded.plate, plate_color = excluded.plate_color,"
+	    " message_id = excluded.message_id",
+	[S_BIND_AT] = "SELECT plate FROM device_bindings WHERE device = ?1"
+	    " AND valid_from_ms <= ?2 ORDER BY valid_from_ms DESC LIMIT 1",
+	[S_FACILITY_KNOWN] = "SELECT 1 FROM facilities WHERE id = ?1",
+};
+
+int
+store_user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* One version: its statements and the user_version bump in one
+ * transaction, so a crash mid-migration leaves the previous version. */
+static int
+migrate_step(sqlite3 *db, const char *path, size_t i)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
+	if (store_db_exec(db, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if (store_db_exec(db, migrations[i]) == -1 ||
+	    store_db_exec(db, sql) == -1) {
+		/* Already failing: the rollback's own error adds nothing. */
+		if (store_db_exec(db, "ROLLBACK") == -1)
+			log_debug("store: %s: rollback failed too", path);
+		return -1;
+	}
+	if (store_db_exec(db, "COMMIT") == -1)
+		return -1;
+	log_notice("store: %s migrated to schema version %zu", path, i + 1);
+	return 0;
+}
+
+int
+store_migrate(sqlite3 *db, const char *path, int upto)
+{
+	int v;
+	size_t i;
+
+	if (upto < 1 || upto > (int)NMIGRATIONS ||
+	    store_user_version(db, &v) == -1)
+		return -1;
+	if (v > (int)NMIGRATIONS) {
+		log_warnx("store: %s has schema version %d, newer than this "
+		    "wastetrackd (%d): refusing to touch it", path, v,
+		    (int)NMIGRATIONS);
+		return -1;
+	}
+	for (i = (size_t)v; i < (size_t)upto; i++)
+		if (migrate_step(db, path, i) == -1)
+			return -1;
+	return 0;
+}

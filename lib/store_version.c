@@ -1,0 +1,358 @@
+/*
+ * store_version: the rows that keep versions. Weighbridge tickets have one
+ * current row each and their older versions in weighings_history;
+ * manifests have a current row that only moves forward and every update
+ * in manifest_events.
+ */
+#include "store_int.h"
+
+#include "norm.h"
+#include "sha256.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int
+wb_status_rank(const char *status)
+{
+	if (strcmp(status, "open") == 0)
+		return 0;
+	if (strcmp(status, "complete") == 0)
+		return 1;
+	return 2;			/* void: final */
+}
+
+static void
+fp_add(struct sha256 *h, const char *s)
+{
+	sha256_update(h, s ? s : "\x01", s ? strlen(s) + 1 : 1);
+}
+
+static void
+fp_num(struct sha256 *h, double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.17g", v);
+	fp_add(h, isnan(v) ? NULL : buf);
+}
+
+/* A digest of everything the sender said about a ticket except its
+ * version: equal digests mean a re-send, not a correction. */
+static void
+wb_fingerprint(const struct ev_weighing *w, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	struct sha256 h;
+	uint8_t d[32];
+	int i;
+
+	sha256_init(&h);
+	fp_add(&h, w->plate);
+	fp_add(&h, w->direction);
+	fp_num(&h, w->gross_kg);
+	fp_num(&h, w->tare_kg);
+	fp_num(&h, w->net_kg);
+	fp_num(&h, (double)w->first_ms);
+	fp_num(&h, w->second_ms == WT_NOTIME ? NAN : (double)w->second_ms);
+	fp_add(&h, w->waste);
+	fp_add(&h, w->origin);
+	fp_add(&h, w->status);
+	fp_add(&h, w->manifest_no);
+	sha256_final(&h, d);
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+static void
+wb_bind(sqlite3_stmt *st, const struct ev *e, const char *day, int64_t ver,
+    uint32_t dq, int64_t mid, const char *fp)
+{
+	const struct ev_weighing *w = &e->u.wb;
+
+	store_bind_text(st, 1, w->facility);
+	store_bind_text(st, 2, w->ticket);
+	store_bind_text(st, 3, day);
+	sqlite3_bind_int64(st, 4, ver);
+	store_bind_text(st, 5, w->plate);
+	store_bind_text(st, 6, w->direction);
+	store_bind_real(st, 7, w->gross_kg);
+	store_bind_real(st, 8, w->tare_kg);
+	store_bind_real(st, 9, w->net_kg);
+	sqlite3_bind_int64(st, 10, w->first_ms);
+	store_bind_time(st, 11, w->second_ms);
+	store_bind_text(st, 12, w->waste);
+	store_bind_text(st, 13, w->origin);
+	store_bind_text(st, 14, w->status);
+	store_bind_text(st, 15, w->manifest_no);
+	sqlite3_bind_int64(st, 16, dq);
+	sqlite3_bind_int64(st, 17, mid);
+	store_bind_text(st, 18, fp);
+}
+
+struct wb_current {
+	int64_t id, version;
+	int rank;
+	char fp[65];
+};
+
+/* Fetch the current row of the ticket: 1 found, 0 none, -1 error. */
+static int
+wb_current(struct store *s, const struct ev_weighing *w, const char *day,
+    struct wb_current *cur)
+{
+	sqlite3_stmt *st = s->st[S_WB_GET];
+	int found;
+
+	store_bind_text(st, 1, w->facility);
+	store_bind_text(st, 2, w->ticket);
+	store_bind_text(st, 3, day);
+	if ((found = store_lookup(s, S_WB_GET)) == 1) {
+		cur->id = sqlite3_column_int64(st, 0);
+		cur->version = sqlite3_column_int64(st, 1);
+		cur->rank = wb_status_rank(
+		    (const char *)sqlite3_column_text(st, 2));
+		snprintf(cur->fp, sizeof(cur->fp), "%s",
+		    (const char *)sqlite3_column_text(st, 3));
+		store_lookup_end(s, S_WB_GET);
+	}
+	return found;
+}
+
+/*
+ * The version rule: an explicit version orders updates; without one, a
+ * completion of an open ticket keeps its version and any other change
+ * is the next version. Older versions, and a lower status at the same
+ * version, go to history only (late data never moves "current" back).
+ */
+int
+store_put_weighing(struct store *s, const struct ev *e, int64_t mid,
+    int off_min, enum store_result *res)
+{
+	const struct ev_weighing *w = &e->u.wb;
+	struct wb_current cur = { 0 };
+	char day[16], fp[65];
+	int64_t ver;
+	uint32_t dq = e->dq | store_facility_flag(s, w->facility);
+	int found, rank = wb_status_rank(w->status);
+
+	norm_local_day(w->first_ms, off_min, day);
+	wb_fingerprint(w, fp);
+	if ((found = wb_current(s, w, day, &cur)) == -1)
+		return -1;
+	if (!found) {
+		wb_bind(s->st[S_WB_INSERT], e, day, w->version > 0 ?
+		    w->version : 1, dq, mid, fp);
+		*res = STORE_NEW;
+		return store_run(s, S_WB_INSERT);
+	}
+	if (strcmp(fp, cur.fp) == 0 &&
+	    (w->version <= 0 || w->version == cur.version)) {
+		*res = STORE_DUPLICATE;
+		return 0;
+	}
+	if (w->version > 0)
+		ver = w->version;
+	else
+		ver = cur.rank == 0 && rank > 0 ? cur.version : cur.version + 1;
+	if (ver < cur.version || (ver == cur.version && rank < cur.rank)) {
+		wb_bind(s->st[S_WB_HISTORY], e, day, ver, dq | DQ_LATE, mid,
+		    fp);
+		*res = STORE_HISTORY;
+		return store_run(s, S_WB_HISTORY);
+	}
+	sqlite3_bind_int64(s->st[S_WB_TO_HISTORY], 1, cur.id);
+	sqlite3_bind_int64(s->st[S_WB_TO_HISTORY], 2, mid);
+	sqlite3_bind_int64(s->st[S_WB_DELETE], 1, cur.id);
+	if (store_run(s, S_WB_TO_HISTORY) == -1 ||
+	    store_run(s, S_WB_DELETE) == -1)
+		return -1;
+	wb_bind(s->st[S_WB_INSERT], e, day, ver, dq, mid, fp);
+	*res = STORE_NEW;
+	return store_run(s, S_WB_INSERT);
+}
+
+/* ---- manifests: forward-only current state, every update an event ---- */
+
+struct man_current {
+	int64_t version;
+	int rank;
+};
+
+static int
+man_current(struct store *s, const struct ev_manifest *m,
+    struct man_current *cur)
+{
+	sqlite3_stmt *st = s->st[S_MAN_GET];
+	int found;
+
+	store_bind_text(st, 1, m->scheme);
+	store_bind_text(st, 2, m->manifest_no);
+	if ((found = store_lookup(s, S_MAN_GET)) == 1) {
+		cur->version = sqlite3_column_int64(st, 0);
+		cur->rank = norm_manifest_status_rank(
+		    (const char *)sqlite3_column_text(st, 1));
+		store_lookup_end(s, S_MAN_GET);
+	}
+	return found;
+}
+
+/* Sum of line masses, NaN when any line has no mass (volume units); a
+ * manifest without lines may state its mass directly. */
+static double
+man_declared_kg(const struct ev_manifest *m)
+{
+	double sum = 0;
+	size_t i;
+
+	if (m->nlines == 0)
+		return m->declared_kg;
+	for (i = 0; i < m->nlines; i++) {
+		if (isnan(m->lines[i].qty_kg))
+			return NAN;
+		sum += m->lines[i].qty_kg;
+	}
+	return sum;
+}
+
+static int
+man_upsert(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
+{
+	const struct ev_manifest *m = &e->u.man;
+	sqlite3_stmt *st = s->st[S_MAN_UPSERT];
+	int rank = norm_manifest_status_rank(m->status);
+
+	store_bind_text(st, 1, m->scheme);
+	store_bind_text(st, 2, m->manifest_no);
+	sqlite3_bind_int64(st, 3, m->version);
+	store_bind_text(st, 4, m->status);
+	store_bind_text(st, 5, m->plate);
+	store_bind_text(st, 6, m->generator_code);
+	store_bind_text(st, 7, m->generator_name);
+	store_bind_text(st, 8, m->generator_district);
+	store_bind_text(st, 9, m->carrier_name);
+	store_bind_text(st, 10, m->receiver_facility);
+	store_bind_text(st, 11, m->receiver_name);
+	/* Milestones keep the first time the manifest reached them; an
+	 * explicit time from the sender wins over the update's own. */
+	store_bind_time(st, 12, m->departed_ms != WT_NOTIME ? m->departed_ms :
+	    rank >= 2 ? m->ts_ms : WT_NOTIME);
+	store_bind_time(st, 13, rank >= 4 &&
+	    strcmp(m->status, "received") == 0 ? m->ts_ms : WT_NOTIME);
+	store_bind_time(st, 14, strcmp(m->status, "closed") == 0 ? m->ts_ms :
+	    WT_NOTIME);
+	store_bind_real(st, 15, man_declared_kg(m));
+	sqlite3_bind_int64(st, 16, now_ms);
+	sqlite3_bind_int64(st, 17, e->dq | store_facility_flag(s,
+	    m->receiver_facility));
+	sqlite3_bind_int64(st, 18, mid);
+	store_bind_time(st, 19, m->arrived_ms != WT_NOTIME ? m->arrived_ms :
+	    strcmp(m->status, "arrived") == 0 ? m->ts_ms : WT_NOTIME);
+	store_bind_real(st, 20, m->received_kg);
+	return store_run(s, S_MAN_UPSERT);
+}
+
+/* The lines replace the previous ones when an update has any; tickets
+ * only accumulate. */
+static int
+man_lines_tickets(struct store *s, const struct ev_manifest *m)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
+	if (m->nlines > 0) {
+		store_bind_text(s->st[S_MAN_LINES_DEL], 1, m->scheme);
+		store_bind_text(s->st[S_MAN_LINES_DEL], 2, m->manifest_no);
+		if (store_run(s, S_MAN_LINES_DEL) == -1)
+			return -1;
+	}
+	for (i = 0; i < m->nlines; i++) {
+		const struct ev_manifest_line *l = &m->lines[i];
+
+		st = s->st[S_MAN_LINE];
+		store_bind_text(st, 1, m->scheme);
+		store_bind_text(st, 2, m->manifest_no);
+		sqlite3_bind_int64(st, 3, l->line);
+		store_bind_text(st, 4, l->waste_code);
+		store_bind_text(st, 5, l->hw_category);
+		store_bind_text(st, 6, l->waste);
+		store_bind_real(st, 7, l->qty);
+		store_bind_text(st, 8, l->unit);
+		store_bind_real(st, 9, l->qty_kg);
+		if (store_run(s, S_MAN_LINE) == -1)
+			return -1;
+	}
+	for (i = 0; i < m->ntickets; i++) {
+		st = s->st[S_MAN_TICKET];
+		store_bind_text(st, 1, m->scheme);
+		store_bind_text(st, 2, m->manifest_no);
+		store_bind_text(st, 3, m->tickets[i].facility);
+		store_bind_text(st, 4, m->tickets[i].ticket);
+		if (store_run(s, S_MAN_TICKET) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+man_apply(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
+{
+	if (man_upsert(s, e, mid, now_ms) == -1)
+		return -1;
+	return man_lines_tickets(s, &e->u.man);
+}
+
+/*
+ * Every update is kept in manifest_events; the current row only moves
+ * forward: a higher version, or the same version with a later status.
+ * A newer version that names an earlier status is recorded but not
+ * applied (STATUS_REGRESSION_IGNORED); an older one is LATE.
+ */
+int
+store_put_manifest(struct store *s, const struct ev *e, int64_t mid,
+    int64_t now_ms, enum store_result *res)
+{
+	const struct ev_manifest *m = &e->u.man;
+	sqlite3_stmt *st = s->st[S_MAN_EVENT];
+	struct man_current cur = { 0, 0 };
+	int64_t event_id;
+	uint32_t dq = e->dq;
+	int found, rank = norm_manifest_status_rank(m->status), apply;
+
+	store_bind_text(st, 1, m->scheme);
+	store_bind_text(st, 2, m->manifest_no);
+	sqlite3_bind_int64(st, 3, m->version);
+	store_bind_text(st, 4, m->status);
+	sqlite3_bind_int64(st, 5, m->ts_ms);
+	sqlite3_bind_int64(st, 6, e->dq);
+	sqlite3_bind_int64(st, 7, mid);
+	if (store_run(s, S_MAN_EVENT) == -1)
+		return -1;
+	if (!store_changed(s)) {
+		*res = STORE_DUPLICATE;
+		return 0;
+	}
+	event_id = sqlite3_last_insert_rowid(s->db);
+	if ((found = man_current(s, m, &cur)) == -1)
+		return -1;
+	apply = !found || m->version > cur.version ||
+	    (m->version == cur.version && rank > cur.rank);
+	if (apply && found && rank < cur.rank) {
+		apply = 0;
+		dq |= DQ_STATUS_REGRESSION_IGNORED;
+	} else if (!apply)
+		dq |= DQ_LATE;
+	if (apply && man_apply(s, e, mid, now_ms) == -1)
+		return -1;
+	st = s->st[S_MAN_EVENT_APPLIED];
+	sqlite3_bind_int64(st, 1, event_id);
+	sqlite3_bind_int(st, 2, apply);
+	sqlite3_bind_int64(st, 3, dq);
+	*res = apply ? STORE_NEW : STORE_HISTORY;
+	return store_run(s, S_MAN_EVENT_APPLIED);
+}
+

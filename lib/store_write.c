@@ -1,0 +1,425 @@
+/*
+ * store_write: the write path of the SQLite store — messages, rejects,
+ * positions, vehicle and facility events, terminal bindings, the
+ * vehicles-seen cache, the facility registry and payload pruning.
+ * Weighings and manifests, which keep versions, are store_version.c's.
+ */
+#include "store_int.h"
+
+#include "config.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+store_message_find(struct store *s, const struct store_msg *m,
+    int64_t *message_id, enum store_result *res)
+{
+	sqlite3_stmt *st = s->st[S_MSG_FIND];
+	int found;
+
+	store_bind_text(st, 1, m->topic);
+	store_bind_text(st, 2, m->sha256);
+	if ((found = store_lookup(s, S_MSG_FIND)) == -1)
+		return -1;
+	if (found)
+		store_lookup_end(s, S_MSG_FIND);
+	*res = found ? STORE_DUPLICATE : STORE_NEW;
+	*message_id = found ? 0 : s->next_mid;
+	return 0;
+}
+
+int
+store_message_add(struct store *s, const struct store_msg *m,
+    int64_t message_id, const char *outcome, const char *kind)
+{
+	sqlite3_stmt *st = s->st[S_MSG_INSERT];
+
+	sqlite3_bind_int64(st, 1, message_id);
+	store_bind_text(st, 2, m->topic);
+	store_bind_text(st, 3, m->profile);
+	sqlite3_bind_int64(st, 4, m->received_ms);
+	store_bind_text(st, 5, m->sha256);
+	store_bind_text(st, 6, outcome);
+	store_bind_text(st, 7, kind);
+	if (m->keep_payload)
+		sqlite3_bind_blob(st, 8, m->payload, (int)m->payload_len,
+		    SQLITE_STATIC);
+	if (store_run(s, S_MSG_INSERT) == -1)
+		return -1;
+	s->next_mid = message_id + 1;
+	return 0;
+}
+
+int
+store_reject(struct store *s, const struct store_msg *m,
+    const char *reason, const char *detail)
+{
+	sqlite3_stmt *st = s->st[S_REJECT];
+
+	store_bind_text(st, 1, m->topic);
+	store_bind_text(st, 2, m->profile);
+	sqlite3_bind_int64(st, 3, m->received_ms);
+	sqlite3_bind_blob(st, 4, m->payload, (int)m->payload_len,
+	    SQLITE_STATIC);
+	store_bind_text(st, 5, reason);
+	store_bind_text(st, 6, detail);
+	return store_run(s, S_REJECT);
+}
+
+/*
+ * `vehicles` is updated once per transaction and vehicle, not once per
+ * position: nine messages in ten are positions of the same few hundred
+ * vehicles. The latest plate and device in arrival order, the earliest
+ * and latest time, as the upsert per message had them.
+ */
+void
+store_seen_clear(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; s->seen != NULL && i < STORE_SEEN_SLOTS; i++) {
+		free(s->seen[i].vehicle);
+		free(s->seen[i].plate);
+		free(s->seen[i].device);
+	}
+	if (s->seen != NULL)
+		memset(s->seen, 0, STORE_SEEN_SLOTS * sizeof(*s->seen));
+	s->nseen = 0;
+}
+
+int
+store_seen_flush(struct store *s)
+{
+	sqlite3_stmt *st = s->st[S_VEHICLE_SEEN];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < STORE_SEEN_SLOTS && s->nseen > 0 && rc == 0; i++) {
+		struct store_seen *v = &s->seen[i];
+
+		if (v->vehicle == NULL)
+			continue;
+		store_bind_text(st, 1, v->vehicle);
+		store_bind_text(st, 2, v->plate);
+		store_bind_text(st, 3, v->device);
+		sqlite3_bind_int64(st, 4, v->first);
+		sqlite3_bind_int64(st, 5, v->last);
+		rc = store_run(s, S_VEHICLE_SEEN);
+	}
+	store_seen_clear(s);
+	return rc;
+}
+
+/* Replace *dst with a copy of src unless src is NULL. */
+static int
+keep_latest(char **dst, const char *src)
+{
+	char *copy;
+
+	if (src == NULL)
+		return 0;
+	if ((copy = strdup(src)) == NULL)
+		return -1;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+static struct store_seen *
+seen_slot(struct store *s, const char *vehicle)
+{
+	uint32_t h = 2166136261u;
+	const unsigned char *p;
+	size_t i;
+
+	for (p = (const unsigned char *)vehicle; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	for (i = h & (STORE_SEEN_SLOTS - 1);;
+	    i = (i + 1) & (STORE_SEEN_SLOTS - 1))
+		if (s->seen[i].vehicle == NULL ||
+		    strcmp(s->seen[i].vehicle, vehicle) == 0)
+			return &s->seen[i];
+}
+
+int
+store_vehicle_seen(struct store *s, const char *vehicle,
+    const char *plate, const char *device, int64_t ts)
+{
+	struct store_seen *v;
+
+	if (s->seen == NULL &&
+	    (s->seen = calloc(STORE_SEEN_SLOTS, sizeof(*s->seen))) == NULL)
+		return -1;
+	/* Half full: write them out, so probes stay short. */
+	if (s->nseen >= STORE_SEEN_SLOTS / 2 && store_seen_flush(s) == -1)
+		return -1;
+	v = seen_slot(s, vehicle);
+	if (v->vehicle == NULL) {
+		if ((v->vehicle = strdup(vehicle)) == NULL)
+			return -1;
+		v->first = v->last = ts;
+		s->nseen++;
+	}
+	if (ts < v->first)
+		v->first = ts;
+	if (ts > v->last)
+		v->last = ts;
+	return keep_latest(&v->plate, plate) == -1 ||
+	    keep_latest(&v->device, device) == -1 ? -1 : 0;
+}
+
+/* The plate a terminal was bound to at ts: positions from a terminal that
+ * sends no plate of its own belong to the vehicle it was registered to
+ * then, not to the one it is registered to now. */
+static int
+bound_plate(struct store *s, const char *device, int64_t ts,
+    const char **plate)
+{
+	sqlite3_stmt *st = s->st[S_BIND_AT];
+	int found;
+
+	store_bind_text(st, 1, device);
+	sqlite3_bind_int64(st, 2, ts);
+	if ((found = store_lookup(s, S_BIND_AT)) == 1) {
+		/* Copied: the row's text dies at lookup_end(). */
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+
+		snprintf(s->plate_buf, sizeof(s->plate_buf), "%s", v ? v : "");
+		*plate = v ? s->plate_buf : NULL;
+		store_lookup_end(s, S_BIND_AT);
+	}
+	return found == -1 ? -1 : 0;
+}
+
+/* DQ_UNKNOWN_FACILITY when id names no facility of the registry. */
+uint32_t
+store_facility_flag(struct store *s, const char *id)
+{
+	int found;
+
+	if (id == NULL)
+		return 0;
+	store_bind_text(s->st[S_FACILITY_KNOWN], 1, id);
+	if ((found = store_lookup(s, S_FACILITY_KNOWN)) == 1)
+		store_lookup_end(s, S_FACILITY_KNOWN);
+	return found == 0 ? DQ_UNKNOWN_FACILITY : 0;
+}
+
+static int
+put_position(struct store *s, const struct ev *e, int64_t mid,
+    enum store_result *res)
+{
+	const struct ev_position *p = &e->u.pos;
+	sqlite3_stmt *st = s->st[S_POSITION];
+	const char *plate = p->plate;
+
+	if (plate == NULL && p->device != NULL &&
+	    bound_plate(s, p->device, p->ts_ms, &plate) == -1)
+		return -1;
+
+	store_bind_text(st, 1, p->vehicle);
+	store_bind_text(st, 2, p->device);
+	store_bind_text(st, 3, plate);
+	sqlite3_bind_int64(st, 4, p->ts_ms);
+	store_bind_real(st, 5, p->lat);
+	store_bind_real(st, 6, p->lon);
+	store_bind_real(st, 7, p->speed_kmh);
+	store_bind_real(st, 8, p->heading_deg);
+	store_bind_real(st, 9, p->alt_m);
+	store_bind_text(st, 10, p->load_state);
+	sqlite3_bind_int64(st, 11, e->dq);
+	sqlite3_bind_int64(st, 12, mid);
+	if (store_run(s, S_POSITION) == -1)
+		return -1;
+	*res = store_changed(s) ? STORE_NEW : STORE_DUPLICATE;
+	if (*res == STORE_NEW)
+		return store_vehicle_seen(s, p->vehicle, plate, p->device,
+		    p->ts_ms);
+	return 0;
+}
+
+static int
+put_vehicle_event(struct store *s, const struct ev *e, int64_t mid,
+    enum store_result *res)
+{
+	const struct ev_vehicle_event *v = &e->u.vev;
+	sqlite3_stmt *st = s->st[S_VEVENT];
+
+	store_bind_text(st, 1, v->type);
+	store_bind_text(st, 2, v->vehicle);
+	store_bind_text(st, 3, v->plate);
+	sqlite3_bind_int64(st, 4, v->ts_ms);
+	store_bind_text(st, 5, v->site);
+	store_bind_text(st, 6, v->facility);
+	store_bind_text(st, 7, v->waste);
+	store_bind_real(st, 8, v->mass_kg);
+	store_bind_text(st, 9, v->manifest_no);
+	store_bind_real(st, 10, v->lat);
+	store_bind_real(st, 11, v->lon);
+	sqlite3_bind_int64(st, 12, e->dq | store_facility_flag(s, v->facility));
+	sqlite3_bind_int64(st, 13, mid);
+	if (store_run(s, S_VEVENT) == -1)
+		return -1;
+	*res = store_changed(s) ? STORE_NEW : STORE_DUPLICATE;
+	if (*res == STORE_NEW)
+		return store_vehicle_seen(s, v->vehicle, v->plate, NULL,
+		    v->ts_ms);
+	return 0;
+}
+
+static int
+put_facility_status(struct store *s, const struct ev *e, int64_t mid,
+    enum store_result *res)
+{
+	const struct ev_facility_status *f = &e->u.fst;
+	sqlite3_stmt *st = s->st[S_FSTATUS];
+
+	store_bind_text(st, 1, f->facility);
+	sqlite3_bind_int64(st, 2, f->ts_ms);
+	store_bind_text(st, 3, f->state);
+	store_bind_real(st, 4, f->inventory_kg);
+	store_bind_real(st, 5, f->throughput_kg);
+	store_bind_text(st, 6, f->extra_json);
+	sqlite3_bind_int64(st, 7, e->dq | store_facility_flag(s, f->facility));
+	sqlite3_bind_int64(st, 8, mid);
+	if (store_run(s, S_FSTATUS) == -1)
+		return -1;
+	*res = store_changed(s) ? STORE_NEW : STORE_DUPLICATE;
+	return 0;
+}
+
+/* ---- weighings: one current row per ticket, older versions in history */
+
+/*
+ * A binding without its own time holds from the beginning when it is the
+ * device's first, so positions recorded before the registration reached
+ * us still resolve; a later re-binding holds from when we learn it.
+ */
+static int
+put_binding(struct store *s, const struct ev *e, int64_t mid,
+    int64_t now_ms, enum store_result *res)
+{
+	const struct ev_device_binding *b = &e->u.bind;
+	sqlite3_stmt *st = s->st[S_BIND_LATEST];
+	int64_t from = b->ts_ms;
+	int found, same = 0;
+
+	store_bind_text(st, 1, b->device);
+	if ((found = store_lookup(s, S_BIND_LATEST)) == -1)
+		return -1;
+	if (found) {
+		const char *plate = (const char *)sqlite3_column_text(st, 0);
+
+		same = plate != NULL && b->plate != NULL &&
+		    strcmp(plate, b->plate) == 0;
+		store_lookup_end(s, S_BIND_LATEST);
+	}
+	if (same && from == WT_NOTIME) {
+		*res = STORE_DUPLICATE;
+		return 0;
+	}
+	if (from == WT_NOTIME)
+		from = found ? now_ms : 0;
+	st = s->st[S_BIND_UPSERT];
+	store_bind_text(st, 1, b->device);
+	sqlite3_bind_int64(st, 2, from);
+	store_bind_text(st, 3, b->plate);
+	store_bind_text(st, 4, b->plate_color);
+	sqlite3_bind_int64(st, 5, mid);
+	*res = STORE_NEW;
+	return store_run(s, S_BIND_UPSERT);
+}
+
+int
+store_event(struct store *s, const struct ev *e, int64_t message_id,
+    int local_offset_min, int64_t now_ms, enum store_result *res)
+{
+	switch (e->kind) {
+	case EV_POSITION:
+		return put_position(s, e, message_id, res);
+	case EV_VEHICLE_EVENT:
+		return put_vehicle_event(s, e, message_id, res);
+	case EV_WEIGHING:
+		return store_put_weighing(s, e, message_id, local_offset_min,
+		    res);
+	case EV_FACILITY_STATUS:
+		return put_facility_status(s, e, message_id, res);
+	case EV_MANIFEST:
+		return store_put_manifest(s, e, message_id, now_ms, res);
+	case EV_DEVICE_BINDING:
+		return put_binding(s, e, message_id, now_ms, res);
+	case EV_NONE:
+	case EV_KIND_COUNT:
+		break;
+	}
+	log_warnx("store: event without a kind");
+	return -1;
+}
+
+/* Settings the views read (they cannot see the configuration). */
+static int
+sync_meta(struct store *s, const struct config *cfg)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO meta(key, value)"
+	    " VALUES('local_offset_min', %d),"
+	    " ('clearance_tolerance_pct', %.6f),"
+	    " ('tolerance_pct', %.6f)", cfg->time.local_offset_min,
+	    cfg->reconcile.clearance_tolerance_pct,
+	    cfg->reconcile.tolerance_pct);
+	return store_db_exec(s->db, sql);
+}
+
+int
+store_sync_config(struct store *s, const struct config *cfg)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (store_db_exec(s->db, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if (sync_meta(s, cfg) == -1 ||
+	    store_db_exec(s->db, "DELETE FROM facilities") == -1 ||
+	    sqlite3_prepare_v2(s->db, "INSERT INTO facilities(id, name, kind,"
+	    " district, harmless) VALUES(?1, ?2, ?3, ?4, ?5)", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto done;
+	for (i = 0; i < cfg->nfacilities; i++) {
+		const struct cfg_facility *f = &cfg->facilities[i];
+
+		store_bind_text(st, 1, f->id);
+		store_bind_text(st, 2, f->name);
+		store_bind_text(st, 3, f->kind);
+		store_bind_text(st, 4, f->district);
+		sqlite3_bind_int(st, 5, f->harmless);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			log_warnx("store: facility %s: %s", f->id,
+			    sqlite3_errmsg(s->db));
+			goto done;
+		}
+		sqlite3_reset(st);
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	if (store_db_exec(s->db, rc == 0 ? "COMMIT" : "ROLLBACK") == -1)
+		rc = -1;
+	return rc;
+}
+
+int
+store_prune_payloads(struct store *s, int64_t cutoff_ms,
+    int64_t *pruned)
+{
+	sqlite3_bind_int64(s->st[S_PRUNE], 1, cutoff_ms);
+	if (store_run(s, S_PRUNE) == -1)
+		return -1;
+	*pruned = sqlite3_changes(s->db);
+	return 0;
+}
+
