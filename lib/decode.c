@@ -31,6 +31,7 @@ struct dec {
 	size_t ncaps;
 	struct ev *e;
 	struct decode_err *err;
+	size_t first;			/* out->n when the message began */
 };
 
 /* A raw value before conversion. */
@@ -41,7 +42,7 @@ struct val {
 	char buf[96];
 };
 
-#define fail(d, ...) native_err((d)->err, __VA_ARGS__)
+#define fail(d, ...) decoder_fail((d)->err, __VA_ARGS__)
 
 /* ---- reading sources ---- */
 
@@ -121,8 +122,10 @@ get_src(struct dec *d, const struct pf_src *s, const struct json *base,
 			    memcmp(s->name, d->caps[i].name,
 			    d->caps[i].name_len) == 0) {
 				v->t = V_STR;
-				v->s = ev_strndup(d->e, d->caps[i].value,
-				    d->caps[i].value_len);
+				if ((v->s = ev_strndup(d->e, d->caps[i].value,
+				    d->caps[i].value_len)) == NULL)
+					return fail(d, "internal",
+					    "out of memory");
 			}
 		break;
 	case PF_SRC_VALUE:
@@ -285,7 +288,7 @@ conv_num(struct dec *d, const struct pf_field *f, const char *name,
 /*
  * Masses: a unit in the payload (a suffix such as "4.75吨", or the
  * profile's unit field) wins over the profile's fixed unit; "infer" is
- * the last resort and refuses the ambiguous middle (domain.md §8 row 10).
+ * the last resort and refuses the ambiguous middle.
  */
 static int
 conv_mass(struct dec *d, const struct pf_field *f, const char *name,
@@ -682,8 +685,9 @@ decode_lines(struct dec *d)
 		if (l->line == -1)
 			l->line = (int64_t)i + 1;
 		if (l->waste_code != NULL &&
-		    norm_hw_code(l->waste_code, code, cat) == 0)
-			l->hw_category = ev_strdup(d->e, cat);
+		    norm_hw_code(l->waste_code, code, cat) == 0 &&
+		    (l->hw_category = ev_strdup(d->e, cat)) == NULL)
+			return fail(d, "internal", "out of memory");
 		if (l->waste == NULL)
 			l->waste = l->hw_category == NULL ? "unknown" :
 			    strcmp(l->hw_category, "HW01") == 0 ? "mw" : "hw";
@@ -883,9 +887,11 @@ decode_delimited_record(struct dec *d, const char *rec, size_t n,
 			*p++ = '\0';
 	}
 	rc = select_kind(d);
-	if (rc == 0 && (d->e = ev_list_add(out, DECODE_MAX_RECORDS)) == NULL)
+	if (rc == 0 && out->n - d->first == DECODE_MAX_RECORDS)
 		rc = fail(d, "bad_value", "more than %d records",
 		    DECODE_MAX_RECORDS);
+	else if (rc == 0 && (d->e = ev_list_add(out, SIZE_MAX)) == NULL)
+		rc = fail(d, "internal", "out of memory");
 	if (rc == 0)
 		rc = decode_record(d);
 	free(text);
@@ -909,7 +915,7 @@ decode_delimited(struct dec *d, const char *payload, size_t len,
 			return -1;
 		p = end + seplen;
 	}
-	if (out->n == 0)
+	if (out->n == d->first)
 		return fail(d, "missing_field", "empty message");
 	return 0;
 }
@@ -935,7 +941,7 @@ decode_json(struct dec *d, const char *payload, size_t len,
 	if (json_kind(d->doc) != JSON_K_OBJ)
 		fail(d, "bad_type", "payload must be a JSON object");
 	else if (select_kind(d) == 0) {
-		if ((d->e = ev_list_add(out, DECODE_MAX_RECORDS)) == NULL)
+		if ((d->e = ev_list_add(out, SIZE_MAX)) == NULL)
 			fail(d, "internal", "out of memory");
 		else
 			rc = decode_record(d);
@@ -950,18 +956,9 @@ decode_profile(const struct profile *p, const char *topic,
     struct ev_list *out, struct decode_err *err)
 {
 	struct dec d = { .p = p, .ctx = ctx, .topic = topic, .err = err };
-	size_t first = out->n, i;
-	int rc;
 
-	err->reason = NULL;
-	err->detail[0] = '\0';
-	rc = p->format == PF_DELIMITED ? decode_delimited(&d, payload, len,
-	    out) : decode_json(&d, payload, len, out);
-	if (rc == -1) {
-		/* All or nothing: drop what this message added. */
-		for (i = first; i < out->n; i++)
-			ev_reset(&out->ev[i]);
-		out->n = first;
-	}
-	return rc;
+	d.first = decoder_begin(out, err);
+	return decoder_end(p->format == PF_DELIMITED ?
+	    decode_delimited(&d, payload, len, out) :
+	    decode_json(&d, payload, len, out), out, d.first);
 }

@@ -33,6 +33,29 @@ static const struct decode_ctx ctx = {
 	.future_tolerance_ms = 300000,
 };
 
+/*
+ * native_decode() into a list of its own, checking the decoder contract
+ * (one event appended on success, none on failure), then the event moved
+ * out to *e, which the caller ev_reset()s; *e is zeroed on failure.
+ */
+static int
+decode_one(const char *topic, const char *payload, size_t len,
+    const struct decode_ctx *c, struct ev *e, struct decode_err *err)
+{
+	struct ev_list l = { NULL, 0, 0 };
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	rc = native_decode(topic, payload, len, c, &l, err);
+	CHECK_INT(l.n, rc == 0 ? 1 : 0);
+	if (rc == 0 && l.n == 1) {
+		*e = l.ev[0];		/* the arena moves with it */
+		l.n = 0;
+	}
+	ev_list_free(&l);
+	return rc;
+}
+
 static int
 decode(const char *topic, const char *payload, struct ev *e,
     struct decode_err *err)
@@ -40,7 +63,7 @@ decode(const char *topic, const char *payload, struct ev *e,
 	int rc;
 
 	memset(err, 0, sizeof(*err));
-	rc = native_decode(topic, payload, strlen(payload), &ctx, e, err);
+	rc = decode_one(topic, payload, strlen(payload), &ctx, e, err);
 	if (rc != 0)
 		fprintf(stderr, "  decode %s %s: %s: %s\n", topic, payload,
 		    err->reason ? err->reason : "(null)", err->detail);
@@ -374,7 +397,7 @@ test_rejects(void)
 	for (i = 0; i < NELEM(bad_cases); i++) {
 		c = &bad_cases[i];
 		memset(&err, 0, sizeof(err));
-		rc = native_decode(c->topic, c->payload, strlen(c->payload),
+		rc = decode_one(c->topic, c->payload, strlen(c->payload),
 		    &ctx, &e, &err);
 		CHECK_INT(rc, -1);
 		CHECK_STR(err.reason, c->reason);
@@ -384,7 +407,7 @@ test_rejects(void)
 			    c->topic, c->payload, err.reason ? err.reason :
 			    "(null)", err.detail);
 		CHECK(err.detail[0] != '\0');
-		/* e is reset on failure: nothing left to free */
+		/* nothing appended on failure: nothing left to free */
 		CHECK_INT(e.kind, EV_NONE);
 		CHECK(e.arena == NULL);
 		if (rc == 0)
@@ -394,11 +417,11 @@ test_rejects(void)
 	{
 		const char buf[] = "{" POS_OK "}garbage";
 
-		CHECK_INT(native_decode(POS_TOPIC, buf, strlen(buf) - 7, &ctx,
+		CHECK_INT(decode_one(POS_TOPIC, buf, strlen(buf) - 7, &ctx,
 		    &e, &err), 0);
 		CHECK_INT(e.kind, EV_POSITION);
 		ev_reset(&e);
-		CHECK_INT(native_decode(POS_TOPIC, buf, strlen(buf), &ctx, &e,
+		CHECK_INT(decode_one(POS_TOPIC, buf, strlen(buf), &ctx, &e,
 		    &err), -1);
 		CHECK_STR(err.reason, "bad_json");
 	}
@@ -407,11 +430,11 @@ test_rejects(void)
 	 * (jansson without JSON_DECODE_ANY) refuses it: either code will do,
 	 * as long as it is rejected.
 	 */
-	CHECK_INT(native_decode(POS_TOPIC, "\"a string\"", 10, &ctx, &e,
+	CHECK_INT(decode_one(POS_TOPIC, "\"a string\"", 10, &ctx, &e,
 	    &err), -1);
 	CHECK(err.reason != NULL && (strcmp(err.reason, "bad_json") == 0 ||
 	    strcmp(err.reason, "bad_type") == 0));
-	CHECK_INT(native_decode(POS_TOPIC, "42", 2, &ctx, &e, &err), -1);
+	CHECK_INT(decode_one(POS_TOPIC, "42", 2, &ctx, &e, &err), -1);
 	CHECK(err.reason != NULL && (strcmp(err.reason, "bad_json") == 0 ||
 	    strcmp(err.reason, "bad_type") == 0));
 	/* within the future tolerance is accepted */
@@ -419,11 +442,11 @@ test_rejects(void)
 		struct decode_ctx c2 = ctx;
 
 		c2.received_ms = INT64_C(1691388178000) - 299000;
-		CHECK_INT(native_decode(POS_TOPIC, "{" POS_OK "}",
+		CHECK_INT(decode_one(POS_TOPIC, "{" POS_OK "}",
 		    strlen("{" POS_OK "}"), &c2, &e, &err), 0);
 		ev_reset(&e);
 		c2.received_ms = INT64_C(1691388178000) - 301000;
-		CHECK_INT(native_decode(POS_TOPIC, "{" POS_OK "}",
+		CHECK_INT(decode_one(POS_TOPIC, "{" POS_OK "}",
 		    strlen("{" POS_OK "}"), &c2, &e, &err), -1);
 		CHECK_STR(err.reason, "future_ts");
 	}
