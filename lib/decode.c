@@ -78,7 +78,9 @@ val_from_json(const struct json *j, struct val *v)
 		break;
 	case JSON_K_NUM:
 		v->t = V_NUM;
-		(void)json_num(j, &v->num);
+		/* Cannot fail on a number; NaN reads as "no value" anyway. */
+		if (json_num(j, &v->num) == -1)
+			v->num = NAN;
 		break;
 	case JSON_K_BOOL:
 		v->t = V_BOOL;
@@ -623,8 +625,10 @@ fix_coords(struct dec *d, const char *sys_name, int64_t fix_valid,
 		d->e->dq |= DQ_COORD_INVALID;
 		return;
 	}
-	if (sys_name != NULL)
-		(void)geo_parse_sys(sys_name, &sys);
+	/* A per-message system name the profile does not know keeps the
+	 * profile's own system. */
+	if (sys_name != NULL && geo_parse_sys(sys_name, &sys) == -1)
+		sys = d->p->coord_sys;
 	(void)norm_coord(lat, lon, &d->e->dq);
 	if (!isnan(*lat) && geo_to_wgs84(sys, lat, lon) == 1)
 		d->e->dq |= DQ_COORD_CONVERTED;

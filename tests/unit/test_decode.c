@@ -1,7 +1,7 @@
 /*
- * test_decode: the declarative profile engine (lib/decode.c) against the
- * data-quality rules of domain.md §8, one accepted and one refused (or
- * flagged and unflagged) case per rule, then every example of
+ * test_decode: the declarative profile engine (lib/decode.c) against its
+ * data-quality rules, one accepted and one refused (or flagged and
+ * unflagged) case per rule, then every example of
  * shared/payloads in the four vendor dialects through the SHIPPED
  * profiles, against expected.md.
  *
@@ -484,7 +484,7 @@ test_mass(void)
 	    500, EPS);
 	CHECK_NEAR(MASS(p, "infer/KW-0217", "{\"m\":\"500kg\"}", 0), 500,
 	    EPS);
-	/* the ambiguous middle (domain.md §8 row 10) and beyond */
+	/* the ambiguous middle (40..1000: kg or t?) and beyond */
 	REJ(p, "infer/KW-0217", "{\"m\":500}", "bad_unit");
 	REJ(p, "infer/KW-0217", "{\"m\":250.5}", "bad_unit");
 	REJ(p, "infer/KW-0217", "{\"m\":999}", "bad_unit");

@@ -1,7 +1,8 @@
 /*
- * test_native: lib/native.c against DESIGN §5 and shared/payloads: every
- * example of wastetrack.tsv decodes to what expected.md says, bad input is
- * rejected with its reason code, data-quality findings are flagged.
+ * test_native: lib/native.c against the wastetrack dialect and its
+ * examples in shared/payloads: every example of wastetrack.tsv decodes to
+ * what expected.md says, bad input is rejected with its reason code,
+ * data-quality findings are flagged.
  * Usage: test_native [wastetrack.tsv]; without an argument the file is
  * $WT_SHARED/payloads/wastetrack.tsv.
  */
