@@ -1,13 +1,15 @@
 /*
  * charset: transcoding of the GBK bytes that legacy sources still send
- * (JT/T 808 registration plates, weighbridge CSV lines; domain.md §8
- * row 28) into the UTF-8 that everything past the parser works in.
+ * (JT/T 808 registration plates, weighbridge CSV lines) into the UTF-8
+ * that everything past the parser works in.
  * Uses the C library's iconv(3); no global state, safe on any thread.
  */
 #ifndef WT_CHARSET_H
 #define WT_CHARSET_H
 
 #include <stddef.h>
+
+#include "attr.h"
 
 /*
  * Transcode the n bytes at in from GBK (read as GB18030, its superset)
@@ -20,6 +22,7 @@
  * Bytes that are already UTF-8 are often valid GBK as well and come out
  * as mojibake, not as an error: try norm_utf8_valid() first.
  */
-int charset_gbk_to_utf8(const char *in, size_t n, char **out, size_t *outn);
+int charset_gbk_to_utf8(const char *in, size_t n, char **out,
+    size_t *outn) WT_MUST_CHECK;
 
 #endif

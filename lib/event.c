@@ -173,13 +173,20 @@ ev_list_add(struct ev_list *l, size_t max)
 }
 
 void
-ev_list_clear(struct ev_list *l)
+ev_list_truncate(struct ev_list *l, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
+	for (i = n; i < l->n; i++)
 		ev_reset(&l->ev[i]);
-	l->n = 0;
+	if (n < l->n)
+		l->n = n;
+}
+
+void
+ev_list_clear(struct ev_list *l)
+{
+	ev_list_truncate(l, 0);
 }
 
 void

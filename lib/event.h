@@ -14,9 +14,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attr.h"
+
 #define WT_NOTIME INT64_MIN
 
-/* Data-quality flags (dq_flags column), bit values from domain.md §8. */
+/*
+ * Data-quality flags (dq_flags column). The bit values are stored and
+ * exported, so they never change: new flags take the next free bit.
+ */
 enum dq_flag {
 	DQ_DUP_SEMANTIC = 1u << 0,
 	DQ_LATE = 1u << 1,
@@ -36,8 +41,8 @@ enum dq_flag {
 	DQ_STATUS_REGRESSION_IGNORED = 1u << 15,
 	DQ_FUTURE_TS = 1u << 16,
 	DQ_RECON_DISCREPANCY = 1u << 17,
-	/* Ours: the facility named is not in the registry (domain.md §8
-	 * row 31). The row is kept; its tonnage has no district. */
+	/* The facility named is not in the registry. The row is kept so
+	 * that no data is lost; its tonnage has no district. */
 	DQ_UNKNOWN_FACILITY = 1u << 18,
 };
 
@@ -132,10 +137,10 @@ struct ev {
 /* Clear an event for reuse; frees its arena. Safe on a zeroed event. */
 void ev_reset(struct ev *e);
 /* Copy n bytes of s (NUL added) into the event's arena; NULL on ENOMEM. */
-char *ev_strndup(struct ev *e, const char *s, size_t n);
-char *ev_strdup(struct ev *e, const char *s);
+char *ev_strndup(struct ev *e, const char *s, size_t n) WT_MUST_CHECK;
+char *ev_strdup(struct ev *e, const char *s) WT_MUST_CHECK;
 /* Zeroed storage of size bytes in the arena; NULL on ENOMEM. */
-void *ev_alloc(struct ev *e, size_t size);
+void *ev_alloc(struct ev *e, size_t size) WT_MUST_CHECK;
 /* Name of a kind, as used in `messages.kind` and logs. */
 const char *ev_kind_name(enum ev_kind k);
 
@@ -143,10 +148,10 @@ const char *ev_kind_name(enum ev_kind k);
 void ev_init(struct ev *e, enum ev_kind k);
 
 /*
- * Weighing checks of domain.md §8 rows 20–21: keep what was reported,
- * derive net = gross − tare only when net is missing on a complete
- * ticket, flag NET_NEGATIVE / NET_MISMATCH (> 20 kg) and
- * IMPLAUSIBLE_WEIGHT (beyond 200 t).
+ * Weighing checks: keep the reported values (a deduction or a manual edit
+ * can explain a difference), derive net = gross − tare only when net is
+ * missing on a complete ticket, flag NET_NEGATIVE / NET_MISMATCH (more
+ * than 20 kg from gross − tare) and IMPLAUSIBLE_WEIGHT (beyond 200 t).
  */
 void ev_check_weighing(struct ev *e);
 
@@ -157,7 +162,9 @@ struct ev_list {
 };
 
 /* A new zeroed event at the end, or NULL on ENOMEM or past max. */
-struct ev *ev_list_add(struct ev_list *l, size_t max);
+struct ev *ev_list_add(struct ev_list *l, size_t max) WT_MUST_CHECK;
+/* ev_reset() the events from index n on and keep the first n. */
+void ev_list_truncate(struct ev_list *l, size_t n);
 /* ev_reset() every event and empty the list (keeps its storage). */
 void ev_list_clear(struct ev_list *l);
 void ev_list_free(struct ev_list *l);

@@ -1,7 +1,7 @@
 /*
  * geo: conversion of the offset coordinate systems that Chinese vendor
  * platforms publish (GCJ-02 from AMap/Tencent, BD-09 from Baidu) back to
- * WGS-84, the canonical system (domain.md §3.4, §8 row 18).
+ * WGS-84, the canonical system every position is stored in.
  * Pure arithmetic: no I/O, no allocation, no global state; safe on any
  * thread. Latitude and longitude are decimal degrees throughout.
  *
@@ -10,6 +10,8 @@
  */
 #ifndef WT_GEO_H
 #define WT_GEO_H
+
+#include "attr.h"
 
 enum geo_sys {
 	GEO_WGS84,
@@ -52,7 +54,7 @@ void geo_bd09_to_wgs84(double blat, double blon, double *lat, double *lon);
  * bd-09 in any ASCII case. Returns 0, or -1 (and *out untouched) for
  * anything else including NULL.
  */
-int geo_parse_sys(const char *s, enum geo_sys *out);
+int geo_parse_sys(const char *s, enum geo_sys *out) WT_MUST_CHECK;
 
 /*
  * Convert (*lat, *lon) in system sys to WGS-84 in place. Returns 1 when

@@ -205,22 +205,11 @@ decode(struct ingest *in, const struct profile *p,
     const struct spool_rec *rec, const struct decode_ctx *ctx,
     struct decode_err *err)
 {
-	struct ev *e;
-
 	if (p != NULL)
 		return decode_profile(p, rec->topic, rec->payload,
 		    rec->payload_len, ctx, &in->evs, err);
-	if ((e = ev_list_add(&in->evs, 1)) == NULL) {
-		err->reason = "internal";
-		snprintf(err->detail, sizeof(err->detail), "out of memory");
-		return -1;
-	}
-	if (native_decode(rec->topic, rec->payload, rec->payload_len, ctx, e,
-	    err) == -1) {
-		in->evs.n = 0;
-		return -1;
-	}
-	return 0;
+	return native_decode(rec->topic, rec->payload, rec->payload_len, ctx,
+	    &in->evs, err);
 }
 
 /* Store every event of the message; the message's outcome is the best

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "attr.h"
+
 struct json;
 
 enum json_kind {
@@ -20,7 +22,8 @@ enum json_kind {
  * NULL and writes "line L col C: text" to err. The document is freed with
  * json_free(); every view into it dies with it.
  */
-struct json *json_parse(const char *buf, size_t len, char *err, size_t errsz);
+struct json *json_parse(const char *buf, size_t len, char *err,
+    size_t errsz) WT_MUST_CHECK;
 void json_free(struct json *doc);
 
 enum json_kind json_kind(const struct json *v);
@@ -30,7 +33,7 @@ const struct json *json_get(const struct json *obj, const char *key);
 const char *json_str(const struct json *v);
 /* Number value: 0 and *out when v is an integer or real, else -1. Integers
  * beyond 2^53 lose precision, which no field of ours needs. */
-int json_num(const struct json *v, double *out);
+int json_num(const struct json *v, double *out) WT_MUST_CHECK;
 /* 1 for true, 0 for anything else. */
 int json_is_yes(const struct json *v);
 /* Array length and element (NULL past the end or when not an array). */
@@ -41,6 +44,7 @@ const struct json *json_at(const struct json *arr, size_t i);
  * compact JSON text with keys sorted at every level and numbers exactly as
  * they were sent (malloc'd), or NULL when none remain or on error.
  */
-char *json_dump_except(const struct json *obj, const char *const *skip);
+char *json_dump_except(const struct json *obj,
+    const char *const *skip) WT_MUST_CHECK;
 
 #endif

@@ -6,7 +6,6 @@
 #include "topic.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,19 +19,7 @@ struct dec {
 	const char *topic_id;		/* the {name} capture, in the arena */
 };
 
-int
-native_err(struct decode_err *err, const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-#define fail(d, ...) native_err((d)->err, __VA_ARGS__)
+#define fail(d, ...) decoder_fail((d)->err, __VA_ARGS__)
 
 /* Optional string: *out NULL when absent, null or empty-ish. */
 static int
@@ -182,7 +169,8 @@ opt_plate(struct dec *d, const struct json *obj, const char *key,
 }
 
 /* Waste category: canonical or a synonym; unknown names become
- * "unknown" (domain.md §8 row 33), never a guess. */
+ * "unknown", never a guess (a guessed "residual" would skew the
+ * indicators). */
 static int
 req_waste(struct dec *d, const struct json *obj, const char *key,
     const char **out)
@@ -314,6 +302,8 @@ dec_facility_status(struct dec *d)
 	if ((extra = json_dump_except(d->obj, known)) != NULL) {
 		f->extra_json = ev_strdup(d->e, extra);
 		free(extra);
+		if (f->extra_json == NULL)
+			return fail(d, "internal", "out of memory");
 	}
 	return 0;
 }
@@ -345,8 +335,9 @@ dec_manifest_line(struct dec *d, const struct json *lj, size_t i,
 			return fail(d, "bad_value", "\"lines[%zu].waste_code\""
 			    " \"%.32s\" is not a hazardous-waste code", i,
 			    l->waste_code);
-		l->waste_code = ev_strdup(d->e, code);
-		l->hw_category = ev_strdup(d->e, cat);
+		if ((l->waste_code = ev_strdup(d->e, code)) == NULL ||
+		    (l->hw_category = ev_strdup(d->e, cat)) == NULL)
+			return fail(d, "internal", "out of memory");
 	}
 	l->qty_kg = NAN;
 	if (isnan(l->qty))
@@ -466,49 +457,53 @@ static const struct {
 	{ "wt/v1/manifests/{manifest_no}", dec_manifest },
 };
 
-int
-native_decode(const char *topic, const char *payload, size_t len,
-    const struct decode_ctx *ctx, struct ev *e, struct decode_err *err)
+/* Decode into d->e, appended to out; the caller rolls back on -1. */
+static int
+native_decode_one(struct dec *d, const char *topic, const char *payload,
+    size_t len, struct ev_list *out)
 {
-	struct dec d = { .ctx = ctx, .e = e, .err = err };
 	struct topic_cap cap;
 	struct json *doc = NULL;
 	size_t i, ncap;
 	char jerr[160];
 	int rc = -1;
 
-	memset(e, 0, sizeof(*e));
-	err->reason = NULL;
-	err->detail[0] = '\0';
-	if (!norm_utf8_valid(payload, len) || memchr(payload, '\0', len)) {
-		fail(&d, "bad_utf8", "payload is not UTF-8 text");
-		goto done;
-	}
+	if (!norm_utf8_valid(payload, len) || memchr(payload, '\0', len))
+		return fail(d, "bad_utf8", "payload is not UTF-8 text");
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (topic_capture(kinds[i].pattern, topic, &cap, 1, &ncap) == 1)
 			break;
-	if (i == sizeof(kinds) / sizeof(kinds[0])) {
-		fail(&d, "unknown_kind", "topic \"%.128s\" is not a kind of "
-		    "the wastetrack dialect", topic);
-		goto done;
-	}
-	if ((doc = json_parse(payload, len, jerr, sizeof(jerr))) == NULL) {
-		fail(&d, "bad_json", "%s", jerr);
-		goto done;
-	}
+	if (i == sizeof(kinds) / sizeof(kinds[0]))
+		return fail(d, "unknown_kind", "topic \"%.128s\" is not a kind "
+		    "of the wastetrack dialect", topic);
+	if ((doc = json_parse(payload, len, jerr, sizeof(jerr))) == NULL)
+		return fail(d, "bad_json", "%s", jerr);
 	if (json_kind((const struct json *)doc) != JSON_K_OBJ) {
-		fail(&d, "bad_type", "payload must be a JSON object");
+		fail(d, "bad_type", "payload must be a JSON object");
 		goto done;
 	}
-	d.obj = (const struct json *)doc;
-	if ((d.topic_id = ev_strndup(e, cap.value, cap.value_len)) == NULL) {
-		fail(&d, "internal", "out of memory");
+	d->obj = (const struct json *)doc;
+	/* One event per message: whatever out already holds, add one. */
+	if ((d->e = ev_list_add(out, SIZE_MAX)) == NULL ||
+	    (d->topic_id = ev_strndup(d->e, cap.value, cap.value_len))
+	    == NULL) {
+		fail(d, "internal", "out of memory");
 		goto done;
 	}
-	rc = kinds[i].decode(&d);
+	rc = kinds[i].decode(d);
 done:
 	json_free(doc);
-	if (rc == -1)
-		ev_reset(e);
 	return rc;
+}
+
+int
+native_decode(const char *topic, const char *payload, size_t len,
+    const struct decode_ctx *ctx, struct ev_list *out,
+    struct decode_err *err)
+{
+	struct dec d = { .ctx = ctx, .err = err };
+	size_t first = decoder_begin(out, err);
+
+	return decoder_end(native_decode_one(&d, topic, payload, len, out),
+	    out, first);
 }

@@ -15,7 +15,8 @@
 #define MS_PER_MIN	INT64_C(60000)
 #define MS_PER_DAY	INT64_C(86400000)
 
-/* Plausible clock window (domain.md §8 row 5): 2000-01-01 .. 2100-01-01. */
+/* Plausible clock window, 2000-01-01 .. 2100-01-01: outside it the device
+ * clock is unset or broken. */
 #define EPOCH_MIN_MS	INT64_C(946684800000)
 #define EPOCH_MAX_MS	INT64_C(4102444800000)
 
@@ -635,7 +636,8 @@ norm_mass_kg(double v, const char *unit, double *kg)
 
 /* ---- Waste categories ----------------------------------------------- */
 
-/* DESIGN §5, in its order. */
+/* The canonical codes, grouped by stream: municipal, construction,
+ * hazardous and medical, industrial, agricultural; "unknown" last. */
 static const char *const waste_canon[] = {
 	"msw.recyclable", "msw.hazardous", "msw.food", "msw.residual",
 	"msw.mixed", "msw.bulky", "msw.garden",
@@ -651,9 +653,8 @@ struct synonym {
 };
 
 /*
- * GB/T 19095-2019 names and their regional/legacy variants (domain.md
- * §2.4), GB 55012 construction classes (§2.5), other streams, and the
- * vendor-a enumeration. Legacy pre-2019 labels map to the stream that
+ * GB/T 19095-2019 names and their regional/legacy variants, GB 55012
+ * construction classes, other streams, and the vendor-a enumeration. Legacy pre-2019 labels map to the stream that
  * replaced them, never silently to residual.
  */
 static const struct synonym waste_syn[] = {
@@ -684,7 +685,7 @@ static const struct synonym waste_syn[] = {
 	{ "CONSTRUCTION_SOIL", "cw.excavated_soil" },
 	{ "DEMOLITION", "cw.demolition" }, { "HAZARDOUS", "hw" },
 	{ "MEDICAL", "mw" },
-	/* domain.md §8 row 33 (German "Restmüll" style label) */
+	/* a German "Restmüll" style label some vendors send */
 	{ "Rest", "msw.residual" },
 };
 

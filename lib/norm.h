@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attr.h"
+
 /*
  * Parse a time string into UTC epoch ms. Accepts RFC 3339 / ISO 8601 with
  * 'T' or ' ' separator, optional fraction (any digits, truncated to ms),
@@ -21,14 +23,16 @@
  * DQ_TZ_ASSUMED. A string of only digits is epoch seconds or milliseconds
  * (see norm_epoch). Calendar fields are range-checked (Feb 30 fails).
  */
-int norm_time(const char *s, int local_offset_min, int64_t *ms, uint32_t *dq);
+int norm_time(const char *s, int local_offset_min, int64_t *ms,
+    uint32_t *dq) WT_MUST_CHECK;
 
 /*
  * Epoch number to ms: values below 1e11 are seconds, others milliseconds.
  * Rejects NaN, negative values, and anything before 2000-01-01 or after
- * 2100-01-01 (garbage clocks, see domain.md §8 row 5).
+ * 2100-01-01: such dates come from unset or broken device clocks (zero
+ * BCD times, 1970), not from real events.
  */
-int norm_epoch(double v, int64_t *ms);
+int norm_epoch(double v, int64_t *ms) WT_MUST_CHECK;
 
 /* Format ms as the local calendar day "YYYY-MM-DD" (out has >= 11 bytes). */
 void norm_local_day(int64_t ms, int local_offset_min, char *out);
@@ -36,25 +40,27 @@ void norm_local_day(int64_t ms, int local_offset_min, char *out);
 /*
  * Parse "+08:00", "-05:30", "+0800", "Z" or "UTC" into minutes east of UTC.
  */
-int norm_offset(const char *s, int *minutes);
+int norm_offset(const char *s, int *minutes) WT_MUST_CHECK;
 
 /*
  * Canonical plate: NFKC-style folding of full-width ASCII and the
  * ideographic space, upper case, separators removed (U+00B7 '·', '•',
  * '・', '．', '.', '-', '_', spaces). Writes the result to out (UTF-8, NUL
  * terminated); returns -1 if it does not fit or the input is empty after
- * folding. A result that does not match the conventional / new-energy /
- * trailer formats of domain.md §3.5 sets DQ_PLATE_INVALID but returns 0:
- * the row is kept. No OCR correction, no pinyin province guessing.
+ * folding. A result that does not match a Chinese plate format
+ * (conventional 吉A12345, new-energy 吉AD12345 or 吉A12345D, trailer
+ * 吉A1234挂) sets DQ_PLATE_INVALID but returns 0: the row is kept. No OCR
+ * correction, no pinyin province guessing.
  */
-int norm_plate(const char *in, char *out, size_t outsz, uint32_t *dq);
+int norm_plate(const char *in, char *out, size_t outsz,
+    uint32_t *dq) WT_MUST_CHECK;
 
 /*
  * Mass to kg. unit is one of kg, KG, g, t, T, 吨, 公斤, 千克, 克, lb (case-
  * insensitive for ASCII); NULL means kg. Returns -1 for an unknown unit,
  * NaN, infinity or a negative value.
  */
-int norm_mass_kg(double v, const char *unit, double *kg);
+int norm_mass_kg(double v, const char *unit, double *kg) WT_MUST_CHECK;
 
 /*
  * Waste category: returns the canonical code (a static string such as
@@ -65,7 +71,8 @@ int norm_mass_kg(double v, const char *unit, double *kg);
  */
 const char *norm_waste(const char *s);
 
-/* 1 if s is one of the canonical category codes of DESIGN §5. */
+/* 1 if s is one of the canonical category codes (msw.food, cw.slurry, hw,
+ * ..., unknown). */
 int norm_waste_is_canonical(const char *s);
 
 /*
@@ -74,7 +81,7 @@ int norm_waste_is_canonical(const char *s);
  * "900 249 08", "HW08/900-249-08" and full-width digits. If an explicit HW
  * class is given it must match the last two digits; otherwise -1.
  */
-int norm_hw_code(const char *in, char *out, char *hwcat);
+int norm_hw_code(const char *in, char *out, char *hwcat) WT_MUST_CHECK;
 
 /*
  * Coordinates: NaN, out of range (|lat| > 90, |lon| > 180) or exactly
@@ -88,7 +95,7 @@ int norm_coord(double *lat, double *lon, uint32_t *dq);
 int norm_manifest_status_rank(const char *s);
 
 /* 1 for values that mean "nothing" in the wild: "", "-", "null", "NULL",
- * "N/A", "n/a", "无" (domain.md §8 row 27); they are stored as NULL. */
+ * "N/A", "n/a", "无"; they are stored as NULL. */
 int norm_emptyish(const char *s);
 
 /* 1 if the n bytes at s are valid UTF-8 (no overlongs, no surrogates). */

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "attr.h"
+
 /* 1 if filter is a valid MQTT subscription filter ('+' and '#' used whole,
  * '#' last), else 0. */
 int topic_filter_valid(const char *filter);
@@ -28,6 +30,6 @@ struct topic_cap {
  * Returns 0 on no match and -1 when there are more than maxcap captures.
  */
 int topic_capture(const char *pattern, const char *topic,
-    struct topic_cap *caps, size_t maxcap, size_t *ncap);
+    struct topic_cap *caps, size_t maxcap, size_t *ncap) WT_MUST_CHECK;
 
 #endif

@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *topic;
 	size_t len;
 	struct decode_err err;
-	struct ev e;
+	struct ev_list evs = { NULL, 0, 0 };
 
 	if (size == 0)
 		return 0;
@@ -61,16 +61,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	memset(&err, 0, sizeof(err));
-	if (native_decode(topic, payload, len, &fuzz_ctx, &e, &err) == 0) {
+	if (native_decode(topic, payload, len, &fuzz_ctx, &evs, &err) == 0) {
 		if (err.reason != NULL)
 			fuzz_fail("native_decode", "success with a reason");
-		fuzz_check_event(&e);
-		ev_reset(&e);
+		if (evs.n != 1)
+			fuzz_fail("native_decode", "success without one event");
+		else
+			fuzz_check_event(&evs.ev[0]);
 	} else {
 		fuzz_check_err(&err);
-		if (e.kind != EV_NONE || e.arena != NULL)
+		if (evs.n != 0)
 			fuzz_fail("native_decode", "failure left an event");
 	}
+	ev_list_free(&evs);
 	free(topic);
 	return 0;
 }

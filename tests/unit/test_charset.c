@@ -21,7 +21,7 @@ struct cs_case {
 static const struct cs_case cs_cases[] = {
 	/* 吉A5G217: BC AA is 吉 in GBK */
 	{ B("\xbc\xaa" "A5G217"), B("吉A5G217") },
-	/* style C2 of domain.md §7: a weighbridge line with a GBK plate */
+	/* a legacy weighbridge CSV line with a GBK plate */
 	{ B("T;ST02;0153;20230807;140322;142105;\xbc\xaa" "A5G217;18070;"
 	    "13320;4750;KG;CY;CHAOYANG-HWS;OP07;5C"),
 	  B("T;ST02;0153;20230807;140322;142105;吉A5G217;18070;13320;4750;"

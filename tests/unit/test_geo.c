@@ -10,7 +10,8 @@
 #define PI		3.14159265358979323846
 #define EARTH_R		6371008.8	/* mean radius, m */
 
-/* The plant gate of shared/payloads/README.md and domain.md §3.4. */
+/* The plant gate of the example payloads, in WGS-84 and as the GCJ-02
+ * position a Chinese vendor platform reports for it. */
 #define GATE_LAT	43.883412
 #define GATE_LON	125.314567
 #define GATE_GLAT	43.885810
@@ -52,7 +53,7 @@ test_gate(void)
 	geo_wgs84_to_gcj02(GATE_LAT, GATE_LON, &glat, &glon);
 	CHECK_NEAR(glat, GATE_GLAT, 1e-5);
 	CHECK_NEAR(glon, GATE_GLON, 1e-5);
-	/* domain.md: "about 585 m" */
+	/* the GCJ-02 offset there is about 585 m */
 	d = haversine_m(GATE_LAT, GATE_LON, glat, glon);
 	CHECK(d > 575 && d < 595);
 
