@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "attr.h"
 #include "config.h"
 #include "event.h"
 #include "geo.h"
@@ -114,10 +115,12 @@ const char *const *profile_required(enum ev_kind kind);
 
 /*
  * Compile cfg->profiles. Returns 0 and *out (possibly empty), or -1 with
- * *errors holding every problem as "FILE:LINE:COL: message\n" lines.
+ * *errors holding every problem as "FILE:LINE:COL: message\n" lines
+ * (malloc'd; the caller frees). Out of memory, the text ends in
+ * "out of memory\n", and *errors is NULL if not even that fitted.
  */
 int profile_compile(const struct config *cfg, struct profile_set **out,
-    char **errors);
+    char **errors) WT_MUST_CHECK;
 void profile_set_free(struct profile_set *set);
 const struct profile *profile_find(const struct profile_set *set,
     const char *name);
