@@ -106,6 +106,12 @@ diag_line(struct diag *d, const char *fmt, ...)
 }
 
 void
+diag_vline(struct diag *d, const char *fmt, va_list ap)
+{
+	append(d, 0, NULL, 0, 0, fmt, ap);
+}
+
+void
 diag_nomem(struct diag *d)
 {
 	d->n++;

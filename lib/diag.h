@@ -38,6 +38,8 @@ void diag_vat(struct diag *d, const char *file, size_t line, size_t col,
 
 /* One line as formatted, for errors that are not tied to a place. */
 void diag_line(struct diag *d, const char *fmt, ...) WT_PRINTF(2, 3);
+void diag_vline(struct diag *d, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Record an allocation failure of the caller's own: the load fails. */
 void diag_nomem(struct diag *d);

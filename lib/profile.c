@@ -838,7 +838,8 @@ profile_compile(const struct config *cfg, struct profile_set **out,
 		goto fail;
 	for (i = 0; i < cfg->nprofiles; i++) {
 		c.p = &set->p[set->n++];
-		compile_profile(&c, cfg->profiles[i], cfg->time.local_offset_min);
+		compile_profile(&c, cfg->profiles[i],
+		    cfg->time.local_offset_min);
 	}
 	if (diag_count(&c.diag) > 0)
 		goto fail;
