@@ -27,7 +27,8 @@
 static void
 syntax_error(struct ctx *ctx, const yaml_parser_t *p)
 {
-	if (p->error == YAML_MEMORY_ERROR) {
+	/* libyaml fails without an error code only when malloc fails. */
+	if (p->error == YAML_MEMORY_ERROR || p->error == YAML_NO_ERROR) {
 		diag_nomem(&ctx->diag);
 		return;
 	}
@@ -292,7 +293,8 @@ scan_aliases(struct ctx *ctx, const char *text, size_t len)
 		}
 		yaml_event_delete(&ev);
 	}
-	if (rc == 0 && p.error == YAML_MEMORY_ERROR) {
+	if (rc == 0 && !done && (p.error == YAML_MEMORY_ERROR ||
+	    p.error == YAML_NO_ERROR)) {
 		diag_nomem(&ctx->diag);
 		rc = -1;
 	}
