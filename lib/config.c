@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <glob.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

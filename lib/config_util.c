@@ -3,7 +3,6 @@
  * reports its failure instead of exiting, diagnostics at a libyaml mark or
  * a cfg_pos, and access to the nodes of the document being walked.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
