@@ -2,9 +2,9 @@
  * profile: vendor dialects as data. A profile (YAML under `profiles:`,
  * see docs/profiles.md) binds topic patterns to a kind of canonical event
  * and says, field by field, where each canonical value comes from and how
- * to convert it. This module compiles the YAML trees kept by config.c into
- * the structures decode.c applies; every mistake is reported as
- * FILE:LINE:COL like the rest of the configuration.
+ * to convert it. This module compiles the YAML trees kept by config.h's
+ * loader into the structures decode.c applies; every mistake is reported
+ * as FILE:LINE:COL (diag.h) like the rest of the configuration.
  */
 #ifndef WT_PROFILE_H
 #define WT_PROFILE_H
