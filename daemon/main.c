@@ -104,7 +104,8 @@ load_config(const char *path, int explicit, struct config **cfg,
 	if (!explicit && access(path, F_OK) == -1 && errno == ENOENT) {
 		log_notice("main: %s not found; running on embedded defaults",
 		    path);
-		*cfg = config_default();
+		if ((*cfg = config_default()) == NULL)
+			goto fail;
 	} else if (config_load(path, cfg, &errors) == -1)
 		goto fail;
 	if (profile_compile(*cfg, profiles, &errors) == -1)

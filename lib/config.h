@@ -1,9 +1,10 @@
 /*
  * config: the daemon's configuration, loaded from YAML with libyaml.
  *
- * The schema is a table (config.c); every key is checked for type and range,
- * unknown and duplicate keys are errors, and all errors of a load are
- * reported in one pass as "FILE:LINE:COL: message" lines (1-based marks).
+ * The schema is a table (config_schema.c); every key is checked for type
+ * and range, unknown and duplicate keys are errors, and all errors of a
+ * load are reported in one pass as "FILE:LINE:COL: message" lines
+ * (1-based marks).
  * Relative paths (include globs, database.path, password_file, TLS files,
  * port_file) resolve against the directory of the file that names them.
  * Files pulled in by `include:` use the same schema; list keys
@@ -13,6 +14,8 @@
 #define WT_CONFIG_H
 
 #include <stddef.h>
+
+#include "attr.h"
 
 struct cfg_pos {
 	const char *file;		/* points into config's file list */
@@ -60,7 +63,8 @@ struct config {
 	struct {
 		char *url;		/* tcp://host:port or ssl://host:port */
 		char *client_id;
-		int qos;		/* 1 (0 accepted, 2 refused: see DESIGN §2) */
+		int qos;		/* 1; 0 accepted; 2 refused (paho 1.3.12
+					 * can lose messages at QoS 2) */
 		int clean_session;	/* 0/1 */
 		int keepalive_s;	/* 1..3600 */
 		int mqtt5;		/* 0/1 */
@@ -110,17 +114,20 @@ struct config {
  * Embedded defaults (what runs without a file): broker tcp://127.0.0.1:1883,
  * client id "wastetrack-1", QoS 1, persistent session, subscription
  * "wt/v1/#" → wastetrack, database /var/lib/wastetrack/wastetrack.db,
- * HTTP 127.0.0.1:8080, local offset +08:00. Never NULL (aborts on ENOMEM).
+ * HTTP 127.0.0.1:8080, local offset +08:00. NULL when out of memory.
  */
-struct config *config_default(void);
+struct config *config_default(void) WT_MUST_CHECK;
 
 /*
  * Load path on top of the defaults. On success returns 0 and *out. On any
  * error returns -1, *out is NULL and *errors holds every error as lines of
  * "FILE:LINE:COL: message\n" (malloc'd; the caller frees). Errors that are
  * not tied to a place (the file cannot be opened) use "FILE: message".
+ * Out of memory, the text ends in "out of memory\n"; *errors is NULL if
+ * not even that could be allocated.
  */
-int config_load(const char *path, struct config **out, char **errors);
+int config_load(const char *path, struct config **out, char **errors)
+    WT_MUST_CHECK;
 
 void config_free(struct config *cfg);
 

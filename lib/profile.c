@@ -1,6 +1,7 @@
 /* profile: see profile.h and docs/profiles.md. */
 #include "profile.h"
 
+#include "diag.h"
 #include "norm.h"
 #include "topic.h"
 
@@ -13,157 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the canonical fields, per kind (names as in the native dialect) ---- */
-
-static const char *const v_load[] = { "empty", "half", "full", NULL };
-static const char *const v_coord[] = { "wgs84", "gcj02", "bd09", NULL };
-static const char *const v_vtype[] = { "load", "unload", NULL };
-static const char *const v_dir[] = { "in", "out", NULL };
-static const char *const v_wstatus[] = { "open", "complete", "void", NULL };
-static const char *const v_mstatus[] = { "created", "in_transit", "arrived",
-    "received", "closed", "rejected", "cancelled", NULL };
-static const char *const v_color[] = { "blue", "yellow", "black", "white",
-    "green", "yellow_green", "other", NULL };
-
-#define F(name, type, vocab, member) \
-	{ name, type, vocab, offsetof(struct ev, u.member) }
-#define L(name, type, member) \
-	{ name, type, NULL, offsetof(struct ev_manifest_line, member) }
-
-static const struct pf_canon c_position[] = {
-	F("vehicle", PF_T_TEXT, NULL, pos.vehicle),
-	F("device", PF_T_TEXT, NULL, pos.device),
-	F("plate", PF_T_PLATE, NULL, pos.plate),
-	F("ts", PF_T_TIME, NULL, pos.ts_ms),
-	F("lat", PF_T_NUM, NULL, pos.lat),
-	F("lon", PF_T_NUM, NULL, pos.lon),
-	F("speed_kmh", PF_T_NUM, NULL, pos.speed_kmh),
-	F("heading_deg", PF_T_NUM, NULL, pos.heading_deg),
-	F("alt_m", PF_T_NUM, NULL, pos.alt_m),
-	F("load_state", PF_T_ENUM, v_load, pos.load_state),
-	F("coord_sys", PF_T_ENUM, v_coord, pos.coord_sys),
-	F("fix_valid", PF_T_BOOL, NULL, pos.fix_valid),
-};
-static const struct pf_canon c_vevent[] = {
-	F("type", PF_T_ENUM, v_vtype, vev.type),
-	F("vehicle", PF_T_TEXT, NULL, vev.vehicle),
-	F("plate", PF_T_PLATE, NULL, vev.plate),
-	F("ts", PF_T_TIME, NULL, vev.ts_ms),
-	F("site", PF_T_TEXT, NULL, vev.site),
-	F("facility", PF_T_TEXT, NULL, vev.facility),
-	F("waste", PF_T_WASTE, NULL, vev.waste),
-	F("mass_kg", PF_T_MASS, NULL, vev.mass_kg),
-	F("manifest_no", PF_T_TEXT, NULL, vev.manifest_no),
-	F("lat", PF_T_NUM, NULL, vev.lat),
-	F("lon", PF_T_NUM, NULL, vev.lon),
-	F("coord_sys", PF_T_ENUM, v_coord, vev.coord_sys),
-};
-static const struct pf_canon c_weighing[] = {
-	F("facility", PF_T_TEXT, NULL, wb.facility),
-	F("ticket", PF_T_TEXT, NULL, wb.ticket),
-	F("plate", PF_T_PLATE, NULL, wb.plate),
-	F("direction", PF_T_ENUM, v_dir, wb.direction),
-	F("gross_kg", PF_T_MASS, NULL, wb.gross_kg),
-	F("tare_kg", PF_T_MASS, NULL, wb.tare_kg),
-	F("net_kg", PF_T_MASS, NULL, wb.net_kg),
-	F("first_ts", PF_T_TIME, NULL, wb.first_ms),
-	F("second_ts", PF_T_TIME, NULL, wb.second_ms),
-	F("waste", PF_T_WASTE, NULL, wb.waste),
-	F("origin", PF_T_TEXT, NULL, wb.origin),
-	F("status", PF_T_ENUM, v_wstatus, wb.status),
-	F("version", PF_T_INT, NULL, wb.version),
-	F("manifest_no", PF_T_TEXT, NULL, wb.manifest_no),
-};
-static const struct pf_canon c_fstatus[] = {
-	F("facility", PF_T_TEXT, NULL, fst.facility),
-	F("ts", PF_T_TIME, NULL, fst.ts_ms),
-	F("state", PF_T_TEXT, NULL, fst.state),
-	F("inventory_kg", PF_T_MASS, NULL, fst.inventory_kg),
-	F("throughput_kg", PF_T_MASS, NULL, fst.throughput_kg),
-};
-static const struct pf_canon c_manifest[] = {
-	F("scheme", PF_T_TEXT, NULL, man.scheme),
-	F("manifest_no", PF_T_TEXT, NULL, man.manifest_no),
-	F("status", PF_T_ENUM, v_mstatus, man.status),
-	F("version", PF_T_INT, NULL, man.version),
-	F("ts", PF_T_TIME, NULL, man.ts_ms),
-	F("plate", PF_T_PLATE, NULL, man.plate),
-	F("generator_code", PF_T_TEXT, NULL, man.generator_code),
-	F("generator_name", PF_T_TEXT, NULL, man.generator_name),
-	F("generator_district", PF_T_TEXT, NULL, man.generator_district),
-	F("carrier_name", PF_T_TEXT, NULL, man.carrier_name),
-	F("receiver_facility", PF_T_TEXT, NULL, man.receiver_facility),
-	F("receiver_name", PF_T_TEXT, NULL, man.receiver_name),
-	F("departed_ts", PF_T_TIME, NULL, man.departed_ms),
-	F("arrived_ts", PF_T_TIME, NULL, man.arrived_ms),
-	F("declared_kg", PF_T_MASS, NULL, man.declared_kg),
-	F("received_kg", PF_T_MASS, NULL, man.received_kg),
-	F("ticket", PF_T_TEXT, NULL, man.ticket),
-	F("ticket_facility", PF_T_TEXT, NULL, man.ticket_facility),
-	F("waste", PF_T_WASTE, NULL, man.waste),
-};
-static const struct pf_canon c_binding[] = {
-	F("device", PF_T_TEXT, NULL, bind.device),
-	F("plate", PF_T_PLATE, NULL, bind.plate),
-	F("plate_color", PF_T_ENUM, v_color, bind.plate_color),
-	F("ts", PF_T_TIME, NULL, bind.ts_ms),
-};
-static const struct pf_canon c_line[] = {
-	L("line", PF_T_INT, line),
-	L("waste_code", PF_T_HWCODE, waste_code),
-	L("waste", PF_T_WASTE, waste),
-	L("qty", PF_T_NUM, qty),
-	L("unit", PF_T_TEXT, unit),
-};
-
-#undef F
-#undef L
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-const struct pf_canon *
-profile_canon(enum ev_kind kind, size_t *n)
-{
-	switch (kind) {
-	case EV_POSITION:
-		*n = NELEM(c_position);
-		return c_position;
-	case EV_VEHICLE_EVENT:
-		*n = NELEM(c_vevent);
-		return c_vevent;
-	case EV_WEIGHING:
-		*n = NELEM(c_weighing);
-		return c_weighing;
-	case EV_FACILITY_STATUS:
-		*n = NELEM(c_fstatus);
-		return c_fstatus;
-	case EV_MANIFEST:
-		*n = NELEM(c_manifest);
-		return c_manifest;
-	case EV_DEVICE_BINDING:
-		*n = NELEM(c_binding);
-		return c_binding;
-	case EV_NONE:
-	case EV_KIND_COUNT:
-		break;
-	}
-	*n = 0;
-	return NULL;
-}
-
-const struct pf_canon *
-profile_line_canon(size_t *n)
-{
-	*n = NELEM(c_line);
-	return c_line;
-}
-
-/* ---- error collection ---- */
+/* ---- error collection and memory ---- */
 
 struct cc {				/* one compilation */
-	char *err;
-	size_t errlen;
-	int nerr;
+	struct diag diag;
 	struct profile *p;		/* the profile being compiled */
 };
 
@@ -174,47 +28,40 @@ cerr(struct cc *c, const struct cfg_pos *pos, const char *fmt, ...)
 static void
 cerr(struct cc *c, const struct cfg_pos *pos, const char *fmt, ...)
 {
-	char msg[512], line[1024];
+	char msg[512];
 	va_list ap;
-	size_t n;
-	char *np;
 
+	/* Messages quote keys and values from the file: 511 bytes of one
+	 * are enough to find it, and keep a hostile file's output bounded. */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	n = (size_t)snprintf(line, sizeof(line), "%s:%d:%d: %s\n",
-	    pos->file ? pos->file : "?", pos->line, pos->col, msg);
-	if (n >= sizeof(line))
-		n = sizeof(line) - 1;
-	if ((np = realloc(c->err, c->errlen + n + 1)) == NULL)
-		return;
-	c->err = np;
-	memcpy(c->err + c->errlen, line, n + 1);
-	c->errlen += n;
-	c->nerr++;
+	diag_at(&c->diag, pos->file, (size_t)pos->line, (size_t)pos->col,
+	    "%s", msg);
 }
 
+/*
+ * Allocation failure is recorded in the diagnostics (the compilation then
+ * fails with "out of memory") and the caller leaves the structure it was
+ * filling incomplete but freeable.
+ */
 static char *
-xstrdup(const char *s)
+cstrdup(struct cc *c, const char *s)
 {
-	char *p = strdup(s);
+	char *p;
 
-	if (p == NULL) {
-		fprintf(stderr, "out of memory\n");
-		exit(1);
-	}
+	if ((p = strdup(s)) == NULL)
+		diag_nomem(&c->diag);
 	return p;
 }
 
 static void *
-xcalloc(size_t n, size_t size)
+ccalloc(struct cc *c, size_t n, size_t size)
 {
-	void *p = calloc(n ? n : 1, size);
+	void *p;
 
-	if (p == NULL) {
-		fprintf(stderr, "out of memory\n");
-		exit(1);
-	}
+	if ((p = calloc(n ? n : 1, size)) == NULL)
+		diag_nomem(&c->diag);
 	return p;
 }
 
@@ -309,21 +156,32 @@ check_keys(struct cc *c, const struct cfg_node *m, const char *where,
 
 /* ---- code tables ---- */
 
-static void
+/* -1 when out of memory; t is freeable with table_free() either way. */
+static int
 table_from_map(struct cc *c, const struct cfg_node *m, const char *name,
     struct pf_table *t)
 {
+	const char *v;
+	char *from, *to;
 	size_t i;
 
-	t->name = xstrdup(name);
-	t->from = xcalloc(m->n, sizeof(char *));
-	t->to = xcalloc(m->n, sizeof(char *));
+	if ((t->name = cstrdup(c, name)) == NULL ||
+	    (t->from = ccalloc(c, m->n, sizeof(char *))) == NULL ||
+	    (t->to = ccalloc(c, m->n, sizeof(char *))) == NULL)
+		return -1;
 	for (i = 0; i < m->n; i++) {
-		const char *v = scalar(c, m->children[i], m->keys[i]);
-
-		t->from[t->n] = xstrdup(m->keys[i]);
-		t->to[t->n++] = xstrdup(v ? v : "");
+		v = scalar(c, m->children[i], m->keys[i]);
+		from = cstrdup(c, m->keys[i]);
+		to = cstrdup(c, v ? v : "");
+		if (from == NULL || to == NULL) {
+			free(from);
+			free(to);
+			return -1;
+		}
+		t->from[t->n] = from;
+		t->to[t->n++] = to;
 	}
+	return 0;
 }
 
 static void
@@ -349,7 +207,8 @@ compile_tables(struct cc *c, const struct cfg_node *m)
 		cerr(c, &m->pos, "\"tables\" must be a mapping");
 		return;
 	}
-	c->p->tables = xcalloc(m->n, sizeof(struct pf_table));
+	if ((c->p->tables = ccalloc(c, m->n, sizeof(struct pf_table))) == NULL)
+		return;
 	for (i = 0; i < m->n; i++) {
 		/* The empty name marks inline tables, which field_free()
 		 * frees: a named one must not be taken for one. */
@@ -362,8 +221,10 @@ compile_tables(struct cc *c, const struct cfg_node *m)
 			    "mapping", m->keys[i]);
 			continue;
 		}
-		table_from_map(c, m->children[i], m->keys[i],
-		    &c->p->tables[c->p->ntables++]);
+		/* Kept even when incomplete, so that one free covers it. */
+		if (table_from_map(c, m->children[i], m->keys[i],
+		    &c->p->tables[c->p->ntables++]) == -1)
+			return;
 	}
 }
 
@@ -376,8 +237,10 @@ table_ref(struct cc *c, const struct cfg_node *n, const char *what)
 	size_t i;
 
 	if (n->type == CFG_NODE_SCALAR) {
+		/* A NULL name: that table ran out of memory. */
 		for (i = 0; i < c->p->ntables; i++)
-			if (strcmp(c->p->tables[i].name, n->value) == 0)
+			if (c->p->tables[i].name != NULL &&
+			    strcmp(c->p->tables[i].name, n->value) == 0)
 				return &c->p->tables[i];
 		cerr(c, &n->pos, "unknown table \"%s\"", n->value);
 		return NULL;
@@ -389,9 +252,13 @@ table_ref(struct cc *c, const struct cfg_node *n, const char *what)
 	}
 	/* Inline tables live in a separate chain so named lookups stay
 	 * fast and pointers into tables[] never move. */
-	t = xcalloc(1, sizeof(*t));
-	table_from_map(c, n, what, t);
-	t->name[0] = '\0';
+	if ((t = ccalloc(c, 1, sizeof(*t))) == NULL)
+		return NULL;
+	if (table_from_map(c, n, "", t) == -1) {
+		table_free(t);
+		free(t);
+		return NULL;
+	}
 	return t;
 }
 
@@ -409,20 +276,27 @@ src_free(struct pf_src *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* The segments of a dotted JSON path; out of memory, only those made. */
 static void
-src_path(struct pf_src *s, const char *path)
+src_path(struct cc *c, struct pf_src *s, const char *path)
 {
 	const char *p = path, *dot;
+	size_t n = 1;
+	char *seg;
 
 	s->kind = PF_SRC_PATH;
-	s->nseg = 1;
 	for (dot = path; (dot = strchr(dot, '.')) != NULL; dot++)
-		s->nseg++;
-	s->seg = xcalloc(s->nseg, sizeof(char *));
-	for (s->nseg = 0; ; p = dot + 1) {
+		n++;
+	if ((s->seg = ccalloc(c, n, sizeof(char *))) == NULL)
+		return;
+	for (;; p = dot + 1) {
 		dot = strchr(p, '.');
-		s->seg[s->nseg++] = dot ? strndup(p, (size_t)(dot - p)) :
-		    xstrdup(p);
+		seg = dot ? strndup(p, (size_t)(dot - p)) : strdup(p);
+		if (seg == NULL) {
+			diag_nomem(&c->diag);
+			return;
+		}
+		s->seg[s->nseg++] = seg;
 		if (dot == NULL)
 			break;
 	}
@@ -452,7 +326,7 @@ src_parse(struct cc *c, const char *key, const char *prefix,
 	snprintf(k, sizeof(k), "%spath", prefix);
 	if (strcmp(key, k) == 0) {
 		if (scalar(c, n, key) != NULL)
-			src_path(s, n->value);
+			src_path(c, s, n->value);
 		return 0;
 	}
 	snprintf(k, sizeof(k), "%sfield", prefix);
@@ -476,7 +350,7 @@ src_parse(struct cc *c, const char *key, const char *prefix,
 			    "\"{%s}\"", n->value);
 		s->kind = PF_SRC_TOPIC;
 		free(s->name);		/* topic and value both given */
-		s->name = xstrdup(n->value);
+		s->name = cstrdup(c, n->value);
 		return 0;
 	}
 	snprintf(k, sizeof(k), "%svalue", prefix);
@@ -484,7 +358,7 @@ src_parse(struct cc *c, const char *key, const char *prefix,
 		if (scalar(c, n, key) != NULL) {
 			s->kind = PF_SRC_VALUE;
 			free(s->name);	/* topic and value both given */
-			s->name = xstrdup(n->value);
+			s->name = cstrdup(c, n->value);
 		}
 		return 0;
 	}
@@ -503,7 +377,7 @@ src_shorthand(struct cc *c, const struct cfg_node *n, struct pf_src *s)
 			s->field = v;
 		}
 	} else
-		src_path(s, n->value);
+		src_path(c, s, n->value);
 }
 
 /* ---- fields ---- */
@@ -595,7 +469,7 @@ field_option(struct cc *c, struct pf_field *f, const struct pf_canon *canon,
 		if (strcmp(v->value, "infer") != 0 &&
 		    norm_mass_kg(1, v->value, &kg) == -1)
 			cerr(c, &v->pos, "unknown unit \"%s\"", v->value);
-		f->unit = xstrdup(v->value);
+		f->unit = cstrdup(c, v->value);
 	} else if (strcmp(key, "time") == 0) {
 		if ((i = parse_word(c, v, key, time_words)) >= 0)
 			f->time = (enum pf_time)i;
@@ -613,7 +487,7 @@ field_option(struct cc *c, struct pf_field *f, const struct pf_canon *canon,
 		if (topic == NULL || !topic_has_capture(topic, v->value))
 			cerr(c, &v->pos, "the topic pattern has no capture "
 			    "\"{%s}\"", v->value);
-		f->check_topic = xstrdup(v->value);
+		f->check_topic = cstrdup(c, v->value);
 	} else if (strcmp(key, "required") == 0 && scalar(c, v, key))
 		f->required = strcmp(v->value, "true") == 0 ||
 		    strcmp(v->value, "yes") == 0;
@@ -621,8 +495,8 @@ field_option(struct cc *c, struct pf_field *f, const struct pf_canon *canon,
 		if ((i = parse_word(c, v, key, unmapped)) >= 0)
 			f->unmapped = i;
 	} else if (strcmp(key, "else") == 0) {
-		f->alt = xcalloc(1, sizeof(*f->alt));
-		compile_field(c, canon, f->canon, v, topic, f->alt);
+		if ((f->alt = ccalloc(c, 1, sizeof(*f->alt))) != NULL)
+			compile_field(c, canon, f->canon, v, topic, f->alt);
 	}
 }
 
@@ -667,23 +541,6 @@ static const enum ev_kind kind_ev[] = { EV_POSITION, EV_VEHICLE_EVENT,
 static const char *const kind_keys[] = { "kind", "topic", "when", "fields",
     NULL };
 
-/* Canonical fields a kind cannot do without (besides these, position
- * needs vehicle or device). */
-static const char *const required[EV_KIND_COUNT][5] = {
-	[EV_POSITION] = { "ts", "lat", "lon", NULL },
-	[EV_VEHICLE_EVENT] = { "type", "vehicle", "ts", "waste", NULL },
-	[EV_WEIGHING] = { "facility", "ticket", "first_ts", "status", NULL },
-	[EV_FACILITY_STATUS] = { "facility", "ts", "state", NULL },
-	[EV_MANIFEST] = { "scheme", "manifest_no", "status", "ts", NULL },
-	[EV_DEVICE_BINDING] = { "device", "plate", NULL },
-};
-
-const char *const *
-profile_required(enum ev_kind kind)
-{
-	return required[kind];
-}
-
 static int
 canon_index(const struct pf_canon *t, size_t n, const char *name)
 {
@@ -723,9 +580,11 @@ compile_lines(struct cc *c, struct pf_kind *k, const struct cfg_node *n)
 		return;
 	}
 	check_keys(c, n, "lines", keys);
-	src_path(&k->lines, path->value);
+	src_path(c, &k->lines, path->value);
 	lc = profile_line_canon(&nlc);
-	k->line_fields = xcalloc(fields->n, sizeof(struct pf_field));
+	if ((k->line_fields = ccalloc(c, fields->n,
+	    sizeof(struct pf_field))) == NULL)
+		return;
 	for (i = 0; i < fields->n; i++) {
 		if ((idx = canon_index(lc, nlc, fields->keys[i])) < 0) {
 			cerr(c, &fields->key_pos[i], "unknown line field \"%s\"",
@@ -745,7 +604,8 @@ compile_fields(struct cc *c, struct pf_kind *k, const struct cfg_node *n)
 	int idx;
 
 	t = profile_canon(k->kind, &nt);
-	k->fields = xcalloc(n->n, sizeof(struct pf_field));
+	if ((k->fields = ccalloc(c, n->n, sizeof(struct pf_field))) == NULL)
+		return;
 	for (i = 0; i < n->n; i++) {
 		if (k->kind == EV_MANIFEST && strcmp(n->keys[i], "lines") == 0) {
 			compile_lines(c, k, n->children[i]);
@@ -764,7 +624,7 @@ compile_fields(struct cc *c, struct pf_kind *k, const struct cfg_node *n)
 static void
 check_required(struct cc *c, const struct pf_kind *k, const struct cfg_pos *pos)
 {
-	const char *const *req = required[k->kind];
+	const char *const *req = profile_required(k->kind);
 	const struct pf_canon *t;
 	size_t i, nt;
 
@@ -799,7 +659,7 @@ compile_when(struct cc *c, const struct cfg_node *n, struct pf_kind *k)
 		    &k->when);
 	if (k->when.kind == PF_SRC_NONE)
 		cerr(c, &n->pos, "\"when\" needs path, field or topic");
-	k->when_equals = xstrdup(eq->value);
+	k->when_equals = cstrdup(c, eq->value);
 }
 
 static void
@@ -826,7 +686,8 @@ compile_kind(struct cc *c, const struct cfg_node *n, struct pf_kind *k)
 			cerr(c, &n->pos, "missing required key \"topic\"");
 		return;
 	}
-	k->topic = xstrdup(v->value);
+	if ((k->topic = cstrdup(c, v->value)) == NULL)
+		return;
 	if ((v = cfg_node_get(n, "when")) != NULL)
 		compile_when(c, v, k);
 	if ((v = cfg_node_get(n, "fields")) == NULL || v->type != CFG_NODE_MAP) {
@@ -877,7 +738,7 @@ compile_options(struct cc *c, const struct cfg_node *n)
 	}
 	if ((v = cfg_node_get(n, "record_separator")) != NULL &&
 	    scalar(c, v, "record_separator") != NULL)
-		p->record_separator = xstrdup(v->value);
+		p->record_separator = cstrdup(c, v->value);
 	if ((v = cfg_node_get(n, "checksum_field")) != NULL)
 		(void)parse_int(c, v, "checksum_field", 1, 1000,
 		    &p->checksum_field);
@@ -896,7 +757,8 @@ compile_profile(struct cc *c, const struct cfg_node *n, int default_offset)
 	size_t i;
 
 	check_keys(c, n, "profile", profile_keys);
-	p->name = xstrdup(cfg_node_get(n, "name")->value);
+	if ((p->name = cstrdup(c, cfg_node_get(n, "name")->value)) == NULL)
+		return;
 	p->local_offset_min = default_offset;
 	compile_options(c, n);
 	if ((v = cfg_node_get(n, "tables")) != NULL)
@@ -907,7 +769,8 @@ compile_profile(struct cc *c, const struct cfg_node *n, int default_offset)
 		    "list");
 		return;
 	}
-	p->kinds = xcalloc(v->n, sizeof(struct pf_kind));
+	if ((p->kinds = ccalloc(c, v->n, sizeof(struct pf_kind))) == NULL)
+		return;
 	for (i = 0; i < v->n; i++)
 		compile_kind(c, v->children[i], &p->kinds[p->nkinds++]);
 }
@@ -961,25 +824,32 @@ int
 profile_compile(const struct config *cfg, struct profile_set **out,
     char **errors)
 {
-	struct profile_set *set = xcalloc(1, sizeof(*set));
-	struct cc c = { 0 };
+	struct profile_set *set = NULL;
+	struct cc c;
 	size_t i;
 
 	*out = NULL;
 	*errors = NULL;
-	set->p = xcalloc(cfg->nprofiles, sizeof(struct profile));
+	memset(&c, 0, sizeof(c));
+	diag_init(&c.diag);
+	if ((set = ccalloc(&c, 1, sizeof(*set))) == NULL ||
+	    (set->p = ccalloc(&c, cfg->nprofiles,
+	    sizeof(struct profile))) == NULL)
+		goto fail;
 	for (i = 0; i < cfg->nprofiles; i++) {
 		c.p = &set->p[set->n++];
-		compile_profile(&c, cfg->profiles[i], cfg->time.local_offset_min);
+		compile_profile(&c, cfg->profiles[i],
+		    cfg->time.local_offset_min);
 	}
-	if (c.nerr > 0) {
-		profile_set_free(set);
-		*errors = c.err;
-		return -1;
-	}
-	free(c.err);
+	if (diag_count(&c.diag) > 0)
+		goto fail;
 	*out = set;
 	return 0;
+
+fail:
+	profile_set_free(set);
+	*errors = diag_take(&c.diag);
+	return -1;
 }
 
 const struct profile *

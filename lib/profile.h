@@ -2,15 +2,16 @@
  * profile: vendor dialects as data. A profile (YAML under `profiles:`,
  * see docs/profiles.md) binds topic patterns to a kind of canonical event
  * and says, field by field, where each canonical value comes from and how
- * to convert it. This module compiles the YAML trees kept by config.c into
- * the structures decode.c applies; every mistake is reported as
- * FILE:LINE:COL like the rest of the configuration.
+ * to convert it. This module compiles the YAML trees kept by config.h's
+ * loader into the structures decode.c applies; every mistake is reported
+ * as FILE:LINE:COL (diag.h) like the rest of the configuration.
  */
 #ifndef WT_PROFILE_H
 #define WT_PROFILE_H
 
 #include <stddef.h>
 
+#include "attr.h"
 #include "config.h"
 #include "event.h"
 #include "geo.h"
@@ -114,10 +115,12 @@ const char *const *profile_required(enum ev_kind kind);
 
 /*
  * Compile cfg->profiles. Returns 0 and *out (possibly empty), or -1 with
- * *errors holding every problem as "FILE:LINE:COL: message\n" lines.
+ * *errors holding every problem as "FILE:LINE:COL: message\n" lines
+ * (malloc'd; the caller frees). Out of memory, the text ends in
+ * "out of memory\n", and *errors is NULL if not even that fitted.
  */
 int profile_compile(const struct config *cfg, struct profile_set **out,
-    char **errors);
+    char **errors) WT_MUST_CHECK;
 void profile_set_free(struct profile_set *set);
 const struct profile *profile_find(const struct profile_set *set,
     const char *name);

@@ -1,5 +1,5 @@
 /*
- * fuzz_config: config_load() (lib/config.c) and profile_compile()
+ * fuzz_config: config_load() (lib/config*.c) and profile_compile()
  * (lib/profile.c) on arbitrary YAML, then every compiled kind applied to
  * a few fixed messages (lib/decode.c with fuzzed profiles).
  *

@@ -28,7 +28,7 @@
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
- * Load text as a configuration (which must succeed: config.c only checks
+ * Load text as a configuration (which must succeed: the loader only checks
  * a profile's name) and compile its profiles. Returns profile_compile()'s
  * result; *cfg, *set and *errors as it left them.
  */
