@@ -386,8 +386,9 @@ mqtt_start(struct event_base *base, const struct config *cfg,
 	m->retry_ev = evtimer_new(base, retry_cb, m);
 	if (m->data_ev == NULL || m->retry_ev == NULL)
 		goto fail;
-	/* The spool is our persistence; paho's adds nothing for inbound
-	 * QoS 1 (DESIGN §2). Messages are not kept while disconnected. */
+	/* The spool is our persistence: for inbound QoS 1 paho's store
+	 * would only keep a second copy of what is acknowledged after the
+	 * spool write anyway. Messages are not kept while disconnected. */
 	rc = MQTTAsync_createWithOptions(&m->client, cfg->mqtt.url,
 	    cfg->mqtt.client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL,
 	    cfg->mqtt.mqtt5 ? &cr5 : &cr);

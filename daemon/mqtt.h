@@ -1,5 +1,6 @@
 /*
- * mqtt: the paho.mqtt.c bridge and the durable hand-off (DESIGN §2).
+ * mqtt: the paho.mqtt.c bridge and the durable hand-off: a message is
+ * acknowledged to the broker only once it is in the spool.
  *
  * paho's receive thread runs on_message(): it appends the message to the
  * spool with one write, publishes the new spool end under a mutex, wakes
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attr.h"
 #include "spool.h"
 
 struct config;
@@ -37,7 +39,7 @@ struct mqtt_state {
  */
 int mqtt_start(struct event_base *base, const struct config *cfg,
     struct spool_writer *w, struct spool_pos start,
-    void (*on_data)(void *), void *arg, struct mqtt **out);
+    void (*on_data)(void *), void *arg, struct mqtt **out) WT_MUST_CHECK;
 
 /* Snapshot of the shared state; also re-arms the wake-up. */
 void mqtt_state(struct mqtt *m, struct mqtt_state *st);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attr.h"
 #include "ingest.h"
 
 struct report_tonnage {
@@ -93,7 +94,7 @@ struct report {
 int report_health(const struct report *r, const char **reason);
 
 /* /status body (malloc'd JSON) and /metrics body (malloc'd text). */
-char *report_status_json(const struct report *r);
-char *report_metrics(const struct report *r);
+char *report_status_json(const struct report *r) WT_MUST_CHECK;
+char *report_metrics(const struct report *r) WT_MUST_CHECK;
 
 #endif
