@@ -27,7 +27,7 @@ struct report_city;
 int http_start(const char *listen, const char *port_file,
     struct http **out) WT_MUST_CHECK;
 int http_serve(struct http *h) WT_MUST_CHECK;
-/* Copy the live figures (everything but r->city); any thread. */
+/* Copy the loop's figures (its r->city is NULL); any thread. */
 void http_publish(struct http *h, const struct report *r);
 /* Copy today's city figures; any thread. */
 void http_publish_city(struct http *h, const struct report_city *c);

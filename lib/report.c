@@ -100,6 +100,46 @@ blabel(struct buf *b, const char *s)
 	}
 }
 
+/* Before the first computation the city figures are all empty. */
+static const struct report_city *
+city_of(const struct report *r)
+{
+	static const struct report_city none;
+
+	return r->city != NULL ? r->city : &none;
+}
+
+static void
+copy_str(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+static const char *
+or_null(const char *s)
+{
+	return s[0] ? s : NULL;
+}
+
+void
+report_snap_copy(struct report_snap *dst, const struct report *src)
+{
+	copy_str(dst->mqtt_error, sizeof(dst->mqtt_error),
+	    src->mqtt.last_error);
+	copy_str(dst->db_error, sizeof(dst->db_error), src->db.last_error);
+	copy_str(dst->ckpt_error, sizeof(dst->ckpt_error),
+	    src->db.checkpoint_error);
+	dst->ingest = *src->ingest;
+	if (src->city != NULL)
+		dst->city = *src->city;
+	dst->r = *src;
+	dst->r.ingest = &dst->ingest;
+	dst->r.city = &dst->city;
+	dst->r.mqtt.last_error = or_null(dst->mqtt_error);
+	dst->r.db.last_error = or_null(dst->db_error);
+	dst->r.db.checkpoint_error = or_null(dst->ckpt_error);
+}
+
 int
 report_health(const struct report *r, const char **reason)
 {
@@ -218,12 +258,13 @@ bnum(struct buf *b, const char *key, double v, int comma)
 static void
 status_districts(struct buf *b, const struct report *r)
 {
-	const struct report_indicators *d;
+	const struct report_city *cy = city_of(r);
+	const struct store_indicators *d;
 	size_t i;
 
 	bprintf(b, ",\"districts\":[");
-	for (i = 0; i < r->city.ndistricts; i++) {
-		d = &r->city.districts[i];
+	for (i = 0; i < cy->ndistricts; i++) {
+		d = &cy->districts[i];
 		bprintf(b, "%s{\"district\":", i ? "," : "");
 		bjson(b, d->district);
 		bnum(b, "collected_kg", d->collected_kg, 1);
@@ -241,7 +282,7 @@ status_districts(struct buf *b, const struct report *r)
 }
 
 static void
-status_items(struct buf *b, const char *name, const struct report_item *it,
+status_items(struct buf *b, const char *name, const struct store_manifest_item *it,
     size_t n)
 {
 	size_t i;
@@ -267,24 +308,25 @@ status_items(struct buf *b, const char *name, const struct report_item *it,
 static void
 status_city(struct buf *b, const struct report *r)
 {
+	const struct report_city *cy = city_of(r);
 	size_t i;
 
-	bprintf(b, ",\"city\":{\"day\":\"%s\",\"tonnage\":[", r->city.day);
-	for (i = 0; i < r->city.ntonnage; i++) {
+	bprintf(b, ",\"city\":{\"day\":\"%s\",\"tonnage\":[", cy->day);
+	for (i = 0; i < cy->ntonnage; i++) {
 		bprintf(b, "%s{\"district\":", i ? "," : "");
-		bjson(b, r->city.tonnage[i].district);
+		bjson(b, cy->tonnage[i].district);
 		bprintf(b, ",\"waste\":");
-		bjson(b, r->city.tonnage[i].waste);
-		bprintf(b, ",\"kg\":%.3f}", r->city.tonnage[i].kg);
+		bjson(b, cy->tonnage[i].waste);
+		bprintf(b, ",\"kg\":%.3f}", cy->tonnage[i].kg);
 	}
 	bprintf(b, "],\"open_manifests\":%" PRId64 ",\"overdue_manifests\":%"
-	    PRId64 ",\"discrepancies\":%" PRId64, r->city.open_manifests,
-	    r->city.overdue_manifests, r->city.discrepancies);
+	    PRId64 ",\"discrepancies\":%" PRId64, cy->open_manifests,
+	    cy->overdue_manifests, cy->discrepancies);
 	status_districts(b, r);
-	status_items(b, "open_discrepancies", r->city.discrepancy_items,
-	    r->city.ndiscrepancy_items);
-	status_items(b, "overdue", r->city.overdue_items,
-	    r->city.noverdue_items);
+	status_items(b, "open_discrepancies", cy->discrepancy_items,
+	    cy->ndiscrepancy_items);
+	status_items(b, "overdue", cy->overdue_items,
+	    cy->noverdue_items);
 	bprintf(b, "}");
 }
 
@@ -333,6 +375,7 @@ char *
 report_metrics(const struct report *r)
 {
 	const struct ingest_counters *c = r->ingest;
+	const struct report_city *cy = city_of(r);
 	struct buf b = { 0 };
 	const char *reason;
 	size_t i;
@@ -383,47 +426,47 @@ report_metrics(const struct report *r)
 	    r->db.checkpoint_failures);
 	metric(&b, "manifests_open", "gauge", "Manifests not yet received.");
 	bprintf(&b, "wastetrack_manifests_open %" PRId64 "\n",
-	    r->city.open_manifests);
+	    cy->open_manifests);
 	metric(&b, "manifests_overdue", "gauge", "Manifests in transit too long.");
 	bprintf(&b, "wastetrack_manifests_overdue %" PRId64 "\n",
-	    r->city.overdue_manifests);
+	    cy->overdue_manifests);
 	metric(&b, "today_kg", "gauge",
 	    "Tonnage received today by district and waste category.");
-	for (i = 0; i < r->city.ntonnage; i++) {
+	for (i = 0; i < cy->ntonnage; i++) {
 		bprintf(&b, "wastetrack_today_kg{district=\"");
-		blabel(&b, r->city.tonnage[i].district);
+		blabel(&b, cy->tonnage[i].district);
 		bprintf(&b, "\",waste=\"");
-		blabel(&b, r->city.tonnage[i].waste);
-		bprintf(&b, "\"} %.3f\n", r->city.tonnage[i].kg);
+		blabel(&b, cy->tonnage[i].waste);
+		bprintf(&b, "\"} %.3f\n", cy->tonnage[i].kg);
 	}
 	metric(&b, "manifests_discrepancies", "gauge",
 	    "Manifests whose received weight differs beyond tolerance.");
 	bprintf(&b, "wastetrack_manifests_discrepancies %" PRId64 "\n",
-	    r->city.discrepancies);
+	    cy->discrepancies);
 	metric(&b, "today_collected_kg", "gauge",
 	    "Household waste received by final facilities today, by district.");
-	for (i = 0; i < r->city.ndistricts; i++)
+	for (i = 0; i < cy->ndistricts; i++)
 		district_sample(&b, "today_collected_kg",
-		    r->city.districts[i].district,
-		    r->city.districts[i].collected_kg);
+		    cy->districts[i].district,
+		    cy->districts[i].collected_kg);
 	metric(&b, "today_recycling_rate", "gauge",
 	    "Share of collected household waste recycled today (0-1).");
-	for (i = 0; i < r->city.ndistricts; i++)
+	for (i = 0; i < cy->ndistricts; i++)
 		district_sample(&b, "today_recycling_rate",
-		    r->city.districts[i].district,
-		    r->city.districts[i].recycling_rate);
+		    cy->districts[i].district,
+		    cy->districts[i].recycling_rate);
 	metric(&b, "today_harmless_rate", "gauge",
 	    "Share of collected household waste treated harmlessly today.");
-	for (i = 0; i < r->city.ndistricts; i++)
+	for (i = 0; i < cy->ndistricts; i++)
 		district_sample(&b, "today_harmless_rate",
-		    r->city.districts[i].district,
-		    r->city.districts[i].harmless_rate);
+		    cy->districts[i].district,
+		    cy->districts[i].harmless_rate);
 	metric(&b, "today_clearance_rate", "gauge",
 	    "Share of transfer stations that cleared their day.");
-	for (i = 0; i < r->city.ndistricts; i++)
+	for (i = 0; i < cy->ndistricts; i++)
 		district_sample(&b, "today_clearance_rate",
-		    r->city.districts[i].district,
-		    r->city.districts[i].clearance_rate);
+		    cy->districts[i].district,
+		    cy->districts[i].clearance_rate);
 	metric(&b, "uptime_seconds", "gauge", "Seconds since start.");
 	bprintf(&b, "wastetrack_uptime_seconds %.3f\n",
 	    (double)(r->now_ms - r->start_ms) / 1000.0);

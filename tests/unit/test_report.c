@@ -23,6 +23,7 @@
 static const char *const subs[] = { "wt/v1/#", "vendor-a/+/events" };
 
 static struct ingest_counters counters;
+static struct report_city city;
 
 /* A healthy daemon, an hour up, with some traffic and city figures. */
 static void
@@ -54,7 +55,8 @@ fill(struct report *r)
 	r->mqtt.client_id = "wastetrackd-test";
 	r->mqtt.reconnects = 2;
 	r->mqtt.connection_losses = 3;
-	r->mqtt.subs = subs;
+	r->mqtt.subs[0] = subs[0];
+	r->mqtt.subs[1] = subs[1];
 	r->mqtt.nsubs = 2;
 	r->ingest = &counters;
 	r->spool_backlog_bytes = 0;
@@ -65,18 +67,20 @@ fill(struct report *r)
 	r->db.size_bytes = 1 << 20;
 	r->db.wal_bytes = 32768;
 	r->db.last_commit_ms = NOW - 2000;
-	snprintf(r->city.day, sizeof(r->city.day), "2027-01-15");
-	snprintf(r->city.tonnage[0].district, 64, "朝阳区");
-	snprintf(r->city.tonnage[0].waste, 32, "msw.food");
-	r->city.tonnage[0].kg = 4750;
+	memset(&city, 0, sizeof(city));
+	r->city = &city;
+	snprintf(city.day, sizeof(city.day), "2027-01-15");
+	snprintf(city.tonnage[0].district, 64, "朝阳区");
+	snprintf(city.tonnage[0].waste, 32, "msw.food");
+	city.tonnage[0].kg = 4750;
 	/* a district name that needs escaping everywhere */
-	snprintf(r->city.tonnage[1].district, 64, "绿\"园\\区");
-	snprintf(r->city.tonnage[1].waste, 32, "hw");
-	r->city.tonnage[1].kg = 1200.5;
-	r->city.ntonnage = 2;
-	r->city.open_manifests = 3;
-	r->city.overdue_manifests = 1;
-	r->city.discrepancies = 2;
+	snprintf(city.tonnage[1].district, 64, "绿\"园\\区");
+	snprintf(city.tonnage[1].waste, 32, "hw");
+	city.tonnage[1].kg = 1200.5;
+	city.ntonnage = 2;
+	city.open_manifests = 3;
+	city.overdue_manifests = 1;
+	city.discrepancies = 2;
 	r->stall_after_s = 60;
 }
 
@@ -267,7 +271,7 @@ test_status(void)
 	r.last_message_ms = 0;
 	r.db.last_commit_ms = 0;
 	r.mqtt.nsubs = 0;
-	r.city.ntonnage = 0;
+	city.ntonnage = 0;
 	s = report_status_json(&r);
 	CHECK(s != NULL);
 	CHECK(json_ok(s));
@@ -555,7 +559,7 @@ test_metrics(void)
 
 	/* unhealthy, a newline in a label, no tonnage rows at all */
 	r.mqtt.connected = 0;
-	snprintf(r.city.tonnage[0].district, 64, "a\nb");
+	snprintf(city.tonnage[0].district, 64, "a\nb");
 	m = report_metrics(&r);
 	CHECK(m != NULL);
 	if (m == NULL)
@@ -568,7 +572,7 @@ test_metrics(void)
 	promtool_check(m);
 	free(m);
 
-	r.city.ntonnage = 0;
+	city.ntonnage = 0;
 	m = report_metrics(&r);
 	CHECK(m != NULL);
 	if (m == NULL)
