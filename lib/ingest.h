@@ -73,5 +73,7 @@ int64_t ingest_last_commit_ms(const struct ingest *in);
 int64_t ingest_last_message_ms(const struct ingest *in);
 /* The committed spool position. */
 struct spool_pos ingest_committed(const struct ingest *in);
+/* Why the last batch that returned -1 failed ("" before any). */
+const char *ingest_error(const struct ingest *in);
 
 #endif

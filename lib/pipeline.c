@@ -142,7 +142,7 @@ set_writes_failing(struct pipeline *p, int failing)
 {
 	if (failing && !p->writes_failing) {
 		snprintf(p->error, sizeof(p->error), "%s",
-		    store_errmsg(p->store));
+		    ingest_error(p->ingest));
 		log_warnx("store: writes failing (%s); retrying, nothing "
 		    "acknowledged is lost", p->error);
 	} else if (!failing && p->writes_failing)

@@ -7,6 +7,7 @@
  */
 #include "check.h"
 #include "tmpfiles.h"
+#include "dbfiles.h"
 
 #include "config.h"
 #include "event.h"
@@ -16,7 +17,6 @@
 #include "spool.h"
 #include "store.h"
 
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -95,24 +95,6 @@ struct env {
 	struct spool_pos end;		/* the writer's end */
 };
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	if (remove(path) == -1)
-		perror(path);
-	return 0;
-}
-
-/* Everything the store and the spool made under dir, and dir. */
-static void
-rmtree(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void
 die(const char *what)
 {
@@ -172,23 +154,10 @@ append(struct env *e, const struct msg *m, int64_t received_ms)
 	e->bytes += spool_record_size(strlen(m->topic), strlen(m->payload));
 }
 
-/* A single integer from the database, read on a connection of our own. */
 static long long
 query(const struct env *e, const char *sql)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	long long v = -1;
-
-	if (sqlite3_open_v2(e->db, &db, SQLITE_OPEN_READONLY, NULL) ==
-	    SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, NULL) ==
-	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	else
-		fprintf(stderr, "query %s: %s\n", sql, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
+	return db_int(e->db, sql);
 }
 
 static int
@@ -342,6 +311,7 @@ test_write_error(struct env *e)
 		die("lock");
 	CHECK_INT(ingest_batch(e->in, e->reader, all, 100, NOW, 0), -1);
 	CHECK_INT(ingest_counters(e->in)->write_errors, 1);
+	CHECK(strstr(ingest_error(e->in), "locked") != NULL);
 	CHECK(pos_eq(ingest_committed(e->in), before));
 	CHECK(pos_eq(spool_reader_pos(e->reader), before));
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
