@@ -584,11 +584,69 @@ test_metrics(void)
 	free(m);
 }
 
+/* The snapshot handed between threads owns what changes under it, and
+ * keeps its city figures when the loop's report has none. */
+static void
+test_snap(void)
+{
+	static struct report_snap a, b;
+	struct report r;
+	char mqtt_err[32] = "connection refused";
+	char db_err[32] = "disk I/O error";
+	char *s;
+
+	fill(&r);
+	r.mqtt.last_error = mqtt_err;
+	r.db.last_error = db_err;
+	r.db.checkpoint_error = NULL;
+	report_snap_copy(&a, &r);
+	CHECK(a.r.ingest == &a.ingest);
+	CHECK(a.r.city == &a.city);
+	CHECK_INT(a.ingest.received, 120);
+	CHECK_INT(a.city.ntonnage, 2);
+	CHECK_STR(a.r.mqtt.last_error, "connection refused");
+	CHECK(a.r.mqtt.last_error == a.mqtt_error);
+	CHECK_STR(a.r.db.last_error, "disk I/O error");
+	CHECK(a.r.db.checkpoint_error == NULL);
+	CHECK_INT(a.r.mqtt.nsubs, 2);
+	CHECK_STR(a.r.mqtt.subs[1], "vendor-a/+/events");
+	/* The source changes; the copy does not. */
+	counters.received = 121;
+	mqtt_err[0] = 'X';
+	city.ntonnage = 1;
+	CHECK_INT(a.r.ingest->received, 120);
+	CHECK_STR(a.r.mqtt.last_error, "connection refused");
+	CHECK_INT(a.r.city->ntonnage, 2);
+	/* Without city figures the copy keeps those it had. */
+	r.city = NULL;
+	r.mqtt.last_error = NULL;
+	report_snap_copy(&a, &r);
+	CHECK_INT(a.city.ntonnage, 2);
+	CHECK(a.r.mqtt.last_error == NULL);
+	CHECK_INT(a.ingest.received, 121);
+	/* A copy of a copy points into itself and says the same. */
+	report_snap_copy(&b, &a.r);
+	CHECK(b.r.ingest == &b.ingest && b.r.city == &b.city);
+	CHECK(b.r.db.last_error == b.db_error);
+	s = report_status_json(&b.r);
+	CHECK(s != NULL && strstr(s, "\"day\":\"2027-01-15\"") != NULL);
+	CHECK(s != NULL && strstr(s, "\"last_error\":\"disk I/O error\"")
+	    != NULL);
+	free(s);
+	/* No city figures at all: an empty city, not a crash. */
+	r.city = NULL;
+	s = report_status_json(&r);
+	CHECK(s != NULL && strstr(s, "\"city\":{\"day\":\"\",\"tonnage\":[]")
+	    != NULL);
+	free(s);
+}
+
 int
 main(void)
 {
 	test_health();
 	test_status();
 	test_metrics();
+	test_snap();
 	return check_result("test_report");
 }
