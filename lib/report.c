@@ -282,8 +282,8 @@ status_districts(struct buf *b, const struct report *r)
 }
 
 static void
-status_items(struct buf *b, const char *name, const struct store_manifest_item *it,
-    size_t n)
+status_items(struct buf *b, const char *name,
+    const struct store_manifest_item *it, size_t n)
 {
 	size_t i;
 
@@ -371,27 +371,81 @@ district_sample(struct buf *b, const char *name, const char *district,
 	bprintf(b, "\"} %.6g\n", v);
 }
 
+/* Today's city figures: manifests, tonnage and the district rates. */
+static void
+metrics_city(struct buf *b, const struct report_city *cy)
+{
+	size_t i;
+
+	metric(b, "manifests_open", "gauge", "Manifests not yet received.");
+	bprintf(b, "wastetrack_manifests_open %" PRId64 "\n",
+	    cy->open_manifests);
+	metric(b, "manifests_overdue", "gauge",
+	    "Manifests in transit too long.");
+	bprintf(b, "wastetrack_manifests_overdue %" PRId64 "\n",
+	    cy->overdue_manifests);
+	metric(b, "today_kg", "gauge",
+	    "Tonnage received today by district and waste category.");
+	for (i = 0; i < cy->ntonnage; i++) {
+		bprintf(b, "wastetrack_today_kg{district=\"");
+		blabel(b, cy->tonnage[i].district);
+		bprintf(b, "\",waste=\"");
+		blabel(b, cy->tonnage[i].waste);
+		bprintf(b, "\"} %.3f\n", cy->tonnage[i].kg);
+	}
+	metric(b, "manifests_discrepancies", "gauge",
+	    "Manifests whose received weight differs beyond tolerance.");
+	bprintf(b, "wastetrack_manifests_discrepancies %" PRId64 "\n",
+	    cy->discrepancies);
+	metric(b, "today_collected_kg", "gauge",
+	    "Household waste received by final facilities today, by district.");
+	for (i = 0; i < cy->ndistricts; i++)
+		district_sample(b, "today_collected_kg",
+		    cy->districts[i].district,
+		    cy->districts[i].collected_kg);
+	metric(b, "today_recycling_rate", "gauge",
+	    "Share of collected household waste recycled today (0-1).");
+	for (i = 0; i < cy->ndistricts; i++)
+		district_sample(b, "today_recycling_rate",
+		    cy->districts[i].district,
+		    cy->districts[i].recycling_rate);
+	metric(b, "today_harmless_rate", "gauge",
+	    "Share of collected household waste treated harmlessly today.");
+	for (i = 0; i < cy->ndistricts; i++)
+		district_sample(b, "today_harmless_rate",
+		    cy->districts[i].district,
+		    cy->districts[i].harmless_rate);
+	metric(b, "today_clearance_rate", "gauge",
+	    "Share of transfer stations that cleared their day.");
+	for (i = 0; i < cy->ndistricts; i++)
+		district_sample(b, "today_clearance_rate",
+		    cy->districts[i].district,
+		    cy->districts[i].clearance_rate);
+}
+
 char *
 report_metrics(const struct report *r)
 {
 	const struct ingest_counters *c = r->ingest;
-	const struct report_city *cy = city_of(r);
 	struct buf b = { 0 };
 	const char *reason;
 	size_t i;
 
 	metric(&b, "up", "gauge", "1 when the daemon is healthy.");
 	bprintf(&b, "wastetrack_up %d\n", report_health(r, &reason));
-	metric(&b, "mqtt_connected", "gauge", "1 while connected to the broker.");
+	metric(&b, "mqtt_connected", "gauge",
+	    "1 while connected to the broker.");
 	bprintf(&b, "wastetrack_mqtt_connected %d\n", r->mqtt.connected);
-	metric(&b, "mqtt_reconnects_total", "counter", "Successful reconnects.");
+	metric(&b, "mqtt_reconnects_total", "counter",
+	    "Successful reconnects.");
 	bprintf(&b, "wastetrack_mqtt_reconnects_total %" PRIu64 "\n",
 	    r->mqtt.reconnects);
 	metric(&b, "messages_received_total", "counter",
 	    "Messages taken from the spool.");
 	bprintf(&b, "wastetrack_messages_received_total %" PRIu64 "\n",
 	    c->received);
-	metric(&b, "rows_stored_total", "counter", "New canonical rows by kind.");
+	metric(&b, "rows_stored_total", "counter",
+	    "New canonical rows by kind.");
 	for (i = 1; i < EV_KIND_COUNT; i++)
 		bprintf(&b, "wastetrack_rows_stored_total{kind=\"%s\"} %" PRIu64
 		    "\n", ev_kind_name((enum ev_kind)i), c->by_kind[i]);
@@ -409,14 +463,16 @@ report_metrics(const struct report *r)
 	}
 	metric(&b, "commits_total", "counter", "Committed batches.");
 	bprintf(&b, "wastetrack_commits_total %" PRIu64 "\n", c->commits);
-	metric(&b, "write_errors_total", "counter", "Failed, rolled-back batches.");
+	metric(&b, "write_errors_total", "counter",
+	    "Failed, rolled-back batches.");
 	bprintf(&b, "wastetrack_write_errors_total %" PRIu64 "\n",
 	    c->write_errors);
 	metric(&b, "queue_bytes", "gauge",
 	    "Acknowledged bytes in the spool not yet committed.");
 	bprintf(&b, "wastetrack_queue_bytes %" PRIu64 "\n",
 	    r->spool_backlog_bytes);
-	metric(&b, "db_size_bytes", "gauge", "Database size including the WAL.");
+	metric(&b, "db_size_bytes", "gauge",
+	    "Database size including the WAL.");
 	bprintf(&b, "wastetrack_db_size_bytes %" PRId64 "\n", r->db.size_bytes);
 	metric(&b, "db_wal_bytes", "gauge", "Size of the write-ahead log.");
 	bprintf(&b, "wastetrack_db_wal_bytes %" PRId64 "\n", r->db.wal_bytes);
@@ -424,49 +480,7 @@ report_metrics(const struct report *r)
 	    "WAL checkpoints that failed (the WAL grows meanwhile).");
 	bprintf(&b, "wastetrack_checkpoint_failures_total %" PRIu64 "\n",
 	    r->db.checkpoint_failures);
-	metric(&b, "manifests_open", "gauge", "Manifests not yet received.");
-	bprintf(&b, "wastetrack_manifests_open %" PRId64 "\n",
-	    cy->open_manifests);
-	metric(&b, "manifests_overdue", "gauge", "Manifests in transit too long.");
-	bprintf(&b, "wastetrack_manifests_overdue %" PRId64 "\n",
-	    cy->overdue_manifests);
-	metric(&b, "today_kg", "gauge",
-	    "Tonnage received today by district and waste category.");
-	for (i = 0; i < cy->ntonnage; i++) {
-		bprintf(&b, "wastetrack_today_kg{district=\"");
-		blabel(&b, cy->tonnage[i].district);
-		bprintf(&b, "\",waste=\"");
-		blabel(&b, cy->tonnage[i].waste);
-		bprintf(&b, "\"} %.3f\n", cy->tonnage[i].kg);
-	}
-	metric(&b, "manifests_discrepancies", "gauge",
-	    "Manifests whose received weight differs beyond tolerance.");
-	bprintf(&b, "wastetrack_manifests_discrepancies %" PRId64 "\n",
-	    cy->discrepancies);
-	metric(&b, "today_collected_kg", "gauge",
-	    "Household waste received by final facilities today, by district.");
-	for (i = 0; i < cy->ndistricts; i++)
-		district_sample(&b, "today_collected_kg",
-		    cy->districts[i].district,
-		    cy->districts[i].collected_kg);
-	metric(&b, "today_recycling_rate", "gauge",
-	    "Share of collected household waste recycled today (0-1).");
-	for (i = 0; i < cy->ndistricts; i++)
-		district_sample(&b, "today_recycling_rate",
-		    cy->districts[i].district,
-		    cy->districts[i].recycling_rate);
-	metric(&b, "today_harmless_rate", "gauge",
-	    "Share of collected household waste treated harmlessly today.");
-	for (i = 0; i < cy->ndistricts; i++)
-		district_sample(&b, "today_harmless_rate",
-		    cy->districts[i].district,
-		    cy->districts[i].harmless_rate);
-	metric(&b, "today_clearance_rate", "gauge",
-	    "Share of transfer stations that cleared their day.");
-	for (i = 0; i < cy->ndistricts; i++)
-		district_sample(&b, "today_clearance_rate",
-		    cy->districts[i].district,
-		    cy->districts[i].clearance_rate);
+	metrics_city(&b, city_of(r));
 	metric(&b, "uptime_seconds", "gauge", "Seconds since start.");
 	bprintf(&b, "wastetrack_uptime_seconds %.3f\n",
 	    (double)(r->now_ms - r->start_ms) / 1000.0);
