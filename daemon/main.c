@@ -201,8 +201,9 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	    ", database writes failing" : "");
 	pipeline_prune(wt->pipe, now);
 	mqtt_state(wt->mqtt, &st);
-	/* A failed reconciliation is tried again at the next tick. */
-	(void)pipeline_reconcile(wt->pipe, now, st.written_bytes);
+	/* The store logs why; the next tick tries again. */
+	if (pipeline_reconcile(wt->pipe, now, st.written_bytes) == -1)
+		log_debug("main: reconciliation failed");
 	/* Wake-ups can coalesce; a periodic drain guarantees progress. */
 	drain_run(wt->drain);
 	publish(wt);

@@ -126,7 +126,7 @@ int64_t pipeline_prune_cutoff(int64_t now_ms, int retention_days);
  * deferred, -1 when the reconciliation failed (tried again next call).
  */
 int pipeline_reconcile(struct pipeline *p, int64_t now_ms,
-    uint64_t written_bytes);
+    uint64_t written_bytes) WT_MUST_CHECK;
 
 /*
  * The pipeline's part of the status snapshot: counters, backlog, spool
