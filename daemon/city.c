@@ -9,7 +9,6 @@
 #include "store.h"
 
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,102 +24,6 @@ struct city {
 	struct http *http;
 	int offset_min, stop;		/* under mu */
 };
-
-static void
-add_tonnage(void *arg, const char *district, const char *waste, double kg)
-{
-	struct report_city *c = arg;
-	struct report_tonnage *t;
-
-	if (c->ntonnage == REPORT_MAX_TONNAGE)
-		return;
-	t = &c->tonnage[c->ntonnage++];
-	snprintf(t->district, sizeof(t->district), "%s", district ? district :
-	    "unknown");
-	snprintf(t->waste, sizeof(t->waste), "%s", waste ? waste : "unknown");
-	t->kg = kg;
-}
-
-static void
-add_district(void *arg, const struct store_indicators *row)
-{
-	struct report_city *c = arg;
-	struct report_indicators *d;
-
-	if (c->ndistricts == REPORT_MAX_DISTRICTS)
-		return;
-	d = &c->districts[c->ndistricts++];
-	snprintf(d->district, sizeof(d->district), "%s", row->district);
-	d->collected_kg = row->collected_kg;
-	d->recycling_rate = row->recycling_rate;
-	d->harmless_rate = row->harmless_rate;
-	d->cw_rate = row->cw_rate;
-	d->clearance_rate = row->clearance_rate;
-	d->closure_rate = row->closure_rate;
-	d->discrepancy_rate = row->discrepancy_rate;
-	d->authorised_share = row->authorised_share;
-	d->manifests = row->manifests;
-	d->overdue = row->overdue;
-}
-
-static void
-add_item(struct report_item *items, size_t *n,
-    const struct store_manifest_item *it)
-{
-	struct report_item *o;
-
-	if (*n == REPORT_MAX_ITEMS)
-		return;
-	o = &items[(*n)++];
-	snprintf(o->scheme, sizeof(o->scheme), "%s", it->scheme);
-	snprintf(o->manifest_no, sizeof(o->manifest_no), "%s", it->manifest_no);
-	o->declared_kg = it->declared_kg;
-	o->received_kg = it->received_kg;
-	o->diff_pct = it->diff_pct;
-	o->departed_ms = it->departed_ms;
-}
-
-static void
-add_discrepancy(void *arg, const struct store_manifest_item *it)
-{
-	struct report_city *c = arg;
-
-	add_item(c->discrepancy_items, &c->ndiscrepancy_items, it);
-}
-
-static void
-add_overdue(void *arg, const struct store_manifest_item *it)
-{
-	struct report_city *c = arg;
-
-	add_item(c->overdue_items, &c->noverdue_items, it);
-}
-
-/* 0, or -1 (logged by the store) and the last figures stay up. */
-static int
-compute(struct store *s, const char *day, struct report_city *c)
-{
-	struct store_manifest_counts mc;
-
-	memset(c, 0, sizeof(*c));
-	snprintf(c->day, sizeof(c->day), "%s", day);
-	/* One snapshot: totals and lists agree with each other. */
-	if (store_read_begin(s) == -1)
-		return -1;
-	(void)store_day_tonnage(s, c->day, add_tonnage, c);
-	(void)store_day_indicators(s, c->day, add_district, c);
-	(void)store_manifest_items(s, "discrepancy", REPORT_MAX_ITEMS,
-	    add_discrepancy, c);
-	(void)store_manifest_items(s, "overdue", REPORT_MAX_ITEMS, add_overdue,
-	    c);
-	if (store_manifest_counts(s, &mc) == 0) {
-		c->open_manifests = mc.open;
-		c->overdue_manifests = mc.overdue;
-		c->discrepancies = mc.discrepancies;
-	}
-	store_read_end(s);
-	return 0;
-}
 
 /* Sleep until the next refresh or stop; 1 when stopping. */
 static int
@@ -164,8 +67,10 @@ run(void *arg)
 			version = -2;		/* unknown: refresh */
 		if (version != last_version || strcmp(day, last_day) != 0 ||
 		    now - last_ms >= REFRESH_ANYWAY_MS) {
-			if (compute(cy->reader, day, c) == -1)
-				continue;	/* again after a pause */
+			/* On failure the last figures stay up; again after
+			 * a pause. */
+			if (report_city_compute(cy->reader, day, c) == -1)
+				continue;
 			http_publish_city(cy->http, c);
 			last_version = version;
 			last_ms = now;

@@ -10,11 +10,13 @@
 #ifndef WT_CITY_H
 #define WT_CITY_H
 
+#include "attr.h"
+
 struct city;
 struct http;
 
 int city_start(const char *db_path, int local_offset_min, struct http *h,
-    struct city **out);
+    struct city **out) WT_MUST_CHECK;
 /* After a reload: the local day follows the new offset. */
 void city_set_offset(struct city *c, int local_offset_min);
 void city_stop(struct city *c);

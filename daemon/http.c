@@ -20,13 +20,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* A report with its own copy of everything it points to. */
-struct snap {
-	struct report r;
-	struct ingest_counters ingest;
-	char mqtt_error[160], db_error[160], ckpt_error[160];
-};
-
 struct http {
 	struct event_base *base;	/* this thread's own */
 	pthread_t thread;
@@ -38,10 +31,9 @@ struct http {
 	uint64_t accept_errors;
 	int port;
 	const char *port_file;		/* written by http_serve() */
-	pthread_mutex_t mu;		/* guards the three below */
+	pthread_mutex_t mu;		/* guards the two below */
 	int published;
-	struct snap live;		/* its city part unused */
-	struct report_city city;
+	struct report_snap live;	/* the loop's and the city thread's */
 };
 
 /* Requests are tiny GETs; anything bigger is refused by evhttp itself. */
@@ -69,37 +61,13 @@ reply(struct evhttp_request *req, int code, const char *reason,
 	evbuffer_free(b);
 }
 
-static void
-copy_str(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
-static const char *
-or_null(const char *s)
-{
-	return s[0] ? s : NULL;
-}
-
+/* The loop's report carries no city figures: the live ones stay. */
 void
 http_publish(struct http *h, const struct report *r)
 {
-	struct snap *d = &h->live;
-
 	pthread_mutex_lock(&h->mu);
-	d->r.version = r->version;
-	d->r.start_ms = r->start_ms;
-	d->r.mqtt = r->mqtt;
-	d->ingest = *r->ingest;
-	d->r.spool_backlog_bytes = r->spool_backlog_bytes;
-	d->r.spool_corrupt = r->spool_corrupt;
-	d->r.last_message_ms = r->last_message_ms;
-	d->r.db = r->db;
-	d->r.stall_after_s = r->stall_after_s;
-	d->r.published_ms = clock_ms();
-	copy_str(d->mqtt_error, sizeof(d->mqtt_error), r->mqtt.last_error);
-	copy_str(d->db_error, sizeof(d->db_error), r->db.last_error);
-	copy_str(d->ckpt_error, sizeof(d->ckpt_error), r->db.checkpoint_error);
+	report_snap_copy(&h->live, r);
+	h->live.r.published_ms = clock_ms();
 	h->published = 1;
 	pthread_mutex_unlock(&h->mu);
 }
@@ -108,16 +76,16 @@ void
 http_publish_city(struct http *h, const struct report_city *c)
 {
 	pthread_mutex_lock(&h->mu);
-	h->city = *c;
+	h->live.city = *c;
 	pthread_mutex_unlock(&h->mu);
 }
 
 /* A private copy of the latest snapshot, its pointers into itself; NULL
  * before the loop's first publish. */
-static struct snap *
+static struct report_snap *
 take(struct http *h)
 {
-	struct snap *sn;
+	struct report_snap *sn;
 
 	if ((sn = malloc(sizeof(*sn))) == NULL)
 		return NULL;
@@ -127,14 +95,9 @@ take(struct http *h)
 		free(sn);
 		return NULL;
 	}
-	*sn = h->live;
-	sn->r.city = h->city;
+	report_snap_copy(sn, &h->live.r);
 	pthread_mutex_unlock(&h->mu);
 	sn->r.now_ms = clock_ms();
-	sn->r.ingest = &sn->ingest;
-	sn->r.mqtt.last_error = or_null(sn->mqtt_error);
-	sn->r.db.last_error = or_null(sn->db_error);
-	sn->r.db.checkpoint_error = or_null(sn->ckpt_error);
 	return sn;
 }
 
@@ -142,7 +105,7 @@ static void
 route(struct evhttp_request *req, void *arg)
 {
 	struct http *h = arg;
-	struct snap *sn;
+	struct report_snap *sn;
 	struct report *r;
 	const char *uri = evhttp_request_get_uri(req), *reason, *path;
 	char *body = NULL, line[160], pbuf[64];

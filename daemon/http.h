@@ -1,6 +1,6 @@
 /*
- * http: the status endpoint on libevent's evhttp (DESIGN §7): /healthz,
- * /status, /metrics; GET and HEAD only; small limits and short timeouts.
+ * http: the status endpoint on libevent's evhttp: /healthz, /status,
+ * /metrics; GET and HEAD only; small limits and short timeouts.
  *
  * It runs on a thread and event base of its own, so an operator's probe
  * is answered in microseconds even while the loop is inside a long batch,
@@ -10,6 +10,8 @@
  */
 #ifndef WT_HTTP_H
 #define WT_HTTP_H
+
+#include "attr.h"
 
 struct http;
 struct report;
@@ -22,9 +24,10 @@ struct report_city;
  * port is written there (atomically). Before any publish a request gets
  * 503.
  */
-int http_start(const char *listen, const char *port_file, struct http **out);
-int http_serve(struct http *h);
-/* Copy the live figures (everything but r->city); any thread. */
+int http_start(const char *listen, const char *port_file,
+    struct http **out) WT_MUST_CHECK;
+int http_serve(struct http *h) WT_MUST_CHECK;
+/* Copy the loop's figures (its r->city is NULL); any thread. */
 void http_publish(struct http *h, const struct report *r);
 /* Copy today's city figures; any thread. */
 void http_publish_city(struct http *h, const struct report_city *c);

@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "report.h"
 
 #include <MQTTAsync.h>
 #include <errno.h>
@@ -164,7 +165,7 @@ static void
 wait_for_room(struct mqtt *m)
 {
 	pthread_mutex_lock(&m->mu);
-	while (!m->stopping &&
+	while (!m->stopping && m->st.written_bytes > m->committed_bytes &&
 	    m->st.written_bytes - m->committed_bytes > m->max_backlog)
 		pthread_cond_wait(&m->room, &m->mu);
 	pthread_mutex_unlock(&m->mu);
@@ -386,8 +387,9 @@ mqtt_start(struct event_base *base, const struct config *cfg,
 	m->retry_ev = evtimer_new(base, retry_cb, m);
 	if (m->data_ev == NULL || m->retry_ev == NULL)
 		goto fail;
-	/* The spool is our persistence; paho's adds nothing for inbound
-	 * QoS 1 (DESIGN §2). Messages are not kept while disconnected. */
+	/* The spool is our persistence: for inbound QoS 1 paho's store
+	 * would only keep a second copy of what is acknowledged after the
+	 * spool write anyway. Messages are not kept while disconnected. */
 	rc = MQTTAsync_createWithOptions(&m->client, cfg->mqtt.url,
 	    cfg->mqtt.client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL,
 	    cfg->mqtt.mqtt5 ? &cr5 : &cr);
@@ -417,6 +419,26 @@ mqtt_state(struct mqtt *m, struct mqtt_state *st)
 	pthread_mutex_lock(&m->mu);
 	*st = m->st;
 	pthread_mutex_unlock(&m->mu);
+}
+
+void
+mqtt_report(const struct mqtt *m, const struct mqtt_state *st,
+    struct report *r)
+{
+	const struct config *c = m->cfg;
+	size_t i;
+
+	r->mqtt.connected = st->connected;
+	r->mqtt.subscribed = st->subscribed;
+	r->mqtt.broker = c->mqtt.url;
+	r->mqtt.client_id = c->mqtt.client_id;
+	r->mqtt.reconnects = st->reconnects;
+	r->mqtt.connection_losses = st->losses;
+	r->mqtt.down_since_ms = st->down_since_ms;
+	r->mqtt.last_error = st->last_error[0] ? st->last_error : NULL;
+	for (i = 0; i < c->nsubs && i < REPORT_MAX_SUBS; i++)
+		r->mqtt.subs[i] = c->subs[i].topic;
+	r->mqtt.nsubs = i;
 }
 
 void

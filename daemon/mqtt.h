@@ -1,5 +1,6 @@
 /*
- * mqtt: the paho.mqtt.c bridge and the durable hand-off (DESIGN §2).
+ * mqtt: the paho.mqtt.c bridge and the durable hand-off: a message is
+ * acknowledged to the broker only once it is in the spool.
  *
  * paho's receive thread runs on_message(): it appends the message to the
  * spool with one write, publishes the new spool end under a mutex, wakes
@@ -13,11 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attr.h"
 #include "spool.h"
 
 struct config;
 struct event_base;
 struct mqtt;
+struct report;
 
 struct mqtt_state {
 	int connected;
@@ -37,10 +40,18 @@ struct mqtt_state {
  */
 int mqtt_start(struct event_base *base, const struct config *cfg,
     struct spool_writer *w, struct spool_pos start,
-    void (*on_data)(void *), void *arg, struct mqtt **out);
+    void (*on_data)(void *), void *arg, struct mqtt **out) WT_MUST_CHECK;
 
-/* Snapshot of the shared state; also re-arms the wake-up. */
+/* Snapshot of the shared state, under its mutex. */
 void mqtt_state(struct mqtt *m, struct mqtt_state *st);
+
+/*
+ * The MQTT part of the status snapshot, from st (a mqtt_state() of the
+ * caller's): r's strings point into st and into the configuration given
+ * to mqtt_start().
+ */
+void mqtt_report(const struct mqtt *m, const struct mqtt_state *st,
+    struct report *r);
 
 /* The loop has committed up to this many bytes of this run's spool:
  * releases a receive thread waiting for room (spool_max_mb). */

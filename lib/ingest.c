@@ -33,6 +33,7 @@ struct ingest {
 	uint64_t log_suppressed;
 	const struct profile_set *profiles;
 	struct ev_list evs;		/* the events of one message */
+	char error[160];		/* why the last failed batch failed */
 };
 
 /* The built-in profile; every other one is declared in YAML. */
@@ -120,6 +121,12 @@ struct spool_pos
 ingest_committed(const struct ingest *in)
 {
 	return in->committed;
+}
+
+const char *
+ingest_error(const struct ingest *in)
+{
+	return in->error;
 }
 
 /*
@@ -328,6 +335,10 @@ ingest_batch(struct ingest *in, struct spool_reader *r,
 	in->last_commit_ms = now_ms;
 	return (int)n;
 fail:
+	/* Taken before the rollback, which resets the connection's
+	 * message. */
+	snprintf(in->error, sizeof(in->error), "%s", rc == -1 ?
+	    "cannot read the spool" : store_errmsg(in->store));
 	store_rollback(in->store);
 	spool_reader_seek(r, in->committed);
 	in->total.write_errors++;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attr.h"
 #include "event.h"
 #include "spool.h"
 
@@ -46,7 +47,7 @@ struct profile_set;
 
 /* cfg and profiles must outlive their use (see ingest_set_config). */
 int ingest_open(struct store *store, const struct config *cfg,
-    const struct profile_set *profiles, struct ingest **out);
+    const struct profile_set *profiles, struct ingest **out) WT_MUST_CHECK;
 void ingest_free(struct ingest *in);
 /* Swap the configuration and profiles (SIGHUP). */
 void ingest_set_config(struct ingest *in, const struct config *cfg,
@@ -62,7 +63,8 @@ void ingest_set_config(struct ingest *in, const struct config *cfg,
  * back at the committed position and the caller retries later.
  */
 int ingest_batch(struct ingest *in, struct spool_reader *r,
-    struct spool_pos limit, size_t max, int64_t now_ms, int budget_ms);
+    struct spool_pos limit, size_t max, int64_t now_ms,
+    int budget_ms) WT_MUST_CHECK;
 
 const struct ingest_counters *ingest_counters(const struct ingest *in);
 const char *ingest_reason_name(enum ingest_reason r);
@@ -71,5 +73,7 @@ int64_t ingest_last_commit_ms(const struct ingest *in);
 int64_t ingest_last_message_ms(const struct ingest *in);
 /* The committed spool position. */
 struct spool_pos ingest_committed(const struct ingest *in);
+/* Why the last batch that returned -1 failed ("" before any). */
+const char *ingest_error(const struct ingest *in);
 
 #endif

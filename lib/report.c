@@ -100,6 +100,46 @@ blabel(struct buf *b, const char *s)
 	}
 }
 
+/* Before the first computation the city figures are all empty. */
+static const struct report_city *
+city_of(const struct report *r)
+{
+	static const struct report_city none;
+
+	return r->city != NULL ? r->city : &none;
+}
+
+static void
+copy_str(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+static const char *
+or_null(const char *s)
+{
+	return s[0] ? s : NULL;
+}
+
+void
+report_snap_copy(struct report_snap *dst, const struct report *src)
+{
+	copy_str(dst->mqtt_error, sizeof(dst->mqtt_error),
+	    src->mqtt.last_error);
+	copy_str(dst->db_error, sizeof(dst->db_error), src->db.last_error);
+	copy_str(dst->ckpt_error, sizeof(dst->ckpt_error),
+	    src->db.checkpoint_error);
+	dst->ingest = *src->ingest;
+	if (src->city != NULL)
+		dst->city = *src->city;
+	dst->r = *src;
+	dst->r.ingest = &dst->ingest;
+	dst->r.city = &dst->city;
+	dst->r.mqtt.last_error = or_null(dst->mqtt_error);
+	dst->r.db.last_error = or_null(dst->db_error);
+	dst->r.db.checkpoint_error = or_null(dst->ckpt_error);
+}
+
 int
 report_health(const struct report *r, const char **reason)
 {
@@ -218,12 +258,13 @@ bnum(struct buf *b, const char *key, double v, int comma)
 static void
 status_districts(struct buf *b, const struct report *r)
 {
-	const struct report_indicators *d;
+	const struct report_city *cy = city_of(r);
+	const struct store_indicators *d;
 	size_t i;
 
 	bprintf(b, ",\"districts\":[");
-	for (i = 0; i < r->city.ndistricts; i++) {
-		d = &r->city.districts[i];
+	for (i = 0; i < cy->ndistricts; i++) {
+		d = &cy->districts[i];
 		bprintf(b, "%s{\"district\":", i ? "," : "");
 		bjson(b, d->district);
 		bnum(b, "collected_kg", d->collected_kg, 1);
@@ -241,8 +282,8 @@ status_districts(struct buf *b, const struct report *r)
 }
 
 static void
-status_items(struct buf *b, const char *name, const struct report_item *it,
-    size_t n)
+status_items(struct buf *b, const char *name,
+    const struct store_manifest_item *it, size_t n)
 {
 	size_t i;
 
@@ -267,24 +308,25 @@ status_items(struct buf *b, const char *name, const struct report_item *it,
 static void
 status_city(struct buf *b, const struct report *r)
 {
+	const struct report_city *cy = city_of(r);
 	size_t i;
 
-	bprintf(b, ",\"city\":{\"day\":\"%s\",\"tonnage\":[", r->city.day);
-	for (i = 0; i < r->city.ntonnage; i++) {
+	bprintf(b, ",\"city\":{\"day\":\"%s\",\"tonnage\":[", cy->day);
+	for (i = 0; i < cy->ntonnage; i++) {
 		bprintf(b, "%s{\"district\":", i ? "," : "");
-		bjson(b, r->city.tonnage[i].district);
+		bjson(b, cy->tonnage[i].district);
 		bprintf(b, ",\"waste\":");
-		bjson(b, r->city.tonnage[i].waste);
-		bprintf(b, ",\"kg\":%.3f}", r->city.tonnage[i].kg);
+		bjson(b, cy->tonnage[i].waste);
+		bprintf(b, ",\"kg\":%.3f}", cy->tonnage[i].kg);
 	}
 	bprintf(b, "],\"open_manifests\":%" PRId64 ",\"overdue_manifests\":%"
-	    PRId64 ",\"discrepancies\":%" PRId64, r->city.open_manifests,
-	    r->city.overdue_manifests, r->city.discrepancies);
+	    PRId64 ",\"discrepancies\":%" PRId64, cy->open_manifests,
+	    cy->overdue_manifests, cy->discrepancies);
 	status_districts(b, r);
-	status_items(b, "open_discrepancies", r->city.discrepancy_items,
-	    r->city.ndiscrepancy_items);
-	status_items(b, "overdue", r->city.overdue_items,
-	    r->city.noverdue_items);
+	status_items(b, "open_discrepancies", cy->discrepancy_items,
+	    cy->ndiscrepancy_items);
+	status_items(b, "overdue", cy->overdue_items,
+	    cy->noverdue_items);
 	bprintf(b, "}");
 }
 
@@ -329,6 +371,58 @@ district_sample(struct buf *b, const char *name, const char *district,
 	bprintf(b, "\"} %.6g\n", v);
 }
 
+/* Today's city figures: manifests, tonnage and the district rates. */
+static void
+metrics_city(struct buf *b, const struct report_city *cy)
+{
+	size_t i;
+
+	metric(b, "manifests_open", "gauge", "Manifests not yet received.");
+	bprintf(b, "wastetrack_manifests_open %" PRId64 "\n",
+	    cy->open_manifests);
+	metric(b, "manifests_overdue", "gauge",
+	    "Manifests in transit too long.");
+	bprintf(b, "wastetrack_manifests_overdue %" PRId64 "\n",
+	    cy->overdue_manifests);
+	metric(b, "today_kg", "gauge",
+	    "Tonnage received today by district and waste category.");
+	for (i = 0; i < cy->ntonnage; i++) {
+		bprintf(b, "wastetrack_today_kg{district=\"");
+		blabel(b, cy->tonnage[i].district);
+		bprintf(b, "\",waste=\"");
+		blabel(b, cy->tonnage[i].waste);
+		bprintf(b, "\"} %.3f\n", cy->tonnage[i].kg);
+	}
+	metric(b, "manifests_discrepancies", "gauge",
+	    "Manifests whose received weight differs beyond tolerance.");
+	bprintf(b, "wastetrack_manifests_discrepancies %" PRId64 "\n",
+	    cy->discrepancies);
+	metric(b, "today_collected_kg", "gauge",
+	    "Household waste received by final facilities today, by district.");
+	for (i = 0; i < cy->ndistricts; i++)
+		district_sample(b, "today_collected_kg",
+		    cy->districts[i].district,
+		    cy->districts[i].collected_kg);
+	metric(b, "today_recycling_rate", "gauge",
+	    "Share of collected household waste recycled today (0-1).");
+	for (i = 0; i < cy->ndistricts; i++)
+		district_sample(b, "today_recycling_rate",
+		    cy->districts[i].district,
+		    cy->districts[i].recycling_rate);
+	metric(b, "today_harmless_rate", "gauge",
+	    "Share of collected household waste treated harmlessly today.");
+	for (i = 0; i < cy->ndistricts; i++)
+		district_sample(b, "today_harmless_rate",
+		    cy->districts[i].district,
+		    cy->districts[i].harmless_rate);
+	metric(b, "today_clearance_rate", "gauge",
+	    "Share of transfer stations that cleared their day.");
+	for (i = 0; i < cy->ndistricts; i++)
+		district_sample(b, "today_clearance_rate",
+		    cy->districts[i].district,
+		    cy->districts[i].clearance_rate);
+}
+
 char *
 report_metrics(const struct report *r)
 {
@@ -339,16 +433,19 @@ report_metrics(const struct report *r)
 
 	metric(&b, "up", "gauge", "1 when the daemon is healthy.");
 	bprintf(&b, "wastetrack_up %d\n", report_health(r, &reason));
-	metric(&b, "mqtt_connected", "gauge", "1 while connected to the broker.");
+	metric(&b, "mqtt_connected", "gauge",
+	    "1 while connected to the broker.");
 	bprintf(&b, "wastetrack_mqtt_connected %d\n", r->mqtt.connected);
-	metric(&b, "mqtt_reconnects_total", "counter", "Successful reconnects.");
+	metric(&b, "mqtt_reconnects_total", "counter",
+	    "Successful reconnects.");
 	bprintf(&b, "wastetrack_mqtt_reconnects_total %" PRIu64 "\n",
 	    r->mqtt.reconnects);
 	metric(&b, "messages_received_total", "counter",
 	    "Messages taken from the spool.");
 	bprintf(&b, "wastetrack_messages_received_total %" PRIu64 "\n",
 	    c->received);
-	metric(&b, "rows_stored_total", "counter", "New canonical rows by kind.");
+	metric(&b, "rows_stored_total", "counter",
+	    "New canonical rows by kind.");
 	for (i = 1; i < EV_KIND_COUNT; i++)
 		bprintf(&b, "wastetrack_rows_stored_total{kind=\"%s\"} %" PRIu64
 		    "\n", ev_kind_name((enum ev_kind)i), c->by_kind[i]);
@@ -366,14 +463,16 @@ report_metrics(const struct report *r)
 	}
 	metric(&b, "commits_total", "counter", "Committed batches.");
 	bprintf(&b, "wastetrack_commits_total %" PRIu64 "\n", c->commits);
-	metric(&b, "write_errors_total", "counter", "Failed, rolled-back batches.");
+	metric(&b, "write_errors_total", "counter",
+	    "Failed, rolled-back batches.");
 	bprintf(&b, "wastetrack_write_errors_total %" PRIu64 "\n",
 	    c->write_errors);
 	metric(&b, "queue_bytes", "gauge",
 	    "Acknowledged bytes in the spool not yet committed.");
 	bprintf(&b, "wastetrack_queue_bytes %" PRIu64 "\n",
 	    r->spool_backlog_bytes);
-	metric(&b, "db_size_bytes", "gauge", "Database size including the WAL.");
+	metric(&b, "db_size_bytes", "gauge",
+	    "Database size including the WAL.");
 	bprintf(&b, "wastetrack_db_size_bytes %" PRId64 "\n", r->db.size_bytes);
 	metric(&b, "db_wal_bytes", "gauge", "Size of the write-ahead log.");
 	bprintf(&b, "wastetrack_db_wal_bytes %" PRId64 "\n", r->db.wal_bytes);
@@ -381,49 +480,7 @@ report_metrics(const struct report *r)
 	    "WAL checkpoints that failed (the WAL grows meanwhile).");
 	bprintf(&b, "wastetrack_checkpoint_failures_total %" PRIu64 "\n",
 	    r->db.checkpoint_failures);
-	metric(&b, "manifests_open", "gauge", "Manifests not yet received.");
-	bprintf(&b, "wastetrack_manifests_open %" PRId64 "\n",
-	    r->city.open_manifests);
-	metric(&b, "manifests_overdue", "gauge", "Manifests in transit too long.");
-	bprintf(&b, "wastetrack_manifests_overdue %" PRId64 "\n",
-	    r->city.overdue_manifests);
-	metric(&b, "today_kg", "gauge",
-	    "Tonnage received today by district and waste category.");
-	for (i = 0; i < r->city.ntonnage; i++) {
-		bprintf(&b, "wastetrack_today_kg{district=\"");
-		blabel(&b, r->city.tonnage[i].district);
-		bprintf(&b, "\",waste=\"");
-		blabel(&b, r->city.tonnage[i].waste);
-		bprintf(&b, "\"} %.3f\n", r->city.tonnage[i].kg);
-	}
-	metric(&b, "manifests_discrepancies", "gauge",
-	    "Manifests whose received weight differs beyond tolerance.");
-	bprintf(&b, "wastetrack_manifests_discrepancies %" PRId64 "\n",
-	    r->city.discrepancies);
-	metric(&b, "today_collected_kg", "gauge",
-	    "Household waste received by final facilities today, by district.");
-	for (i = 0; i < r->city.ndistricts; i++)
-		district_sample(&b, "today_collected_kg",
-		    r->city.districts[i].district,
-		    r->city.districts[i].collected_kg);
-	metric(&b, "today_recycling_rate", "gauge",
-	    "Share of collected household waste recycled today (0-1).");
-	for (i = 0; i < r->city.ndistricts; i++)
-		district_sample(&b, "today_recycling_rate",
-		    r->city.districts[i].district,
-		    r->city.districts[i].recycling_rate);
-	metric(&b, "today_harmless_rate", "gauge",
-	    "Share of collected household waste treated harmlessly today.");
-	for (i = 0; i < r->city.ndistricts; i++)
-		district_sample(&b, "today_harmless_rate",
-		    r->city.districts[i].district,
-		    r->city.districts[i].harmless_rate);
-	metric(&b, "today_clearance_rate", "gauge",
-	    "Share of transfer stations that cleared their day.");
-	for (i = 0; i < r->city.ndistricts; i++)
-		district_sample(&b, "today_clearance_rate",
-		    r->city.districts[i].district,
-		    r->city.districts[i].clearance_rate);
+	metrics_city(&b, city_of(r));
 	metric(&b, "uptime_seconds", "gauge", "Seconds since start.");
 	bprintf(&b, "wastetrack_uptime_seconds %.3f\n",
 	    (double)(r->now_ms - r->start_ms) / 1000.0);

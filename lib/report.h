@@ -1,7 +1,9 @@
 /*
  * report: what the HTTP endpoint says — health, /status JSON and
  * Prometheus text — rendered from a snapshot the loop fills in. Pure
- * formatting, so every figure can be unit-tested without a socket.
+ * formatting, so every figure can be unit-tested without a socket. And
+ * today's city figures, read from the database into that snapshot
+ * (report_city.c).
  */
 #ifndef WT_REPORT_H
 #define WT_REPORT_H
@@ -9,7 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attr.h"
 #include "ingest.h"
+#include "store.h"
 
 struct report_tonnage {
 	char district[64];
@@ -20,20 +24,7 @@ struct report_tonnage {
 #define REPORT_MAX_TONNAGE 64
 #define REPORT_MAX_DISTRICTS 32
 #define REPORT_MAX_ITEMS 20		/* per list of manifests shown */
-
-struct report_indicators {
-	char district[64];
-	double collected_kg, recycling_rate, harmless_rate, cw_rate;
-	double clearance_rate, closure_rate, discrepancy_rate;
-	double authorised_share;		/* NaN: no denominator */
-	int64_t manifests, overdue;
-};
-
-struct report_item {
-	char scheme[16], manifest_no[64];
-	double declared_kg, received_kg, diff_pct;
-	int64_t departed_ms;
-};
+#define REPORT_MAX_SUBS 64		/* subscriptions shown */
 
 /* Today's figures from the database: a thread of their own computes them. */
 struct report_city {
@@ -41,13 +32,22 @@ struct report_city {
 	struct report_tonnage tonnage[REPORT_MAX_TONNAGE];
 	size_t ntonnage;
 	int64_t open_manifests, overdue_manifests, discrepancies;
-	struct report_indicators districts[REPORT_MAX_DISTRICTS];
+	struct store_indicators districts[REPORT_MAX_DISTRICTS];
 	size_t ndistricts;
-	struct report_item discrepancy_items[REPORT_MAX_ITEMS];
+	struct store_manifest_item discrepancy_items[REPORT_MAX_ITEMS];
 	size_t ndiscrepancy_items;
-	struct report_item overdue_items[REPORT_MAX_ITEMS];
+	struct store_manifest_item overdue_items[REPORT_MAX_ITEMS];
 	size_t noverdue_items;
 };
+
+/*
+ * Today's figures (local day `day`, "YYYY-MM-DD") from reader, a store
+ * opened with store_open_reader(), in one read snapshot so that totals
+ * and lists agree. Lists longer than the arrays are cut. -1 (logged by
+ * the store) when the snapshot cannot start: *out is then unspecified.
+ */
+int report_city_compute(struct store *reader, const char *day,
+    struct report_city *out) WT_MUST_CHECK;
 
 struct report {
 	const char *version;
@@ -59,7 +59,7 @@ struct report {
 		uint64_t reconnects, connection_losses;
 		int64_t down_since_ms;	/* 0 when connected */
 		const char *last_error;	/* NULL when none */
-		const char *const *subs; /* topic filters */
+		const char *subs[REPORT_MAX_SUBS]; /* topic filters */
 		size_t nsubs;
 	} mqtt;
 	const struct ingest_counters *ingest;
@@ -76,7 +76,7 @@ struct report {
 		uint64_t checkpoint_failures;
 		const char *checkpoint_error;	/* NULL unless failing now */
 	} db;
-	struct report_city city;
+	const struct report_city *city;	/* NULL: none computed yet */
 	int stall_after_s;		/* backlog without a commit this long */
 	/* When the loop last published this snapshot (0: not a snapshot).
 	 * Older than REPORT_LOOP_STALE_S: the loop is stuck. */
@@ -86,6 +86,25 @@ struct report {
 #define REPORT_LOOP_STALE_S 10
 
 /*
+ * A report that owns what it points to, for handing between threads.
+ * Its version, broker, client id, subscriptions and database path still
+ * point where the source's did: those live as long as the process.
+ */
+struct report_snap {
+	struct report r;
+	struct ingest_counters ingest;
+	struct report_city city;
+	char mqtt_error[160], db_error[160], ckpt_error[160];
+};
+
+/*
+ * Copy src (not dst's own report) into dst, and dst->r's pointers to
+ * dst's own copies. Without city figures in src (NULL), dst keeps those
+ * it had.
+ */
+void report_snap_copy(struct report_snap *dst, const struct report *src);
+
+/*
  * Health: 1 when healthy. Otherwise 0 and *reason names the first
  * problem: "loop not responding", "database writes failing", "broker
  * disconnected" or "ingest stalled".
@@ -93,7 +112,7 @@ struct report {
 int report_health(const struct report *r, const char **reason);
 
 /* /status body (malloc'd JSON) and /metrics body (malloc'd text). */
-char *report_status_json(const struct report *r);
-char *report_metrics(const struct report *r);
+char *report_status_json(const struct report *r) WT_MUST_CHECK;
+char *report_metrics(const struct report *r) WT_MUST_CHECK;
 
 #endif

@@ -23,6 +23,7 @@
 static const char *const subs[] = { "wt/v1/#", "vendor-a/+/events" };
 
 static struct ingest_counters counters;
+static struct report_city city;
 
 /* A healthy daemon, an hour up, with some traffic and city figures. */
 static void
@@ -54,7 +55,8 @@ fill(struct report *r)
 	r->mqtt.client_id = "wastetrackd-test";
 	r->mqtt.reconnects = 2;
 	r->mqtt.connection_losses = 3;
-	r->mqtt.subs = subs;
+	r->mqtt.subs[0] = subs[0];
+	r->mqtt.subs[1] = subs[1];
 	r->mqtt.nsubs = 2;
 	r->ingest = &counters;
 	r->spool_backlog_bytes = 0;
@@ -65,18 +67,20 @@ fill(struct report *r)
 	r->db.size_bytes = 1 << 20;
 	r->db.wal_bytes = 32768;
 	r->db.last_commit_ms = NOW - 2000;
-	snprintf(r->city.day, sizeof(r->city.day), "2027-01-15");
-	snprintf(r->city.tonnage[0].district, 64, "朝阳区");
-	snprintf(r->city.tonnage[0].waste, 32, "msw.food");
-	r->city.tonnage[0].kg = 4750;
+	memset(&city, 0, sizeof(city));
+	r->city = &city;
+	snprintf(city.day, sizeof(city.day), "2027-01-15");
+	snprintf(city.tonnage[0].district, 64, "朝阳区");
+	snprintf(city.tonnage[0].waste, 32, "msw.food");
+	city.tonnage[0].kg = 4750;
 	/* a district name that needs escaping everywhere */
-	snprintf(r->city.tonnage[1].district, 64, "绿\"园\\区");
-	snprintf(r->city.tonnage[1].waste, 32, "hw");
-	r->city.tonnage[1].kg = 1200.5;
-	r->city.ntonnage = 2;
-	r->city.open_manifests = 3;
-	r->city.overdue_manifests = 1;
-	r->city.discrepancies = 2;
+	snprintf(city.tonnage[1].district, 64, "绿\"园\\区");
+	snprintf(city.tonnage[1].waste, 32, "hw");
+	city.tonnage[1].kg = 1200.5;
+	city.ntonnage = 2;
+	city.open_manifests = 3;
+	city.overdue_manifests = 1;
+	city.discrepancies = 2;
 	r->stall_after_s = 60;
 }
 
@@ -267,7 +271,7 @@ test_status(void)
 	r.last_message_ms = 0;
 	r.db.last_commit_ms = 0;
 	r.mqtt.nsubs = 0;
-	r.city.ntonnage = 0;
+	city.ntonnage = 0;
 	s = report_status_json(&r);
 	CHECK(s != NULL);
 	CHECK(json_ok(s));
@@ -555,7 +559,7 @@ test_metrics(void)
 
 	/* unhealthy, a newline in a label, no tonnage rows at all */
 	r.mqtt.connected = 0;
-	snprintf(r.city.tonnage[0].district, 64, "a\nb");
+	snprintf(city.tonnage[0].district, 64, "a\nb");
 	m = report_metrics(&r);
 	CHECK(m != NULL);
 	if (m == NULL)
@@ -568,7 +572,7 @@ test_metrics(void)
 	promtool_check(m);
 	free(m);
 
-	r.city.ntonnage = 0;
+	city.ntonnage = 0;
 	m = report_metrics(&r);
 	CHECK(m != NULL);
 	if (m == NULL)
@@ -580,11 +584,69 @@ test_metrics(void)
 	free(m);
 }
 
+/* The snapshot handed between threads owns what changes under it, and
+ * keeps its city figures when the loop's report has none. */
+static void
+test_snap(void)
+{
+	static struct report_snap a, b;
+	struct report r;
+	char mqtt_err[32] = "connection refused";
+	char db_err[32] = "disk I/O error";
+	char *s;
+
+	fill(&r);
+	r.mqtt.last_error = mqtt_err;
+	r.db.last_error = db_err;
+	r.db.checkpoint_error = NULL;
+	report_snap_copy(&a, &r);
+	CHECK(a.r.ingest == &a.ingest);
+	CHECK(a.r.city == &a.city);
+	CHECK_INT(a.ingest.received, 120);
+	CHECK_INT(a.city.ntonnage, 2);
+	CHECK_STR(a.r.mqtt.last_error, "connection refused");
+	CHECK(a.r.mqtt.last_error == a.mqtt_error);
+	CHECK_STR(a.r.db.last_error, "disk I/O error");
+	CHECK(a.r.db.checkpoint_error == NULL);
+	CHECK_INT(a.r.mqtt.nsubs, 2);
+	CHECK_STR(a.r.mqtt.subs[1], "vendor-a/+/events");
+	/* The source changes; the copy does not. */
+	counters.received = 121;
+	mqtt_err[0] = 'X';
+	city.ntonnage = 1;
+	CHECK_INT(a.r.ingest->received, 120);
+	CHECK_STR(a.r.mqtt.last_error, "connection refused");
+	CHECK_INT(a.r.city->ntonnage, 2);
+	/* Without city figures the copy keeps those it had. */
+	r.city = NULL;
+	r.mqtt.last_error = NULL;
+	report_snap_copy(&a, &r);
+	CHECK_INT(a.city.ntonnage, 2);
+	CHECK(a.r.mqtt.last_error == NULL);
+	CHECK_INT(a.ingest.received, 121);
+	/* A copy of a copy points into itself and says the same. */
+	report_snap_copy(&b, &a.r);
+	CHECK(b.r.ingest == &b.ingest && b.r.city == &b.city);
+	CHECK(b.r.db.last_error == b.db_error);
+	s = report_status_json(&b.r);
+	CHECK(s != NULL && strstr(s, "\"day\":\"2027-01-15\"") != NULL);
+	CHECK(s != NULL && strstr(s, "\"last_error\":\"disk I/O error\"")
+	    != NULL);
+	free(s);
+	/* No city figures at all: an empty city, not a crash. */
+	r.city = NULL;
+	s = report_status_json(&r);
+	CHECK(s != NULL && strstr(s, "\"city\":{\"day\":\"\",\"tonnage\":[]")
+	    != NULL);
+	free(s);
+}
+
 int
 main(void)
 {
 	test_health();
 	test_status();
 	test_metrics();
+	test_snap();
 	return check_result("test_report");
 }

@@ -1,0 +1,144 @@
+/*
+ * pipeline: the spool reader and the ingest behind it, with every decision
+ * the loop makes about them: where the spool lives (beside the database),
+ * replaying it at start, draining it in batches, how many acknowledged
+ * bytes still wait, which segments may go, which segment a new writer
+ * starts, when database writes count as failing and how long to wait
+ * before retrying, when to prune raw payloads and when to reconcile.
+ *
+ * No threads, sockets or sleeps: the daemon calls in from its loop with
+ * the receive side's figures (bytes spooled this run, the spool end) as
+ * plain arguments, and does any waiting itself.
+ */
+#ifndef WT_PIPELINE_H
+#define WT_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attr.h"
+#include "spool.h"
+
+struct config;
+struct ingest_counters;
+struct pipeline;
+struct profile_set;
+struct report;
+struct store;
+
+#define PIPELINE_BATCH_MAX 8000		/* messages per transaction */
+#define PIPELINE_BATCH_BUDGET_MS 50	/* ... or this long, whichever first */
+#define PIPELINE_SEGMENT_MAX (64u << 20) /* spool segment size */
+#define PIPELINE_COALESCE_MS 5		/* caught up: one commit per this */
+#define PIPELINE_PRUNE_EVERY_MS 3600000
+#define PIPELINE_RECONCILE_MAX_MS 60000	/* reconcile at least this often */
+#define PIPELINE_DEFER_BACKLOG (256u << 10) /* ~1 400 typical messages */
+#define PIPELINE_FINAL_TRIES 5
+#define PIPELINE_FINAL_WAIT_MS 200
+#define PIPELINE_RETRY_MIN_MS 100
+#define PIPELINE_RETRY_MAX_MS 5000
+
+/*
+ * Ingest into store (already open and migrated) from the spool directory
+ * "<database>.spool", created if missing, from the position its last
+ * commit recorded. cfg and profiles must outlive their use (see
+ * pipeline_set_config); now_ms starts the prune interval.
+ */
+int pipeline_open(struct store *store, const struct config *cfg,
+    const struct profile_set *profiles, int64_t now_ms,
+    struct pipeline **out) WT_MUST_CHECK;
+void pipeline_free(struct pipeline *p);
+/* Swap the configuration and profiles (SIGHUP). */
+void pipeline_set_config(struct pipeline *p, const struct config *cfg,
+    const struct profile_set *profiles);
+
+/*
+ * Commit everything spooled (and acknowledged) but not committed before
+ * the last stop, then remove the segments that are done. Only before a
+ * writer starts: it reads to the end of what is on disk.
+ */
+int pipeline_replay(struct pipeline *p) WT_MUST_CHECK;
+
+/*
+ * Open the spool writer for this run on a fresh segment, numbered after
+ * every segment on disk and after the committed one; *start is where its
+ * first record goes. sync: fdatasync after every append.
+ */
+int pipeline_writer_open(struct pipeline *p, int sync,
+    struct spool_writer **w, struct spool_pos *start) WT_MUST_CHECK;
+
+/*
+ * One batch of at most PIPELINE_BATCH_MAX records before end (the
+ * writer's published end), within PIPELINE_BATCH_BUDGET_MS. Returns the
+ * number of records committed, 0 when none were waiting, or -1 when the
+ * database failed: writes are then failing (logged once) until a batch
+ * commits again, and the caller retries after pipeline_retry_ms().
+ */
+int pipeline_drain(struct pipeline *p, struct spool_pos end,
+    int64_t now_ms) WT_MUST_CHECK;
+/* After a failed batch: how long to wait, doubling up to a limit. */
+unsigned pipeline_retry_ms(const struct pipeline *p);
+/*
+ * How long (µs, 0: now) before the next batch should run, given the
+ * monotonic clock now_us. Caught up, commits are spaced by
+ * PIPELINE_COALESCE_MS, so a steady trickle makes one commit per few
+ * milliseconds instead of one per message (every commit rewrites its
+ * pages in the WAL); a message after a quiet spell goes at once.
+ */
+int64_t pipeline_drain_wait_us(const struct pipeline *p, int64_t now_us);
+
+/*
+ * After the writer has stopped: one more batch of what is left. Returns
+ * 0 when everything is committed, 1 to call again after *wait_ms, or -1
+ * at the PIPELINE_FINAL_TRIES-th failed batch (logged; the records stay
+ * in the spool for the next start, nothing is lost).
+ */
+int pipeline_final_drain(struct pipeline *p, struct spool_pos end,
+    int64_t now_ms, unsigned *wait_ms) WT_MUST_CHECK;
+
+/* Bytes of this run's spool committed (what the writer may reuse). */
+uint64_t pipeline_committed_bytes(const struct pipeline *p);
+/* Acknowledged and spooled, not yet committed, given the bytes the
+ * writer has spooled this run. */
+uint64_t pipeline_backlog_bytes(const struct pipeline *p,
+    uint64_t written_bytes);
+
+/* 1 while database writes fail; the error of the first failure. */
+int pipeline_writes_failing(const struct pipeline *p);
+const char *pipeline_error(const struct pipeline *p);
+
+/*
+ * Once every PIPELINE_PRUNE_EVERY_MS: drop the raw payloads received
+ * before pipeline_prune_cutoff(). 1 when it ran (whatever the outcome:
+ * a failure waits for the next interval), 0 when not due yet.
+ */
+int pipeline_prune(struct pipeline *p, int64_t now_ms);
+int64_t pipeline_prune_cutoff(int64_t now_ms, int retention_days);
+
+/*
+ * Reconcile manifests and tickets when weighings, manifests or history
+ * changed since the last run, and at least every
+ * PIPELINE_RECONCILE_MAX_MS since time alone makes manifests overdue.
+ * Called once a second, which bounds how often it runs. A rebuild holds
+ * the loop for a while: with more than PIPELINE_DEFER_BACKLOG bytes
+ * waiting it is deferred (the minute bound still holds), and while
+ * writes fail it is skipped. Returns 1 when it ran, 0 when not due or
+ * deferred, -1 when the reconciliation failed (tried again next call).
+ */
+int pipeline_reconcile(struct pipeline *p, int64_t now_ms,
+    uint64_t written_bytes) WT_MUST_CHECK;
+
+/*
+ * The pipeline's part of the status snapshot: counters, backlog, spool
+ * and database figures. A failing spool writer (spool_error set) counts
+ * as failing writes too. r's pointers stay valid until the next call.
+ */
+void pipeline_report(struct pipeline *p, uint64_t written_bytes,
+    const char *spool_error, struct report *r);
+
+const struct ingest_counters *pipeline_counters(const struct pipeline *p);
+/* The committed spool position. */
+struct spool_pos pipeline_committed(const struct pipeline *p);
+const char *pipeline_spool_dir(const struct pipeline *p);
+
+#endif

@@ -1,0 +1,75 @@
+/* report: today's city figures from the database; see report.h. */
+#include "report.h"
+
+#include "store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void
+add_tonnage(void *arg, const char *district, const char *waste, double kg)
+{
+	struct report_city *c = arg;
+	struct report_tonnage *t;
+
+	if (c->ntonnage == REPORT_MAX_TONNAGE)
+		return;
+	t = &c->tonnage[c->ntonnage++];
+	snprintf(t->district, sizeof(t->district), "%s", district ? district :
+	    "unknown");
+	snprintf(t->waste, sizeof(t->waste), "%s", waste ? waste : "unknown");
+	t->kg = kg;
+}
+
+static void
+add_district(void *arg, const struct store_indicators *row)
+{
+	struct report_city *c = arg;
+
+	if (c->ndistricts < REPORT_MAX_DISTRICTS)
+		c->districts[c->ndistricts++] = *row;
+}
+
+static void
+add_discrepancy(void *arg, const struct store_manifest_item *it)
+{
+	struct report_city *c = arg;
+
+	if (c->ndiscrepancy_items < REPORT_MAX_ITEMS)
+		c->discrepancy_items[c->ndiscrepancy_items++] = *it;
+}
+
+static void
+add_overdue(void *arg, const struct store_manifest_item *it)
+{
+	struct report_city *c = arg;
+
+	if (c->noverdue_items < REPORT_MAX_ITEMS)
+		c->overdue_items[c->noverdue_items++] = *it;
+}
+
+int
+report_city_compute(struct store *s, const char *day, struct report_city *c)
+{
+	struct store_manifest_counts mc;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->day, sizeof(c->day), "%s", day);
+	if (store_read_begin(s) == -1)
+		return -1;
+	/* A query that fails leaves its part empty (the store logs it):
+	 * the rest of the figures are still worth showing. */
+	(void)store_day_tonnage(s, c->day, add_tonnage, c);
+	(void)store_day_indicators(s, c->day, add_district, c);
+	(void)store_manifest_items(s, "discrepancy", REPORT_MAX_ITEMS,
+	    add_discrepancy, c);
+	(void)store_manifest_items(s, "overdue", REPORT_MAX_ITEMS, add_overdue,
+	    c);
+	if (store_manifest_counts(s, &mc) == 0) {
+		c->open_manifests = mc.open;
+		c->overdue_manifests = mc.overdue;
+		c->discrepancies = mc.discrepancies;
+	}
+	store_read_end(s);
+	return 0;
+}
