@@ -219,7 +219,7 @@ qos_check(long long v)
 	 * design document as it always has: tests and scripts match it.
 	 */
 	if (v == 2)
-		return "qos 2 is not supported: use 1 (see DESIGN §2)";
+		return "qos 2 is not supported: use 1";
 	return NULL;
 }
 

@@ -158,7 +158,7 @@ static const struct bad_case {
 	  "@:2:16: \"synchronous\" must be one of: normal, full\n" },
 	{ "qos 2",
 	  "mqtt:\n  qos: 2\n",
-	  "@:2:8: qos 2 is not supported: use 1 (see DESIGN §2)\n" },
+	  "@:2:8: qos 2 is not supported: use 1\n" },
 	{ "qos 3",
 	  "mqtt:\n  qos: 3\n",
 	  "@:2:8: \"qos\" must be between 0 and 1\n" },
@@ -304,7 +304,7 @@ static const struct bad_case {
 	  "@:2:13: invalid topic filter \"x/#/y\"\n"
 	  "@:4:5: each item of \"profiles\" must be a mapping\n"
 	  "@:5:5: missing required key \"name\" in profile\n"
-	  "@:7:8: qos 2 is not supported: use 1 (see DESIGN §2)\n"
+	  "@:7:8: qos 2 is not supported: use 1\n"
 	  "@:2:31: unknown profile \"nope\"\n" },
 	{ "three errors, in order",
 	  "mqtt:\n"
@@ -314,7 +314,7 @@ static const struct bad_case {
 	  "  synchronous: fast\n"
 	  "reconcile:\n"
 	  "  overdue_h: 0\n",
-	  "@:2:8: qos 2 is not supported: use 1 (see DESIGN §2)\n"
+	  "@:2:8: qos 2 is not supported: use 1\n"
 	  "@:5:16: \"synchronous\" must be one of: normal, full\n"
 	  "@:7:14: \"overdue_h\" must be between 1 and 8760\n" },
 };
