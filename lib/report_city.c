@@ -59,12 +59,16 @@ report_city_compute(struct store *s, const char *day, struct report_city *c)
 		return -1;
 	/* A query that fails leaves its part empty (the store logs it):
 	 * the rest of the figures are still worth showing. */
-	(void)store_day_tonnage(s, c->day, add_tonnage, c);
-	(void)store_day_indicators(s, c->day, add_district, c);
-	(void)store_manifest_items(s, "discrepancy", REPORT_MAX_ITEMS,
-	    add_discrepancy, c);
-	(void)store_manifest_items(s, "overdue", REPORT_MAX_ITEMS, add_overdue,
-	    c);
+	if (store_day_tonnage(s, c->day, add_tonnage, c) == -1)
+		c->ntonnage = 0;
+	if (store_day_indicators(s, c->day, add_district, c) == -1)
+		c->ndistricts = 0;
+	if (store_manifest_items(s, "discrepancy", REPORT_MAX_ITEMS,
+	    add_discrepancy, c) == -1)
+		c->ndiscrepancy_items = 0;
+	if (store_manifest_items(s, "overdue", REPORT_MAX_ITEMS, add_overdue,
+	    c) == -1)
+		c->noverdue_items = 0;
 	if (store_manifest_counts(s, &mc) == 0) {
 		c->open_manifests = mc.open;
 		c->overdue_manifests = mc.overdue;

@@ -126,7 +126,8 @@ typedef void (*store_row_fn)(void *arg, const char *a, const char *b,
 
 /* Tonnage on local day `day` ("YYYY-MM-DD"): fn(arg, district, waste, kg). */
 int store_day_tonnage(struct store *s, const char *day, store_row_fn fn,
-    void *arg);
+    void *arg)
+    WT_MUST_CHECK;
 
 struct store_manifest_counts {
 	int64_t open, overdue, discrepancies;
@@ -147,7 +148,8 @@ struct store_indicators {
 typedef void (*store_indicators_fn)(void *arg,
     const struct store_indicators *row);
 int store_day_indicators(struct store *s, const char *day,
-    store_indicators_fn fn, void *arg);
+    store_indicators_fn fn, void *arg)
+    WT_MUST_CHECK;
 
 /* A manifest needing attention (a discrepancy, or overdue). */
 struct store_manifest_item {
@@ -159,7 +161,8 @@ typedef void (*store_item_fn)(void *arg,
     const struct store_manifest_item *item);
 /* The newest `limit` manifests with this verdict. */
 int store_manifest_items(struct store *s, const char *verdict, int limit,
-    store_item_fn fn, void *arg);
+    store_item_fn fn, void *arg)
+    WT_MUST_CHECK;
 
 /*
  * Background maintenance: work a commit leaves for later (for SQLite,
