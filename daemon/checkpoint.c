@@ -27,10 +27,10 @@
  * After a long reader has gone and the writer is quiet (QUIET_MS), the
  * file is emptied (TRUNCATE) to give the space back.
  */
-#define CATCH_UP_PAGES 8192		/* 32 MiB of 4 KiB pages */
-#define SOFT_BYTES (32LL << 20)
-#define QUIET_MS 500
-#define TICK_MS 500
+#define CATCH_UP_PAGES 8192 /* 32 MiB of 4 KiB pages */
+#define SOFT_BYTES     (32LL << 20)
+#define QUIET_MS       500
+#define TICK_MS	       500
 
 struct checkpoint {
 	pthread_t thread;
@@ -38,11 +38,10 @@ struct checkpoint {
 	pthread_cond_t cv;
 	struct store_maint *conn;
 	int wanted, stop;
-	int catch_up;			/* the loop's only */
-	int64_t last_commit_us;		/* clock_mono_us() */
-	struct checkpoint_state st;	/* under mu */
+	int catch_up;		    /* the loop's only */
+	int64_t last_commit_us;	    /* clock_mono_us() */
+	struct checkpoint_state st; /* under mu */
 };
-
 
 /* From every commit of the writer, on the loop thread: a lock, no wait. */
 static void
@@ -83,7 +82,8 @@ record(struct checkpoint *c, int ok)
 	pthread_mutex_unlock(&c->mu);
 	if (!ok && !was_failing)
 		log_warnx("checkpoint: failing (%s); the WAL grows until it "
-		    "works again", error);
+			  "works again",
+		    error);
 	else if (ok && was_failing)
 		log_notice("checkpoint: works again");
 }

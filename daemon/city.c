@@ -13,16 +13,16 @@
 #include <string.h>
 #include <time.h>
 
-#define REFRESH_MS 1000
+#define REFRESH_MS	  1000
 #define REFRESH_ANYWAY_MS 60000
 
 struct city {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct store *reader;		/* this thread's only */
+	struct store *reader; /* this thread's only */
 	struct http *http;
-	int offset_min, stop;		/* under mu */
+	int offset_min, stop; /* under mu */
 };
 
 /* Sleep until the next refresh or stop; 1 when stopping. */
@@ -35,8 +35,8 @@ pause_or_stop(struct city *cy, int *offset_min)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += REFRESH_MS / 1000;
 	pthread_mutex_lock(&cy->mu);
-	while (!cy->stop && pthread_cond_timedwait(&cy->cv, &cy->mu,
-	    &until) == 0)
+	while (
+	    !cy->stop && pthread_cond_timedwait(&cy->cv, &cy->mu, &until) == 0)
 		;
 	stop = cy->stop;
 	*offset_min = cy->offset_min;
@@ -64,7 +64,7 @@ run(void *arg)
 		now = clock_ms();
 		norm_local_day(now, offset_min, day);
 		if (store_data_version(cy->reader, &version) == -1)
-			version = -2;		/* unknown: refresh */
+			version = -2; /* unknown: refresh */
 		if (version != last_version || strcmp(day, last_day) != 0 ||
 		    now - last_ms >= REFRESH_ANYWAY_MS) {
 			/* On failure the last figures stay up; again after

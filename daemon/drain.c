@@ -30,8 +30,7 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 
 int
 drain_new(struct event_base *base, struct pipeline *p, struct store *s,
-    struct checkpoint *ck, void (*after)(void *), void *arg,
-    struct drain **out)
+    struct checkpoint *ck, void (*after)(void *), void *arg, struct drain **out)
 {
 	struct drain *d;
 
@@ -64,8 +63,8 @@ drain_wake(void *arg)
 	struct drain *d = arg;
 	struct timeval tv = { 0, 0 };
 
-	tv.tv_usec = (suseconds_t)pipeline_drain_wait_us(d->pipe,
-	    clock_mono_us());
+	tv.tv_usec =
+	    (suseconds_t)pipeline_drain_wait_us(d->pipe, clock_mono_us());
 	if (!evtimer_pending(d->drain_ev, NULL))
 		evtimer_add(d->drain_ev, &tv);
 }
@@ -110,7 +109,7 @@ drain_final(struct drain *d)
 
 	mqtt_state(d->mqtt, &st);
 	while ((rc = pipeline_final_drain(d->pipe, st.end, clock_ms(),
-	    &wait_ms)) == 1)
+		    &wait_ms)) == 1)
 		if (wait_ms > 0)
 			usleep(wait_ms * 1000);
 	return rc;

@@ -21,25 +21,25 @@
 #include <unistd.h>
 
 struct http {
-	struct event_base *base;	/* this thread's own */
+	struct event_base *base; /* this thread's own */
 	pthread_t thread;
 	int running;
 	struct evhttp *evh;
 	struct evconnlistener *listener;
-	struct event *resume;		/* re-enables accepting after EMFILE */
-	struct event *stop;		/* activated by http_free() */
+	struct event *resume; /* re-enables accepting after EMFILE */
+	struct event *stop;   /* activated by http_free() */
 	uint64_t accept_errors;
 	int port;
-	const char *port_file;		/* written by http_serve() */
-	pthread_mutex_t mu;		/* guards the two below */
+	const char *port_file; /* written by http_serve() */
+	pthread_mutex_t mu;    /* guards the two below */
 	int published;
-	struct report_snap live;	/* the loop's and the city thread's */
+	struct report_snap live; /* the loop's and the city thread's */
 };
 
 /* Requests are tiny GETs; anything bigger is refused by evhttp itself. */
 #define MAX_HEADERS 8192
-#define MAX_BODY 0
-#define TIMEOUT_S 10
+#define MAX_BODY    0
+#define TIMEOUT_S   10
 
 static void
 reply(struct evhttp_request *req, int code, const char *reason,
@@ -230,7 +230,7 @@ bound_port(struct evhttp_bound_socket *bs)
 	socklen_t len = sizeof(ss);
 
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
-	    &len) == -1)
+		&len) == -1)
 		return -1;
 	if (ss.ss_family == AF_INET6)
 		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
@@ -278,16 +278,16 @@ http_start(const char *listen, const char *port_file, struct http **out)
 		goto fail;
 	/* Let every known method through to route(), which answers 405 with
 	 * an Allow header; evhttp itself would say 501. */
-	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
-	    EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(h->evh,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+		EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+		EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(h->evh, MAX_HEADERS);
 	evhttp_set_max_body_size(h->evh, MAX_BODY);
 	evhttp_set_timeout(h->evh, TIMEOUT_S);
 	evhttp_set_gencb(h->evh, route, h);
 	if ((bs = evhttp_bind_socket_with_handle(h->evh, host,
-	    (ev_uint16_t)port)) == NULL) {
+		 (ev_uint16_t)port)) == NULL) {
 		log_warn("http: cannot listen on %s", listen);
 		goto fail;
 	}
@@ -318,8 +318,8 @@ http_serve(struct http *h)
 	pthread_setname_np(h->thread, "wt-http");
 	h->running = 1;
 	/* Announced only now: from here on every request gets an answer. */
-	if (h->port_file != NULL && write_port_file(h->port_file,
-	    h->port) == -1)
+	if (h->port_file != NULL &&
+	    write_port_file(h->port_file, h->port) == -1)
 		return -1;
 	return 0;
 }

@@ -35,12 +35,12 @@
 #include <unistd.h>
 
 #define DEFAULT_CONFIG "/etc/wastetrack/wastetrack.yaml"
-#define STALL_AFTER_S 30
+#define STALL_AFTER_S  30
 
 struct wt {
 	struct event_base *base;
-	struct config *boot_cfg;	/* what MQTT, HTTP and the DB use */
-	struct config *cfg;		/* current; SIGHUP replaces it */
+	struct config *boot_cfg; /* what MQTT, HTTP and the DB use */
+	struct config *cfg;	 /* current; SIGHUP replaces it */
 	struct profile_set *boot_profiles, *profiles;
 	const char *cfg_path;
 	struct store *store;
@@ -58,7 +58,8 @@ struct wt {
 static __attribute__((noreturn)) void
 usage(void)
 {
-	fprintf(stderr, "usage: wastetrackd [-c FILE] [-n] [-v]... [-V] "
+	fprintf(stderr,
+	    "usage: wastetrackd [-c FILE] [-n] [-v]... [-V] "
 	    "[-h]\n");
 	exit(1);
 }
@@ -125,8 +126,8 @@ publish(void *arg)
 	r.version = WT_VERSION;
 	r.start_ms = wt->start_ms;
 	mqtt_report(wt->mqtt, &st, &r);
-	pipeline_report(wt->pipe, st.written_bytes, st.spool_failing ?
-	    st.last_error : NULL, &r);
+	pipeline_report(wt->pipe, st.written_bytes,
+	    st.spool_failing ? st.last_error : NULL, &r);
 	r.db.checkpoint_failures = ck.failures;
 	r.db.checkpoint_error = ck.failing ? ck.last_error : NULL;
 	r.stall_after_s = STALL_AFTER_S;
@@ -144,12 +145,12 @@ reload(struct wt *wt)
 	log_notice("main: SIGHUP: reloading %s", wt->cfg_path);
 	if (load_config(wt->cfg_path, 1, &cfg, &profiles) == -1) {
 		log_warnx("main: new configuration refused; keeping the old "
-		    "one");
+			  "one");
 		return;
 	}
 	if (store_sync_config(wt->store, cfg) == -1) {
 		log_warnx("main: cannot store the new facilities; keeping the "
-		    "old configuration");
+			  "old configuration");
 		profile_set_free(profiles);
 		config_free(cfg);
 		return;
@@ -165,7 +166,7 @@ reload(struct wt *wt)
 	wt->cfg = cfg;
 	wt->profiles = profiles;
 	log_notice("main: configuration reloaded (connection, subscription, "
-	    "database and http changes apply at the next start)");
+		   "database and http changes apply at the next start)");
 }
 
 static void
@@ -195,11 +196,11 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (wt->watchdog_usec > 0)
 		notify_send("WATCHDOG=1");
 	notify_send("STATUS=received %llu, stored %llu, duplicates %llu, "
-	    "rejected %llu%s", (unsigned long long)c->received,
-	    (unsigned long long)c->stored, (unsigned long long)c->duplicates,
-	    (unsigned long long)c->rejected,
-	    pipeline_writes_failing(wt->pipe) ?
-	    ", database writes failing" : "");
+		    "rejected %llu%s",
+	    (unsigned long long)c->received, (unsigned long long)c->stored,
+	    (unsigned long long)c->duplicates, (unsigned long long)c->rejected,
+	    pipeline_writes_failing(wt->pipe) ? ", database writes failing"
+					      : "");
 	pipeline_prune(wt->pipe, now);
 	mqtt_state(wt->mqtt, &st);
 	/* The store logs why; the next tick tries again. */
@@ -216,10 +217,11 @@ static int
 open_store(struct wt *wt)
 {
 	if (store_open(wt->cfg->database.path,
-	    wt->cfg->database.synchronous == CFG_SYNC_FULL, &wt->store) == -1 ||
+		wt->cfg->database.synchronous == CFG_SYNC_FULL,
+		&wt->store) == -1 ||
 	    store_sync_config(wt->store, wt->cfg) == -1 ||
 	    pipeline_open(wt->store, wt->cfg, wt->profiles, wt->start_ms,
-	    &wt->pipe) == -1 ||
+		&wt->pipe) == -1 ||
 	    pipeline_replay(wt->pipe) == -1)
 		return -1;
 	/* From here on commits never wait for a checkpoint. */
@@ -234,11 +236,11 @@ start_io(struct wt *wt)
 	const struct config *c = wt->boot_cfg;
 
 	if (pipeline_writer_open(wt->pipe,
-	    c->database.synchronous == CFG_SYNC_FULL, &w, &start) == -1)
+		c->database.synchronous == CFG_SYNC_FULL, &w, &start) == -1)
 		return -1;
 	if (http_start(c->http.listen, c->http.port_file, &wt->http) == -1 ||
 	    mqtt_start(wt->base, c, w, start, drain_wake, wt->drain,
-	    &wt->mqtt) == -1) {
+		&wt->mqtt) == -1) {
 		spool_writer_close(w);
 		return -1;
 	}
@@ -265,9 +267,9 @@ setup_events(struct wt *wt)
 			return -1;
 	}
 	if (drain_new(wt->base, wt->pipe, wt->store, wt->ckpt, publish, wt,
-	    &wt->drain) == -1 ||
-	    (wt->tick = event_new(wt->base, -1, EV_PERSIST, tick_cb,
-	    wt)) == NULL)
+		&wt->drain) == -1 ||
+	    (wt->tick = event_new(wt->base, -1, EV_PERSIST, tick_cb, wt)) ==
+		NULL)
 		return -1;
 	return event_add(wt->tick, &sec);
 }
@@ -329,7 +331,7 @@ main(int argc, char *argv[])
 		usage();
 	log_init(verbose);
 	if (load_config(wt.cfg_path, explicit, &wt.boot_cfg,
-	    &wt.boot_profiles) == -1)
+		&wt.boot_profiles) == -1)
 		return 1;
 	wt.cfg = wt.boot_cfg;
 	wt.profiles = wt.boot_profiles;

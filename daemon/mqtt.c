@@ -17,30 +17,30 @@
 
 struct mqtt {
 	MQTTAsync client;
-	const struct config *cfg;	/* must outlive m (main keeps the
+	const struct config *cfg; /* must outlive m (main keeps the
 					 * start-time configuration) */
-	char **topics;			/* our copy, for resubscribing */
+	char **topics;		  /* our copy, for resubscribing */
 	int *qos;
 	int ntopics;
 	struct event_base *base;
-	struct event *data_ev;		/* wakes the loop: new data */
-	struct event *retry_ev;		/* initial connect retry timer */
+	struct event *data_ev;	/* wakes the loop: new data */
+	struct event *retry_ev; /* initial connect retry timer */
 	int retry_s;
 
 	/* Shared between paho's thread and the loop, under mu. */
 	pthread_mutex_t mu;
-	pthread_cond_t room;		/* committed_bytes advanced */
+	pthread_cond_t room; /* committed_bytes advanced */
 	struct mqtt_state st;
 	uint64_t committed_bytes;
 	uint64_t max_backlog;
 	int stopping;
-	int stuck;			/* a callback can never return */
-	int connect_failed;		/* loop should schedule a retry */
-	int notified;			/* a wake-up is pending */
+	int stuck;	    /* a callback can never return */
+	int connect_failed; /* loop should schedule a retry */
+	int notified;	    /* a wake-up is pending */
 
-	void (*on_data)(void *);	/* the loop's consumer */
+	void (*on_data)(void *); /* the loop's consumer */
 	void *on_data_arg;
-	struct spool_writer *w;		/* paho thread only */
+	struct spool_writer *w; /* paho thread only */
 	unsigned write_failures;
 };
 
@@ -196,11 +196,11 @@ spool_until_written(struct mqtt *m, const char *topic, size_t tlen,
 {
 	unsigned delay_ms = 100;
 
-	while (spool_append(m->w, topic, tlen, payload, plen, received, end)
-	    == -1) {
+	while (spool_append(m->w, topic, tlen, payload, plen, received, end) ==
+	    -1) {
 		if (m->write_failures++ == 0) {
 			log_warn("mqtt: spool write failed; not acknowledging "
-			    "until it works");
+				 "until it works");
 			set_spool_failing(m, 1);
 		}
 		pthread_mutex_lock(&m->mu);
@@ -216,7 +216,8 @@ spool_until_written(struct mqtt *m, const char *topic, size_t tlen,
 	}
 	if (m->write_failures > 0) {
 		log_notice("mqtt: spool writes work again after %u failed "
-		    "attempts", m->write_failures);
+			   "attempts",
+		    m->write_failures);
 		m->write_failures = 0;
 		set_spool_failing(m, 0);
 	}
@@ -246,7 +247,7 @@ on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
 		event_active(m->data_ev, EV_READ, 0);
 	MQTTAsync_freeMessage(&msg);
 	MQTTAsync_free(topic);
-	return 1;			/* now paho may send the PUBACK */
+	return 1; /* now paho may send the PUBACK */
 }
 
 /* ---- loop thread ---- */
@@ -334,8 +335,9 @@ data_ev_cb(evutil_socket_t fd, short what, void *arg)
 		/* paho retries lost connections itself, not a first connect
 		 * that failed: back off here, doubling up to the maximum. */
 		event_add(m->retry_ev, &tv);
-		m->retry_s = m->retry_s * 2 > m->cfg->mqtt.reconnect_max_s ?
-		    m->cfg->mqtt.reconnect_max_s : m->retry_s * 2;
+		m->retry_s = m->retry_s * 2 > m->cfg->mqtt.reconnect_max_s
+		    ? m->cfg->mqtt.reconnect_max_s
+		    : m->retry_s * 2;
 	}
 	m->on_data(m->on_data_arg);
 }
@@ -360,8 +362,8 @@ copy_topics(struct mqtt *m, const struct config *cfg)
 
 int
 mqtt_start(struct event_base *base, const struct config *cfg,
-    struct spool_writer *w, struct spool_pos start,
-    void (*on_data)(void *), void *arg, struct mqtt **out)
+    struct spool_writer *w, struct spool_pos start, void (*on_data)(void *),
+    void *arg, struct mqtt **out)
 {
 	MQTTAsync_createOptions cr = MQTTAsync_createOptions_initializer;
 	MQTTAsync_createOptions cr5 = MQTTAsync_createOptions_initializer5;
@@ -399,16 +401,16 @@ mqtt_start(struct event_base *base, const struct config *cfg,
 		goto fail;
 	}
 	if (MQTTAsync_setCallbacks(m->client, m, on_lost, on_message, NULL) !=
-	    MQTTASYNC_SUCCESS ||
+		MQTTASYNC_SUCCESS ||
 	    MQTTAsync_setConnected(m->client, m, on_connected) !=
-	    MQTTASYNC_SUCCESS)
+		MQTTASYNC_SUCCESS)
 		goto fail;
 	if (do_connect(m) == -1)
 		retry_cb(-1, 0, m);
 	*out = m;
 	return 0;
 fail:
-	m->w = NULL;			/* the caller still owns it */
+	m->w = NULL; /* the caller still owns it */
 	mqtt_free(m);
 	return -1;
 }
@@ -422,8 +424,7 @@ mqtt_state(struct mqtt *m, struct mqtt_state *st)
 }
 
 void
-mqtt_report(const struct mqtt *m, const struct mqtt_state *st,
-    struct report *r)
+mqtt_report(const struct mqtt *m, const struct mqtt_state *st, struct report *r)
 {
 	const struct config *c = m->cfg;
 	size_t i;
@@ -477,7 +478,7 @@ mqtt_stop(struct mqtt *m)
 		return;
 	if (stuck) {
 		log_warnx("mqtt: a message could not be spooled; leaving it "
-		    "unacknowledged for the broker to redeliver");
+			  "unacknowledged for the broker to redeliver");
 		return;
 	}
 	dopt.timeout = 1000;

@@ -24,13 +24,13 @@ struct report;
 
 struct mqtt_state {
 	int connected;
-	int subscribed;			/* the broker acknowledged SUBSCRIBE */
+	int subscribed; /* the broker acknowledged SUBSCRIBE */
 	uint64_t reconnects, losses;
-	int64_t down_since_ms;		/* 0 while connected */
+	int64_t down_since_ms; /* 0 while connected */
 	char last_error[160];
-	int spool_failing;		/* appends failing: nothing is acked */
-	uint64_t written_bytes;		/* spooled this run */
-	struct spool_pos end;		/* spool end, for the reader's limit */
+	int spool_failing;	/* appends failing: nothing is acked */
+	uint64_t written_bytes; /* spooled this run */
+	struct spool_pos end;	/* spool end, for the reader's limit */
 };
 
 /*
@@ -39,8 +39,8 @@ struct mqtt_state {
  * new messages are spooled.
  */
 int mqtt_start(struct event_base *base, const struct config *cfg,
-    struct spool_writer *w, struct spool_pos start,
-    void (*on_data)(void *), void *arg, struct mqtt **out) WT_MUST_CHECK;
+    struct spool_writer *w, struct spool_pos start, void (*on_data)(void *),
+    void *arg, struct mqtt **out) WT_MUST_CHECK;
 
 /* Snapshot of the shared state, under its mutex. */
 void mqtt_state(struct mqtt *m, struct mqtt_state *st);

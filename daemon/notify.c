@@ -20,7 +20,8 @@ notify_send(const char *fmt, ...)
 	socklen_t len;
 	int fd;
 
-	if (path == NULL || *path == '\0' || strlen(path) >= sizeof(sa.sun_path))
+	if (path == NULL || *path == '\0' ||
+	    strlen(path) >= sizeof(sa.sun_path))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -29,7 +30,8 @@ notify_send(const char *fmt, ...)
 	/* '@' names an abstract socket: a leading NUL on the wire. */
 	if (sa.sun_path[0] == '@')
 		sa.sun_path[0] = '\0';
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	len =
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return;
 	(void)sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,

@@ -23,8 +23,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#define CHARSET_FROM	"GB18030"
-#define CHARSET_TO	"UTF-8"
+#define CHARSET_FROM "GB18030"
+#define CHARSET_TO   "UTF-8"
 
 int
 charset_gbk_to_utf8(const char *in, size_t n, char **out, size_t *outn)
@@ -58,7 +58,7 @@ charset_gbk_to_utf8(const char *in, size_t n, char **out, size_t *outn)
 	ip = (char *)(uintptr_t)in;
 	il = n;
 	op = buf;
-	ol = cap - 1;			/* keep room for the NUL */
+	ol = cap - 1; /* keep room for the NUL */
 	while (il > 0) {
 		if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1)
 			break;

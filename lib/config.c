@@ -34,8 +34,7 @@ syntax_error(struct ctx *ctx, const yaml_parser_t *p)
 	/* The reader (encoding) errors carry a byte offset, not a mark. */
 	if (p->error == YAML_READER_ERROR) {
 		cfg_errfmt(ctx, "%s: %s at byte %zu", ctx->file,
-		    p->problem ? p->problem : "cannot read",
-		    p->problem_offset);
+		    p->problem ? p->problem : "cannot read", p->problem_offset);
 		return;
 	}
 	cfg_errat(ctx, &p->problem_mark, "%s",
@@ -44,8 +43,8 @@ syntax_error(struct ctx *ctx, const yaml_parser_t *p)
 
 /* Includes */
 
-static void	load_file(struct ctx *, const char *, const yaml_mark_t *,
-		    const char *);
+static void load_file(struct ctx *, const char *, const yaml_mark_t *,
+    const char *);
 
 /* dir "/" pat, with glob metacharacters in dir taken literally. */
 static char *
@@ -83,8 +82,8 @@ include_glob(struct ctx *ctx, const yaml_node_t *in)
 		    INCLUDE_DEPTH_MAX);
 		return;
 	}
-	if ((pat = s[0] == '/' ? cfg_strdup(ctx, s) :
-	    glob_join(ctx, ctx->dir, s)) == NULL)
+	if ((pat = s[0] == '/' ? cfg_strdup(ctx, s)
+			       : glob_join(ctx, ctx->dir, s)) == NULL)
 		return;
 	/* GLOB_MARK: directories end in '/', and are skipped. */
 	rc = glob(pat, GLOB_MARK, NULL, &g);
@@ -128,7 +127,7 @@ cfg_parse_include(struct ctx *ctx, const struct key *k, const yaml_node_t *v)
 		return;
 	}
 	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-	    it++) {
+	     it++) {
 		in = cfg_node(ctx, *it);
 		if (in->type != YAML_SCALAR_NODE || cfg_is_null(in) ||
 		    *cfg_scalar(in) == '\0') {
@@ -152,7 +151,7 @@ add_file(struct ctx *ctx, const char *path)
 	if ((copy = cfg_strdup(ctx, path)) == NULL)
 		return NULL;
 	if ((files = cfg_reallocarray(ctx, cfg->files, cfg->nfiles + 1,
-	    sizeof(*cfg->files))) == NULL) {
+		 sizeof(*cfg->files))) == NULL) {
 		free(copy);
 		return NULL;
 	}
@@ -217,7 +216,7 @@ add_alias(struct ctx *ctx, int parent, size_t slot, const yaml_mark_t *mark)
 	struct alias *a;
 
 	if ((a = cfg_reallocarray(ctx, ctx->aliases, ctx->naliases + 1,
-	    sizeof(*ctx->aliases))) == NULL)
+		 sizeof(*ctx->aliases))) == NULL)
 		return -1;
 	ctx->aliases = a;
 	a[ctx->naliases].parent = parent;
@@ -237,7 +236,10 @@ add_alias(struct ctx *ctx, int parent, size_t slot, const yaml_mark_t *mark)
 static int
 scan_aliases(struct ctx *ctx, const char *text, size_t len)
 {
-	struct open { int node; size_t slots; } *stk = NULL, *nstk;
+	struct open {
+		int node;
+		size_t slots;
+	} *stk = NULL, *nstk;
 	size_t depth = 0, cap = 0;
 	yaml_parser_t p;
 	yaml_event_t ev;
@@ -260,7 +262,7 @@ scan_aliases(struct ctx *ctx, const char *text, size_t len)
 				break;
 			if (depth == cap) {
 				if ((nstk = cfg_reallocarray(ctx, stk,
-				    cap * 2 + 16, sizeof(*stk))) == NULL) {
+					 cap * 2 + 16, sizeof(*stk))) == NULL) {
 					rc = -1;
 					break;
 				}
@@ -277,7 +279,7 @@ scan_aliases(struct ctx *ctx, const char *text, size_t len)
 			break;
 		case YAML_ALIAS_EVENT:
 			if (depth == 0)
-				break;	/* a root alias cannot be defined */
+				break; /* a root alias cannot be defined */
 			rc = add_alias(ctx, stk[depth - 1].node,
 			    stk[depth - 1].slots++, &ev.start_mark);
 			break;
@@ -292,8 +294,8 @@ scan_aliases(struct ctx *ctx, const char *text, size_t len)
 		}
 		yaml_event_delete(&ev);
 	}
-	if (rc == 0 && !done && (p.error == YAML_MEMORY_ERROR ||
-	    p.error == YAML_NO_ERROR)) {
+	if (rc == 0 && !done &&
+	    (p.error == YAML_MEMORY_ERROR || p.error == YAML_NO_ERROR)) {
 		diag_nomem(&ctx->diag);
 		rc = -1;
 	}
@@ -333,7 +335,7 @@ read_file(struct ctx *ctx, const char *path, const yaml_mark_t *from,
 	else if (fstat(fileno(fp), &st) == -1)
 		error = errno;
 	else if (S_ISDIR(st.st_mode))
-		error = EISDIR;		/* fopen(3) accepts a directory */
+		error = EISDIR; /* fopen(3) accepts a directory */
 	if (error != 0) {
 		file_error(ctx, path, from, pattern, "open", error);
 		goto done;
@@ -343,7 +345,8 @@ read_file(struct ctx *ctx, const char *path, const yaml_mark_t *from,
 		for (i = 0; i <= ctx->depth; i++)
 			if (ctx->stack[i] != NULL &&
 			    strcmp(ctx->stack[i], *real) == 0) {
-				cfg_errat(ctx, from, "include \"%s\": \"%s\" "
+				cfg_errat(ctx, from,
+				    "include \"%s\": \"%s\" "
 				    "is already being read (include loop)",
 				    pattern, path);
 				goto done;
@@ -376,15 +379,14 @@ parse_text(struct ctx *ctx, const char *text, size_t len)
 		diag_nomem(&ctx->diag);
 		return;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
-	    len);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		syntax_error(ctx, &parser);
 		goto done;
 	}
 	ctx->doc = &doc;
 	if ((root = yaml_document_get_root_node(&doc)) == NULL)
-		goto done_doc;		/* an empty file: nothing to change */
+		goto done_doc; /* an empty file: nothing to change */
 	if (root->type == YAML_MAPPING_NODE)
 		cfg_parse_map(ctx, root, cfg_top_keys, ctx->cfg, "top level",
 		    1);
@@ -476,12 +478,13 @@ cross_check(struct ctx *ctx)
 	}
 	if (cfg->mqtt.reconnect_min_s > cfg->mqtt.reconnect_max_s) {
 		for (k = cfg_mqtt_keys; strcmp(k->name, "reconnect_min_s") != 0;
-		    k++)
+		     k++)
 			;
 		/* Only a file can set min above max; the defaults do not. */
 		if ((s = cfg_find_seen(ctx, k)) != NULL)
 			pos = s->pos;
-		cfg_errpos(ctx, &pos, "\"reconnect_min_s\" must not exceed "
+		cfg_errpos(ctx, &pos,
+		    "\"reconnect_min_s\" must not exceed "
 		    "\"reconnect_max_s\"");
 	}
 }

@@ -18,19 +18,19 @@
 #include "attr.h"
 
 struct cfg_pos {
-	const char *file;		/* points into config's file list */
-	int line, col;			/* 1-based */
+	const char *file; /* points into config's file list */
+	int line, col;	  /* 1-based */
 };
 
 struct cfg_subscription {
-	char *topic;			/* MQTT topic filter */
-	char *profile;			/* dialect name, e.g. "wastetrack" */
+	char *topic;   /* MQTT topic filter */
+	char *profile; /* dialect name, e.g. "wastetrack" */
 	struct cfg_pos pos;
 };
 
 struct cfg_facility {
 	char *id, *name, *kind, *district;
-	int harmless;			/* 0/1 */
+	int harmless; /* 0/1 */
 	struct cfg_pos pos;
 };
 
@@ -43,13 +43,13 @@ enum cfg_node_type { CFG_NODE_SCALAR, CFG_NODE_MAP, CFG_NODE_LIST };
 
 struct cfg_node {
 	enum cfg_node_type type;
-	char *value;			/* scalars: the text, UTF-8 */
-	int quoted;			/* scalar was quoted ("1" is text) */
-	struct cfg_pos pos;		/* of the node (for a scalar: its value) */
-	size_t n;			/* entries of a map or list */
-	char **keys;			/* maps: the keys; NULL for lists */
-	struct cfg_pos *key_pos;	/* maps: where each key is */
-	struct cfg_node **children;	/* maps and lists: the values */
+	char *value;		    /* scalars: the text, UTF-8 */
+	int quoted;		    /* scalar was quoted ("1" is text) */
+	struct cfg_pos pos;	    /* of the node (for a scalar: its value) */
+	size_t n;		    /* entries of a map or list */
+	char **keys;		    /* maps: the keys; NULL for lists */
+	struct cfg_pos *key_pos;    /* maps: where each key is */
+	struct cfg_node **children; /* maps and lists: the values */
 };
 
 /* The value of key in a map node, or NULL. */
@@ -59,19 +59,19 @@ const struct cfg_node *cfg_node_get(const struct cfg_node *map,
 enum cfg_sync { CFG_SYNC_NORMAL = 0, CFG_SYNC_FULL = 1 };
 
 struct config {
-	char *path;			/* main file, NULL for embedded defaults */
+	char *path; /* main file, NULL for embedded defaults */
 	struct {
-		char *url;		/* tcp://host:port or ssl://host:port */
+		char *url; /* tcp://host:port or ssl://host:port */
 		char *client_id;
-		int qos;		/* 1; 0 accepted; 2 refused (paho 1.3.12
+		int qos;	      /* 1; 0 accepted; 2 refused (paho 1.3.12
 					 * can lose messages at QoS 2) */
-		int clean_session;	/* 0/1 */
-		int keepalive_s;	/* 1..3600 */
-		int mqtt5;		/* 0/1 */
-		int session_expiry_s;	/* MQTT 5 only; 0..2^32-1 */
+		int clean_session;    /* 0/1 */
+		int keepalive_s;      /* 1..3600 */
+		int mqtt5;	      /* 0/1 */
+		int session_expiry_s; /* MQTT 5 only; 0..2^32-1 */
 		int reconnect_min_s, reconnect_max_s;
 		char *username;
-		char *password;		/* read from password_file */
+		char *password; /* read from password_file */
 		char *ca_file, *cert_file, *key_file;
 	} mqtt;
 	struct cfg_subscription *subs;
@@ -79,34 +79,34 @@ struct config {
 	struct {
 		char *path;
 		enum cfg_sync synchronous;
-		int raw_retention_days;	/* 0..3650; 0 = keep no payloads */
+		int raw_retention_days; /* 0..3650; 0 = keep no payloads */
 	} database;
 	struct {
-		char *listen;		/* "host:port"; port 0 = ephemeral */
-		char *port_file;	/* NULL = none */
+		char *listen;	 /* "host:port"; port 0 = ephemeral */
+		char *port_file; /* NULL = none */
 	} http;
 	struct {
 		int local_offset_min;	/* minutes east of UTC, from "+08:00" */
-		int future_tolerance_s;	/* reject event times beyond now + this */
+		int future_tolerance_s; /* reject event times beyond now + this */
 	} time;
 	struct cfg_facility *facilities;
 	size_t nfacilities;
 	struct {
-		double tolerance_pct;	/* 0..100 */
-		int overdue_h;		/* 1..8760 */
+		double tolerance_pct;		/* 0..100 */
+		int overdue_h;			/* 1..8760 */
 		double clearance_tolerance_pct; /* transfer-station stock */
-		int window_h;		/* plate + facility match window */
+		int window_h; /* plate + facility match window */
 	} reconcile;
 	/* `profiles:` entries from every file, in order: each a map node with
 	 * at least a scalar `name`. Compiled by lib/profile.c. */
 	struct cfg_node **profiles;
 	size_t nprofiles;
 	struct {
-		size_t max_payload;	/* bytes; larger messages are rejected */
-		size_t spool_max_mb;	/* un-committed journal bound (MiB) */
+		size_t max_payload;  /* bytes; larger messages are rejected */
+		size_t spool_max_mb; /* un-committed journal bound (MiB) */
 	} ingest;
 	/* private */
-	char **files;			/* every file read, for cfg_pos.file */
+	char **files; /* every file read, for cfg_pos.file */
 	size_t nfiles;
 };
 
@@ -126,8 +126,8 @@ struct config *config_default(void) WT_MUST_CHECK;
  * Out of memory, the text ends in "out of memory\n"; *errors is NULL if
  * not even that could be allocated.
  */
-int config_load(const char *path, struct config **out, char **errors)
-    WT_MUST_CHECK;
+int config_load(const char *path, struct config **out,
+    char **errors) WT_MUST_CHECK;
 
 void config_free(struct config *cfg);
 

@@ -29,58 +29,58 @@
 #include "config.h"
 #include "diag.h"
 
-#define INCLUDE_DEPTH_MAX	8
-#define TREE_DEPTH_MAX		64	/* nesting inside one kept subtree */
-#define SECRET_MAX		4096	/* bytes read from password_file */
+#define INCLUDE_DEPTH_MAX 8
+#define TREE_DEPTH_MAX	  64   /* nesting inside one kept subtree */
+#define SECRET_MAX	  4096 /* bytes read from password_file */
 
 struct ctx;
 
 enum ktype {
-	K_STR,		/* char *; F_PATH resolves it, .oneof/.check restrict it */
-	K_BOOL,		/* int 0/1 */
-	K_INT,		/* int in [min, max] */
-	K_SIZE,		/* size_t in [min, max] */
-	K_DOUBLE,	/* double in [dmin, dmax] */
-	K_ENUM,		/* int: index into .oneof */
-	K_OFFSET,	/* int: minutes east of UTC, from "+08:00" */
-	K_SECRETFILE,	/* path of a file whose content goes into the char * */
-	K_REFUSED,	/* a key that must never be set; .badmsg says why */
-	K_SECTION,	/* a mapping described by .sub */
-	K_LIST,		/* a list of mappings described by .list */
-	K_INCLUDE,	/* a list of globs naming more files of this schema */
-	K_TREES,	/* a list of mappings kept as cfg_node trees: .trees */
+	K_STR,	  /* char *; F_PATH resolves it, .oneof/.check restrict it */
+	K_BOOL,	  /* int 0/1 */
+	K_INT,	  /* int in [min, max] */
+	K_SIZE,	  /* size_t in [min, max] */
+	K_DOUBLE, /* double in [dmin, dmax] */
+	K_ENUM,	  /* int: index into .oneof */
+	K_OFFSET, /* int: minutes east of UTC, from "+08:00" */
+	K_SECRETFILE, /* path of a file whose content goes into the char * */
+	K_REFUSED,    /* a key that must never be set; .badmsg says why */
+	K_SECTION,    /* a mapping described by .sub */
+	K_LIST,	      /* a list of mappings described by .list */
+	K_INCLUDE,    /* a list of globs naming more files of this schema */
+	K_TREES,      /* a list of mappings kept as cfg_node trees: .trees */
 };
 
-#define F_NONEMPTY	0x1	/* an empty or null string is an error */
-#define F_PATH		0x2	/* relative to the directory of its file */
-#define F_REQUIRED	0x4	/* must be present in its mapping (list items) */
+#define F_NONEMPTY 0x1 /* an empty or null string is an error */
+#define F_PATH	   0x2 /* relative to the directory of its file */
+#define F_REQUIRED 0x4 /* must be present in its mapping (list items) */
 /* K_STR naming a profile: one of .oneof (built in) or a `profiles:` entry
  * of any file, so the check waits until every file is read. */
-#define F_PROFILE	0x8
+#define F_PROFILE 0x8
 
 struct listspec;
 struct treespec;
 
 struct key {
-	const char		*name;
-	enum ktype		 type;
-	size_t			 off;	/* into struct config or the list item */
-	int			 flags;
-	long long		 min, max;	/* K_INT, K_SIZE */
-	double			 dmin, dmax;	/* K_DOUBLE */
-	const char *const	*oneof;	/* K_ENUM values; K_STR allowed set */
-	int			(*check)(const char *);	/* K_STR shape */
+	const char *name;
+	enum ktype type;
+	size_t off; /* into struct config or the list item */
+	int flags;
+	long long min, max;	    /* K_INT, K_SIZE */
+	double dmin, dmax;	    /* K_DOUBLE */
+	const char *const *oneof;   /* K_ENUM values; K_STR allowed set */
+	int (*check)(const char *); /* K_STR shape */
 	/* K_STR .oneof/.check failure: badmsg "VALUE"badhint; K_REFUSED */
-	const char		*badmsg, *badhint;
+	const char *badmsg, *badhint;
 	/* K_INT: a value with its own explanation, before the range check */
-	const char		*(*vcheck)(long long);
-	const char		*defstr;	/* default for string kinds */
-	long long		 defnum;	/* default for integer kinds */
-	double			 defdbl;	/* default for K_DOUBLE */
-	const struct key	*sub;		/* K_SECTION */
-	const char		*where;		/* K_SECTION name in messages */
-	const struct listspec	*list;		/* K_LIST */
-	const struct treespec	*trees;		/* K_TREES */
+	const char *(*vcheck)(long long);
+	const char *defstr;	      /* default for string kinds */
+	long long defnum;	      /* default for integer kinds */
+	double defdbl;		      /* default for K_DOUBLE */
+	const struct key *sub;	      /* K_SECTION */
+	const char *where;	      /* K_SECTION name in messages */
+	const struct listspec *list;  /* K_LIST */
+	const struct treespec *trees; /* K_TREES */
 };
 
 /*
@@ -89,13 +89,12 @@ struct key {
  * complete and accept() agrees.
  */
 struct listspec {
-	const struct key	*item;
-	const char		*what;		/* "subscription": messages */
-	size_t			 size;		/* of one element */
-	size_t			 pos_off;	/* its struct cfg_pos */
-	size_t			 arr_off, n_off; /* in struct config */
-	int			(*accept)(struct ctx *, void *,
-				    const yaml_node_t *);
+	const struct key *item;
+	const char *what;      /* "subscription": messages */
+	size_t size;	       /* of one element */
+	size_t pos_off;	       /* its struct cfg_pos */
+	size_t arr_off, n_off; /* in struct config */
+	int (*accept)(struct ctx *, void *, const yaml_node_t *);
 };
 
 /*
@@ -107,98 +106,96 @@ struct listspec {
  * and the item is kept if nothing at all was reported.
  */
 struct treespec {
-	const char		*what;		/* "profile": messages */
-	size_t			 arr_off, n_off; /* in struct config */
-	int			(*accept)(struct ctx *, const struct cfg_node *);
+	const char *what;      /* "profile": messages */
+	size_t arr_off, n_off; /* in struct config */
+	int (*accept)(struct ctx *, const struct cfg_node *);
 };
 
 /* A YAML alias in the file being read: the slot of a collection it fills. */
 struct alias {
-	int			 parent;	/* node index, as libyaml's */
-	size_t			 slot;		/* item; 2 * pair (+ 1: value) */
-	yaml_mark_t		 mark;
+	int parent;  /* node index, as libyaml's */
+	size_t slot; /* item; 2 * pair (+ 1: value) */
+	yaml_mark_t mark;
 };
 
 /* A profile named by a subscription, checked once every file is read. */
 struct profref {
-	const struct key	*k;
-	char			*name;
-	struct cfg_pos		 pos;		/* of the value */
+	const struct key *k;
+	char *name;
+	struct cfg_pos pos; /* of the value */
 };
 
 /* A leaf key set somewhere: setting it again, in any file, is an error. */
 struct seen {
-	const struct key	*k;
-	struct cfg_pos		 pos;
+	const struct key *k;
+	struct cfg_pos pos;
 };
 
 /* One config_load(). */
 struct ctx {
-	struct config	*cfg;
-	yaml_document_t	*doc;		/* document being walked */
-	const char	*file;		/* its name, in cfg->files */
-	char		*dir;		/* its directory */
-	int		 depth;		/* include nesting, 0 = main file */
-	char		*stack[INCLUDE_DEPTH_MAX + 1];	/* realpaths: loops */
-	struct seen	*seen;
-	size_t		 nseen;
-	struct alias	*aliases;	/* of the file being read */
-	size_t		 naliases;
-	char		**pnames;	/* every profile name defined so far */
-	size_t		 npnames;
-	struct profref	*refs;
-	size_t		 nrefs;
-	struct diag	 diag;
+	struct config *cfg;
+	yaml_document_t *doc;		    /* document being walked */
+	const char *file;		    /* its name, in cfg->files */
+	char *dir;			    /* its directory */
+	int depth;			    /* include nesting, 0 = main file */
+	char *stack[INCLUDE_DEPTH_MAX + 1]; /* realpaths: loops */
+	struct seen *seen;
+	size_t nseen;
+	struct alias *aliases; /* of the file being read */
+	size_t naliases;
+	char **pnames; /* every profile name defined so far */
+	size_t npnames;
+	struct profref *refs;
+	size_t nrefs;
+	struct diag diag;
 };
 
 /* config_schema.c: the tables, and checks the setters share. */
 extern const struct key cfg_top_keys[];
 extern const struct key cfg_mqtt_keys[];
 extern const char *const cfg_builtin_profiles[];
-int	cfg_parse_ll(const char *, long long *);
-int	cfg_parse_double(const char *, double *);
-int	cfg_parse_offset(const char *, int *);
+int cfg_parse_ll(const char *, long long *);
+int cfg_parse_double(const char *, double *);
+int cfg_parse_offset(const char *, int *);
 
 /* config_util.c: allocation failure is recorded in ctx->diag. */
-void	*cfg_calloc(struct ctx *, size_t, size_t) WT_MUST_CHECK;
-void	*cfg_reallocarray(struct ctx *, void *, size_t, size_t)
-	    WT_MUST_CHECK;
-char	*cfg_strdup(struct ctx *, const char *) WT_MUST_CHECK;
-char	*cfg_asprintf(struct ctx *, const char *, ...) WT_PRINTF(2, 3)
-	    WT_MUST_CHECK;
-void	 cfg_errfmt(struct ctx *, const char *, ...) WT_PRINTF(2, 3);
-void	 cfg_errat(struct ctx *, const yaml_mark_t *, const char *, ...)
-	    WT_PRINTF(3, 4);
-void	 cfg_errpos(struct ctx *, const struct cfg_pos *, const char *, ...)
-	    WT_PRINTF(3, 4);
-void	 cfg_mark_pos(struct ctx *, const yaml_mark_t *, struct cfg_pos *);
+void *cfg_calloc(struct ctx *, size_t, size_t) WT_MUST_CHECK;
+void *cfg_reallocarray(struct ctx *, void *, size_t, size_t) WT_MUST_CHECK;
+char *cfg_strdup(struct ctx *, const char *) WT_MUST_CHECK;
+char *cfg_asprintf(struct ctx *, const char *, ...)
+    WT_PRINTF(2, 3) WT_MUST_CHECK;
+void cfg_errfmt(struct ctx *, const char *, ...) WT_PRINTF(2, 3);
+void cfg_errat(struct ctx *, const yaml_mark_t *, const char *, ...)
+    WT_PRINTF(3, 4);
+void cfg_errpos(struct ctx *, const struct cfg_pos *, const char *, ...)
+    WT_PRINTF(3, 4);
+void cfg_mark_pos(struct ctx *, const yaml_mark_t *, struct cfg_pos *);
 yaml_node_t *cfg_node(struct ctx *, int);
 const char *cfg_scalar(const yaml_node_t *);
-int	 cfg_is_null(const yaml_node_t *);
+int cfg_is_null(const yaml_node_t *);
 yaml_node_t *cfg_map_get(struct ctx *, const yaml_node_t *, const char *);
-int	 cfg_dup_in_map(struct ctx *, const yaml_node_t *,
-	    const yaml_node_pair_t *, const char *);
+int cfg_dup_in_map(struct ctx *, const yaml_node_t *, const yaml_node_pair_t *,
+    const char *);
 const struct alias *cfg_alias_at(struct ctx *, const yaml_node_t *, size_t);
-void	 cfg_alias_error(struct ctx *, const struct alias *);
+void cfg_alias_error(struct ctx *, const struct alias *);
 
 /* config_set.c */
-void	 cfg_parse_map(struct ctx *, const yaml_node_t *, const struct key *,
-	    void *, const char *, int);
+void cfg_parse_map(struct ctx *, const yaml_node_t *, const struct key *,
+    void *, const char *, int);
 const struct seen *cfg_find_seen(struct ctx *, const struct key *);
-void	 cfg_list_drop(struct config *, const struct listspec *, int);
-int	 cfg_facility_accept(struct ctx *, void *, const yaml_node_t *);
+void cfg_list_drop(struct config *, const struct listspec *, int);
+int cfg_facility_accept(struct ctx *, void *, const yaml_node_t *);
 
 /* config_tree.c */
-void	 cfg_parse_trees(struct ctx *, const struct key *, const yaml_node_t *);
-void	 cfg_trees_drop(void *, const struct treespec *);
-int	 cfg_profile_accept(struct ctx *, const struct cfg_node *);
-int	 cfg_in_oneof(const char *const *, const char *);
-int	 cfg_defined_profile(struct ctx *, const char *);
+void cfg_parse_trees(struct ctx *, const struct key *, const yaml_node_t *);
+void cfg_trees_drop(void *, const struct treespec *);
+int cfg_profile_accept(struct ctx *, const struct cfg_node *);
+int cfg_in_oneof(const char *const *, const char *);
+int cfg_defined_profile(struct ctx *, const char *);
 
 /* config.c */
-void	 cfg_parse_include(struct ctx *, const struct key *,
-	    const yaml_node_t *);
-void	 cfg_free_fields(const struct key *, void *);
+void cfg_parse_include(struct ctx *, const struct key *, const yaml_node_t *);
+void cfg_free_fields(const struct key *, void *);
 
 /* Field access: the tables address fields as base + offset. */
 static inline char **

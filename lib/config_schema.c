@@ -14,9 +14,9 @@
 
 #include "config_int.h"
 
-static int	url_ok(const char *);
-static int	listen_ok(const char *);
-static int	topic_ok(const char *);
+static int url_ok(const char *);
+static int listen_ok(const char *);
+static int topic_ok(const char *);
 static const char *qos_check(long long);
 
 /*
@@ -25,188 +25,282 @@ static const char *qos_check(long long);
  * name that is neither could never decode a message, so it is refused here.
  * A `profiles:` entry may not take a built-in name.
  */
-const char *const cfg_builtin_profiles[] = {
-	"wastetrack",
-	NULL
-};
+const char *const cfg_builtin_profiles[] = { "wastetrack", NULL };
 
-static const char *const facility_kinds[] = {
-	"transfer_station", "incinerator", "sanitary_landfill",
-	"food_waste_plant", "recycling_center", "hazardous_collection_point",
-	"cw_recycling", "cw_disposal_site", "hw_facility", "mw_facility",
-	NULL
-};
+static const char *const facility_kinds[] = { "transfer_station", "incinerator",
+	"sanitary_landfill", "food_waste_plant", "recycling_center",
+	"hazardous_collection_point", "cw_recycling", "cw_disposal_site",
+	"hw_facility", "mw_facility", NULL };
 
 static const char *const sync_modes[] = { "normal", "full", NULL };
 
-#define C(f)	offsetof(struct config, f)
+#define C(f) offsetof(struct config, f)
 
 static const struct key sub_keys[] = {
-	{ .name = "topic", .type = K_STR,
-	  .off = offsetof(struct cfg_subscription, topic),
-	  .flags = F_NONEMPTY | F_REQUIRED, .check = topic_ok,
-	  .badmsg = "invalid topic filter" },
-	{ .name = "profile", .type = K_STR,
-	  .off = offsetof(struct cfg_subscription, profile),
-	  .flags = F_NONEMPTY | F_REQUIRED | F_PROFILE,
-	  .oneof = cfg_builtin_profiles, .badmsg = "unknown profile" },
+	{ .name = "topic",
+	    .type = K_STR,
+	    .off = offsetof(struct cfg_subscription, topic),
+	    .flags = F_NONEMPTY | F_REQUIRED,
+	    .check = topic_ok,
+	    .badmsg = "invalid topic filter" },
+	{ .name = "profile",
+	    .type = K_STR,
+	    .off = offsetof(struct cfg_subscription, profile),
+	    .flags = F_NONEMPTY | F_REQUIRED | F_PROFILE,
+	    .oneof = cfg_builtin_profiles,
+	    .badmsg = "unknown profile" },
 	{ .name = NULL }
 };
 
 static const struct key facility_keys[] = {
-	{ .name = "id", .type = K_STR,
-	  .off = offsetof(struct cfg_facility, id),
-	  .flags = F_NONEMPTY | F_REQUIRED },
-	{ .name = "name", .type = K_STR,
-	  .off = offsetof(struct cfg_facility, name) },
-	{ .name = "kind", .type = K_STR,
-	  .off = offsetof(struct cfg_facility, kind),
-	  .flags = F_NONEMPTY | F_REQUIRED, .oneof = facility_kinds,
-	  .badmsg = "unknown facility kind" },
-	{ .name = "district", .type = K_STR,
-	  .off = offsetof(struct cfg_facility, district) },
-	{ .name = "harmless", .type = K_BOOL,
-	  .off = offsetof(struct cfg_facility, harmless) },
+	{ .name = "id",
+	    .type = K_STR,
+	    .off = offsetof(struct cfg_facility, id),
+	    .flags = F_NONEMPTY | F_REQUIRED },
+	{ .name = "name",
+	    .type = K_STR,
+	    .off = offsetof(struct cfg_facility, name) },
+	{ .name = "kind",
+	    .type = K_STR,
+	    .off = offsetof(struct cfg_facility, kind),
+	    .flags = F_NONEMPTY | F_REQUIRED,
+	    .oneof = facility_kinds,
+	    .badmsg = "unknown facility kind" },
+	{ .name = "district",
+	    .type = K_STR,
+	    .off = offsetof(struct cfg_facility, district) },
+	{ .name = "harmless",
+	    .type = K_BOOL,
+	    .off = offsetof(struct cfg_facility, harmless) },
 	{ .name = NULL }
 };
 
 static const struct listspec subs_list = {
-	.item = sub_keys, .what = "subscription",
+	.item = sub_keys,
+	.what = "subscription",
 	.size = sizeof(struct cfg_subscription),
 	.pos_off = offsetof(struct cfg_subscription, pos),
-	.arr_off = C(subs), .n_off = C(nsubs),
+	.arr_off = C(subs),
+	.n_off = C(nsubs),
 };
 
 static const struct listspec facilities_list = {
-	.item = facility_keys, .what = "facility",
+	.item = facility_keys,
+	.what = "facility",
 	.size = sizeof(struct cfg_facility),
 	.pos_off = offsetof(struct cfg_facility, pos),
-	.arr_off = C(facilities), .n_off = C(nfacilities),
+	.arr_off = C(facilities),
+	.n_off = C(nfacilities),
 	.accept = cfg_facility_accept,
 };
 
 static const struct treespec profiles_trees = {
 	.what = "profile",
-	.arr_off = C(profiles), .n_off = C(nprofiles),
+	.arr_off = C(profiles),
+	.n_off = C(nprofiles),
 	.accept = cfg_profile_accept,
 };
 
-static const struct key tls_keys[] = {
-	{ .name = "ca_file", .type = K_STR, .off = C(mqtt.ca_file),
-	  .flags = F_PATH },
-	{ .name = "cert_file", .type = K_STR, .off = C(mqtt.cert_file),
-	  .flags = F_PATH },
-	{ .name = "key_file", .type = K_STR, .off = C(mqtt.key_file),
-	  .flags = F_PATH },
-	{ .name = NULL }
-};
+static const struct key tls_keys[] = { { .name = "ca_file",
+					   .type = K_STR,
+					   .off = C(mqtt.ca_file),
+					   .flags = F_PATH },
+	{ .name = "cert_file",
+	    .type = K_STR,
+	    .off = C(mqtt.cert_file),
+	    .flags = F_PATH },
+	{ .name = "key_file",
+	    .type = K_STR,
+	    .off = C(mqtt.key_file),
+	    .flags = F_PATH },
+	{ .name = NULL } };
 
 const struct key cfg_mqtt_keys[] = {
-	{ .name = "url", .type = K_STR, .off = C(mqtt.url),
-	  .flags = F_NONEMPTY, .check = url_ok, .badmsg = "invalid url",
-	  .badhint = ": want tcp://host:port or ssl://host:port",
-	  .defstr = "tcp://127.0.0.1:1883" },
-	{ .name = "client_id", .type = K_STR, .off = C(mqtt.client_id),
-	  .flags = F_NONEMPTY, .defstr = "wastetrack-1" },
-	{ .name = "qos", .type = K_INT, .off = C(mqtt.qos),
-	  .min = 0, .max = 1, .vcheck = qos_check, .defnum = 1 },
-	{ .name = "clean_session", .type = K_BOOL, .off = C(mqtt.clean_session),
-	  .defnum = 0 },
-	{ .name = "keepalive_s", .type = K_INT, .off = C(mqtt.keepalive_s),
-	  .min = 1, .max = 3600, .defnum = 30 },
+	{ .name = "url",
+	    .type = K_STR,
+	    .off = C(mqtt.url),
+	    .flags = F_NONEMPTY,
+	    .check = url_ok,
+	    .badmsg = "invalid url",
+	    .badhint = ": want tcp://host:port or ssl://host:port",
+	    .defstr = "tcp://127.0.0.1:1883" },
+	{ .name = "client_id",
+	    .type = K_STR,
+	    .off = C(mqtt.client_id),
+	    .flags = F_NONEMPTY,
+	    .defstr = "wastetrack-1" },
+	{ .name = "qos",
+	    .type = K_INT,
+	    .off = C(mqtt.qos),
+	    .min = 0,
+	    .max = 1,
+	    .vcheck = qos_check,
+	    .defnum = 1 },
+	{ .name = "clean_session",
+	    .type = K_BOOL,
+	    .off = C(mqtt.clean_session),
+	    .defnum = 0 },
+	{ .name = "keepalive_s",
+	    .type = K_INT,
+	    .off = C(mqtt.keepalive_s),
+	    .min = 1,
+	    .max = 3600,
+	    .defnum = 30 },
 	{ .name = "mqtt5", .type = K_BOOL, .off = C(mqtt.mqtt5), .defnum = 0 },
 	/* MQTT allows 2^32-1 ("never"), but the field is an int. */
-	{ .name = "session_expiry_s", .type = K_INT,
-	  .off = C(mqtt.session_expiry_s), .min = 0, .max = INT_MAX,
-	  .defnum = 86400 },
-	{ .name = "reconnect_min_s", .type = K_INT,
-	  .off = C(mqtt.reconnect_min_s), .min = 1, .max = 3600, .defnum = 1 },
-	{ .name = "reconnect_max_s", .type = K_INT,
-	  .off = C(mqtt.reconnect_max_s), .min = 1, .max = 3600, .defnum = 30 },
+	{ .name = "session_expiry_s",
+	    .type = K_INT,
+	    .off = C(mqtt.session_expiry_s),
+	    .min = 0,
+	    .max = INT_MAX,
+	    .defnum = 86400 },
+	{ .name = "reconnect_min_s",
+	    .type = K_INT,
+	    .off = C(mqtt.reconnect_min_s),
+	    .min = 1,
+	    .max = 3600,
+	    .defnum = 1 },
+	{ .name = "reconnect_max_s",
+	    .type = K_INT,
+	    .off = C(mqtt.reconnect_max_s),
+	    .min = 1,
+	    .max = 3600,
+	    .defnum = 30 },
 	{ .name = "username", .type = K_STR, .off = C(mqtt.username) },
 	/*
 	 * A secret in the main file ends up in backups, diffs and bug
 	 * reports; only a reference to a file (mode 0600) is accepted.
 	 */
-	{ .name = "password", .type = K_REFUSED,
-	  .badmsg = "password must not be inline: use password_file" },
-	{ .name = "password_file", .type = K_SECRETFILE, .off = C(mqtt.password),
-	  .flags = F_PATH },
-	{ .name = "tls", .type = K_SECTION, .sub = tls_keys,
-	  .where = "mqtt.tls" },
+	{ .name = "password",
+	    .type = K_REFUSED,
+	    .badmsg = "password must not be inline: use password_file" },
+	{ .name = "password_file",
+	    .type = K_SECRETFILE,
+	    .off = C(mqtt.password),
+	    .flags = F_PATH },
+	{ .name = "tls",
+	    .type = K_SECTION,
+	    .sub = tls_keys,
+	    .where = "mqtt.tls" },
 	{ .name = NULL }
 };
 
 static const struct key database_keys[] = {
-	{ .name = "path", .type = K_STR, .off = C(database.path),
-	  .flags = F_NONEMPTY | F_PATH,
-	  .defstr = "/var/lib/wastetrack/wastetrack.db" },
-	{ .name = "synchronous", .type = K_ENUM, .off = C(database.synchronous),
-	  .oneof = sync_modes, .defnum = CFG_SYNC_NORMAL },
-	{ .name = "raw_retention_days", .type = K_INT,
-	  .off = C(database.raw_retention_days), .min = 0, .max = 3650,
-	  .defnum = 7 },
+	{ .name = "path",
+	    .type = K_STR,
+	    .off = C(database.path),
+	    .flags = F_NONEMPTY | F_PATH,
+	    .defstr = "/var/lib/wastetrack/wastetrack.db" },
+	{ .name = "synchronous",
+	    .type = K_ENUM,
+	    .off = C(database.synchronous),
+	    .oneof = sync_modes,
+	    .defnum = CFG_SYNC_NORMAL },
+	{ .name = "raw_retention_days",
+	    .type = K_INT,
+	    .off = C(database.raw_retention_days),
+	    .min = 0,
+	    .max = 3650,
+	    .defnum = 7 },
 	{ .name = NULL }
 };
 
-static const struct key http_keys[] = {
-	{ .name = "listen", .type = K_STR, .off = C(http.listen),
-	  .flags = F_NONEMPTY, .check = listen_ok,
-	  .badmsg = "invalid listen address", .badhint = ": want host:port",
-	  .defstr = "127.0.0.1:8080" },
-	{ .name = "port_file", .type = K_STR, .off = C(http.port_file),
-	  .flags = F_PATH },
-	{ .name = NULL }
-};
+static const struct key http_keys[] = { { .name = "listen",
+					    .type = K_STR,
+					    .off = C(http.listen),
+					    .flags = F_NONEMPTY,
+					    .check = listen_ok,
+					    .badmsg = "invalid listen address",
+					    .badhint = ": want host:port",
+					    .defstr = "127.0.0.1:8080" },
+	{ .name = "port_file",
+	    .type = K_STR,
+	    .off = C(http.port_file),
+	    .flags = F_PATH },
+	{ .name = NULL } };
 
-static const struct key time_keys[] = {
-	{ .name = "local_offset", .type = K_OFFSET,
-	  .off = C(time.local_offset_min), .defnum = 8 * 60 },
-	{ .name = "future_tolerance_s", .type = K_INT,
-	  .off = C(time.future_tolerance_s), .min = 0, .max = 86400,
-	  .defnum = 300 },
-	{ .name = NULL }
-};
+static const struct key time_keys[] = { { .name = "local_offset",
+					    .type = K_OFFSET,
+					    .off = C(time.local_offset_min),
+					    .defnum = 8 * 60 },
+	{ .name = "future_tolerance_s",
+	    .type = K_INT,
+	    .off = C(time.future_tolerance_s),
+	    .min = 0,
+	    .max = 86400,
+	    .defnum = 300 },
+	{ .name = NULL } };
 
-static const struct key reconcile_keys[] = {
-	{ .name = "tolerance_pct", .type = K_DOUBLE,
-	  .off = C(reconcile.tolerance_pct), .dmin = 0, .dmax = 100,
-	  .defdbl = 10 },
-	{ .name = "overdue_h", .type = K_INT, .off = C(reconcile.overdue_h),
-	  .min = 1, .max = 8760, .defnum = 48 },
-	{ .name = "clearance_tolerance_pct", .type = K_DOUBLE,
-	  .off = C(reconcile.clearance_tolerance_pct), .dmin = 0, .dmax = 100,
-	  .defdbl = 5 },
-	{ .name = "window_h", .type = K_INT, .off = C(reconcile.window_h),
-	  .min = 1, .max = 720, .defnum = 24 },
-	{ .name = NULL }
-};
+static const struct key reconcile_keys[] = { { .name = "tolerance_pct",
+						 .type = K_DOUBLE,
+						 .off =
+						     C(reconcile.tolerance_pct),
+						 .dmin = 0,
+						 .dmax = 100,
+						 .defdbl = 10 },
+	{ .name = "overdue_h",
+	    .type = K_INT,
+	    .off = C(reconcile.overdue_h),
+	    .min = 1,
+	    .max = 8760,
+	    .defnum = 48 },
+	{ .name = "clearance_tolerance_pct",
+	    .type = K_DOUBLE,
+	    .off = C(reconcile.clearance_tolerance_pct),
+	    .dmin = 0,
+	    .dmax = 100,
+	    .defdbl = 5 },
+	{ .name = "window_h",
+	    .type = K_INT,
+	    .off = C(reconcile.window_h),
+	    .min = 1,
+	    .max = 720,
+	    .defnum = 24 },
+	{ .name = NULL } };
 
-static const struct key ingest_keys[] = {
-	{ .name = "max_payload", .type = K_SIZE, .off = C(ingest.max_payload),
-	  .min = 64, .max = 16 * 1024 * 1024, .defnum = 262144 },
-	{ .name = "spool_max_mb", .type = K_SIZE, .off = C(ingest.spool_max_mb),
-	  .min = 1, .max = 4096, .defnum = 64 },
-	{ .name = NULL }
-};
+static const struct key ingest_keys[] = { { .name = "max_payload",
+					      .type = K_SIZE,
+					      .off = C(ingest.max_payload),
+					      .min = 64,
+					      .max = 16 * 1024 * 1024,
+					      .defnum = 262144 },
+	{ .name = "spool_max_mb",
+	    .type = K_SIZE,
+	    .off = C(ingest.spool_max_mb),
+	    .min = 1,
+	    .max = 4096,
+	    .defnum = 64 },
+	{ .name = NULL } };
 
-const struct key cfg_top_keys[] = {
-	{ .name = "include", .type = K_INCLUDE },
-	{ .name = "mqtt", .type = K_SECTION, .sub = cfg_mqtt_keys,
-	  .where = "mqtt" },
+const struct key cfg_top_keys[] = { { .name = "include", .type = K_INCLUDE },
+	{ .name = "mqtt",
+	    .type = K_SECTION,
+	    .sub = cfg_mqtt_keys,
+	    .where = "mqtt" },
 	{ .name = "subscriptions", .type = K_LIST, .list = &subs_list },
-	{ .name = "database", .type = K_SECTION, .sub = database_keys,
-	  .where = "database" },
-	{ .name = "http", .type = K_SECTION, .sub = http_keys, .where = "http" },
-	{ .name = "time", .type = K_SECTION, .sub = time_keys, .where = "time" },
+	{ .name = "database",
+	    .type = K_SECTION,
+	    .sub = database_keys,
+	    .where = "database" },
+	{ .name = "http",
+	    .type = K_SECTION,
+	    .sub = http_keys,
+	    .where = "http" },
+	{ .name = "time",
+	    .type = K_SECTION,
+	    .sub = time_keys,
+	    .where = "time" },
 	{ .name = "facilities", .type = K_LIST, .list = &facilities_list },
 	{ .name = "profiles", .type = K_TREES, .trees = &profiles_trees },
-	{ .name = "reconcile", .type = K_SECTION, .sub = reconcile_keys,
-	  .where = "reconcile" },
-	{ .name = "ingest", .type = K_SECTION, .sub = ingest_keys,
-	  .where = "ingest" },
-	{ .name = NULL }
-};
+	{ .name = "reconcile",
+	    .type = K_SECTION,
+	    .sub = reconcile_keys,
+	    .where = "reconcile" },
+	{ .name = "ingest",
+	    .type = K_SECTION,
+	    .sub = ingest_keys,
+	    .where = "ingest" },
+	{ .name = NULL } };
 
 #undef C
 /* Value checks that do not fit a range or a list */
@@ -231,7 +325,8 @@ hostport_ok(const char *s, long minport)
 	long port;
 
 	if (*s == '[') {
-		if ((rb = strchr(s, ']')) == NULL || rb == s + 1 || rb[1] != ':')
+		if ((rb = strchr(s, ']')) == NULL || rb == s + 1 ||
+		    rb[1] != ':')
 			return 0;
 		colon = rb + 1;
 	} else {
@@ -314,8 +409,8 @@ cfg_parse_double(const char *s, double *v)
 	if (end == s || *end != '\0')
 		return -1;
 	if (errno == ERANGE && fabs(*v) >= 1)
-		return 1;		/* overflow (HUGE_VAL), not underflow */
-	return isfinite(*v) ? 0 : -1;	/* "nan" and "inf" are not numbers */
+		return 1;	      /* overflow (HUGE_VAL), not underflow */
+	return isfinite(*v) ? 0 : -1; /* "nan" and "inf" are not numbers */
 }
 
 static int

@@ -59,7 +59,7 @@ read_secret(const char *path, char **out)
 	}
 	buf[len] = '\0';
 	if ((*out = strdup(buf)) == NULL)
-		goto fail;		/* errno is ENOMEM */
+		goto fail; /* errno is ENOMEM */
 	explicit_bzero(buf, sizeof(buf));
 	close(fd);
 	return 0;
@@ -111,7 +111,7 @@ add_profref(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
 	if ((name = cfg_strdup(ctx, s)) == NULL)
 		return -1;
 	if ((refs = cfg_reallocarray(ctx, ctx->refs, ctx->nrefs + 1,
-	    sizeof(*ctx->refs))) == NULL) {
+		 sizeof(*ctx->refs))) == NULL) {
 		free(name);
 		return -1;
 	}
@@ -124,8 +124,7 @@ add_profref(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
 }
 
 static void
-set_str(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
-    void *base)
+set_str(struct ctx *ctx, const struct key *k, const yaml_node_t *v, void *base)
 {
 	char **field = cfg_fstr(base, k), *value;
 	const char *const *o;
@@ -158,16 +157,15 @@ set_str(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
 	}
 	if ((k->flags & F_PROFILE) && add_profref(ctx, k, v, s) == -1)
 		return;
-	if ((value = (k->flags & F_PATH) ? resolve(ctx, s) :
-	    cfg_strdup(ctx, s)) == NULL)
+	if ((value = (k->flags & F_PATH) ? resolve(ctx, s)
+					 : cfg_strdup(ctx, s)) == NULL)
 		return;
 	free(*field);
 	*field = value;
 }
 
 static void
-set_bool(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
-    void *base)
+set_bool(struct ctx *ctx, const struct key *k, const yaml_node_t *v, void *base)
 {
 	static const char *const yes[] = { "true", "yes", "on", NULL };
 	static const char *const no[] = { "false", "no", "off", NULL };
@@ -242,8 +240,7 @@ set_double(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
 }
 
 static void
-set_enum(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
-    void *base)
+set_enum(struct ctx *ctx, const struct key *k, const yaml_node_t *v, void *base)
 {
 	char list[256];
 	size_t len = 0;
@@ -272,8 +269,10 @@ set_offset(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
 	if ((s = want_string(ctx, k, v)) == NULL)
 		return;
 	if (cfg_parse_offset(s, &min) == -1) {
-		cfg_errat(ctx, &v->start_mark, "invalid offset \"%s\": want "
-		    "Z, UTC or ±HH:MM within ±14:00", s);
+		cfg_errat(ctx, &v->start_mark,
+		    "invalid offset \"%s\": want "
+		    "Z, UTC or ±HH:MM within ±14:00",
+		    s);
 		return;
 	}
 	*cfg_fint(base, k) = min;
@@ -298,8 +297,8 @@ set_secretfile(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
 		return;
 	if (read_secret(path, &secret) == -1) {
 		cfg_errat(ctx, &v->start_mark, "cannot read %s \"%s\": %s",
-		    k->name, path, errno == EINVAL ? "empty or not text" :
-		    strerror(errno));
+		    k->name, path,
+		    errno == EINVAL ? "empty or not text" : strerror(errno));
 		goto done;
 	}
 	if (*field != NULL) {
@@ -444,7 +443,7 @@ parse_list(struct ctx *ctx, const struct key *k, const yaml_node_t *v)
 	if (cfg_is_null(v))
 		return;
 	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-	    it++) {
+	     it++) {
 		in = cfg_node(ctx, *it);
 		if (in->type != YAML_MAPPING_NODE) {
 			cfg_errat(ctx, &in->start_mark,
@@ -556,7 +555,7 @@ see_leaf(struct ctx *ctx, const struct key *k, const yaml_node_t *kn)
 		return -1;
 	}
 	if ((seen = cfg_reallocarray(ctx, ctx->seen, ctx->nseen + 1,
-	    sizeof(*ctx->seen))) == NULL)
+		 sizeof(*ctx->seen))) == NULL)
 		return -1;
 	ctx->seen = seen;
 	seen[ctx->nseen].k = k;
@@ -581,7 +580,7 @@ cfg_parse_map(struct ctx *ctx, const yaml_node_t *map, const struct key *tab,
 	const char *name;
 
 	for (pair = map->data.mapping.pairs.start;
-	    pair < map->data.mapping.pairs.top; pair++) {
+	     pair < map->data.mapping.pairs.top; pair++) {
 		kn = cfg_node(ctx, pair->key);
 		v = cfg_node(ctx, pair->value);
 		if (kn->type != YAML_SCALAR_NODE) {
@@ -605,9 +604,10 @@ cfg_parse_map(struct ctx *ctx, const yaml_node_t *map, const struct key *tab,
 		}
 		/* Kept trees refuse aliases (config_tree.c), even as a
 		 * whole. */
-		if (k->type == K_TREES && (a = cfg_alias_at(ctx, map,
-		    2 * (size_t)(pair - map->data.mapping.pairs.start) +
-		    1)) != NULL) {
+		if (k->type == K_TREES &&
+		    (a = cfg_alias_at(ctx, map,
+			 2 * (size_t)(pair - map->data.mapping.pairs.start) +
+			     1)) != NULL) {
 			cfg_alias_error(ctx, a);
 			continue;
 		}

@@ -63,7 +63,7 @@ tree_text(struct ctx *ctx, const yaml_node_t *n)
 }
 
 static struct cfg_node *tree_node(struct ctx *, const struct treespec *,
-		    const yaml_node_t *, int);
+    const yaml_node_t *, int);
 
 static void
 tree_list(struct ctx *ctx, const struct treespec *ts, const yaml_node_t *yn,
@@ -75,13 +75,13 @@ tree_list(struct ctx *ctx, const struct treespec *ts, const yaml_node_t *yn,
 	size_t i;
 
 	for (it = yn->data.sequence.items.start, i = 0;
-	    it < yn->data.sequence.items.top; it++, i++) {
+	     it < yn->data.sequence.items.top; it++, i++) {
 		if ((a = cfg_alias_at(ctx, yn, i)) != NULL) {
 			cfg_alias_error(ctx, a);
 			continue;
 		}
-		if ((c = tree_node(ctx, ts, cfg_node(ctx, *it),
-		    depth + 1)) != NULL)
+		if ((c = tree_node(ctx, ts, cfg_node(ctx, *it), depth + 1)) !=
+		    NULL)
 			t->children[t->n++] = c;
 	}
 }
@@ -98,7 +98,7 @@ tree_map(struct ctx *ctx, const struct treespec *ts, const yaml_node_t *yn,
 	size_t i;
 
 	for (pair = yn->data.mapping.pairs.start, i = 0;
-	    pair < yn->data.mapping.pairs.top; pair++, i++) {
+	     pair < yn->data.mapping.pairs.top; pair++, i++) {
 		ka = cfg_alias_at(ctx, yn, 2 * i);
 		a = cfg_alias_at(ctx, yn, 2 * i + 1);
 		if (ka != NULL)
@@ -121,7 +121,7 @@ tree_map(struct ctx *ctx, const struct treespec *ts, const yaml_node_t *yn,
 		if ((key = tree_text(ctx, kn)) == NULL)
 			continue;
 		if ((c = tree_node(ctx, ts, cfg_node(ctx, pair->value),
-		    depth + 1)) == NULL) {
+			 depth + 1)) == NULL) {
 			free(key);
 			continue;
 		}
@@ -149,7 +149,7 @@ tree_node(struct ctx *ctx, const struct treespec *ts, const yaml_node_t *yn,
 		return NULL;
 	cfg_mark_pos(ctx, &yn->start_mark, &t->pos);
 	switch (yn->type) {
-	case YAML_NO_NODE:		/* not made by the loader */
+	case YAML_NO_NODE: /* not made by the loader */
 		t->type = CFG_NODE_SCALAR;
 		if ((t->value = cfg_strdup(ctx, "")) == NULL)
 			goto fail;
@@ -158,8 +158,8 @@ tree_node(struct ctx *ctx, const struct treespec *ts, const yaml_node_t *yn,
 		t->type = CFG_NODE_SCALAR;
 		if ((t->value = tree_text(ctx, yn)) == NULL)
 			goto fail;
-		t->quoted = yn->data.scalar.style ==
-		    YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+		t->quoted =
+		    yn->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
 		    yn->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 		return t;
 	case YAML_SEQUENCE_NODE:
@@ -172,8 +172,9 @@ tree_node(struct ctx *ctx, const struct treespec *ts, const yaml_node_t *yn,
 		n = (size_t)(yn->data.mapping.pairs.top -
 		    yn->data.mapping.pairs.start);
 		if ((t->keys = cfg_calloc(ctx, n + 1, sizeof(*t->keys))) ==
-		    NULL || (t->key_pos = cfg_calloc(ctx, n + 1,
-		    sizeof(*t->key_pos))) == NULL)
+			NULL ||
+		    (t->key_pos = cfg_calloc(ctx, n + 1,
+			 sizeof(*t->key_pos))) == NULL)
 			goto fail;
 		break;
 	}
@@ -216,7 +217,7 @@ cfg_parse_trees(struct ctx *ctx, const struct key *k, const yaml_node_t *v)
 		return;
 	}
 	for (it = v->data.sequence.items.start, i = 0;
-	    it < v->data.sequence.items.top; it++, i++) {
+	     it < v->data.sequence.items.top; it++, i++) {
 		if ((a = cfg_alias_at(ctx, v, i)) != NULL) {
 			cfg_alias_error(ctx, a);
 			continue;
@@ -234,7 +235,7 @@ cfg_parse_trees(struct ctx *ctx, const struct key *k, const yaml_node_t *v)
 		/* A broken item is not kept: the load fails anyway. */
 		if (ok && diag_count(&ctx->diag) == nerr &&
 		    (narr = cfg_reallocarray(ctx, *arr, *n + 1,
-		    sizeof(**arr))) != NULL) {
+			 sizeof(**arr))) != NULL) {
 			*arr = narr;
 			(*arr)[(*n)++] = t;
 		} else
@@ -287,9 +288,10 @@ cfg_profile_accept(struct ctx *ctx, const struct cfg_node *t)
 	}
 	s = nm->value;
 	/* As cfg_is_null(): the plain ways of writing nothing. */
-	if (*s == '\0' || (!nm->quoted && (strcmp(s, "~") == 0 ||
-	    strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
-	    strcmp(s, "NULL") == 0))) {
+	if (*s == '\0' ||
+	    (!nm->quoted &&
+		(strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+		    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0))) {
 		cfg_errpos(ctx, &nm->pos, "\"name\" must not be empty");
 		return -1;
 	}
@@ -304,7 +306,7 @@ cfg_profile_accept(struct ctx *ctx, const struct cfg_node *t)
 	if ((name = cfg_strdup(ctx, s)) == NULL)
 		return -1;
 	if ((pnames = cfg_reallocarray(ctx, ctx->pnames, ctx->npnames + 1,
-	    sizeof(*ctx->pnames))) == NULL) {
+		 sizeof(*ctx->pnames))) == NULL) {
 		free(name);
 		return -1;
 	}

@@ -144,7 +144,7 @@ cfg_map_get(struct ctx *ctx, const yaml_node_t *map, const char *name)
 	yaml_node_t *kn;
 
 	for (pair = map->data.mapping.pairs.start;
-	    pair < map->data.mapping.pairs.top; pair++) {
+	     pair < map->data.mapping.pairs.top; pair++) {
 		kn = cfg_node(ctx, pair->key);
 		if (kn->type == YAML_SCALAR_NODE &&
 		    strcmp(cfg_scalar(kn), name) == 0)

@@ -18,8 +18,8 @@
 
 /* Vendor coordinates to WGS-84, or NULL with COORD_INVALID. */
 static void
-fix_coords(struct dec *d, const char *sys_name, int64_t fix_valid,
-    double *lat, double *lon)
+fix_coords(struct dec *d, const char *sys_name, int64_t fix_valid, double *lat,
+    double *lon)
 {
 	enum geo_sys sys = d->p->coord_sys;
 
@@ -71,12 +71,13 @@ decode_lines(struct dec *d)
 	if (arr == NULL || json_kind(arr) == JSON_K_NULL)
 		return 0;
 	if (json_kind(arr) != JSON_K_ARR || json_len(arr) > 1000)
-		return fail(d, "bad_type", "manifest lines must be an array "
+		return fail(d, "bad_type",
+		    "manifest lines must be an array "
 		    "of at most 1000");
 	lc = profile_line_canon(&nlc);
 	m->nlines = json_len(arr);
-	if ((m->lines = ev_alloc(d->e, m->nlines * sizeof(*m->lines) + 1))
-	    == NULL)
+	if ((m->lines = ev_alloc(d->e, m->nlines * sizeof(*m->lines) + 1)) ==
+	    NULL)
 		return fail(d, "internal", "out of memory");
 	for (i = 0; i < m->nlines; i++) {
 		struct ev_manifest_line *l = &m->lines[i];
@@ -88,8 +89,8 @@ decode_lines(struct dec *d)
 			return fail(d, "bad_type", "line %zu is not an object",
 			    i + 1);
 		for (k = 0; k < d->k->nline_fields; k++)
-			if (decode_apply_field(d, lc, &d->k->line_fields[k],
-			    lj, l) == -1)
+			if (decode_apply_field(d, lc, &d->k->line_fields[k], lj,
+				l) == -1)
 				return -1;
 		if (l->line == -1)
 			l->line = (int64_t)i + 1;
@@ -98,15 +99,18 @@ decode_lines(struct dec *d)
 		    (l->hw_category = ev_strdup(d->e, cat)) == NULL)
 			return fail(d, "internal", "out of memory");
 		if (l->waste == NULL)
-			l->waste = l->hw_category == NULL ? "unknown" :
-			    strcmp(l->hw_category, "HW01") == 0 ? "mw" : "hw";
+			l->waste = l->hw_category == NULL	  ? "unknown"
+			    : strcmp(l->hw_category, "HW01") == 0 ? "mw"
+								  : "hw";
 		if (isnan(l->qty))
 			continue;
 		/* A quantity is only a mass with its unit. */
-		if (l->unit == NULL || norm_mass_kg(l->qty, l->unit,
-		    &l->qty_kg) == -1)
-			return fail(d, "bad_unit", "line %lld: quantity %g "
-			    "without a mass unit", (long long)l->line, l->qty);
+		if (l->unit == NULL ||
+		    norm_mass_kg(l->qty, l->unit, &l->qty_kg) == -1)
+			return fail(d, "bad_unit",
+			    "line %lld: quantity %g "
+			    "without a mass unit",
+			    (long long)l->line, l->qty);
 	}
 	return 0;
 }
@@ -124,11 +128,14 @@ finish_manifest(struct dec *d)
 		if ((m->tickets = ev_alloc(d->e, sizeof(*m->tickets))) == NULL)
 			return fail(d, "internal", "out of memory");
 		m->tickets[0].ticket = m->ticket;
-		m->tickets[0].facility = m->ticket_facility ?
-		    m->ticket_facility : m->receiver_facility;
+		m->tickets[0].facility = m->ticket_facility
+		    ? m->ticket_facility
+		    : m->receiver_facility;
 		if (m->tickets[0].facility == NULL)
-			return fail(d, "missing_field", "ticket %s has no "
-			    "facility", m->ticket);
+			return fail(d, "missing_field",
+			    "ticket %s has no "
+			    "facility",
+			    m->ticket);
 		m->ntickets = 1;
 	}
 	return d->k->lines.kind == PF_SRC_NONE ? 0 : decode_lines(d);
@@ -169,13 +176,13 @@ decode_record(struct dec *d)
 	ev_init(d->e, d->k->kind);
 	t = profile_canon(d->k->kind, &nt);
 	for (i = 0; i < d->k->nfields; i++)
-		if (decode_apply_field(d, t, &d->k->fields[i], NULL,
-		    d->e) == -1)
+		if (decode_apply_field(d, t, &d->k->fields[i], NULL, d->e) ==
+		    -1)
 			return -1;
 	if (d->k->kind == EV_POSITION && d->e->u.pos.vehicle == NULL)
 		d->e->u.pos.vehicle = d->e->u.pos.device;
 	if (decode_check_present(d, t, nt, profile_required(d->k->kind),
-	    d->e) == -1)
+		d->e) == -1)
 		return -1;
 	return finish(d);
 }
@@ -188,8 +195,8 @@ kind_matches(struct dec *d, const struct pf_kind *k)
 	struct val v;
 	const char *s;
 
-	if (topic_capture(k->topic, d->topic, d->caps, MAX_CAPS, &d->ncaps)
-	    != 1)
+	if (topic_capture(k->topic, d->topic, d->caps, MAX_CAPS, &d->ncaps) !=
+	    1)
 		return 0;
 	if (k->when.kind == PF_SRC_NONE)
 		return 1;
@@ -221,8 +228,10 @@ select_kind(struct dec *d)
 		d->k = &d->p->kinds[i];
 		return 0;
 	}
-	return fail(d, "unknown_kind", "no kind of profile %s matches topic "
-	    "\"%.100s\"", d->p->name, d->topic);
+	return fail(d, "unknown_kind",
+	    "no kind of profile %s matches topic "
+	    "\"%.100s\"",
+	    d->p->name, d->topic);
 }
 
 /* Text in UTF-8, transcoding GBK as the profile says. *owned is set when
@@ -286,13 +295,14 @@ decode_delimited_record(struct dec *d, const char *rec, size_t n,
 	int rc;
 
 	if (d->p->checksum_field > 0 && !checksum_ok(d->p, rec, n))
-		return fail(d, "bad_checksum", "record checksum does not match");
+		return fail(d, "bad_checksum",
+		    "record checksum does not match");
 	if ((rc = to_utf8(d, rec, n, &text, &tn)) == -1)
 		return -1;
 	if (rc == 0 && (text = strndup(rec, n)) == NULL)
 		return fail(d, "internal", "out of memory");
 	d->nfields = 0;
-	for (p = text; p != NULL && d->nfields < MAX_FIELDS; ) {
+	for (p = text; p != NULL && d->nfields < MAX_FIELDS;) {
 		d->fields[d->nfields++] = p;
 		if ((p = strchr(p, d->p->separator)) != NULL)
 			*p++ = '\0';
@@ -318,11 +328,12 @@ decode_delimited(struct dec *d, const char *payload, size_t len,
 	size_t seplen = sep ? strlen(sep) : 0;
 
 	while (p < stop) {
-		end = seplen ? memmem(p, (size_t)(stop - p), sep, seplen) : NULL;
+		end =
+		    seplen ? memmem(p, (size_t)(stop - p), sep, seplen) : NULL;
 		if (end == NULL)
 			end = stop;
-		if (end > p && decode_delimited_record(d, p,
-		    (size_t)(end - p), out) == -1)
+		if (end > p &&
+		    decode_delimited_record(d, p, (size_t)(end - p), out) == -1)
 			return -1;
 		p = end + seplen;
 	}
@@ -332,8 +343,7 @@ decode_delimited(struct dec *d, const char *payload, size_t len,
 }
 
 static int
-decode_json(struct dec *d, const char *payload, size_t len,
-    struct ev_list *out)
+decode_json(struct dec *d, const char *payload, size_t len, struct ev_list *out)
 {
 	char *text = NULL, jerr[160];
 	struct json *doc;
@@ -342,8 +352,8 @@ decode_json(struct dec *d, const char *payload, size_t len,
 
 	if ((rc = to_utf8(d, payload, len, &text, &tn)) == -1)
 		return -1;
-	doc = json_parse(rc ? text : payload, rc ? tn : len, jerr,
-	    sizeof(jerr));
+	doc =
+	    json_parse(rc ? text : payload, rc ? tn : len, jerr, sizeof(jerr));
 	free(text);
 	if (doc == NULL)
 		return fail(d, "bad_json", "%s", jerr);
@@ -362,14 +372,15 @@ decode_json(struct dec *d, const char *payload, size_t len,
 }
 
 int
-decode_profile(const struct profile *p, const char *topic,
-    const char *payload, size_t len, const struct decode_ctx *ctx,
-    struct ev_list *out, struct decode_err *err)
+decode_profile(const struct profile *p, const char *topic, const char *payload,
+    size_t len, const struct decode_ctx *ctx, struct ev_list *out,
+    struct decode_err *err)
 {
 	struct dec d = { .p = p, .ctx = ctx, .topic = topic, .err = err };
 
 	d.first = decoder_begin(out, err);
-	return decoder_end(p->format == PF_DELIMITED ?
-	    decode_delimited(&d, payload, len, out) :
-	    decode_json(&d, payload, len, out), out, d.first);
+	return decoder_end(p->format == PF_DELIMITED
+		? decode_delimited(&d, payload, len, out)
+		: decode_json(&d, payload, len, out),
+	    out, d.first);
 }

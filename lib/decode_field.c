@@ -58,7 +58,7 @@ val_from_json(const struct json *j, struct val *v)
 	case JSON_K_OBJ:
 	case JSON_K_ARR:
 		v->t = V_STR;
-		v->s = NULL;	/* a container where a value belongs */
+		v->s = NULL; /* a container where a value belongs */
 		break;
 	}
 }
@@ -87,10 +87,10 @@ decode_get_src(struct dec *d, const struct pf_src *s, const struct json *base,
 		for (i = 0; i < d->ncaps; i++)
 			if (strlen(s->name) == d->caps[i].name_len &&
 			    memcmp(s->name, d->caps[i].name,
-			    d->caps[i].name_len) == 0) {
+				d->caps[i].name_len) == 0) {
 				v->t = V_STR;
 				if ((v->s = ev_strndup(d->e, d->caps[i].value,
-				    d->caps[i].value_len)) == NULL)
+					 d->caps[i].value_len)) == NULL)
 					return fail(d, "internal",
 					    "out of memory");
 			}
@@ -187,7 +187,8 @@ resolve(struct dec *d, const struct pf_field *f, const struct json *base,
 		uint64_t bits;
 
 		if (val_number(v, &n, rest) == -1 || n < 0 || n > 4294967295.0)
-			return fail(d, "bad_value", "not a bit field: \"%.32s\"",
+			return fail(d, "bad_value",
+			    "not a bit field: \"%.32s\"",
 			    decode_val_text(v) ? decode_val_text(v) : "?");
 		bits = ((uint64_t)n >> f->bit_lo) &
 		    ((1ull << (f->bit_hi - f->bit_lo + 1)) - 1);
@@ -288,15 +289,19 @@ conv_mass(struct dec *d, const struct pf_field *f, const char *name,
 		else if (n >= 1000 && n < 40000)
 			unit = "kg";
 		else
-			return fail(d, "bad_unit", "\"%s\": %g has no unit and "
-			    "could be kg or t", name, n);
+			return fail(d, "bad_unit",
+			    "\"%s\": %g has no unit and "
+			    "could be kg or t",
+			    name, n);
 		d->e->dq |= DQ_UNIT_INFERRED;
 	}
 	if (f->scale != 0)
 		n *= f->scale;
 	if (norm_mass_kg(n, unit, out) == -1)
-		return fail(d, n < 0 ? "bad_value" : "bad_unit", "\"%s\": %g %s "
-		    "is not a mass", name, n, unit);
+		return fail(d, n < 0 ? "bad_value" : "bad_unit",
+		    "\"%s\": %g %s "
+		    "is not a mass",
+		    name, n, unit);
 	/* To the gram: 4.77 t is 4770 kg, not 4769.999999999999. (Not
 	 * where grams overflow: 1e306 kg must not become infinite.) */
 	if (isfinite(*out * 1000))
@@ -334,28 +339,34 @@ conv_time(struct dec *d, const struct pf_field *f, const char *name,
 	switch (f->time) {
 	case PF_TIME_EPOCH_S:
 	case PF_TIME_EPOCH_MS:
-		rc = val_number(v, &n, buf) == -1 || buf[0] != '\0' ? -1 :
-		    norm_epoch(f->time == PF_TIME_EPOCH_S ? n : n / 1000.0 *
-		    (n < 1e11 ? 1000.0 : 1.0), out);
+		rc = val_number(v, &n, buf) == -1 || buf[0] != '\0'
+		    ? -1
+		    : norm_epoch(f->time == PF_TIME_EPOCH_S
+			      ? n
+			      : n / 1000.0 * (n < 1e11 ? 1000.0 : 1.0),
+			  out);
 		break;
 	case PF_TIME_COMPACT:
 		if (decode_get_src(d, &f->date, NULL, &dv) == -1)
 			return -1;
-		rc = dv.t != V_STR || compact_time(dv.s, s, buf, sizeof(buf))
-		    == -1 ? -1 : norm_time(buf, d->p->local_offset_min, out,
-		    &dq);
+		rc = dv.t != V_STR ||
+			compact_time(dv.s, s, buf, sizeof(buf)) == -1
+		    ? -1
+		    : norm_time(buf, d->p->local_offset_min, out, &dq);
 		break;
 	case PF_TIME_BCD:
 		snprintf(date, sizeof(date), "20%.6s", s);
-		rc = strlen(s) != 12 || compact_time(date, s + 6, buf,
-		    sizeof(buf)) == -1 ? -1 : norm_time(buf,
-		    d->p->local_offset_min, out, &dq);
+		rc = strlen(s) != 12 ||
+			compact_time(date, s + 6, buf, sizeof(buf)) == -1
+		    ? -1
+		    : norm_time(buf, d->p->local_offset_min, out, &dq);
 		break;
 	case PF_TIME_AUTO:
 	case PF_TIME_RFC3339:
 	case PF_TIME_LOCAL:
-		rc = v->t == V_NUM ? norm_epoch(v->num, out) :
-		    norm_time(s, d->p->local_offset_min, out, &dq);
+		rc = v->t == V_NUM
+		    ? norm_epoch(v->num, out)
+		    : norm_time(s, d->p->local_offset_min, out, &dq);
 		break;
 	}
 	if (rc == -1)
@@ -428,10 +439,10 @@ check_topic(struct dec *d, const struct pf_field *f, const char *value)
 static int
 conv_bool(struct dec *d, const char *name, struct val *v, int64_t *out)
 {
-	static const char *const yes[] = { "1", "true", "yes", "on", "是",
-	    "开", "有效", NULL };
+	static const char *const yes[] = { "1", "true", "yes", "on", "是", "开",
+		"有效", NULL };
 	static const char *const no[] = { "0", "false", "no", "off", "否", "关",
-	    "无效", NULL };
+		"无效", NULL };
 	const char *s = decode_val_text(v);
 	size_t i;
 
@@ -444,8 +455,8 @@ conv_bool(struct dec *d, const char *name, struct val *v, int64_t *out)
 	for (i = 0; no[i] != NULL; i++)
 		if (strcmp(s, no[i]) == 0)
 			return (int)(*out = 0);
-	return fail(d, "bad_value", "\"%s\": \"%.32s\" is not yes or no",
-	    name, s);
+	return fail(d, "bad_value", "\"%s\": \"%.32s\" is not yes or no", name,
+	    s);
 }
 
 static int
@@ -463,8 +474,8 @@ conv_enum(struct dec *d, const struct pf_canon *c, struct val *v,
 			*out = c->vocab[i];
 			return 0;
 		}
-	return fail(d, "bad_value", "\"%s\": unknown value \"%.64s\"",
-	    c->name, s);
+	return fail(d, "bad_value", "\"%s\": unknown value \"%.64s\"", c->name,
+	    s);
 }
 
 /* Convert one field into its slot at base (the event, or a line). */
@@ -496,8 +507,10 @@ decode_apply_field(struct dec *d, const struct pf_canon *table,
 		if (conv_num(d, f, c->name, &v, &n) == -1)
 			return -1;
 		if (!isnan(n) && (n != floor(n) || n < 0 || n > 1e9))
-			return fail(d, "bad_value", "\"%s\" must be a whole "
-			    "number", c->name);
+			return fail(d, "bad_value",
+			    "\"%s\" must be a whole "
+			    "number",
+			    c->name);
 		*(int64_t *)dst = isnan(n) ? -1 : (int64_t)n;
 		return 0;
 	case PF_T_BOOL:
@@ -519,8 +532,10 @@ decode_apply_field(struct dec *d, const struct pf_canon *table,
 		if ((s = decode_val_text(&v)) == NULL)
 			return 0;
 		if (norm_hw_code(s, code, cat) == -1)
-			return fail(d, "bad_value", "\"%s\": \"%.32s\" is not a "
-			    "hazardous-waste code", c->name, s);
+			return fail(d, "bad_value",
+			    "\"%s\": \"%.32s\" is not a "
+			    "hazardous-waste code",
+			    c->name, s);
 		return set_text(d, dst, code);
 	case PF_T_TEXT:
 		if ((s = decode_val_text(&v)) == NULL)
@@ -568,9 +583,10 @@ decode_check_present(struct dec *d, const struct pf_canon *table, size_t n,
 				break;
 			}
 			if (missing)
-				return fail(d, "missing_field", "\"%s\" is "
-				    "required", names[k]);
+				return fail(d, "missing_field",
+				    "\"%s\" is "
+				    "required",
+				    names[k]);
 		}
 	return 0;
 }
-

@@ -13,7 +13,7 @@
 #include "json.h"
 #include "topic.h"
 
-#define MAX_CAPS 8
+#define MAX_CAPS   8
 #define MAX_FIELDS 64
 
 /* One record being decoded. */
@@ -21,15 +21,15 @@ struct dec {
 	const struct profile *p;
 	const struct pf_kind *k;
 	const struct decode_ctx *ctx;
-	const struct json *doc;		/* JSON payload */
-	char *fields[MAX_FIELDS];	/* delimited record, NUL-terminated */
+	const struct json *doc;	  /* JSON payload */
+	char *fields[MAX_FIELDS]; /* delimited record, NUL-terminated */
 	size_t nfields;
 	const char *topic;
 	struct topic_cap caps[MAX_CAPS];
 	size_t ncaps;
 	struct ev *e;
 	struct decode_err *err;
-	size_t first;			/* out->n when the message began */
+	size_t first; /* out->n when the message began */
 };
 
 /* A raw value before conversion. */
@@ -56,7 +56,7 @@ const char *decode_val_text(struct val *v);
 int decode_apply_field(struct dec *d, const struct pf_canon *table,
     const struct pf_field *f, const struct json *jbase, void *base);
 /* -1 when one of the names (NULL-terminated) has no value at base. */
-int decode_check_present(struct dec *d, const struct pf_canon *table,
-    size_t n, const char *const *names, const void *base);
+int decode_check_present(struct dec *d, const struct pf_canon *table, size_t n,
+    const char *const *names, const void *base);
 
 #endif

@@ -5,8 +5,7 @@
 #include <stdio.h>
 
 int
-decoder_fail(struct decode_err *err, const char *reason, const char *fmt,
-    ...)
+decoder_fail(struct decode_err *err, const char *reason, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -16,8 +16,8 @@
 
 /* What a decoder needs to know beyond the message itself. */
 struct decode_ctx {
-	int local_offset_min;		/* for naive local times */
-	int64_t received_ms;		/* for the future-time check */
+	int local_offset_min; /* for naive local times */
+	int64_t received_ms;  /* for the future-time check */
 	int64_t future_tolerance_ms;
 };
 
@@ -30,8 +30,8 @@ struct decode_err {
 
 /* Set err (a reason code and a printf detail) and return -1, so that a
  * decoder fails with `return decoder_fail(...)`. Never fails itself. */
-int decoder_fail(struct decode_err *err, const char *reason,
-    const char *fmt, ...) WT_PRINTF(3, 4);
+int decoder_fail(struct decode_err *err, const char *reason, const char *fmt,
+    ...) WT_PRINTF(3, 4);
 
 /* Start decoding one message into out: clear *err and return the length
  * of out, which decoder_end() rolls back to on failure. */

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NOMEM_LINE	"out of memory\n"
-#define CAP_MIN		256
+#define NOMEM_LINE "out of memory\n"
+#define CAP_MIN	   256
 
 void
 diag_init(struct diag *d)
@@ -62,14 +62,13 @@ append(struct diag *d, int pos, const char *file, size_t line, size_t col,
 	va_copy(aq, ap);
 	nm = vsnprintf(NULL, 0, fmt, aq);
 	va_end(aq);
-	if (np < 0 || nm < 0 ||
-	    reserve(d, (size_t)np + (size_t)nm + 1) == -1) {
+	if (np < 0 || nm < 0 || reserve(d, (size_t)np + (size_t)nm + 1) == -1) {
 		d->nomem = 1;
 		return;
 	}
 	if (pos)
-		(void)snprintf(d->buf + d->len, d->cap - d->len, "%s:%zu:%zu: ",
-		    file, line, col);
+		(void)snprintf(d->buf + d->len, d->cap - d->len,
+		    "%s:%zu:%zu: ", file, line, col);
 	d->len += (size_t)np;
 	(void)vsnprintf(d->buf + d->len, d->cap - d->len, fmt, ap);
 	d->len += (size_t)nm;

@@ -19,12 +19,12 @@
 #include "attr.h"
 
 struct diag {
-	char	*buf;			/* the lines so far, NUL-terminated */
-	size_t	 len, cap;
-	size_t	 n;			/* reported, lost ones included */
-	int	 nomem;			/* an allocation failed */
+	char *buf; /* the lines so far, NUL-terminated */
+	size_t len, cap;
+	size_t n;  /* reported, lost ones included */
+	int nomem; /* an allocation failed */
 	/* realloc(3) when NULL; tests set it to make growth fail. */
-	void	*(*realloc_fn)(void *, size_t);
+	void *(*realloc_fn)(void *, size_t);
 };
 
 /* An empty collector (a zeroed struct diag is one as well). */

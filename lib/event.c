@@ -29,7 +29,8 @@ void *
 ev_alloc(struct ev *e, size_t size)
 {
 	struct ev_chunk *c = e->arena;
-	size_t need = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	size_t need =
+	    (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
 	void *p;
 
 	if (c == NULL || c->size - c->used < need) {

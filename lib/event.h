@@ -59,14 +59,14 @@ enum ev_kind {
 
 struct ev_position {
 	const char *vehicle, *device, *plate, *load_state;
-	const char *coord_sys;		/* as sent; lat/lon are WGS-84 */
+	const char *coord_sys; /* as sent; lat/lon are WGS-84 */
 	int64_t ts_ms;
-	int64_t fix_valid;		/* 0 = no GNSS fix, -1 unknown */
+	int64_t fix_valid; /* 0 = no GNSS fix, -1 unknown */
 	double lat, lon, speed_kmh, heading_deg, alt_m;
 };
 
 struct ev_vehicle_event {
-	const char *type;		/* "load" | "unload" */
+	const char *type; /* "load" | "unload" */
 	const char *vehicle, *plate, *site, *facility, *waste, *manifest_no;
 	const char *coord_sys;
 	int64_t ts_ms;
@@ -76,7 +76,7 @@ struct ev_vehicle_event {
 struct ev_weighing {
 	const char *facility, *ticket, *plate, *direction, *waste, *origin;
 	const char *status, *manifest_no;
-	int64_t version;		/* -1 when the sender gave none */
+	int64_t version; /* -1 when the sender gave none */
 	int64_t first_ms, second_ms;
 	double gross_kg, tare_kg, net_kg;
 };
@@ -85,7 +85,7 @@ struct ev_facility_status {
 	const char *facility, *state;
 	int64_t ts_ms;
 	double inventory_kg, throughput_kg;
-	const char *extra_json;		/* remaining members, as JSON text */
+	const char *extra_json; /* remaining members, as JSON text */
 };
 
 struct ev_manifest_line {
@@ -102,11 +102,11 @@ struct ev_manifest {
 	const char *scheme, *manifest_no, *status, *plate;
 	const char *generator_code, *generator_name, *generator_district;
 	const char *carrier_name, *receiver_facility, *receiver_name;
-	const char *waste;		/* category of a line-less manifest */
+	const char *waste; /* category of a line-less manifest */
 	const char *ticket, *ticket_facility; /* one ticket, as vendors send */
 	int64_t version, ts_ms;
-	int64_t departed_ms, arrived_ms;	/* explicit milestones, if sent */
-	double declared_kg, received_kg;	/* without lines / as received */
+	int64_t departed_ms, arrived_ms; /* explicit milestones, if sent */
+	double declared_kg, received_kg; /* without lines / as received */
 	struct ev_manifest_line *lines;
 	size_t nlines;
 	struct ev_manifest_ticket *tickets;
@@ -116,12 +116,12 @@ struct ev_manifest {
 /* A terminal (JT/T 808 phone number) bound to a plate from a given time. */
 struct ev_device_binding {
 	const char *device, *plate, *plate_color;
-	int64_t ts_ms;			/* WT_NOTIME: since the beginning */
+	int64_t ts_ms; /* WT_NOTIME: since the beginning */
 };
 
 struct ev {
 	enum ev_kind kind;
-	uint32_t dq;			/* enum dq_flag bits */
+	uint32_t dq; /* enum dq_flag bits */
 	union {
 		struct ev_position pos;
 		struct ev_vehicle_event vev;

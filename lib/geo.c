@@ -14,22 +14,22 @@
 #include <stddef.h>
 
 /* M_PI is POSIX, not C11; spell it out rather than depend on the flags. */
-#define GEO_PI		3.14159265358979323846
+#define GEO_PI 3.14159265358979323846
 
 /* Krasovsky 1940: semi-major axis (m) and first eccentricity squared. */
-#define KRAS_A		6378245.0
-#define KRAS_EE		0.00669342162296594323
+#define KRAS_A	6378245.0
+#define KRAS_EE 0.00669342162296594323
 
 /* BD-09 works on degrees scaled by 3000/180 for its perturbation terms. */
-#define BD_X_PI		(GEO_PI * 3000.0 / 180.0)
-#define BD_DLON		0.0065
-#define BD_DLAT		0.006
+#define BD_X_PI (GEO_PI * 3000.0 / 180.0)
+#define BD_DLON 0.0065
+#define BD_DLAT 0.006
 
 /* 1e-9 degrees is about 0.1 mm: far below anything a receiver reports. */
-#define INV_EPS		1e-9
-#define INV_MAXITER	30
+#define INV_EPS	    1e-9
+#define INV_MAXITER 30
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 int
 geo_out_of_china(double lat, double lon)
@@ -50,8 +50,8 @@ offset_waves(double x, double t, double c12, double c30)
 
 	v = (20.0 * sin(6.0 * x * GEO_PI) + 20.0 * sin(2.0 * x * GEO_PI)) *
 	    2.0 / 3.0;
-	v += (20.0 * sin(t * GEO_PI) + 40.0 * sin(t / 3.0 * GEO_PI)) *
-	    2.0 / 3.0;
+	v +=
+	    (20.0 * sin(t * GEO_PI) + 40.0 * sin(t / 3.0 * GEO_PI)) * 2.0 / 3.0;
 	v += (c12 * sin(t / 12.0 * GEO_PI) + c30 * sin(t / 30.0 * GEO_PI)) *
 	    2.0 / 3.0;
 	return v;
@@ -91,8 +91,7 @@ gcj_offset(double lat, double lon, double *dlat, double *dlon)
 	w = sqrt(w2);
 	*dlat = offset_lat_m(x, y) * 180.0 /
 	    (KRAS_A * (1.0 - KRAS_EE) / (w2 * w) * GEO_PI);
-	*dlon = offset_lon_m(x, y) * 180.0 /
-	    (KRAS_A / w * cos(phi) * GEO_PI);
+	*dlon = offset_lon_m(x, y) * 180.0 / (KRAS_A / w * cos(phi) * GEO_PI);
 }
 
 void
@@ -175,8 +174,8 @@ ascii_lower(int c)
 static int
 ascii_caseeq(const char *a, const char *b)
 {
-	while (*a != '\0' && ascii_lower((unsigned char)*a) ==
-	    ascii_lower((unsigned char)*b)) {
+	while (*a != '\0' &&
+	    ascii_lower((unsigned char)*a) == ascii_lower((unsigned char)*b)) {
 		a++;
 		b++;
 	}
@@ -190,9 +189,12 @@ geo_parse_sys(const char *s, enum geo_sys *out)
 		const char *name;
 		enum geo_sys sys;
 	} names[] = {
-		{ "wgs84", GEO_WGS84 }, { "wgs-84", GEO_WGS84 },
-		{ "gcj02", GEO_GCJ02 }, { "gcj-02", GEO_GCJ02 },
-		{ "bd09", GEO_BD09 }, { "bd-09", GEO_BD09 },
+		{ "wgs84", GEO_WGS84 },
+		{ "wgs-84", GEO_WGS84 },
+		{ "gcj02", GEO_GCJ02 },
+		{ "gcj-02", GEO_GCJ02 },
+		{ "bd09", GEO_BD09 },
+		{ "bd-09", GEO_BD09 },
 	};
 	size_t i;
 
@@ -222,5 +224,5 @@ geo_to_wgs84(enum geo_sys sys, double *lat, double *lon)
 		geo_bd09_to_wgs84(*lat, *lon, lat, lon);
 		return 1;
 	}
-	return 0;		/* not an enum geo_sys value: leave it alone */
+	return 0; /* not an enum geo_sys value: leave it alone */
 }

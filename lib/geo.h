@@ -13,11 +13,7 @@
 
 #include "attr.h"
 
-enum geo_sys {
-	GEO_WGS84,
-	GEO_GCJ02,
-	GEO_BD09
-};
+enum geo_sys { GEO_WGS84, GEO_GCJ02, GEO_BD09 };
 
 /*
  * 1 if (lat, lon) lies outside the box 73.66..135.05 E, 3.86..53.55 N,

@@ -22,8 +22,8 @@
 struct ingest {
 	struct store *store;
 	const struct config *cfg;
-	struct ingest_counters total;	/* committed */
-	struct ingest_counters batch;	/* this transaction, merged on commit */
+	struct ingest_counters total; /* committed */
+	struct ingest_counters batch; /* this transaction, merged on commit */
 	struct spool_pos committed;
 	int64_t last_commit_ms, last_message_ms;
 	/* Reject logging is rate-limited: one line each, up to a budget per
@@ -32,8 +32,8 @@ struct ingest {
 	unsigned log_budget;
 	uint64_t log_suppressed;
 	const struct profile_set *profiles;
-	struct ev_list evs;		/* the events of one message */
-	char error[160];		/* why the last failed batch failed */
+	struct ev_list evs; /* the events of one message */
+	char error[160];    /* why the last failed batch failed */
 };
 
 /* The built-in profile; every other one is declared in YAML. */
@@ -159,8 +159,8 @@ log_reject(struct ingest *in, const char *topic, const char *reason,
 	if (now_ms / 1000 != in->log_second) {
 		if (in->log_suppressed > 0)
 			log_notice("ingest: %llu more rejects not logged in "
-			    "the last second", (unsigned long long)
-			    in->log_suppressed);
+				   "the last second",
+			    (unsigned long long)in->log_suppressed);
 		in->log_second = now_ms / 1000;
 		in->log_budget = REJECT_LOGS_PER_S;
 		in->log_suppressed = 0;
@@ -203,14 +203,12 @@ count_result(struct ingest *in, enum ev_kind kind, enum store_result res)
 	}
 }
 
-static const char *const outcome_names[] = { "stored", "duplicate",
-    "history" };
+static const char *const outcome_names[] = { "stored", "duplicate", "history" };
 
 /* Decode into in->evs with the built-in or a declared profile. */
 static int
-decode(struct ingest *in, const struct profile *p,
-    const struct spool_rec *rec, const struct decode_ctx *ctx,
-    struct decode_err *err)
+decode(struct ingest *in, const struct profile *p, const struct spool_rec *rec,
+    const struct decode_ctx *ctx, struct decode_err *err)
 {
 	if (p != NULL)
 		return decode_profile(p, rec->topic, rec->payload,
@@ -230,11 +228,11 @@ store_events(struct ingest *in, const struct store_msg *m, int64_t mid,
 
 	for (i = 0; i < in->evs.n; i++) {
 		if (store_event(in->store, &in->evs.ev[i], mid,
-		    in->cfg->time.local_offset_min, now_ms, &res) == -1)
+			in->cfg->time.local_offset_min, now_ms, &res) == -1)
 			return -1;
 		count_result(in, in->evs.ev[i].kind, res);
-		if (res == STORE_NEW || (res == STORE_DUPLICATE &&
-		    best == STORE_HISTORY))
+		if (res == STORE_NEW ||
+		    (res == STORE_DUPLICATE && best == STORE_HISTORY))
 			best = res;
 	}
 	return store_message_add(in->store, m, mid, outcome_names[best],
@@ -246,11 +244,13 @@ static int
 ingest_one(struct ingest *in, const struct spool_rec *rec, int64_t now_ms)
 {
 	const struct config *cfg = in->cfg;
-	struct store_msg m = { .topic = rec->topic, .payload = rec->payload,
-	    .payload_len = rec->payload_len, .received_ms = rec->received_ms,
-	    .keep_payload = cfg->database.raw_retention_days > 0 };
-	struct decode_ctx ctx = { cfg->time.local_offset_min,
-	    rec->received_ms, (int64_t)cfg->time.future_tolerance_s * 1000 };
+	struct store_msg m = { .topic = rec->topic,
+		.payload = rec->payload,
+		.payload_len = rec->payload_len,
+		.received_ms = rec->received_ms,
+		.keep_payload = cfg->database.raw_retention_days > 0 };
+	struct decode_ctx ctx = { cfg->time.local_offset_min, rec->received_ms,
+		(int64_t)cfg->time.future_tolerance_s * 1000 };
 	const struct profile *p = NULL;
 	struct decode_err err;
 	enum store_result res;
@@ -263,14 +263,17 @@ ingest_one(struct ingest *in, const struct spool_rec *rec, int64_t now_ms)
 	in->last_message_ms = rec->received_ms;
 	m.profile = profile_for(in, rec->topic, &p);
 	if (rec->payload_len > cfg->ingest.max_payload) {
-		snprintf(detail, sizeof(detail), "payload of %zu bytes exceeds"
-		    " ingest.max_payload %zu", rec->payload_len,
-		    cfg->ingest.max_payload);
+		snprintf(detail, sizeof(detail),
+		    "payload of %zu bytes exceeds"
+		    " ingest.max_payload %zu",
+		    rec->payload_len, cfg->ingest.max_payload);
 		return reject(in, &m, "too_large", detail, now_ms);
 	}
 	if (m.profile == NULL)
-		return reject(in, &m, "no_profile", "no subscription with a "
-		    "known profile matches the topic", now_ms);
+		return reject(in, &m, "no_profile",
+		    "no subscription with a "
+		    "known profile matches the topic",
+		    now_ms);
 	if (decode(in, p, rec, &ctx, &err) == -1)
 		return reject(in, &m, err.reason, err.detail, now_ms);
 	sha256_hex(rec->payload, rec->payload_len, sha);
@@ -299,12 +302,12 @@ counters_add(struct ingest_counters *t, const struct ingest_counters *b)
 }
 
 int
-ingest_batch(struct ingest *in, struct spool_reader *r,
-    struct spool_pos limit, size_t max, int64_t now_ms, int budget_ms)
+ingest_batch(struct ingest *in, struct spool_reader *r, struct spool_pos limit,
+    size_t max, int64_t now_ms, int budget_ms)
 {
 	struct spool_rec rec;
-	int64_t deadline = budget_ms > 0 ?
-	    clock_mono_us() + (int64_t)budget_ms * 1000 : 0;
+	int64_t deadline =
+	    budget_ms > 0 ? clock_mono_us() + (int64_t)budget_ms * 1000 : 0;
 	size_t n = 0;
 	int rc = 0;
 
@@ -337,8 +340,8 @@ ingest_batch(struct ingest *in, struct spool_reader *r,
 fail:
 	/* Taken before the rollback, which resets the connection's
 	 * message. */
-	snprintf(in->error, sizeof(in->error), "%s", rc == -1 ?
-	    "cannot read the spool" : store_errmsg(in->store));
+	snprintf(in->error, sizeof(in->error), "%s",
+	    rc == -1 ? "cannot read the spool" : store_errmsg(in->store));
 	store_rollback(in->store);
 	spool_reader_seek(r, in->committed);
 	in->total.write_errors++;

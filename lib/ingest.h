@@ -20,27 +20,40 @@ struct config;
 struct store;
 struct ingest;
 
-/* Reject reason codes, documented in README.md ("Reject reasons"). */
-#define INGEST_REASONS(X)						\
-	X(too_large) X(bad_utf8) X(no_profile) X(unknown_kind)		\
-	X(bad_json) X(bad_type) X(missing_field) X(bad_value)		\
-	X(bad_time) X(future_ts) X(bad_unit) X(bad_checksum) X(internal)
+/* Reject reason codes, documented in README.md ("Reject reasons"); an
+ * X-macro list, one per line (clang-format cannot keep it stable). */
+/* clang-format off */
+#define INGEST_REASONS(X) \
+	X(too_large) \
+	X(bad_utf8) \
+	X(no_profile) \
+	X(unknown_kind) \
+	X(bad_json) \
+	X(bad_type) \
+	X(missing_field) \
+	X(bad_value) \
+	X(bad_time) \
+	X(future_ts) \
+	X(bad_unit) \
+	X(bad_checksum) \
+	X(internal)
+/* clang-format on */
 
 #define INGEST_REASON_ENUM(name) REASON_##name,
 enum ingest_reason { INGEST_REASONS(INGEST_REASON_ENUM) REASON_COUNT };
 #undef INGEST_REASON_ENUM
 
 struct ingest_counters {
-	uint64_t received;		/* messages taken from the spool */
-	uint64_t bytes;			/* spool bytes those took */
-	uint64_t stored;		/* new canonical rows */
-	uint64_t duplicates;		/* exact or semantic re-sends */
-	uint64_t history;		/* late / older versions kept aside */
+	uint64_t received;   /* messages taken from the spool */
+	uint64_t bytes;	     /* spool bytes those took */
+	uint64_t stored;     /* new canonical rows */
+	uint64_t duplicates; /* exact or semantic re-sends */
+	uint64_t history;    /* late / older versions kept aside */
 	uint64_t rejected;
 	uint64_t rejected_by[REASON_COUNT];
 	uint64_t by_kind[EV_KIND_COUNT]; /* new rows per enum ev_kind */
 	uint64_t commits;
-	uint64_t write_errors;		/* failed batches (rolled back) */
+	uint64_t write_errors; /* failed batches (rolled back) */
 };
 
 struct profile_set;

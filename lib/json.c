@@ -18,15 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DEPTH 64
-#define MAX_NUMBER 64		/* characters in one number token */
-#define SMALL_OBJECT 16		/* duplicate keys: pairwise up to this */
+#define MAX_DEPTH    64
+#define MAX_NUMBER   64 /* characters in one number token */
+#define SMALL_OBJECT 16 /* duplicate keys: pairwise up to this */
 
 struct json {
 	enum json_kind kind;
-	uint32_t n;			/* members or elements */
-	size_t key;			/* offset in strs; then a pointer */
-	size_t off;			/* strings, number tokens: in strs;
+	uint32_t n; /* members or elements */
+	size_t key; /* offset in strs; then a pointer */
+	size_t off; /* strings, number tokens: in strs;
 					 * containers: in kids */
 	const char *keyp;
 	union {
@@ -35,21 +35,21 @@ struct json {
 		const char *str;
 		const struct json *const *kids;
 	} u;
-	const char *text;		/* numbers: the source token, a copy */
+	const char *text; /* numbers: the source token, a copy */
 	size_t text_len;
-	struct doc *doc;		/* the root's: what json_free() frees */
+	struct doc *doc; /* the root's: what json_free() frees */
 };
 
 struct doc {
-	struct json *nodes;		/* nodes[0] is the root */
+	struct json *nodes; /* nodes[0] is the root */
 	size_t nnodes, cap_nodes;
-	size_t *kids;			/* node indices, per container in order */
+	size_t *kids; /* node indices, per container in order */
 	size_t nkids, cap_kids;
-	size_t *stack;			/* children of the open containers */
+	size_t *stack; /* children of the open containers */
 	size_t nstack, cap_stack;
-	char *strs;			/* decoded strings, NUL-terminated */
+	char *strs; /* decoded strings, NUL-terminated */
 	size_t nstrs, cap_strs;
-	const struct json **kidp;	/* kids as pointers, after the parse */
+	const struct json **kidp; /* kids as pointers, after the parse */
 };
 
 struct parser {
@@ -106,8 +106,9 @@ fail(struct parser *ps, const char *what)
 static void
 skip_ws(struct parser *ps)
 {
-	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' ||
-	    *ps->p == '\n' || *ps->p == '\r'))
+	while (ps->p < ps->end &&
+	    (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' ||
+		*ps->p == '\r'))
 		ps->p++;
 }
 
@@ -118,7 +119,7 @@ new_node(struct parser *ps, enum json_kind kind)
 	struct json *v;
 
 	if (grow((void **)&d->nodes, &d->cap_nodes, d->nnodes + 1,
-	    sizeof(*d->nodes)) == -1)
+		sizeof(*d->nodes)) == -1)
 		return fail(ps, "out of memory");
 	v = &d->nodes[d->nnodes];
 	memset(v, 0, sizeof(*v));
@@ -252,7 +253,8 @@ string(struct parser *ps, size_t *off)
 			high |= (unsigned char)*ps->p++;
 		/* Only strings may hold bytes above 0x7f; a run ends at an
 		 * ASCII byte, so it holds whole characters when valid. */
-		if ((high & 0x80) && !norm_utf8_valid(run, (size_t)(ps->p - run)))
+		if ((high & 0x80) &&
+		    !norm_utf8_valid(run, (size_t)(ps->p - run)))
 			return fail(ps, "invalid UTF-8");
 		if (put_str(ps, run, (size_t)(ps->p - run)) == -1)
 			return -1;
@@ -267,7 +269,7 @@ string(struct parser *ps, size_t *off)
 			return -1;
 	}
 	ps->p++;
-	if (put_str(ps, "", 1) == -1)		/* the NUL */
+	if (put_str(ps, "", 1) == -1) /* the NUL */
 		return -1;
 	return 0;
 }
@@ -341,7 +343,7 @@ push_child(struct parser *ps, long idx)
 	struct doc *d = ps->d;
 
 	if (grow((void **)&d->stack, &d->cap_stack, d->nstack + 1,
-	    sizeof(*d->stack)) == -1)
+		sizeof(*d->stack)) == -1)
 		return fail(ps, "out of memory");
 	d->stack[d->nstack++] = (size_t)idx;
 	return 0;
@@ -366,7 +368,8 @@ duplicate_keys(struct parser *ps, size_t base)
 		for (i = base; i < d->nstack; i++)
 			for (j = i + 1; j < d->nstack; j++)
 				if (strcmp(d->strs + d->nodes[d->stack[i]].key,
-				    d->strs + d->nodes[d->stack[j]].key) == 0)
+					d->strs + d->nodes[d->stack[j]].key) ==
+				    0)
 					return 1;
 		return 0;
 	}
@@ -389,7 +392,7 @@ close_container(struct parser *ps, long idx, size_t base)
 	size_t n = d->nstack - base;
 
 	if (grow((void **)&d->kids, &d->cap_kids, d->nkids + n,
-	    sizeof(*d->kids)) == -1)
+		sizeof(*d->kids)) == -1)
 		return fail(ps, "out of memory");
 	if (n > 0)
 		memcpy(d->kids + d->nkids, d->stack + base,
@@ -451,8 +454,8 @@ container(struct parser *ps, long idx, int depth)
 		}
 		if (ps->p < ps->end && *ps->p == close)
 			break;
-		return fail(ps, obj ? "',' or '}' expected" :
-		    "',' or ']' expected");
+		return fail(ps,
+		    obj ? "',' or '}' expected" : "',' or ']' expected");
 	}
 	ps->p++;
 	if (obj && duplicate_keys(ps, base))
@@ -474,8 +477,8 @@ value(struct parser *ps, int depth)
 	if (c == '{' || c == '[') {
 		if (depth >= MAX_DEPTH)
 			return fail(ps, "nested too deeply");
-		if ((idx = new_node(ps, c == '{' ? JSON_K_OBJ :
-		    JSON_K_ARR)) == -1)
+		if ((idx = new_node(ps, c == '{' ? JSON_K_OBJ : JSON_K_ARR)) ==
+		    -1)
 			return -1;
 		ps->p++;
 		return container(ps, idx, depth + 1) == -1 ? -1 : idx;
@@ -506,8 +509,8 @@ fix_pointers(struct doc *d)
 {
 	size_t i;
 
-	if (d->nkids > 0 && (d->kidp = malloc(d->nkids *
-	    sizeof(*d->kidp))) == NULL)
+	if (d->nkids > 0 &&
+	    (d->kidp = malloc(d->nkids * sizeof(*d->kidp))) == NULL)
 		return -1;
 	for (i = 0; i < d->nkids; i++)
 		d->kidp[i] = &d->nodes[d->kids[i]];

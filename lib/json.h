@@ -12,7 +12,12 @@
 struct json;
 
 enum json_kind {
-	JSON_K_NULL, JSON_K_BOOL, JSON_K_NUM, JSON_K_STR, JSON_K_OBJ, JSON_K_ARR
+	JSON_K_NULL,
+	JSON_K_BOOL,
+	JSON_K_NUM,
+	JSON_K_STR,
+	JSON_K_OBJ,
+	JSON_K_ARR
 };
 
 /*

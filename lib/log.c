@@ -47,17 +47,16 @@ vlog(int prio, int with_errno, const char *fmt, va_list ap)
 	errno = saved;
 }
 
-#define LOG_FN(name, prio, with_errno, min_verbose)	\
-void							\
-name(const char *fmt, ...)				\
-{							\
-	va_list ap;					\
-	if (verbose < (min_verbose))			\
-		return;					\
-	va_start(ap, fmt);				\
-	vlog(prio, with_errno, fmt, ap);		\
-	va_end(ap);					\
-}
+#define LOG_FN(name, prio, with_errno, min_verbose)                            \
+	void name(const char *fmt, ...)                                        \
+	{                                                                      \
+		va_list ap;                                                    \
+		if (verbose < (min_verbose))                                   \
+			return;                                                \
+		va_start(ap, fmt);                                             \
+		vlog(prio, with_errno, fmt, ap);                               \
+		va_end(ap);                                                    \
+	}
 
 LOG_FN(log_warn, LOG_LVL_WARNING, 1, 0)
 LOG_FN(log_warnx, LOG_LVL_WARNING, 0, 0)

@@ -13,10 +13,10 @@
 /* Everything one decode needs, so helpers take a single pointer. */
 struct dec {
 	const struct decode_ctx *ctx;
-	const struct json *obj;		/* the payload object */
+	const struct json *obj; /* the payload object */
 	struct ev *e;
 	struct decode_err *err;
-	const char *topic_id;		/* the {name} capture, in the arena */
+	const char *topic_id; /* the {name} capture, in the arena */
 };
 
 #define fail(d, ...) decoder_fail((d)->err, __VA_ARGS__)
@@ -79,8 +79,7 @@ opt_kg(struct dec *d, const struct json *obj, const char *key, double *out)
 
 /* Optional time: RFC 3339 string or epoch s/ms number. */
 static int
-opt_time(struct dec *d, const struct json *obj, const char *key,
-    int64_t *out)
+opt_time(struct dec *d, const struct json *obj, const char *key, int64_t *out)
 {
 	const struct json *v = json_get(obj, key);
 	const char *s;
@@ -90,17 +89,23 @@ opt_time(struct dec *d, const struct json *obj, const char *key,
 	if (v == NULL || json_kind(v) == JSON_K_NULL)
 		return 0;
 	if ((s = json_str(v)) != NULL) {
-		if (norm_time(s, d->ctx->local_offset_min, out, &d->e->dq)
-		    == -1)
-			return fail(d, "bad_time", "\"%s\": cannot parse "
-			    "time \"%.64s\"", key, s);
+		if (norm_time(s, d->ctx->local_offset_min, out, &d->e->dq) ==
+		    -1)
+			return fail(d, "bad_time",
+			    "\"%s\": cannot parse "
+			    "time \"%.64s\"",
+			    key, s);
 	} else if (json_num(v, &n) == 0) {
 		if (norm_epoch(n, out) == -1)
-			return fail(d, "bad_time", "\"%s\": epoch %.0f out "
-			    "of range", key, n);
+			return fail(d, "bad_time",
+			    "\"%s\": epoch %.0f out "
+			    "of range",
+			    key, n);
 	} else
-		return fail(d, "bad_type", "\"%s\" must be a time string or "
-		    "epoch number", key);
+		return fail(d, "bad_type",
+		    "\"%s\" must be a time string or "
+		    "epoch number",
+		    key);
 	if (*out > d->ctx->received_ms + d->ctx->future_tolerance_ms) {
 		d->e->dq |= DQ_FUTURE_TS;
 		return fail(d, "future_ts", "\"%s\" is %lld s in the future",
@@ -110,8 +115,7 @@ opt_time(struct dec *d, const struct json *obj, const char *key,
 }
 
 static int
-req_time(struct dec *d, const struct json *obj, const char *key,
-    int64_t *out)
+req_time(struct dec *d, const struct json *obj, const char *key, int64_t *out)
 {
 	if (opt_time(d, obj, key, out) == -1)
 		return -1;
@@ -253,7 +257,7 @@ dec_weighing(struct dec *d)
 {
 	static const char *const dirs[] = { "in", "out", NULL };
 	static const char *const states[] = { "open", "complete", "void",
-	    NULL };
+		NULL };
 	struct ev_weighing *w = &d->e->u.wb;
 	double ver;
 
@@ -276,7 +280,8 @@ dec_weighing(struct dec *d)
 	if (w->plate == NULL && json_get(d->obj, "plate") == NULL)
 		return fail(d, "missing_field", "\"plate\" is required");
 	if (!isnan(ver) && (ver < 1 || ver > 1e9 || ver != floor(ver)))
-		return fail(d, "bad_value", "\"version\" must be a positive "
+		return fail(d, "bad_value",
+		    "\"version\" must be a positive "
 		    "integer");
 	w->version = isnan(ver) ? -1 : (int64_t)ver;
 	ev_check_weighing(d->e);
@@ -287,7 +292,7 @@ static int
 dec_facility_status(struct dec *d)
 {
 	static const char *const known[] = { "ts", "state", "inventory_kg",
-	    "throughput_kg", NULL };
+		"throughput_kg", NULL };
 	struct ev_facility_status *f = &d->e->u.fst;
 	char *extra;
 
@@ -327,14 +332,17 @@ dec_manifest_line(struct dec *d, const struct json *lj, size_t i,
 	/* Range first: converting a double beyond int64_t is undefined.
 	 * (Without "line", i + 1 <= 1000: at most 1000 lines.) */
 	if (!isnan(line) && (line < 1 || line > 9999 || line != floor(line)))
-		return fail(d, "bad_value", "\"lines[%zu].line\" must be 1.."
-		    "9999", i);
+		return fail(d, "bad_value",
+		    "\"lines[%zu].line\" must be 1.."
+		    "9999",
+		    i);
 	l->line = isnan(line) ? (int64_t)i + 1 : (int64_t)line;
 	if (l->waste_code != NULL) {
 		if (norm_hw_code(l->waste_code, code, cat) == -1)
-			return fail(d, "bad_value", "\"lines[%zu].waste_code\""
-			    " \"%.32s\" is not a hazardous-waste code", i,
-			    l->waste_code);
+			return fail(d, "bad_value",
+			    "\"lines[%zu].waste_code\""
+			    " \"%.32s\" is not a hazardous-waste code",
+			    i, l->waste_code);
 		if ((l->waste_code = ev_strdup(d->e, code)) == NULL ||
 		    (l->hw_category = ev_strdup(d->e, cat)) == NULL)
 			return fail(d, "internal", "out of memory");
@@ -347,8 +355,10 @@ dec_manifest_line(struct dec *d, const struct json *lj, size_t i,
 		return fail(d, "bad_unit", "\"lines[%zu]\" has qty but no unit",
 		    i);
 	if (norm_mass_kg(l->qty, l->unit, &l->qty_kg) == -1)
-		return fail(d, "bad_unit", "\"lines[%zu].unit\" \"%.16s\" is "
-		    "not a mass unit", i, l->unit);
+		return fail(d, "bad_unit",
+		    "\"lines[%zu].unit\" \"%.16s\" is "
+		    "not a mass unit",
+		    i, l->unit);
 	return 0;
 }
 
@@ -362,7 +372,8 @@ dec_manifest_parties(struct dec *d, struct ev_manifest *m)
 	if ((g != NULL && json_kind(g) != JSON_K_OBJ) ||
 	    (c != NULL && json_kind(c) != JSON_K_OBJ) ||
 	    (r != NULL && json_kind(r) != JSON_K_OBJ))
-		return fail(d, "bad_type", "generator, carrier and receiver "
+		return fail(d, "bad_type",
+		    "generator, carrier and receiver "
 		    "must be objects");
 	if (opt_str(d, g, "code", &m->generator_code) == -1 ||
 	    opt_str(d, g, "name", &m->generator_name) == -1 ||
@@ -394,8 +405,10 @@ dec_manifest_tickets(struct dec *d, struct ev_manifest *m)
 		const struct json *tj = json_at(t, i);
 
 		if (json_kind(tj) != JSON_K_OBJ)
-			return fail(d, "bad_type", "\"tickets[%zu]\" must be "
-			    "an object", i);
+			return fail(d, "bad_type",
+			    "\"tickets[%zu]\" must be "
+			    "an object",
+			    i);
 		if (req_str(d, tj, "facility", &m->tickets[i].facility) == -1 ||
 		    req_str(d, tj, "ticket", &m->tickets[i].ticket) == -1)
 			return -1;
@@ -407,7 +420,8 @@ static int
 dec_manifest(struct dec *d)
 {
 	static const char *const states[] = { "created", "in_transit",
-	    "arrived", "received", "closed", "rejected", "cancelled", NULL };
+		"arrived", "received", "closed", "rejected", "cancelled",
+		NULL };
 	struct ev_manifest *m = &d->e->u.man;
 	const struct json *lines;
 	double ver;
@@ -426,7 +440,8 @@ dec_manifest(struct dec *d)
 	if (isnan(ver))
 		return fail(d, "missing_field", "\"version\" is required");
 	if (ver < 1 || ver > 1e9 || ver != floor(ver))
-		return fail(d, "bad_value", "\"version\" must be a positive "
+		return fail(d, "bad_value",
+		    "\"version\" must be a positive "
 		    "integer");
 	m->version = (int64_t)ver;
 	lines = json_get(d->obj, "lines");
@@ -439,8 +454,8 @@ dec_manifest(struct dec *d)
 	if (m->lines == NULL)
 		return fail(d, "internal", "out of memory");
 	for (i = 0; i < m->nlines; i++)
-		if (dec_manifest_line(d, json_at(lines, i), i, &m->lines[i])
-		    == -1)
+		if (dec_manifest_line(d, json_at(lines, i), i, &m->lines[i]) ==
+		    -1)
 			return -1;
 	return 0;
 }
@@ -474,8 +489,10 @@ native_decode_one(struct dec *d, const char *topic, const char *payload,
 		if (topic_capture(kinds[i].pattern, topic, &cap, 1, &ncap) == 1)
 			break;
 	if (i == sizeof(kinds) / sizeof(kinds[0]))
-		return fail(d, "unknown_kind", "topic \"%.128s\" is not a kind "
-		    "of the wastetrack dialect", topic);
+		return fail(d, "unknown_kind",
+		    "topic \"%.128s\" is not a kind "
+		    "of the wastetrack dialect",
+		    topic);
 	if ((doc = json_parse(payload, len, jerr, sizeof(jerr))) == NULL)
 		return fail(d, "bad_json", "%s", jerr);
 	if (json_kind((const struct json *)doc) != JSON_K_OBJ) {
@@ -485,8 +502,8 @@ native_decode_one(struct dec *d, const char *topic, const char *payload,
 	d->obj = (const struct json *)doc;
 	/* One event per message: whatever out already holds, add one. */
 	if ((d->e = ev_list_add(out, SIZE_MAX)) == NULL ||
-	    (d->topic_id = ev_strndup(d->e, cap.value, cap.value_len))
-	    == NULL) {
+	    (d->topic_id = ev_strndup(d->e, cap.value, cap.value_len)) ==
+		NULL) {
 		fail(d, "internal", "out of memory");
 		goto done;
 	}
@@ -498,12 +515,11 @@ done:
 
 int
 native_decode(const char *topic, const char *payload, size_t len,
-    const struct decode_ctx *ctx, struct ev_list *out,
-    struct decode_err *err)
+    const struct decode_ctx *ctx, struct ev_list *out, struct decode_err *err)
 {
 	struct dec d = { .ctx = ctx, .err = err };
 	size_t first = decoder_begin(out, err);
 
-	return decoder_end(native_decode_one(&d, topic, payload, len, out),
-	    out, first);
+	return decoder_end(native_decode_one(&d, topic, payload, len, out), out,
+	    first);
 }

@@ -16,26 +16,25 @@
 
 struct pipeline {
 	struct store *store;
-	const struct config *cfg;	/* current; SIGHUP replaces it */
+	const struct config *cfg; /* current; SIGHUP replaces it */
 	struct ingest *ingest;
 	struct spool_reader *reader;
 	char spool_dir[PATH_MAX];
-	uint64_t replay_bytes;		/* committed before the writer ran */
-	uint64_t removed_below;		/* segments already unlinked */
+	uint64_t replay_bytes;	/* committed before the writer ran */
+	uint64_t removed_below; /* segments already unlinked */
 	int writes_failing;
-	char error[160];		/* of the first failure in a row */
+	char error[160]; /* of the first failure in a row */
 	unsigned retry_ms;
-	int caught_up;			/* the last batch reached the end */
-	int64_t last_commit_us;		/* monotonic */
+	int caught_up;		/* the last batch reached the end */
+	int64_t last_commit_us; /* monotonic */
 	int final_tries;
 	int64_t last_prune_ms, last_reconcile_ms;
-	uint64_t reconciled_changes;	/* counter value at the last run */
+	uint64_t reconciled_changes; /* counter value at the last run */
 };
 
 int
 pipeline_open(struct store *store, const struct config *cfg,
-    const struct profile_set *profiles, int64_t now_ms,
-    struct pipeline **out)
+    const struct profile_set *profiles, int64_t now_ms, struct pipeline **out)
 {
 	struct pipeline *p = NULL;
 	int n;
@@ -56,7 +55,7 @@ pipeline_open(struct store *store, const struct config *cfg,
 	if (ingest_open(store, cfg, profiles, &p->ingest) == -1 ||
 	    spool_mkdir(p->spool_dir) == -1 ||
 	    spool_reader_open(p->spool_dir, ingest_committed(p->ingest),
-	    &p->reader) == -1)
+		&p->reader) == -1)
 		goto fail;
 	*out = p;
 	return 0;
@@ -133,8 +132,8 @@ pipeline_writer_open(struct pipeline *p, int sync, struct spool_writer **w,
 	/* Never append to a segment the reader may be in the middle of. */
 	start->seg = (last > committed ? last : committed) + 1;
 	start->off = 0;
-	return spool_writer_open(p->spool_dir, start->seg,
-	    PIPELINE_SEGMENT_MAX, sync, w);
+	return spool_writer_open(p->spool_dir, start->seg, PIPELINE_SEGMENT_MAX,
+	    sync, w);
 }
 
 static void
@@ -144,7 +143,8 @@ set_writes_failing(struct pipeline *p, int failing)
 		snprintf(p->error, sizeof(p->error), "%s",
 		    ingest_error(p->ingest));
 		log_warnx("store: writes failing (%s); retrying, nothing "
-		    "acknowledged is lost", p->error);
+			  "acknowledged is lost",
+		    p->error);
 	} else if (!failing && p->writes_failing)
 		log_notice("store: writes work again");
 	p->writes_failing = failing;
@@ -159,8 +159,8 @@ pipeline_drain(struct pipeline *p, struct spool_pos end, int64_t now_ms)
 	    PIPELINE_BATCH_BUDGET_MS);
 	if (n == -1) {
 		set_writes_failing(p, 1);
-		p->retry_ms = p->retry_ms ? p->retry_ms * 2 :
-		    PIPELINE_RETRY_MIN_MS;
+		p->retry_ms =
+		    p->retry_ms ? p->retry_ms * 2 : PIPELINE_RETRY_MIN_MS;
 		if (p->retry_ms > PIPELINE_RETRY_MAX_MS)
 			p->retry_ms = PIPELINE_RETRY_MAX_MS;
 		return -1;
@@ -170,8 +170,8 @@ pipeline_drain(struct pipeline *p, struct spool_pos end, int64_t now_ms)
 	remove_old_segments(p);
 	if (n > 0) {
 		p->last_commit_us = clock_mono_us();
-		p->caught_up = !spool_pos_before(spool_reader_pos(p->reader),
-		    end);
+		p->caught_up =
+		    !spool_pos_before(spool_reader_pos(p->reader), end);
 	}
 	return n;
 }
@@ -194,8 +194,8 @@ pipeline_drain_wait_us(const struct pipeline *p, int64_t now_us)
 }
 
 int
-pipeline_final_drain(struct pipeline *p, struct spool_pos end,
-    int64_t now_ms, unsigned *wait_ms)
+pipeline_final_drain(struct pipeline *p, struct spool_pos end, int64_t now_ms,
+    unsigned *wait_ms)
 {
 	int n;
 
@@ -208,7 +208,7 @@ pipeline_final_drain(struct pipeline *p, struct spool_pos end,
 		return 1;
 	if (++p->final_tries == PIPELINE_FINAL_TRIES) {
 		log_warnx("pipeline: cannot commit the last messages; they "
-		    "stay in the spool for the next start");
+			  "stay in the spool for the next start");
 		return -1;
 	}
 	*wait_ms = PIPELINE_FINAL_WAIT_MS;
@@ -257,26 +257,26 @@ pipeline_prune(struct pipeline *p, int64_t now_ms)
 	if (now_ms - p->last_prune_ms < PIPELINE_PRUNE_EVERY_MS)
 		return 0;
 	p->last_prune_ms = now_ms;
-	cutoff = pipeline_prune_cutoff(now_ms,
-	    p->cfg->database.raw_retention_days);
+	cutoff =
+	    pipeline_prune_cutoff(now_ms, p->cfg->database.raw_retention_days);
 	if (store_begin(p->store) == 0 &&
 	    store_prune_payloads(p->store, cutoff, &n) == 0 &&
 	    store_commit(p->store) == 0) {
 		if (n > 0)
 			log_info("store: dropped %lld raw payloads past "
-			    "retention", (long long)n);
+				 "retention",
+			    (long long)n);
 	} else
 		store_rollback(p->store);
 	return 1;
 }
 
 int
-pipeline_reconcile(struct pipeline *p, int64_t now_ms,
-    uint64_t written_bytes)
+pipeline_reconcile(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
 {
 	const struct ingest_counters *c = ingest_counters(p->ingest);
-	uint64_t changes = c->by_kind[EV_WEIGHING] + c->by_kind[EV_MANIFEST] +
-	    c->history;
+	uint64_t changes =
+	    c->by_kind[EV_WEIGHING] + c->by_kind[EV_MANIFEST] + c->history;
 	int stale = now_ms - p->last_reconcile_ms >= PIPELINE_RECONCILE_MAX_MS;
 
 	if (p->writes_failing)

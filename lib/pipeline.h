@@ -26,17 +26,17 @@ struct profile_set;
 struct report;
 struct store;
 
-#define PIPELINE_BATCH_MAX 8000		/* messages per transaction */
-#define PIPELINE_BATCH_BUDGET_MS 50	/* ... or this long, whichever first */
-#define PIPELINE_SEGMENT_MAX (64u << 20) /* spool segment size */
-#define PIPELINE_COALESCE_MS 5		/* caught up: one commit per this */
-#define PIPELINE_PRUNE_EVERY_MS 3600000
-#define PIPELINE_RECONCILE_MAX_MS 60000	/* reconcile at least this often */
-#define PIPELINE_DEFER_BACKLOG (256u << 10) /* ~1 400 typical messages */
-#define PIPELINE_FINAL_TRIES 5
-#define PIPELINE_FINAL_WAIT_MS 200
-#define PIPELINE_RETRY_MIN_MS 100
-#define PIPELINE_RETRY_MAX_MS 5000
+#define PIPELINE_BATCH_MAX	  8000 /* messages per transaction */
+#define PIPELINE_BATCH_BUDGET_MS  50   /* ... or this long, whichever first */
+#define PIPELINE_SEGMENT_MAX	  (64u << 20) /* spool segment size */
+#define PIPELINE_COALESCE_MS	  5 /* caught up: one commit per this */
+#define PIPELINE_PRUNE_EVERY_MS	  3600000
+#define PIPELINE_RECONCILE_MAX_MS 60000 /* reconcile at least this often */
+#define PIPELINE_DEFER_BACKLOG	  (256u << 10) /* ~1 400 typical messages */
+#define PIPELINE_FINAL_TRIES	  5
+#define PIPELINE_FINAL_WAIT_MS	  200
+#define PIPELINE_RETRY_MIN_MS	  100
+#define PIPELINE_RETRY_MAX_MS	  5000
 
 /*
  * Ingest into store (already open and migrated) from the spool directory
@@ -64,8 +64,8 @@ int pipeline_replay(struct pipeline *p) WT_MUST_CHECK;
  * every segment on disk and after the committed one; *start is where its
  * first record goes. sync: fdatasync after every append.
  */
-int pipeline_writer_open(struct pipeline *p, int sync,
-    struct spool_writer **w, struct spool_pos *start) WT_MUST_CHECK;
+int pipeline_writer_open(struct pipeline *p, int sync, struct spool_writer **w,
+    struct spool_pos *start) WT_MUST_CHECK;
 
 /*
  * One batch of at most PIPELINE_BATCH_MAX records before end (the

@@ -16,14 +16,13 @@
 
 /* ---- error collection and memory ---- */
 
-struct cc {				/* one compilation */
+struct cc { /* one compilation */
 	struct diag diag;
-	struct profile *p;		/* the profile being compiled */
+	struct profile *p; /* the profile being compiled */
 };
 
-static void
-cerr(struct cc *c, const struct cfg_pos *pos, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void cerr(struct cc *c, const struct cfg_pos *pos, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 cerr(struct cc *c, const struct cfg_pos *pos, const char *fmt, ...)
@@ -36,8 +35,8 @@ cerr(struct cc *c, const struct cfg_pos *pos, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	diag_at(&c->diag, pos->file, (size_t)pos->line, (size_t)pos->col,
-	    "%s", msg);
+	diag_at(&c->diag, pos->file, (size_t)pos->line, (size_t)pos->col, "%s",
+	    msg);
 }
 
 /*
@@ -90,8 +89,9 @@ parse_int(struct cc *c, const struct cfg_node *n, const char *what, long min,
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-		cerr(c, &n->pos, "\"%s\" must be an integer between %ld and %ld",
-		    what, min, max);
+		cerr(c, &n->pos,
+		    "\"%s\" must be an integer between %ld and %ld", what, min,
+		    max);
 		return -1;
 	}
 	*out = (int)v;
@@ -217,13 +217,15 @@ compile_tables(struct cc *c, const struct cfg_node *m)
 			continue;
 		}
 		if (m->children[i]->type != CFG_NODE_MAP) {
-			cerr(c, &m->children[i]->pos, "table \"%s\" must be a "
-			    "mapping", m->keys[i]);
+			cerr(c, &m->children[i]->pos,
+			    "table \"%s\" must be a "
+			    "mapping",
+			    m->keys[i]);
 			continue;
 		}
 		/* Kept even when incomplete, so that one free covers it. */
 		if (table_from_map(c, m->children[i], m->keys[i],
-		    &c->p->tables[c->p->ntables++]) == -1)
+			&c->p->tables[c->p->ntables++]) == -1)
 			return;
 	}
 }
@@ -346,10 +348,12 @@ src_parse(struct cc *c, const char *key, const char *prefix,
 		if (scalar(c, n, key) == NULL)
 			return 0;
 		if (topic == NULL || !topic_has_capture(topic, n->value))
-			cerr(c, &n->pos, "the topic pattern has no capture "
-			    "\"{%s}\"", n->value);
+			cerr(c, &n->pos,
+			    "the topic pattern has no capture "
+			    "\"{%s}\"",
+			    n->value);
 		s->kind = PF_SRC_TOPIC;
-		free(s->name);		/* topic and value both given */
+		free(s->name); /* topic and value both given */
 		s->name = cstrdup(c, n->value);
 		return 0;
 	}
@@ -357,7 +361,7 @@ src_parse(struct cc *c, const char *key, const char *prefix,
 	if (strcmp(key, k) == 0) {
 		if (scalar(c, n, key) != NULL) {
 			s->kind = PF_SRC_VALUE;
-			free(s->name);	/* topic and value both given */
+			free(s->name); /* topic and value both given */
 			s->name = cstrdup(c, n->value);
 		}
 		return 0;
@@ -383,12 +387,12 @@ src_shorthand(struct cc *c, const struct cfg_node *n, struct pf_src *s)
 /* ---- fields ---- */
 
 static const char *const field_keys[] = { "path", "field", "topic", "value",
-    "map", "scale", "unit", "unit_path", "unit_field", "time", "date_path",
-    "date_field", "bits", "sign_path", "sign_field", "sign_bit",
-    "provinces", "check_topic", "required", "unmapped", "else", NULL };
+	"map", "scale", "unit", "unit_path", "unit_field", "time", "date_path",
+	"date_field", "bits", "sign_path", "sign_field", "sign_bit",
+	"provinces", "check_topic", "required", "unmapped", "else", NULL };
 
-static const char *const time_words[] = { "auto", "rfc3339", "local",
-    "compact", "bcd", "epoch_s", "epoch_ms", NULL };
+static const char *const time_words[] = { "auto", "rfc3339", "local", "compact",
+	"bcd", "epoch_s", "epoch_ms", NULL };
 
 static void
 field_free(struct pf_field *f)
@@ -427,16 +431,20 @@ check_map_targets(struct cc *c, const struct cfg_node *n,
 		const char *to = t->to[i];
 
 		if (canon->type == PF_T_WASTE && !norm_waste_is_canonical(to))
-			cerr(c, &n->pos, "table maps \"%s\" to \"%s\", which is "
-			    "not a waste category", t->from[i], to);
+			cerr(c, &n->pos,
+			    "table maps \"%s\" to \"%s\", which is "
+			    "not a waste category",
+			    t->from[i], to);
 		if (canon->type != PF_T_ENUM)
 			continue;
 		for (k = 0; canon->vocab[k] != NULL; k++)
 			if (strcmp(canon->vocab[k], to) == 0)
 				break;
 		if (canon->vocab[k] == NULL)
-			cerr(c, &n->pos, "table maps \"%s\" to \"%s\", not a "
-			    "value of \"%s\"", t->from[i], to, canon->name);
+			cerr(c, &n->pos,
+			    "table maps \"%s\" to \"%s\", not a "
+			    "value of \"%s\"",
+			    t->from[i], to, canon->name);
 	}
 }
 
@@ -448,7 +456,7 @@ field_option(struct cc *c, struct pf_field *f, const struct pf_canon *canon,
     const char *key, const struct cfg_node *v, const char *topic)
 {
 	static const char *const unmapped[] = { "reject", "null", "keep",
-	    NULL };
+		NULL };
 	int i;
 
 	if (src_parse(c, key, "", v, topic, &f->src) == 0 ||
@@ -476,17 +484,22 @@ field_option(struct cc *c, struct pf_field *f, const struct pf_canon *canon,
 	} else if (strcmp(key, "bits") == 0) {
 		/* One error per mistake: parse_int() reports a bad bound. */
 		if (v->type != CFG_NODE_LIST || v->n != 2 ||
-		    (parse_int(c, v->children[0], "bits", 0, 31, &f->bit_lo) == 0
-		    && parse_int(c, v->children[1], "bits", 0, 31, &f->bit_hi) ==
-		    0 && f->bit_lo > f->bit_hi))
-			cerr(c, &v->pos, "\"bits\" must be [low, high] within "
+		    (parse_int(c, v->children[0], "bits", 0, 31, &f->bit_lo) ==
+			    0 &&
+			parse_int(c, v->children[1], "bits", 0, 31,
+			    &f->bit_hi) == 0 &&
+			f->bit_lo > f->bit_hi))
+			cerr(c, &v->pos,
+			    "\"bits\" must be [low, high] within "
 			    "0..31");
 	} else if (strcmp(key, "sign_bit") == 0)
 		(void)parse_int(c, v, key, 0, 31, &f->sign_bit);
 	else if (strcmp(key, "check_topic") == 0 && scalar(c, v, key)) {
 		if (topic == NULL || !topic_has_capture(topic, v->value))
-			cerr(c, &v->pos, "the topic pattern has no capture "
-			    "\"{%s}\"", v->value);
+			cerr(c, &v->pos,
+			    "the topic pattern has no capture "
+			    "\"{%s}\"",
+			    v->value);
 		f->check_topic = cstrdup(c, v->value);
 	} else if (strcmp(key, "required") == 0 && scalar(c, v, key))
 		f->required = strcmp(v->value, "true") == 0 ||
@@ -523,8 +536,10 @@ compile_field(struct cc *c, const struct pf_canon *canon, int idx,
 	for (i = 0; i < n->n; i++)
 		field_option(c, f, canon, n->keys[i], n->children[i], topic);
 	if (f->src.kind == PF_SRC_NONE)
-		cerr(c, &n->pos, "field \"%s\" needs one of path, field, topic "
-		    "or value", canon->name);
+		cerr(c, &n->pos,
+		    "field \"%s\" needs one of path, field, topic "
+		    "or value",
+		    canon->name);
 	if (f->time == PF_TIME_COMPACT && f->date.kind == PF_SRC_NONE)
 		cerr(c, &n->pos, "time: compact needs date_path or date_field");
 	if (f->sign_src.kind != PF_SRC_NONE && f->sign_bit < 0 &&
@@ -535,11 +550,11 @@ compile_field(struct cc *c, const struct pf_canon *canon, int idx,
 /* ---- kinds ---- */
 
 static const char *const kind_words[] = { "position", "vehicle_event",
-    "weighing", "facility_status", "manifest", "device_binding", NULL };
+	"weighing", "facility_status", "manifest", "device_binding", NULL };
 static const enum ev_kind kind_ev[] = { EV_POSITION, EV_VEHICLE_EVENT,
-    EV_WEIGHING, EV_FACILITY_STATUS, EV_MANIFEST, EV_DEVICE_BINDING };
+	EV_WEIGHING, EV_FACILITY_STATUS, EV_MANIFEST, EV_DEVICE_BINDING };
 static const char *const kind_keys[] = { "kind", "topic", "when", "fields",
-    NULL };
+	NULL };
 
 static int
 canon_index(const struct pf_canon *t, size_t n, const char *name)
@@ -575,20 +590,21 @@ compile_lines(struct cc *c, struct pf_kind *k, const struct cfg_node *n)
 
 	if (n->type != CFG_NODE_MAP || path == NULL || fields == NULL ||
 	    fields->type != CFG_NODE_MAP || scalar(c, path, "path") == NULL) {
-		cerr(c, &n->pos, "\"lines\" must be a mapping with path and "
+		cerr(c, &n->pos,
+		    "\"lines\" must be a mapping with path and "
 		    "fields");
 		return;
 	}
 	check_keys(c, n, "lines", keys);
 	src_path(c, &k->lines, path->value);
 	lc = profile_line_canon(&nlc);
-	if ((k->line_fields = ccalloc(c, fields->n,
-	    sizeof(struct pf_field))) == NULL)
+	if ((k->line_fields = ccalloc(c, fields->n, sizeof(struct pf_field))) ==
+	    NULL)
 		return;
 	for (i = 0; i < fields->n; i++) {
 		if ((idx = canon_index(lc, nlc, fields->keys[i])) < 0) {
-			cerr(c, &fields->key_pos[i], "unknown line field \"%s\"",
-			    fields->keys[i]);
+			cerr(c, &fields->key_pos[i],
+			    "unknown line field \"%s\"", fields->keys[i]);
 			continue;
 		}
 		compile_field(c, &lc[idx], idx, fields->children[i], NULL,
@@ -607,13 +623,16 @@ compile_fields(struct cc *c, struct pf_kind *k, const struct cfg_node *n)
 	if ((k->fields = ccalloc(c, n->n, sizeof(struct pf_field))) == NULL)
 		return;
 	for (i = 0; i < n->n; i++) {
-		if (k->kind == EV_MANIFEST && strcmp(n->keys[i], "lines") == 0) {
+		if (k->kind == EV_MANIFEST &&
+		    strcmp(n->keys[i], "lines") == 0) {
 			compile_lines(c, k, n->children[i]);
 			continue;
 		}
 		if ((idx = canon_index(t, nt, n->keys[i])) < 0) {
-			cerr(c, &n->key_pos[i], "unknown field \"%s\" for this "
-			    "kind", n->keys[i]);
+			cerr(c, &n->key_pos[i],
+			    "unknown field \"%s\" for this "
+			    "kind",
+			    n->keys[i]);
 			continue;
 		}
 		compile_field(c, &t[idx], idx, n->children[i], k->topic,
@@ -632,9 +651,10 @@ check_required(struct cc *c, const struct pf_kind *k, const struct cfg_pos *pos)
 	for (i = 0; req[i] != NULL; i++)
 		if (!kind_has(k, t, req[i]))
 			cerr(c, pos, "this kind needs field \"%s\"", req[i]);
-	if (k->kind == EV_POSITION && !kind_has(k, t, "vehicle")
-	    && !kind_has(k, t, "device"))
-		cerr(c, pos, "a position needs field \"vehicle\" or \"device\"");
+	if (k->kind == EV_POSITION && !kind_has(k, t, "vehicle") &&
+	    !kind_has(k, t, "device"))
+		cerr(c, pos,
+		    "a position needs field \"vehicle\" or \"device\"");
 }
 
 /* when: {path|field|topic: ..., equals: "512"} picks one kind among several
@@ -643,13 +663,14 @@ static void
 compile_when(struct cc *c, const struct cfg_node *n, struct pf_kind *k)
 {
 	static const char *const keys[] = { "path", "field", "topic", "equals",
-	    NULL };
+		NULL };
 	const struct cfg_node *eq = cfg_node_get(n, "equals");
 	size_t i;
 
 	if (n->type != CFG_NODE_MAP || eq == NULL ||
 	    scalar(c, eq, "equals") == NULL) {
-		cerr(c, &n->pos, "\"when\" must be a mapping with a source and "
+		cerr(c, &n->pos,
+		    "\"when\" must be a mapping with a source and "
 		    "equals");
 		return;
 	}
@@ -680,8 +701,8 @@ compile_kind(struct cc *c, const struct cfg_node *n, struct pf_kind *k)
 		return;
 	}
 	k->kind = kind_ev[i];
-	if ((v = cfg_node_get(n, "topic")) == NULL || scalar(c, v, "topic") ==
-	    NULL) {
+	if ((v = cfg_node_get(n, "topic")) == NULL ||
+	    scalar(c, v, "topic") == NULL) {
 		if (v == NULL)
 			cerr(c, &n->pos, "missing required key \"topic\"");
 		return;
@@ -690,7 +711,8 @@ compile_kind(struct cc *c, const struct cfg_node *n, struct pf_kind *k)
 		return;
 	if ((v = cfg_node_get(n, "when")) != NULL)
 		compile_when(c, v, k);
-	if ((v = cfg_node_get(n, "fields")) == NULL || v->type != CFG_NODE_MAP) {
+	if ((v = cfg_node_get(n, "fields")) == NULL ||
+	    v->type != CFG_NODE_MAP) {
 		cerr(c, v ? &v->pos : &n->pos, "\"fields\" must be a mapping");
 		return;
 	}
@@ -701,8 +723,8 @@ compile_kind(struct cc *c, const struct cfg_node *n, struct pf_kind *k)
 /* ---- profiles ---- */
 
 static const char *const profile_keys[] = { "name", "format", "encoding",
-    "local_offset", "coord_sys", "separator", "record_separator",
-    "checksum_field", "tables", "kinds", NULL };
+	"local_offset", "coord_sys", "separator", "record_separator",
+	"checksum_field", "tables", "kinds", NULL };
 
 static void
 compile_options(struct cc *c, const struct cfg_node *n)
@@ -742,10 +764,12 @@ compile_options(struct cc *c, const struct cfg_node *n)
 	if ((v = cfg_node_get(n, "checksum_field")) != NULL)
 		(void)parse_int(c, v, "checksum_field", 1, 1000,
 		    &p->checksum_field);
-	if (p->format != PF_DELIMITED && (cfg_node_get(n, "separator") ||
-	    cfg_node_get(n, "record_separator") ||
-	    cfg_node_get(n, "checksum_field")))
-		cerr(c, &n->pos, "separator, record_separator and "
+	if (p->format != PF_DELIMITED &&
+	    (cfg_node_get(n, "separator") ||
+		cfg_node_get(n, "record_separator") ||
+		cfg_node_get(n, "checksum_field")))
+		cerr(c, &n->pos,
+		    "separator, record_separator and "
 		    "checksum_field need format: delimited");
 }
 
@@ -763,9 +787,10 @@ compile_profile(struct cc *c, const struct cfg_node *n, int default_offset)
 	compile_options(c, n);
 	if ((v = cfg_node_get(n, "tables")) != NULL)
 		compile_tables(c, v);
-	if ((v = cfg_node_get(n, "kinds")) == NULL || v->type != CFG_NODE_LIST
-	    || v->n == 0) {
-		cerr(c, v ? &v->pos : &n->pos, "\"kinds\" must be a non-empty "
+	if ((v = cfg_node_get(n, "kinds")) == NULL ||
+	    v->type != CFG_NODE_LIST || v->n == 0) {
+		cerr(c, v ? &v->pos : &n->pos,
+		    "\"kinds\" must be a non-empty "
 		    "list");
 		return;
 	}
@@ -833,8 +858,8 @@ profile_compile(const struct config *cfg, struct profile_set **out,
 	memset(&c, 0, sizeof(c));
 	diag_init(&c.diag);
 	if ((set = ccalloc(&c, 1, sizeof(*set))) == NULL ||
-	    (set->p = ccalloc(&c, cfg->nprofiles,
-	    sizeof(struct profile))) == NULL)
+	    (set->p = ccalloc(&c, cfg->nprofiles, sizeof(struct profile))) ==
+		NULL)
 		goto fail;
 	for (i = 0; i < cfg->nprofiles; i++) {
 		c.p = &set->p[set->n++];

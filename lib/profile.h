@@ -18,19 +18,31 @@
 
 enum pf_format { PF_JSON, PF_DELIMITED };
 enum pf_encoding { PF_UTF8, PF_GBK, PF_AUTO };
-enum pf_src_kind { PF_SRC_NONE, PF_SRC_PATH, PF_SRC_FIELD, PF_SRC_TOPIC,
-    PF_SRC_VALUE };
-enum pf_time { PF_TIME_AUTO, PF_TIME_RFC3339, PF_TIME_LOCAL, PF_TIME_COMPACT,
-    PF_TIME_BCD, PF_TIME_EPOCH_S, PF_TIME_EPOCH_MS };
+enum pf_src_kind {
+	PF_SRC_NONE,
+	PF_SRC_PATH,
+	PF_SRC_FIELD,
+	PF_SRC_TOPIC,
+	PF_SRC_VALUE
+};
+enum pf_time {
+	PF_TIME_AUTO,
+	PF_TIME_RFC3339,
+	PF_TIME_LOCAL,
+	PF_TIME_COMPACT,
+	PF_TIME_BCD,
+	PF_TIME_EPOCH_S,
+	PF_TIME_EPOCH_MS
+};
 
 /* Where a value comes from: a JSON path, a delimited field, a topic
  * capture or a constant. */
 struct pf_src {
 	enum pf_src_kind kind;
-	char **seg;			/* JSON path segments */
+	char **seg; /* JSON path segments */
 	size_t nseg;
-	int field;			/* delimited field, 1-based */
-	char *name;			/* topic capture name, or constant */
+	int field;  /* delimited field, 1-based */
+	char *name; /* topic capture name, or constant */
 };
 
 struct pf_table {
@@ -40,34 +52,34 @@ struct pf_table {
 };
 
 struct pf_field {
-	int canon;			/* index in the kind's canonical table */
+	int canon; /* index in the kind's canonical table */
 	struct pf_src src;
-	struct pf_src date;		/* PF_TIME_COMPACT: the YYYYMMDD part */
+	struct pf_src date; /* PF_TIME_COMPACT: the YYYYMMDD part */
 	enum pf_time time;
-	const struct pf_table *map;	/* code table, or NULL */
+	const struct pf_table *map;	  /* code table, or NULL */
 	const struct pf_table *provinces; /* romanised plate prefixes */
-	double scale;			/* 0: none */
-	char *unit;			/* fixed unit, "infer", or NULL */
-	struct pf_src unit_src;		/* unit from elsewhere */
-	int bit_lo, bit_hi;		/* bit range of an integer; -1 none */
-	struct pf_src sign_src;		/* negate when this bit is set */
+	double scale;			  /* 0: none */
+	char *unit;			  /* fixed unit, "infer", or NULL */
+	struct pf_src unit_src;		  /* unit from elsewhere */
+	int bit_lo, bit_hi;		  /* bit range of an integer; -1 none */
+	struct pf_src sign_src;		  /* negate when this bit is set */
 	int sign_bit;
-	char *check_topic;		/* capture that must agree (flag) */
+	char *check_topic; /* capture that must agree (flag) */
 	int required;
-	int unmapped;			/* PF_UNMAPPED_*: value not in map */
-	struct pf_field *alt;		/* `else:` when this one is absent */
+	int unmapped;	      /* PF_UNMAPPED_*: value not in map */
+	struct pf_field *alt; /* `else:` when this one is absent */
 };
 
 enum { PF_UNMAPPED_REJECT, PF_UNMAPPED_NULL, PF_UNMAPPED_KEEP };
 
 struct pf_kind {
 	enum ev_kind kind;
-	char *topic;			/* pattern with {captures} */
-	struct pf_src when;		/* optional discriminator */
+	char *topic;	    /* pattern with {captures} */
+	struct pf_src when; /* optional discriminator */
 	char *when_equals;
 	struct pf_field *fields;
 	size_t nfields;
-	struct pf_src lines;		/* manifests: the array of lines */
+	struct pf_src lines; /* manifests: the array of lines */
 	struct pf_field *line_fields;
 	size_t nline_fields;
 };
@@ -79,8 +91,8 @@ struct profile {
 	int has_offset, local_offset_min;
 	enum geo_sys coord_sys;
 	char separator;
-	char *record_separator;		/* NULL: one record per message */
-	int checksum_field;		/* 0: none; XOR of preceding bytes */
+	char *record_separator; /* NULL: one record per message */
+	int checksum_field;	/* 0: none; XOR of preceding bytes */
 	struct pf_table *tables;
 	size_t ntables;
 	struct pf_kind *kinds;
@@ -93,15 +105,25 @@ struct profile_set {
 };
 
 /* Canonical field types, for decode.c. */
-enum pf_ctype { PF_T_TEXT, PF_T_NUM, PF_T_MASS, PF_T_TIME, PF_T_PLATE,
-    PF_T_WASTE, PF_T_ENUM, PF_T_INT, PF_T_HWCODE, PF_T_BOOL };
+enum pf_ctype {
+	PF_T_TEXT,
+	PF_T_NUM,
+	PF_T_MASS,
+	PF_T_TIME,
+	PF_T_PLATE,
+	PF_T_WASTE,
+	PF_T_ENUM,
+	PF_T_INT,
+	PF_T_HWCODE,
+	PF_T_BOOL
+};
 
 /* Slots: text types are const char *, NUM and MASS double, TIME, INT and
  * BOOL int64_t, at `off` in struct ev (or struct ev_manifest_line). */
 struct pf_canon {
 	const char *name;
 	enum pf_ctype type;
-	const char *const *vocab;	/* PF_T_ENUM: allowed values */
+	const char *const *vocab; /* PF_T_ENUM: allowed values */
 	size_t off;
 };
 

@@ -13,14 +13,18 @@ static const char *const v_vtype[] = { "load", "unload", NULL };
 static const char *const v_dir[] = { "in", "out", NULL };
 static const char *const v_wstatus[] = { "open", "complete", "void", NULL };
 static const char *const v_mstatus[] = { "created", "in_transit", "arrived",
-    "received", "closed", "rejected", "cancelled", NULL };
+	"received", "closed", "rejected", "cancelled", NULL };
 static const char *const v_color[] = { "blue", "yellow", "black", "white",
-    "green", "yellow_green", "other", NULL };
+	"green", "yellow_green", "other", NULL };
 
-#define F(name, type, vocab, member) \
-	{ name, type, vocab, offsetof(struct ev, u.member) }
-#define L(name, type, member) \
-	{ name, type, NULL, offsetof(struct ev_manifest_line, member) }
+#define F(name, type, vocab, member)                                           \
+	{                                                                      \
+		name, type, vocab, offsetof(struct ev, u.member)               \
+	}
+#define L(name, type, member)                                                  \
+	{                                                                      \
+		name, type, NULL, offsetof(struct ev_manifest_line, member)    \
+	}
 
 static const struct pf_canon c_position[] = {
 	F("vehicle", PF_T_TEXT, NULL, pos.vehicle),
@@ -166,4 +170,3 @@ profile_required(enum ev_kind kind)
 {
 	return required[kind];
 }
-

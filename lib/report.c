@@ -17,9 +17,8 @@ struct buf {
 	int failed;
 };
 
-static void
-bprintf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void bprintf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 bprintf(struct buf *b, const char *fmt, ...)
@@ -184,16 +183,19 @@ status_mqtt(struct buf *b, const struct report *r)
 {
 	size_t i;
 
-	bprintf(b, "\"mqtt\":{\"connected\":%s,\"subscribed\":%s,"
-	    "\"broker\":", r->mqtt.connected ? "true" : "false",
+	bprintf(b,
+	    "\"mqtt\":{\"connected\":%s,\"subscribed\":%s,"
+	    "\"broker\":",
+	    r->mqtt.connected ? "true" : "false",
 	    r->mqtt.subscribed ? "true" : "false");
 	bjson(b, r->mqtt.broker);
 	bprintf(b, ",\"client_id\":");
 	bjson(b, r->mqtt.client_id);
-	bprintf(b, ",\"reconnects\":%" PRIu64 ",\"connection_losses\":%"
-	    PRIu64 ",\"down_for_s\":%.3f,\"last_error\":", r->mqtt.reconnects,
-	    r->mqtt.connection_losses, r->mqtt.connected ? 0.0 :
-	    age_s(r, r->mqtt.down_since_ms));
+	bprintf(b,
+	    ",\"reconnects\":%" PRIu64 ",\"connection_losses\":%" PRIu64
+	    ",\"down_for_s\":%.3f,\"last_error\":",
+	    r->mqtt.reconnects, r->mqtt.connection_losses,
+	    r->mqtt.connected ? 0.0 : age_s(r, r->mqtt.down_since_ms));
 	bjson(b, r->mqtt.last_error);
 	bprintf(b, ",\"subscriptions\":[");
 	for (i = 0; i < r->mqtt.nsubs; i++) {
@@ -209,8 +211,9 @@ status_ingest(struct buf *b, const struct report *r)
 	const struct ingest_counters *c = r->ingest;
 	size_t i;
 
-	bprintf(b, ",\"ingest\":{\"received\":%" PRIu64 ",\"stored\":%"
-	    PRIu64 ",\"duplicates\":%" PRIu64 ",\"history\":%" PRIu64
+	bprintf(b,
+	    ",\"ingest\":{\"received\":%" PRIu64 ",\"stored\":%" PRIu64
+	    ",\"duplicates\":%" PRIu64 ",\"history\":%" PRIu64
 	    ",\"rejected\":%" PRIu64 ",\"rejected_by_reason\":{",
 	    c->received, c->stored, c->duplicates, c->history, c->rejected);
 	for (i = 0; i < REASON_COUNT; i++)
@@ -221,9 +224,11 @@ status_ingest(struct buf *b, const struct report *r)
 	for (i = 1; i < EV_KIND_COUNT; i++)
 		bprintf(b, "%s\"%s\":%" PRIu64, i > 1 ? "," : "",
 		    ev_kind_name((enum ev_kind)i), c->by_kind[i]);
-	bprintf(b, "},\"queue_bytes\":%" PRIu64 ",\"spool_corrupt\":%"
-	    PRIu64 ",\"last_message_age_s\":%.3f}", r->spool_backlog_bytes,
-	    r->spool_corrupt, age_s(r, r->last_message_ms));
+	bprintf(b,
+	    "},\"queue_bytes\":%" PRIu64 ",\"spool_corrupt\":%" PRIu64
+	    ",\"last_message_age_s\":%.3f}",
+	    r->spool_backlog_bytes, r->spool_corrupt,
+	    age_s(r, r->last_message_ms));
 }
 
 static void
@@ -231,13 +236,14 @@ status_db(struct buf *b, const struct report *r)
 {
 	bprintf(b, ",\"database\":{\"path\":");
 	bjson(b, r->db.path);
-	bprintf(b, ",\"size_bytes\":%" PRId64 ",\"wal_bytes\":%" PRId64
-	    ",\"schema_version\":%d,\"last_commit_age_s\":%.3f,\"commits\":%"
-	    PRIu64 ",\"write_errors\":%" PRIu64 ",\"writes_failing\":%s"
-	    ",\"last_error\":", r->db.size_bytes, r->db.wal_bytes,
-	    r->db.schema_version, age_s(r, r->db.last_commit_ms),
-	    r->ingest->commits, r->ingest->write_errors,
-	    r->db.writes_failing ? "true" : "false");
+	bprintf(b,
+	    ",\"size_bytes\":%" PRId64 ",\"wal_bytes\":%" PRId64
+	    ",\"schema_version\":%d,\"last_commit_age_s\":%.3f,\"commits\":%" PRIu64
+	    ",\"write_errors\":%" PRIu64 ",\"writes_failing\":%s"
+	    ",\"last_error\":",
+	    r->db.size_bytes, r->db.wal_bytes, r->db.schema_version,
+	    age_s(r, r->db.last_commit_ms), r->ingest->commits,
+	    r->ingest->write_errors, r->db.writes_failing ? "true" : "false");
 	bjson(b, r->db.last_error);
 	bprintf(b, ",\"checkpoint_failures\":%" PRIu64 ",\"checkpoint_error\":",
 	    r->db.checkpoint_failures);
@@ -275,8 +281,10 @@ status_districts(struct buf *b, const struct report *r)
 		bnum(b, "manifest_closure_rate", d->closure_rate, 1);
 		bnum(b, "discrepancy_rate", d->discrepancy_rate, 1);
 		bnum(b, "authorised_unload_share", d->authorised_share, 1);
-		bprintf(b, ",\"manifests\":%" PRId64 ",\"overdue_manifests\":%"
-		    PRId64 "}", d->manifests, d->overdue);
+		bprintf(b,
+		    ",\"manifests\":%" PRId64 ",\"overdue_manifests\":%" PRId64
+		    "}",
+		    d->manifests, d->overdue);
 	}
 	bprintf(b, "]");
 }
@@ -319,14 +327,14 @@ status_city(struct buf *b, const struct report *r)
 		bjson(b, cy->tonnage[i].waste);
 		bprintf(b, ",\"kg\":%.3f}", cy->tonnage[i].kg);
 	}
-	bprintf(b, "],\"open_manifests\":%" PRId64 ",\"overdue_manifests\":%"
-	    PRId64 ",\"discrepancies\":%" PRId64, cy->open_manifests,
-	    cy->overdue_manifests, cy->discrepancies);
+	bprintf(b,
+	    "],\"open_manifests\":%" PRId64 ",\"overdue_manifests\":%" PRId64
+	    ",\"discrepancies\":%" PRId64,
+	    cy->open_manifests, cy->overdue_manifests, cy->discrepancies);
 	status_districts(b, r);
 	status_items(b, "open_discrepancies", cy->discrepancy_items,
 	    cy->ndiscrepancy_items);
-	status_items(b, "overdue", cy->overdue_items,
-	    cy->noverdue_items);
+	status_items(b, "overdue", cy->overdue_items, cy->noverdue_items);
 	bprintf(b, "}");
 }
 
@@ -361,8 +369,7 @@ metric(struct buf *b, const char *name, const char *type, const char *help)
 /* One gauge sample per district; a rate without denominator is left
  * out rather than reported as a number it is not. */
 static void
-district_sample(struct buf *b, const char *name, const char *district,
-    double v)
+district_sample(struct buf *b, const char *name, const char *district, double v)
 {
 	if (isnan(v))
 		return;
@@ -401,26 +408,22 @@ metrics_city(struct buf *b, const struct report_city *cy)
 	    "Household waste received by final facilities today, by district.");
 	for (i = 0; i < cy->ndistricts; i++)
 		district_sample(b, "today_collected_kg",
-		    cy->districts[i].district,
-		    cy->districts[i].collected_kg);
+		    cy->districts[i].district, cy->districts[i].collected_kg);
 	metric(b, "today_recycling_rate", "gauge",
 	    "Share of collected household waste recycled today (0-1).");
 	for (i = 0; i < cy->ndistricts; i++)
 		district_sample(b, "today_recycling_rate",
-		    cy->districts[i].district,
-		    cy->districts[i].recycling_rate);
+		    cy->districts[i].district, cy->districts[i].recycling_rate);
 	metric(b, "today_harmless_rate", "gauge",
 	    "Share of collected household waste treated harmlessly today.");
 	for (i = 0; i < cy->ndistricts; i++)
 		district_sample(b, "today_harmless_rate",
-		    cy->districts[i].district,
-		    cy->districts[i].harmless_rate);
+		    cy->districts[i].district, cy->districts[i].harmless_rate);
 	metric(b, "today_clearance_rate", "gauge",
 	    "Share of transfer stations that cleared their day.");
 	for (i = 0; i < cy->ndistricts; i++)
 		district_sample(b, "today_clearance_rate",
-		    cy->districts[i].district,
-		    cy->districts[i].clearance_rate);
+		    cy->districts[i].district, cy->districts[i].clearance_rate);
 }
 
 char *
@@ -447,8 +450,9 @@ report_metrics(const struct report *r)
 	metric(&b, "rows_stored_total", "counter",
 	    "New canonical rows by kind.");
 	for (i = 1; i < EV_KIND_COUNT; i++)
-		bprintf(&b, "wastetrack_rows_stored_total{kind=\"%s\"} %" PRIu64
-		    "\n", ev_kind_name((enum ev_kind)i), c->by_kind[i]);
+		bprintf(&b,
+		    "wastetrack_rows_stored_total{kind=\"%s\"} %" PRIu64 "\n",
+		    ev_kind_name((enum ev_kind)i), c->by_kind[i]);
 	metric(&b, "duplicates_total", "counter",
 	    "Exact or semantic re-sends that changed nothing.");
 	bprintf(&b, "wastetrack_duplicates_total %" PRIu64 "\n", c->duplicates);

@@ -21,10 +21,10 @@ struct report_tonnage {
 	double kg;
 };
 
-#define REPORT_MAX_TONNAGE 64
+#define REPORT_MAX_TONNAGE   64
 #define REPORT_MAX_DISTRICTS 32
-#define REPORT_MAX_ITEMS 20		/* per list of manifests shown */
-#define REPORT_MAX_SUBS 64		/* subscriptions shown */
+#define REPORT_MAX_ITEMS     20 /* per list of manifests shown */
+#define REPORT_MAX_SUBS	     64 /* subscriptions shown */
 
 /* Today's figures from the database: a thread of their own computes them. */
 struct report_city {
@@ -57,13 +57,13 @@ struct report {
 		const char *broker;
 		const char *client_id;
 		uint64_t reconnects, connection_losses;
-		int64_t down_since_ms;	/* 0 when connected */
-		const char *last_error;	/* NULL when none */
+		int64_t down_since_ms;		   /* 0 when connected */
+		const char *last_error;		   /* NULL when none */
 		const char *subs[REPORT_MAX_SUBS]; /* topic filters */
 		size_t nsubs;
 	} mqtt;
 	const struct ingest_counters *ingest;
-	uint64_t spool_backlog_bytes;	/* acked, not yet committed */
+	uint64_t spool_backlog_bytes; /* acked, not yet committed */
 	uint64_t spool_corrupt;
 	int64_t last_message_ms;
 	struct {
@@ -71,12 +71,12 @@ struct report {
 		int schema_version;
 		int64_t size_bytes, wal_bytes;
 		int64_t last_commit_ms;
-		int writes_failing;	/* current state */
+		int writes_failing; /* current state */
 		const char *last_error;
 		uint64_t checkpoint_failures;
-		const char *checkpoint_error;	/* NULL unless failing now */
+		const char *checkpoint_error; /* NULL unless failing now */
 	} db;
-	const struct report_city *city;	/* NULL: none computed yet */
+	const struct report_city *city; /* NULL: none computed yet */
 	int stall_after_s;		/* backlog without a commit this long */
 	/* When the loop last published this snapshot (0: not a snapshot).
 	 * Older than REPORT_LOOP_STALE_S: the loop is stuck. */

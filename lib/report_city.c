@@ -15,8 +15,8 @@ add_tonnage(void *arg, const char *district, const char *waste, double kg)
 	if (c->ntonnage == REPORT_MAX_TONNAGE)
 		return;
 	t = &c->tonnage[c->ntonnage++];
-	snprintf(t->district, sizeof(t->district), "%s", district ? district :
-	    "unknown");
+	snprintf(t->district, sizeof(t->district), "%s",
+	    district ? district : "unknown");
 	snprintf(t->waste, sizeof(t->waste), "%s", waste ? waste : "unknown");
 	t->kg = kg;
 }
@@ -64,10 +64,10 @@ report_city_compute(struct store *s, const char *day, struct report_city *c)
 	if (store_day_indicators(s, c->day, add_district, c) == -1)
 		c->ndistricts = 0;
 	if (store_manifest_items(s, "discrepancy", REPORT_MAX_ITEMS,
-	    add_discrepancy, c) == -1)
+		add_discrepancy, c) == -1)
 		c->ndiscrepancy_items = 0;
 	if (store_manifest_items(s, "overdue", REPORT_MAX_ITEMS, add_overdue,
-	    c) == -1)
+		c) == -1)
 		c->noverdue_items = 0;
 	if (store_manifest_counts(s, &mc) == 0) {
 		c->open_manifests = mc.open;

@@ -15,11 +15,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define MAGIC 0x31535457u		/* "WTS1" little-endian */
-#define HDR 24
-#define MAX_TOPIC 65535u
+#define MAGIC	    0x31535457u /* "WTS1" little-endian */
+#define HDR	    24
+#define MAX_TOPIC   65535u
 #define MAX_PAYLOAD (256u * 1024 * 1024)
-#define READ_CHUNK (1u << 20)
+#define READ_CHUNK  (1u << 20)
 
 struct spool_writer {
 	char *dir;
@@ -32,9 +32,9 @@ struct spool_writer {
 
 struct spool_reader {
 	char *dir;
-	int fd;				/* -1 until the segment is opened */
+	int fd; /* -1 until the segment is opened */
 	struct spool_pos pos;
-	char *buf;			/* window of the file at [boff, boff+blen) */
+	char *buf; /* window of the file at [boff, boff+blen) */
 	size_t bcap, blen;
 	uint64_t boff;
 	uint64_t corrupt;
@@ -502,18 +502,21 @@ spool_read(struct spool_reader *r, struct spool_pos limit,
 		if (r->pos.seg == limit.seg) {
 			if (limit.off != UINT64_MAX && r->pos.off < limit.off) {
 				log_warnx("spool: corrupt record in segment "
-				    "%" PRIu64 " at %" PRIu64 ", skipping to %"
-				    PRIu64, r->pos.seg, r->pos.off, limit.off);
+					  "%" PRIu64 " at %" PRIu64
+					  ", skipping to %" PRIu64,
+				    r->pos.seg, r->pos.off, limit.off);
 				r->corrupt++;
 				r->pos.off = limit.off;
 			}
 			return 0;
 		}
-		if (limit.seg == UINT64_MAX && !seg_exists(r->dir, r->pos.seg + 1))
+		if (limit.seg == UINT64_MAX &&
+		    !seg_exists(r->dir, r->pos.seg + 1))
 			return 0;
 		if (!seg_at_eof(r)) {
 			log_warnx("spool: corrupt or torn record in segment "
-			    "%" PRIu64 " at %" PRIu64 ", skipping the rest",
+				  "%" PRIu64 " at %" PRIu64
+				  ", skipping the rest",
 			    r->pos.seg, r->pos.off);
 			r->corrupt++;
 		}

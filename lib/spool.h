@@ -21,21 +21,21 @@
 #include <stdint.h>
 
 struct spool_pos {
-	uint64_t seg;			/* segment number, from 1 */
-	uint64_t off;			/* byte offset in that segment */
+	uint64_t seg; /* segment number, from 1 */
+	uint64_t off; /* byte offset in that segment */
 };
 
 /* 1 when a comes before b in the spool. */
 int spool_pos_before(struct spool_pos a, struct spool_pos b);
 
 struct spool_rec {
-	const char *topic;		/* NUL-terminated; valid until next read */
+	const char *topic; /* NUL-terminated; valid until next read */
 	size_t topic_len;
-	const char *payload;		/* not NUL-terminated */
+	const char *payload; /* not NUL-terminated */
 	size_t payload_len;
 	int64_t received_ms;
-	size_t size;			/* bytes the record takes in the spool */
-	struct spool_pos end;		/* position just after this record */
+	size_t size;	      /* bytes the record takes in the spool */
+	struct spool_pos end; /* position just after this record */
 };
 
 struct spool_writer;

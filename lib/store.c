@@ -17,10 +17,10 @@
 /* A long reader stops checkpoints from resetting the WAL; once it leaves,
  * the file shrinks back to this instead of staying at its high-water
  * mark. */
-#define JOURNAL_SIZE_LIMIT 33554432	/* 32 MiB: the WAL after a restart */
-#define STR_(x) #x
-#define STR(x) STR_(x)
-#define CACHE_KIB -12288		/* the writer's page cache: 12 MiB */
+#define JOURNAL_SIZE_LIMIT 33554432 /* 32 MiB: the WAL after a restart */
+#define STR_(x)		   #x
+#define STR(x)		   STR_(x)
+#define CACHE_KIB	   -12288 /* the writer's page cache: 12 MiB */
 
 static int load_next_mid(struct store *);
 
@@ -42,8 +42,8 @@ store_open_conn(const char *path, int flags, sqlite3 **out)
 {
 	if (sqlite3_open_v2(path, out, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
-		log_warnx("store: open %s: %s", path, *out ?
-		    sqlite3_errmsg(*out) : "out of memory");
+		log_warnx("store: open %s: %s", path,
+		    *out ? sqlite3_errmsg(*out) : "out of memory");
 		sqlite3_close(*out);
 		*out = NULL;
 		return -1;
@@ -65,8 +65,8 @@ static int
 writer_busy(void *arg, int count)
 {
 	struct timespec ts = { 0, count < 100 ? 100000 : 1000000 };
-	int64_t waited_us = count < 100 ? (int64_t)count * 100 :
-	    10000 + (int64_t)(count - 100) * 1000;
+	int64_t waited_us = count < 100 ? (int64_t)count * 100
+					: 10000 + (int64_t)(count - 100) * 1000;
 
 	(void)arg;
 	if (waited_us >= (int64_t)STORE_BUSY_GIVE_UP_MS * 1000)
@@ -81,14 +81,15 @@ writer_setup(sqlite3 *db, const char *path, int full_sync)
 {
 	sqlite3_busy_handler(db, writer_busy, NULL);
 	if (store_db_exec(db, "PRAGMA journal_mode = WAL") == -1 ||
-	    store_db_exec(db, full_sync ? "PRAGMA synchronous = FULL" :
-	    "PRAGMA synchronous = NORMAL") == -1 ||
+	    store_db_exec(db,
+		full_sync ? "PRAGMA synchronous = FULL"
+			  : "PRAGMA synchronous = NORMAL") == -1 ||
 	    store_db_exec(db, "PRAGMA foreign_keys = ON") == -1 ||
 	    /* The random-key indexes (dedupe) stay in memory longer: the
 	     * cost per message grows far slower with the database. */
 	    store_db_exec(db, "PRAGMA cache_size = " STR(CACHE_KIB)) == -1 ||
-	    store_db_exec(db, "PRAGMA journal_size_limit = "
-	    STR(JOURNAL_SIZE_LIMIT)) == -1)
+	    store_db_exec(db,
+		"PRAGMA journal_size_limit = " STR(JOURNAL_SIZE_LIMIT)) == -1)
 		return -1;
 	return store_migrate(db, path, STORE_SCHEMA_VERSION);
 }
@@ -103,11 +104,13 @@ store_open(const char *path, int full_sync, struct store **out)
 	    (s->path = strdup(path)) == NULL)
 		goto fail;
 	if (store_open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	    &s->db) == -1 || writer_setup(s->db, path, full_sync) == -1)
+		&s->db) == -1 ||
+	    writer_setup(s->db, path, full_sync) == -1)
 		goto fail;
 	for (i = 0; i < S_COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, store_stmt_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			SQLITE_PREPARE_PERSISTENT, &s->st[i],
+			NULL) != SQLITE_OK) {
 			log_warnx("store: prepare %s: %s", store_stmt_sql[i],
 			    sqlite3_errmsg(s->db));
 			goto fail;
@@ -309,8 +312,7 @@ load_next_mid(struct store *s)
 
 	if (found == -1)
 		return -1;
-	s->next_mid = found ?
-	    sqlite3_column_int64(s->st[S_MSG_MAX], 0) + 1 : 1;
+	s->next_mid = found ? sqlite3_column_int64(s->st[S_MSG_MAX], 0) + 1 : 1;
 	if (found)
 		store_lookup_end(s, S_MSG_MAX);
 	return 0;

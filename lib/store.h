@@ -34,8 +34,8 @@ struct store_msg {
 	const void *payload;
 	size_t payload_len;
 	int64_t received_ms;
-	const char *sha256;		/* 64 hex chars */
-	int keep_payload;		/* raw_retention_days > 0 */
+	const char *sha256; /* 64 hex chars */
+	int keep_payload;   /* raw_retention_days > 0 */
 };
 
 /*
@@ -44,8 +44,8 @@ struct store_msg {
  * disk when store_commit() returns), then migrate to
  * STORE_SCHEMA_VERSION. A database newer than this binary is refused.
  */
-int store_open(const char *path, int full_sync, struct store **out)
-    WT_MUST_CHECK;
+int store_open(const char *path, int full_sync,
+    struct store **out) WT_MUST_CHECK;
 void store_close(struct store *s);
 
 int store_begin(struct store *s) WT_MUST_CHECK;
@@ -54,8 +54,7 @@ void store_rollback(struct store *s);
 
 /* The spool position recorded by the last commit ({1, 0} when none). */
 int store_spool_pos(struct store *s, struct spool_pos *pos) WT_MUST_CHECK;
-int store_set_spool_pos(struct store *s, struct spool_pos pos)
-    WT_MUST_CHECK;
+int store_set_spool_pos(struct store *s, struct spool_pos pos) WT_MUST_CHECK;
 
 /*
  * An accepted message: STORE_DUPLICATE when the same payload was already
@@ -67,22 +66,19 @@ int store_set_spool_pos(struct store *s, struct spool_pos pos)
 int store_message_find(struct store *s, const struct store_msg *m,
     int64_t *message_id, enum store_result *res) WT_MUST_CHECK;
 int store_message_add(struct store *s, const struct store_msg *m,
-    int64_t message_id, const char *outcome, const char *kind)
-    WT_MUST_CHECK;
+    int64_t message_id, const char *outcome, const char *kind) WT_MUST_CHECK;
 
 /* Write a canonical event; *res says whether it was new. */
 int store_event(struct store *s, const struct ev *e, int64_t message_id,
-    int local_offset_min, int64_t now_ms, enum store_result *res)
-    WT_MUST_CHECK;
+    int local_offset_min, int64_t now_ms, enum store_result *res) WT_MUST_CHECK;
 
 /* Dead-letter a message with a reason code and a human detail. */
-int store_reject(struct store *s, const struct store_msg *m,
-    const char *reason, const char *detail) WT_MUST_CHECK;
+int store_reject(struct store *s, const struct store_msg *m, const char *reason,
+    const char *detail) WT_MUST_CHECK;
 
 /* Replace the facilities table with the configured registry, and record
  * the settings the indicator views read (offset, tolerances). */
-int store_sync_config(struct store *s, const struct config *cfg)
-    WT_MUST_CHECK;
+int store_sync_config(struct store *s, const struct config *cfg) WT_MUST_CHECK;
 
 /*
  * Link manifests to weighbridge tickets (explicit references, else plate
@@ -113,7 +109,7 @@ int store_data_version(struct store *s, int64_t *v) WT_MUST_CHECK;
 
 struct store_info {
 	int schema_version;
-	int64_t size_bytes;		/* on disk, the log included */
+	int64_t size_bytes; /* on disk, the log included */
 	/* Bytes in the write-ahead log, 0 where the backend has none. */
 	int64_t wal_bytes;
 };
@@ -121,21 +117,19 @@ struct store_info {
 int store_info(struct store *s, struct store_info *info);
 
 /* Called per row of a report query. */
-typedef void (*store_row_fn)(void *arg, const char *a, const char *b,
-    double v);
+typedef void (*store_row_fn)(void *arg, const char *a, const char *b, double v);
 
 /* Tonnage on local day `day` ("YYYY-MM-DD"): fn(arg, district, waste, kg). */
 int store_day_tonnage(struct store *s, const char *day, store_row_fn fn,
-    void *arg)
-    WT_MUST_CHECK;
+    void *arg) WT_MUST_CHECK;
 
 struct store_manifest_counts {
 	int64_t open, overdue, discrepancies;
 };
 /* Open manifests, and the overdue and discrepant verdicts of the last
  * reconciliation. */
-int store_manifest_counts(struct store *s, struct store_manifest_counts *c)
-    WT_MUST_CHECK;
+int store_manifest_counts(struct store *s,
+    struct store_manifest_counts *c) WT_MUST_CHECK;
 
 /* One row of daily_indicators; NaN where a rate has no denominator. */
 struct store_indicators {
@@ -145,24 +139,22 @@ struct store_indicators {
 	double authorised_share;
 	int64_t manifests, overdue;
 };
-typedef void (*store_indicators_fn)(void *arg,
-    const struct store_indicators *row);
+typedef void (
+    *store_indicators_fn)(void *arg, const struct store_indicators *row);
 int store_day_indicators(struct store *s, const char *day,
-    store_indicators_fn fn, void *arg)
-    WT_MUST_CHECK;
+    store_indicators_fn fn, void *arg) WT_MUST_CHECK;
 
 /* A manifest needing attention (a discrepancy, or overdue). */
 struct store_manifest_item {
 	char scheme[16], manifest_no[64], verdict[16];
-	double declared_kg, received_kg, diff_pct;	/* NaN: unknown */
-	int64_t departed_ms;				/* WT_NOTIME: unknown */
+	double declared_kg, received_kg, diff_pct; /* NaN: unknown */
+	int64_t departed_ms;			   /* WT_NOTIME: unknown */
 };
-typedef void (*store_item_fn)(void *arg,
-    const struct store_manifest_item *item);
+typedef void (
+    *store_item_fn)(void *arg, const struct store_manifest_item *item);
 /* The newest `limit` manifests with this verdict. */
 int store_manifest_items(struct store *s, const char *verdict, int limit,
-    store_item_fn fn, void *arg)
-    WT_MUST_CHECK;
+    store_item_fn fn, void *arg) WT_MUST_CHECK;
 
 /*
  * Background maintenance: work a commit leaves for later (for SQLite,
@@ -175,20 +167,18 @@ int store_manifest_items(struct store *s, const char *verdict, int limit,
  * restores the default.
  */
 typedef void (*store_pressure_fn)(void *arg, int pending);
-void store_on_commit_pressure(struct store *s, store_pressure_fn fn,
-    void *arg);
+void store_on_commit_pressure(struct store *s, store_pressure_fn fn, void *arg);
 
 /* On the writer, between transactions: do the part of the pending work
  * that lets the next transaction start afresh. */
 int store_maint_catch_up(struct store *s) WT_MUST_CHECK;
 
 struct store_maint;
-int store_maint_open(const char *path, struct store_maint **out)
-    WT_MUST_CHECK;
+int store_maint_open(const char *path, struct store_maint **out) WT_MUST_CHECK;
 /* Do what needs nobody to wait, never waiting itself: *pending pages
  * were outstanding, *done of them are now done. */
-int store_maint_step(struct store_maint *m, int *pending, int *done)
-    WT_MUST_CHECK;
+int store_maint_step(struct store_maint *m, int *pending,
+    int *done) WT_MUST_CHECK;
 /* Do all of it and give the log's disk space back; waits briefly for the
  * writer and readers, and holds the writer up while it works (busy: does
  * nothing). */

@@ -18,18 +18,35 @@
 /* The writer's prepared statements; their text is stmt_sql[] in
  * store_schema.c. */
 enum stmt_id {
-	S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_META_GET, S_META_SET,
-	S_MSG_FIND, S_MSG_INSERT, S_MSG_MAX,
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_META_GET,
+	S_META_SET,
+	S_MSG_FIND,
+	S_MSG_INSERT,
+	S_MSG_MAX,
 	S_REJECT,
-	S_POSITION, S_VEHICLE_SEEN,
+	S_POSITION,
+	S_VEHICLE_SEEN,
 	S_VEVENT,
-	S_WB_GET, S_WB_INSERT, S_WB_TO_HISTORY, S_WB_DELETE, S_WB_HISTORY,
+	S_WB_GET,
+	S_WB_INSERT,
+	S_WB_TO_HISTORY,
+	S_WB_DELETE,
+	S_WB_HISTORY,
 	S_FSTATUS,
-	S_MAN_EVENT, S_MAN_EVENT_APPLIED, S_MAN_GET, S_MAN_UPSERT,
-	S_MAN_LINES_DEL, S_MAN_LINE, S_MAN_TICKET,
+	S_MAN_EVENT,
+	S_MAN_EVENT_APPLIED,
+	S_MAN_GET,
+	S_MAN_UPSERT,
+	S_MAN_LINES_DEL,
+	S_MAN_LINE,
+	S_MAN_TICKET,
 	S_PRUNE,
-	S_BIND_LATEST, S_BIND_UPSERT, S_BIND_AT,
+	S_BIND_LATEST,
+	S_BIND_UPSERT,
+	S_BIND_AT,
 	S_FACILITY_KNOWN,
 	S_COUNT
 };
@@ -38,23 +55,23 @@ extern const char *const store_stmt_sql[S_COUNT];
 
 /* A vehicle seen in the open transaction: the row it will get. */
 struct store_seen {
-	char *vehicle, *plate, *device;	/* NULL vehicle: a free slot */
+	char *vehicle, *plate, *device; /* NULL vehicle: a free slot */
 	int64_t first, last;
 };
 
-#define STORE_SEEN_SLOTS 1024		/* a power of two */
+#define STORE_SEEN_SLOTS 1024 /* a power of two */
 
 struct store {
 	char *path;
-	sqlite3 *db;			/* writer, loop thread only */
-	sqlite3 *ro;			/* reports */
+	sqlite3 *db; /* writer, loop thread only */
+	sqlite3 *ro; /* reports */
 	sqlite3_stmt *st[S_COUNT];
 	int in_txn;
 	char plate_buf[64];
 	store_pressure_fn pressure_fn;
 	void *pressure_arg;
-	int64_t next_mid;		/* see store_load_next_mid() */
-	struct store_seen *seen;	/* STORE_SEEN_SLOTS, store_write.c */
+	int64_t next_mid;	 /* see store_load_next_mid() */
+	struct store_seen *seen; /* STORE_SEEN_SLOTS, store_write.c */
 	size_t nseen;
 };
 
@@ -77,8 +94,7 @@ int store_user_version(sqlite3 *db, int *v) WT_MUST_CHECK;
 /* ---- store.c: connections and statement helpers ---- */
 
 int store_db_exec(sqlite3 *db, const char *sql) WT_MUST_CHECK;
-int store_open_conn(const char *path, int flags, sqlite3 **out)
-    WT_MUST_CHECK;
+int store_open_conn(const char *path, int flags, sqlite3 **out) WT_MUST_CHECK;
 /* Size of path + suffix ("" or "-wal"); 0 when it does not exist. */
 int64_t store_file_size(const char *path, const char *suffix);
 
@@ -98,8 +114,8 @@ int store_changed(struct store *s);
 
 int store_seen_flush(struct store *s) WT_MUST_CHECK;
 void store_seen_clear(struct store *s);
-int store_vehicle_seen(struct store *s, const char *vehicle,
-    const char *plate, const char *device, int64_t ts) WT_MUST_CHECK;
+int store_vehicle_seen(struct store *s, const char *vehicle, const char *plate,
+    const char *device, int64_t ts) WT_MUST_CHECK;
 /* DQ_UNKNOWN_FACILITY when id names no facility of the registry. */
 uint32_t store_facility_flag(struct store *s, const char *id);
 

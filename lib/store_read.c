@@ -68,14 +68,15 @@ ro_query(struct store *s, const char *sql, const char *arg1, int64_t arg2,
 }
 
 int
-store_day_tonnage(struct store *s, const char *day, store_row_fn fn,
-    void *arg)
+store_day_tonnage(struct store *s, const char *day, store_row_fn fn, void *arg)
 {
 	/* Transfer stations pass waste on: counting them would count twice. */
-	return ro_query(s, "SELECT coalesce(district, 'unknown'), waste,"
+	return ro_query(s,
+	    "SELECT coalesce(district, 'unknown'), waste,"
 	    " sum(kg) FROM daily_tonnage WHERE day = ?1 AND"
 	    " coalesce(facility_kind, '') <> 'transfer_station'"
-	    " GROUP BY 1, 2 ORDER BY 1, 2", day, 0, fn, arg);
+	    " GROUP BY 1, 2 ORDER BY 1, 2",
+	    day, 0, fn, arg);
 }
 
 static void
@@ -90,15 +91,18 @@ int
 store_manifest_counts(struct store *s, struct store_manifest_counts *c)
 {
 	memset(c, 0, sizeof(*c));
-	if (ro_query(s, "SELECT NULL, NULL, count(*) FROM manifests WHERE"
-	    " status IN ('created', 'in_transit', 'arrived') AND ?1 = ?1",
-	    NULL, 0, take_count, &c->open) == -1 ||
-	    ro_query(s, "SELECT NULL, NULL, count(*) FROM reconciliations"
-	    " WHERE verdict = 'overdue' AND ?1 = ?1", NULL, 0, take_count,
-	    &c->overdue) == -1 ||
-	    ro_query(s, "SELECT NULL, NULL, count(*) FROM reconciliations"
-	    " WHERE verdict = 'discrepancy' AND ?1 = ?1", NULL, 0, take_count,
-	    &c->discrepancies) == -1)
+	if (ro_query(s,
+		"SELECT NULL, NULL, count(*) FROM manifests WHERE"
+		" status IN ('created', 'in_transit', 'arrived') AND ?1 = ?1",
+		NULL, 0, take_count, &c->open) == -1 ||
+	    ro_query(s,
+		"SELECT NULL, NULL, count(*) FROM reconciliations"
+		" WHERE verdict = 'overdue' AND ?1 = ?1",
+		NULL, 0, take_count, &c->overdue) == -1 ||
+	    ro_query(s,
+		"SELECT NULL, NULL, count(*) FROM reconciliations"
+		" WHERE verdict = 'discrepancy' AND ?1 = ?1",
+		NULL, 0, take_count, &c->discrepancies) == -1)
 		return -1;
 	return 0;
 }
@@ -106,8 +110,9 @@ store_manifest_counts(struct store *s, struct store_manifest_counts *c)
 static double
 col_real(sqlite3_stmt *st, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN :
-	    sqlite3_column_double(st, i);
+	return sqlite3_column_type(st, i) == SQLITE_NULL
+	    ? NAN
+	    : sqlite3_column_double(st, i);
 }
 
 static void
@@ -119,19 +124,20 @@ col_text(sqlite3_stmt *st, int i, char *out, size_t n)
 }
 
 int
-store_day_indicators(struct store *s, const char *day,
-    store_indicators_fn fn, void *arg)
+store_day_indicators(struct store *s, const char *day, store_indicators_fn fn,
+    void *arg)
 {
 	struct store_indicators r;
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->ro, "SELECT district, collected_kg,"
-	    " recycling_rate, harmless_rate, cw_utilisation_rate,"
-	    " clearance_rate, manifest_closure_rate, discrepancy_rate,"
-	    " authorised_unload_share, manifests, overdue_manifests"
-	    " FROM daily_indicators WHERE day = ?1 ORDER BY district", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->ro,
+		"SELECT district, collected_kg,"
+		" recycling_rate, harmless_rate, cw_utilisation_rate,"
+		" clearance_rate, manifest_closure_rate, discrepancy_rate,"
+		" authorised_unload_share, manifests, overdue_manifests"
+		" FROM daily_indicators WHERE day = ?1 ORDER BY district",
+		-1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -164,12 +170,13 @@ store_manifest_items(struct store *s, const char *verdict, int limit,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->ro, "SELECT r.scheme, r.manifest_no,"
-	    " r.verdict, r.declared_kg, r.received_kg, r.diff_pct,"
-	    " m.departed_ms FROM reconciliations r JOIN manifests m"
-	    " USING (scheme, manifest_no) WHERE r.verdict = ?1"
-	    " ORDER BY m.departed_ms DESC LIMIT ?2", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->ro,
+		"SELECT r.scheme, r.manifest_no,"
+		" r.verdict, r.declared_kg, r.received_kg, r.diff_pct,"
+		" m.departed_ms FROM reconciliations r JOIN manifests m"
+		" USING (scheme, manifest_no) WHERE r.verdict = ?1"
+		" ORDER BY m.departed_ms DESC LIMIT ?2",
+		-1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(st, 1, verdict, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, limit);
@@ -180,8 +187,9 @@ store_manifest_items(struct store *s, const char *verdict, int limit,
 		it.declared_kg = col_real(st, 3);
 		it.received_kg = col_real(st, 4);
 		it.diff_pct = col_real(st, 5);
-		it.departed_ms = sqlite3_column_type(st, 6) == SQLITE_NULL ?
-		    WT_NOTIME : sqlite3_column_int64(st, 6);
+		it.departed_ms = sqlite3_column_type(st, 6) == SQLITE_NULL
+		    ? WT_NOTIME
+		    : sqlite3_column_int64(st, 6);
 		fn(arg, &it);
 	}
 	sqlite3_finalize(st);

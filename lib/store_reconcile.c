@@ -21,8 +21,7 @@ struct recon_step {
 };
 
 static const struct recon_step recon_steps[] = {
-	{ "clear links",
-	    "DELETE FROM reconciliation_links" },
+	{ "clear links", "DELETE FROM reconciliation_links" },
 	/* 1. The manifest names the ticket. Ticket numbers are unique per
 	 * facility and day only: take the day nearest the manifest's trip.
 	 * Outbound tickets are shipments, never receipts. */

@@ -234,40 +234,46 @@ const char *const store_stmt_sql[S_COUNT] = {
 	[S_ROLLBACK] = "ROLLBACK",
 	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[S_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
-	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+		       " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	/* The expression must be messages_digest's for the index to serve;
 	 * the unary + stops SQLite from propagating ?2 into it. */
-	[S_MSG_FIND] = "SELECT id FROM messages WHERE substr(sha256, 1, 16) ="
+	[S_MSG_FIND] =
+	    "SELECT id FROM messages WHERE substr(sha256, 1, 16) ="
 	    " substr(?2, 1, 16) AND +sha256 = ?2 AND +topic = ?1 LIMIT 1",
 	[S_MSG_INSERT] = "INSERT INTO messages(id, topic, profile, received_ms,"
-	    " sha256, outcome, kind, payload)"
-	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			 " sha256, outcome, kind, payload)"
+			 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[S_MSG_MAX] = "SELECT coalesce(max(id), 0) FROM messages",
 	[S_REJECT] = "INSERT INTO rejects(topic, profile, received_ms, payload,"
-	    " reason, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-	[S_POSITION] = "INSERT INTO positions(vehicle, device, plate, ts_ms,"
+		     " reason, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_POSITION] =
+	    "INSERT INTO positions(vehicle, device, plate, ts_ms,"
 	    " lat, lon, speed_kmh, heading_deg, alt_m, load_state, dq_flags,"
 	    " message_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
 	    " ?12) ON CONFLICT(vehicle, ts_ms) DO NOTHING",
-	[S_VEHICLE_SEEN] = "INSERT INTO vehicles(vehicle, plate, device,"
+	[S_VEHICLE_SEEN] =
+	    "INSERT INTO vehicles(vehicle, plate, device,"
 	    " first_seen_ms, last_seen_ms) VALUES(?1, ?2, ?3, ?4, ?5)"
 	    " ON CONFLICT(vehicle) DO UPDATE SET"
 	    " plate = coalesce(excluded.plate, plate),"
 	    " device = coalesce(excluded.device, device),"
 	    " first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),"
 	    " last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
-	[S_VEVENT] = "INSERT INTO vehicle_events(type, vehicle, plate, ts_ms,"
+	[S_VEVENT] =
+	    "INSERT INTO vehicle_events(type, vehicle, plate, ts_ms,"
 	    " site, facility, waste, mass_kg, manifest_no, lat, lon, dq_flags,"
 	    " message_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
 	    " ?12, ?13) ON CONFLICT(vehicle, type, ts_ms) DO NOTHING",
 	[S_WB_GET] = "SELECT id, version, status, fingerprint FROM weighings"
-	    " WHERE facility = ?1 AND ticket = ?2 AND day = ?3",
-	[S_WB_INSERT] = "INSERT INTO weighings(facility, ticket, day, version,"
+		     " WHERE facility = ?1 AND ticket = ?2 AND day = ?3",
+	[S_WB_INSERT] =
+	    "INSERT INTO weighings(facility, ticket, day, version,"
 	    " plate, direction, gross_kg, tare_kg, net_kg, first_ms, second_ms,"
 	    " waste, origin, status, manifest_no, dq_flags, message_id,"
 	    " fingerprint) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
 	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-	[S_WB_TO_HISTORY] = "INSERT INTO weighings_history(facility, ticket,"
+	[S_WB_TO_HISTORY] =
+	    "INSERT INTO weighings_history(facility, ticket,"
 	    " day, version, plate, direction, gross_kg, tare_kg, net_kg,"
 	    " first_ms, second_ms, waste, origin, status, manifest_no,"
 	    " dq_flags, message_id, fingerprint, superseded_by)"
@@ -277,24 +283,28 @@ const char *const store_stmt_sql[S_COUNT] = {
 	    " manifest_no, dq_flags, message_id, fingerprint, ?2"
 	    " FROM weighings WHERE id = ?1",
 	[S_WB_DELETE] = "DELETE FROM weighings WHERE id = ?1",
-	[S_WB_HISTORY] = "INSERT INTO weighings_history(facility, ticket, day,"
+	[S_WB_HISTORY] =
+	    "INSERT INTO weighings_history(facility, ticket, day,"
 	    " version, plate, direction, gross_kg, tare_kg, net_kg, first_ms,"
 	    " second_ms, waste, origin, status, manifest_no, dq_flags,"
 	    " message_id, fingerprint) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
 	    " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-	[S_FSTATUS] = "INSERT INTO facility_status(facility, ts_ms, state,"
+	[S_FSTATUS] =
+	    "INSERT INTO facility_status(facility, ts_ms, state,"
 	    " inventory_kg, throughput_kg, extra, dq_flags, message_id)"
 	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 	    " ON CONFLICT(facility, ts_ms) DO NOTHING",
-	[S_MAN_EVENT] = "INSERT INTO manifest_events(scheme, manifest_no,"
+	[S_MAN_EVENT] =
+	    "INSERT INTO manifest_events(scheme, manifest_no,"
 	    " version, status, ts_ms, applied, dq_flags, message_id)"
 	    " VALUES(?1, ?2, ?3, ?4, ?5, 0, ?6, ?7) ON CONFLICT(scheme,"
 	    " manifest_no, version, status, ts_ms) DO NOTHING",
 	[S_MAN_EVENT_APPLIED] = "UPDATE manifest_events SET applied = ?2,"
-	    " dq_flags = ?3 WHERE id = ?1",
+				" dq_flags = ?3 WHERE id = ?1",
 	[S_MAN_GET] = "SELECT version, status FROM manifests"
-	    " WHERE scheme = ?1 AND manifest_no = ?2",
-	[S_MAN_UPSERT] = "INSERT INTO manifests(scheme, manifest_no, version,"
+		      " WHERE scheme = ?1 AND manifest_no = ?2",
+	[S_MAN_UPSERT] =
+	    "INSERT INTO manifests(scheme, manifest_no, version,"
 	    " status, plate, generator_code, generator_name,"
 	    " generator_district,"
 	    " carrier_name, receiver_facility, receiver_name, departed_ms,"
@@ -324,22 +334,26 @@ const char *const store_stmt_sql[S_COUNT] = {
 	    " updated_ms = excluded.updated_ms, dq_flags = excluded.dq_flags,"
 	    " message_id = excluded.message_id",
 	[S_MAN_LINES_DEL] = "DELETE FROM manifest_lines"
-	    " WHERE scheme = ?1 AND manifest_no = ?2",
+			    " WHERE scheme = ?1 AND manifest_no = ?2",
 	[S_MAN_LINE] = "INSERT INTO manifest_lines(scheme, manifest_no, line,"
-	    " waste_code, hw_category, waste, qty, unit, qty_kg)"
-	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[S_MAN_TICKET] = "INSERT INTO manifest_tickets(scheme, manifest_no,"
+		       " waste_code, hw_category, waste, qty, unit, qty_kg)"
+		       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_MAN_TICKET] =
+	    "INSERT INTO manifest_tickets(scheme, manifest_no,"
 	    " facility, ticket) VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
 	[S_PRUNE] = "UPDATE messages SET payload = NULL"
-	    " WHERE received_ms < ?1 AND payload IS NOT NULL",
-	[S_BIND_LATEST] = "SELECT plate, plate_color FROM device_bindings"
+		    " WHERE received_ms < ?1 AND payload IS NOT NULL",
+	[S_BIND_LATEST] =
+	    "SELECT plate, plate_color FROM device_bindings"
 	    " WHERE device = ?1 ORDER BY valid_from_ms DESC LIMIT 1",
-	[S_BIND_UPSERT] = "INSERT INTO device_bindings(device, valid_from_ms,"
+	[S_BIND_UPSERT] =
+	    "INSERT INTO device_bindings(device, valid_from_ms,"
 	    " plate, plate_color, message_id) VALUES(?1, ?2, ?3, ?4, ?5)"
 	    " ON CONFLICT(device, valid_from_ms) DO UPDATE SET"
 	    " plate = excluded.plate, plate_color = excluded.plate_color,"
 	    " message_id = excluded.message_id",
-	[S_BIND_AT] = "SELECT plate FROM device_bindings WHERE device = ?1"
+	[S_BIND_AT] =
+	    "SELECT plate FROM device_bindings WHERE device = ?1"
 	    " AND valid_from_ms <= ?2 ORDER BY valid_from_ms DESC LIMIT 1",
 	[S_FACILITY_KNOWN] = "SELECT 1 FROM facilities WHERE id = ?1",
 };
@@ -393,8 +407,8 @@ store_migrate(sqlite3 *db, const char *path, int upto)
 		return -1;
 	if (v > (int)NMIGRATIONS) {
 		log_warnx("store: %s has schema version %d, newer than this "
-		    "wastetrackd (%d): refusing to touch it", path, v,
-		    (int)NMIGRATIONS);
+			  "wastetrackd (%d): refusing to touch it",
+		    path, v, (int)NMIGRATIONS);
 		return -1;
 	}
 	for (i = (size_t)v; i < (size_t)upto; i++)

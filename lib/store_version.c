@@ -20,7 +20,7 @@ wb_status_rank(const char *status)
 		return 0;
 	if (strcmp(status, "complete") == 0)
 		return 1;
-	return 2;			/* void: final */
+	return 2; /* void: final */
 }
 
 static void
@@ -114,8 +114,8 @@ wb_current(struct store *s, const struct ev_weighing *w, const char *day,
 	if ((found = store_lookup(s, S_WB_GET)) == 1) {
 		cur->id = sqlite3_column_int64(st, 0);
 		cur->version = sqlite3_column_int64(st, 1);
-		cur->rank = wb_status_rank(
-		    (const char *)sqlite3_column_text(st, 2));
+		cur->rank =
+		    wb_status_rank((const char *)sqlite3_column_text(st, 2));
 		snprintf(cur->fp, sizeof(cur->fp), "%s",
 		    (const char *)sqlite3_column_text(st, 3));
 		store_lookup_end(s, S_WB_GET);
@@ -145,8 +145,8 @@ store_put_weighing(struct store *s, const struct ev *e, int64_t mid,
 	if ((found = wb_current(s, w, day, &cur)) == -1)
 		return -1;
 	if (!found) {
-		wb_bind(s->st[S_WB_INSERT], e, day, w->version > 0 ?
-		    w->version : 1, dq, mid, fp);
+		wb_bind(s->st[S_WB_INSERT], e, day,
+		    w->version > 0 ? w->version : 1, dq, mid, fp);
 		*res = STORE_NEW;
 		return store_run(s, S_WB_INSERT);
 	}
@@ -239,19 +239,24 @@ man_upsert(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
 	store_bind_text(st, 11, m->receiver_name);
 	/* Milestones keep the first time the manifest reached them; an
 	 * explicit time from the sender wins over the update's own. */
-	store_bind_time(st, 12, m->departed_ms != WT_NOTIME ? m->departed_ms :
-	    rank >= 2 ? m->ts_ms : WT_NOTIME);
-	store_bind_time(st, 13, rank >= 4 &&
-	    strcmp(m->status, "received") == 0 ? m->ts_ms : WT_NOTIME);
-	store_bind_time(st, 14, strcmp(m->status, "closed") == 0 ? m->ts_ms :
-	    WT_NOTIME);
+	store_bind_time(st, 12,
+	    m->departed_ms != WT_NOTIME ? m->departed_ms
+		: rank >= 2		? m->ts_ms
+					: WT_NOTIME);
+	store_bind_time(st, 13,
+	    rank >= 4 && strcmp(m->status, "received") == 0 ? m->ts_ms
+							    : WT_NOTIME);
+	store_bind_time(st, 14,
+	    strcmp(m->status, "closed") == 0 ? m->ts_ms : WT_NOTIME);
 	store_bind_real(st, 15, man_declared_kg(m));
 	sqlite3_bind_int64(st, 16, now_ms);
-	sqlite3_bind_int64(st, 17, e->dq | store_facility_flag(s,
-	    m->receiver_facility));
+	sqlite3_bind_int64(st, 17,
+	    e->dq | store_facility_flag(s, m->receiver_facility));
 	sqlite3_bind_int64(st, 18, mid);
-	store_bind_time(st, 19, m->arrived_ms != WT_NOTIME ? m->arrived_ms :
-	    strcmp(m->status, "arrived") == 0 ? m->ts_ms : WT_NOTIME);
+	store_bind_time(st, 19,
+	    m->arrived_ms != WT_NOTIME		    ? m->arrived_ms
+		: strcmp(m->status, "arrived") == 0 ? m->ts_ms
+						    : WT_NOTIME);
 	store_bind_real(st, 20, m->received_kg);
 	return store_run(s, S_MAN_UPSERT);
 }
@@ -355,4 +360,3 @@ store_put_manifest(struct store *s, const struct ev *e, int64_t mid,
 	*res = apply ? STORE_NEW : STORE_HISTORY;
 	return store_run(s, S_MAN_EVENT_APPLIED);
 }
-

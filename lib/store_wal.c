@@ -99,8 +99,7 @@ fail:
 int
 store_maint_step(struct store_maint *m, int *pending, int *done)
 {
-	return wal_checkpoint(m->db, SQLITE_CHECKPOINT_PASSIVE, pending,
-	    done);
+	return wal_checkpoint(m->db, SQLITE_CHECKPOINT_PASSIVE, pending, done);
 }
 
 /*

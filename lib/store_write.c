@@ -54,8 +54,8 @@ store_message_add(struct store *s, const struct store_msg *m,
 }
 
 int
-store_reject(struct store *s, const struct store_msg *m,
-    const char *reason, const char *detail)
+store_reject(struct store *s, const struct store_msg *m, const char *reason,
+    const char *detail)
 {
 	sqlite3_stmt *st = s->st[S_REJECT];
 
@@ -138,15 +138,15 @@ seen_slot(struct store *s, const char *vehicle)
 	for (p = (const unsigned char *)vehicle; *p != '\0'; p++)
 		h = (h ^ *p) * 16777619u;
 	for (i = h & (STORE_SEEN_SLOTS - 1);;
-	    i = (i + 1) & (STORE_SEEN_SLOTS - 1))
+	     i = (i + 1) & (STORE_SEEN_SLOTS - 1))
 		if (s->seen[i].vehicle == NULL ||
 		    strcmp(s->seen[i].vehicle, vehicle) == 0)
 			return &s->seen[i];
 }
 
 int
-store_vehicle_seen(struct store *s, const char *vehicle,
-    const char *plate, const char *device, int64_t ts)
+store_vehicle_seen(struct store *s, const char *vehicle, const char *plate,
+    const char *device, int64_t ts)
 {
 	struct store_seen *v;
 
@@ -168,15 +168,16 @@ store_vehicle_seen(struct store *s, const char *vehicle,
 	if (ts > v->last)
 		v->last = ts;
 	return keep_latest(&v->plate, plate) == -1 ||
-	    keep_latest(&v->device, device) == -1 ? -1 : 0;
+		keep_latest(&v->device, device) == -1
+	    ? -1
+	    : 0;
 }
 
 /* The plate a terminal was bound to at ts: positions from a terminal that
  * sends no plate of its own belong to the vehicle it was registered to
  * then, not to the one it is registered to now. */
 static int
-bound_plate(struct store *s, const char *device, int64_t ts,
-    const char **plate)
+bound_plate(struct store *s, const char *device, int64_t ts, const char **plate)
 {
 	sqlite3_stmt *st = s->st[S_BIND_AT];
 	int found;
@@ -299,8 +300,8 @@ put_facility_status(struct store *s, const struct ev *e, int64_t mid,
  * us still resolve; a later re-binding holds from when we learn it.
  */
 static int
-put_binding(struct store *s, const struct ev *e, int64_t mid,
-    int64_t now_ms, enum store_result *res)
+put_binding(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms,
+    enum store_result *res)
 {
 	const struct ev_device_binding *b = &e->u.bind;
 	sqlite3_stmt *st = s->st[S_BIND_LATEST];
@@ -365,11 +366,12 @@ sync_meta(struct store *s, const struct config *cfg)
 {
 	char sql[256];
 
-	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO meta(key, value)"
+	snprintf(sql, sizeof(sql),
+	    "INSERT OR REPLACE INTO meta(key, value)"
 	    " VALUES('local_offset_min', %d),"
 	    " ('clearance_tolerance_pct', %.6f),"
-	    " ('tolerance_pct', %.6f)", cfg->time.local_offset_min,
-	    cfg->reconcile.clearance_tolerance_pct,
+	    " ('tolerance_pct', %.6f)",
+	    cfg->time.local_offset_min, cfg->reconcile.clearance_tolerance_pct,
 	    cfg->reconcile.tolerance_pct);
 	return store_db_exec(s->db, sql);
 }
@@ -385,9 +387,10 @@ store_sync_config(struct store *s, const struct config *cfg)
 		return -1;
 	if (sync_meta(s, cfg) == -1 ||
 	    store_db_exec(s->db, "DELETE FROM facilities") == -1 ||
-	    sqlite3_prepare_v2(s->db, "INSERT INTO facilities(id, name, kind,"
-	    " district, harmless) VALUES(?1, ?2, ?3, ?4, ?5)", -1, &st,
-	    NULL) != SQLITE_OK)
+	    sqlite3_prepare_v2(s->db,
+		"INSERT INTO facilities(id, name, kind,"
+		" district, harmless) VALUES(?1, ?2, ?3, ?4, ?5)",
+		-1, &st, NULL) != SQLITE_OK)
 		goto done;
 	for (i = 0; i < cfg->nfacilities; i++) {
 		const struct cfg_facility *f = &cfg->facilities[i];
@@ -413,8 +416,7 @@ done:
 }
 
 int
-store_prune_payloads(struct store *s, int64_t cutoff_ms,
-    int64_t *pruned)
+store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned)
 {
 	sqlite3_bind_int64(s->st[S_PRUNE], 1, cutoff_ms);
 	if (store_run(s, S_PRUNE) == -1)
@@ -422,4 +424,3 @@ store_prune_payloads(struct store *s, int64_t cutoff_ms,
 	*pruned = sqlite3_changes(s->db);
 	return 0;
 }
-

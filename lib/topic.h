@@ -17,9 +17,9 @@ int topic_filter_valid(const char *filter);
 int topic_match(const char *filter, const char *topic);
 
 struct topic_cap {
-	const char *name;		/* points into the pattern */
+	const char *name; /* points into the pattern */
 	size_t name_len;
-	const char *value;		/* points into the topic */
+	const char *value; /* points into the topic */
 	size_t value_len;
 };
 

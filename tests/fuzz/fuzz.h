@@ -32,7 +32,7 @@ static const struct decode_ctx fuzz_ctx __attribute__((unused)) = {
 	.future_tolerance_ms = 300000,
 };
 
-#define FUZZ_EPOCH_MIN_MS INT64_C(946684800000)	/* 2000-01-01 */
+#define FUZZ_EPOCH_MIN_MS INT64_C(946684800000) /* 2000-01-01 */
 
 static inline void
 fuzz_fail(const char *what, const char *detail)
@@ -65,8 +65,9 @@ fuzz_mass(const char *what, double v)
 static inline void
 fuzz_time(const char *what, int64_t t)
 {
-	if (t != WT_NOTIME && (t < FUZZ_EPOCH_MIN_MS || t >
-	    fuzz_ctx.received_ms + fuzz_ctx.future_tolerance_ms))
+	if (t != WT_NOTIME &&
+	    (t < FUZZ_EPOCH_MIN_MS ||
+		t > fuzz_ctx.received_ms + fuzz_ctx.future_tolerance_ms))
 		fuzz_fail(what, "outside the accepted window");
 }
 
@@ -188,7 +189,8 @@ fuzz_check_event(const struct ev *e)
 		for (i = 0; i < m->ntickets; i++) {
 			fuzz_text("manifest.ticket.facility",
 			    m->tickets[i].facility);
-			fuzz_text("manifest.ticket.ticket", m->tickets[i].ticket);
+			fuzz_text("manifest.ticket.ticket",
+			    m->tickets[i].ticket);
 		}
 		break;
 	}
@@ -213,10 +215,15 @@ static inline void
 fuzz_topic(const char *pattern, char *buf, size_t n)
 {
 	static const char *const caps[][2] = {
-		{ "vehicle", "KW-0217" }, { "manifest_no", "20232201000153" },
-		{ "station", "ST02" }, { "stream", "out" },
-		{ "plate", "\xe5\x90\x89" "A5G217" },
-		{ "clientid", "013912345678" }, { "phone", "013912345678" },
+		{ "vehicle", "KW-0217" },
+		{ "manifest_no", "20232201000153" },
+		{ "station", "ST02" },
+		{ "stream", "out" },
+		{ "plate",
+		    "\xe5\x90\x89"
+		    "A5G217" },
+		{ "clientid", "013912345678" },
+		{ "phone", "013912345678" },
 		{ "facility", "CC-KWP-01" },
 	};
 	const char *p = pattern, *end, *val;
@@ -230,8 +237,8 @@ fuzz_topic(const char *pattern, char *buf, size_t n)
 				if (strlen(caps[k][0]) == len &&
 				    memcmp(caps[k][0], p + 1, len) == 0)
 					val = caps[k][1];
-			used += (size_t)snprintf(buf + used, n - used, "%s",
-			    val);
+			used +=
+			    (size_t)snprintf(buf + used, n - used, "%s", val);
 			if (used >= n)
 				used = n - 1;
 			p = end + 1;

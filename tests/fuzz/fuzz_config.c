@@ -32,7 +32,8 @@ static char dir[64], path[96];
 /* Messages in each shape a profile may expect. */
 static const char *const payloads[] = {
 	/* vendor-a telemetry */
-	"{\"vehicleId\":\"KW-0217\",\"plate\":\"\xe5\x90\x89" "A\xc2\xb7"
+	"{\"vehicleId\":\"KW-0217\",\"plate\":\"\xe5\x90\x89"
+	"A\xc2\xb7"
 	"5G217\",\"ts\":\"2023-08-07T14:02:58+08:00\",\"coordSys\":\"GCJ02\","
 	"\"lat\":43.885810,\"lng\":125.321060,\"speedKmh\":32.5,\"heading\":87,"
 	"\"altitudeM\":221,\"loadState\":\"FULL\",\"type\":\"UNLOAD\","
@@ -43,16 +44,19 @@ static const char *const payloads[] = {
 	"{\"header\":{\"msg_id\":512,\"phone\":\"013912345678\"},\"body\":{"
 	"\"status\":787203,\"latitude\":43883412,\"longitude\":125314567,"
 	"\"altitude\":221,\"speed\":325,\"direction\":87,\"time\":"
-	"\"230807140258\",\"license_number\":\"\xe5\x90\x89" "A5G217\","
+	"\"230807140258\",\"license_number\":\"\xe5\x90\x89"
+	"A5G217\","
 	"\"color\":2}}",
 	/* vendor-b weighing, numbers as strings */
-	"{\"bdh\":\"0153\",\"zdbm\":\"ST02\",\"cph\":\"\xe5\x90\x89" "A5G217\","
+	"{\"bdh\":\"0153\",\"zdbm\":\"ST02\",\"cph\":\"\xe5\x90\x89"
+	"A5G217\","
 	"\"mz\":\"18,070\",\"pz\":\"13320\",\"jz\":\"4750\",\"dw\":\"kg\","
 	"\"gbsj1\":\"2023-08-07 14:03:22\",\"gbsj2\":\"2023-08-07 14:21:05\","
 	"\"zt\":\"1\",\"fx\":\"\xe8\xbf\x9b\"}",
 	/* legacy-wb: two records with checksums */
 	"F;ST02;0153;20230807;140322;;JIA5G217;18070;;;KG;CY;CHAOYANG-HWS;OP07;"
-	"0F\r\nT;ST02;0153;20230807;140322;142105;\xe5\x90\x89" "A5G217;18070;"
+	"0F\r\nT;ST02;0153;20230807;140322;142105;\xe5\x90\x89"
+	"A5G217;18070;"
 	"13320;4750;KG;CY;CHAOYANG-HWS;OP07;D4",
 	/* a bare delimited line */
 	"1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16",
@@ -99,7 +103,9 @@ outside(const char *s, size_t n)
 static int
 safe(const uint8_t *data, size_t size)
 {
-	struct frame { int map, want_key, danger, key_danger; } *st = NULL, *f;
+	struct frame {
+		int map, want_key, danger, key_danger;
+	} *st = NULL, *f;
 	size_t depth = 0, cap = 0;
 	int aliases = 0, bad_here = 0, bad_anywhere = 0, done = 0, danger;
 	yaml_parser_t p;
@@ -111,8 +117,10 @@ safe(const uint8_t *data, size_t size)
 	while (!done && yaml_parser_parse(&p, &ev)) {
 		f = depth > 0 ? &st[depth - 1] : NULL;
 		/* Is this node under include or password_file? */
-		danger = f == NULL ? 0 : !f->map ? f->danger :
-		    f->want_key ? f->danger : f->key_danger;
+		danger = f == NULL ? 0
+		    : !f->map	   ? f->danger
+		    : f->want_key  ? f->danger
+				   : f->key_danger;
 		switch (ev.type) {
 		case YAML_SCALAR_EVENT: {
 			const char *s = (const char *)ev.data.scalar.value;
@@ -125,8 +133,8 @@ safe(const uint8_t *data, size_t size)
 			if (f != NULL && f->map && f->want_key) {
 				f->key_danger = f->danger ||
 				    (n == 7 && memcmp(s, "include", 7) == 0) ||
-				    (n == 13 && memcmp(s, "password_file", 13)
-				    == 0);
+				    (n == 13 &&
+					memcmp(s, "password_file", 13) == 0);
 				f->want_key = 0;
 			} else if (f != NULL && f->map)
 				f->want_key = 1;
@@ -147,8 +155,8 @@ safe(const uint8_t *data, size_t size)
 				f->want_key = !f->want_key;
 			}
 			if (depth == cap) {
-				void *ns = realloc(st, (cap = cap * 2 + 16) *
-				    sizeof(*st));
+				void *ns = realloc(st,
+				    (cap = cap * 2 + 16) * sizeof(*st));
 
 				if (ns == NULL) {
 					done = bad_here = 1;
@@ -197,7 +205,7 @@ decode_all(const struct profile_set *set)
 			fuzz_topic(set->p[i].kinds[k].topic, topic,
 			    sizeof(topic));
 			for (m = 0; m < sizeof(payloads) / sizeof(payloads[0]);
-			    m++) {
+			     m++) {
 				/* Exact size, not NUL-terminated. */
 				size_t n = strlen(payloads[m]);
 				char *buf = malloc(n ? n : 1);
@@ -206,7 +214,7 @@ decode_all(const struct profile_set *set)
 					continue;
 				memcpy(buf, payloads[m], n);
 				if (decode_profile(&set->p[i], topic, buf, n,
-				    &fuzz_ctx, &out, &err) == -1)
+					&fuzz_ctx, &out, &err) == -1)
 					fuzz_check_err(&err);
 				ev_list_clear(&out);
 				free(buf);
@@ -244,7 +252,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_fail("config_load", "success with errors");
 		if (profile_compile(cfg, &set, &errors) == 0) {
 			if (errors != NULL)
-				fuzz_fail("profile_compile", "success with "
+				fuzz_fail("profile_compile",
+				    "success with "
 				    "errors");
 			decode_all(set);
 			profile_set_free(set);

@@ -71,8 +71,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, size);
 	doc = json_parse(buf, size, err, sizeof(err));
 	if (doc == NULL) {
-		if (strncmp(err, "line ", 5) != 0 && strcmp(err,
-		    "out of memory") != 0)
+		if (strncmp(err, "line ", 5) != 0 &&
+		    strcmp(err, "out of memory") != 0)
 			abort();
 		free(buf);
 		return 0;
@@ -80,7 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	walk(doc, 0);
 	if ((dump = json_dump_except(doc, none)) != NULL) {
 		if ((again = json_parse(dump, strlen(dump), err,
-		    sizeof(err))) == NULL)
+			 sizeof(err))) == NULL)
 			abort();
 		dump2 = json_dump_except(again, none);
 		if (dump2 == NULL || strcmp(dump, dump2) != 0)

@@ -68,7 +68,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	for (i = 0; i < set->n; i++)
 		for (k = 0; k < set->p[i].nkinds && nentries < MAX_ENTRIES;
-		    k++) {
+		     k++) {
 			entries[nentries].p = &set->p[i];
 			fuzz_topic(set->p[i].kinds[k].topic,
 			    entries[nentries].topic,
@@ -103,7 +103,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	en = &entries[data[0] % nentries];
 	memset(&err, 0, sizeof(err));
 	if (decode_profile(en->p, en->topic, (const char *)data + 1, size - 1,
-	    &fuzz_ctx, &out, &err) == 0) {
+		&fuzz_ctx, &out, &err) == 0) {
 		if (out.n == 0 || out.n > DECODE_MAX_RECORDS)
 			fuzz_fail("decode_profile", "success without events");
 		for (i = 0; i < out.n; i++)

@@ -6,49 +6,59 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 struct cs_case {
 	const char *in;
 	size_t n;
-	const char *want;	/* UTF-8, NULL when the input is invalid */
+	const char *want; /* UTF-8, NULL when the input is invalid */
 	size_t wantn;
 };
 
 /* A byte-string literal and its length, embedded NULs included. */
-#define B(lit)		lit, sizeof(lit) - 1
+#define B(lit) lit, sizeof(lit) - 1
 
 static const struct cs_case cs_cases[] = {
 	/* 吉A5G217: BC AA is 吉 in GBK */
-	{ B("\xbc\xaa" "A5G217"), B("吉A5G217") },
+	{ B("\xbc\xaa"
+	    "A5G217"),
+	    B("吉A5G217") },
 	/* a legacy weighbridge CSV line with a GBK plate */
-	{ B("T;ST02;0153;20230807;140322;142105;\xbc\xaa" "A5G217;18070;"
+	{ B("T;ST02;0153;20230807;140322;142105;\xbc\xaa"
+	    "A5G217;18070;"
 	    "13320;4750;KG;CY;CHAOYANG-HWS;OP07;5C"),
-	  B("T;ST02;0153;20230807;140322;142105;吉A5G217;18070;13320;4750;"
-	    "KG;CY;CHAOYANG-HWS;OP07;5C") },
-	{ B("\xbe\xa9" "B1234\xb9\xd2"), B("京B1234挂") },
+	    B("T;ST02;0153;20230807;140322;142105;吉A5G217;18070;13320;4750;"
+	      "KG;CY;CHAOYANG-HWS;OP07;5C") },
+	{ B("\xbe\xa9"
+	    "B1234\xb9\xd2"),
+	    B("京B1234挂") },
 	{ B("\xb3\xf8\xd3\xe0\xc0\xac\xbb\xf8"), B("厨余垃圾") },
 	{ B("F;ST02;0153;20230807;140322;;JIA5G217;18070;;;KG;CY;"
 	    "CHAOYANG-HWS;OP07;3A"),
-	  B("F;ST02;0153;20230807;140322;;JIA5G217;18070;;;KG;CY;"
-	    "CHAOYANG-HWS;OP07;3A") },
+	    B("F;ST02;0153;20230807;140322;;JIA5G217;18070;;;KG;CY;"
+	      "CHAOYANG-HWS;OP07;3A") },
 	{ B("line one\r\nline two\r\n"), B("line one\r\nline two\r\n") },
-	{ B("A\0B"), B("A\0B") },		/* NUL is copied, not an end */
-	{ B("\x95\x34\xb2\x35"), B("𠮷") },	/* GB18030 4-byte, U+20BB7 */
-	{ B("\xa2\xe3"), B("€") },		/* GB18030's euro */
+	{ B("A\0B"), B("A\0B") },	    /* NUL is copied, not an end */
+	{ B("\x95\x34\xb2\x35"), B("𠮷") }, /* GB18030 4-byte, U+20BB7 */
+	{ B("\xa2\xe3"), B("€") },	    /* GB18030's euro */
 	{ B(""), B("") },
 	/*
 	 * UTF-8 input is often valid GBK too and comes out as mojibake, not
 	 * as an error: callers try norm_utf8_valid() first, then transcode.
 	 */
-	{ B("\xe5\x90\x89" "A5G217"), B("鍚堿5G217") },
+	{ B("\xe5\x90\x89"
+	    "A5G217"),
+	    B("鍚堿5G217") },
 	/* invalid */
-	{ B("\x81\x20"), NULL, 0 },		/* trail byte below 0x40 */
+	{ B("\x81\x20"), NULL, 0 }, /* trail byte below 0x40 */
 	{ B("\xff"), NULL, 0 },
 	{ B("\x80"), NULL, 0 },		/* CP936 euro, not GB18030 */
 	{ B("\xbc"), NULL, 0 },		/* truncated: lead byte at end */
-	{ B("\x81\x30\x81"), NULL, 0 },		/* truncated 4-byte */
-	{ B("\xbc\xaa" "A\x81\x20" "5G217"), NULL, 0 },
+	{ B("\x81\x30\x81"), NULL, 0 }, /* truncated 4-byte */
+	{ B("\xbc\xaa"
+	    "A\x81\x20"
+	    "5G217"),
+	    NULL, 0 },
 };
 
 static void
@@ -99,7 +109,10 @@ test_edges(void)
 
 	/* n bounds the read: the bytes after it are never looked at */
 	out = NULL;
-	CHECK_INT(charset_gbk_to_utf8("\xbc\xaa" "A\xff", 3, &out, &outn), 0);
+	CHECK_INT(charset_gbk_to_utf8("\xbc\xaa"
+				      "A\xff",
+		      3, &out, &outn),
+	    0);
 	CHECK_STR(out, "吉A");
 	free(out);
 

@@ -24,7 +24,7 @@
 static void
 expect_errors(const char *name, const char *path, const char *want)
 {
-	struct config *cfg = (struct config *)&cfg;	/* must become NULL */
+	struct config *cfg = (struct config *)&cfg; /* must become NULL */
 	char *errors = NULL, *w;
 	int rc;
 
@@ -70,253 +70,205 @@ static const struct bad_case {
 	const char *want;
 } bad_cases[] = {
 	{ "typo of password_file",
-	  "mqtt:\n  username: wt\n  pasword_file: /etc/wt.pw\n",
-	  "@:3:3: unknown key \"pasword_file\" in mqtt\n" },
-	{ "unknown top-level key",
-	  "mqt:\n  url: \"tcp://h:1\"\n",
-	  "@:1:1: unknown key \"mqt\" in top level\n" },
-	{ "unknown key in tls",
-	  "mqtt:\n  tls:\n    ca: /x\n",
-	  "@:3:5: unknown key \"ca\" in mqtt.tls\n" },
-	{ "duplicate key",
-	  "mqtt:\n  qos: 1\n  keepalive_s: 30\n  qos: 0\n",
-	  "@:4:3: duplicate key \"qos\"\n" },
+	    "mqtt:\n  username: wt\n  pasword_file: /etc/wt.pw\n",
+	    "@:3:3: unknown key \"pasword_file\" in mqtt\n" },
+	{ "unknown top-level key", "mqt:\n  url: \"tcp://h:1\"\n",
+	    "@:1:1: unknown key \"mqt\" in top level\n" },
+	{ "unknown key in tls", "mqtt:\n  tls:\n    ca: /x\n",
+	    "@:3:5: unknown key \"ca\" in mqtt.tls\n" },
+	{ "duplicate key", "mqtt:\n  qos: 1\n  keepalive_s: 30\n  qos: 0\n",
+	    "@:4:3: duplicate key \"qos\"\n" },
 	{ "duplicate section",
-	  "http: {listen: \"127.0.0.1:1\"}\nhttp: {port_file: p}\n",
-	  "@:2:1: duplicate key \"http\"\n" },
-	{ "string wanted",
-	  "mqtt:\n  client_id: [a, b]\n",
-	  "@:2:14: \"client_id\" must be a string\n" },
-	{ "empty required string",
-	  "mqtt:\n  client_id: \"\"\n",
-	  "@:2:14: \"client_id\" must not be empty\n" },
-	{ "integer wanted",
-	  "mqtt:\n  keepalive_s: 12abc\n",
-	  "@:2:16: \"keepalive_s\" must be an integer\n" },
-	{ "integer, not a fraction",
-	  "mqtt:\n  keepalive_s: 1.5\n",
-	  "@:2:16: \"keepalive_s\" must be an integer\n" },
-	{ "integer, not hex",
-	  "database:\n  raw_retention_days: 0x10\n",
-	  "@:2:23: \"raw_retention_days\" must be an integer\n" },
-	{ "integer, not empty",
-	  "mqtt:\n  keepalive_s:\n",
-	  "@:2:15: \"keepalive_s\" must be an integer\n" },
-	{ "size wanted",
-	  "ingest:\n  max_payload: 256k\n",
-	  "@:2:16: \"max_payload\" must be an integer\n" },
-	{ "number wanted",
-	  "reconcile:\n  tolerance_pct: ten\n",
-	  "@:2:18: \"tolerance_pct\" must be a number\n" },
-	{ "number, not nan",
-	  "reconcile:\n  tolerance_pct: nan\n",
-	  "@:2:18: \"tolerance_pct\" must be a number\n" },
-	{ "number beyond double",
-	  "reconcile:\n  tolerance_pct: 1e999\n",
-	  "@:2:18: \"tolerance_pct\" must be between 0 and 100\n" },
-	{ "include items are strings",
-	  "include: [[a.yaml]]\n",
-	  "@:1:11: each item of \"include\" must be a string\n" },
-	{ "boolean wanted",
-	  "mqtt:\n  clean_session: maybe\n",
-	  "@:2:18: \"clean_session\" must be true or false\n" },
+	    "http: {listen: \"127.0.0.1:1\"}\nhttp: {port_file: p}\n",
+	    "@:2:1: duplicate key \"http\"\n" },
+	{ "string wanted", "mqtt:\n  client_id: [a, b]\n",
+	    "@:2:14: \"client_id\" must be a string\n" },
+	{ "empty required string", "mqtt:\n  client_id: \"\"\n",
+	    "@:2:14: \"client_id\" must not be empty\n" },
+	{ "integer wanted", "mqtt:\n  keepalive_s: 12abc\n",
+	    "@:2:16: \"keepalive_s\" must be an integer\n" },
+	{ "integer, not a fraction", "mqtt:\n  keepalive_s: 1.5\n",
+	    "@:2:16: \"keepalive_s\" must be an integer\n" },
+	{ "integer, not hex", "database:\n  raw_retention_days: 0x10\n",
+	    "@:2:23: \"raw_retention_days\" must be an integer\n" },
+	{ "integer, not empty", "mqtt:\n  keepalive_s:\n",
+	    "@:2:15: \"keepalive_s\" must be an integer\n" },
+	{ "size wanted", "ingest:\n  max_payload: 256k\n",
+	    "@:2:16: \"max_payload\" must be an integer\n" },
+	{ "number wanted", "reconcile:\n  tolerance_pct: ten\n",
+	    "@:2:18: \"tolerance_pct\" must be a number\n" },
+	{ "number, not nan", "reconcile:\n  tolerance_pct: nan\n",
+	    "@:2:18: \"tolerance_pct\" must be a number\n" },
+	{ "number beyond double", "reconcile:\n  tolerance_pct: 1e999\n",
+	    "@:2:18: \"tolerance_pct\" must be between 0 and 100\n" },
+	{ "include items are strings", "include: [[a.yaml]]\n",
+	    "@:1:11: each item of \"include\" must be a string\n" },
+	{ "boolean wanted", "mqtt:\n  clean_session: maybe\n",
+	    "@:2:18: \"clean_session\" must be true or false\n" },
 	{ "boolean, not 1",
-	  "facilities:\n  - {id: A, kind: incinerator, harmless: 1}\n",
-	  "@:2:42: \"harmless\" must be true or false\n" },
-	{ "mapping wanted",
-	  "mqtt: \"tcp://127.0.0.1:1883\"\n",
-	  "@:1:7: \"mqtt\" must be a mapping\n" },
-	{ "list wanted",
-	  "subscriptions: \"wt/v1/#\"\n",
-	  "@:1:16: \"subscriptions\" must be a list\n" },
-	{ "list of mappings wanted",
-	  "facilities:\n  - CC-KWP-01\n",
-	  "@:2:5: each item of \"facilities\" must be a mapping\n" },
-	{ "include wants a list",
-	  "include: \"profiles/*.yaml\"\n",
-	  "@:1:10: \"include\" must be a list\n" },
-	{ "integer below range",
-	  "mqtt:\n  keepalive_s: 0\n",
-	  "@:2:16: \"keepalive_s\" must be between 1 and 3600\n" },
+	    "facilities:\n  - {id: A, kind: incinerator, harmless: 1}\n",
+	    "@:2:42: \"harmless\" must be true or false\n" },
+	{ "mapping wanted", "mqtt: \"tcp://127.0.0.1:1883\"\n",
+	    "@:1:7: \"mqtt\" must be a mapping\n" },
+	{ "list wanted", "subscriptions: \"wt/v1/#\"\n",
+	    "@:1:16: \"subscriptions\" must be a list\n" },
+	{ "list of mappings wanted", "facilities:\n  - CC-KWP-01\n",
+	    "@:2:5: each item of \"facilities\" must be a mapping\n" },
+	{ "include wants a list", "include: \"profiles/*.yaml\"\n",
+	    "@:1:10: \"include\" must be a list\n" },
+	{ "integer below range", "mqtt:\n  keepalive_s: 0\n",
+	    "@:2:16: \"keepalive_s\" must be between 1 and 3600\n" },
 	{ "integer beyond long long",
-	  "mqtt:\n  keepalive_s: 99999999999999999999\n",
-	  "@:2:16: \"keepalive_s\" must be between 1 and 3600\n" },
-	{ "negative integer",
-	  "database:\n  raw_retention_days: -1\n",
-	  "@:2:23: \"raw_retention_days\" must be between 0 and 3650\n" },
-	{ "size below range",
-	  "ingest:\n  max_payload: 63\n",
-	  "@:2:16: \"max_payload\" must be between 64 and 16777216\n" },
-	{ "size above range",
-	  "ingest:\n  spool_max_mb: 4097\n",
-	  "@:2:17: \"spool_max_mb\" must be between 1 and 4096\n" },
-	{ "number above range",
-	  "reconcile:\n  tolerance_pct: 100.5\n",
-	  "@:2:18: \"tolerance_pct\" must be between 0 and 100\n" },
-	{ "bad enum",
-	  "database:\n  synchronous: fast\n",
-	  "@:2:16: \"synchronous\" must be one of: normal, full\n" },
-	{ "qos 2",
-	  "mqtt:\n  qos: 2\n",
-	  "@:2:8: qos 2 is not supported: use 1\n" },
-	{ "qos 3",
-	  "mqtt:\n  qos: 3\n",
-	  "@:2:8: \"qos\" must be between 0 and 1\n" },
-	{ "bad url scheme",
-	  "mqtt:\n  url: \"mqtt://broker:1883\"\n",
-	  "@:2:8: invalid url \"mqtt://broker:1883\": "
-	  "want tcp://host:port or ssl://host:port\n" },
-	{ "url without port",
-	  "mqtt:\n  url: tcp://broker\n",
-	  "@:2:8: invalid url \"tcp://broker\": "
-	  "want tcp://host:port or ssl://host:port\n" },
-	{ "url with port 0",
-	  "mqtt:\n  url: ssl://broker:0\n",
-	  "@:2:8: invalid url \"ssl://broker:0\": "
-	  "want tcp://host:port or ssl://host:port\n" },
-	{ "bad listen",
-	  "http:\n  listen: 8080\n",
-	  "@:2:11: invalid listen address \"8080\": want host:port\n" },
-	{ "listen port too large",
-	  "http:\n  listen: \"127.0.0.1:65536\"\n",
-	  "@:2:11: invalid listen address \"127.0.0.1:65536\": "
-	  "want host:port\n" },
-	{ "offset out of range",
-	  "time:\n  local_offset: \"+14:30\"\n",
-	  "@:2:17: invalid offset \"+14:30\": "
-	  "want Z, UTC or ±HH:MM within ±14:00\n" },
+	    "mqtt:\n  keepalive_s: 99999999999999999999\n",
+	    "@:2:16: \"keepalive_s\" must be between 1 and 3600\n" },
+	{ "negative integer", "database:\n  raw_retention_days: -1\n",
+	    "@:2:23: \"raw_retention_days\" must be between 0 and 3650\n" },
+	{ "size below range", "ingest:\n  max_payload: 63\n",
+	    "@:2:16: \"max_payload\" must be between 64 and 16777216\n" },
+	{ "size above range", "ingest:\n  spool_max_mb: 4097\n",
+	    "@:2:17: \"spool_max_mb\" must be between 1 and 4096\n" },
+	{ "number above range", "reconcile:\n  tolerance_pct: 100.5\n",
+	    "@:2:18: \"tolerance_pct\" must be between 0 and 100\n" },
+	{ "bad enum", "database:\n  synchronous: fast\n",
+	    "@:2:16: \"synchronous\" must be one of: normal, full\n" },
+	{ "qos 2", "mqtt:\n  qos: 2\n",
+	    "@:2:8: qos 2 is not supported: use 1\n" },
+	{ "qos 3", "mqtt:\n  qos: 3\n",
+	    "@:2:8: \"qos\" must be between 0 and 1\n" },
+	{ "bad url scheme", "mqtt:\n  url: \"mqtt://broker:1883\"\n",
+	    "@:2:8: invalid url \"mqtt://broker:1883\": "
+	    "want tcp://host:port or ssl://host:port\n" },
+	{ "url without port", "mqtt:\n  url: tcp://broker\n",
+	    "@:2:8: invalid url \"tcp://broker\": "
+	    "want tcp://host:port or ssl://host:port\n" },
+	{ "url with port 0", "mqtt:\n  url: ssl://broker:0\n",
+	    "@:2:8: invalid url \"ssl://broker:0\": "
+	    "want tcp://host:port or ssl://host:port\n" },
+	{ "bad listen", "http:\n  listen: 8080\n",
+	    "@:2:11: invalid listen address \"8080\": want host:port\n" },
+	{ "listen port too large", "http:\n  listen: \"127.0.0.1:65536\"\n",
+	    "@:2:11: invalid listen address \"127.0.0.1:65536\": "
+	    "want host:port\n" },
+	{ "offset out of range", "time:\n  local_offset: \"+14:30\"\n",
+	    "@:2:17: invalid offset \"+14:30\": "
+	    "want Z, UTC or ±HH:MM within ±14:00\n" },
 	{ "unknown profile",
-	  "subscriptions:\n  - {topic: \"x/#\", profile: vendor-z}\n",
-	  "@:2:29: unknown profile \"vendor-z\"\n" },
-	{ "missing topic",
-	  "subscriptions:\n  - profile: wastetrack\n",
-	  "@:2:5: missing required key \"topic\" in subscription\n" },
+	    "subscriptions:\n  - {topic: \"x/#\", profile: vendor-z}\n",
+	    "@:2:29: unknown profile \"vendor-z\"\n" },
+	{ "missing topic", "subscriptions:\n  - profile: wastetrack\n",
+	    "@:2:5: missing required key \"topic\" in subscription\n" },
 	{ "bad topic filter",
-	  "subscriptions:\n  - {topic: \"wt/#/x\", profile: wastetrack}\n",
-	  "@:2:13: invalid topic filter \"wt/#/x\"\n" },
+	    "subscriptions:\n  - {topic: \"wt/#/x\", profile: wastetrack}\n",
+	    "@:2:13: invalid topic filter \"wt/#/x\"\n" },
 	{ "unknown key in subscription",
-	  "subscriptions:\n  - {topic: \"x/#\", profile: wastetrack, "
-	  "qos: 1}\n",
-	  "@:2:41: unknown key \"qos\" in subscription\n" },
+	    "subscriptions:\n  - {topic: \"x/#\", profile: wastetrack, "
+	    "qos: 1}\n",
+	    "@:2:41: unknown key \"qos\" in subscription\n" },
 	{ "unknown facility kind",
-	  "facilities:\n  - id: CC-X-01\n    kind: dump\n",
-	  "@:3:11: unknown facility kind \"dump\"\n" },
+	    "facilities:\n  - id: CC-X-01\n    kind: dump\n",
+	    "@:3:11: unknown facility kind \"dump\"\n" },
 	{ "duplicate facility id",
-	  "facilities:\n"
-	  "  - {id: CC-INC-02, kind: incinerator}\n"
-	  "  - {id: CC-INC-02, kind: sanitary_landfill}\n",
-	  "@:3:10: duplicate facility id \"CC-INC-02\"\n" },
-	{ "facility without id and kind",
-	  "facilities:\n  - name: somewhere\n",
-	  "@:2:5: missing required key \"id\" in facility\n"
-	  "@:2:5: missing required key \"kind\" in facility\n" },
-	{ "inline password",
-	  "mqtt:\n  username: wt\n  password: hunter2\n",
-	  "@:3:3: password must not be inline: use password_file\n" },
+	    "facilities:\n"
+	    "  - {id: CC-INC-02, kind: incinerator}\n"
+	    "  - {id: CC-INC-02, kind: sanitary_landfill}\n",
+	    "@:3:10: duplicate facility id \"CC-INC-02\"\n" },
+	{ "facility without id and kind", "facilities:\n  - name: somewhere\n",
+	    "@:2:5: missing required key \"id\" in facility\n"
+	    "@:2:5: missing required key \"kind\" in facility\n" },
+	{ "inline password", "mqtt:\n  username: wt\n  password: hunter2\n",
+	    "@:3:3: password must not be inline: use password_file\n" },
 	{ "reconnect bounds crossed",
-	  "mqtt:\n  reconnect_min_s: 60\n  reconnect_max_s: 10\n",
-	  "@:2:3: \"reconnect_min_s\" must not exceed \"reconnect_max_s\"\n" },
-	{ "syntax error: unclosed flow sequence",
-	  "mqtt:\n  url: [\n",
-	  "@:3:1: did not find expected node content\n" },
-	{ "syntax error: tab indentation",
-	  "mqtt:\n\tqos: 1\n",
-	  "@:2:1: found character that cannot start any token\n" },
-	{ "top level not a mapping",
-	  "- mqtt\n",
-	  "@:1:1: top level must be a mapping\n" },
-	{ "two documents",
-	  "mqtt: {qos: 1}\n---\nmqtt: {qos: 0}\n",
-	  "@:3:1: only one YAML document is allowed\n" },
-	{ "profiles must be a list",
-	  "profiles: {name: vendor-a}\n",
-	  "@:1:11: \"profiles\" must be a list\n" },
-	{ "profile entry not a mapping",
-	  "profiles:\n  - vendor-a\n",
-	  "@:2:5: each item of \"profiles\" must be a mapping\n" },
+	    "mqtt:\n  reconnect_min_s: 60\n  reconnect_max_s: 10\n",
+	    "@:2:3: \"reconnect_min_s\" must not exceed \"reconnect_max_s\"\n" },
+	{ "syntax error: unclosed flow sequence", "mqtt:\n  url: [\n",
+	    "@:3:1: did not find expected node content\n" },
+	{ "syntax error: tab indentation", "mqtt:\n\tqos: 1\n",
+	    "@:2:1: found character that cannot start any token\n" },
+	{ "top level not a mapping", "- mqtt\n",
+	    "@:1:1: top level must be a mapping\n" },
+	{ "two documents", "mqtt: {qos: 1}\n---\nmqtt: {qos: 0}\n",
+	    "@:3:1: only one YAML document is allowed\n" },
+	{ "profiles must be a list", "profiles: {name: vendor-a}\n",
+	    "@:1:11: \"profiles\" must be a list\n" },
+	{ "profile entry not a mapping", "profiles:\n  - vendor-a\n",
+	    "@:2:5: each item of \"profiles\" must be a mapping\n" },
 	{ "profile without name",
-	  "profiles:\n  - match: \"x/#\"\n    kind: weigh\n",
-	  "@:2:5: missing required key \"name\" in profile\n" },
-	{ "profile name empty",
-	  "profiles:\n  - name:\n    kind: weigh\n",
-	  "@:2:10: \"name\" must not be empty\n" },
-	{ "profile name not a string",
-	  "profiles:\n  - name: [a]\n",
-	  "@:2:11: \"name\" must be a string\n" },
-	{ "profile with a built-in name",
-	  "profiles:\n  - name: wastetrack\n",
-	  "@:2:11: profile \"wastetrack\" is built in\n" },
+	    "profiles:\n  - match: \"x/#\"\n    kind: weigh\n",
+	    "@:2:5: missing required key \"name\" in profile\n" },
+	{ "profile name empty", "profiles:\n  - name:\n    kind: weigh\n",
+	    "@:2:10: \"name\" must not be empty\n" },
+	{ "profile name not a string", "profiles:\n  - name: [a]\n",
+	    "@:2:11: \"name\" must be a string\n" },
+	{ "profile with a built-in name", "profiles:\n  - name: wastetrack\n",
+	    "@:2:11: profile \"wastetrack\" is built in\n" },
 	{ "duplicate profile name in one file",
-	  "profiles:\n  - {name: vendor-a}\n  - {name: vendor-a}\n",
-	  "@:3:12: duplicate profile \"vendor-a\"\n" },
+	    "profiles:\n  - {name: vendor-a}\n  - {name: vendor-a}\n",
+	    "@:3:12: duplicate profile \"vendor-a\"\n" },
 	{ "duplicate key inside a profile",
-	  "profiles:\n"
-	  "  - name: vendor-a\n"
-	  "    fields:\n"
-	  "      weight: $.w\n"
-	  "      weight: $.kg\n",
-	  "@:5:7: duplicate key \"weight\"\n" },
+	    "profiles:\n"
+	    "  - name: vendor-a\n"
+	    "    fields:\n"
+	    "      weight: $.w\n"
+	    "      weight: $.kg\n",
+	    "@:5:7: duplicate key \"weight\"\n" },
 	{ "duplicate key at the top of a profile",
-	  "profiles:\n  - {name: a, kind: weigh, name: b}\n",
-	  "@:2:28: duplicate key \"name\"\n" },
+	    "profiles:\n  - {name: a, kind: weigh, name: b}\n",
+	    "@:2:28: duplicate key \"name\"\n" },
 	{ "duplicate key in a map inside a list of a profile",
-	  "profiles:\n  - name: a\n    rules:\n      - {x: 1, x: 2}\n",
-	  "@:4:16: duplicate key \"x\"\n" },
+	    "profiles:\n  - name: a\n    rules:\n      - {x: 1, x: 2}\n",
+	    "@:4:16: duplicate key \"x\"\n" },
 	{ "alias in a profile",
-	  "profiles:\n  - name: a\n    x: &v 1\n    y: *v\n",
-	  "@:4:8: aliases are not supported\n" },
+	    "profiles:\n  - name: a\n    x: &v 1\n    y: *v\n",
+	    "@:4:8: aliases are not supported\n" },
 	{ "alias as a profile key",
-	  "profiles:\n  - {name: a, &k x: 1, *k : 2}\n",
-	  "@:2:24: aliases are not supported\n" },
+	    "profiles:\n  - {name: a, &k x: 1, *k : 2}\n",
+	    "@:2:24: aliases are not supported\n" },
 	{ "recursive alias in a profile",
-	  "profiles:\n  - &p {name: a, self: *p}\n",
-	  "@:2:24: aliases are not supported\n" },
-	{ "alias as a profile",
-	  "profiles:\n  - &p {name: a}\n  - *p\n",
-	  "@:3:5: aliases are not supported\n" },
-	{ "alias as the profiles list",
-	  "facilities: &f []\nprofiles: *f\n",
-	  "@:2:11: aliases are not supported\n" },
+	    "profiles:\n  - &p {name: a, self: *p}\n",
+	    "@:2:24: aliases are not supported\n" },
+	{ "alias as a profile", "profiles:\n  - &p {name: a}\n  - *p\n",
+	    "@:3:5: aliases are not supported\n" },
+	{ "alias as the profiles list", "facilities: &f []\nprofiles: *f\n",
+	    "@:2:11: aliases are not supported\n" },
 	{ "profile deeper than 64 levels",
-	  "profiles:\n  - name: a\n    x: "
-	  "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1"
-	  "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
-	  "@:3:71: profile nested deeper than 64 levels\n" },
-	{ "NUL in a profile scalar",
-	  "profiles:\n  - {name: a, x: \"a\\0b\"}\n",
-	  "@:2:18: scalars must not contain NUL bytes\n" },
+	    "profiles:\n  - name: a\n    x: "
+	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1"
+	    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+	    "@:3:71: profile nested deeper than 64 levels\n" },
+	{ "NUL in a profile scalar", "profiles:\n  - {name: a, x: \"a\\0b\"}\n",
+	    "@:2:18: scalars must not contain NUL bytes\n" },
 	{ "unknown profile with profiles defined",
-	  "profiles:\n  - name: vendor-a\n"
-	  "subscriptions:\n  - {topic: \"x/#\", profile: nope}\n",
-	  "@:4:29: unknown profile \"nope\"\n" },
+	    "profiles:\n  - name: vendor-a\n"
+	    "subscriptions:\n  - {topic: \"x/#\", profile: nope}\n",
+	    "@:4:29: unknown profile \"nope\"\n" },
 	{ "a broken profile is still known by name",
-	  "subscriptions:\n  - {topic: \"x/#\", profile: vendor-a}\n"
-	  "profiles:\n  - {name: vendor-a, a: 1, a: 2}\n",
-	  "@:4:28: duplicate key \"a\"\n" },
+	    "subscriptions:\n  - {topic: \"x/#\", profile: vendor-a}\n"
+	    "profiles:\n  - {name: vendor-a, a: 1, a: 2}\n",
+	    "@:4:28: duplicate key \"a\"\n" },
 	{ "profile errors with other errors, in order",
-	  "subscriptions:\n"
-	  "  - {topic: \"x/#/y\", profile: nope}\n"
-	  "profiles:\n"
-	  "  - 42\n"
-	  "  - {kind: weigh}\n"
-	  "mqtt:\n"
-	  "  qos: 2\n",
-	  "@:2:13: invalid topic filter \"x/#/y\"\n"
-	  "@:4:5: each item of \"profiles\" must be a mapping\n"
-	  "@:5:5: missing required key \"name\" in profile\n"
-	  "@:7:8: qos 2 is not supported: use 1\n"
-	  "@:2:31: unknown profile \"nope\"\n" },
+	    "subscriptions:\n"
+	    "  - {topic: \"x/#/y\", profile: nope}\n"
+	    "profiles:\n"
+	    "  - 42\n"
+	    "  - {kind: weigh}\n"
+	    "mqtt:\n"
+	    "  qos: 2\n",
+	    "@:2:13: invalid topic filter \"x/#/y\"\n"
+	    "@:4:5: each item of \"profiles\" must be a mapping\n"
+	    "@:5:5: missing required key \"name\" in profile\n"
+	    "@:7:8: qos 2 is not supported: use 1\n"
+	    "@:2:31: unknown profile \"nope\"\n" },
 	{ "three errors, in order",
-	  "mqtt:\n"
-	  "  qos: 2\n"
-	  "  keepalive_s: 30\n"
-	  "database:\n"
-	  "  synchronous: fast\n"
-	  "reconcile:\n"
-	  "  overdue_h: 0\n",
-	  "@:2:8: qos 2 is not supported: use 1\n"
-	  "@:5:16: \"synchronous\" must be one of: normal, full\n"
-	  "@:7:14: \"overdue_h\" must be between 1 and 8760\n" },
+	    "mqtt:\n"
+	    "  qos: 2\n"
+	    "  keepalive_s: 30\n"
+	    "database:\n"
+	    "  synchronous: fast\n"
+	    "reconcile:\n"
+	    "  overdue_h: 0\n",
+	    "@:2:8: qos 2 is not supported: use 1\n"
+	    "@:5:16: \"synchronous\" must be one of: normal, full\n"
+	    "@:7:14: \"overdue_h\" must be between 1 and 8760\n" },
 };
 
 static void
@@ -479,7 +431,7 @@ test_full(void)
 	CHECK_STR(cfg->mqtt.ca_file, "/etc/ssl/ca.pem");
 	CHECK_STR(cfg->mqtt.cert_file, tpath("tls/client.pem"));
 	CHECK_STR(cfg->mqtt.key_file, tpath("tls/client.key"));
-	CHECK_INT(cfg->nsubs, 2);	/* the default was replaced */
+	CHECK_INT(cfg->nsubs, 2); /* the default was replaced */
 	if (cfg->nsubs == 2) {
 		CHECK_STR(cfg->subs[0].topic, "wt/v1/#");
 		CHECK_STR(cfg->subs[0].profile, "wastetrack");
@@ -509,9 +461,9 @@ test_full(void)
 		CHECK_INT(f->pos.line, 32);
 		f = &cfg->facilities[1];
 		CHECK_STR(f->id, "CC-TS-02");
-		CHECK_STR(f->name, "CC-TS-02");	/* defaults to the id */
+		CHECK_STR(f->name, "CC-TS-02"); /* defaults to the id */
 		CHECK(f->district == NULL);
-		CHECK_INT(f->harmless, 0);	/* default */
+		CHECK_INT(f->harmless, 0); /* default */
 	}
 	CHECK(config_facility(cfg, "CC-TS-02") == &cfg->facilities[1]);
 	CHECK(config_facility(cfg, "CC-XX-99") == NULL);
@@ -529,12 +481,24 @@ test_offsets(void)
 		const char *text;
 		int ok, min;
 	} cases[] = {
-		{ "+08:00", 1, 480 }, { "-05:30", 1, -330 }, { "Z", 1, 0 },
-		{ "UTC", 1, 0 }, { "+0545", 1, 345 }, { "-03", 1, -180 },
-		{ "+14:00", 1, 840 }, { "-14:00", 1, -840 }, { "+00:00", 1, 0 },
-		{ "+14:01", 0, 0 }, { "08:00", 0, 0 }, { "+8:00", 0, 0 },
-		{ "+08:60", 0, 0 }, { "+08:", 0, 0 }, { "+080", 0, 0 },
-		{ "+08:000", 0, 0 }, { "GMT", 0, 0 }, { "", 0, 0 },
+		{ "+08:00", 1, 480 },
+		{ "-05:30", 1, -330 },
+		{ "Z", 1, 0 },
+		{ "UTC", 1, 0 },
+		{ "+0545", 1, 345 },
+		{ "-03", 1, -180 },
+		{ "+14:00", 1, 840 },
+		{ "-14:00", 1, -840 },
+		{ "+00:00", 1, 0 },
+		{ "+14:01", 0, 0 },
+		{ "08:00", 0, 0 },
+		{ "+8:00", 0, 0 },
+		{ "+08:60", 0, 0 },
+		{ "+08:", 0, 0 },
+		{ "+080", 0, 0 },
+		{ "+08:000", 0, 0 },
+		{ "GMT", 0, 0 },
+		{ "", 0, 0 },
 	};
 	struct config *cfg;
 	char yaml[128], want[160];
@@ -546,7 +510,8 @@ test_offsets(void)
 		    cases[i].text);
 		p = write_t("offset.yaml", yaml);
 		if (!cases[i].ok) {
-			snprintf(want, sizeof(want), "@:2:17: invalid offset "
+			snprintf(want, sizeof(want),
+			    "@:2:17: invalid offset "
 			    "\"%s\": want Z, UTC or ±HH:MM within ±14:00\n",
 			    cases[i].text);
 			expect_errors(cases[i].text, p, want);
@@ -753,8 +718,9 @@ test_profiles(void)
 		n = cfg_node_get(w, "offset");
 		CHECK_STR(n->value, "1");
 		CHECK_INT(n->quoted, 0);
-		CHECK_INT(cfg_node_get(cfg_node_get(p0, "fields"),
-		    "plate")->quoted, 1);
+		CHECK_INT(
+		    cfg_node_get(cfg_node_get(p0, "fields"), "plate")->quoted,
+		    1);
 		/* A list. */
 		n = cfg_node_get(p0, "units");
 		CHECK(n != NULL && n->type == CFG_NODE_LIST);
@@ -789,8 +755,10 @@ test_profiles(void)
 	    "profiles:\n"
 	    "  - {name: vendor-a}\n"
 	    "include: [prof.d/a.yaml]\n");
-	snprintf(want, sizeof(want), "%s:2:11: duplicate profile "
-	    "\"vendor-a\"\n", inc);
+	snprintf(want, sizeof(want),
+	    "%s:2:11: duplicate profile "
+	    "\"vendor-a\"\n",
+	    inc);
 	expect_errors("duplicate profile in an include", p, want);
 
 	/* The unknown-profile check still runs after every include. */
@@ -833,8 +801,10 @@ test_include_depth(void)
 		config_free(cfg);
 	}
 	p = tpath("deep/n0.yaml");
-	snprintf(want, sizeof(want), "%s:1:11: include \"n9.yaml\": nested "
-	    "deeper than 8 levels\n", tpath("deep/n8.yaml"));
+	snprintf(want, sizeof(want),
+	    "%s:1:11: include \"n9.yaml\": nested "
+	    "deeper than 8 levels\n",
+	    tpath("deep/n8.yaml"));
 	expect_errors("include depth 9", p, want);
 }
 
@@ -871,16 +841,49 @@ static void
 test_sample(const char *path)
 {
 	static const char *const keys[] = {
-		"include", "mqtt", "url", "client_id", "qos", "clean_session",
-		"keepalive_s", "mqtt5", "session_expiry_s", "reconnect_min_s",
-		"reconnect_max_s", "username", "password_file", "tls",
-		"ca_file", "cert_file", "key_file", "subscriptions", "topic",
-		"profile", "database", "path", "synchronous",
-		"raw_retention_days", "http", "listen", "port_file", "time",
-		"local_offset", "future_tolerance_s", "facilities", "id",
-		"name", "kind", "district", "harmless", "reconcile",
-		"tolerance_pct", "overdue_h", "ingest", "max_payload",
-		"spool_max_mb", "profiles",
+		"include",
+		"mqtt",
+		"url",
+		"client_id",
+		"qos",
+		"clean_session",
+		"keepalive_s",
+		"mqtt5",
+		"session_expiry_s",
+		"reconnect_min_s",
+		"reconnect_max_s",
+		"username",
+		"password_file",
+		"tls",
+		"ca_file",
+		"cert_file",
+		"key_file",
+		"subscriptions",
+		"topic",
+		"profile",
+		"database",
+		"path",
+		"synchronous",
+		"raw_retention_days",
+		"http",
+		"listen",
+		"port_file",
+		"time",
+		"local_offset",
+		"future_tolerance_s",
+		"facilities",
+		"id",
+		"name",
+		"kind",
+		"district",
+		"harmless",
+		"reconcile",
+		"tolerance_pct",
+		"overdue_h",
+		"ingest",
+		"max_payload",
+		"spool_max_mb",
+		"profiles",
 	};
 	struct config *cfg;
 	char *text = NULL, needle[64];
@@ -914,8 +917,8 @@ test_sample(const char *path)
 	for (i = 0; text != NULL && i < sizeof(keys) / sizeof(keys[0]); i++) {
 		snprintf(needle, sizeof(needle), "%s:", keys[i]);
 		if (strstr(text, needle) == NULL)
-			fprintf(stderr, "%s: key \"%s\" not documented\n",
-			    path, keys[i]);
+			fprintf(stderr, "%s: key \"%s\" not documented\n", path,
+			    keys[i]);
 		CHECK(strstr(text, needle) != NULL);
 	}
 	free(text);

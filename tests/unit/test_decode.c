@@ -31,8 +31,8 @@
 #include "tsv.h"
 #include "want.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-#define EPS		1e-9
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define EPS	 1e-9
 
 /* received in 2027: every example of 2023 is in the past */
 static const struct decode_ctx ctx = {
@@ -42,8 +42,8 @@ static const struct decode_ctx ctx = {
 };
 
 /* 14:02:58+08 and 14:03:22+08 on 2023-08-07 */
-#define TS_POS		INT64_C(1691388178000)
-#define TS_FIRST	INT64_C(1691388202000)
+#define TS_POS	 INT64_C(1691388178000)
+#define TS_FIRST INT64_C(1691388202000)
 
 /* The events of the last decode, and why it failed. */
 static struct ev_list evs;
@@ -54,7 +54,7 @@ static struct decode_err err;
 struct fx {
 	struct config *cfg;
 	struct profile_set *set;
-	const struct profile *p;	/* the first profile */
+	const struct profile *p; /* the first profile */
 };
 
 /* Load and compile text; 0, or -1 (reported) when it does not compile. */
@@ -72,8 +72,8 @@ fx_load(struct fx *f, const char *text)
 		return -1;
 	}
 	if (profile_compile(f->cfg, &f->set, &errors) != 0) {
-		fprintf(stderr, "profile_compile:\n%s%s", errors ? errors :
-		    "?\n", text);
+		fprintf(stderr, "profile_compile:\n%s%s",
+		    errors ? errors : "?\n", text);
 		free(errors);
 		config_free(f->cfg);
 		f->cfg = NULL;
@@ -111,8 +111,10 @@ ok(const struct profile *p, const char *topic, const char *payload,
 	int rc = decode_n(p, topic, payload, strlen(payload));
 
 	if (rc != 0 || evs.n != 1 || evs.ev[0].kind != kind) {
-		fprintf(stderr, "%s:%d: decode %s %s: rc %d, %zu events, %s: "
-		    "%s\n", __FILE__, line, topic, payload, rc, evs.n,
+		fprintf(stderr,
+		    "%s:%d: decode %s %s: rc %d, %zu events, %s: "
+		    "%s\n",
+		    __FILE__, line, topic, payload, rc, evs.n,
 		    err.reason ? err.reason : "(null)", err.detail);
 		CHECK(!"decoded");
 		return NULL;
@@ -129,13 +131,14 @@ rej(const struct profile *p, const char *topic, const char *payload,
 	int rc = decode_n(p, topic, payload, strlen(payload));
 
 	check_count++;
-	if (rc != -1 || err.reason == NULL || strcmp(err.reason, reason) != 0
-	    || evs.n != 0 || err.detail[0] == '\0') {
+	if (rc != -1 || err.reason == NULL || strcmp(err.reason, reason) != 0 ||
+	    evs.n != 0 || err.detail[0] == '\0') {
 		check_failures++;
-		fprintf(stderr, "%s:%d: decode %s %s: rc %d, %zu events, "
-		    "reason %s (%s), want %s\n", __FILE__, line, topic,
-		    payload, rc, evs.n, err.reason ? err.reason : "(null)",
-		    err.detail, reason);
+		fprintf(stderr,
+		    "%s:%d: decode %s %s: rc %d, %zu events, "
+		    "reason %s (%s), want %s\n",
+		    __FILE__, line, topic, payload, rc, evs.n,
+		    err.reason ? err.reason : "(null)", err.detail, reason);
 	}
 }
 
@@ -145,31 +148,45 @@ rej(const struct profile *p, const char *topic, const char *payload,
  * live at file scope so that their want lists can be compound literals.
  */
 struct dcase {
-	int line;			/* of the case, for messages */
-	const char *prof;		/* profile name; NULL: the first */
+	int line;	  /* of the case, for messages */
+	const char *prof; /* profile name; NULL: the first */
 	const char *topic, *payload;
-	int sum;			/* append the record's checksum */
-	const char *reason;		/* rejected for this reason, or NULL: */
-	enum ev_kind kind;		/* accepted as one event of this kind */
+	int sum;	    /* append the record's checksum */
+	const char *reason; /* rejected for this reason, or NULL: */
+	enum ev_kind kind;  /* accepted as one event of this kind */
 	const struct want *want;
 };
 
-#define WANTS(...)	((const struct want[]){ __VA_ARGS__, { NULL } })
+#define WANTS(...) ((const struct want[]){ __VA_ARGS__, { NULL } })
 /* Accepted by the fixture's first profile, or by profile prof. */
-#define ACC(topic, payload, kind, ...) \
-	{ __LINE__, NULL, topic, payload, 0, NULL, kind, WANTS(__VA_ARGS__) }
-#define ACC_P(prof, topic, payload, kind, ...) \
-	{ __LINE__, prof, topic, payload, 0, NULL, kind, WANTS(__VA_ARGS__) }
+#define ACC(topic, payload, kind, ...)                                         \
+	{                                                                      \
+		__LINE__, NULL, topic, payload, 0, NULL, kind,                 \
+		    WANTS(__VA_ARGS__)                                         \
+	}
+#define ACC_P(prof, topic, payload, kind, ...)                                 \
+	{                                                                      \
+		__LINE__, prof, topic, payload, 0, NULL, kind,                 \
+		    WANTS(__VA_ARGS__)                                         \
+	}
 /* Rejected by the fixture's first profile, or by profile prof. */
-#define REJ(topic, payload, reason) \
-	{ __LINE__, NULL, topic, payload, 0, reason, EV_NONE, NULL }
-#define REJ_P(prof, topic, payload, reason) \
-	{ __LINE__, prof, topic, payload, 0, reason, EV_NONE, NULL }
+#define REJ(topic, payload, reason)                                            \
+	{                                                                      \
+		__LINE__, NULL, topic, payload, 0, reason, EV_NONE, NULL       \
+	}
+#define REJ_P(prof, topic, payload, reason)                                    \
+	{                                                                      \
+		__LINE__, prof, topic, payload, 0, reason, EV_NONE, NULL       \
+	}
 /* The same with the record's checksum appended (see sum()). */
-#define ACC_SUM(topic, rec, kind, ...) \
-	{ __LINE__, NULL, topic, rec, 1, NULL, kind, WANTS(__VA_ARGS__) }
-#define REJ_SUM(topic, rec, reason) \
-	{ __LINE__, NULL, topic, rec, 1, reason, EV_NONE, NULL }
+#define ACC_SUM(topic, rec, kind, ...)                                         \
+	{                                                                      \
+		__LINE__, NULL, topic, rec, 1, NULL, kind, WANTS(__VA_ARGS__)  \
+	}
+#define REJ_SUM(topic, rec, reason)                                            \
+	{                                                                      \
+		__LINE__, NULL, topic, rec, 1, reason, EV_NONE, NULL           \
+	}
 
 static const char *sum(const char *);
 
@@ -241,23 +258,22 @@ static const char wb_profile[] =
     "          version: ver\n"
     "          manifest_no: ld\n";
 
-#define WB	"wb/ST02"
-#define WB_MIN	"\"bdh\":\"0153\",\"t1\":\"2023-08-07T14:03:22+08:00\""
-
+#define WB     "wb/ST02"
+#define WB_MIN "\"bdh\":\"0153\",\"t1\":\"2023-08-07T14:03:22+08:00\""
 
 static const struct dcase wb_cases[] = {
 	/* exact values: numbers as strings, thousands separators */
-	ACC(WB, "{" WB_MIN ",\"zt\":\"1\",\"mz\":\"18,070\","
+	ACC(WB,
+	    "{" WB_MIN ",\"zt\":\"1\",\"mz\":\"18,070\","
 	    "\"pz\":\"13 320\",\"jz\":4750,\"dw\":\"kg\",\"ver\":\"2\","
 	    "\"cph\":\"吉A·5G217\",\"hwmc\":\"厨余垃圾\",\"lydw\":\"朝阳区环卫所\","
-	    "\"t2\":\"2023-08-07T14:21:05+08:00\"}", EV_WEIGHING,
-	    WS(wb.facility, "ST02"), WS(wb.ticket, "0153"),
+	    "\"t2\":\"2023-08-07T14:21:05+08:00\"}",
+	    EV_WEIGHING, WS(wb.facility, "ST02"), WS(wb.ticket, "0153"),
 	    WS(wb.plate, "吉A5G217"), WS(wb.direction, "in"),
 	    WS(wb.status, "complete"), WS(wb.waste, "msw.food"),
 	    WS(wb.origin, "朝阳区环卫所"), WN(wb.gross_kg, 18070),
 	    WN(wb.tare_kg, 13320), WN(wb.net_kg, 4750), WI(wb.version, 2),
-	    WI(wb.first_ms, TS_FIRST),
-	    WI(wb.second_ms, INT64_C(1691389265000)),
+	    WI(wb.first_ms, TS_FIRST), WI(wb.second_ms, INT64_C(1691389265000)),
 	    WS(wb.manifest_no, NULL), WDQ(0)),
 	/* a number that is not one */
 	REJ(WB, "{" WB_MIN ",\"zt\":\"1\",\"ver\":\"two\"}", "bad_type"),
@@ -267,72 +283,84 @@ static const struct dcase wb_cases[] = {
 	REJ(WB, "{" WB_MIN ",\"zt\":\"1\",\"mz\":-5}", "bad_value"),
 
 	/* values that merely look empty are not */
-	ACC(WB, "{" WB_MIN ",\"zt\":\"0\",\"lydw\":\"无锡\",\"ld\":\"0\","
-	    "\"mz\":\"0\"}", EV_WEIGHING,
-	    WS(wb.origin, "无锡"), WS(wb.manifest_no, "0"),
+	ACC(WB,
+	    "{" WB_MIN ",\"zt\":\"0\",\"lydw\":\"无锡\",\"ld\":\"0\","
+	    "\"mz\":\"0\"}",
+	    EV_WEIGHING, WS(wb.origin, "无锡"), WS(wb.manifest_no, "0"),
 	    WN(wb.gross_kg, 0)),
 	/* a required field given as "-" (or "", or null) is missing */
-	REJ(WB, "{\"bdh\":\"-\",\"t1\":\"2023-08-07T14:03:22+08:00\","
-	    "\"zt\":\"1\"}", "missing_field"),
-	REJ(WB, "{\"bdh\":\"\",\"t1\":\"2023-08-07T14:03:22+08:00\","
-	    "\"zt\":\"1\"}", "missing_field"),
-	REJ(WB, "{\"bdh\":\"0153\",\"t1\":null,\"zt\":\"1\"}",
+	REJ(WB,
+	    "{\"bdh\":\"-\",\"t1\":\"2023-08-07T14:03:22+08:00\","
+	    "\"zt\":\"1\"}",
 	    "missing_field"),
+	REJ(WB,
+	    "{\"bdh\":\"\",\"t1\":\"2023-08-07T14:03:22+08:00\","
+	    "\"zt\":\"1\"}",
+	    "missing_field"),
+	REJ(WB, "{\"bdh\":\"0153\",\"t1\":null,\"zt\":\"1\"}", "missing_field"),
 	REJ(WB, "{" WB_MIN ",\"zt\":\"无\"}", "missing_field"),
 	REJ(WB, "{\"t1\":\"2023-08-07T14:03:22+08:00\",\"zt\":\"1\"}",
 	    "missing_field"),
 
 	/* explicit unit in the payload; net derived */
-	ACC(WB, "{" WB_MIN ",\"zt\":\"1\",\"mz\":\"18.07\","
-	    "\"pz\":\"13.32\",\"dw\":\"吨\"}", EV_WEIGHING,
-	    WN(wb.gross_kg, 18070), WN(wb.tare_kg, 13320),
+	ACC(WB,
+	    "{" WB_MIN ",\"zt\":\"1\",\"mz\":\"18.07\","
+	    "\"pz\":\"13.32\",\"dw\":\"吨\"}",
+	    EV_WEIGHING, WN(wb.gross_kg, 18070), WN(wb.tare_kg, 13320),
 	    WN(wb.net_kg, 4750), WDQ(0)),
 
 	/* times: naive local is assumed +08:00 and flagged; zoned is not */
-	ACC(WB, "{\"bdh\":\"0153\",\"t1\":\"2023-08-07 14:03:22\","
-	    "\"zt\":\"0\"}", EV_WEIGHING,
-	    WI(wb.first_ms, TS_FIRST), WDQ(DQ_TZ_ASSUMED)),
-	ACC(WB, "{\"bdh\":\"0153\",\"t1\":\"2023-08-07T06:03:22Z\","
-	    "\"zt\":\"0\"}", EV_WEIGHING,
-	    WI(wb.first_ms, TS_FIRST), WDQ(0)),
+	ACC(WB,
+	    "{\"bdh\":\"0153\",\"t1\":\"2023-08-07 14:03:22\","
+	    "\"zt\":\"0\"}",
+	    EV_WEIGHING, WI(wb.first_ms, TS_FIRST), WDQ(DQ_TZ_ASSUMED)),
+	ACC(WB,
+	    "{\"bdh\":\"0153\",\"t1\":\"2023-08-07T06:03:22Z\","
+	    "\"zt\":\"0\"}",
+	    EV_WEIGHING, WI(wb.first_ms, TS_FIRST), WDQ(0)),
 	ACC(WB, "{\"bdh\":\"0153\",\"t1\":1691388202000,\"zt\":\"0\"}",
-	    EV_WEIGHING,
-	    WI(wb.first_ms, TS_FIRST), WDQ(0)),
-	REJ(WB, "{\"bdh\":\"0153\",\"t1\":\"2023-02-30 14:03:22\","
-	    "\"zt\":\"0\"}", "bad_time"),
+	    EV_WEIGHING, WI(wb.first_ms, TS_FIRST), WDQ(0)),
+	REJ(WB,
+	    "{\"bdh\":\"0153\",\"t1\":\"2023-02-30 14:03:22\","
+	    "\"zt\":\"0\"}",
+	    "bad_time"),
 	REJ(WB, "{\"bdh\":\"0153\",\"t1\":\"yesterday\",\"zt\":\"0\"}",
 	    "bad_time"),
 	REJ(WB, "{\"bdh\":\"0153\",\"t1\":0,\"zt\":\"0\"}", "bad_time"),
 	/* future timestamps: beyond received + tolerance, on any time */
-	REJ(WB, "{\"bdh\":\"0153\",\"t1\":\"2099-01-01T00:00:00Z\","
-	    "\"zt\":\"0\"}", "future_ts"),
-	REJ(WB, "{" WB_MIN ",\"zt\":\"1\","
-	    "\"t2\":\"2027-01-15T08:06:41Z\"}", "future_ts"),
-	/* 1800000000000 + 299 s: within the tolerance */
-	ACC(WB, "{" WB_MIN ",\"zt\":\"1\",\"t2\":1800000299000}",
-	    EV_WEIGHING,
-	    WI(wb.second_ms, INT64_C(1800000299000)),
-	    WDQ_CLEAR(DQ_FUTURE_TS)),
-	REJ(WB, "{" WB_MIN ",\"zt\":\"1\",\"t2\":1800000301000}",
+	REJ(WB,
+	    "{\"bdh\":\"0153\",\"t1\":\"2099-01-01T00:00:00Z\","
+	    "\"zt\":\"0\"}",
 	    "future_ts"),
+	REJ(WB,
+	    "{" WB_MIN ",\"zt\":\"1\","
+	    "\"t2\":\"2027-01-15T08:06:41Z\"}",
+	    "future_ts"),
+	/* 1800000000000 + 299 s: within the tolerance */
+	ACC(WB, "{" WB_MIN ",\"zt\":\"1\",\"t2\":1800000299000}", EV_WEIGHING,
+	    WI(wb.second_ms, INT64_C(1800000299000)), WDQ_CLEAR(DQ_FUTURE_TS)),
+	REJ(WB, "{" WB_MIN ",\"zt\":\"1\",\"t2\":1800000301000}", "future_ts"),
 
 	/* net: negative, mismatch beyond 20 kg (kept as reported),
 	 * consistent */
 	ACC(WB, "{" WB_MIN ",\"zt\":\"1\",\"mz\":13320,\"pz\":18070}",
-	    EV_WEIGHING,
-	    WN(wb.net_kg, -4750), WDQ(DQ_NET_NEGATIVE)),
-	ACC(WB, "{" WB_MIN ",\"zt\":\"1\",\"mz\":18070,\"pz\":13320,"
-	    "\"jz\":4700}", EV_WEIGHING,
-	    WN(wb.net_kg, 4700), WDQ(DQ_NET_MISMATCH)),
-	ACC(WB, "{" WB_MIN ",\"zt\":\"1\",\"mz\":18070,\"pz\":13320,"
-	    "\"jz\":4771}", EV_WEIGHING,
-	    WDQ(DQ_NET_MISMATCH)),
-	ACC(WB, "{" WB_MIN ",\"zt\":\"1\",\"mz\":18070,\"pz\":13320,"
-	    "\"jz\":4770}", EV_WEIGHING,
-	    WDQ(0)),
-	ACC(WB, "{" WB_MIN ",\"zt\":\"1\",\"mz\":18070,\"pz\":13320,"
-	    "\"jz\":4750}", EV_WEIGHING,
-	    WDQ(0)),
+	    EV_WEIGHING, WN(wb.net_kg, -4750), WDQ(DQ_NET_NEGATIVE)),
+	ACC(WB,
+	    "{" WB_MIN ",\"zt\":\"1\",\"mz\":18070,\"pz\":13320,"
+	    "\"jz\":4700}",
+	    EV_WEIGHING, WN(wb.net_kg, 4700), WDQ(DQ_NET_MISMATCH)),
+	ACC(WB,
+	    "{" WB_MIN ",\"zt\":\"1\",\"mz\":18070,\"pz\":13320,"
+	    "\"jz\":4771}",
+	    EV_WEIGHING, WDQ(DQ_NET_MISMATCH)),
+	ACC(WB,
+	    "{" WB_MIN ",\"zt\":\"1\",\"mz\":18070,\"pz\":13320,"
+	    "\"jz\":4770}",
+	    EV_WEIGHING, WDQ(0)),
+	ACC(WB,
+	    "{" WB_MIN ",\"zt\":\"1\",\"mz\":18070,\"pz\":13320,"
+	    "\"jz\":4750}",
+	    EV_WEIGHING, WDQ(0)),
 
 	/* map with the default unmapped: reject */
 	REJ(WB, "{" WB_MIN ",\"zt\":\"5\"}", "bad_value"),
@@ -343,8 +371,10 @@ static const struct dcase wb_cases[] = {
 	REJ(WB, "not json", "bad_json"),
 	REJ(WB, "", "bad_json"),
 	REJ(WB, "[1,2]", "bad_type"),
-	REJ(WB, "{\"bdh\":{\"no\":\"0153\"},\"t1\":1691388202000,"
-	    "\"zt\":\"1\"}", "bad_type"),
+	REJ(WB,
+	    "{\"bdh\":{\"no\":\"0153\"},\"t1\":1691388202000,"
+	    "\"zt\":\"1\"}",
+	    "bad_type"),
 	REJ(WB, "{" WB_MIN ",\"zt\":\"1\",\"mz\":[18070]}", "bad_type"),
 	REJ(WB, "{" WB_MIN ",\"zt\":\"1\",\"lydw\":{}}", "bad_type"),
 	/* no kind of the profile for this topic */
@@ -353,18 +383,18 @@ static const struct dcase wb_cases[] = {
 };
 
 /* Empty-ish values are absent: NULL, never "". */
-static const char *const wb_empty[] = { "\"\"", "\"-\"", "\"null\"",
-    "\"NULL\"", "\"无\"", "\"N/A\"", "\"n/a\"", "null" };
-static const struct want *const wb_empty_want = WANTS(
-    WS(wb.plate, NULL), WS(wb.origin, NULL), WS(wb.manifest_no, NULL),
-    WS(wb.waste, NULL), WNAN(wb.gross_kg), WI(wb.version, -1),
-    WI(wb.second_ms, WT_NOTIME), WDQ(0));
+static const char *const wb_empty[] = { "\"\"", "\"-\"", "\"null\"", "\"NULL\"",
+	"\"无\"", "\"N/A\"", "\"n/a\"", "null" };
+static const struct want *const wb_empty_want = WANTS(WS(wb.plate, NULL),
+    WS(wb.origin, NULL), WS(wb.manifest_no, NULL), WS(wb.waste, NULL),
+    WNAN(wb.gross_kg), WI(wb.version, -1), WI(wb.second_ms, WT_NOTIME), WDQ(0));
 
 /* A profile's own offset wins over the configuration's. */
 static const struct dcase wb_offset_cases[] = {
-	ACC(WB, "{\"bdh\":\"0153\",\"t1\":\"2023-08-07 06:03:22\","
-	    "\"zt\":\"0\"}", EV_WEIGHING,
-	    WI(wb.first_ms, TS_FIRST), WDQ(DQ_TZ_ASSUMED)),
+	ACC(WB,
+	    "{\"bdh\":\"0153\",\"t1\":\"2023-08-07 06:03:22\","
+	    "\"zt\":\"0\"}",
+	    EV_WEIGHING, WI(wb.first_ms, TS_FIRST), WDQ(DQ_TZ_ASSUMED)),
 };
 
 static void
@@ -379,11 +409,12 @@ test_weighing(void)
 		return;
 	run(&f, wb_cases, NELEM(wb_cases));
 	for (i = 0; i < NELEM(wb_empty); i++) {
-		snprintf(buf, sizeof(buf), "{" WB_MIN ",\"zt\":\"0\","
+		snprintf(buf, sizeof(buf),
+		    "{" WB_MIN ",\"zt\":\"0\","
 		    "\"cph\":%s,\"lydw\":%s,\"ld\":%s,\"mz\":%s,\"ver\":%s,"
-		    "\"hwmc\":%s,\"t2\":%s}", wb_empty[i], wb_empty[i],
+		    "\"hwmc\":%s,\"t2\":%s}",
 		    wb_empty[i], wb_empty[i], wb_empty[i], wb_empty[i],
-		    wb_empty[i]);
+		    wb_empty[i], wb_empty[i], wb_empty[i]);
 		if ((e = ok(f.p, WB, buf, EV_WEIGHING, __LINE__)) != NULL)
 			want_check(e, wb_empty_want, wb_empty[i]);
 	}
@@ -402,47 +433,34 @@ test_weighing(void)
 		char text[sizeof(wb_profile) + 64];
 		const char *nl = strstr(wb_profile, "    tables:");
 
-		snprintf(text, sizeof(text), "%.*s    local_offset: \"+00:00\"\n"
-		    "%s", (int)(nl - wb_profile), wb_profile, nl);
+		snprintf(text, sizeof(text),
+		    "%.*s    local_offset: \"+00:00\"\n"
+		    "%s",
+		    (int)(nl - wb_profile), wb_profile, nl);
 		run_profile(text, wb_offset_cases, NELEM(wb_offset_cases));
 	}
 }
 
 /* ---- masses: units, suffixes, inference, else ---- */
 
-#define VEV_KIND(topic) \
-    "      - kind: vehicle_event\n" \
-    "        topic: \"" topic "\"\n" \
-    "        fields:\n" \
-    "          type: {value: unload}\n" \
-    "          vehicle: {topic: vehicle}\n" \
-    "          ts: {value: \"2023-08-07T14:12:40+08:00\"}\n" \
-    "          waste: {value: msw.food}\n"
+#define VEV_KIND(topic)                                                        \
+	"      - kind: vehicle_event\n"                                        \
+	"        topic: \"" topic "\"\n"                                       \
+	"        fields:\n"                                                    \
+	"          type: {value: unload}\n"                                    \
+	"          vehicle: {topic: vehicle}\n"                                \
+	"          ts: {value: \"2023-08-07T14:12:40+08:00\"}\n"               \
+	"          waste: {value: msw.food}\n"
 
-static const char mass_profile[] =
-    "profiles:\n"
-    "  - name: mass\n"
-    "    kinds:\n"
-    VEV_KIND("kg/{vehicle}")
-    "          mass_kg: {path: m, unit: kg, unit_path: u}\n"
-    VEV_KIND("t/{vehicle}")
-    "          mass_kg: {path: m, unit: t}\n"
-    VEV_KIND("infer/{vehicle}")
-    "          mass_kg: {path: m, unit: infer, unit_path: u}\n"
-    VEV_KIND("else/{vehicle}")
-    "          mass_kg: {path: t, unit: t, else: {path: kg, unit: kg}}\n"
-    VEV_KIND("req/{vehicle}")
-    "          manifest_no: {path: ld, required: true}\n"
-    VEV_KIND("site/{vehicle}")
-    "          site: {path: s, map: {A1: CY-XQ-0031}}\n"
-    VEV_KIND("sitenull/{vehicle}")
-    "          site: {path: s, map: {A1: CY-XQ-0031}, unmapped: \"null\"}\n"
-    VEV_KIND("sitekeep/{vehicle}")
-    "          site: {path: s, map: {A1: CY-XQ-0031}, unmapped: keep}\n";
-
+static const char
+    mass_profile
+	[] = "profiles:\n"
+	     "  - name: mass\n"
+	     "    kinds:\n" VEV_KIND("kg/{vehicle}") "          mass_kg: {path: m, unit: kg, unit_path: u}\n" VEV_KIND("t/{vehicle}") "          mass_kg: {path: m, unit: t}\n" VEV_KIND("infer/{vehicle}") "          mass_kg: {path: m, unit: infer, unit_path: u}\n" VEV_KIND("else/{vehicle}") "          mass_kg: {path: t, unit: t, else: {path: kg, unit: kg}}\n" VEV_KIND("req/{vehicle}") "          manifest_no: {path: ld, required: true}\n" VEV_KIND(
+		 "site/{vehicle}") "          site: {path: s, map: {A1: CY-XQ-0031}}\n" VEV_KIND("sitenull/{vehicle}") "          site: {path: s, map: {A1: CY-XQ-0031}, unmapped: \"null\"}\n" VEV_KIND("sitekeep/{vehicle}") "          site: {path: s, map: {A1: CY-XQ-0031}, unmapped: keep}\n";
 
 /* A vehicle event on topic with these dq bits and this mass. */
-#define MASS(topic, payload, dq, kg) \
+#define MASS(topic, payload, dq, kg)                                           \
 	ACC(topic, payload, EV_VEHICLE_EVENT, WDQ(dq), WN(vev.mass_kg, kg))
 
 static const struct dcase mass_cases[] = {
@@ -487,15 +505,13 @@ static const struct dcase mass_cases[] = {
 	MASS("else/KW-0217", "{\"kg\":4750}", 0, 4750),
 	MASS("else/KW-0217", "{\"t\":null,\"kg\":4750}", 0, 4750),
 	MASS("else/KW-0217", "{\"t\":\"-\",\"kg\":\"4,750\"}", 0, 4750),
-	ACC("else/KW-0217", "{}", EV_VEHICLE_EVENT,
-	    WDQ(0), WNAN(vev.mass_kg)),
+	ACC("else/KW-0217", "{}", EV_VEHICLE_EVENT, WDQ(0), WNAN(vev.mass_kg)),
 	REJ("else/KW-0217", "{\"t\":\"x\",\"kg\":4750}", "bad_type"),
 
 	/* required: true on an optional field */
 	ACC("req/KW-0217", "{\"ld\":\"KW20230807-0153\"}", EV_VEHICLE_EVENT,
-	    WS(vev.manifest_no, "KW20230807-0153"),
-	    WS(vev.vehicle, "KW-0217"), WS(vev.type, "unload"),
-	    WS(vev.waste, "msw.food"),
+	    WS(vev.manifest_no, "KW20230807-0153"), WS(vev.vehicle, "KW-0217"),
+	    WS(vev.type, "unload"), WS(vev.waste, "msw.food"),
 	    WI(vev.ts_ms, INT64_C(1691388760000))),
 	REJ("req/KW-0217", "{\"ld\":\"-\"}", "missing_field"),
 	REJ("req/KW-0217", "{}", "missing_field"),
@@ -513,8 +529,7 @@ static const struct dcase mass_cases[] = {
 	ACC("sitekeep/KW-0217", "{\"s\":\"B7\"}", EV_VEHICLE_EVENT,
 	    WS(vev.site, "B7")),
 	/* an absent value is not "unmapped" */
-	ACC("site/KW-0217", "{}", EV_VEHICLE_EVENT,
-	    WS(vev.site, NULL)),
+	ACC("site/KW-0217", "{}", EV_VEHICLE_EVENT, WS(vev.site, NULL)),
 };
 
 static void
@@ -525,11 +540,11 @@ test_mass(void)
 
 /* ---- positions: coordinates, plates, topics ---- */
 
-#define POS_FIELDS \
-    "          vehicle: {topic: vehicle}\n" \
-    "          ts: ts\n" \
-    "          lat: lat\n" \
-    "          lon: lon\n"
+#define POS_FIELDS                                                             \
+	"          vehicle: {topic: vehicle}\n"                                \
+	"          ts: ts\n"                                                   \
+	"          lat: lat\n"                                                 \
+	"          lon: lon\n"
 
 static const char pos_profile[] =
     "profiles:\n"
@@ -537,16 +552,13 @@ static const char pos_profile[] =
     "    kinds:\n"
     "      - kind: position\n"
     "        topic: \"raw/{vehicle}\"\n"
-    "        fields:\n"
-    POS_FIELDS
-    "          fix_valid: fix\n"
+    "        fields:\n" POS_FIELDS "          fix_valid: fix\n"
     "          coord_sys: sys\n"
     "          speed_kmh: v\n"
     "          plate: p\n"
     "      - kind: position\n"
     "        topic: \"prov/{vehicle}\"\n"
-    "        fields:\n"
-    POS_FIELDS
+    "        fields:\n" POS_FIELDS
     "          plate: {path: p, provinces: {JI: 吉, JING: 京, HEI: 黑}}\n"
     "      - kind: position\n"
     "        topic: \"chk/{plate}\"\n"
@@ -561,73 +573,81 @@ static const char pos_profile[] =
     "    kinds:\n"
     "      - kind: position\n"
     "        topic: \"gcj/{vehicle}\"\n"
-    "        fields:\n"
-    POS_FIELDS
-    "          coord_sys: sys\n";
+    "        fields:\n" POS_FIELDS "          coord_sys: sys\n";
 
-#define TS_LL	"\"ts\":\"2023-08-07T14:02:58+08:00\","
+#define TS_LL "\"ts\":\"2023-08-07T14:02:58+08:00\","
 
 /* A position of profile "pos" at 43.88, 125.31 with plate p. */
-#define PL(p)	"{" TS_LL "\"lat\":43.88,\"lon\":125.31,\"p\":\"" p "\"}"
+#define PL(p) "{" TS_LL "\"lat\":43.88,\"lon\":125.31,\"p\":\"" p "\"}"
 
 static const struct dcase pos_cases[] = {
 	/* valid coordinates are kept */
-	ACC_P("pos", "raw/KW-0217", "{" TS_LL "\"lat\":43.883412,"
-	    "\"lon\":125.314567,\"fix\":1}", EV_POSITION,
-	    WS(pos.vehicle, "KW-0217"), WI(pos.ts_ms, TS_POS),
+	ACC_P("pos", "raw/KW-0217",
+	    "{" TS_LL "\"lat\":43.883412,"
+	    "\"lon\":125.314567,\"fix\":1}",
+	    EV_POSITION, WS(pos.vehicle, "KW-0217"), WI(pos.ts_ms, TS_POS),
 	    WN(pos.lat, 43.883412), WN(pos.lon, 125.314567),
 	    WI(pos.fix_valid, 1), WDQ(0)),
 	/* numbers as strings */
-	ACC_P("pos", "raw/KW-0217", "{" TS_LL "\"lat\":\"43.883412\","
-	    "\"lon\":\" 125.314567 \",\"v\":\"32.5\"}", EV_POSITION,
-	    WN(pos.lat, 43.883412), WN(pos.lon, 125.314567),
+	ACC_P("pos", "raw/KW-0217",
+	    "{" TS_LL "\"lat\":\"43.883412\","
+	    "\"lon\":\" 125.314567 \",\"v\":\"32.5\"}",
+	    EV_POSITION, WN(pos.lat, 43.883412), WN(pos.lon, 125.314567),
 	    WN(pos.speed_kmh, 32.5), WI(pos.fix_valid, -1)),
 	/* invalid: out of range, (0, 0), or no fix */
 	ACC_P("pos", "raw/KW-0217", "{" TS_LL "\"lat\":95,\"lon\":125.31}",
-	    EV_POSITION,
-	    WNAN(pos.lat), WNAN(pos.lon), WDQ(DQ_COORD_INVALID),
+	    EV_POSITION, WNAN(pos.lat), WNAN(pos.lon), WDQ(DQ_COORD_INVALID),
 	    WI(pos.ts_ms, TS_POS)),
 	ACC_P("pos", "raw/KW-0217", "{" TS_LL "\"lat\":0,\"lon\":0}",
-	    EV_POSITION,
-	    WNAN(pos.lat), WNAN(pos.lon), WDQ(DQ_COORD_INVALID)),
-	ACC_P("pos", "raw/KW-0217", "{" TS_LL "\"lat\":43.883412,"
-	    "\"lon\":125.314567,\"fix\":0}", EV_POSITION,
-	    WNAN(pos.lat), WNAN(pos.lon), WI(pos.fix_valid, 0),
+	    EV_POSITION, WNAN(pos.lat), WNAN(pos.lon), WDQ(DQ_COORD_INVALID)),
+	ACC_P("pos", "raw/KW-0217",
+	    "{" TS_LL "\"lat\":43.883412,"
+	    "\"lon\":125.314567,\"fix\":0}",
+	    EV_POSITION, WNAN(pos.lat), WNAN(pos.lon), WI(pos.fix_valid, 0),
 	    WDQ(DQ_COORD_INVALID)),
-	REJ_P("pos", "raw/KW-0217", "{" TS_LL "\"lat\":43.88,\"lon\":125.31,"
-	    "\"fix\":\"maybe\"}", "bad_value"),
+	REJ_P("pos", "raw/KW-0217",
+	    "{" TS_LL "\"lat\":43.88,\"lon\":125.31,"
+	    "\"fix\":\"maybe\"}",
+	    "bad_value"),
 	/* required coordinates absent are missing, not invalid */
 	REJ_P("pos", "raw/KW-0217", "{" TS_LL "\"lon\":125.31}",
 	    "missing_field"),
 	REJ_P("pos", "raw/KW-0217", "{" TS_LL "\"lat\":\"-\",\"lon\":125.31}",
 	    "missing_field"),
 	/* speed out of range (no scale here: 325 km/h) */
-	REJ_P("pos", "raw/KW-0217", "{" TS_LL "\"lat\":43.88,\"lon\":125.31,"
-	    "\"v\":325}", "bad_value"),
-	REJ_P("pos", "raw/KW-0217", "{" TS_LL "\"lat\":43.88,\"lon\":125.31,"
-	    "\"sys\":\"utm\"}", "bad_value"),
+	REJ_P("pos", "raw/KW-0217",
+	    "{" TS_LL "\"lat\":43.88,\"lon\":125.31,"
+	    "\"v\":325}",
+	    "bad_value"),
+	REJ_P("pos", "raw/KW-0217",
+	    "{" TS_LL "\"lat\":43.88,\"lon\":125.31,"
+	    "\"sys\":\"utm\"}",
+	    "bad_value"),
 
 	/* GCJ-02 to WGS-84 inside China */
-	ACC_P("gcj", "gcj/KW-0217", "{" TS_LL "\"lat\":43.885810,"
-	    "\"lon\":125.321060}", EV_POSITION,
-	    WGATE(), WDQ(DQ_COORD_CONVERTED)),
+	ACC_P("gcj", "gcj/KW-0217",
+	    "{" TS_LL "\"lat\":43.885810,"
+	    "\"lon\":125.321060}",
+	    EV_POSITION, WGATE(), WDQ(DQ_COORD_CONVERTED)),
 	/* the payload's system wins: WGS-84 stays */
-	ACC_P("gcj", "gcj/KW-0217", "{" TS_LL "\"lat\":43.883412,"
-	    "\"lon\":125.314567,\"sys\":\"wgs84\"}", EV_POSITION,
-	    WN(pos.lat, 43.883412), WN(pos.lon, 125.314567),
+	ACC_P("gcj", "gcj/KW-0217",
+	    "{" TS_LL "\"lat\":43.883412,"
+	    "\"lon\":125.314567,\"sys\":\"wgs84\"}",
+	    EV_POSITION, WN(pos.lat, 43.883412), WN(pos.lon, 125.314567),
 	    WS(pos.coord_sys, "wgs84"), WDQ(0)),
 	/* a WGS-84 profile converts what the payload says is GCJ-02 */
-	ACC_P("pos", "raw/KW-0217", "{" TS_LL "\"lat\":43.885810,"
-	    "\"lon\":125.321060,\"sys\":\"gcj02\"}", EV_POSITION,
-	    WGATE(), WDQ(DQ_COORD_CONVERTED)),
+	ACC_P("pos", "raw/KW-0217",
+	    "{" TS_LL "\"lat\":43.885810,"
+	    "\"lon\":125.321060,\"sys\":\"gcj02\"}",
+	    EV_POSITION, WGATE(), WDQ(DQ_COORD_CONVERTED)),
 	/* outside China nothing is converted (Paris) */
-	ACC_P("gcj", "gcj/KW-0217", "{" TS_LL "\"lat\":48.8566,"
-	    "\"lon\":2.3522}", EV_POSITION,
-	    WN(pos.lat, 48.8566), WN(pos.lon, 2.3522), WDQ(0)),
+	ACC_P("gcj", "gcj/KW-0217",
+	    "{" TS_LL "\"lat\":48.8566,"
+	    "\"lon\":2.3522}",
+	    EV_POSITION, WN(pos.lat, 48.8566), WN(pos.lon, 2.3522), WDQ(0)),
 	/* invalid coordinates are not "converted" */
 	ACC_P("gcj", "gcj/KW-0217", "{" TS_LL "\"lat\":95,\"lon\":125.31}",
-	    EV_POSITION,
-	    WNAN(pos.lat), WNAN(pos.lon), WDQ(DQ_COORD_INVALID)),
+	    EV_POSITION, WNAN(pos.lat), WNAN(pos.lon), WDQ(DQ_COORD_INVALID)),
 
 	/* plates: canonical */
 	ACC_P("pos", "raw/KW-0217", PL("吉a·5g217"), EV_POSITION,
@@ -652,9 +672,10 @@ static const struct dcase pos_cases[] = {
 	    WS(pos.plate, "吉A5G217"), WS(pos.vehicle, "吉B12345"),
 	    WDQ(DQ_TOPIC_PAYLOAD_MISMATCH)),
 	/* no payload plate: nothing to disagree with */
-	ACC_P("pos", "chk/吉B12345", "{" TS_LL "\"lat\":43.88,"
-	    "\"lon\":125.31}", EV_POSITION,
-	    WS(pos.plate, NULL), WDQ(0)),
+	ACC_P("pos", "chk/吉B12345",
+	    "{" TS_LL "\"lat\":43.88,"
+	    "\"lon\":125.31}",
+	    EV_POSITION, WS(pos.plate, NULL), WDQ(0)),
 };
 
 static void
@@ -702,13 +723,12 @@ static const char jt_profile[] =
     "          lon: lon\n"
     "          load_state: {path: status, bits: [8, 9], map: load}\n";
 
-#define JT	"jt/013912345678/up"
-#define H512	"{\"header\":{\"msg_id\":512,\"phone\":\"013912345678\"},"
+#define JT   "jt/013912345678/up"
+#define H512 "{\"header\":{\"msg_id\":512,\"phone\":\"013912345678\"},"
 /* body with status s (decimal) */
-#define BODY(s) \
-	"\"body\":{\"status\":" s ",\"lat\":43883412,\"lon\":125314567," \
+#define BODY(s)                                                                \
+	"\"body\":{\"status\":" s ",\"lat\":43883412,\"lon\":125314567,"       \
 	"\"speed\":325,\"time\":\"230807140258\"}}"
-
 
 static const struct dcase jt_cases[] = {
 	/* 787203 = 0xC0303: ACC, fix, north, east, load bits 11 (full);
@@ -720,18 +740,16 @@ static const struct dcase jt_cases[] = {
 	    WS(pos.load_state, "full"), WI(pos.fix_valid, 1),
 	    WDQ(DQ_TZ_ASSUMED)),
 	/* 0x106, bit 2: south; bits 8-9 = 01: half */
-	ACC(JT, H512 BODY("262"), EV_POSITION,
-	    WN(pos.lat, -43.883412), WN(pos.lon, 125.314567),
-	    WS(pos.load_state, "half"), WI(pos.fix_valid, 1)),
+	ACC(JT, H512 BODY("262"), EV_POSITION, WN(pos.lat, -43.883412),
+	    WN(pos.lon, 125.314567), WS(pos.load_state, "half"),
+	    WI(pos.fix_valid, 1)),
 	/* 0x00A, bit 3: west; bits 8-9 = 00: empty */
-	ACC(JT, H512 BODY("10"), EV_POSITION,
-	    WN(pos.lat, 43.883412), WN(pos.lon, -125.314567),
-	    WS(pos.load_state, "empty")),
+	ACC(JT, H512 BODY("10"), EV_POSITION, WN(pos.lat, 43.883412),
+	    WN(pos.lon, -125.314567), WS(pos.load_state, "empty")),
 	/* 0x200, bits 8-9 = 10 is reserved: unmapped null; bit 1 clear: no
 	 * fix */
-	ACC(JT, H512 BODY("512"), EV_POSITION,
-	    WS(pos.load_state, NULL), WI(pos.fix_valid, 0),
-	    WNAN(pos.lat), WNAN(pos.lon),
+	ACC(JT, H512 BODY("512"), EV_POSITION, WS(pos.load_state, NULL),
+	    WI(pos.fix_valid, 0), WNAN(pos.lat), WNAN(pos.lon),
 	    WDQ(DQ_TZ_ASSUMED | DQ_COORD_INVALID)),
 	/* status as a numeric string is read the same */
 	ACC(JT, H512 BODY("\"787203\""), EV_POSITION,
@@ -740,37 +758,49 @@ static const struct dcase jt_cases[] = {
 	REJ(JT, H512 BODY("\"on\""), "bad_value"),
 	REJ(JT, H512 BODY("-1"), "bad_value"),
 	/* unmapped bits with the default (reject) */
-	REJ("strict/013912345678", "{\"time\":\"230807140258\","
-	    "\"lat\":43.88,\"lon\":125.31,\"status\":514}", "bad_value"),
-	ACC("strict/013912345678", "{\"time\":\"230807140258\","
-	    "\"lat\":43.88,\"lon\":125.31,\"status\":770}", EV_POSITION,
-	    WS(pos.load_state, "full")),
+	REJ("strict/013912345678",
+	    "{\"time\":\"230807140258\","
+	    "\"lat\":43.88,\"lon\":125.31,\"status\":514}",
+	    "bad_value"),
+	ACC("strict/013912345678",
+	    "{\"time\":\"230807140258\","
+	    "\"lat\":43.88,\"lon\":125.31,\"status\":770}",
+	    EV_POSITION, WS(pos.load_state, "full")),
 
 	/* BCD times: all zeros, short, or not digits */
-	REJ(JT, H512 "\"body\":{\"status\":2,\"lat\":43883412,"
-	    "\"lon\":125314567,\"time\":\"000000000000\"}}", "bad_time"),
-	REJ(JT, H512 "\"body\":{\"status\":2,\"lat\":43883412,"
-	    "\"lon\":125314567,\"time\":\"2308071402\"}}", "bad_time"),
-	REJ(JT, H512 "\"body\":{\"status\":2,\"lat\":43883412,"
-	    "\"lon\":125314567,\"time\":\"23080714025F\"}}", "bad_time"),
-	REJ(JT, H512 "\"body\":{\"status\":2,\"lat\":43883412,"
-	    "\"lon\":125314567,\"time\":\"231307140258\"}}", "bad_time"),
+	REJ(JT,
+	    H512 "\"body\":{\"status\":2,\"lat\":43883412,"
+		 "\"lon\":125314567,\"time\":\"000000000000\"}}",
+	    "bad_time"),
+	REJ(JT,
+	    H512 "\"body\":{\"status\":2,\"lat\":43883412,"
+		 "\"lon\":125314567,\"time\":\"2308071402\"}}",
+	    "bad_time"),
+	REJ(JT,
+	    H512 "\"body\":{\"status\":2,\"lat\":43883412,"
+		 "\"lon\":125314567,\"time\":\"23080714025F\"}}",
+	    "bad_time"),
+	REJ(JT,
+	    H512 "\"body\":{\"status\":2,\"lat\":43883412,"
+		 "\"lon\":125314567,\"time\":\"231307140258\"}}",
+	    "bad_time"),
 	/* the year 2099 (BCD 99) is in the future */
-	REJ(JT, H512 "\"body\":{\"status\":2,\"lat\":43883412,"
-	    "\"lon\":125314567,\"time\":\"990807140258\"}}", "future_ts"),
+	REJ(JT,
+	    H512 "\"body\":{\"status\":2,\"lat\":43883412,"
+		 "\"lon\":125314567,\"time\":\"990807140258\"}}",
+	    "future_ts"),
 
 	/* when: the discriminator picks the kind */
-	ACC(JT, "{\"header\":{\"msg_id\":256,\"phone\":\"013912345678\"},"
+	ACC(JT,
+	    "{\"header\":{\"msg_id\":256,\"phone\":\"013912345678\"},"
 	    "\"body\":{\"plate\":\"吉A5G217\",\"color\":2}}",
-	    EV_DEVICE_BINDING,
-	    WS(bind.device, "013912345678"), WS(bind.plate, "吉A5G217"),
-	    WS(bind.plate_color, "yellow"), WI(bind.ts_ms, WT_NOTIME)),
+	    EV_DEVICE_BINDING, WS(bind.device, "013912345678"),
+	    WS(bind.plate, "吉A5G217"), WS(bind.plate_color, "yellow"),
+	    WI(bind.ts_ms, WT_NOTIME)),
 	/* msg_id as a string compares the same */
-	ACC(JT, "{\"header\":{\"msg_id\":\"512\"}," BODY("787203"),
-	    EV_POSITION,
+	ACC(JT, "{\"header\":{\"msg_id\":\"512\"}," BODY("787203"), EV_POSITION,
 	    WS(pos.device, "013912345678")),
-	REJ(JT, "{\"header\":{\"msg_id\":514}," BODY("787203"),
-	    "unknown_kind"),
+	REJ(JT, "{\"header\":{\"msg_id\":514}," BODY("787203"), "unknown_kind"),
 	REJ(JT, "{\"header\":{}," BODY("787203"), "unknown_kind"),
 	REJ(JT, "{" BODY("787203"), "unknown_kind"),
 	REJ(JT, "{\"header\":{\"msg_id\":{\"x\":1}}," BODY("787203"),
@@ -786,30 +816,26 @@ test_jt808(void)
 
 /* ---- encodings ---- */
 
-#define BIND_KIND \
-    "    kinds:\n" \
-    "      - kind: device_binding\n" \
-    "        topic: \"b/{phone}\"\n" \
-    "        fields:\n" \
-    "          device: {topic: phone}\n" \
-    "          plate: p\n"
+#define BIND_KIND                                                              \
+	"    kinds:\n"                                                         \
+	"      - kind: device_binding\n"                                       \
+	"        topic: \"b/{phone}\"\n"                                       \
+	"        fields:\n"                                                    \
+	"          device: {topic: phone}\n"                                   \
+	"          plate: p\n"
 
 static const char enc_profile[] =
     "profiles:\n"
     "  - name: gbk\n"
-    "    encoding: gbk\n"
-    BIND_KIND
-    "  - name: auto\n"
-    "    encoding: auto\n"
-    BIND_KIND
-    "  - name: utf8\n"
-    "    encoding: utf-8\n"
-    BIND_KIND;
+    "    encoding: gbk\n" BIND_KIND "  - name: auto\n"
+    "    encoding: auto\n" BIND_KIND "  - name: utf8\n"
+    "    encoding: utf-8\n" BIND_KIND;
 
 /* {"p":"吉A5G217"} with 吉 in GBK (0xBC 0xAA) and in UTF-8 */
-#define GBK_PLATE	"{\"p\":\"\xBC\xAA" "A5G217\"}"
-#define UTF8_PLATE	"{\"p\":\"吉A5G217\"}"
-
+#define GBK_PLATE                                                              \
+	"{\"p\":\"\xBC\xAA"                                                    \
+	"A5G217\"}"
+#define UTF8_PLATE "{\"p\":\"吉A5G217\"}"
 
 static const struct dcase enc_cases[] = {
 	ACC_P("gbk", "b/013912345678", GBK_PLATE, EV_DEVICE_BINDING,
@@ -825,9 +851,13 @@ static const struct dcase enc_cases[] = {
 	/* GBK bytes where UTF-8 is promised */
 	REJ_P("utf8", "b/013912345678", GBK_PLATE, "bad_utf8"),
 	/* bytes that are neither */
-	REJ_P("gbk", "b/013912345678", "{\"p\":\"\xFF\xFF" "A5G217\"}",
+	REJ_P("gbk", "b/013912345678",
+	    "{\"p\":\"\xFF\xFF"
+	    "A5G217\"}",
 	    "bad_utf8"),
-	REJ_P("auto", "b/013912345678", "{\"p\":\"\xFF\xFF" "A5G217\"}",
+	REJ_P("auto", "b/013912345678",
+	    "{\"p\":\"\xFF\xFF"
+	    "A5G217\"}",
 	    "bad_utf8"),
 };
 
@@ -842,8 +872,8 @@ test_encoding(void)
 	run(&f, enc_cases, NELEM(enc_cases));
 	/* an embedded NUL is not text */
 	if ((utf8 = profile_find(f.set, "utf8")) != NULL) {
-		CHECK_INT(decode_n(utf8, "b/013912345678", "{\"p\":\"\0\"}",
-		    9), -1);
+		CHECK_INT(decode_n(utf8, "b/013912345678", "{\"p\":\"\0\"}", 9),
+		    -1);
 		CHECK_STR(err.reason, "bad_utf8");
 	}
 	fx_free(&f);
@@ -887,37 +917,34 @@ sum(const char *rec)
 	return buf[i];
 }
 
-#define REC1	"0153;20230807;140322;4750;吉A5G217;"
-#define REC2	"0154;20230807;141000;3,200;吉A12345;"
-#define REC3	"0155;20230807;142000;5100;;"
-
+#define REC1 "0153;20230807;140322;4750;吉A5G217;"
+#define REC2 "0154;20230807;141000;3,200;吉A12345;"
+#define REC3 "0155;20230807;142000;5100;;"
 
 static const struct dcase csv_cases[] = {
 	/* compact date + time is naive local */
-	ACC_SUM("lw/ST02", REC1, EV_WEIGHING,
-	    WS(wb.facility, "ST02"), WS(wb.ticket, "0153"),
-	    WS(wb.plate, "吉A5G217"), WS(wb.status, "complete"),
-	    WI(wb.first_ms, TS_FIRST), WN(wb.net_kg, 4750),
-	    WDQ(DQ_TZ_ASSUMED)),
+	ACC_SUM("lw/ST02", REC1, EV_WEIGHING, WS(wb.facility, "ST02"),
+	    WS(wb.ticket, "0153"), WS(wb.plate, "吉A5G217"),
+	    WS(wb.status, "complete"), WI(wb.first_ms, TS_FIRST),
+	    WN(wb.net_kg, 4750), WDQ(DQ_TZ_ASSUMED)),
 	/* no checksum, or not one */
 	REJ("lw/ST02", REC1, "bad_checksum"),
 	REJ("lw/ST02", REC1 "ZZ", "bad_checksum"),
 	REJ("lw/ST02", "0153;20230807;140322", "bad_checksum"),
 	/* compact date and time that cannot be read */
 	REJ_SUM("lw/ST02", "0153;20230807;1403;4750;吉A5G217;", "bad_time"),
-	REJ_SUM("lw/ST02", "0153;20230231;140322;4750;吉A5G217;",
-	    "bad_time"),
+	REJ_SUM("lw/ST02", "0153;20230231;140322;4750;吉A5G217;", "bad_time"),
 	REJ_SUM("lw/ST02", "0153;;140322;4750;吉A5G217;", "bad_time"),
 	/* a required field that is empty */
-	REJ_SUM("lw/ST02", ";20230807;140322;4750;吉A5G217;",
-	    "missing_field"),
+	REJ_SUM("lw/ST02", ";20230807;140322;4750;吉A5G217;", "missing_field"),
 	/* an empty message, or only separators */
 	REJ("lw/ST02", "", "missing_field"),
 	REJ("lw/ST02", "\r\n\r\n", "missing_field"),
 	/* GBK records: the checksum is over the bytes as sent */
-	ACC_SUM("lw/ST02", "0153;20230807;140322;4750;\xBC\xAA" "A5G217;",
-	    EV_WEIGHING,
-	    WS(wb.plate, "吉A5G217")),
+	ACC_SUM("lw/ST02",
+	    "0153;20230807;140322;4750;\xBC\xAA"
+	    "A5G217;",
+	    EV_WEIGHING, WS(wb.plate, "吉A5G217")),
 	/* topic with no kind */
 	REJ_SUM("lw/ST02/x", REC1, "unknown_kind"),
 };
@@ -937,10 +964,10 @@ test_checksum_bytes(const struct profile *p)
 	rej(p, "lw/ST02", buf, "bad_checksum", __LINE__);
 	/* lower-case hex is the same number */
 	snprintf(buf, sizeof(buf), "%s", sum(REC2));
-	buf[strlen(buf) - 1] = (char)tolower((unsigned char)buf[strlen(buf)
-	    - 1]);
-	buf[strlen(buf) - 2] = (char)tolower((unsigned char)buf[strlen(buf)
-	    - 2]);
+	buf[strlen(buf) - 1] =
+	    (char)tolower((unsigned char)buf[strlen(buf) - 1]);
+	buf[strlen(buf) - 2] =
+	    (char)tolower((unsigned char)buf[strlen(buf) - 2]);
 	if ((e = ok(p, "lw/ST02", buf, EV_WEIGHING, __LINE__)) != NULL)
 		CHECK_NEAR(e->u.wb.net_kg, 3200, EPS);
 
@@ -994,7 +1021,8 @@ test_batch(const struct profile *p)
 	    sum(REC1));
 	memset(&e2, 0, sizeof(e2));
 	CHECK_INT(decode_profile(p, "lw/ST02", buf, strlen(buf), &ctx, &evs,
-	    &e2), -1);
+		      &e2),
+	    -1);
 	CHECK_STR(e2.reason, "bad_checksum");
 	CHECK_INT(evs.n, 1);
 	CHECK_STR(evs.ev[0].u.wb.ticket, "0153");
@@ -1002,7 +1030,8 @@ test_batch(const struct profile *p)
 	snprintf(buf, sizeof(buf), "%s\r\n%s\r\n%s", sum(REC2), sum(REC3),
 	    sum("0156;20230807;9999;1;;"));
 	CHECK_INT(decode_profile(p, "lw/ST02", buf, strlen(buf), &ctx, &evs,
-	    &e2), -1);
+		      &e2),
+	    -1);
 	CHECK_STR(e2.reason, "bad_time");
 	CHECK_INT(evs.n, 1);
 	CHECK_STR(evs.ev[0].u.wb.ticket, "0153");
@@ -1010,7 +1039,8 @@ test_batch(const struct profile *p)
 	snprintf(buf, sizeof(buf), "%s\r\n%s", sum(REC2), sum(REC3));
 	memset(&e2, 0, sizeof(e2));
 	CHECK_INT(decode_profile(p, "lw/ST02", buf, strlen(buf), &ctx, &evs,
-	    &e2), 0);
+		      &e2),
+	    0);
 	CHECK_STR(e2.reason, NULL);
 	CHECK_INT(evs.n, 3);
 	if (evs.n == 3) {
@@ -1026,8 +1056,8 @@ static void
 test_max_records(const struct profile *p)
 {
 	const char *r = sum(REC1);
-	size_t rl = strlen(r), k, n, cap = (rl + 2) *
-	    (DECODE_MAX_RECORDS + 1) + 1;
+	size_t rl = strlen(r), k, n,
+	       cap = (rl + 2) * (DECODE_MAX_RECORDS + 1) + 1;
 	struct decode_err e2;
 	char *big;
 
@@ -1066,57 +1096,59 @@ test_delimited(void)
 
 /* ---- manifests with lines ---- */
 
-static const char man_profile[] =
-    "profiles:\n"
-    "  - name: man\n"
-    "    kinds:\n"
-    "      - kind: manifest\n"
-    "        topic: \"man/{no}\"\n"
-    "        fields:\n"
-    "          scheme: {value: CN_HW}\n"
-    "          manifest_no: {topic: no}\n"
-    "          status: {value: created}\n"
-    "          ts: ts\n"
-    "          lines:\n"
-    "            path: lines\n"
-    "            fields:\n"
-    "              line: n\n"
-    "              waste_code: code\n"
-    "              qty: q\n"
-    "              unit: u\n";
+static const char man_profile[] = "profiles:\n"
+				  "  - name: man\n"
+				  "    kinds:\n"
+				  "      - kind: manifest\n"
+				  "        topic: \"man/{no}\"\n"
+				  "        fields:\n"
+				  "          scheme: {value: CN_HW}\n"
+				  "          manifest_no: {topic: no}\n"
+				  "          status: {value: created}\n"
+				  "          ts: ts\n"
+				  "          lines:\n"
+				  "            path: lines\n"
+				  "            fields:\n"
+				  "              line: n\n"
+				  "              waste_code: code\n"
+				  "              qty: q\n"
+				  "              unit: u\n";
 
-#define MAN	"man/20232201000153"
-#define MAN_TS	"{\"ts\":\"2023-08-07T09:13:05+08:00\","
-
+#define MAN    "man/20232201000153"
+#define MAN_TS "{\"ts\":\"2023-08-07T09:13:05+08:00\","
 
 static const struct dcase man_cases[] = {
-	ACC(MAN, MAN_TS "\"lines\":[{\"n\":1,\"code\":\"900-249-08\","
-	    "\"q\":1.2,\"u\":\"t\"},{\"code\":\"HW01/841-001-01\","
-	    "\"q\":\"350\",\"u\":\"kg\"},{\"q\":\"0.5\",\"u\":\"吨\"},"
-	    "{\"code\":\"90024908\"}]}", EV_MANIFEST,
-	    WS(man.scheme, "CN_HW"), WS(man.manifest_no, "20232201000153"),
-	    WS(man.status, "created"), WI(man.version, 1),
-	    WI(man.ts_ms, INT64_C(1691370785000)), WZ(man.nlines, 4),
-	    LI(0, line, 1), LS(0, waste_code, "900-249-08"),
-	    LS(0, hw_category, "HW08"), LS(0, waste, "hw"),
-	    LS(0, unit, "t"), LN(0, qty, 1.2), LNE(0, qty_kg, 1200, 1e-6),
+	ACC(MAN,
+	    MAN_TS "\"lines\":[{\"n\":1,\"code\":\"900-249-08\","
+		   "\"q\":1.2,\"u\":\"t\"},{\"code\":\"HW01/841-001-01\","
+		   "\"q\":\"350\",\"u\":\"kg\"},{\"q\":\"0.5\",\"u\":\"吨\"},"
+		   "{\"code\":\"90024908\"}]}",
+	    EV_MANIFEST, WS(man.scheme, "CN_HW"),
+	    WS(man.manifest_no, "20232201000153"), WS(man.status, "created"),
+	    WI(man.version, 1), WI(man.ts_ms, INT64_C(1691370785000)),
+	    WZ(man.nlines, 4), LI(0, line, 1), LS(0, waste_code, "900-249-08"),
+	    LS(0, hw_category, "HW08"), LS(0, waste, "hw"), LS(0, unit, "t"),
+	    LN(0, qty, 1.2), LNE(0, qty_kg, 1200, 1e-6),
 	    /* HW01 is medical waste */
 	    LI(1, line, 2), LS(1, waste_code, "841-001-01"),
-	    LS(1, hw_category, "HW01"), LS(1, waste, "mw"),
-	    LN(1, qty_kg, 350),
+	    LS(1, hw_category, "HW01"), LS(1, waste, "mw"), LN(1, qty_kg, 350),
 	    /* no code: waste unknown */
-	    LI(2, line, 3), LS(2, hw_category, NULL),
-	    LS(2, waste, "unknown"), LN(2, qty_kg, 500),
+	    LI(2, line, 3), LS(2, hw_category, NULL), LS(2, waste, "unknown"),
+	    LN(2, qty_kg, 500),
 	    /* no quantity: no mass, and no unit needed */
 	    LS(3, waste_code, "900-249-08"), LNAN(3, qty), LNAN(3, qty_kg),
 	    WDQ(0)),
 	/* a quantity is only a mass with its unit */
 	REJ(MAN, MAN_TS "\"lines\":[{\"code\":\"900-249-08\",\"q\":1.2}]}",
 	    "bad_unit"),
-	REJ(MAN, MAN_TS "\"lines\":[{\"code\":\"900-249-08\",\"q\":1.2,"
-	    "\"u\":\"-\"}]}", "bad_unit"),
-	REJ(MAN, MAN_TS "\"lines\":[{\"code\":\"900-249-08\",\"q\":2,"
-	    "\"u\":\"m3\"}]}", "bad_unit"),
+	REJ(MAN,
+	    MAN_TS "\"lines\":[{\"code\":\"900-249-08\",\"q\":1.2,"
+		   "\"u\":\"-\"}]}",
+	    "bad_unit"),
+	REJ(MAN,
+	    MAN_TS "\"lines\":[{\"code\":\"900-249-08\",\"q\":2,"
+		   "\"u\":\"m3\"}]}",
+	    "bad_unit"),
 	/* codes that are none, or disagree with their class */
 	REJ(MAN, MAN_TS "\"lines\":[{\"code\":\"HW09/900-249-08\"}]}",
 	    "bad_value"),
@@ -1125,10 +1157,8 @@ static const struct dcase man_cases[] = {
 	REJ(MAN, MAN_TS "\"lines\":{\"q\":1}}", "bad_type"),
 	REJ(MAN, MAN_TS "\"lines\":[1]}", "bad_type"),
 	/* no lines, or null */
-	ACC(MAN, MAN_TS "\"lines\":null}", EV_MANIFEST,
-	    WZ(man.nlines, 0)),
-	ACC(MAN, "{\"ts\":1691370785000}", EV_MANIFEST,
-	    WZ(man.nlines, 0)),
+	ACC(MAN, MAN_TS "\"lines\":null}", EV_MANIFEST, WZ(man.nlines, 0)),
+	ACC(MAN, "{\"ts\":1691370785000}", EV_MANIFEST, WZ(man.nlines, 0)),
 };
 
 static void
@@ -1162,7 +1192,6 @@ find_dir(const char *env, const char *sub, const char *const *fallback,
 	return -1;
 }
 
-
 /* What each kind of example of a dialect decodes to. */
 struct kind_want {
 	enum ev_kind kind;
@@ -1170,108 +1199,110 @@ struct kind_want {
 };
 
 static const struct kind_want a_want[] = {
-	{ EV_POSITION, WANTS(
-	    WS(pos.vehicle, "KW-0217"), WS(pos.plate, "吉A5G217"),
-	    WI(pos.ts_ms, TS_POS), WGATE(), WN(pos.speed_kmh, 32.5),
-	    WN(pos.heading_deg, 87), WN(pos.alt_m, 221),
-	    WS(pos.load_state, "full"), WS(pos.coord_sys, "gcj02"),
-	    WDQ(DQ_COORD_CONVERTED)) },
-	{ EV_VEHICLE_EVENT, WANTS(
-	    WS(vev.type, "unload"), WS(vev.vehicle, "KW-0217"),
-	    WS(vev.plate, "吉A5G217"), WS(vev.facility, "CC-KWP-01"),
-	    WS(vev.site, NULL), WS(vev.waste, "msw.food"),
-	    WS(vev.manifest_no, NULL),
-	    WI(vev.ts_ms, INT64_C(1691388760000)), WN(vev.mass_kg, 4750),
-	    WDQ(0)) },
-	{ EV_MANIFEST, WANTS(
-	    WS(man.scheme, "CN_HW"), WS(man.manifest_no, "20232201000153"),
-	    WS(man.status, "in_transit"), WI(man.version, 3),
-	    WI(man.ts_ms, INT64_C(1691370785000)),
-	    WI(man.departed_ms, INT64_C(1691370720000)),
-	    WS(man.plate, "吉A02851D"),
-	    WS(man.generator_code, "91220101MA0XXXXXX1"),
-	    WS(man.generator_name, "长春某汽车零部件有限公司"),
-	    WS(man.carrier_name, "吉林某危险货物运输有限公司"),
-	    WS(man.receiver_facility, "CC-HW-01"),
-	    WS(man.receiver_name, "长春某危险废物处置中心"),
-	    WZ(man.nlines, 1), LI(0, line, 1),
-	    LS(0, waste_code, "900-249-08"), LS(0, hw_category, "HW08"),
-	    LS(0, waste, "hw"), LS(0, unit, "t"), LN(0, qty, 1.2),
-	    LNE(0, qty_kg, 1200, 1e-6), WDQ(0)) },
+	{ EV_POSITION,
+	    WANTS(WS(pos.vehicle, "KW-0217"), WS(pos.plate, "吉A5G217"),
+		WI(pos.ts_ms, TS_POS), WGATE(), WN(pos.speed_kmh, 32.5),
+		WN(pos.heading_deg, 87), WN(pos.alt_m, 221),
+		WS(pos.load_state, "full"), WS(pos.coord_sys, "gcj02"),
+		WDQ(DQ_COORD_CONVERTED)) },
+	{ EV_VEHICLE_EVENT,
+	    WANTS(WS(vev.type, "unload"), WS(vev.vehicle, "KW-0217"),
+		WS(vev.plate, "吉A5G217"), WS(vev.facility, "CC-KWP-01"),
+		WS(vev.site, NULL), WS(vev.waste, "msw.food"),
+		WS(vev.manifest_no, NULL),
+		WI(vev.ts_ms, INT64_C(1691388760000)), WN(vev.mass_kg, 4750),
+		WDQ(0)) },
+	{ EV_MANIFEST,
+	    WANTS(WS(man.scheme, "CN_HW"),
+		WS(man.manifest_no, "20232201000153"),
+		WS(man.status, "in_transit"), WI(man.version, 3),
+		WI(man.ts_ms, INT64_C(1691370785000)),
+		WI(man.departed_ms, INT64_C(1691370720000)),
+		WS(man.plate, "吉A02851D"),
+		WS(man.generator_code, "91220101MA0XXXXXX1"),
+		WS(man.generator_name, "长春某汽车零部件有限公司"),
+		WS(man.carrier_name, "吉林某危险货物运输有限公司"),
+		WS(man.receiver_facility, "CC-HW-01"),
+		WS(man.receiver_name, "长春某危险废物处置中心"),
+		WZ(man.nlines, 1), LI(0, line, 1),
+		LS(0, waste_code, "900-249-08"), LS(0, hw_category, "HW08"),
+		LS(0, waste, "hw"), LS(0, unit, "t"), LN(0, qty, 1.2),
+		LNE(0, qty_kg, 1200, 1e-6), WDQ(0)) },
 };
 
 static const struct kind_want b_want[] = {
-	{ EV_WEIGHING, WANTS(
-	    WS(wb.facility, "CC-KWP-01"), WS(wb.ticket, "0153"),
-	    WS(wb.plate, "吉A5G217"), WS(wb.direction, "in"),
-	    WN(wb.gross_kg, 18070), WN(wb.tare_kg, 13320),
-	    WN(wb.net_kg, 4750), WI(wb.first_ms, TS_FIRST),
-	    WI(wb.second_ms, INT64_C(1691389265000)),
-	    WS(wb.waste, "msw.food"), WS(wb.origin, "朝阳区环卫所"),
-	    WS(wb.status, "complete"), WI(wb.version, -1),
-	    WDQ(DQ_TZ_ASSUMED)) },
-	{ EV_POSITION, WANTS(
-	    WS(pos.vehicle, "吉A5G217"), WS(pos.plate, "吉A5G217"),
-	    WS(pos.device, "013912345678"), WI(pos.ts_ms, TS_POS),
-	    WN(pos.lat, 43.883412), WN(pos.lon, 125.314567),
-	    WN(pos.speed_kmh, 32.5), WN(pos.heading_deg, 87),
-	    WN(pos.alt_m, 221), WS(pos.load_state, "full"),
-	    WI(pos.fix_valid, 1), WDQ(DQ_TZ_ASSUMED)) },
+	{ EV_WEIGHING,
+	    WANTS(WS(wb.facility, "CC-KWP-01"), WS(wb.ticket, "0153"),
+		WS(wb.plate, "吉A5G217"), WS(wb.direction, "in"),
+		WN(wb.gross_kg, 18070), WN(wb.tare_kg, 13320),
+		WN(wb.net_kg, 4750), WI(wb.first_ms, TS_FIRST),
+		WI(wb.second_ms, INT64_C(1691389265000)),
+		WS(wb.waste, "msw.food"), WS(wb.origin, "朝阳区环卫所"),
+		WS(wb.status, "complete"), WI(wb.version, -1),
+		WDQ(DQ_TZ_ASSUMED)) },
+	{ EV_POSITION,
+	    WANTS(WS(pos.vehicle, "吉A5G217"), WS(pos.plate, "吉A5G217"),
+		WS(pos.device, "013912345678"), WI(pos.ts_ms, TS_POS),
+		WN(pos.lat, 43.883412), WN(pos.lon, 125.314567),
+		WN(pos.speed_kmh, 32.5), WN(pos.heading_deg, 87),
+		WN(pos.alt_m, 221), WS(pos.load_state, "full"),
+		WI(pos.fix_valid, 1), WDQ(DQ_TZ_ASSUMED)) },
 	/* the arrival stands in for the manifest's time */
-	{ EV_MANIFEST, WANTS(
-	    WS(man.scheme, "CN_KW"), WS(man.manifest_no, "KW20230807-0153"),
-	    WS(man.status, "closed"), WI(man.version, 1),
-	    WI(man.ts_ms, TS_FIRST),
-	    WI(man.departed_ms, INT64_C(1691370720000)),
-	    WI(man.arrived_ms, TS_FIRST), WS(man.plate, "吉A5G217"),
-	    WS(man.generator_name, "朝阳区某小区"),
-	    WS(man.carrier_name, "朝阳区环卫所"),
-	    WS(man.receiver_name, "长春市厨余垃圾处理厂"),
-	    WS(man.receiver_facility, "CC-KWP-01"),
-	    WS(man.waste, "msw.food"), WN(man.declared_kg, 4900),
-	    WN(man.received_kg, 4750), WS(man.ticket, "0153"),
-	    WZ(man.ntickets, 1), TKS(0, ticket, "0153"),
-	    TKS(0, facility, "CC-KWP-01"), WZ(man.nlines, 0),
-	    WDQ(DQ_TZ_ASSUMED)) },
+	{ EV_MANIFEST,
+	    WANTS(WS(man.scheme, "CN_KW"),
+		WS(man.manifest_no, "KW20230807-0153"),
+		WS(man.status, "closed"), WI(man.version, 1),
+		WI(man.ts_ms, TS_FIRST),
+		WI(man.departed_ms, INT64_C(1691370720000)),
+		WI(man.arrived_ms, TS_FIRST), WS(man.plate, "吉A5G217"),
+		WS(man.generator_name, "朝阳区某小区"),
+		WS(man.carrier_name, "朝阳区环卫所"),
+		WS(man.receiver_name, "长春市厨余垃圾处理厂"),
+		WS(man.receiver_facility, "CC-KWP-01"),
+		WS(man.waste, "msw.food"), WN(man.declared_kg, 4900),
+		WN(man.received_kg, 4750), WS(man.ticket, "0153"),
+		WZ(man.ntickets, 1), TKS(0, ticket, "0153"),
+		TKS(0, facility, "CC-KWP-01"), WZ(man.nlines, 0),
+		WDQ(DQ_TZ_ASSUMED)) },
 };
 
 /* Every legacy-wb line: the same weighing at some stage. */
-#define LEGACY_COMMON \
-	WS(wb.facility, "CC-KWP-01"), WS(wb.ticket, "0153"), \
-	WS(wb.plate, "吉A5G217"), WS(wb.direction, "in"), \
-	WS(wb.waste, "msw.food"), WS(wb.origin, "CHAOYANG-HWS"), \
-	WI(wb.first_ms, TS_FIRST), WNE(wb.gross_kg, 18070, 1e-6), \
-	WI(wb.version, -1)
+#define LEGACY_COMMON                                                          \
+	WS(wb.facility, "CC-KWP-01"), WS(wb.ticket, "0153"),                   \
+	    WS(wb.plate, "吉A5G217"), WS(wb.direction, "in"),                  \
+	    WS(wb.waste, "msw.food"), WS(wb.origin, "CHAOYANG-HWS"),           \
+	    WI(wb.first_ms, TS_FIRST), WNE(wb.gross_kg, 18070, 1e-6),          \
+	    WI(wb.version, -1)
 
 static const struct kind_want legacy_want[] = {
 	/* F: first weighing only; the plate was romanised */
-	{ EV_WEIGHING, WANTS(LEGACY_COMMON,
-	    WI(wb.second_ms, WT_NOTIME), WNAN(wb.tare_kg), WNAN(wb.net_kg),
-	    WDQ(DQ_TZ_ASSUMED | DQ_PLATE_ALIASED)) },
+	{ EV_WEIGHING,
+	    WANTS(LEGACY_COMMON, WI(wb.second_ms, WT_NOTIME), WNAN(wb.tare_kg),
+		WNAN(wb.net_kg), WDQ(DQ_TZ_ASSUMED | DQ_PLATE_ALIASED)) },
 	/* T: completed */
-	{ EV_WEIGHING, WANTS(LEGACY_COMMON,
-	    WS(wb.status, "complete"),
-	    WI(wb.second_ms, INT64_C(1691389265000)),
-	    WNE(wb.tare_kg, 13320, 1e-6), WDQ(DQ_TZ_ASSUMED)) },
+	{ EV_WEIGHING,
+	    WANTS(LEGACY_COMMON, WS(wb.status, "complete"),
+		WI(wb.second_ms, INT64_C(1691389265000)),
+		WNE(wb.tare_kg, 13320, 1e-6), WDQ(DQ_TZ_ASSUMED)) },
 	/* C: corrected, in tonnes */
-	{ EV_WEIGHING, WANTS(LEGACY_COMMON,
-	    WS(wb.status, "complete"),
-	    WI(wb.second_ms, INT64_C(1691389265000)),
-	    WNE(wb.tare_kg, 13300, 1e-6), WNE(wb.net_kg, 4770, 1e-6),
-	    WDQ(DQ_TZ_ASSUMED)) },
+	{ EV_WEIGHING,
+	    WANTS(LEGACY_COMMON, WS(wb.status, "complete"),
+		WI(wb.second_ms, INT64_C(1691389265000)),
+		WNE(wb.tare_kg, 13300, 1e-6), WNE(wb.net_kg, 4770, 1e-6),
+		WDQ(DQ_TZ_ASSUMED)) },
 };
 
 static const struct kind_want jt808_want[] = {
-	{ EV_DEVICE_BINDING, WANTS(
-	    WS(bind.device, "013912345678"), WS(bind.plate, "吉A5G217"),
-	    WS(bind.plate_color, "yellow"), WDQ(0)) },
-	{ EV_POSITION, WANTS(
-	    WS(pos.device, "013912345678"), WS(pos.vehicle, "013912345678"),
-	    WI(pos.ts_ms, TS_POS), WN(pos.lat, 43.883412),
-	    WN(pos.lon, 125.314567), WN(pos.speed_kmh, 32.5),
-	    WN(pos.heading_deg, 87), WN(pos.alt_m, 221),
-	    WS(pos.load_state, "full"), WI(pos.fix_valid, 1),
-	    WDQ(DQ_TZ_ASSUMED)) },
+	{ EV_DEVICE_BINDING,
+	    WANTS(WS(bind.device, "013912345678"), WS(bind.plate, "吉A5G217"),
+		WS(bind.plate_color, "yellow"), WDQ(0)) },
+	{ EV_POSITION,
+	    WANTS(WS(pos.device, "013912345678"),
+		WS(pos.vehicle, "013912345678"), WI(pos.ts_ms, TS_POS),
+		WN(pos.lat, 43.883412), WN(pos.lon, 125.314567),
+		WN(pos.speed_kmh, 32.5), WN(pos.heading_deg, 87),
+		WN(pos.alt_m, 221), WS(pos.load_state, "full"),
+		WI(pos.fix_valid, 1), WDQ(DQ_TZ_ASSUMED)) },
 };
 
 /* The three legacy-wb lines are all weighings: tell them by stage. */
@@ -1290,7 +1321,7 @@ legacy_stage(const struct ev *e)
 static const struct dialect {
 	const char *name;
 	const struct kind_want *kinds;
-	int (*pick)(const struct ev *);	/* NULL: by the event's kind */
+	int (*pick)(const struct ev *); /* NULL: by the event's kind */
 	int nlines, nkinds;
 } dialects[] = {
 	{ "vendor-a", a_want, NULL, 3, NELEM(a_want) },
@@ -1322,8 +1353,7 @@ check_example(const struct dialect *d, const struct ev *e, int *seen)
 }
 
 static void
-decode_file(const struct profile *p, const struct dialect *d,
-    const char *dir)
+decode_file(const struct profile *p, const struct dialect *d, const char *dir)
 {
 	char path[PATH_MAX + 32], *line = NULL, *topic, *tab;
 	int seen[4] = { 0 }, nlines = 0, k;
@@ -1371,17 +1401,19 @@ test_shipped(void)
 	struct fx f;
 	size_t i;
 
-	if (find_dir("WT_SOURCE", "conf/profiles", up, pdir,
-	    sizeof(pdir)) == -1) {
-		fprintf(stderr, "test_decode: no conf/profiles: set "
+	if (find_dir("WT_SOURCE", "conf/profiles", up, pdir, sizeof(pdir)) ==
+	    -1) {
+		fprintf(stderr,
+		    "test_decode: no conf/profiles: set "
 		    "WT_SOURCE\n");
 		CHECK(!"conf/profiles found");
 		return;
 	}
-	if (find_dir("WT_SHARED", "payloads", up2, sdir, sizeof(sdir)) ==
-	    -1 && find_dir("WT_SHARED", "shared/payloads", up2, sdir,
-	    sizeof(sdir)) == -1) {
-		fprintf(stderr, "test_decode: no shared/payloads: set "
+	if (find_dir("WT_SHARED", "payloads", up2, sdir, sizeof(sdir)) == -1 &&
+	    find_dir("WT_SHARED", "shared/payloads", up2, sdir, sizeof(sdir)) ==
+		-1) {
+		fprintf(stderr,
+		    "test_decode: no shared/payloads: set "
 		    "WT_SHARED\n");
 		CHECK(!"shared/payloads found");
 		return;
@@ -1410,8 +1442,9 @@ test_shipped(void)
 		buf[0] = '\0';
 		if ((fp = fopen(path, "r")) != NULL) {
 			while ((len = getline(&line, &cap, fp)) != -1) {
-				while (len > 0 && (line[len - 1] == '\n' ||
-				    line[len - 1] == '\r'))
+				while (len > 0 &&
+				    (line[len - 1] == '\n' ||
+					line[len - 1] == '\r'))
 					line[--len] = '\0';
 				if ((tab = strchr(line, '\t')) == NULL)
 					continue;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail_from = -1;	/* the call number that starts failing */
+static int fail_from = -1; /* the call number that starts failing */
 static int calls;
 
 /* realloc(3), except from call fail_from on (-1: never). */
@@ -34,13 +34,12 @@ hook(struct diag *d, int from)
 }
 
 /* A caller's own variadic wrapper, as config's error helpers are. */
-static void
-at(struct diag *d, const char *file, size_t line, size_t col,
+static void at(struct diag *d, const char *file, size_t line, size_t col,
     const char *fmt, ...) WT_PRINTF(5, 6);
 
 static void
-at(struct diag *d, const char *file, size_t line, size_t col,
-    const char *fmt, ...)
+at(struct diag *d, const char *file, size_t line, size_t col, const char *fmt,
+    ...)
 {
 	va_list ap;
 
@@ -146,7 +145,7 @@ test_nomem_first(void)
 	hook(&d, 0);
 	diag_at(&d, "f", 1, 1, "lost");
 	CHECK_INT(diag_count(&d), 1);
-	fail_from = -1;			/* memory is back for take() */
+	fail_from = -1; /* memory is back for take() */
 	text = diag_take(&d);
 	CHECK_STR(text, "out of memory\n");
 	free(text);
@@ -167,7 +166,7 @@ test_nomem_growth(void)
 
 	memset(big, 'y', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	hook(&d, 1);			/* the first growth works, not the next */
+	hook(&d, 1); /* the first growth works, not the next */
 	diag_at(&d, "f", 1, 1, "one");
 	diag_at(&d, "f", 2, 1, "two");
 	diag_at(&d, "f", 3, 1, "%s", big);

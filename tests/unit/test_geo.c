@@ -6,16 +6,16 @@
 #include <stddef.h>
 #include <string.h>
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-#define PI		3.14159265358979323846
-#define EARTH_R		6371008.8	/* mean radius, m */
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define PI	 3.14159265358979323846
+#define EARTH_R	 6371008.8 /* mean radius, m */
 
 /* The plant gate of the example payloads, in WGS-84 and as the GCJ-02
  * position a Chinese vendor platform reports for it. */
-#define GATE_LAT	43.883412
-#define GATE_LON	125.314567
-#define GATE_GLAT	43.885810
-#define GATE_GLON	125.321060
+#define GATE_LAT  43.883412
+#define GATE_LON  125.314567
+#define GATE_GLAT 43.885810
+#define GATE_GLON 125.321060
 
 /* Great-circle distance in metres; plenty for errors of centimetres. */
 static double
@@ -138,13 +138,13 @@ struct outside {
 };
 
 static const struct outside outside[] = {
-	{ 51.5074, -0.1278 },		/* London */
-	{ 35.6762, 139.6503 },		/* Tokyo, east of 135.05 */
-	{ 1.3521, 103.8198 },		/* Singapore, south of 3.86 */
-	{ 55.7558, 37.6173 },		/* Moscow */
-	{ -33.9249, 18.4241 },		/* Cape Town */
-	{ 43.8834, 135.06 },		/* just east of the box */
-	{ 53.56, 125.31 },		/* just north of the box */
+	{ 51.5074, -0.1278 },  /* London */
+	{ 35.6762, 139.6503 }, /* Tokyo, east of 135.05 */
+	{ 1.3521, 103.8198 },  /* Singapore, south of 3.86 */
+	{ 55.7558, 37.6173 },  /* Moscow */
+	{ -33.9249, 18.4241 }, /* Cape Town */
+	{ 43.8834, 135.06 },   /* just east of the box */
+	{ 53.56, 125.31 },     /* just north of the box */
 	{ 0, 0 },
 	{ NAN, 125.3 },
 	{ 43.8, NAN },
@@ -202,18 +202,34 @@ struct sys_case {
 };
 
 static const struct sys_case sys_cases[] = {
-	{ "wgs84", 0, GEO_WGS84 }, { "WGS84", 0, GEO_WGS84 },
-	{ "WGS-84", 0, GEO_WGS84 }, { "wgs-84", 0, GEO_WGS84 },
+	{ "wgs84", 0, GEO_WGS84 },
+	{ "WGS84", 0, GEO_WGS84 },
+	{ "WGS-84", 0, GEO_WGS84 },
+	{ "wgs-84", 0, GEO_WGS84 },
 	{ "Wgs84", 0, GEO_WGS84 },
-	{ "gcj02", 0, GEO_GCJ02 }, { "GCJ02", 0, GEO_GCJ02 },
-	{ "GCJ-02", 0, GEO_GCJ02 }, { "gcj-02", 0, GEO_GCJ02 },
-	{ "bd09", 0, GEO_BD09 }, { "BD09", 0, GEO_BD09 },
-	{ "BD-09", 0, GEO_BD09 }, { "Bd-09", 0, GEO_BD09 },
-	{ "", -1, 0 }, { "wgs", -1, 0 }, { "wgs84 ", -1, 0 },
-	{ " wgs84", -1, 0 }, { "wgs_84", -1, 0 }, { "wgs-84-", -1, 0 },
-	{ "gcj", -1, 0 }, { "gcj2", -1, 0 }, { "gcj-2", -1, 0 },
-	{ "bd", -1, 0 }, { "bd09ll", -1, 0 }, { "bd-9", -1, 0 },
-	{ "cgcs2000", -1, 0 }, { "epsg:4326", -1, 0 }, { "火星坐标", -1, 0 },
+	{ "gcj02", 0, GEO_GCJ02 },
+	{ "GCJ02", 0, GEO_GCJ02 },
+	{ "GCJ-02", 0, GEO_GCJ02 },
+	{ "gcj-02", 0, GEO_GCJ02 },
+	{ "bd09", 0, GEO_BD09 },
+	{ "BD09", 0, GEO_BD09 },
+	{ "BD-09", 0, GEO_BD09 },
+	{ "Bd-09", 0, GEO_BD09 },
+	{ "", -1, 0 },
+	{ "wgs", -1, 0 },
+	{ "wgs84 ", -1, 0 },
+	{ " wgs84", -1, 0 },
+	{ "wgs_84", -1, 0 },
+	{ "wgs-84-", -1, 0 },
+	{ "gcj", -1, 0 },
+	{ "gcj2", -1, 0 },
+	{ "gcj-2", -1, 0 },
+	{ "bd", -1, 0 },
+	{ "bd09ll", -1, 0 },
+	{ "bd-9", -1, 0 },
+	{ "cgcs2000", -1, 0 },
+	{ "epsg:4326", -1, 0 },
+	{ "火星坐标", -1, 0 },
 	{ "ＷＧＳ８４", -1, 0 },
 };
 

@@ -23,50 +23,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 /* 2023-08-07T09:20:00Z: after every event time below. */
-#define NOW		INT64_C(1691400000000)
-#define DAY		"2023-08-07"
+#define NOW INT64_C(1691400000000)
+#define DAY "2023-08-07"
 
 static const struct spool_pos all = { UINT64_MAX, UINT64_MAX };
 
-static const char conf[] =
-    "subscriptions:\n"
-    "  - {topic: \"wt/v1/#\", profile: wastetrack}\n"
-    "database:\n"
-    "  path: \"$/wt.db\"\n"
-    "  raw_retention_days: 7\n"
-    "time:\n"
-    "  local_offset: \"+08:00\"\n"
-    "facilities:\n"
-    "  - id: \"CC-KWP-01\"\n"
-    "    name: \"kitchen waste plant\"\n"
-    "    kind: food_waste_plant\n"
-    "    district: \"朝阳区\"\n"
-    "    harmless: true\n";
+static const char conf[] = "subscriptions:\n"
+			   "  - {topic: \"wt/v1/#\", profile: wastetrack}\n"
+			   "database:\n"
+			   "  path: \"$/wt.db\"\n"
+			   "  raw_retention_days: 7\n"
+			   "time:\n"
+			   "  local_offset: \"+08:00\"\n"
+			   "facilities:\n"
+			   "  - id: \"CC-KWP-01\"\n"
+			   "    name: \"kitchen waste plant\"\n"
+			   "    kind: food_waste_plant\n"
+			   "    district: \"朝阳区\"\n"
+			   "    harmless: true\n";
 
 #define POSITION_TOPIC "wt/v1/vehicles/KW-0217/position"
-#define POSITION \
-    "{\"ts\":\"2023-08-07T14:02:58+08:00\",\"lat\":43.883412," \
-    "\"lon\":125.314567,\"plate\":\"吉A5G217\",\"device\":\"013912345678\"," \
-    "\"speed_kmh\":32.5,\"heading_deg\":87,\"alt_m\":221," \
-    "\"load_state\":\"full\"}"
+#define POSITION                                                                  \
+	"{\"ts\":\"2023-08-07T14:02:58+08:00\",\"lat\":43.883412,"                \
+	"\"lon\":125.314567,\"plate\":\"吉A5G217\",\"device\":\"013912345678\"," \
+	"\"speed_kmh\":32.5,\"heading_deg\":87,\"alt_m\":221,"                    \
+	"\"load_state\":\"full\"}"
 #define WEIGHING_TOPIC "wt/v1/facilities/CC-KWP-01/weighings"
-#define WEIGHING \
-    "{\"ticket\":\"0153\",\"plate\":\"吉A5G217\",\"direction\":\"in\"," \
-    "\"gross_kg\":18070,\"tare_kg\":13320,\"net_kg\":4750," \
-    "\"first_ts\":\"2023-08-07T14:03:22+08:00\"," \
-    "\"second_ts\":\"2023-08-07T14:21:05+08:00\",\"waste\":\"msw.food\"," \
-    "\"origin\":\"朝阳区环卫所\",\"status\":\"complete\",\"version\":1}"
+#define WEIGHING                                                               \
+	"{\"ticket\":\"0153\",\"plate\":\"吉A5G217\",\"direction\":\"in\","   \
+	"\"gross_kg\":18070,\"tare_kg\":13320,\"net_kg\":4750,"                \
+	"\"first_ts\":\"2023-08-07T14:03:22+08:00\","                          \
+	"\"second_ts\":\"2023-08-07T14:21:05+08:00\",\"waste\":\"msw.food\","  \
+	"\"origin\":\"朝阳区环卫所\",\"status\":\"complete\",\"version\":1}"
 #define MANIFEST_TOPIC "wt/v1/manifests/20232201000153"
-#define MANIFEST \
-    "{\"scheme\":\"CN_HW\",\"status\":\"in_transit\",\"version\":3," \
-    "\"ts\":\"2023-08-07T09:13:05+08:00\",\"plate\":\"吉A02851D\"," \
-    "\"generator\":{\"code\":\"91220101MA0XXXXXX1\",\"name\":\"g\"," \
-    "\"district\":\"绿园区\"},\"carrier\":{\"name\":\"c\"}," \
-    "\"receiver\":{\"facility\":\"CC-HW-01\",\"name\":\"r\"}," \
-    "\"lines\":[{\"line\":1,\"waste_code\":\"900-249-08\",\"waste\":\"hw\"," \
-    "\"qty\":1.2,\"unit\":\"t\"}]}"
+#define MANIFEST                                                                 \
+	"{\"scheme\":\"CN_HW\",\"status\":\"in_transit\",\"version\":3,"         \
+	"\"ts\":\"2023-08-07T09:13:05+08:00\",\"plate\":\"吉A02851D\","         \
+	"\"generator\":{\"code\":\"91220101MA0XXXXXX1\",\"name\":\"g\","         \
+	"\"district\":\"绿园区\"},\"carrier\":{\"name\":\"c\"},"              \
+	"\"receiver\":{\"facility\":\"CC-HW-01\",\"name\":\"r\"},"               \
+	"\"lines\":[{\"line\":1,\"waste_code\":\"900-249-08\",\"waste\":\"hw\"," \
+	"\"qty\":1.2,\"unit\":\"t\"}]}"
 
 struct msg {
 	const char *topic, *payload;
@@ -91,8 +90,8 @@ struct env {
 	struct ingest *in;
 	struct spool_reader *reader;
 	struct spool_writer *writer;
-	uint64_t bytes;			/* appended so far */
-	struct spool_pos end;		/* the writer's end */
+	uint64_t bytes;	      /* appended so far */
+	struct spool_pos end; /* the writer's end */
 };
 
 static void
@@ -129,8 +128,8 @@ open_all(struct env *e)
 	if (store_open(e->db, 0, &e->store) == -1 ||
 	    store_sync_config(e->store, e->cfg) == -1 ||
 	    ingest_open(e->store, e->cfg, e->profiles, &e->in) == -1 ||
-	    spool_reader_open(e->spool, ingest_committed(e->in),
-	    &e->reader) == -1)
+	    spool_reader_open(e->spool, ingest_committed(e->in), &e->reader) ==
+		-1)
 		die("open");
 }
 
@@ -149,7 +148,7 @@ static void
 append(struct env *e, const struct msg *m, int64_t received_ms)
 {
 	if (spool_append(e->writer, m->topic, strlen(m->topic), m->payload,
-	    strlen(m->payload), received_ms, &e->end) == -1)
+		strlen(m->payload), received_ms, &e->end) == -1)
 		die("spool_append");
 	e->bytes += spool_record_size(strlen(m->topic), strlen(m->payload));
 }
@@ -174,15 +173,23 @@ check_rows(const struct env *e)
 	CHECK_INT(query(e, "SELECT count(*) FROM manifests"), 1);
 	CHECK_INT(query(e, "SELECT count(*) FROM messages"), 3);
 	CHECK_INT(query(e, "SELECT count(*) FROM rejects"), 3);
-	CHECK_INT(query(e, "SELECT count(*) FROM rejects WHERE "
-	    "reason = 'bad_json'"), 1);
-	CHECK_INT(query(e, "SELECT count(*) FROM rejects WHERE "
-	    "reason = 'no_profile' AND profile IS NULL"), 1);
-	CHECK_INT(query(e, "SELECT count(*) FROM rejects WHERE "
-	    "reason = 'missing_field'"), 1);
+	CHECK_INT(query(e,
+		      "SELECT count(*) FROM rejects WHERE "
+		      "reason = 'bad_json'"),
+	    1);
+	CHECK_INT(query(e,
+		      "SELECT count(*) FROM rejects WHERE "
+		      "reason = 'no_profile' AND profile IS NULL"),
+	    1);
+	CHECK_INT(query(e,
+		      "SELECT count(*) FROM rejects WHERE "
+		      "reason = 'missing_field'"),
+	    1);
 	CHECK_INT(query(e, "SELECT net_kg FROM weighings"), 4750);
-	CHECK_INT(query(e, "SELECT count(*) FROM messages WHERE "
-	    "outcome = 'stored' AND payload IS NOT NULL"), 3);
+	CHECK_INT(query(e,
+		      "SELECT count(*) FROM messages WHERE "
+		      "outcome = 'stored' AND payload IS NOT NULL"),
+	    3);
 }
 
 /* Valid messages become rows, malformed ones rejects, a re-send a
@@ -231,11 +238,14 @@ static void
 test_max_and_limit(struct env *e)
 {
 	static const struct msg more[] = {
-		{ POSITION_TOPIC, "{\"ts\":\"2023-08-07T14:03:58+08:00\","
+		{ POSITION_TOPIC,
+		    "{\"ts\":\"2023-08-07T14:03:58+08:00\","
 		    "\"lat\":43.8834,\"lon\":125.3146}" },
-		{ POSITION_TOPIC, "{\"ts\":\"2023-08-07T14:04:58+08:00\","
+		{ POSITION_TOPIC,
+		    "{\"ts\":\"2023-08-07T14:04:58+08:00\","
 		    "\"lat\":43.8835,\"lon\":125.3147}" },
-		{ POSITION_TOPIC, "{\"ts\":\"2023-08-07T14:05:58+08:00\","
+		{ POSITION_TOPIC,
+		    "{\"ts\":\"2023-08-07T14:05:58+08:00\","
 		    "\"lat\":43.8836,\"lon\":125.3148}" },
 	};
 	struct spool_pos after_first, before = e->end;
@@ -300,8 +310,8 @@ static void
 test_write_error(struct env *e)
 {
 	static const struct msg late = { POSITION_TOPIC,
-	    "{\"ts\":\"2023-08-07T14:06:58+08:00\",\"lat\":43.8837,"
-	    "\"lon\":125.3149}" };
+		"{\"ts\":\"2023-08-07T14:06:58+08:00\",\"lat\":43.8837,"
+		"\"lon\":125.3149}" };
 	struct spool_pos before = ingest_committed(e->in);
 	sqlite3 *db = NULL;
 

@@ -43,9 +43,9 @@ test_values(void)
 	double v = 0;
 
 	d = parse(" {\"s\":\"a\\u00e9\\ud83d\\ude00\\n\\\"\\/\",\"i\":-12,"
-	    "\"r\":1.5e2,\"t\":true,\"f\":false,\"z\":null,"
-	    "\"a\":[1,[2],{}],\"o\":{\"k\":\"v\"},\"u\":\"炉温\"}\r\n", err,
-	    sizeof(err));
+		  "\"r\":1.5e2,\"t\":true,\"f\":false,\"z\":null,"
+		  "\"a\":[1,[2],{}],\"o\":{\"k\":\"v\"},\"u\":\"炉温\"}\r\n",
+	    err, sizeof(err));
 	CHECK(d != NULL);
 	if (d == NULL)
 		return;
@@ -157,14 +157,17 @@ test_dump(void)
 	char err[128], *s;
 	struct json *d, *again;
 
-	d = parse("{\"ts\":1,\"z\":1.50,\"b\":{\"y\":[1e2,\"q\\\"\\\\\\u0001\"],"
-	    "\"x\":null},\"state\":\"open\",\"a\":\"é\"}", err, sizeof(err));
+	d = parse(
+	    "{\"ts\":1,\"z\":1.50,\"b\":{\"y\":[1e2,\"q\\\"\\\\\\u0001\"],"
+	    "\"x\":null},\"state\":\"open\",\"a\":\"é\"}",
+	    err, sizeof(err));
 	CHECK(d != NULL);
 	if (d == NULL)
 		return;
 	s = json_dump_except(d, skip);
 	/* Sorted at every level; numbers as sent; escapes as needed. */
-	CHECK_STR(s, "{\"a\":\"é\",\"b\":{\"x\":null,\"y\":[1e2,"
+	CHECK_STR(s,
+	    "{\"a\":\"é\",\"b\":{\"x\":null,\"y\":[1e2,"
 	    "\"q\\\"\\\\\\u0001\"]},\"z\":1.50}");
 	/* The dump parses back to the same dump. */
 	again = s ? json_parse(s, strlen(s), err, sizeof(err)) : NULL;

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-#define CST		480	/* Asia/Shanghai, minutes east of UTC */
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define CST	 480 /* Asia/Shanghai, minutes east of UTC */
 
 struct time_case {
 	const char *in;
@@ -32,8 +32,7 @@ static const struct time_case time_cases[] = {
 	{ "2023-08-07T14:03:22.246+08:00", 0, INT64_C(1691388202246), 0 },
 	{ "2023-08-07T14:03:22.2+08:00", 0, INT64_C(1691388202200), 0 },
 	{ "2023-08-07T14:03:22,5Z", 0, INT64_C(1691417002500), 0 },
-	{ "2023-08-07T14:03:22.246999999+08:00", 0, INT64_C(1691388202246),
-	    0 },
+	{ "2023-08-07T14:03:22.246999999+08:00", 0, INT64_C(1691388202246), 0 },
 	{ "2023-08-07 14:03:22", 0, INT64_C(1691388202000), DQ_TZ_ASSUMED },
 	{ "2023-08-07T14:03:22.5", 0, INT64_C(1691388202500), DQ_TZ_ASSUMED },
 	{ "2024-02-29T00:00:00Z", 0, INT64_C(1709164800000), 0 },
@@ -100,14 +99,16 @@ test_time(void)
 		dq = 0;
 		rc = norm_time(c->in, CST, &ms, &dq);
 		if (rc != c->rc || (rc == 0 && ms != c->ms) || dq != c->dq)
-			fprintf(stderr, "norm_time(\"%s\"): rc %d ms %lld "
-			    "dq %u\n", c->in, rc, (long long)ms, dq);
+			fprintf(stderr,
+			    "norm_time(\"%s\"): rc %d ms %lld "
+			    "dq %u\n",
+			    c->in, rc, (long long)ms, dq);
 		CHECK_INT(rc, c->rc);
 		CHECK_INT(dq, c->dq);
 		if (c->rc == 0)
 			CHECK_INT(ms, c->ms);
 		else
-			CHECK_INT(ms, -7);	/* untouched on failure */
+			CHECK_INT(ms, -7); /* untouched on failure */
 	}
 
 	/* naive time honours the configured offset, not +08:00 */
@@ -153,7 +154,7 @@ test_epoch(void)
 	CHECK_INT(norm_epoch(4102444801.0, &ms), -1);
 	CHECK_INT(norm_epoch(4102444800001.0, &ms), -1);
 	CHECK_INT(norm_epoch(99999999999.0, &ms), -1);	/* s, year 5138 */
-	CHECK_INT(norm_epoch(100000000000.0, &ms), -1);	/* ms, year 1973 */
+	CHECK_INT(norm_epoch(100000000000.0, &ms), -1); /* ms, year 1973 */
 	CHECK_INT(norm_epoch(1e300, &ms), -1);
 	CHECK_INT(ms, -7);
 }
@@ -209,15 +210,33 @@ struct offset_case {
 };
 
 static const struct offset_case offset_cases[] = {
-	{ "Z", 0, 0 }, { "z", 0, 0 }, { "UTC", 0, 0 }, { "utc", 0, 0 },
-	{ "+08:00", 0, 480 }, { "+0800", 0, 480 }, { "+08", 0, 480 },
-	{ "-05:30", 0, -330 }, { "-0530", 0, -330 }, { "+00:00", 0, 0 },
-	{ "-00:00", 0, 0 }, { "+14:00", 0, 840 }, { "-14:00", 0, -840 },
+	{ "Z", 0, 0 },
+	{ "z", 0, 0 },
+	{ "UTC", 0, 0 },
+	{ "utc", 0, 0 },
+	{ "+08:00", 0, 480 },
+	{ "+0800", 0, 480 },
+	{ "+08", 0, 480 },
+	{ "-05:30", 0, -330 },
+	{ "-0530", 0, -330 },
+	{ "+00:00", 0, 0 },
+	{ "-00:00", 0, 0 },
+	{ "+14:00", 0, 840 },
+	{ "-14:00", 0, -840 },
 	{ "+05:45", 0, 345 },
-	{ "", -1, 0 }, { "08:00", -1, 0 }, { "+8", -1, 0 }, { "+8:00", -1, 0 },
-	{ "+08:00 ", -1, 0 }, { "+08:60", -1, 0 }, { "+14:30", -1, 0 },
-	{ "+15", -1, 0 }, { "+080", -1, 0 }, { "+08:0", -1, 0 },
-	{ "GMT", -1, 0 }, { "UTC+8", -1, 0 }, { "ZZ", -1, 0 },
+	{ "", -1, 0 },
+	{ "08:00", -1, 0 },
+	{ "+8", -1, 0 },
+	{ "+8:00", -1, 0 },
+	{ "+08:00 ", -1, 0 },
+	{ "+08:60", -1, 0 },
+	{ "+14:30", -1, 0 },
+	{ "+15", -1, 0 },
+	{ "+080", -1, 0 },
+	{ "+08:0", -1, 0 },
+	{ "GMT", -1, 0 },
+	{ "UTC+8", -1, 0 },
+	{ "ZZ", -1, 0 },
 	{ "Asia/Shanghai", -1, 0 },
 };
 
@@ -231,8 +250,8 @@ test_offset(void)
 		m = 12345;
 		CHECK_INT(norm_offset(offset_cases[i].in, &m),
 		    offset_cases[i].rc);
-		CHECK_INT(m, offset_cases[i].rc == 0 ?
-		    offset_cases[i].min : 12345);
+		CHECK_INT(m,
+		    offset_cases[i].rc == 0 ? offset_cases[i].min : 12345);
 	}
 	CHECK_INT(norm_offset(NULL, &m), -1);
 }
@@ -245,40 +264,30 @@ struct plate_case {
 };
 
 static const struct plate_case plate_cases[] = {
-	{ "吉A5G217", 0, "吉A5G217", 0 },
-	{ "吉a·5g217", 0, "吉A5G217", 0 },
+	{ "吉A5G217", 0, "吉A5G217", 0 }, { "吉a·5g217", 0, "吉A5G217", 0 },
 	{ "吉A·5G217", 0, "吉A5G217", 0 },
 	{ "吉Ａ５Ｇ２１７", 0, "吉A5G217", 0 },
 	{ "吉ａ　５ｇ２１７", 0, "吉A5G217", 0 },
-	{ "吉A 5G217", 0, "吉A5G217", 0 },
-	{ "吉A-5G217", 0, "吉A5G217", 0 },
-	{ "吉A_5G217", 0, "吉A5G217", 0 },
-	{ "吉A.5G217", 0, "吉A5G217", 0 },
-	{ "吉A\t5G217", 0, "吉A5G217", 0 },
-	{ "吉A•5G217", 0, "吉A5G217", 0 },
-	{ "吉A・5G217", 0, "吉A5G217", 0 },
-	{ "吉A．5G217", 0, "吉A5G217", 0 },
-	{ " 吉A12345 ", 0, "吉A12345", 0 },
-	{ "京B1234挂", 0, "京B1234挂", 0 },
-	{ "粤Z1234港", 0, "粤Z1234港", 0 },
-	{ "吉A1234学", 0, "吉A1234学", 0 },
-	{ "吉A 02851D", 0, "吉A02851D", 0 },
-	{ "吉A02851F", 0, "吉A02851F", 0 },
-	{ "吉AD12345", 0, "吉AD12345", 0 },
-	{ "吉AF12345", 0, "吉AF12345", 0 },
-	{ "吉ADA1234", 0, "吉ADA1234", 0 },
-	{ "吉AK12345", 0, "吉AK12345", 0 },
+	{ "吉A 5G217", 0, "吉A5G217", 0 }, { "吉A-5G217", 0, "吉A5G217", 0 },
+	{ "吉A_5G217", 0, "吉A5G217", 0 }, { "吉A.5G217", 0, "吉A5G217", 0 },
+	{ "吉A\t5G217", 0, "吉A5G217", 0 }, { "吉A•5G217", 0, "吉A5G217", 0 },
+	{ "吉A・5G217", 0, "吉A5G217", 0 }, { "吉A．5G217", 0, "吉A5G217", 0 },
+	{ " 吉A12345 ", 0, "吉A12345", 0 }, { "京B1234挂", 0, "京B1234挂", 0 },
+	{ "粤Z1234港", 0, "粤Z1234港", 0 }, { "吉A1234学", 0, "吉A1234学", 0 },
+	{ "吉A 02851D", 0, "吉A02851D", 0 }, { "吉A02851F", 0, "吉A02851F", 0 },
+	{ "吉AD12345", 0, "吉AD12345", 0 }, { "吉AF12345", 0, "吉AF12345", 0 },
+	{ "吉ADA1234", 0, "吉ADA1234", 0 }, { "吉AK12345", 0, "吉AK12345", 0 },
 	{ "琼A12345", 0, "琼A12345", 0 },
 	/* kept but flagged */
 	{ "JIA5G217", 0, "JIA5G217", DQ_PLATE_INVALID },
-	{ "吉A8Z2I7", 0, "吉A8Z2I7", DQ_PLATE_INVALID },	/* I unused */
-	{ "吉A5G2O7", 0, "吉A5G2O7", DQ_PLATE_INVALID },	/* O unused */
+	{ "吉A8Z2I7", 0, "吉A8Z2I7", DQ_PLATE_INVALID }, /* I unused */
+	{ "吉A5G2O7", 0, "吉A5G2O7", DQ_PLATE_INVALID }, /* O unused */
 	{ "吉A5G21", 0, "吉A5G21", DQ_PLATE_INVALID },
 	{ "吉A5G21777", 0, "吉A5G21777", DQ_PLATE_INVALID },
 	{ "吉15G2177", 0, "吉15G2177", DQ_PLATE_INVALID },
 	{ "台A12345", 0, "台A12345", DQ_PLATE_INVALID },
 	{ "吉A123挂4", 0, "吉A123挂4", DQ_PLATE_INVALID },
-	{ "吉AX12345", 0, "吉AX12345", DQ_PLATE_INVALID },	/* X no energy */
+	{ "吉AX12345", 0, "吉AX12345", DQ_PLATE_INVALID }, /* X no energy */
 	{ "吉AD1234A", 0, "吉AD1234A", DQ_PLATE_INVALID },
 	{ "吉A1234AD", 0, "吉A1234AD", DQ_PLATE_INVALID },
 	{ "吉A12345X", 0, "吉A12345X", DQ_PLATE_INVALID },
@@ -286,10 +295,11 @@ static const struct plate_case plate_cases[] = {
 	{ "无牌", 0, "无牌", DQ_PLATE_INVALID },
 	{ "吉A1234567890123", 0, "吉A1234567890123", DQ_PLATE_INVALID },
 	/* rejected */
-	{ "", -1, NULL, 0 },
-	{ " ·-_.　", -1, NULL, 0 },
-	{ "\xbc\xaa" "A5G217", -1, NULL, 0 },	/* GBK 吉, not transcoded */
-	{ "吉A5G21\xe5\x90", -1, NULL, 0 },	/* truncated sequence */
+	{ "", -1, NULL, 0 }, { " ·-_.　", -1, NULL, 0 },
+	{ "\xbc\xaa"
+	  "A5G217",
+	    -1, NULL, 0 },		    /* GBK 吉, not transcoded */
+	{ "吉A5G21\xe5\x90", -1, NULL, 0 }, /* truncated sequence */
 };
 
 static void
@@ -331,17 +341,30 @@ struct mass_case {
 };
 
 static const struct mass_case mass_cases[] = {
-	{ 4750, "kg", 0, 4750 }, { 4750, "KG", 0, 4750 },
-	{ 4750, "Kg", 0, 4750 }, { 4750, NULL, 0, 4750 },
-	{ 4750, "", 0, 4750 }, { 4750, "公斤", 0, 4750 },
-	{ 4750, "千克", 0, 4750 }, { 4.75, "t", 0, 4750 },
-	{ 4.75, "T", 0, 4750 }, { 4.75, "吨", 0, 4750 },
-	{ 4.75, "tonne", 0, 4750 }, { 4750000, "g", 0, 4750 },
-	{ 4750000, "克", 0, 4750 }, { 100, "lb", 0, 45.359237 },
+	{ 4750, "kg", 0, 4750 },
+	{ 4750, "KG", 0, 4750 },
+	{ 4750, "Kg", 0, 4750 },
+	{ 4750, NULL, 0, 4750 },
+	{ 4750, "", 0, 4750 },
+	{ 4750, "公斤", 0, 4750 },
+	{ 4750, "千克", 0, 4750 },
+	{ 4.75, "t", 0, 4750 },
+	{ 4.75, "T", 0, 4750 },
+	{ 4.75, "吨", 0, 4750 },
+	{ 4.75, "tonne", 0, 4750 },
+	{ 4750000, "g", 0, 4750 },
+	{ 4750000, "克", 0, 4750 },
+	{ 100, "lb", 0, 45.359237 },
 	{ 0, "kg", 0, 0 },
-	{ 1, "furlong", -1, 0 }, { 1, "kgs ", -1, 0 }, { 1, " kg", -1, 0 },
-	{ 1, "m3", -1, 0 }, { 1, "方", -1, 0 }, { 1, "车次", -1, 0 },
-	{ -1, "kg", -1, 0 }, { NAN, "kg", -1, 0 }, { INFINITY, "kg", -1, 0 },
+	{ 1, "furlong", -1, 0 },
+	{ 1, "kgs ", -1, 0 },
+	{ 1, " kg", -1, 0 },
+	{ 1, "m3", -1, 0 },
+	{ 1, "方", -1, 0 },
+	{ 1, "车次", -1, 0 },
+	{ -1, "kg", -1, 0 },
+	{ NAN, "kg", -1, 0 },
+	{ INFINITY, "kg", -1, 0 },
 	{ 1e308, "t", -1, 0 },
 };
 
@@ -365,45 +388,89 @@ struct waste_case {
 };
 
 static const struct waste_case waste_cases[] = {
-	{ "msw.food", "msw.food" }, { "MSW.FOOD", "msw.food" },
-	{ "unknown", "unknown" }, { "hw", "hw" }, { "agri.straw", "agri.straw" },
-	{ "厨余垃圾", "msw.food" }, { "湿垃圾", "msw.food" },
-	{ "餐厨垃圾", "msw.food" }, { "易腐垃圾", "msw.food" },
+	{ "msw.food", "msw.food" },
+	{ "MSW.FOOD", "msw.food" },
+	{ "unknown", "unknown" },
+	{ "hw", "hw" },
+	{ "agri.straw", "agri.straw" },
+	{ "厨余垃圾", "msw.food" },
+	{ "湿垃圾", "msw.food" },
+	{ "餐厨垃圾", "msw.food" },
+	{ "易腐垃圾", "msw.food" },
 	{ "家庭厨余垃圾", "msw.food" },
-	{ "其他垃圾", "msw.residual" }, { "其它垃圾", "msw.residual" },
+	{ "其他垃圾", "msw.residual" },
+	{ "其它垃圾", "msw.residual" },
 	{ "干垃圾", "msw.residual" },
-	{ "可回收物", "msw.recyclable" }, { "可回收垃圾", "msw.recyclable" },
+	{ "可回收物", "msw.recyclable" },
+	{ "可回收垃圾", "msw.recyclable" },
 	{ "有害垃圾", "msw.hazardous" },
-	{ "混合垃圾", "msw.mixed" }, { "生活垃圾", "msw.mixed" },
+	{ "混合垃圾", "msw.mixed" },
+	{ "生活垃圾", "msw.mixed" },
 	{ "大件垃圾", "msw.bulky" },
-	{ "园林垃圾", "msw.garden" }, { "园林绿化垃圾", "msw.garden" },
-	{ "工程渣土", "cw.excavated_soil" }, { "渣土", "cw.excavated_soil" },
-	{ "工程泥浆", "cw.slurry" }, { "工程垃圾", "cw.engineering" },
-	{ "拆除垃圾", "cw.demolition" }, { "装修垃圾", "cw.renovation" },
-	{ "危险废物", "hw" }, { "危废", "hw" },
-	{ "医疗废物", "mw" }, { "医废", "mw" },
-	{ "污泥", "sludge" }, { "一般工业固废", "ind.general" },
-	{ "农膜", "agri.film" }, { "废旧农膜", "agri.film" },
+	{ "园林垃圾", "msw.garden" },
+	{ "园林绿化垃圾", "msw.garden" },
+	{ "工程渣土", "cw.excavated_soil" },
+	{ "渣土", "cw.excavated_soil" },
+	{ "工程泥浆", "cw.slurry" },
+	{ "工程垃圾", "cw.engineering" },
+	{ "拆除垃圾", "cw.demolition" },
+	{ "装修垃圾", "cw.renovation" },
+	{ "危险废物", "hw" },
+	{ "危废", "hw" },
+	{ "医疗废物", "mw" },
+	{ "医废", "mw" },
+	{ "污泥", "sludge" },
+	{ "一般工业固废", "ind.general" },
+	{ "农膜", "agri.film" },
+	{ "废旧农膜", "agri.film" },
 	{ "农药包装废弃物", "agri.pesticide_pack" },
-	{ "畜禽粪污", "agri.manure" }, { "秸秆", "agri.straw" },
-	{ "FOOD_WASTE", "msw.food" }, { "food_waste", "msw.food" },
-	{ "RECYCLABLE", "msw.recyclable" }, { "RESIDUAL", "msw.residual" },
-	{ "HAZARDOUS_HOUSEHOLD", "msw.hazardous" }, { "BULKY", "msw.bulky" },
-	{ "GARDEN", "msw.garden" }, { "CONSTRUCTION_SOIL", "cw.excavated_soil" },
-	{ "DEMOLITION", "cw.demolition" }, { "HAZARDOUS", "hw" },
+	{ "畜禽粪污", "agri.manure" },
+	{ "秸秆", "agri.straw" },
+	{ "FOOD_WASTE", "msw.food" },
+	{ "food_waste", "msw.food" },
+	{ "RECYCLABLE", "msw.recyclable" },
+	{ "RESIDUAL", "msw.residual" },
+	{ "HAZARDOUS_HOUSEHOLD", "msw.hazardous" },
+	{ "BULKY", "msw.bulky" },
+	{ "GARDEN", "msw.garden" },
+	{ "CONSTRUCTION_SOIL", "cw.excavated_soil" },
+	{ "DEMOLITION", "cw.demolition" },
+	{ "HAZARDOUS", "hw" },
 	{ "MEDICAL", "mw" },
 	/* unknown */
-	{ "", NULL }, { "food", NULL }, { "FOOD WASTE", NULL },
-	{ " 厨余垃圾", NULL }, { "厨余", NULL }, { "msw", NULL },
-	{ "msw.food ", NULL }, { "residue.fly_ash", NULL }, { "垃圾", NULL },
+	{ "", NULL },
+	{ "food", NULL },
+	{ "FOOD WASTE", NULL },
+	{ " 厨余垃圾", NULL },
+	{ "厨余", NULL },
+	{ "msw", NULL },
+	{ "msw.food ", NULL },
+	{ "residue.fly_ash", NULL },
+	{ "垃圾", NULL },
 };
 
 static const char *const canon[] = {
-	"msw.recyclable", "msw.hazardous", "msw.food", "msw.residual",
-	"msw.mixed", "msw.bulky", "msw.garden", "cw.excavated_soil",
-	"cw.slurry", "cw.engineering", "cw.demolition", "cw.renovation",
-	"hw", "mw", "ind.general", "sludge", "agri.film",
-	"agri.pesticide_pack", "agri.manure", "agri.straw", "unknown",
+	"msw.recyclable",
+	"msw.hazardous",
+	"msw.food",
+	"msw.residual",
+	"msw.mixed",
+	"msw.bulky",
+	"msw.garden",
+	"cw.excavated_soil",
+	"cw.slurry",
+	"cw.engineering",
+	"cw.demolition",
+	"cw.renovation",
+	"hw",
+	"mw",
+	"ind.general",
+	"sludge",
+	"agri.film",
+	"agri.pesticide_pack",
+	"agri.manure",
+	"agri.straw",
+	"unknown",
 };
 
 static void
@@ -468,7 +535,9 @@ static const struct hw_case hw_cases[] = {
 	{ "900-249-08x", -1, NULL, NULL },
 	{ "废矿物油", -1, NULL, NULL },
 	{ "", -1, NULL, NULL },
-	{ "\xff" "90024908", -1, NULL, NULL },
+	{ "\xff"
+	  "90024908",
+	    -1, NULL, NULL },
 };
 
 static void
@@ -495,11 +564,22 @@ struct coord_case {
 };
 
 static const struct coord_case coord_cases[] = {
-	{ 43.883412, 125.314567, 1 }, { -33.9, 18.4, 1 }, { 90, 180, 1 },
-	{ -90, -180, 1 }, { 0, 10, 1 }, { 10, 0, 1 },
-	{ 0, 0, 0 }, { -0.0, 0, 0 }, { 91, 10, 0 }, { -90.0001, 10, 0 },
-	{ 10, 180.5, 0 }, { 125.3, 43.8, 0 }, { NAN, 10, 0 }, { 10, NAN, 0 },
-	{ INFINITY, 10, 0 }, { 10, -INFINITY, 0 },
+	{ 43.883412, 125.314567, 1 },
+	{ -33.9, 18.4, 1 },
+	{ 90, 180, 1 },
+	{ -90, -180, 1 },
+	{ 0, 10, 1 },
+	{ 10, 0, 1 },
+	{ 0, 0, 0 },
+	{ -0.0, 0, 0 },
+	{ 91, 10, 0 },
+	{ -90.0001, 10, 0 },
+	{ 10, 180.5, 0 },
+	{ 125.3, 43.8, 0 },
+	{ NAN, 10, 0 },
+	{ 10, NAN, 0 },
+	{ INFINITY, 10, 0 },
+	{ 10, -INFINITY, 0 },
 };
 
 static void
@@ -549,24 +629,85 @@ struct utf8_case {
 	int valid;
 };
 
-#define U(lit)	{ lit, sizeof(lit) - 1
-static const struct utf8_case utf8_cases[] = {
-	U(""), 1 }, U("plain ascii"), 1 }, U("吉A5G217"), 1 },
-	U("\x00" "a"), 1 },			/* NUL is well-formed */
-	U("\xc2\x80"), 1 }, U("\xdf\xbf"), 1 }, U("\xe0\xa0\x80"), 1 },
-	U("\xed\x9f\xbf"), 1 }, U("\xee\x80\x80"), 1 },
-	U("\xef\xbf\xbf"), 1 }, U("\xf0\x90\x80\x80"), 1 },
-	U("\xf4\x8f\xbf\xbf"), 1 }, U("\xf0\x9f\x9a\x9b"), 1 },
-	U("\xc0\x80"), 0 }, U("\xc1\xbf"), 0 },		/* overlong 2 */
-	U("\xe0\x80\xaf"), 0 }, U("\xe0\x9f\xbf"), 0 },	/* overlong 3 */
-	U("\xf0\x80\x80\xaf"), 0 }, U("\xf0\x8f\xbf\xbf"), 0 },
-	U("\xed\xa0\x80"), 0 }, U("\xed\xbf\xbf"), 0 },	/* surrogates */
-	U("\xf4\x90\x80\x80"), 0 }, U("\xf5\x80\x80\x80"), 0 },
-	U("\xf8\x88\x80\x80\x80"), 0 }, U("\xff"), 0 }, U("\xfe"), 0 },
-	U("\xe5\x90"), 0 }, U("\xe5"), 0 }, U("a\xf0\x9f\x9a"), 0 },
-	U("\x80"), 0 }, U("\xbf"), 0 }, U("\xe5\x90\x41"), 0 },
-	U("\xc2\xc2\x80"), 0 }, U("\xbc\xaa"), 0 },	/* GBK 吉 */
-};
+#define U(lit)                                                                 \
+	{                                                                      \
+		lit, sizeof(lit) - 1
+static const struct utf8_case utf8_cases[] = { U(""), 1 }, U("plain ascii"), 1
+}
+, U("吉A5G217"), 1
+}
+,
+    U("\x00"
+      "a"),
+    1
+}
+, /* NUL is well-formed */
+    U("\xc2\x80"), 1
+}
+, U("\xdf\xbf"), 1
+}
+, U("\xe0\xa0\x80"), 1
+}
+, U("\xed\x9f\xbf"), 1
+}
+, U("\xee\x80\x80"), 1
+}
+, U("\xef\xbf\xbf"), 1
+}
+, U("\xf0\x90\x80\x80"), 1
+}
+, U("\xf4\x8f\xbf\xbf"), 1
+}
+, U("\xf0\x9f\x9a\x9b"), 1
+}
+, U("\xc0\x80"), 0
+}
+, U("\xc1\xbf"), 0
+}
+, /* overlong 2 */
+    U("\xe0\x80\xaf"), 0
+}
+, U("\xe0\x9f\xbf"), 0
+}
+, /* overlong 3 */
+    U("\xf0\x80\x80\xaf"), 0
+}
+, U("\xf0\x8f\xbf\xbf"), 0
+}
+, U("\xed\xa0\x80"), 0
+}
+, U("\xed\xbf\xbf"), 0
+}
+, /* surrogates */
+    U("\xf4\x90\x80\x80"), 0
+}
+, U("\xf5\x80\x80\x80"), 0
+}
+, U("\xf8\x88\x80\x80\x80"), 0
+}
+, U("\xff"), 0
+}
+, U("\xfe"), 0
+}
+, U("\xe5\x90"), 0
+}
+, U("\xe5"), 0
+}
+, U("a\xf0\x9f\x9a"), 0
+}
+, U("\x80"), 0
+}
+, U("\xbf"), 0
+}
+, U("\xe5\x90\x41"), 0
+}
+, U("\xc2\xc2\x80"), 0
+}
+, U("\xbc\xaa"), 0
+}
+, /* GBK 吉 */
+}
+;
 #undef U
 
 static void

@@ -25,23 +25,22 @@
 #include <string.h>
 
 /* 2023-08-07T09:20:00Z: after every event time below. */
-#define NOW		INT64_C(1691400000000)
-#define DAY_MS		INT64_C(86400000)
+#define NOW    INT64_C(1691400000000)
+#define DAY_MS INT64_C(86400000)
 
-static const char conf[] =
-    "subscriptions:\n"
-    "  - {topic: \"wt/v1/#\", profile: wastetrack}\n"
-    "database:\n"
-    "  path: \"$/wt.db\"\n"
-    "  raw_retention_days: 7\n"
-    "time:\n"
-    "  local_offset: \"+08:00\"\n"
-    "facilities:\n"
-    "  - id: \"CC-KWP-01\"\n"
-    "    name: \"kitchen waste plant\"\n"
-    "    kind: food_waste_plant\n"
-    "    district: \"朝阳区\"\n"
-    "    harmless: true\n";
+static const char conf[] = "subscriptions:\n"
+			   "  - {topic: \"wt/v1/#\", profile: wastetrack}\n"
+			   "database:\n"
+			   "  path: \"$/wt.db\"\n"
+			   "  raw_retention_days: 7\n"
+			   "time:\n"
+			   "  local_offset: \"+08:00\"\n"
+			   "facilities:\n"
+			   "  - id: \"CC-KWP-01\"\n"
+			   "    name: \"kitchen waste plant\"\n"
+			   "    kind: food_waste_plant\n"
+			   "    district: \"朝阳区\"\n"
+			   "    harmless: true\n";
 
 struct env {
 	struct config *cfg;
@@ -50,9 +49,9 @@ struct env {
 	struct store *store;
 	struct pipeline *p;
 	struct spool_writer *w;
-	struct spool_pos start, end;	/* of the current writer */
-	uint64_t written;		/* bytes this writer appended */
-	int n;				/* messages made, for unique times */
+	struct spool_pos start, end; /* of the current writer */
+	uint64_t written;	     /* bytes this writer appended */
+	int n;			     /* messages made, for unique times */
 };
 
 static void
@@ -102,7 +101,7 @@ append(struct env *e, const char *topic, const char *payload,
     int64_t received_ms)
 {
 	if (spool_append(e->w, topic, strlen(topic), payload, strlen(payload),
-	    received_ms, &e->end) == -1)
+		received_ms, &e->end) == -1)
 		die("spool_append");
 	e->written += spool_record_size(strlen(topic), strlen(payload));
 }
@@ -114,8 +113,10 @@ append_position(struct env *e, const char *day, int64_t received_ms)
 	char payload[160];
 
 	e->n++;
-	snprintf(payload, sizeof(payload), "{\"ts\":\"%sT%02d:%02d:00Z\","
-	    "\"lat\":43.88,\"lon\":125.31}", day, e->n / 60, e->n % 60);
+	snprintf(payload, sizeof(payload),
+	    "{\"ts\":\"%sT%02d:%02d:00Z\","
+	    "\"lat\":43.88,\"lon\":125.31}",
+	    day, e->n / 60, e->n % 60);
 	append(e, "wt/v1/vehicles/KW-0217/position", payload, received_ms);
 }
 
@@ -126,7 +127,8 @@ append_weighing(struct env *e)
 	char payload[400];
 
 	e->n++;
-	snprintf(payload, sizeof(payload), "{\"ticket\":\"T%d\","
+	snprintf(payload, sizeof(payload),
+	    "{\"ticket\":\"T%d\","
 	    "\"plate\":\"吉A5G217\",\"direction\":\"in\",\"gross_kg\":18070,"
 	    "\"tare_kg\":13320,\"net_kg\":4750,"
 	    "\"first_ts\":\"2023-08-07T14:03:22+08:00\","
@@ -210,8 +212,9 @@ test_backlog(struct env *e)
 	CHECK(pipeline_drain_wait_us(e->p, now_us) > 0);
 	CHECK(pipeline_drain_wait_us(e->p, now_us) <=
 	    PIPELINE_COALESCE_MS * 1000);
-	CHECK_INT(pipeline_drain_wait_us(e->p, now_us +
-	    PIPELINE_COALESCE_MS * 1000), 0);
+	CHECK_INT(pipeline_drain_wait_us(e->p,
+		      now_us + PIPELINE_COALESCE_MS * 1000),
+	    0);
 	/* Nothing left: the final drain is done at once. */
 	CHECK_INT(pipeline_final_drain(e->p, e->end, NOW, &wait_ms), 0);
 	CHECK_INT(wait_ms, 0);
@@ -279,15 +282,21 @@ test_prune(struct env *e)
 	append_position(e, "2023-07-27", NOW - 8 * DAY_MS);
 	append_position(e, "2023-07-27", NOW - 8 * DAY_MS);
 	CHECK_INT(pipeline_drain(e->p, e->end, NOW), 2);
-	CHECK_INT(db_int(e->db, "SELECT count(*) FROM messages WHERE "
-	    "payload IS NULL"), 0);
+	CHECK_INT(db_int(e->db,
+		      "SELECT count(*) FROM messages WHERE "
+		      "payload IS NULL"),
+	    0);
 	CHECK_INT(pipeline_prune(e->p, NOW + 1000), 0);
 	CHECK_INT(pipeline_prune(e->p, NOW + PIPELINE_PRUNE_EVERY_MS - 1), 0);
 	CHECK_INT(pipeline_prune(e->p, NOW + PIPELINE_PRUNE_EVERY_MS), 1);
-	CHECK_INT(db_int(e->db, "SELECT count(*) FROM messages WHERE "
-	    "payload IS NULL"), 2);
-	CHECK_INT(db_int(e->db, "SELECT count(*) FROM messages WHERE "
-	    "payload IS NOT NULL"), 7);
+	CHECK_INT(db_int(e->db,
+		      "SELECT count(*) FROM messages WHERE "
+		      "payload IS NULL"),
+	    2);
+	CHECK_INT(db_int(e->db,
+		      "SELECT count(*) FROM messages WHERE "
+		      "payload IS NOT NULL"),
+	    7);
 	CHECK_INT(pipeline_prune(e->p, NOW + PIPELINE_PRUNE_EVERY_MS + 1), 0);
 }
 
@@ -316,21 +325,23 @@ test_reconcile(struct env *e)
 	CHECK_INT(pipeline_drain(e->p, e->end, NOW), 1);
 	big = e->written + PIPELINE_DEFER_BACKLOG + 1;
 	CHECK_INT(pipeline_reconcile(e->p, t + 5000, big), 0);
-	CHECK_INT(pipeline_reconcile(e->p, t + 5000, e->written +
-	    PIPELINE_DEFER_BACKLOG), 1);
+	CHECK_INT(pipeline_reconcile(e->p, t + 5000,
+		      e->written + PIPELINE_DEFER_BACKLOG),
+	    1);
 	/* Nothing changed: once a minute anyway, backlog or not. */
 	t += 5000;
 	CHECK_INT(pipeline_reconcile(e->p, t + PIPELINE_RECONCILE_MAX_MS - 1,
-	    e->written), 0);
-	CHECK_INT(pipeline_reconcile(e->p, t + PIPELINE_RECONCILE_MAX_MS,
-	    big), 1);
+		      e->written),
+	    0);
+	CHECK_INT(pipeline_reconcile(e->p, t + PIPELINE_RECONCILE_MAX_MS, big),
+	    1);
 	t += PIPELINE_RECONCILE_MAX_MS;
 	append_weighing(e);
 	CHECK_INT(pipeline_drain(e->p, e->end, NOW), 1);
 	big = e->written + PIPELINE_DEFER_BACKLOG + 1;
 	CHECK_INT(pipeline_reconcile(e->p, t + 1000, big), 0);
-	CHECK_INT(pipeline_reconcile(e->p, t + PIPELINE_RECONCILE_MAX_MS,
-	    big), 1);
+	CHECK_INT(pipeline_reconcile(e->p, t + PIPELINE_RECONCILE_MAX_MS, big),
+	    1);
 	CHECK_INT(db_int(e->db, "SELECT count(*) FROM weighings"), 3);
 }
 
@@ -344,8 +355,8 @@ test_report(struct env *e)
 	append_position(e, "2023-08-07", NOW + 5);
 	pipeline_report(e->p, e->written, NULL, &r);
 	CHECK(r.ingest == pipeline_counters(e->p));
-	CHECK_INT(r.spool_backlog_bytes, pipeline_backlog_bytes(e->p,
-	    e->written));
+	CHECK_INT(r.spool_backlog_bytes,
+	    pipeline_backlog_bytes(e->p, e->written));
 	CHECK(r.spool_backlog_bytes > 0);
 	CHECK_INT(r.spool_corrupt, 0);
 	CHECK_STR(r.db.path, e->db);

@@ -25,7 +25,7 @@
 #include "profile.h"
 #include "tmpfiles.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
  * Load text as a configuration (which must succeed: the loader only checks
@@ -60,384 +60,356 @@ struct bad_case {
 };
 
 /* A facility_status kind that compiles, for cases about the profile. */
-#define FST_KIND \
-	"    kinds:\n" \
-	"      - kind: facility_status\n" \
-	"        topic: \"f/{facility}/status\"\n" \
-	"        fields:\n" \
-	"          facility: {topic: facility}\n" \
-	"          ts: ts\n" \
+#define FST_KIND                                                               \
+	"    kinds:\n"                                                         \
+	"      - kind: facility_status\n"                                      \
+	"        topic: \"f/{facility}/status\"\n"                             \
+	"        fields:\n"                                                    \
+	"          facility: {topic: facility}\n"                              \
+	"          ts: ts\n"                                                   \
 	"          state: state\n"
 
 /* The same for a delimited profile: fields are numbers. */
-#define FST_KIND_DELIM \
-	"    kinds:\n" \
-	"      - kind: facility_status\n" \
-	"        topic: \"f/{facility}/status\"\n" \
-	"        fields:\n" \
-	"          facility: {topic: facility}\n" \
-	"          ts: 1\n" \
+#define FST_KIND_DELIM                                                         \
+	"    kinds:\n"                                                         \
+	"      - kind: facility_status\n"                                      \
+	"        topic: \"f/{facility}/status\"\n"                             \
+	"        fields:\n"                                                    \
+	"          facility: {topic: facility}\n"                              \
+	"          ts: 1\n"                                                    \
 	"          state: 2\n"
 
 /* A position kind header: fields follow at 10 spaces, from line 7. */
-#define POS_HEAD \
-	"profiles:\n" \
-	"  - name: p\n" \
-	"    kinds:\n" \
-	"      - kind: position\n" \
-	"        topic: \"v/{vehicle}/pos\"\n" \
+#define POS_HEAD                                                               \
+	"profiles:\n"                                                          \
+	"  - name: p\n"                                                        \
+	"    kinds:\n"                                                         \
+	"      - kind: position\n"                                             \
+	"        topic: \"v/{vehicle}/pos\"\n"                                 \
 	"        fields:\n"
-#define POS_OK_FIELDS \
-	"          vehicle: {topic: vehicle}\n" \
-	"          ts: ts\n" \
-	"          lat: lat\n" \
+#define POS_OK_FIELDS                                                          \
+	"          vehicle: {topic: vehicle}\n"                                \
+	"          ts: ts\n"                                                   \
+	"          lat: lat\n"                                                 \
 	"          lon: lon\n"
 
 static const struct bad_case bad_cases[] = {
 	{ "unknown profile key",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    colour: red\n"
-	  FST_KIND,
-	  "@:3:5: unknown key \"colour\" in profile\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    colour: red\n" FST_KIND,
+	    "@:3:5: unknown key \"colour\" in profile\n" },
 	{ "unknown kind",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    kinds:\n"
-	  "      - kind: truck\n"
-	  "        topic: \"v/{vehicle}/pos\"\n"
-	  "        fields: {vehicle: {topic: vehicle}}\n",
-	  "@:4:15: \"kind\" must be one of: position, vehicle_event, "
-	  "weighing, facility_status, manifest, device_binding\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    kinds:\n"
+	    "      - kind: truck\n"
+	    "        topic: \"v/{vehicle}/pos\"\n"
+	    "        fields: {vehicle: {topic: vehicle}}\n",
+	    "@:4:15: \"kind\" must be one of: position, vehicle_event, "
+	    "weighing, facility_status, manifest, device_binding\n" },
 	{ "unknown key in a kind",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    kinds:\n"
-	  "      - kind: facility_status\n"
-	  "        topic: \"f/{facility}/status\"\n"
-	  "        filter: x\n"
-	  "        fields:\n"
-	  "          facility: {topic: facility}\n"
-	  "          ts: ts\n"
-	  "          state: state\n",
-	  "@:6:9: unknown key \"filter\" in kind\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    kinds:\n"
+	    "      - kind: facility_status\n"
+	    "        topic: \"f/{facility}/status\"\n"
+	    "        filter: x\n"
+	    "        fields:\n"
+	    "          facility: {topic: facility}\n"
+	    "          ts: ts\n"
+	    "          state: state\n",
+	    "@:6:9: unknown key \"filter\" in kind\n" },
 	{ "missing topic",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    kinds:\n"
-	  "      - kind: facility_status\n"
-	  "        fields:\n"
-	  "          facility: fac\n"
-	  "          ts: ts\n"
-	  "          state: state\n",
-	  "@:4:9: missing required key \"topic\"\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    kinds:\n"
+	    "      - kind: facility_status\n"
+	    "        fields:\n"
+	    "          facility: fac\n"
+	    "          ts: ts\n"
+	    "          state: state\n",
+	    "@:4:9: missing required key \"topic\"\n" },
 	{ "missing kind",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    kinds:\n"
-	  "      - topic: \"f/{facility}/status\"\n"
-	  "        fields: {state: state}\n",
-	  "@:4:9: missing required key \"kind\"\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    kinds:\n"
+	    "      - topic: \"f/{facility}/status\"\n"
+	    "        fields: {state: state}\n",
+	    "@:4:9: missing required key \"kind\"\n" },
 	{ "kinds empty",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    kinds: []\n",
-	  "@:3:12: \"kinds\" must be a non-empty list\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    kinds: []\n",
+	    "@:3:12: \"kinds\" must be a non-empty list\n" },
 	{ "fields not a mapping",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    kinds:\n"
-	  "      - kind: facility_status\n"
-	  "        topic: \"f/{facility}/status\"\n"
-	  "        fields: [facility, ts]\n",
-	  "@:6:17: \"fields\" must be a mapping\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    kinds:\n"
+	    "      - kind: facility_status\n"
+	    "        topic: \"f/{facility}/status\"\n"
+	    "        fields: [facility, ts]\n",
+	    "@:6:17: \"fields\" must be a mapping\n" },
 	{ "unknown field for the kind",
-	  POS_HEAD POS_OK_FIELDS
-	  "          weight: w\n",
-	  "@:11:11: unknown field \"weight\" for this kind\n" },
+	    POS_HEAD POS_OK_FIELDS "          weight: w\n",
+	    "@:11:11: unknown field \"weight\" for this kind\n" },
 	{ "field of another kind",
-	  POS_HEAD POS_OK_FIELDS
-	  "          ticket: t\n",
-	  "@:11:11: unknown field \"ticket\" for this kind\n" },
+	    POS_HEAD POS_OK_FIELDS "          ticket: t\n",
+	    "@:11:11: unknown field \"ticket\" for this kind\n" },
 	{ "missing required field",
-	  POS_HEAD
-	  "          vehicle: {topic: vehicle}\n"
-	  "          ts: ts\n"
-	  "          lon: lon\n",
-	  "@:4:9: this kind needs field \"lat\"\n" },
+	    POS_HEAD "          vehicle: {topic: vehicle}\n"
+		     "          ts: ts\n"
+		     "          lon: lon\n",
+	    "@:4:9: this kind needs field \"lat\"\n" },
 	{ "missing two required fields, in table order",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    kinds:\n"
-	  "      - kind: weighing\n"
-	  "        topic: \"wb/{station}\"\n"
-	  "        fields:\n"
-	  "          facility: {topic: station}\n"
-	  "          status: st\n",
-	  "@:4:9: this kind needs field \"ticket\"\n"
-	  "@:4:9: this kind needs field \"first_ts\"\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    kinds:\n"
+	    "      - kind: weighing\n"
+	    "        topic: \"wb/{station}\"\n"
+	    "        fields:\n"
+	    "          facility: {topic: station}\n"
+	    "          status: st\n",
+	    "@:4:9: this kind needs field \"ticket\"\n"
+	    "@:4:9: this kind needs field \"first_ts\"\n" },
 	{ "position without vehicle or device",
-	  POS_HEAD
-	  "          plate: plate\n"
-	  "          ts: ts\n"
-	  "          lat: lat\n"
-	  "          lon: lon\n",
-	  "@:4:9: a position needs field \"vehicle\" or \"device\"\n" },
+	    POS_HEAD "          plate: plate\n"
+		     "          ts: ts\n"
+		     "          lat: lat\n"
+		     "          lon: lon\n",
+	    "@:4:9: a position needs field \"vehicle\" or \"device\"\n" },
 	{ "topic capture not in the pattern",
-	  POS_HEAD
-	  "          vehicle: {topic: truck}\n"
-	  "          ts: ts\n"
-	  "          lat: lat\n"
-	  "          lon: lon\n",
-	  "@:7:28: the topic pattern has no capture \"{truck}\"\n" },
+	    POS_HEAD "          vehicle: {topic: truck}\n"
+		     "          ts: ts\n"
+		     "          lat: lat\n"
+		     "          lon: lon\n",
+	    "@:7:28: the topic pattern has no capture \"{truck}\"\n" },
 	{ "check_topic capture not in the pattern",
-	  POS_HEAD POS_OK_FIELDS
-	  "          plate: {path: plate, check_topic: plate}\n",
-	  "@:11:45: the topic pattern has no capture \"{plate}\"\n" },
+	    POS_HEAD POS_OK_FIELDS
+	    "          plate: {path: plate, check_topic: plate}\n",
+	    "@:11:45: the topic pattern has no capture \"{plate}\"\n" },
 	{ "unknown field option",
-	  POS_HEAD
-	  "          vehicle: {topic: vehicle}\n"
-	  "          ts: ts\n"
-	  "          lat: {path: lat, scal: 0.1}\n"
-	  "          lon: lon\n",
-	  "@:9:28: unknown key \"scal\" in lat\n" },
+	    POS_HEAD "          vehicle: {topic: vehicle}\n"
+		     "          ts: ts\n"
+		     "          lat: {path: lat, scal: 0.1}\n"
+		     "          lon: lon\n",
+	    "@:9:28: unknown key \"scal\" in lat\n" },
 	{ "field without a source",
-	  POS_HEAD POS_OK_FIELDS
-	  "          speed_kmh: {scale: 0.1}\n",
-	  "@:11:22: field \"speed_kmh\" needs one of path, field, topic "
-	  "or value\n" },
+	    POS_HEAD POS_OK_FIELDS "          speed_kmh: {scale: 0.1}\n",
+	    "@:11:22: field \"speed_kmh\" needs one of path, field, topic "
+	    "or value\n" },
 	{ "map target not in the vocabulary",
-	  POS_HEAD POS_OK_FIELDS
-	  "          load_state: {path: ls, map: {FULL: full, BRIM: brim}}\n",
-	  "@:11:39: table maps \"BRIM\" to \"brim\", not a value of "
-	  "\"load_state\"\n" },
+	    POS_HEAD POS_OK_FIELDS
+	    "          load_state: {path: ls, map: {FULL: full, BRIM: brim}}\n",
+	    "@:11:39: table maps \"BRIM\" to \"brim\", not a value of "
+	    "\"load_state\"\n" },
 	{ "named map target not in the vocabulary",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    tables:\n"
-	  "      load: {EMPTY: empty, FULL: loaded}\n"
-	  "    kinds:\n"
-	  "      - kind: position\n"
-	  "        topic: \"v/{vehicle}/pos\"\n"
-	  "        fields:\n"
-	  POS_OK_FIELDS
-	  "          load_state: {path: ls, map: load}\n",
-	  "@:13:39: table maps \"FULL\" to \"loaded\", not a value of "
-	  "\"load_state\"\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    tables:\n"
+	    "      load: {EMPTY: empty, FULL: loaded}\n"
+	    "    kinds:\n"
+	    "      - kind: position\n"
+	    "        topic: \"v/{vehicle}/pos\"\n"
+	    "        fields:\n" POS_OK_FIELDS
+	    "          load_state: {path: ls, map: load}\n",
+	    "@:13:39: table maps \"FULL\" to \"loaded\", not a value of "
+	    "\"load_state\"\n" },
 	{ "waste map target not canonical",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    kinds:\n"
-	  "      - kind: vehicle_event\n"
-	  "        topic: \"v/{vehicle}/ev\"\n"
-	  "        fields:\n"
-	  "          type: type\n"
-	  "          vehicle: {topic: vehicle}\n"
-	  "          ts: ts\n"
-	  "          waste: {path: w, map: {FOOD: msw.food, SOIL: soil}}\n",
-	  "@:10:33: table maps \"SOIL\" to \"soil\", which is not a waste "
-	  "category\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    kinds:\n"
+	    "      - kind: vehicle_event\n"
+	    "        topic: \"v/{vehicle}/ev\"\n"
+	    "        fields:\n"
+	    "          type: type\n"
+	    "          vehicle: {topic: vehicle}\n"
+	    "          ts: ts\n"
+	    "          waste: {path: w, map: {FOOD: msw.food, SOIL: soil}}\n",
+	    "@:10:33: table maps \"SOIL\" to \"soil\", which is not a waste "
+	    "category\n" },
 	{ "unknown named table",
-	  POS_HEAD POS_OK_FIELDS
-	  "          load_state: {path: ls, map: nope}\n",
-	  "@:11:39: unknown table \"nope\"\n" },
+	    POS_HEAD POS_OK_FIELDS
+	    "          load_state: {path: ls, map: nope}\n",
+	    "@:11:39: unknown table \"nope\"\n" },
 	{ "table not a mapping",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    tables:\n"
-	  "      load: full\n"
-	  FST_KIND,
-	  "@:4:13: table \"load\" must be a mapping\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    tables:\n"
+	    "      load: full\n" FST_KIND,
+	    "@:4:13: table \"load\" must be a mapping\n" },
 	/* "" marks inline tables: a named one would be freed twice */
 	{ "table without a name",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    tables:\n"
-	  "      \"\": {EMPTY: empty}\n"
-	  "    kinds:\n"
-	  "      - kind: position\n"
-	  "        topic: \"v/{vehicle}/pos\"\n"
-	  "        fields:\n"
-	  POS_OK_FIELDS
-	  "          load_state: {path: ls, map: \"\"}\n",
-	  "@:4:7: a table needs a name\n"
-	  "@:13:39: unknown table \"\"\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    tables:\n"
+	    "      \"\": {EMPTY: empty}\n"
+	    "    kinds:\n"
+	    "      - kind: position\n"
+	    "        topic: \"v/{vehicle}/pos\"\n"
+	    "        fields:\n" POS_OK_FIELDS
+	    "          load_state: {path: ls, map: \"\"}\n",
+	    "@:4:7: a table needs a name\n"
+	    "@:13:39: unknown table \"\"\n" },
 	{ "unknown provinces table",
-	  POS_HEAD POS_OK_FIELDS
-	  "          plate: {path: p, provinces: prov}\n",
-	  "@:11:39: unknown table \"prov\"\n" },
+	    POS_HEAD POS_OK_FIELDS
+	    "          plate: {path: p, provinces: prov}\n",
+	    "@:11:39: unknown table \"prov\"\n" },
 	{ "bits out of range",
-	  POS_HEAD POS_OK_FIELDS
-	  "          load_state: {path: st, bits: [8, 32]}\n",
-	  "@:11:44: \"bits\" must be an integer between 0 and 31\n" },
+	    POS_HEAD POS_OK_FIELDS
+	    "          load_state: {path: st, bits: [8, 32]}\n",
+	    "@:11:44: \"bits\" must be an integer between 0 and 31\n" },
 	{ "bits reversed",
-	  POS_HEAD POS_OK_FIELDS
-	  "          load_state: {path: st, bits: [9, 8]}\n",
-	  "@:11:40: \"bits\" must be [low, high] within 0..31\n" },
+	    POS_HEAD POS_OK_FIELDS
+	    "          load_state: {path: st, bits: [9, 8]}\n",
+	    "@:11:40: \"bits\" must be [low, high] within 0..31\n" },
 	{ "bits not a pair",
-	  POS_HEAD POS_OK_FIELDS
-	  "          load_state: {path: st, bits: 8}\n",
-	  "@:11:40: \"bits\" must be [low, high] within 0..31\n" },
+	    POS_HEAD POS_OK_FIELDS
+	    "          load_state: {path: st, bits: 8}\n",
+	    "@:11:40: \"bits\" must be [low, high] within 0..31\n" },
 	{ "sign source without sign_bit",
-	  POS_HEAD
-	  "          vehicle: {topic: vehicle}\n"
-	  "          ts: ts\n"
-	  "          lat: {path: lat, sign_path: st}\n"
-	  "          lon: lon\n",
-	  "@:9:16: a sign source needs sign_bit\n" },
+	    POS_HEAD "          vehicle: {topic: vehicle}\n"
+		     "          ts: ts\n"
+		     "          lat: {path: lat, sign_path: st}\n"
+		     "          lon: lon\n",
+	    "@:9:16: a sign source needs sign_bit\n" },
 	{ "sign_bit out of range",
-	  POS_HEAD
-	  "          vehicle: {topic: vehicle}\n"
-	  "          ts: ts\n"
-	  "          lat: {path: lat, sign_path: st, sign_bit: 32}\n"
-	  "          lon: lon\n",
-	  "@:9:53: \"sign_bit\" must be an integer between 0 and 31\n" },
+	    POS_HEAD "          vehicle: {topic: vehicle}\n"
+		     "          ts: ts\n"
+		     "          lat: {path: lat, sign_path: st, sign_bit: 32}\n"
+		     "          lon: lon\n",
+	    "@:9:53: \"sign_bit\" must be an integer between 0 and 31\n" },
 	{ "time: compact without a date source",
-	  POS_HEAD
-	  "          vehicle: {topic: vehicle}\n"
-	  "          ts: {path: hhmmss, time: compact}\n"
-	  "          lat: lat\n"
-	  "          lon: lon\n",
-	  "@:8:15: time: compact needs date_path or date_field\n" },
+	    POS_HEAD "          vehicle: {topic: vehicle}\n"
+		     "          ts: {path: hhmmss, time: compact}\n"
+		     "          lat: lat\n"
+		     "          lon: lon\n",
+	    "@:8:15: time: compact needs date_path or date_field\n" },
 	{ "unknown time format",
-	  POS_HEAD
-	  "          vehicle: {topic: vehicle}\n"
-	  "          ts: {path: ts, time: iso}\n"
-	  "          lat: lat\n"
-	  "          lon: lon\n",
-	  "@:8:32: \"time\" must be one of: auto, rfc3339, local, compact, "
-	  "bcd, epoch_s, epoch_ms\n" },
+	    POS_HEAD "          vehicle: {topic: vehicle}\n"
+		     "          ts: {path: ts, time: iso}\n"
+		     "          lat: lat\n"
+		     "          lon: lon\n",
+	    "@:8:32: \"time\" must be one of: auto, rfc3339, local, compact, "
+	    "bcd, epoch_s, epoch_ms\n" },
 	{ "field: in a json profile",
-	  POS_HEAD
-	  "          vehicle: {topic: vehicle}\n"
-	  "          ts: ts\n"
-	  "          lat: {field: 3}\n"
-	  "          lon: lon\n",
-	  "@:9:24: \"field\" needs format: delimited\n" },
+	    POS_HEAD "          vehicle: {topic: vehicle}\n"
+		     "          ts: ts\n"
+		     "          lat: {field: 3}\n"
+		     "          lon: lon\n",
+	    "@:9:24: \"field\" needs format: delimited\n" },
 	{ "field number out of range",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    format: delimited\n"
-	  FST_KIND_DELIM
-	  "          inventory_kg: {field: 0}\n"
-	  "          throughput_kg: 1001\n",
-	  "@:11:33: \"field\" must be an integer between 1 and 1000\n"
-	  "@:12:26: \"field\" must be an integer between 1 and 1000\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    format: delimited\n" FST_KIND_DELIM
+	    "          inventory_kg: {field: 0}\n"
+	    "          throughput_kg: 1001\n",
+	    "@:11:33: \"field\" must be an integer between 1 and 1000\n"
+	    "@:12:26: \"field\" must be an integer between 1 and 1000\n" },
 	{ "delimited options in a json profile",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    separator: \",\"\n"
-	  FST_KIND,
-	  "@:2:5: separator, record_separator and checksum_field need "
-	  "format: delimited\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    separator: \",\"\n" FST_KIND,
+	    "@:2:5: separator, record_separator and checksum_field need "
+	    "format: delimited\n" },
 	{ "separator of two characters",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    format: delimited\n"
-	  "    separator: \";;\"\n"
-	  FST_KIND_DELIM,
-	  "@:4:16: \"separator\" must be one character\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    format: delimited\n"
+	    "    separator: \";;\"\n" FST_KIND_DELIM,
+	    "@:4:16: \"separator\" must be one character\n" },
 	{ "bad format",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    format: csv\n"
-	  FST_KIND,
-	  "@:3:13: \"format\" must be one of: json, delimited\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    format: csv\n" FST_KIND,
+	    "@:3:13: \"format\" must be one of: json, delimited\n" },
 	{ "bad encoding",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    encoding: latin1\n"
-	  FST_KIND,
-	  "@:3:15: \"encoding\" must be one of: utf-8, gbk, auto\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    encoding: latin1\n" FST_KIND,
+	    "@:3:15: \"encoding\" must be one of: utf-8, gbk, auto\n" },
 	{ "bad unit",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  FST_KIND
-	  "          inventory_kg: {path: inv, unit: furlong}\n",
-	  "@:10:43: unknown unit \"furlong\"\n" },
+	    "profiles:\n"
+	    "  - name: p\n" FST_KIND
+	    "          inventory_kg: {path: inv, unit: furlong}\n",
+	    "@:10:43: unknown unit \"furlong\"\n" },
 	{ "bad coord_sys",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    coord_sys: utm\n"
-	  FST_KIND,
-	  "@:3:16: \"coord_sys\" must be wgs84, gcj02 or bd09\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    coord_sys: utm\n" FST_KIND,
+	    "@:3:16: \"coord_sys\" must be wgs84, gcj02 or bd09\n" },
 	{ "bad offset",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    local_offset: \"+8h\"\n"
-	  FST_KIND,
-	  "@:3:19: invalid offset \"+8h\"\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    local_offset: \"+8h\"\n" FST_KIND,
+	    "@:3:19: invalid offset \"+8h\"\n" },
 	{ "unmapped: maybe",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  FST_KIND
-	  "          inventory_kg: {path: inv, map: {a: \"1\"}, "
-	  "unmapped: maybe}\n",
-	  "@:10:62: \"unmapped\" must be one of: reject, null, keep\n" },
+	    "profiles:\n"
+	    "  - name: p\n" FST_KIND
+	    "          inventory_kg: {path: inv, map: {a: \"1\"}, "
+	    "unmapped: maybe}\n",
+	    "@:10:62: \"unmapped\" must be one of: reject, null, keep\n" },
 	{ "scale zero",
-	  POS_HEAD POS_OK_FIELDS
-	  "          speed_kmh: {path: v, scale: 0}\n",
-	  "@:11:39: \"scale\" must be a non-zero number\n" },
+	    POS_HEAD POS_OK_FIELDS "          speed_kmh: {path: v, scale: 0}\n",
+	    "@:11:39: \"scale\" must be a non-zero number\n" },
 	{ "when without equals",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    kinds:\n"
-	  "      - kind: facility_status\n"
-	  "        topic: \"f/{facility}/status\"\n"
-	  "        when: {path: type}\n"
-	  "        fields:\n"
-	  "          facility: {topic: facility}\n"
-	  "          ts: ts\n"
-	  "          state: state\n",
-	  "@:6:15: \"when\" must be a mapping with a source and equals\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    kinds:\n"
+	    "      - kind: facility_status\n"
+	    "        topic: \"f/{facility}/status\"\n"
+	    "        when: {path: type}\n"
+	    "        fields:\n"
+	    "          facility: {topic: facility}\n"
+	    "          ts: ts\n"
+	    "          state: state\n",
+	    "@:6:15: \"when\" must be a mapping with a source and equals\n" },
 	{ "unknown line field",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    kinds:\n"
-	  "      - kind: manifest\n"
-	  "        topic: \"m/{no}\"\n"
-	  "        fields:\n"
-	  "          scheme: {value: CN_HW}\n"
-	  "          manifest_no: {topic: no}\n"
-	  "          status: status\n"
-	  "          ts: ts\n"
-	  "          lines:\n"
-	  "            path: lines\n"
-	  "            fields:\n"
-	  "              qty: q\n"
-	  "              colour: c\n",
-	  "@:15:15: unknown line field \"colour\"\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    kinds:\n"
+	    "      - kind: manifest\n"
+	    "        topic: \"m/{no}\"\n"
+	    "        fields:\n"
+	    "          scheme: {value: CN_HW}\n"
+	    "          manifest_no: {topic: no}\n"
+	    "          status: status\n"
+	    "          ts: ts\n"
+	    "          lines:\n"
+	    "            path: lines\n"
+	    "            fields:\n"
+	    "              qty: q\n"
+	    "              colour: c\n",
+	    "@:15:15: unknown line field \"colour\"\n" },
 	{ "several errors, all in order",
-	  "profiles:\n"
-	  "  - name: p\n"
-	  "    coord_sys: utm\n"
-	  "    tables:\n"
-	  "      load: {F: full}\n"
-	  "    kinds:\n"
-	  "      - kind: position\n"
-	  "        topic: \"v/{vehicle}/pos\"\n"
-	  "        fields:\n"
-	  "          vehicle: {topic: truck}\n"
-	  "          ts: {path: ts, time: compact}\n"
-	  "          lat: lat\n"
-	  "          speed_kmh: {path: v, unit: furlong}\n"
-	  "          load_state: {path: ls, map: lod}\n"
-	  "      - kind: pose\n"
-	  "        topic: x\n"
-	  "  - name: q\n"
-	  "    local_offset: \"+25:00\"\n"
-	  FST_KIND
-	  "          colour: c\n",
-	  "@:3:16: \"coord_sys\" must be wgs84, gcj02 or bd09\n"
-	  "@:10:28: the topic pattern has no capture \"{truck}\"\n"
-	  "@:11:15: time: compact needs date_path or date_field\n"
-	  "@:13:38: unknown unit \"furlong\"\n"
-	  "@:14:39: unknown table \"lod\"\n"
-	  "@:7:9: this kind needs field \"lon\"\n"
-	  "@:15:15: \"kind\" must be one of: position, vehicle_event, "
-	  "weighing, facility_status, manifest, device_binding\n"
-	  "@:18:19: invalid offset \"+25:00\"\n"
-	  "@:26:11: unknown field \"colour\" for this kind\n" },
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    coord_sys: utm\n"
+	    "    tables:\n"
+	    "      load: {F: full}\n"
+	    "    kinds:\n"
+	    "      - kind: position\n"
+	    "        topic: \"v/{vehicle}/pos\"\n"
+	    "        fields:\n"
+	    "          vehicle: {topic: truck}\n"
+	    "          ts: {path: ts, time: compact}\n"
+	    "          lat: lat\n"
+	    "          speed_kmh: {path: v, unit: furlong}\n"
+	    "          load_state: {path: ls, map: lod}\n"
+	    "      - kind: pose\n"
+	    "        topic: x\n"
+	    "  - name: q\n"
+	    "    local_offset: \"+25:00\"\n" FST_KIND "          colour: c\n",
+	    "@:3:16: \"coord_sys\" must be wgs84, gcj02 or bd09\n"
+	    "@:10:28: the topic pattern has no capture \"{truck}\"\n"
+	    "@:11:15: time: compact needs date_path or date_field\n"
+	    "@:13:38: unknown unit \"furlong\"\n"
+	    "@:14:39: unknown table \"lod\"\n"
+	    "@:7:9: this kind needs field \"lon\"\n"
+	    "@:15:15: \"kind\" must be one of: position, vehicle_event, "
+	    "weighing, facility_status, manifest, device_binding\n"
+	    "@:18:19: invalid offset \"+25:00\"\n"
+	    "@:26:11: unknown field \"colour\" for this kind\n" },
 };
 
 static void
@@ -460,9 +432,10 @@ test_bad_cases(void)
 		CHECK_INT(rc, -1);
 		CHECK(set == NULL);
 		if (errors == NULL || strcmp(errors, want) != 0)
-			fprintf(stderr, "case \"%s\":\n--- got:\n%s--- want:\n"
-			    "%s---\n", c->name, errors ? errors : "(null)\n",
-			    want);
+			fprintf(stderr,
+			    "case \"%s\":\n--- got:\n%s--- want:\n"
+			    "%s---\n",
+			    c->name, errors ? errors : "(null)\n", want);
 		CHECK_STR(errors, want);
 		free(want);
 		free(errors);
@@ -670,7 +643,8 @@ test_empty(void)
 	char *errors;
 
 	CHECK_INT(compile_text("empty", "time:\n  local_offset: \"+08:00\"\n",
-	    &path, &cfg, &set, &errors), 0);
+		      &path, &cfg, &set, &errors),
+	    0);
 	CHECK(errors == NULL);
 	CHECK(set != NULL && set->n == 0);
 	CHECK(profile_find(set, "vendor-a") == NULL);
@@ -703,7 +677,7 @@ static void
 test_shipped(void)
 {
 	static const char *const names[] = { "vendor-a", "vendor-b",
-	    "legacy-wb", "jt808-emqx" };
+		"legacy-wb", "jt808-emqx" };
 	char dir[PATH_MAX], text[PATH_MAX + 64], *errors;
 	const struct profile *p;
 	struct profile_set *set;
@@ -712,7 +686,8 @@ test_shipped(void)
 	size_t i;
 
 	if (profiles_dir(dir, sizeof(dir)) == -1) {
-		fprintf(stderr, "test_profile: no conf/profiles: set "
+		fprintf(stderr,
+		    "test_profile: no conf/profiles: set "
 		    "WT_SOURCE\n");
 		CHECK(!"conf/profiles found");
 		return;

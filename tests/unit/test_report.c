@@ -17,8 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NOW		INT64_C(1800000000000)
-#define PROMTOOL	"/usr/bin/promtool"
+#define NOW	 INT64_C(1800000000000)
+#define PROMTOOL "/usr/bin/promtool"
 
 static const char *const subs[] = { "wt/v1/#", "vendor-a/+/events" };
 
@@ -224,7 +224,8 @@ test_status(void)
 	CHECK(has(s, "\"connection_losses\":3"));
 	CHECK(has(s, "\"down_for_s\":0.000"));
 	CHECK(has(s, "\"last_error\":null"));
-	CHECK(has(s, "\"subscriptions\":[\"wt/v1/#\","
+	CHECK(has(s,
+	    "\"subscriptions\":[\"wt/v1/#\","
 	    "\"vendor-a/+/events\"]"));
 	CHECK(has(s, "\"ingest\":{\"received\":120"));
 	CHECK(has(s, "\"stored\":95"));
@@ -235,13 +236,15 @@ test_status(void)
 	CHECK(has(s, "\"bad_json\":9"));
 	CHECK(has(s, "\"future_ts\":6"));
 	CHECK(has(s, "\"internal\":0}"));
-	CHECK(has(s, "\"stored_by_kind\":{\"position\":70,"
+	CHECK(has(s,
+	    "\"stored_by_kind\":{\"position\":70,"
 	    "\"vehicle_event\":11,\"weighing\":8,\"facility_status\":4,"
 	    "\"manifest\":2,\"device_binding\":0}"));
 	CHECK(has(s, "\"queue_bytes\":0"));
 	CHECK(has(s, "\"spool_corrupt\":1"));
 	CHECK(has(s, "\"last_message_age_s\":1.500"));
-	CHECK(has(s, "\"database\":{\"path\":"
+	CHECK(has(s,
+	    "\"database\":{\"path\":"
 	    "\"/var/lib/wastetrack/wastetrack.db\""));
 	CHECK(has(s, "\"size_bytes\":1048576"));
 	CHECK(has(s, "\"wal_bytes\":32768"));
@@ -251,9 +254,11 @@ test_status(void)
 	CHECK(has(s, "\"write_errors\":1"));
 	CHECK(has(s, "\"writes_failing\":false"));
 	CHECK(has(s, "\"city\":{\"day\":\"2027-01-15\""));
-	CHECK(has(s, "{\"district\":\"朝阳区\",\"waste\":\"msw.food\","
+	CHECK(has(s,
+	    "{\"district\":\"朝阳区\",\"waste\":\"msw.food\","
 	    "\"kg\":4750.000}"));
-	CHECK(has(s, "{\"district\":\"绿\\\"园\\\\区\",\"waste\":\"hw\","
+	CHECK(has(s,
+	    "{\"district\":\"绿\\\"园\\\\区\",\"waste\":\"hw\","
 	    "\"kg\":1200.500}"));
 	CHECK(has(s, "\"open_manifests\":3"));
 	CHECK(has(s, "\"overdue_manifests\":1"));
@@ -279,7 +284,8 @@ test_status(void)
 	CHECK(has(s, "\"health_reason\":\"database writes failing\""));
 	CHECK(has(s, "\"connected\":false"));
 	CHECK(has(s, "\"down_for_s\":12.500"));
-	CHECK(has(s, "\"last_error\":\"connect \\\"tcp://x\\\": "
+	CHECK(has(s,
+	    "\"last_error\":\"connect \\\"tcp://x\\\": "
 	    "C:\\\\path\\u000aretrying\\u00091\""));
 	CHECK(has(s, "\"last_error\":\"disk \\\"full\\\"\\\\\""));
 	CHECK(has(s, "\"writes_failing\":true"));
@@ -366,8 +372,7 @@ struct family {
  * lines; fills fam[] with the families seen.
  */
 static int
-lint_metrics(const char *text, struct family *fam, size_t maxfam,
-    size_t *nfam)
+lint_metrics(const char *text, struct family *fam, size_t maxfam, size_t *nfam)
 {
 	char line[1024], name[128];
 	const char *p, *nl, *end;
@@ -434,8 +439,10 @@ lint_metrics(const char *text, struct family *fam, size_t maxfam,
 			if (cur == NULL || cur->type[0] == '\0' ||
 			    strlen(cur->name) != n ||
 			    strncmp(cur->name, line, n) != 0) {
-				fprintf(stderr, "  sample without its HELP and "
-				    "TYPE: %s\n", line);
+				fprintf(stderr,
+				    "  sample without its HELP and "
+				    "TYPE: %s\n",
+				    line);
 				bad++;
 				continue;
 			}
@@ -548,11 +555,15 @@ test_metrics(void)
 	CHECK_NEAR(sample(m, "wastetrack_db_wal_bytes"), 32768, 0);
 	CHECK_NEAR(sample(m, "wastetrack_manifests_open"), 3, 0);
 	CHECK_NEAR(sample(m, "wastetrack_manifests_overdue"), 1, 0);
-	CHECK_NEAR(sample(m, "wastetrack_today_kg{district=\"朝阳区\","
-	    "waste=\"msw.food\"}"), 4750, 1e-9);
+	CHECK_NEAR(sample(m,
+		       "wastetrack_today_kg{district=\"朝阳区\","
+		       "waste=\"msw.food\"}"),
+	    4750, 1e-9);
 	/* label values escape quote and backslash */
-	CHECK_NEAR(sample(m, "wastetrack_today_kg{district=\"绿\\\"园\\\\区\","
-	    "waste=\"hw\"}"), 1200.5, 1e-9);
+	CHECK_NEAR(sample(m,
+		       "wastetrack_today_kg{district=\"绿\\\"园\\\\区\","
+		       "waste=\"hw\"}"),
+	    1200.5, 1e-9);
 	CHECK_NEAR(sample(m, "wastetrack_uptime_seconds"), 3600, 1e-9);
 	promtool_check(m);
 	free(m);
@@ -567,8 +578,10 @@ test_metrics(void)
 	CHECK_INT(lint_metrics(m, fam, 64, &nfam), 0);
 	CHECK_NEAR(sample(m, "wastetrack_up"), 0, 0);
 	CHECK_NEAR(sample(m, "wastetrack_mqtt_connected"), 0, 0);
-	CHECK_NEAR(sample(m, "wastetrack_today_kg{district=\"a\\nb\","
-	    "waste=\"msw.food\"}"), 4750, 1e-9);
+	CHECK_NEAR(sample(m,
+		       "wastetrack_today_kg{district=\"a\\nb\","
+		       "waste=\"msw.food\"}"),
+	    4750, 1e-9);
 	promtool_check(m);
 	free(m);
 
@@ -630,14 +643,14 @@ test_snap(void)
 	CHECK(b.r.db.last_error == b.db_error);
 	s = report_status_json(&b.r);
 	CHECK(s != NULL && strstr(s, "\"day\":\"2027-01-15\"") != NULL);
-	CHECK(s != NULL && strstr(s, "\"last_error\":\"disk I/O error\"")
-	    != NULL);
+	CHECK(s != NULL &&
+	    strstr(s, "\"last_error\":\"disk I/O error\"") != NULL);
 	free(s);
 	/* No city figures at all: an empty city, not a crash. */
 	r.city = NULL;
 	s = report_status_json(&r);
-	CHECK(s != NULL && strstr(s, "\"city\":{\"day\":\"\",\"tonnage\":[]")
-	    != NULL);
+	CHECK(s != NULL &&
+	    strstr(s, "\"city\":{\"day\":\"\",\"tonnage\":[]") != NULL);
 	free(s);
 }
 

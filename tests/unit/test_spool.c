@@ -14,12 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-#define T0		INT64_C(1691388178000)
-#define NREC		6
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define T0	 INT64_C(1691388178000)
+#define NREC	 6
 /* "t/NN" + "payload-NN": 24 + 4 + 10 bytes; 4 of them fill a segment */
-#define RECSZ		38
-#define SEG4		(4 * RECSZ)
+#define RECSZ 38
+#define SEG4  (4 * RECSZ)
 
 static const struct spool_pos all = { UINT64_MAX, UINT64_MAX };
 
@@ -107,7 +107,8 @@ append_std(struct spool_writer *w, int i)
 
 	rec_text(i, topic, payload);
 	CHECK_INT(spool_append(w, topic, strlen(topic), payload,
-	    strlen(payload), T0 + i, &end), 0);
+		      strlen(payload), T0 + i, &end),
+	    0);
 	return end;
 }
 
@@ -200,7 +201,7 @@ test_write_read(void)
 	int i;
 
 	newdir(dir, sizeof(dir), "basic");
-	CHECK_INT(spool_mkdir(dir), 0);		/* existing is fine */
+	CHECK_INT(spool_mkdir(dir), 0); /* existing is fine */
 	CHECK_INT(spool_bounds(dir, &first, &last), 0);
 	CHECK_INT(first, 0);
 	CHECK_INT(last, 0);
@@ -301,7 +302,8 @@ test_too_large(void)
 		struct spool_rec rec;
 
 		CHECK_INT(spool_reader_open(dir, (struct spool_pos){ 1, 0 },
-		    &r), 0);
+			      &r),
+		    0);
 		if (r != NULL) {
 			CHECK_INT(spool_read(r, end, &rec), 1);
 			CHECK_INT(rec.topic_len, 65535);
@@ -393,7 +395,7 @@ test_rotation(void)
 		expect_end(r, all);
 		spool_reader_close(r);
 	}
-	CHECK_INT(spool_remove_before(dir, 1), 0);	/* nothing below 1 */
+	CHECK_INT(spool_remove_before(dir, 1), 0); /* nothing below 1 */
 	CHECK_INT(spool_bounds(dir, &first, &last), 0);
 	CHECK_INT(first, 3);
 	CHECK_INT(spool_remove_before(dir, 100), 0);
@@ -459,7 +461,8 @@ test_torn_tail(void)
 		CHECK_INT(truncate(path, (off_t)ends[NREC - 2].off + cuts[k]),
 		    0);
 		CHECK_INT(spool_reader_open(dir, (struct spool_pos){ 1, 0 },
-		    &r), 0);
+			      &r),
+		    0);
 		if (r == NULL)
 			return;
 		for (i = 0; i < NREC - 1; i++)
@@ -492,7 +495,7 @@ test_corrupt(void)
 {
 	static const struct {
 		const char *name;
-		off_t off;		/* in record 1 */
+		off_t off; /* in record 1 */
 	} where[] = {
 		{ "corrupt-payload", 24 + 4 + 3 },
 		{ "corrupt-topic", 24 + 1 },
@@ -517,7 +520,8 @@ test_corrupt(void)
 		for (pass = 0; pass < 2; pass++) {
 			lim = pass == 0 ? all : ends[NREC - 1];
 			CHECK_INT(spool_reader_open(dir,
-			    (struct spool_pos){ 1, 0 }, &r), 0);
+				      (struct spool_pos){ 1, 0 }, &r),
+			    0);
 			if (r == NULL)
 				return;
 			expect_std(r, lim, 0, ends[0]);
@@ -573,7 +577,7 @@ static void
 test_payloads(void)
 {
 	static const size_t sizes[] = { 0, 1, (1 << 20) - 24, 1 << 20,
-	    (1 << 20) + 17, 3 << 20 };
+		(1 << 20) + 17, 3 << 20 };
 	char dir[PATH_MAX], *big;
 	struct spool_writer *w = NULL;
 	struct spool_reader *r = NULL;
@@ -584,7 +588,7 @@ test_payloads(void)
 	if ((big = malloc(maxsz)) == NULL)
 		return;
 	for (j = 0; j < maxsz; j++)
-		big[j] = (char)(j * 7 + (j >> 11));	/* NULs included */
+		big[j] = (char)(j * 7 + (j >> 11)); /* NULs included */
 	newdir(dir, sizeof(dir), "payloads");
 	CHECK_INT(spool_writer_open(dir, 1, 64 << 20, 0, &w), 0);
 	if (w == NULL) {
@@ -593,9 +597,10 @@ test_payloads(void)
 	}
 	for (i = 0; i < NELEM(sizes); i++) {
 		CHECK_INT(spool_append(w, "big", 3, i == 0 ? NULL : big + i,
-		    sizes[i], T0 - (int64_t)i, &ends[i]), 0);
-		CHECK_INT(ends[i].off, (i ? ends[i - 1].off : 0) +
-		    spool_record_size(3, sizes[i]));
+			      sizes[i], T0 - (int64_t)i, &ends[i]),
+		    0);
+		CHECK_INT(ends[i].off,
+		    (i ? ends[i - 1].off : 0) + spool_record_size(3, sizes[i]));
 	}
 	ends[i] = append_std(w, 0);
 	spool_writer_close(w);
@@ -612,7 +617,7 @@ test_payloads(void)
 		CHECK_INT(rec.payload_len, sizes[i]);
 		CHECK(rec.payload_len == sizes[i] &&
 		    (sizes[i] == 0 ||
-		    memcmp(rec.payload, big + i, sizes[i]) == 0));
+			memcmp(rec.payload, big + i, sizes[i]) == 0));
 		CHECK_INT(rec.received_ms, T0 - (int64_t)i);
 		CHECK_INT(rec.size, spool_record_size(3, sizes[i]));
 		CHECK(pos_eq(rec.end, ends[i]));

@@ -21,10 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define T0	INT64_C(1691388178000)	/* 2023-08-07 13:22:58 +08:00 */
-#define HOUR	INT64_C(3600000)
-#define DAY	(24 * HOUR)
-#define DAY0	"2023-08-07"		/* T0's local day */
+#define T0   INT64_C(1691388178000) /* 2023-08-07 13:22:58 +08:00 */
+#define HOUR INT64_C(3600000)
+#define DAY  (24 * HOUR)
+#define DAY0 "2023-08-07" /* T0's local day */
 
 /* A database file of the test, with the -wal and -shm SQLite adds. */
 static const char *
@@ -82,8 +82,9 @@ raw_int(sqlite3 *db, const char *sql)
 		return -999;
 	}
 	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 :
-		    sqlite3_column_int64(st, 0);
+		v = sqlite3_column_type(st, 0) == SQLITE_NULL
+		    ? -1
+		    : sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
 }
@@ -235,23 +236,29 @@ put(struct store *s, const struct store_msg *m, const struct ev *evs,
 static void
 fill_version(sqlite3 *db, int v)
 {
-	raw_exec(db, "INSERT INTO messages(id, topic, profile, received_ms,"
+	raw_exec(db,
+	    "INSERT INTO messages(id, topic, profile, received_ms,"
 	    " sha256, outcome, kind, payload) VALUES(1, 't/a', 'wastetrack',"
 	    " 1691388178000, '00000000000000000000000000000000000000000000"
 	    "00000000000000000042', 'stored', 'position', x'7b7d')");
-	raw_exec(db, "INSERT INTO weighings(facility, ticket, day, version,"
+	raw_exec(db,
+	    "INSERT INTO weighings(facility, ticket, day, version,"
 	    " plate, direction, net_kg, first_ms, status, fingerprint)"
 	    " VALUES('F1', 'T1', '2023-08-07', 1, 'A1', 'in', 1000,"
 	    " 1691388178000, 'complete', 'fp')");
-	raw_exec(db, "INSERT INTO manifests(scheme, manifest_no, version,"
+	raw_exec(db,
+	    "INSERT INTO manifests(scheme, manifest_no, version,"
 	    " status, updated_ms) VALUES('msw', 'M1', 1, 'created', 0)");
-	raw_exec(db, "INSERT INTO meta(key, value) VALUES('spool_seg', 7),"
+	raw_exec(db,
+	    "INSERT INTO meta(key, value) VALUES('spool_seg', 7),"
 	    " ('spool_off', 99)");
 	if (v >= 2)
-		raw_exec(db, "INSERT INTO device_bindings(device,"
+		raw_exec(db,
+		    "INSERT INTO device_bindings(device,"
 		    " valid_from_ms, plate) VALUES('13800000000', 0, 'A1')");
 	if (v >= 3)
-		raw_exec(db, "INSERT INTO reconciliation_links(scheme,"
+		raw_exec(db,
+		    "INSERT INTO reconciliation_links(scheme,"
 		    " manifest_no, facility, ticket, day, method) VALUES('msw',"
 		    " 'M1', 'F1', 'T1', '2023-08-07', 'ticket_ref')");
 }
@@ -261,8 +268,10 @@ has_index(sqlite3 *db, const char *name)
 {
 	char sql[128];
 
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_master"
-	    " WHERE type = 'index' AND name = '%s'", name);
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM sqlite_master"
+	    " WHERE type = 'index' AND name = '%s'",
+	    name);
 	return raw_int(db, sql) == 1;
 }
 
@@ -302,8 +311,10 @@ check_upgraded(const char *path, int from)
 	CHECK(has_index(db, "messages_digest"));
 	CHECK(!has_index(db, "messages_dedupe"));
 	CHECK(has_index(db, "reconciliation_links_ticket"));
-	CHECK_INT(raw_int(db, "SELECT count(*) FROM sqlite_master"
-	    " WHERE type = 'view' AND name = 'daily_indicators'"), 1);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM sqlite_master"
+		      " WHERE type = 'view' AND name = 'daily_indicators'"),
+	    1);
 	sqlite3_close(db);
 }
 
@@ -352,8 +363,10 @@ test_newer_refused(void)
 	db = raw_open(path);
 	CHECK_INT(raw_int(db, "PRAGMA user_version"), 6);
 	CHECK(store_migrate(db, path, STORE_SCHEMA_VERSION) == -1);
-	CHECK_INT(raw_int(db, "SELECT count(*) FROM sqlite_master"
-	    " WHERE name = 'messages'"), 0);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM sqlite_master"
+		      " WHERE name = 'messages'"),
+	    0);
 	sqlite3_close(db);
 }
 
@@ -385,10 +398,14 @@ test_messages(struct store *s, sqlite3 *db)
 	CHECK_INT(raw_int(db, "SELECT count(*) FROM positions"), 2);
 	CHECK_INT(raw_int(db, "SELECT max(id) FROM messages"), 3);
 	/* The vehicles cache is written at commit, once per vehicle. */
-	CHECK_INT(raw_int(db, "SELECT first_seen_ms FROM vehicles"
-	    " WHERE vehicle = 'V1'"), T0);
-	CHECK_INT(raw_int(db, "SELECT last_seen_ms FROM vehicles"
-	    " WHERE vehicle = 'V1'"), T0 + 60000);
+	CHECK_INT(raw_int(db,
+		      "SELECT first_seen_ms FROM vehicles"
+		      " WHERE vehicle = 'V1'"),
+	    T0);
+	CHECK_INT(raw_int(db,
+		      "SELECT last_seen_ms FROM vehicles"
+		      " WHERE vehicle = 'V1'"),
+	    T0 + 60000);
 
 	/* A rolled-back message leaves nothing, and the next id is the
 	 * one after the last row that stayed. */
@@ -398,14 +415,18 @@ test_messages(struct store *s, sqlite3 *db)
 	CHECK_INT(put(s, &m1, &p, 1, &er), STORE_NEW);
 	store_rollback(s);
 	CHECK_INT(raw_int(db, "SELECT count(*) FROM messages"), 3);
-	CHECK_INT(raw_int(db, "SELECT count(*) FROM vehicles"
-	    " WHERE vehicle = 'V2'"), 0);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM vehicles"
+		      " WHERE vehicle = 'V2'"),
+	    0);
 	CHECK(store_begin(s) == 0);
 	CHECK_INT(put(s, &m1, &p, 1, &er), STORE_NEW);
 	CHECK(store_commit(s) == 0);
 	CHECK_INT(raw_int(db, "SELECT max(id) FROM messages"), 4);
-	CHECK_INT(raw_int(db, "SELECT message_id FROM positions"
-	    " WHERE vehicle = 'V2'"), 4);
+	CHECK_INT(raw_int(db,
+		      "SELECT message_id FROM positions"
+		      " WHERE vehicle = 'V2'"),
+	    4);
 }
 
 static void
@@ -445,38 +466,66 @@ test_weighings(struct store *s, sqlite3 *db)
 	CHECK_INT(er, STORE_NEW);
 	CHECK(store_commit(s) == 0);
 
-	CHECK_INT(raw_int(db, "SELECT count(*) FROM weighings"
-	    " WHERE ticket = 'W1'"), 1);
-	CHECK_INT(raw_int(db, "SELECT version FROM weighings"
-	    " WHERE ticket = 'W1'"), 2);
-	CHECK_INT(raw_int(db, "SELECT net_kg FROM weighings"
-	    " WHERE ticket = 'W1'"), 1100);
-	CHECK_INT(raw_int(db, "SELECT count(*) FROM weighings_history"
-	    " WHERE ticket = 'W1'"), 2);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM weighings"
+		      " WHERE ticket = 'W1'"),
+	    1);
+	CHECK_INT(raw_int(db,
+		      "SELECT version FROM weighings"
+		      " WHERE ticket = 'W1'"),
+	    2);
+	CHECK_INT(raw_int(db,
+		      "SELECT net_kg FROM weighings"
+		      " WHERE ticket = 'W1'"),
+	    1100);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM weighings_history"
+		      " WHERE ticket = 'W1'"),
+	    2);
 	/* The superseded row names the message that replaced it. */
-	CHECK_INT(raw_int(db, "SELECT h.superseded_by = w.message_id"
-	    " FROM weighings_history h, weighings w WHERE h.ticket = 'W1'"
-	    " AND w.ticket = 'W1' AND h.net_kg = 1000"), 1);
+	CHECK_INT(
+	    raw_int(db,
+		"SELECT h.superseded_by = w.message_id"
+		" FROM weighings_history h, weighings w WHERE h.ticket = 'W1'"
+		" AND w.ticket = 'W1' AND h.net_kg = 1000"),
+	    1);
 	/* The late one is flagged as such. */
-	CHECK_INT(raw_int(db, "SELECT (dq_flags & 2) != 0 FROM"
-	    " weighings_history WHERE ticket = 'W1' AND net_kg = 900"), 1);
+	CHECK_INT(
+	    raw_int(db,
+		"SELECT (dq_flags & 2) != 0 FROM"
+		" weighings_history WHERE ticket = 'W1' AND net_kg = 900"),
+	    1);
 	/* F9 is in no registry. */
-	CHECK_INT(raw_int(db, "SELECT (dq_flags & 262144) != 0 FROM"
-	    " weighings WHERE ticket = 'W1'"), 1);
-	CHECK_INT(raw_int(db, "SELECT version FROM weighings"
-	    " WHERE ticket = 'W2'"), 1);
-	CHECK_STR(raw_text(db, "SELECT status FROM weighings"
-	    " WHERE ticket = 'W2'"), "complete");
-	CHECK_INT(raw_int(db, "SELECT count(*) FROM weighings_history"
-	    " WHERE ticket = 'W2'"), 1);
+	CHECK_INT(raw_int(db,
+		      "SELECT (dq_flags & 262144) != 0 FROM"
+		      " weighings WHERE ticket = 'W1'"),
+	    1);
+	CHECK_INT(raw_int(db,
+		      "SELECT version FROM weighings"
+		      " WHERE ticket = 'W2'"),
+	    1);
+	CHECK_STR(raw_text(db,
+		      "SELECT status FROM weighings"
+		      " WHERE ticket = 'W2'"),
+	    "complete");
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM weighings_history"
+		      " WHERE ticket = 'W2'"),
+	    1);
 }
 
 /* Two lines in kg and a ticket reference, as a manifest update sends. */
 static struct ev_manifest_line lines[] = {
-	{ .line = 1, .waste = "msw.residual", .qty = 600, .unit = "kg",
-	  .qty_kg = 600 },
-	{ .line = 2, .waste = "msw.food", .qty = 0.4, .unit = "t",
-	  .qty_kg = 400 },
+	{ .line = 1,
+	    .waste = "msw.residual",
+	    .qty = 600,
+	    .unit = "kg",
+	    .qty_kg = 600 },
+	{ .line = 2,
+	    .waste = "msw.food",
+	    .qty = 0.4,
+	    .unit = "t",
+	    .qty_kg = 400 },
 };
 static struct ev_manifest_ticket tickets[] = {
 	{ .facility = "F9", .ticket = "W1" },
@@ -519,27 +568,46 @@ test_manifests(struct store *s, sqlite3 *db)
 	CHECK_INT(er, STORE_HISTORY);
 	CHECK(store_commit(s) == 0);
 
-	CHECK_STR(raw_text(db, "SELECT status FROM manifests"
-	    " WHERE manifest_no = 'M1'"), "in_transit");
-	CHECK_INT(raw_int(db, "SELECT version FROM manifests"
-	    " WHERE manifest_no = 'M1'"), 2);
+	CHECK_STR(raw_text(db,
+		      "SELECT status FROM manifests"
+		      " WHERE manifest_no = 'M1'"),
+	    "in_transit");
+	CHECK_INT(raw_int(db,
+		      "SELECT version FROM manifests"
+		      " WHERE manifest_no = 'M1'"),
+	    2);
 	/* The lines' masses add up; a later update without lines keeps
 	 * them. */
-	CHECK_INT(raw_int(db, "SELECT declared_kg FROM manifests"
-	    " WHERE manifest_no = 'M1'"), 1000);
-	CHECK_INT(raw_int(db, "SELECT count(*) FROM manifest_lines"
-	    " WHERE manifest_no = 'M1'"), 2);
-	CHECK_STR(raw_text(db, "SELECT ticket FROM manifest_tickets"
-	    " WHERE manifest_no = 'M1'"), "W1");
-	CHECK_INT(raw_int(db, "SELECT count(*) FROM manifest_events"
-	    " WHERE manifest_no = 'M1'"), 4);
-	CHECK_INT(raw_int(db, "SELECT applied FROM manifest_events"
-	    " WHERE manifest_no = 'M1' AND version = 3"), 0);
-	CHECK_INT(raw_int(db, "SELECT (dq_flags & 32768) != 0 FROM"
-	    " manifest_events WHERE manifest_no = 'M1' AND version = 3"), 1);
-	CHECK_INT(raw_int(db, "SELECT (dq_flags & 2) != 0 FROM"
-	    " manifest_events WHERE manifest_no = 'M1' AND status ="
-	    " 'received'"), 1);
+	CHECK_INT(raw_int(db,
+		      "SELECT declared_kg FROM manifests"
+		      " WHERE manifest_no = 'M1'"),
+	    1000);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM manifest_lines"
+		      " WHERE manifest_no = 'M1'"),
+	    2);
+	CHECK_STR(raw_text(db,
+		      "SELECT ticket FROM manifest_tickets"
+		      " WHERE manifest_no = 'M1'"),
+	    "W1");
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM manifest_events"
+		      " WHERE manifest_no = 'M1'"),
+	    4);
+	CHECK_INT(raw_int(db,
+		      "SELECT applied FROM manifest_events"
+		      " WHERE manifest_no = 'M1' AND version = 3"),
+	    0);
+	CHECK_INT(
+	    raw_int(db,
+		"SELECT (dq_flags & 32768) != 0 FROM"
+		" manifest_events WHERE manifest_no = 'M1' AND version = 3"),
+	    1);
+	CHECK_INT(raw_int(db,
+		      "SELECT (dq_flags & 2) != 0 FROM"
+		      " manifest_events WHERE manifest_no = 'M1' AND status ="
+		      " 'received'"),
+	    1);
 }
 
 static void
@@ -548,20 +616,27 @@ test_rejects(struct store *s, sqlite3 *db)
 	struct store_msg m = msg("t/bad", 201, T0);
 
 	CHECK(store_begin(s) == 0);
-	CHECK(store_reject(s, &m, "json_invalid", "line 1: unexpected x") ==
-	    0);
+	CHECK(store_reject(s, &m, "json_invalid", "line 1: unexpected x") == 0);
 	m.profile = NULL;
 	CHECK(store_reject(s, &m, "no_profile", NULL) == 0);
 	CHECK(store_commit(s) == 0);
 	CHECK_INT(raw_int(db, "SELECT count(*) FROM rejects"), 2);
-	CHECK_STR(raw_text(db, "SELECT detail FROM rejects"
-	    " WHERE reason = 'json_invalid'"), "line 1: unexpected x");
-	CHECK_STR(raw_text(db, "SELECT payload FROM rejects"
-	    " WHERE reason = 'json_invalid'"), "{\"payload\":1}");
-	CHECK_STR(raw_text(db, "SELECT profile FROM rejects"
-	    " WHERE reason = 'no_profile'"), "NULL");
-	CHECK_INT(raw_int(db, "SELECT received_ms FROM rejects"
-	    " WHERE reason = 'no_profile'"), T0);
+	CHECK_STR(raw_text(db,
+		      "SELECT detail FROM rejects"
+		      " WHERE reason = 'json_invalid'"),
+	    "line 1: unexpected x");
+	CHECK_STR(raw_text(db,
+		      "SELECT payload FROM rejects"
+		      " WHERE reason = 'json_invalid'"),
+	    "{\"payload\":1}");
+	CHECK_STR(raw_text(db,
+		      "SELECT profile FROM rejects"
+		      " WHERE reason = 'no_profile'"),
+	    "NULL");
+	CHECK_INT(raw_int(db,
+		      "SELECT received_ms FROM rejects"
+		      " WHERE reason = 'no_profile'"),
+	    T0);
 }
 
 static void
@@ -579,10 +654,16 @@ test_prune(struct store *s, sqlite3 *db)
 	CHECK(store_prune_payloads(s, T0 - DAY, &pruned) == 0);
 	CHECK(store_commit(s) == 0);
 	CHECK_INT(pruned, 1);
-	CHECK_INT(raw_int(db, "SELECT payload IS NULL FROM messages"
-	    " WHERE topic = 't/prune' AND received_ms < 1691388178000"), 1);
-	CHECK_INT(raw_int(db, "SELECT payload IS NULL FROM messages"
-	    " WHERE topic = 't/prune' AND received_ms = 1691388178000"), 0);
+	CHECK_INT(
+	    raw_int(db,
+		"SELECT payload IS NULL FROM messages"
+		" WHERE topic = 't/prune' AND received_ms < 1691388178000"),
+	    1);
+	CHECK_INT(
+	    raw_int(db,
+		"SELECT payload IS NULL FROM messages"
+		" WHERE topic = 't/prune' AND received_ms = 1691388178000"),
+	    0);
 	/* Again: nothing left to prune. */
 	CHECK(store_begin(s) == 0);
 	CHECK(store_prune_payloads(s, T0 - DAY, &pruned) == 0);
@@ -658,8 +739,11 @@ test_writes(void)
 static char f1_id[] = "F1", f1_name[] = "East incinerator";
 static char f1_kind[] = "incinerator", f1_district[] = "D1";
 static struct cfg_facility facilities[] = {
-	{ .id = f1_id, .name = f1_name, .kind = f1_kind,
-	  .district = f1_district, .harmless = 1 },
+	{ .id = f1_id,
+	    .name = f1_name,
+	    .kind = f1_kind,
+	    .district = f1_district,
+	    .harmless = 1 },
 };
 
 /*
@@ -698,8 +782,10 @@ verdict(sqlite3 *db, const char *no)
 {
 	char sql[128];
 
-	snprintf(sql, sizeof(sql), "SELECT verdict FROM reconciliations"
-	    " WHERE manifest_no = '%s'", no);
+	snprintf(sql, sizeof(sql),
+	    "SELECT verdict FROM reconciliations"
+	    " WHERE manifest_no = '%s'",
+	    no);
 	return raw_text(db, sql);
 }
 
@@ -777,7 +863,7 @@ check_reads(struct store *s)
 	CHECK_NEAR(in.last.harmless_rate, 1, 1e-9);
 	CHECK_NEAR(in.last.recycling_rate, 0, 1e-9);
 	CHECK(isnan(in.last.cw_rate));
-	CHECK_INT(in.last.manifests, 3);	/* M-OVER left days before */
+	CHECK_INT(in.last.manifests, 3); /* M-OVER left days before */
 	CHECK_NEAR(in.last.discrepancy_rate, 0.5, 1e-9);
 	CHECK_NEAR(in.last.closure_rate, 0, 1e-9);
 	CHECK_INT(in.last.overdue, 0);
@@ -822,12 +908,18 @@ test_reconcile(void)
 	CHECK_STR(verdict(db, "M-DISC"), "discrepancy");
 	CHECK_STR(verdict(db, "M-PEND"), "pending");
 	CHECK_STR(verdict(db, "M-OVER"), "overdue");
-	CHECK_STR(raw_text(db, "SELECT method FROM reconciliations"
-	    " WHERE manifest_no = 'M-OK'"), "plate_window");
-	CHECK_NEAR(raw_real(db, "SELECT diff_pct FROM reconciliations"
-	    " WHERE manifest_no = 'M-OK'"), 4, 1e-9);
-	CHECK_INT(raw_int(db, "SELECT value FROM meta"
-	    " WHERE key = 'local_offset_min'"), 480);
+	CHECK_STR(raw_text(db,
+		      "SELECT method FROM reconciliations"
+		      " WHERE manifest_no = 'M-OK'"),
+	    "plate_window");
+	CHECK_NEAR(raw_real(db,
+		       "SELECT diff_pct FROM reconciliations"
+		       " WHERE manifest_no = 'M-OK'"),
+	    4, 1e-9);
+	CHECK_INT(raw_int(db,
+		      "SELECT value FROM meta"
+		      " WHERE key = 'local_offset_min'"),
+	    480);
 	CHECK_INT(raw_int(db, "SELECT count(*) FROM facilities"), 1);
 	sqlite3_close(db);
 

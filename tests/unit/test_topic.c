@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 struct valid_case {
 	const char *filter;
@@ -151,13 +151,13 @@ struct capture_case {
 	const char *name[2], *value[2];
 };
 
-#define POSITION	"wt/v1/vehicles/{vehicle}/position"
+#define POSITION "wt/v1/vehicles/{vehicle}/position"
 
 static const struct capture_case capture_cases[] = {
-	{ POSITION, "wt/v1/vehicles/KW-0217/position", 4, 1, 1,
-	    { "vehicle" }, { "KW-0217" } },
-	{ POSITION, "wt/v1/vehicles/吉A5G217/position", 1, 1, 1,
-	    { "vehicle" }, { "吉A5G217" } },
+	{ POSITION, "wt/v1/vehicles/KW-0217/position", 4, 1, 1, { "vehicle" },
+	    { "KW-0217" } },
+	{ POSITION, "wt/v1/vehicles/吉A5G217/position", 1, 1, 1, { "vehicle" },
+	    { "吉A5G217" } },
 	/* a capture never matches an empty level */
 	{ POSITION, "wt/v1/vehicles//position", 4, 0, 0, { 0 }, { 0 } },
 	/* wrong literal, wrong level count */
@@ -168,17 +168,15 @@ static const struct capture_case capture_cases[] = {
 	    { 0 } },
 	{ POSITION, "wt/v1/vehicles/a/b/position", 4, 0, 0, { 0 }, { 0 } },
 	/* more captures than room */
-	{ POSITION, "wt/v1/vehicles/KW-0217/position", 0, -1, 0, { 0 },
-	    { 0 } },
+	{ POSITION, "wt/v1/vehicles/KW-0217/position", 0, -1, 0, { 0 }, { 0 } },
 	{ "a/{x}/{y}", "a/1/2", 1, -1, 0, { 0 }, { 0 } },
 	/* two captures, '+' levels mixed in */
 	{ "a/{x}/{y}", "a/1/2", 2, 1, 2, { "x", "y" }, { "1", "2" } },
 	{ "+/{x}/+/{y}", "p/1/q/2", 2, 1, 2, { "x", "y" }, { "1", "2" } },
 	{ "+/{x}/+/{y}", "p/1//2", 2, 1, 2, { "x", "y" }, { "1", "2" } },
 	{ "+/{x}/+/{y}", "p/1/q", 2, 0, 0, { 0 }, { 0 } },
-	{ "wt/+/vehicles/{vehicle}/position",
-	    "wt/v9/vehicles/KW-0217/position", 1, 1, 1, { "vehicle" },
-	    { "KW-0217" } },
+	{ "wt/+/vehicles/{vehicle}/position", "wt/v9/vehicles/KW-0217/position",
+	    1, 1, 1, { "vehicle" }, { "KW-0217" } },
 	/* no captures at all: a plain match */
 	{ "a/+/c", "a/b/c", 0, 1, 0, { 0 }, { 0 } },
 	{ "a/+/c", "a/b/d", 0, 0, 0, { 0 }, { 0 } },
@@ -199,11 +197,13 @@ test_capture(void)
 		c = &capture_cases[i];
 		memset(caps, 0, sizeof(caps));
 		ncap = 99;
-		rc = topic_capture(c->pattern, c->topic, caps, c->maxcap,
-		    &ncap);
+		rc =
+		    topic_capture(c->pattern, c->topic, caps, c->maxcap, &ncap);
 		if (rc != c->rc)
-			fprintf(stderr, "  topic_capture(\"%s\", \"%s\", %zu)"
-			    "\n", c->pattern, c->topic, c->maxcap);
+			fprintf(stderr,
+			    "  topic_capture(\"%s\", \"%s\", %zu)"
+			    "\n",
+			    c->pattern, c->topic, c->maxcap);
 		CHECK_INT(rc, c->rc);
 		if (c->rc != 1)
 			continue;

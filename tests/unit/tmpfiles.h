@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static char tmpdir[64];			/* /tmp/NAME.XXXXXX */
+static char tmpdir[64]; /* /tmp/NAME.XXXXXX */
 static char *created[256];
 static size_t ncreated;
 

@@ -21,8 +21,8 @@ tsv_next(FILE *fp, char **line, size_t *cap, char **topic, char **payload)
 	char *tab;
 
 	while ((len = getline(line, cap, fp)) != -1) {
-		while (len > 0 && ((*line)[len - 1] == '\n' ||
-		    (*line)[len - 1] == '\r'))
+		while (len > 0 &&
+		    ((*line)[len - 1] == '\n' || (*line)[len - 1] == '\r'))
 			(*line)[--len] = '\0';
 		if (len == 0)
 			continue;

@@ -52,31 +52,35 @@
 #include <unistd.h>
 
 struct msg {
-	const char *topic;		/* inside the file buffer */
+	const char *topic; /* inside the file buffer */
 	const char *payload;
 	size_t tlen, plen;
 };
 
 static struct {
 	const char *url, *client_id, *file, *poll_db, *vehicle, *prefix;
-	long long count;		/* 0 = all / unlimited */
+	long long count; /* 0 = all / unlimited */
 	double rate, seconds;
 	int window, poll_us, wait_s;
 	int64_t base_ms;
 } opt = {
-	.url = "tcp://127.0.0.1:1883", .vehicle = "BENCH-LAT",
-	.prefix = "wt/v1", .window = 1000, .poll_us = 1000, .wait_s = 60,
+	.url = "tcp://127.0.0.1:1883",
+	.vehicle = "BENCH-LAT",
+	.prefix = "wt/v1",
+	.window = 1000,
+	.poll_us = 1000,
+	.wait_s = 60,
 	.base_ms = -1,
 };
 
 /* Numbered mode: shared with the poll thread. */
-static int64_t *pub_us;			/* when message i was written */
-static int64_t *vis_us;			/* when the poll first saw it */
+static int64_t *pub_us; /* when message i was written */
+static int64_t *vis_us; /* when the poll first saw it */
 static long long n_cap;
-static long long n_published;		/* atomic */
-static int pub_finished;		/* atomic */
-static long long visible, polls;	/* poll thread, read after join */
-static volatile sig_atomic_t stop;	/* SIGINT/SIGTERM: stop publishing */
+static long long n_published;	   /* atomic */
+static int pub_finished;	   /* atomic */
+static long long visible, polls;   /* poll thread, read after join */
+static volatile sig_atomic_t stop; /* SIGINT/SIGTERM: stop publishing */
 
 static int64_t
 now_us(clockid_t c)
@@ -115,7 +119,7 @@ die(const char *what)
 
 /* ---- input ---- */
 
-static char *file_buf;			/* the --file contents */
+static char *file_buf; /* the --file contents */
 
 /* The whole file in memory, split into messages in place. */
 static struct msg *
@@ -127,8 +131,8 @@ load_file(const char *path, long long *n)
 	long size;
 	long long cap = 1024, i = 0;
 
-	if (f == NULL || fseek(f, 0, SEEK_END) == -1 ||
-	    (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) == -1)
+	if (f == NULL || fseek(f, 0, SEEK_END) == -1 || (size = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) == -1)
 		die(path);
 	if ((buf = malloc((size_t)size + 1)) == NULL ||
 	    fread(buf, 1, (size_t)size, f) != (size_t)size ||
@@ -147,8 +151,10 @@ load_file(const char *path, long long *n)
 			continue;
 		}
 		if (tab == NULL || tab == p || tab - p > 65535) {
-			fprintf(stderr, "wtbench-pub: %s: line %lld is not "
-			    "TOPIC<TAB>PAYLOAD\n", path, i + 1);
+			fprintf(stderr,
+			    "wtbench-pub: %s: line %lld is not "
+			    "TOPIC<TAB>PAYLOAD\n",
+			    path, i + 1);
 			exit(1);
 		}
 		if (i == cap) {
@@ -172,10 +178,12 @@ load_file(const char *path, long long *n)
 static size_t
 numbered_payload(char *buf, size_t sz, long long i)
 {
-	int n = snprintf(buf, sz, "{\"ts\":%lld,\"lat\":%.6f,\"lon\":%.6f,"
+	int n = snprintf(buf, sz,
+	    "{\"ts\":%lld,\"lat\":%.6f,\"lon\":%.6f,"
 	    "\"plate\":\"吉AS0002\",\"device\":\"013900000002\","
 	    "\"speed_kmh\":30.0,\"heading_deg\":90,\"load_state\":\"empty\","
-	    "\"seq\":%lld}", (long long)opt.base_ms + i,
+	    "\"seq\":%lld}",
+	    (long long)opt.base_ms + i,
 	    43.85 + (double)(i / 1000 % 100) * 0.0005,
 	    125.25 + (double)(i % 1000) * 0.0001, i);
 
@@ -186,7 +194,7 @@ numbered_payload(char *buf, size_t sz, long long i)
 
 struct conn {
 	int fd;
-	unsigned char *out;		/* pending bytes */
+	unsigned char *out; /* pending bytes */
 	size_t olen, ocap;
 	unsigned char in[4096];
 	size_t ilen;
@@ -239,12 +247,12 @@ put_header(struct conn *c, unsigned char type, size_t remaining)
 }
 
 static void
-put_publish(struct conn *c, const char *topic, size_t tlen,
-    const void *payload, size_t plen)
+put_publish(struct conn *c, const char *topic, size_t tlen, const void *payload,
+    size_t plen)
 {
 	if (++c->next_id == 0)
 		c->next_id = 1;
-	put_header(c, 0x32, 2 + tlen + 2 + plen);	/* PUBLISH, QoS 1 */
+	put_header(c, 0x32, 2 + tlen + 2 + plen); /* PUBLISH, QoS 1 */
 	put_u16(c, tlen);
 	put(c, topic, tlen);
 	put_u16(c, c->next_id);
@@ -274,8 +282,8 @@ flush_some(struct conn *c)
 static int
 read_acks(struct conn *c)
 {
-	ssize_t r = recv(c->fd, c->in + c->ilen, sizeof(c->in) - c->ilen,
-	    MSG_DONTWAIT);
+	ssize_t r =
+	    recv(c->fd, c->in + c->ilen, sizeof(c->in) - c->ilen, MSG_DONTWAIT);
 	size_t p = 0;
 
 	if (r == 0)
@@ -295,7 +303,7 @@ read_acks(struct conn *c)
 		} while (c->in[p + hl++] & 0x80);
 		if (p + hl + len > c->ilen)
 			break;
-		if ((c->in[p] & 0xf0) == 0x40)		/* PUBACK */
+		if ((c->in[p] & 0xf0) == 0x40) /* PUBACK */
 			c->acked++;
 		p += hl + len;
 	}
@@ -323,8 +331,10 @@ wait_io(struct conn *c, int64_t until_mono_us)
 		die("poll");
 	if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
 		if (read_acks(c) == -1) {
-			fprintf(stderr, "wtbench-pub: the broker closed the "
-			    "connection after %lld acks\n", c->acked);
+			fprintf(stderr,
+			    "wtbench-pub: the broker closed the "
+			    "connection after %lld acks\n",
+			    c->acked);
 			exit(1);
 		}
 	if (pfd.revents & POLLOUT)
@@ -400,26 +410,28 @@ poll_main(void *arg)
 		int fin = __atomic_load_n(&pub_finished, __ATOMIC_ACQUIRE);
 
 		pubd = __atomic_load_n(&n_published, __ATOMIC_ACQUIRE);
-		if (db == NULL && sqlite3_open_v2(opt.poll_db, &db,
-		    SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		if (db == NULL &&
+		    sqlite3_open_v2(opt.poll_db, &db, SQLITE_OPEN_READONLY,
+			NULL) != SQLITE_OK) {
 			sqlite3_close(db);
 			db = NULL;
 		}
 		if (db != NULL && st == NULL &&
-		    sqlite3_prepare_v2(db, "SELECT max(ts_ms) FROM positions "
-		    "WHERE vehicle = ?1", -1, &st, NULL) != SQLITE_OK)
+		    sqlite3_prepare_v2(db,
+			"SELECT max(ts_ms) FROM positions "
+			"WHERE vehicle = ?1",
+			-1, &st, NULL) != SQLITE_OK)
 			st = NULL;
 		if (st != NULL) {
 			sqlite3_bind_text(st, 1, opt.vehicle, -1,
 			    SQLITE_STATIC);
 			if (sqlite3_step(st) == SQLITE_ROW &&
 			    sqlite3_column_type(st, 0) != SQLITE_NULL)
-				top = sqlite3_column_int64(st, 0) -
-				    opt.base_ms;
+				top = sqlite3_column_int64(st, 0) - opt.base_ms;
 			sqlite3_reset(st);
 			polls++;
 		}
-		if (top >= pubd)	/* cannot be: not published yet */
+		if (top >= pubd) /* cannot be: not published yet */
 			top = pubd - 1;
 		if (top + 1 > visible) {
 			int64_t t = now_us(CLOCK_REALTIME);
@@ -488,8 +500,8 @@ print_latency(long long n)
 	}
 	qsort(lat, (size_t)m, sizeof(*lat), cmp_i64);
 	printf(",\"visible\":%lld,\"missing\":%lld,\"polls\":%lld,"
-	    "\"poll_us\":%d,\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,"
-	    "\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f,\"mean\":%.3f}",
+	       "\"poll_us\":%d,\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,"
+	       "\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f,\"mean\":%.3f}",
 	    m, n - m, polls, opt.poll_us, pct(lat, m, 50), pct(lat, m, 90),
 	    pct(lat, m, 99), pct(lat, m, 99.9),
 	    m ? (double)lat[m - 1] / 1000 : -1.0,
@@ -532,21 +544,50 @@ main(int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (ch) {
-		case 'u': opt.url = optarg; break;
-		case 'i': opt.client_id = optarg; break;
-		case 'f': opt.file = optarg; break;
-		case 'N': numbered = 1; break;
-		case 'V': opt.vehicle = optarg; break;
-		case 'P': opt.prefix = optarg; break;
-		case 'b': opt.base_ms = strtoll(optarg, NULL, 10); break;
-		case 'n': opt.count = strtoll(optarg, NULL, 10); break;
-		case 'r': opt.rate = strtod(optarg, NULL); break;
-		case 's': opt.seconds = strtod(optarg, NULL); break;
-		case 'w': opt.window = atoi(optarg); break;
-		case 'd': opt.poll_db = optarg; break;
-		case 'p': opt.poll_us = atoi(optarg); break;
-		case 'W': opt.wait_s = atoi(optarg); break;
-		default: usage();
+		case 'u':
+			opt.url = optarg;
+			break;
+		case 'i':
+			opt.client_id = optarg;
+			break;
+		case 'f':
+			opt.file = optarg;
+			break;
+		case 'N':
+			numbered = 1;
+			break;
+		case 'V':
+			opt.vehicle = optarg;
+			break;
+		case 'P':
+			opt.prefix = optarg;
+			break;
+		case 'b':
+			opt.base_ms = strtoll(optarg, NULL, 10);
+			break;
+		case 'n':
+			opt.count = strtoll(optarg, NULL, 10);
+			break;
+		case 'r':
+			opt.rate = strtod(optarg, NULL);
+			break;
+		case 's':
+			opt.seconds = strtod(optarg, NULL);
+			break;
+		case 'w':
+			opt.window = atoi(optarg);
+			break;
+		case 'd':
+			opt.poll_db = optarg;
+			break;
+		case 'p':
+			opt.poll_us = atoi(optarg);
+			break;
+		case 'W':
+			opt.wait_s = atoi(optarg);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc || (opt.file == NULL) == (numbered == 0) ||
@@ -570,8 +611,10 @@ main(int argc, char **argv)
 	if (numbered) {
 		/* Room for --count, or for --seconds at --rate (or at a
 		 * generous 500k/s when unpaced). */
-		n_cap = opt.count ? opt.count : (long long)(opt.seconds *
-		    (opt.rate > 0 ? opt.rate * 1.01 + 16 : 500000));
+		n_cap = opt.count
+		    ? opt.count
+		    : (long long)(opt.seconds *
+			  (opt.rate > 0 ? opt.rate * 1.01 + 16 : 500000));
 		if (opt.count && opt.seconds > 0 && opt.rate > 0 &&
 		    n_cap > (long long)(opt.seconds * opt.rate * 1.01 + 16))
 			n_cap = (long long)(opt.seconds * opt.rate * 1.01 + 16);
@@ -579,7 +622,7 @@ main(int argc, char **argv)
 		vis_us = calloc((size_t)n_cap, sizeof(*vis_us));
 		if (pub_us == NULL || vis_us == NULL)
 			die("calloc");
-		if (opt.base_ms < 0)	/* a day ago: never "future_ts" */
+		if (opt.base_ms < 0) /* a day ago: never "future_ts" */
 			opt.base_ms = now_us(CLOCK_REALTIME) / 1000 - 86400000;
 		snprintf(topic, sizeof(topic), "%s/vehicles/%s/position",
 		    opt.prefix, opt.vehicle);
@@ -608,8 +651,8 @@ main(int argc, char **argv)
 		while (i < limit && c.sent - c.acked < opt.window &&
 		    c.olen < (1 << 18)) {
 			if (opt.rate > 0) {
-				due = t0_mono + (int64_t)((double)i * 1e6 /
-				    opt.rate);
+				due = t0_mono +
+				    (int64_t)((double)i * 1e6 / opt.rate);
 				if (due > now)
 					break;
 				due = 0;
@@ -631,7 +674,7 @@ main(int argc, char **argv)
 		}
 		flush_some(&c);
 		if (due == 0 || (deadline && due > deadline))
-			due = deadline;	/* 0: wake on I/O or after 100 ms */
+			due = deadline; /* 0: wake on I/O or after 100 ms */
 		wait_io(&c, due);
 	}
 	t_last = now_us(CLOCK_REALTIME);
@@ -643,7 +686,7 @@ main(int argc, char **argv)
 		wait_io(&c, 0);
 	}
 	t_acked = now_us(CLOCK_REALTIME);
-	put_header(&c, 0xe0, 0);		/* DISCONNECT */
+	put_header(&c, 0xe0, 0); /* DISCONNECT */
 	flush_some(&c);
 	close(c.fd);
 	__atomic_store_n(&pub_finished, 1, __ATOMIC_RELEASE);
@@ -652,12 +695,12 @@ main(int argc, char **argv)
 
 	secs = (double)(t_last - t0) / 1e6;
 	printf("{\"sent\":%lld,\"acked\":%lld,\"t0_us\":%" PRId64
-	    ",\"t_last_us\":%" PRId64 ",\"t_acked_us\":%" PRId64
-	    ",\"seconds\":%.3f,\"rate\":%.1f,\"acked_rate\":%.1f", c.sent,
-	    c.acked, t0, t_last, t_acked, secs,
+	       ",\"t_last_us\":%" PRId64 ",\"t_acked_us\":%" PRId64
+	       ",\"seconds\":%.3f,\"rate\":%.1f,\"acked_rate\":%.1f",
+	    c.sent, c.acked, t0, t_last, t_acked, secs,
 	    secs > 0 ? (double)c.sent / secs : 0.0,
-	    t_acked > t0 ? (double)c.acked * 1e6 / (double)(t_acked - t0) :
-	    0.0);
+	    t_acked > t0 ? (double)c.acked * 1e6 / (double)(t_acked - t0)
+			 : 0.0);
 	if (numbered)
 		printf(",\"base_ms\":%lld,\"vehicle\":\"%s\"",
 		    (long long)opt.base_ms, opt.vehicle);

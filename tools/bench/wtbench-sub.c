@@ -36,7 +36,7 @@
 static struct {
 	const char *url, *client_id, *topic;
 	long long count;
-	int mode;			/* 0 count, 1 register, 2 forget */
+	int mode; /* 0 count, 1 register, 2 forget */
 	double timeout_s;
 } opt = { "tcp://127.0.0.1:1883", NULL, "wt/v1/#", 0, 0, 600 };
 
@@ -60,7 +60,8 @@ now_us(void)
 static __attribute__((noreturn)) void
 usage(void)
 {
-	fprintf(stderr, "usage: wtbench-sub [--url URL] --client-id ID "
+	fprintf(stderr,
+	    "usage: wtbench-sub [--url URL] --client-id ID "
 	    "[--topic FILTER]\n"
 	    "         (--register | --forget | --count N [--timeout S])\n");
 	exit(2);
@@ -135,8 +136,7 @@ on_connected(void *ctx, char *cause)
 	}
 	ro.onSuccess = on_subscribed;
 	ro.onFailure = on_sub_fail;
-	if (MQTTAsync_subscribe(client, opt.topic, 1, &ro) !=
-	    MQTTASYNC_SUCCESS)
+	if (MQTTAsync_subscribe(client, opt.topic, 1, &ro) != MQTTASYNC_SUCCESS)
 		finish(1);
 }
 
@@ -182,25 +182,40 @@ main(int argc, char **argv)
 	t_start = now_us();
 	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (ch) {
-		case 'u': opt.url = optarg; break;
-		case 'i': opt.client_id = optarg; break;
-		case 't': opt.topic = optarg; break;
-		case 'n': opt.count = strtoll(optarg, NULL, 10); break;
-		case 'T': opt.timeout_s = strtod(optarg, NULL); break;
-		case 'R': opt.mode = 1; break;
-		case 'F': opt.mode = 2; break;
-		default: usage();
+		case 'u':
+			opt.url = optarg;
+			break;
+		case 'i':
+			opt.client_id = optarg;
+			break;
+		case 't':
+			opt.topic = optarg;
+			break;
+		case 'n':
+			opt.count = strtoll(optarg, NULL, 10);
+			break;
+		case 'T':
+			opt.timeout_s = strtod(optarg, NULL);
+			break;
+		case 'R':
+			opt.mode = 1;
+			break;
+		case 'F':
+			opt.mode = 2;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc || opt.client_id == NULL ||
 	    (opt.mode == 0 && opt.count <= 0))
 		usage();
 	if (MQTTAsync_create(&client, opt.url, opt.client_id,
-	    MQTTCLIENT_PERSISTENCE_NONE, NULL) != MQTTASYNC_SUCCESS ||
+		MQTTCLIENT_PERSISTENCE_NONE, NULL) != MQTTASYNC_SUCCESS ||
 	    MQTTAsync_setCallbacks(client, NULL, on_lost, on_message, NULL) !=
-	    MQTTASYNC_SUCCESS ||
+		MQTTASYNC_SUCCESS ||
 	    MQTTAsync_setConnected(client, NULL, on_connected) !=
-	    MQTTASYNC_SUCCESS) {
+		MQTTASYNC_SUCCESS) {
 		fprintf(stderr, "wtbench-sub: cannot create the client\n");
 		return 1;
 	}
@@ -214,9 +229,10 @@ main(int argc, char **argv)
 	pthread_mutex_lock(&mu);
 	while (!done)
 		if (pthread_cond_timedwait(&cv, &mu, &ts) != 0) {
-			fprintf(stderr, "wtbench-sub: timed out after %.0f s "
-			    "with %lld of %lld messages\n", opt.timeout_s, n,
-			    opt.count);
+			fprintf(stderr,
+			    "wtbench-sub: timed out after %.0f s "
+			    "with %lld of %lld messages\n",
+			    opt.timeout_s, n, opt.count);
 			failed = 1;
 			break;
 		}
@@ -231,16 +247,19 @@ main(int argc, char **argv)
 	MQTTAsync_destroy(&client);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("{\"mode\":\"%s\",\"received\":%lld,\"extra\":%lld,"
-	    "\"bytes\":%lld,\"t_start_us\":%" PRId64 ",\"t_connected_us\":%"
-	    PRId64 ",\"t_first_us\":%" PRId64 ",\"t_nth_us\":%" PRId64
-	    ",\"connect_to_nth_s\":%.6f,\"first_to_nth_s\":%.6f,"
-	    "\"cpu_s\":%.3f,\"maxrss_kb\":%ld}\n",
-	    opt.mode == 1 ? "register" : opt.mode == 2 ? "forget" : "count",
+	       "\"bytes\":%lld,\"t_start_us\":%" PRId64
+	       ",\"t_connected_us\":%" PRId64 ",\"t_first_us\":%" PRId64
+	       ",\"t_nth_us\":%" PRId64
+	       ",\"connect_to_nth_s\":%.6f,\"first_to_nth_s\":%.6f,"
+	       "\"cpu_s\":%.3f,\"maxrss_kb\":%ld}\n",
+	    opt.mode == 1	? "register"
+		: opt.mode == 2 ? "forget"
+				: "count",
 	    n, extra, bytes, t_start, t_conn, t_first, t_nth,
 	    t_nth && t_conn ? (double)(t_nth - t_conn) / 1e6 : -1.0,
 	    t_nth && t_first ? (double)(t_nth - t_first) / 1e6 : -1.0,
 	    (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+		(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
 	    ru.ru_maxrss);
 	return ok ? 0 : 1;
 }
