@@ -7,10 +7,33 @@
 #ifndef WT_DBFILES_H
 #define WT_DBFILES_H
 
+#include "config.h"
+#include "profile.h"
+#include "tmpfiles.h"
+
 #include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+
+/* Load the configuration text (tmpfiles.h's expand() placeholders) and
+ * compile its profiles, or print the errors and exit: a test that cannot
+ * build its configuration has nothing to test. */
+static inline void
+load_test_config(const char *conf, struct config **cfg,
+    struct profile_set **profiles)
+{
+	char *text = expand(conf, "");
+	char *errors = NULL;
+
+	if (config_load(write_t("wt.yaml", text), cfg, &errors) == -1 ||
+	    profile_compile(*cfg, profiles, &errors) == -1) {
+		fputs(errors ? errors : "config\n", stderr);
+		exit(1);
+	}
+	free(text);
+}
 
 /* A single integer from the database at path, or -1 (printed). */
 static inline long long

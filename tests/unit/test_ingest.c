@@ -104,16 +104,8 @@ die(const char *what)
 static void
 setup(struct env *e)
 {
-	char *text = expand(conf, "");
-	char *errors = NULL;
-
 	memset(e, 0, sizeof(*e));
-	if (config_load(write_t("wt.yaml", text), &e->cfg, &errors) == -1 ||
-	    profile_compile(e->cfg, &e->profiles, &errors) == -1) {
-		fputs(errors ? errors : "config\n", stderr);
-		exit(1);
-	}
-	free(text);
+	load_test_config(conf, &e->cfg, &e->profiles);
 	snprintf(e->db, sizeof(e->db), "%s", tpath("wt.db"));
 	snprintf(e->spool, sizeof(e->spool), "%s", tpath("spool"));
 	if (spool_mkdir(e->spool) == -1 ||
