@@ -88,8 +88,8 @@ struct store {
  * builds databases of every earlier version with it.
  */
 int store_migrate(sqlite3 *db, const char *path, int upto) WT_MUST_CHECK;
-/* The database's user_version. */
-int store_user_version(sqlite3 *db, int *v) WT_MUST_CHECK;
+/* The integer a one-row PRAGMA returns ("PRAGMA user_version", ...). */
+int store_pragma_int(sqlite3 *db, const char *pragma, int64_t *v) WT_MUST_CHECK;
 
 /* ---- store.c: connections and statement helpers ---- */
 

@@ -28,16 +28,7 @@ store_read_end(struct store *s)
 int
 store_data_version(struct store *s, int64_t *v)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->ro, "PRAGMA data_version", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return -1;
-	rc = sqlite3_step(st);
-	*v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return store_pragma_int(s->ro, "PRAGMA data_version", v);
 }
 
 static int

@@ -359,16 +359,15 @@ const char *const store_stmt_sql[S_COUNT] = {
 };
 
 int
-store_user_version(sqlite3 *db, int *v)
+store_pragma_int(sqlite3 *db, const char *pragma, int64_t *v)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(db, pragma, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	rc = sqlite3_step(st);
-	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	*v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
@@ -399,16 +398,16 @@ migrate_step(sqlite3 *db, const char *path, size_t i)
 int
 store_migrate(sqlite3 *db, const char *path, int upto)
 {
-	int v;
+	int64_t v;
 	size_t i;
 
 	if (upto < 1 || upto > (int)NMIGRATIONS ||
-	    store_user_version(db, &v) == -1)
+	    store_pragma_int(db, "PRAGMA user_version", &v) == -1)
 		return -1;
-	if (v > (int)NMIGRATIONS) {
+	if (v > (int64_t)NMIGRATIONS) {
 		log_warnx("store: %s has schema version %d, newer than this "
 			  "wastetrackd (%d): refusing to touch it",
-		    path, v, (int)NMIGRATIONS);
+		    path, (int)v, (int)NMIGRATIONS);
 		return -1;
 	}
 	for (i = (size_t)v; i < (size_t)upto; i++)
