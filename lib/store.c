@@ -1,17 +1,14 @@
 /*
  * store: see store.h. This file opens and closes the SQLite connections,
- * runs transactions, keeps the spool position in `meta`, and holds the
- * statement helpers the other lib/store_*.c files share (store_int.h).
+ * prepares the writer's statements, runs transactions and keeps the spool
+ * position in `meta`. It is the top of the store's files (store_int.h).
  */
 #include "store_int.h"
 
 #include "log.h"
 
-#include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 /* A long reader stops checkpoints from resetting the WAL; once it leaves,
@@ -23,36 +20,6 @@
 #define CACHE_KIB	   -12288 /* the writer's page cache: 12 MiB */
 
 static int load_next_mid(struct store *);
-
-int
-store_db_exec(sqlite3 *db, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		log_warnx("store: %s: %s", sql, err ? err : "?");
-		sqlite3_free(err);
-		return -1;
-	}
-	return 0;
-}
-
-int
-store_open_conn(const char *path, int flags, sqlite3 **out)
-{
-	if (sqlite3_open_v2(path, out, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		log_warnx("store: open %s: %s", path,
-		    *out ? sqlite3_errmsg(*out) : "out of memory");
-		sqlite3_close(*out);
-		*out = NULL;
-		return -1;
-	}
-	/* Readers (other tools, our report connection) may hold the WAL
-	 * for a while; wait instead of failing a batch. */
-	sqlite3_busy_timeout(*out, STORE_BUSY_GIVE_UP_MS);
-	return 0;
-}
 
 /*
  * The writer's busy handler. SQLite's own (busy_timeout) sleeps 1, 2, 5,
@@ -171,16 +138,6 @@ store_errmsg(struct store *s)
 	return sqlite3_errmsg(s->db);
 }
 
-int64_t
-store_file_size(const char *path, const char *suffix)
-{
-	char p[4096];
-	struct stat st;
-
-	snprintf(p, sizeof(p), "%s%s", path, suffix);
-	return stat(p, &st) == 0 ? (int64_t)st.st_size : 0;
-}
-
 int
 store_info(struct store *s, struct store_info *info)
 {
@@ -189,80 +146,6 @@ store_info(struct store *s, struct store_info *info)
 	/* store_open() migrated to it, or failed. */
 	info->schema_version = STORE_SCHEMA_VERSION;
 	return 0;
-}
-
-/* ---- binding helpers: NULL for unknown, never 0 ---- */
-
-void
-store_bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-}
-
-void
-store_bind_real(sqlite3_stmt *st, int i, double v)
-{
-	if (isnan(v))
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_double(st, i, v);
-}
-
-void
-store_bind_time(sqlite3_stmt *st, int i, int64_t v)
-{
-	if (v == WT_NOTIME)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_int64(st, i, v);
-}
-
-int
-store_run(struct store *s, enum stmt_id id)
-{
-	sqlite3_stmt *st = s->st[id];
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		log_warnx("store: %.60s...: %s", store_stmt_sql[id],
-		    sqlite3_errmsg(s->db));
-		return -1;
-	}
-	return 0;
-}
-
-int
-store_lookup(struct store *s, enum stmt_id id)
-{
-	int rc = sqlite3_step(s->st[id]);
-
-	if (rc == SQLITE_ROW)
-		return 1;
-	sqlite3_reset(s->st[id]);
-	sqlite3_clear_bindings(s->st[id]);
-	if (rc == SQLITE_DONE)
-		return 0;
-	log_warnx("store: %.60s...: %s", store_stmt_sql[id],
-	    sqlite3_errmsg(s->db));
-	return -1;
-}
-
-void
-store_lookup_end(struct store *s, enum stmt_id id)
-{
-	sqlite3_reset(s->st[id]);
-	sqlite3_clear_bindings(s->st[id]);
-}
-
-int
-store_changed(struct store *s)
-{
-	return sqlite3_changes(s->db) > 0;
 }
 
 /* ---- transactions ---- */

@@ -1,9 +1,24 @@
 /*
  * store_int: what the SQLite implementation of store.h shares between its
- * files (store.c, store_schema.c, store_write.c, store_version.c,
- * store_reconcile.c, store_read.c, store_wal.c). Included by those files
- * and by the store's unit test only; the rest of the program sees
- * store.h, which a PostgreSQL backend implements in sibling files.
+ * files. Included by those files and by the store's unit test only; the
+ * rest of the program sees store.h, which a PostgreSQL backend implements
+ * in sibling files.
+ *
+ * The files form a one-way stack: each calls only files above it in this
+ * list, never one below, so they read bottom-up (check with nm -u):
+ *
+ *	store_db.c		a bare connection: exec, PRAGMA, open, file size
+ *	store_schema.c		the migrations and the statements' text
+ *	store_stmt.c		bind, run, look up the prepared statements
+ *	store_seen.c		the vehicles-seen cache of a transaction
+ *	store_version.c		weighings and manifests (rows with versions)
+ *	store_write.c		every other write; store_event() dispatches
+ *	store_reconcile.c	manifests against tickets
+ *	store_read.c		the reports' reads
+ *	store_wal.c		the commit hook, the maintenance connection
+ *	store.c			open, close, transactions, the spool position
+ *
+ * The sections below follow the same order.
  */
 #ifndef WT_STORE_INT_H
 #define WT_STORE_INT_H
@@ -70,13 +85,22 @@ struct store {
 	char plate_buf[64];
 	store_pressure_fn pressure_fn;
 	void *pressure_arg;
-	int64_t next_mid;	 /* see store_load_next_mid() */
-	struct store_seen *seen; /* STORE_SEEN_SLOTS, store_write.c */
+	int64_t next_mid;	 /* see load_next_mid() in store.c */
+	struct store_seen *seen; /* STORE_SEEN_SLOTS, store_seen.c */
 	size_t nseen;
 };
 
 /* Readers and checkpoints give up on a lock after this long. */
 #define STORE_BUSY_GIVE_UP_MS 5000
+
+/* ---- store_db.c: a bare connection ---- */
+
+int store_db_exec(sqlite3 *db, const char *sql) WT_MUST_CHECK;
+/* The integer a one-row PRAGMA returns ("PRAGMA user_version", ...). */
+int store_pragma_int(sqlite3 *db, const char *pragma, int64_t *v) WT_MUST_CHECK;
+int store_open_conn(const char *path, int flags, sqlite3 **out) WT_MUST_CHECK;
+/* Size of path + suffix ("" or "-wal"); 0 when it does not exist. */
+int64_t store_file_size(const char *path, const char *suffix);
 
 /* ---- store_schema.c ---- */
 
@@ -88,15 +112,8 @@ struct store {
  * builds databases of every earlier version with it.
  */
 int store_migrate(sqlite3 *db, const char *path, int upto) WT_MUST_CHECK;
-/* The integer a one-row PRAGMA returns ("PRAGMA user_version", ...). */
-int store_pragma_int(sqlite3 *db, const char *pragma, int64_t *v) WT_MUST_CHECK;
 
-/* ---- store.c: connections and statement helpers ---- */
-
-int store_db_exec(sqlite3 *db, const char *sql) WT_MUST_CHECK;
-int store_open_conn(const char *path, int flags, sqlite3 **out) WT_MUST_CHECK;
-/* Size of path + suffix ("" or "-wal"); 0 when it does not exist. */
-int64_t store_file_size(const char *path, const char *suffix);
+/* ---- store_stmt.c: the writer's prepared statements ---- */
 
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 void store_bind_real(sqlite3_stmt *st, int i, double v);
@@ -109,15 +126,15 @@ int store_lookup(struct store *s, enum stmt_id id) WT_MUST_CHECK;
 void store_lookup_end(struct store *s, enum stmt_id id);
 /* Whether the last write changed a row. */
 int store_changed(struct store *s);
+/* DQ_UNKNOWN_FACILITY when id names no facility of the registry. */
+uint32_t store_facility_flag(struct store *s, const char *id);
 
-/* ---- store_write.c: the vehicles-seen cache of a transaction ---- */
+/* ---- store_seen.c: the vehicles-seen cache of a transaction ---- */
 
 int store_seen_flush(struct store *s) WT_MUST_CHECK;
 void store_seen_clear(struct store *s);
 int store_vehicle_seen(struct store *s, const char *vehicle, const char *plate,
     const char *device, int64_t ts) WT_MUST_CHECK;
-/* DQ_UNKNOWN_FACILITY when id names no facility of the registry. */
-uint32_t store_facility_flag(struct store *s, const char *id);
 
 /* ---- store_version.c: versioned rows ---- */
 

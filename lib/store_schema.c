@@ -358,20 +358,6 @@ const char *const store_stmt_sql[S_COUNT] = {
 	[S_FACILITY_KNOWN] = "SELECT 1 FROM facilities WHERE id = ?1",
 };
 
-int
-store_pragma_int(sqlite3 *db, const char *pragma, int64_t *v)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, pragma, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	rc = sqlite3_step(st);
-	*v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
-}
-
 /* One version: its statements and the user_version bump in one
  * transaction, so a crash mid-migration leaves the previous version. */
 static int

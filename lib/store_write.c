@@ -1,8 +1,9 @@
 /*
  * store_write: the write path of the SQLite store — messages, rejects,
  * positions, vehicle and facility events, terminal bindings, the
- * vehicles-seen cache, the facility registry and payload pruning.
- * Weighings and manifests, which keep versions, are store_version.c's.
+ * facility registry and payload pruning. Weighings and manifests, which
+ * keep versions, are store_version.c's; the vehicles-seen cache is
+ * store_seen.c's.
  */
 #include "store_int.h"
 
@@ -69,110 +70,6 @@ store_reject(struct store *s, const struct store_msg *m, const char *reason,
 	return store_run(s, S_REJECT);
 }
 
-/*
- * `vehicles` is updated once per transaction and vehicle, not once per
- * position: nine messages in ten are positions of the same few hundred
- * vehicles. The latest plate and device in arrival order, the earliest
- * and latest time, as the upsert per message had them.
- */
-void
-store_seen_clear(struct store *s)
-{
-	size_t i;
-
-	for (i = 0; s->seen != NULL && i < STORE_SEEN_SLOTS; i++) {
-		free(s->seen[i].vehicle);
-		free(s->seen[i].plate);
-		free(s->seen[i].device);
-	}
-	if (s->seen != NULL)
-		memset(s->seen, 0, STORE_SEEN_SLOTS * sizeof(*s->seen));
-	s->nseen = 0;
-}
-
-int
-store_seen_flush(struct store *s)
-{
-	sqlite3_stmt *st = s->st[S_VEHICLE_SEEN];
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; i < STORE_SEEN_SLOTS && s->nseen > 0 && rc == 0; i++) {
-		struct store_seen *v = &s->seen[i];
-
-		if (v->vehicle == NULL)
-			continue;
-		store_bind_text(st, 1, v->vehicle);
-		store_bind_text(st, 2, v->plate);
-		store_bind_text(st, 3, v->device);
-		sqlite3_bind_int64(st, 4, v->first);
-		sqlite3_bind_int64(st, 5, v->last);
-		rc = store_run(s, S_VEHICLE_SEEN);
-	}
-	store_seen_clear(s);
-	return rc;
-}
-
-/* Replace *dst with a copy of src unless src is NULL. */
-static int
-keep_latest(char **dst, const char *src)
-{
-	char *copy;
-
-	if (src == NULL)
-		return 0;
-	if ((copy = strdup(src)) == NULL)
-		return -1;
-	free(*dst);
-	*dst = copy;
-	return 0;
-}
-
-static struct store_seen *
-seen_slot(struct store *s, const char *vehicle)
-{
-	uint32_t h = 2166136261u;
-	const unsigned char *p;
-	size_t i;
-
-	for (p = (const unsigned char *)vehicle; *p != '\0'; p++)
-		h = (h ^ *p) * 16777619u;
-	for (i = h & (STORE_SEEN_SLOTS - 1);;
-	     i = (i + 1) & (STORE_SEEN_SLOTS - 1))
-		if (s->seen[i].vehicle == NULL ||
-		    strcmp(s->seen[i].vehicle, vehicle) == 0)
-			return &s->seen[i];
-}
-
-int
-store_vehicle_seen(struct store *s, const char *vehicle, const char *plate,
-    const char *device, int64_t ts)
-{
-	struct store_seen *v;
-
-	if (s->seen == NULL &&
-	    (s->seen = calloc(STORE_SEEN_SLOTS, sizeof(*s->seen))) == NULL)
-		return -1;
-	/* Half full: write them out, so probes stay short. */
-	if (s->nseen >= STORE_SEEN_SLOTS / 2 && store_seen_flush(s) == -1)
-		return -1;
-	v = seen_slot(s, vehicle);
-	if (v->vehicle == NULL) {
-		if ((v->vehicle = strdup(vehicle)) == NULL)
-			return -1;
-		v->first = v->last = ts;
-		s->nseen++;
-	}
-	if (ts < v->first)
-		v->first = ts;
-	if (ts > v->last)
-		v->last = ts;
-	return keep_latest(&v->plate, plate) == -1 ||
-		keep_latest(&v->device, device) == -1
-	    ? -1
-	    : 0;
-}
-
 /* The plate a terminal was bound to at ts: positions from a terminal that
  * sends no plate of its own belong to the vehicle it was registered to
  * then, not to the one it is registered to now. */
@@ -193,20 +90,6 @@ bound_plate(struct store *s, const char *device, int64_t ts, const char **plate)
 		store_lookup_end(s, S_BIND_AT);
 	}
 	return found == -1 ? -1 : 0;
-}
-
-/* DQ_UNKNOWN_FACILITY when id names no facility of the registry. */
-uint32_t
-store_facility_flag(struct store *s, const char *id)
-{
-	int found;
-
-	if (id == NULL)
-		return 0;
-	store_bind_text(s->st[S_FACILITY_KNOWN], 1, id);
-	if ((found = store_lookup(s, S_FACILITY_KNOWN)) == 1)
-		store_lookup_end(s, S_FACILITY_KNOWN);
-	return found == 0 ? DQ_UNKNOWN_FACILITY : 0;
 }
 
 static int
@@ -291,8 +174,6 @@ put_facility_status(struct store *s, const struct ev *e, int64_t mid,
 	*res = store_changed(s) ? STORE_NEW : STORE_DUPLICATE;
 	return 0;
 }
-
-/* ---- weighings: one current row per ticket, older versions in history */
 
 /*
  * A binding without its own time holds from the beginning when it is the
