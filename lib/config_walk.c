@@ -4,7 +4,7 @@
  * They call each other (a list item and a section are mappings; a file is
  * a mapping that may include files), so they live in one file: the
  * recursion stays visible here instead of running through a function
- * pointer, and every other file of the module is a leaf below it.
+ * pointer, and none of the files this one calls ever calls back.
  */
 #include <errno.h>
 #include <glob.h>
