@@ -2,11 +2,22 @@
  * config_int: what the files of the config module share, and nothing
  * outside lib/config*.c may include.
  *
- *	config_schema.c	the key tables and the value validators
+ * The files form a one-way stack, listed bottom first: each calls only
+ * files listed before it, so each can be read knowing only those.
+ *
  *	config_util.c	memory, diagnostics and libyaml node helpers
- *	config_set.c	value setters, lists of mappings, the mapping walk
+ *	config_data.c	lookups, defaults, freeing, dropping lists and trees
+ *	config_schema.c	the key tables, value parsers and item checks
+ *	config_file.c	reading one file: text, realpath, alias scan
+ *	config_set.c	one setter per kind of single value
  *	config_tree.c	subtrees kept as cfg_node (profiles)
- *	config.c	files, includes, aliases, defaults, free, the API
+ *	config_walk.c	the mapping walk, lists of mappings, includes and
+ *			loading a file, which recurse into each other
+ *	config.c	the public API and the cross-checks
+ *
+ * The one genuine recursion, load a file -> walk its mapping -> include ->
+ * load a file, is kept inside config_walk.c rather than broken by a function
+ * pointer, so the call graph between files is acyclic and also honest.
  *
  * One schema table per mapping (struct key) drives everything: the defaults,
  * the parser, the type and range checks and config_free(). Adding a key is
@@ -22,6 +33,7 @@
 #define WT_CONFIG_INT_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include <yaml.h>
 
@@ -150,14 +162,6 @@ struct ctx {
 	struct diag diag;
 };
 
-/* config_schema.c: the tables, and checks the setters share. */
-extern const struct key cfg_top_keys[];
-extern const struct key cfg_mqtt_keys[];
-extern const char *const cfg_builtin_profiles[];
-int cfg_parse_ll(const char *, long long *);
-int cfg_parse_double(const char *, double *);
-int cfg_parse_offset(const char *, int *);
-
 /* config_util.c: allocation failure is recorded in ctx->diag. */
 void *cfg_calloc(struct ctx *, size_t, size_t) WT_MUST_CHECK;
 void *cfg_reallocarray(struct ctx *, void *, size_t, size_t) WT_MUST_CHECK;
@@ -179,23 +183,39 @@ int cfg_dup_in_map(struct ctx *, const yaml_node_t *, const yaml_node_pair_t *,
 const struct alias *cfg_alias_at(struct ctx *, const yaml_node_t *, size_t);
 void cfg_alias_error(struct ctx *, const struct alias *);
 
-/* config_set.c */
-void cfg_parse_map(struct ctx *, const yaml_node_t *, const struct key *,
-    void *, const char *, int);
+/* config_data.c (and config_facility(), cfg_node_get() of config.h) */
+int cfg_in_oneof(const char *const *, const char *);
+int cfg_defined_profile(struct ctx *, const char *);
 const struct seen *cfg_find_seen(struct ctx *, const struct key *);
+int cfg_apply_defaults(const struct key *, void *) WT_MUST_CHECK;
+void cfg_free_fields(const struct key *, void *);
 void cfg_list_drop(struct config *, const struct listspec *, int);
-int cfg_facility_accept(struct ctx *, void *, const yaml_node_t *);
+void cfg_tree_free(struct cfg_node *);
+void cfg_trees_drop(void *, const struct treespec *);
+
+/* config_schema.c: the tables, and checks the setters share. */
+extern const struct key cfg_top_keys[];
+extern const struct key cfg_mqtt_keys[];
+extern const char *const cfg_builtin_profiles[];
+int cfg_parse_ll(const char *, long long *);
+int cfg_parse_double(const char *, double *);
+int cfg_parse_offset(const char *, int *);
+
+/* config_file.c: -1 after reporting (or recording out of memory). */
+int cfg_read_file(struct ctx *, const char *, const yaml_mark_t *, const char *,
+    char **, size_t *, char **) WT_MUST_CHECK;
+int cfg_scan_aliases(struct ctx *, const char *, size_t) WT_MUST_CHECK;
+
+/* config_set.c */
+void cfg_set_leaf(struct ctx *, const struct key *, const yaml_node_t *,
+    void *);
 
 /* config_tree.c */
 void cfg_parse_trees(struct ctx *, const struct key *, const yaml_node_t *);
-void cfg_trees_drop(void *, const struct treespec *);
-int cfg_profile_accept(struct ctx *, const struct cfg_node *);
-int cfg_in_oneof(const char *const *, const char *);
-int cfg_defined_profile(struct ctx *, const char *);
 
-/* config.c */
-void cfg_parse_include(struct ctx *, const struct key *, const yaml_node_t *);
-void cfg_free_fields(const struct key *, void *);
+/* config_walk.c */
+void cfg_load_file(struct ctx *, const char *, const yaml_mark_t *,
+    const char *);
 
 /* Field access: the tables address fields as base + offset. */
 static inline char **
@@ -220,6 +240,44 @@ static inline double *
 cfg_fdbl(void *base, const struct key *k)
 {
 	return (double *)(void *)((char *)base + k->off);
+}
+
+/* A list of mappings (struct listspec) as array and count. */
+static inline void *
+cfg_list_get(struct config *cfg, const struct listspec *ls, size_t *n)
+{
+	void *arr;
+
+	/* memcpy: the field is a typed pointer, not a void *. */
+	memcpy(&arr, (char *)cfg + ls->arr_off, sizeof(arr));
+	memcpy(n, (char *)cfg + ls->n_off, sizeof(*n));
+	return arr;
+}
+
+static inline void
+cfg_list_set(struct config *cfg, const struct listspec *ls, void *arr, size_t n)
+{
+	memcpy((char *)cfg + ls->arr_off, &arr, sizeof(arr));
+	memcpy((char *)cfg + ls->n_off, &n, sizeof(n));
+}
+
+static inline struct cfg_pos *
+cfg_elem_pos(const struct listspec *ls, void *elem)
+{
+	return (struct cfg_pos *)(void *)((char *)elem + ls->pos_off);
+}
+
+/* Kept trees (struct treespec): the array and its count. */
+static inline struct cfg_node ***
+cfg_ftrees(void *base, const struct treespec *ts)
+{
+	return (struct cfg_node ***)(void *)((char *)base + ts->arr_off);
+}
+
+static inline size_t *
+cfg_ftrees_n(void *base, const struct treespec *ts)
+{
+	return (size_t *)(void *)((char *)base + ts->n_off);
 }
 
 #endif

@@ -18,6 +18,8 @@ static int url_ok(const char *);
 static int listen_ok(const char *);
 static int topic_ok(const char *);
 static const char *qos_check(long long);
+static int facility_accept(struct ctx *, void *, const yaml_node_t *);
+static int profile_accept(struct ctx *, const struct cfg_node *);
 
 /*
  * Dialects compiled into the decoder. A subscription names one of these or
@@ -91,14 +93,14 @@ static const struct listspec facilities_list = {
 	.pos_off = offsetof(struct cfg_facility, pos),
 	.arr_off = C(facilities),
 	.n_off = C(nfacilities),
-	.accept = cfg_facility_accept,
+	.accept = facility_accept,
 };
 
 static const struct treespec profiles_trees = {
 	.what = "profile",
 	.arr_off = C(profiles),
 	.n_off = C(nprofiles),
-	.accept = cfg_profile_accept,
+	.accept = profile_accept,
 };
 
 static const struct key tls_keys[] = { { .name = "ca_file",
@@ -448,5 +450,76 @@ cfg_parse_offset(const char *s, int *out)
 	if (m > 59 || h * 60 + m > 14 * 60)
 		return -1;
 	*out = sign * (h * 60 + m);
+	return 0;
+}
+
+/* Item checks: what the config module knows of a list item or a tree. */
+
+static int
+facility_accept(struct ctx *ctx, void *elem, const yaml_node_t *map)
+{
+	struct cfg_facility *f = elem;
+	const yaml_node_t *idn;
+
+	/* Reports look facilities up by id: two with one id are ambiguous. */
+	if (config_facility(ctx->cfg, f->id) != NULL) {
+		idn = cfg_map_get(ctx, map, "id");
+		cfg_errat(ctx, &idn->start_mark, "duplicate facility id \"%s\"",
+		    f->id);
+		return -1;
+	}
+	/* Reports print the name; the id is better than "(null)". */
+	if (f->name == NULL && (f->name = cfg_strdup(ctx, f->id)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * What the config module knows of a profile: its name. The name is
+ * recorded even if the rest of the entry is broken, so that a subscription
+ * naming it is not reported as well.
+ */
+static int
+profile_accept(struct ctx *ctx, const struct cfg_node *t)
+{
+	const struct cfg_node *nm;
+	char **pnames, *name;
+	const char *s;
+
+	if ((nm = cfg_node_get(t, "name")) == NULL) {
+		cfg_errpos(ctx, &t->pos,
+		    "missing required key \"name\" in profile");
+		return -1;
+	}
+	if (nm->type != CFG_NODE_SCALAR) {
+		cfg_errpos(ctx, &nm->pos, "\"name\" must be a string");
+		return -1;
+	}
+	s = nm->value;
+	/* As cfg_is_null(): the plain ways of writing nothing. */
+	if (*s == '\0' ||
+	    (!nm->quoted &&
+		(strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+		    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0))) {
+		cfg_errpos(ctx, &nm->pos, "\"name\" must not be empty");
+		return -1;
+	}
+	if (cfg_in_oneof(cfg_builtin_profiles, s)) {
+		cfg_errpos(ctx, &nm->pos, "profile \"%s\" is built in", s);
+		return -1;
+	}
+	if (cfg_defined_profile(ctx, s)) {
+		cfg_errpos(ctx, &nm->pos, "duplicate profile \"%s\"", s);
+		return -1;
+	}
+	if ((name = cfg_strdup(ctx, s)) == NULL)
+		return -1;
+	if ((pnames = cfg_reallocarray(ctx, ctx->pnames, ctx->npnames + 1,
+		 sizeof(*ctx->pnames))) == NULL) {
+		free(name);
+		return -1;
+	}
+	ctx->pnames = pnames;
+	pnames[ctx->npnames++] = name;
 	return 0;
 }

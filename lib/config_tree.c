@@ -1,56 +1,13 @@
 /*
  * config_tree: sections another module compiles (profiles, lib/profile.c)
  * are kept as cfg_node trees with their positions; only what the rest of
- * the configuration depends on, the profile names, is checked here.
+ * the configuration depends on, the profile names, is checked by the
+ * treespec's accept() (config_schema.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "config_int.h"
-
-static void
-tree_free(struct cfg_node *t)
-{
-	size_t i;
-
-	if (t == NULL)
-		return;
-	for (i = 0; i < t->n; i++) {
-		if (t->keys != NULL)
-			free(t->keys[i]);
-		tree_free(t->children[i]);
-	}
-	free(t->keys);
-	free(t->key_pos);
-	free(t->children);
-	free(t->value);
-	free(t);
-}
-
-static struct cfg_node ***
-ftrees(void *base, const struct treespec *ts)
-{
-	return (struct cfg_node ***)(void *)((char *)base + ts->arr_off);
-}
-
-static size_t *
-ftrees_n(void *base, const struct treespec *ts)
-{
-	return (size_t *)(void *)((char *)base + ts->n_off);
-}
-
-void
-cfg_trees_drop(void *base, const struct treespec *ts)
-{
-	struct cfg_node ***arr = ftrees(base, ts);
-	size_t *n = ftrees_n(base, ts), i;
-
-	for (i = 0; i < *n; i++)
-		tree_free((*arr)[i]);
-	free(*arr);
-	*arr = NULL;
-	*n = 0;
-}
 
 /* A copy of a scalar's text; NUL bytes would silently cut it short. */
 static char *
@@ -194,7 +151,7 @@ tree_node(struct ctx *ctx, const struct treespec *ts, const yaml_node_t *yn,
 	return t;
 
 fail:
-	tree_free(t);
+	cfg_tree_free(t);
 	return NULL;
 }
 
@@ -203,8 +160,8 @@ cfg_parse_trees(struct ctx *ctx, const struct key *k, const yaml_node_t *v)
 {
 	const struct treespec *ts = k->trees;
 	const struct alias *a;
-	struct cfg_node ***arr = ftrees(ctx->cfg, ts), **narr, *t;
-	size_t *n = ftrees_n(ctx->cfg, ts), i, nerr;
+	struct cfg_node ***arr = cfg_ftrees(ctx->cfg, ts), **narr, *t;
+	size_t *n = cfg_ftrees_n(ctx->cfg, ts), i, nerr;
 	yaml_node_item_t *it;
 	yaml_node_t *in;
 	int ok;
@@ -239,78 +196,6 @@ cfg_parse_trees(struct ctx *ctx, const struct key *k, const yaml_node_t *v)
 			*arr = narr;
 			(*arr)[(*n)++] = t;
 		} else
-			tree_free(t);
+			cfg_tree_free(t);
 	}
-}
-
-int
-cfg_in_oneof(const char *const *oneof, const char *name)
-{
-	const char *const *o;
-
-	for (o = oneof; *o != NULL; o++)
-		if (strcmp(*o, name) == 0)
-			return 1;
-	return 0;
-}
-
-int
-cfg_defined_profile(struct ctx *ctx, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ctx->npnames; i++)
-		if (strcmp(ctx->pnames[i], name) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * What the config module knows of a profile: its name. The name is
- * recorded even if the rest of the entry is broken, so that a subscription
- * naming it is not reported as well.
- */
-int
-cfg_profile_accept(struct ctx *ctx, const struct cfg_node *t)
-{
-	const struct cfg_node *nm;
-	char **pnames, *name;
-	const char *s;
-
-	if ((nm = cfg_node_get(t, "name")) == NULL) {
-		cfg_errpos(ctx, &t->pos,
-		    "missing required key \"name\" in profile");
-		return -1;
-	}
-	if (nm->type != CFG_NODE_SCALAR) {
-		cfg_errpos(ctx, &nm->pos, "\"name\" must be a string");
-		return -1;
-	}
-	s = nm->value;
-	/* As cfg_is_null(): the plain ways of writing nothing. */
-	if (*s == '\0' ||
-	    (!nm->quoted &&
-		(strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
-		    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0))) {
-		cfg_errpos(ctx, &nm->pos, "\"name\" must not be empty");
-		return -1;
-	}
-	if (cfg_in_oneof(cfg_builtin_profiles, s)) {
-		cfg_errpos(ctx, &nm->pos, "profile \"%s\" is built in", s);
-		return -1;
-	}
-	if (cfg_defined_profile(ctx, s)) {
-		cfg_errpos(ctx, &nm->pos, "duplicate profile \"%s\"", s);
-		return -1;
-	}
-	if ((name = cfg_strdup(ctx, s)) == NULL)
-		return -1;
-	if ((pnames = cfg_reallocarray(ctx, ctx->pnames, ctx->npnames + 1,
-		 sizeof(*ctx->pnames))) == NULL) {
-		free(name);
-		return -1;
-	}
-	ctx->pnames = pnames;
-	pnames[ctx->npnames++] = name;
-	return 0;
 }
