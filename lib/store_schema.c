@@ -411,12 +411,14 @@ const char *const store_stmt_sql[S_COUNT] = {
 	 * nearest first (store_version.c decides). */
 	[S_WB_GET] =
 	    "SELECT id, version, status, fingerprint, first_ms, key_day,"
-	    " district, facility_kind, harmless, abs(first_ms - ?4) AS dist"
+	    " district, facility_kind, harmless, abs(first_ms - ?4) AS dist,"
+	    " day"
 	    " FROM weighings WHERE facility = ?1 AND ticket = ?2"
 	    " AND first_ms BETWEEN ?4 - 129600000 AND ?4 + 129600000"
 	    " UNION ALL"
 	    " SELECT id, version, status, fingerprint, first_ms, key_day,"
-	    " district, facility_kind, harmless, abs(first_ms - ?4) AS dist"
+	    " district, facility_kind, harmless, abs(first_ms - ?4) AS dist,"
+	    " day"
 	    " FROM weighings WHERE facility = ?1 AND ticket = ?2"
 	    " AND key_day = ?3"
 	    " AND first_ms NOT BETWEEN ?4 - 129600000 AND ?4 + 129600000"

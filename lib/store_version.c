@@ -110,10 +110,10 @@ wb_bind(sqlite3_stmt *st, const struct ev *e, const struct wb_stamp *k,
 }
 
 struct wb_current {
-	int64_t id, version;
+	int64_t id, version, first_ms;
 	int rank;
 	char fp[65];
-	char key_day[16], district[64], kind[32];
+	char day[16], key_day[16], district[64], kind[32];
 	int has_district, has_kind, harmless;
 };
 
@@ -149,8 +149,11 @@ wb_copy_current(sqlite3_stmt *st, struct wb_current *cur)
 	cur->rank = wb_status_rank((const char *)sqlite3_column_text(st, 2));
 	snprintf(cur->fp, sizeof(cur->fp), "%s",
 	    (const char *)sqlite3_column_text(st, 3));
+	cur->first_ms = sqlite3_column_int64(st, 4);
 	snprintf(cur->key_day, sizeof(cur->key_day), "%s",
 	    (const char *)sqlite3_column_text(st, 5));
+	snprintf(cur->day, sizeof(cur->day), "%s",
+	    (const char *)sqlite3_column_text(st, 10));
 	v = (const char *)sqlite3_column_text(st, 6);
 	cur->has_district = v != NULL;
 	snprintf(cur->district, sizeof(cur->district), "%s", v ? v : "");
@@ -194,13 +197,16 @@ wb_current(struct store *s, const struct ev_weighing *w, const char *day,
 
 /* A new ticket is stamped with the registry of now; a later version
  * keeps the stamps of the ticket it corrects, so that its tonnage stays
- * where it was first counted. */
+ * where it was first counted — and its day too, unless it moves the
+ * first weighing (then the day is that time's in the offset of now). */
 static int
 wb_stamp(struct store *s, const struct ev_weighing *w,
     const struct wb_current *cur, int found, struct store_facility *f,
     struct wb_stamp *k)
 {
 	if (found) {
+		if (w->first_ms == cur->first_ms)
+			k->day = cur->day;
 		k->key_day = cur->key_day;
 		k->district = cur->has_district ? cur->district : NULL;
 		k->kind = cur->has_kind ? cur->kind : NULL;
