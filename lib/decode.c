@@ -182,9 +182,12 @@ decode_record(struct dec *d)
 	if (d->k->kind == EV_POSITION && d->e->u.pos.vehicle == NULL)
 		d->e->u.pos.vehicle = d->e->u.pos.device;
 	if (decode_check_present(d, t, nt, profile_required(d->k->kind),
-		d->e) == -1)
+		d->e) == -1 ||
+	    finish(d) == -1)
 		return -1;
-	return finish(d);
+	/* Every mass, of every kind, through the one plausibility rule. */
+	norm_check_masses(d->e);
+	return 0;
 }
 
 /* ---- selecting the kind, splitting records ---- */

@@ -507,7 +507,9 @@ native_decode_one(struct dec *d, const char *topic, const char *payload,
 		fail(d, "internal", "out of memory");
 		goto done;
 	}
-	rc = kinds[i].decode(d);
+	/* Every mass, of every kind, through the one plausibility rule. */
+	if ((rc = kinds[i].decode(d)) == 0)
+		norm_check_masses(d->e);
 done:
 	json_free(doc);
 	return rc;

@@ -63,6 +63,30 @@ int norm_plate(const char *in, char *out, size_t outsz,
 int norm_mass_kg(double v, const char *unit, double *kg) WT_MUST_CHECK;
 
 /*
+ * The plausibility rule every mass of an event goes through, whatever
+ * dialect it came in: a known mass (not NaN) is plausible when it is
+ * finite, not negative and at most max_kg. One vehicle, weighbridge pass
+ * or manifest carries at most NORM_LOAD_MAX_KG (200 t: the heaviest
+ * legal road train is 49 t, a weighbridge's range rarely above 150 t); a
+ * facility's inventory or daily throughput at most NORM_STOCK_MAX_KG (10
+ * million tonnes, a large landfill's whole content). Anything beyond is a
+ * unit or sender error, and summed it could reach infinity.
+ */
+#define NORM_LOAD_MAX_KG  2e5
+#define NORM_STOCK_MAX_KG 1e10
+int norm_mass_plausible(double kg, double max_kg);
+
+/*
+ * Apply the rule to every mass of e — gross, tare and net of a weighing,
+ * a vehicle event's mass, a manifest's declared and received masses and
+ * each line, a facility's inventory and throughput — and flag
+ * DQ_IMPLAUSIBLE_WEIGHT when any fails. The values are kept as sent; the
+ * flag keeps them out of every indicator.
+ */
+struct ev;
+void norm_check_masses(struct ev *e);
+
+/*
  * Waste category: returns the canonical code (a static string such as
  * "msw.food") for a canonical code or a known synonym (厨余垃圾, 湿垃圾,
  * 餐厨垃圾, 易腐垃圾, 其他垃圾, 干垃圾, 可回收物, 有害垃圾, 大件垃圾, 园林垃圾,

@@ -51,6 +51,60 @@ norm_mass_kg(double v, const char *unit, double *kg)
 	return 0;
 }
 
+int
+norm_mass_plausible(double kg, double max_kg)
+{
+	return isnan(kg) || (isfinite(kg) && kg >= 0 && kg <= max_kg);
+}
+
+static int
+manifest_masses_plausible(const struct ev_manifest *m)
+{
+	size_t i;
+
+	if (!norm_mass_plausible(m->declared_kg, NORM_LOAD_MAX_KG) ||
+	    !norm_mass_plausible(m->received_kg, NORM_LOAD_MAX_KG))
+		return 0;
+	for (i = 0; i < m->nlines; i++)
+		if (!norm_mass_plausible(m->lines[i].qty_kg, NORM_LOAD_MAX_KG))
+			return 0;
+	return 1;
+}
+
+void
+norm_check_masses(struct ev *e)
+{
+	int ok = 1;
+
+	switch (e->kind) {
+	case EV_WEIGHING:
+		ok = norm_mass_plausible(e->u.wb.gross_kg, NORM_LOAD_MAX_KG) &&
+		    norm_mass_plausible(e->u.wb.tare_kg, NORM_LOAD_MAX_KG) &&
+		    /* A negative net has its own flag (NET_NEGATIVE). */
+		    norm_mass_plausible(fabs(e->u.wb.net_kg), NORM_LOAD_MAX_KG);
+		break;
+	case EV_VEHICLE_EVENT:
+		ok = norm_mass_plausible(e->u.vev.mass_kg, NORM_LOAD_MAX_KG);
+		break;
+	case EV_FACILITY_STATUS:
+		ok = norm_mass_plausible(e->u.fst.inventory_kg,
+			 NORM_STOCK_MAX_KG) &&
+		    norm_mass_plausible(e->u.fst.throughput_kg,
+			NORM_STOCK_MAX_KG);
+		break;
+	case EV_MANIFEST:
+		ok = manifest_masses_plausible(&e->u.man);
+		break;
+	case EV_POSITION:
+	case EV_DEVICE_BINDING:
+	case EV_NONE:
+	case EV_KIND_COUNT:
+		break;
+	}
+	if (!ok)
+		e->dq |= DQ_IMPLAUSIBLE_WEIGHT;
+}
+
 /* ---- Waste categories ----------------------------------------------- */
 
 /* The canonical codes, grouped by stream: municipal, construction,

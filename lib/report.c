@@ -251,11 +251,12 @@ status_db(struct buf *b, const struct report *r)
 	bprintf(b, "}");
 }
 
-/* A number or null: JSON has no NaN. */
+/* A number or null: JSON has no NaN or infinity (printf would write
+ * "nan" and "inf", and the document would not parse). */
 static void
 bnum(struct buf *b, const char *key, double v, int comma)
 {
-	if (isnan(v))
+	if (!isfinite(v))
 		bprintf(b, "%s\"%s\":null", comma ? "," : "", key);
 	else
 		bprintf(b, "%s\"%s\":%.6g", comma ? "," : "", key, v);
@@ -325,7 +326,10 @@ status_city(struct buf *b, const struct report *r)
 		bjson(b, cy->tonnage[i].district);
 		bprintf(b, ",\"waste\":");
 		bjson(b, cy->tonnage[i].waste);
-		bprintf(b, ",\"kg\":%.3f}", cy->tonnage[i].kg);
+		if (isfinite(cy->tonnage[i].kg))
+			bprintf(b, ",\"kg\":%.3f}", cy->tonnage[i].kg);
+		else
+			bprintf(b, ",\"kg\":null}");
 	}
 	bprintf(b,
 	    "],\"open_manifests\":%" PRId64 ",\"overdue_manifests\":%" PRId64
@@ -366,12 +370,14 @@ metric(struct buf *b, const char *name, const char *type, const char *help)
 	    help, name, type);
 }
 
-/* One gauge sample per district; a rate without denominator is left
- * out rather than reported as a number it is not. */
+/* One gauge sample per district; a rate without denominator, or a
+ * figure that is not finite, is left out rather than reported as a
+ * number it is not (Prometheus would take NaN and +Inf, but as values,
+ * and a dashboard would plot them). */
 static void
 district_sample(struct buf *b, const char *name, const char *district, double v)
 {
-	if (isnan(v))
+	if (!isfinite(v))
 		return;
 	bprintf(b, "wastetrack_%s{district=\"", name);
 	blabel(b, district);
@@ -394,6 +400,8 @@ metrics_city(struct buf *b, const struct report_city *cy)
 	metric(b, "today_kg", "gauge",
 	    "Tonnage received today by district and waste category.");
 	for (i = 0; i < cy->ntonnage; i++) {
+		if (!isfinite(cy->tonnage[i].kg))
+			continue;
 		bprintf(b, "wastetrack_today_kg{district=\"");
 		blabel(b, cy->tonnage[i].district);
 		bprintf(b, "\",waste=\"");

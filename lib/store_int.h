@@ -129,6 +129,15 @@ int store_changed(struct store *s);
 /* DQ_UNKNOWN_FACILITY when id names no facility of the registry. */
 uint32_t store_facility_flag(struct store *s, const char *id);
 
+/* A facility as the registry has it at the time of a write. */
+struct store_facility {
+	int known, has_district, has_kind;
+	int harmless; /* -1: unknown */
+	char district[64], kind[32];
+};
+int store_facility_get(struct store *s, const char *id,
+    struct store_facility *f) WT_MUST_CHECK;
+
 /* ---- store_seen.c: the vehicles-seen cache of a transaction ---- */
 
 int store_seen_flush(struct store *s) WT_MUST_CHECK;
@@ -141,6 +150,6 @@ int store_vehicle_seen(struct store *s, const char *vehicle, const char *plate,
 int store_put_weighing(struct store *s, const struct ev *e, int64_t mid,
     int off_min, enum store_result *res) WT_MUST_CHECK;
 int store_put_manifest(struct store *s, const struct ev *e, int64_t mid,
-    int64_t now_ms, enum store_result *res) WT_MUST_CHECK;
+    int off_min, int64_t now_ms, enum store_result *res) WT_MUST_CHECK;
 
 #endif

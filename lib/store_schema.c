@@ -222,6 +222,148 @@ static const char *const migrations[] = {
 	 * 0.6 s a run for 1 300 manifests, and growing with their square. */
 	"CREATE INDEX reconciliation_links_ticket ON reconciliation_links("
 	"facility, ticket, day);",
+	/* v6: the past stays as it was counted. Rows carry what the views
+	 * need from the configuration as it was when they were written —
+	 * the local day, the facility's district, kind and harmlessness —
+	 * so a new offset or a facility moved to another district changes
+	 * no earlier day. Existing rows get today's values. A ticket keeps
+	 * the day it was first recorded under as its identity (key_day),
+	 * so a correction that moves its first weighing across midnight
+	 * moves the counted day without making a second ticket. The views
+	 * keep their names and columns. */
+	"DROP VIEW daily_indicators; DROP VIEW daily_unloads;"
+	" DROP VIEW daily_manifests; DROP VIEW manifest_days;"
+	" DROP VIEW daily_station_balance; DROP VIEW daily_construction;"
+	" DROP VIEW daily_collected; DROP VIEW daily_tonnage;"
+	" DROP VIEW tickets_counted;"
+	"CREATE TABLE weighings_v6(id INTEGER PRIMARY KEY,"
+	" facility TEXT NOT NULL, ticket TEXT NOT NULL, day TEXT NOT NULL,"
+	" version INTEGER NOT NULL, plate TEXT, direction TEXT, gross_kg REAL,"
+	" tare_kg REAL, net_kg REAL, first_ms INTEGER NOT NULL,"
+	" second_ms INTEGER, waste TEXT, origin TEXT, status TEXT NOT NULL,"
+	" manifest_no TEXT, dq_flags INTEGER NOT NULL DEFAULT 0,"
+	" message_id INTEGER, fingerprint TEXT NOT NULL,"
+	" key_day TEXT NOT NULL, district TEXT, facility_kind TEXT,"
+	" harmless INTEGER, UNIQUE(facility, ticket, key_day));"
+	"INSERT INTO weighings_v6 SELECT w.id, w.facility, w.ticket, w.day,"
+	" w.version, w.plate, w.direction, w.gross_kg, w.tare_kg, w.net_kg,"
+	" w.first_ms, w.second_ms, w.waste, w.origin, w.status,"
+	" w.manifest_no, w.dq_flags, w.message_id, w.fingerprint, w.day,"
+	" f.district, f.kind, f.harmless"
+	" FROM weighings w LEFT JOIN facilities f ON f.id = w.facility;"
+	"DROP TABLE weighings;"
+	"ALTER TABLE weighings_v6 RENAME TO weighings;"
+	"CREATE INDEX weighings_day ON weighings(day);"
+	"CREATE INDEX weighings_plate ON weighings(plate, facility, first_ms);"
+	"CREATE INDEX weighings_manifest ON weighings(manifest_no);"
+	/* A correction finds its ticket by number near its time. */
+	"CREATE INDEX weighings_ticket ON weighings(facility, ticket,"
+	" first_ms);"
+	"ALTER TABLE weighings_history ADD COLUMN key_day TEXT;"
+	"ALTER TABLE weighings_history ADD COLUMN district TEXT;"
+	"ALTER TABLE weighings_history ADD COLUMN facility_kind TEXT;"
+	"ALTER TABLE weighings_history ADD COLUMN harmless INTEGER;"
+	"UPDATE weighings_history SET key_day = day;"
+	"ALTER TABLE vehicle_events ADD COLUMN day TEXT;"
+	"UPDATE vehicle_events SET day = date((ts_ms + 60000 *"
+	" coalesce((SELECT value FROM meta WHERE key = 'local_offset_min'),"
+	" 480)) / 1000, 'unixepoch');"
+	"UPDATE vehicle_events SET dq_flags = dq_flags | 262144"
+	" WHERE facility IS NOT NULL"
+	" AND facility NOT IN (SELECT id FROM facilities);"
+	"ALTER TABLE manifests ADD COLUMN local_offset_min INTEGER;"
+	"ALTER TABLE manifests ADD COLUMN receiver_district TEXT;"
+	"UPDATE manifests SET local_offset_min = coalesce((SELECT value"
+	" FROM meta WHERE key = 'local_offset_min'), 480),"
+	" receiver_district = (SELECT district FROM facilities"
+	" WHERE id = receiver_facility);"
+	"CREATE VIEW tickets_counted AS"
+	" SELECT day, facility, facility_kind, district,"
+	" coalesce(harmless, 0) AS harmless, waste, direction, net_kg AS kg"
+	" FROM weighings WHERE status = 'complete' AND net_kg IS NOT NULL"
+	" AND (dq_flags & 3584) = 0;"
+	"CREATE VIEW daily_tonnage AS"
+	" SELECT day, district, facility_kind, waste, sum(kg) AS kg"
+	" FROM tickets_counted WHERE direction = 'in' GROUP BY 1, 2, 3, 4;"
+	"CREATE VIEW daily_collected AS"
+	" SELECT day, district, sum(kg) AS collected_kg,"
+	" sum(CASE WHEN (facility_kind = 'recycling_center'"
+	" AND waste = 'msw.recyclable') OR (facility_kind = 'food_waste_plant'"
+	" AND waste = 'msw.food') THEN kg ELSE 0 END) AS recycled_kg,"
+	" sum(CASE WHEN harmless = 1 THEN kg ELSE 0 END) AS harmless_kg"
+	" FROM tickets_counted WHERE direction = 'in' AND waste LIKE 'msw.%'"
+	" AND facility_kind IN ('incinerator', 'sanitary_landfill',"
+	" 'food_waste_plant', 'recycling_center') GROUP BY 1, 2;"
+	"CREATE VIEW daily_construction AS"
+	" SELECT day, district,"
+	" sum(CASE WHEN facility_kind = 'cw_recycling' THEN kg ELSE 0 END)"
+	" AS recycled_kg,"
+	" sum(CASE WHEN facility_kind = 'cw_disposal_site' THEN kg ELSE 0 END)"
+	" AS disposed_kg"
+	" FROM tickets_counted WHERE direction = 'in' AND waste LIKE 'cw.%'"
+	" AND facility_kind IN ('cw_recycling', 'cw_disposal_site')"
+	" GROUP BY 1, 2;"
+	"CREATE VIEW daily_station_balance AS"
+	" SELECT day, district, facility,"
+	" sum(CASE WHEN direction = 'in' THEN kg ELSE 0 END) AS in_kg,"
+	" sum(CASE WHEN direction = 'out' THEN kg ELSE 0 END) AS out_kg,"
+	" CASE WHEN sum(CASE WHEN direction = 'in' THEN kg ELSE -kg END) <="
+	" coalesce((SELECT value FROM meta WHERE key ="
+	" 'clearance_tolerance_pct'), 5) / 100.0 *"
+	" sum(CASE WHEN direction = 'in' THEN kg ELSE 0 END)"
+	" THEN 1 ELSE 0 END AS cleared"
+	" FROM tickets_counted WHERE facility_kind = 'transfer_station'"
+	" GROUP BY 1, 2, 3;"
+	"CREATE VIEW manifest_days AS"
+	" SELECT m.scheme, m.manifest_no, m.status,"
+	" date((coalesce(m.departed_ms, (SELECT min(e.ts_ms) FROM"
+	" manifest_events e WHERE e.scheme = m.scheme"
+	" AND e.manifest_no = m.manifest_no)) + 60000 *"
+	" coalesce(m.local_offset_min, (SELECT value FROM meta WHERE key ="
+	" 'local_offset_min'), 480)) / 1000, 'unixepoch') AS day,"
+	" coalesce(m.generator_district, m.receiver_district) AS district,"
+	" r.verdict AS verdict"
+	" FROM manifests m"
+	" LEFT JOIN reconciliations r USING (scheme, manifest_no);"
+	"CREATE VIEW daily_manifests AS"
+	" SELECT day, district, count(*) AS manifests,"
+	" sum(status = 'closed') AS closed,"
+	" sum(verdict IN ('ok', 'discrepancy')) AS reconciled,"
+	" sum(verdict = 'discrepancy') AS discrepancies,"
+	" sum(verdict = 'overdue') AS overdue"
+	" FROM manifest_days GROUP BY 1, 2;"
+	/* Authorised: the facility was in the registry when the unload
+	 * was stored (the writer flags it otherwise). */
+	"CREATE VIEW daily_unloads AS"
+	" SELECT day, count(*) AS unloads,"
+	" sum(facility IS NOT NULL AND (dq_flags & 262144) = 0)"
+	" AS authorised"
+	" FROM vehicle_events WHERE type = 'unload' GROUP BY 1;"
+	"CREATE VIEW daily_indicators AS"
+	" WITH k AS (SELECT day, district FROM daily_collected"
+	" UNION SELECT day, district FROM daily_construction"
+	" UNION SELECT day, district FROM daily_station_balance"
+	" UNION SELECT day, district FROM daily_manifests)"
+	" SELECT k.day AS day, k.district AS district,"
+	" coalesce(c.collected_kg, 0) AS collected_kg,"
+	" c.recycled_kg / nullif(c.collected_kg, 0) AS recycling_rate,"
+	" c.harmless_kg / nullif(c.collected_kg, 0) AS harmless_rate,"
+	" cw.recycled_kg / nullif(cw.recycled_kg + cw.disposed_kg, 0)"
+	" AS cw_utilisation_rate,"
+	" (SELECT avg(cleared) FROM daily_station_balance b WHERE b.day = k.day"
+	" AND b.district IS k.district) AS clearance_rate,"
+	" coalesce(m.manifests, 0) AS manifests,"
+	" m.closed * 1.0 / nullif(m.manifests, 0) AS manifest_closure_rate,"
+	" m.discrepancies * 1.0 / nullif(m.reconciled, 0) AS discrepancy_rate,"
+	" coalesce(m.overdue, 0) AS overdue_manifests,"
+	" u.authorised * 1.0 / nullif(u.unloads, 0) AS authorised_unload_share"
+	" FROM k LEFT JOIN daily_collected c ON c.day = k.day"
+	" AND c.district IS k.district"
+	" LEFT JOIN daily_construction cw ON cw.day = k.day"
+	" AND cw.district IS k.district"
+	" LEFT JOIN daily_manifests m ON m.day = k.day"
+	" AND m.district IS k.district"
+	" LEFT JOIN daily_unloads u ON u.day = k.day;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -262,33 +404,53 @@ const char *const store_stmt_sql[S_COUNT] = {
 	[S_VEVENT] =
 	    "INSERT INTO vehicle_events(type, vehicle, plate, ts_ms,"
 	    " site, facility, waste, mass_kg, manifest_no, lat, lon, dq_flags,"
-	    " message_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-	    " ?12, ?13) ON CONFLICT(vehicle, type, ts_ms) DO NOTHING",
-	[S_WB_GET] = "SELECT id, version, status, fingerprint FROM weighings"
-		     " WHERE facility = ?1 AND ticket = ?2 AND day = ?3",
+	    " message_id, day) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+	    " ?11, ?12, ?13, ?14) ON CONFLICT(vehicle, type, ts_ms) DO NOTHING",
+	/* The rows that may be the ticket a weighing speaks of: the one
+	 * recorded under its day, and those weighed within 36 h of it,
+	 * nearest first (store_version.c decides). */
+	[S_WB_GET] =
+	    "SELECT id, version, status, fingerprint, first_ms, key_day,"
+	    " district, facility_kind, harmless, abs(first_ms - ?4) AS dist,"
+	    " day"
+	    " FROM weighings WHERE facility = ?1 AND ticket = ?2"
+	    " AND first_ms BETWEEN ?4 - 129600000 AND ?4 + 129600000"
+	    " UNION ALL"
+	    " SELECT id, version, status, fingerprint, first_ms, key_day,"
+	    " district, facility_kind, harmless, abs(first_ms - ?4) AS dist,"
+	    " day"
+	    " FROM weighings WHERE facility = ?1 AND ticket = ?2"
+	    " AND key_day = ?3"
+	    " AND first_ms NOT BETWEEN ?4 - 129600000 AND ?4 + 129600000"
+	    " ORDER BY dist",
 	[S_WB_INSERT] =
 	    "INSERT INTO weighings(facility, ticket, day, version,"
 	    " plate, direction, gross_kg, tare_kg, net_kg, first_ms, second_ms,"
 	    " waste, origin, status, manifest_no, dq_flags, message_id,"
-	    " fingerprint) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	    " fingerprint, key_day, district, facility_kind, harmless)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
 	[S_WB_TO_HISTORY] =
 	    "INSERT INTO weighings_history(facility, ticket,"
 	    " day, version, plate, direction, gross_kg, tare_kg, net_kg,"
 	    " first_ms, second_ms, waste, origin, status, manifest_no,"
-	    " dq_flags, message_id, fingerprint, superseded_by)"
+	    " dq_flags, message_id, fingerprint, superseded_by, key_day,"
+	    " district, facility_kind, harmless)"
 	    " SELECT facility, ticket, day, version, plate, direction,"
 	    " gross_kg,"
 	    " tare_kg, net_kg, first_ms, second_ms, waste, origin, status,"
-	    " manifest_no, dq_flags, message_id, fingerprint, ?2"
+	    " manifest_no, dq_flags, message_id, fingerprint, ?2, key_day,"
+	    " district, facility_kind, harmless"
 	    " FROM weighings WHERE id = ?1",
 	[S_WB_DELETE] = "DELETE FROM weighings WHERE id = ?1",
 	[S_WB_HISTORY] =
 	    "INSERT INTO weighings_history(facility, ticket, day,"
 	    " version, plate, direction, gross_kg, tare_kg, net_kg, first_ms,"
 	    " second_ms, waste, origin, status, manifest_no, dq_flags,"
-	    " message_id, fingerprint) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	    " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	    " message_id, fingerprint, key_day, district, facility_kind,"
+	    " harmless) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	    " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
+	    " ?22)",
 	[S_FSTATUS] =
 	    "INSERT INTO facility_status(facility, ts_ms, state,"
 	    " inventory_kg, throughput_kg, extra, dq_flags, message_id)"
@@ -309,9 +471,10 @@ const char *const store_stmt_sql[S_COUNT] = {
 	    " generator_district,"
 	    " carrier_name, receiver_facility, receiver_name, departed_ms,"
 	    " received_ms, closed_ms, declared_kg, updated_ms, dq_flags,"
-	    " message_id, arrived_ms, received_kg) VALUES(?1, ?2, ?3, ?4, ?5,"
+	    " message_id, arrived_ms, received_kg, local_offset_min,"
+	    " receiver_district) VALUES(?1, ?2, ?3, ?4, ?5,"
 	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-	    " ?20)"
+	    " ?20, ?21, ?22)"
 	    " ON CONFLICT(scheme, manifest_no) DO UPDATE SET"
 	    " version = excluded.version, status = excluded.status,"
 	    " plate = coalesce(excluded.plate, plate),"
@@ -331,6 +494,11 @@ const char *const store_stmt_sql[S_COUNT] = {
 	    " declared_kg = coalesce(excluded.declared_kg, declared_kg),"
 	    " arrived_ms = coalesce(arrived_ms, excluded.arrived_ms),"
 	    " received_kg = coalesce(excluded.received_kg, received_kg),"
+	    " local_offset_min = coalesce(local_offset_min,"
+	    " excluded.local_offset_min),"
+	    " receiver_district = CASE WHEN excluded.receiver_facility"
+	    " IS NULL THEN receiver_district ELSE excluded.receiver_district"
+	    " END,"
 	    " updated_ms = excluded.updated_ms, dq_flags = excluded.dq_flags,"
 	    " message_id = excluded.message_id",
 	[S_MAN_LINES_DEL] = "DELETE FROM manifest_lines"
@@ -355,7 +523,8 @@ const char *const store_stmt_sql[S_COUNT] = {
 	[S_BIND_AT] =
 	    "SELECT plate FROM device_bindings WHERE device = ?1"
 	    " AND valid_from_ms <= ?2 ORDER BY valid_from_ms DESC LIMIT 1",
-	[S_FACILITY_KNOWN] = "SELECT 1 FROM facilities WHERE id = ?1",
+	[S_FACILITY_KNOWN] = "SELECT district, kind, harmless FROM facilities"
+			     " WHERE id = ?1",
 };
 
 /* One version: its statements and the user_version bump in one

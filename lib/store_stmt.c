@@ -9,6 +9,8 @@
 #include "log.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 /* ---- binding helpers: NULL for unknown, never 0 ---- */
 
@@ -96,4 +98,36 @@ store_facility_flag(struct store *s, const char *id)
 	if ((found = store_lookup(s, S_FACILITY_KNOWN)) == 1)
 		store_lookup_end(s, S_FACILITY_KNOWN);
 	return found == 0 ? DQ_UNKNOWN_FACILITY : 0;
+}
+
+/* What the registry says of facility id now; f->known 0 when it names
+ * none (or id is NULL). Rows keep these values, so that a later change
+ * of the registry does not move their past. */
+int
+store_facility_get(struct store *s, const char *id, struct store_facility *f)
+{
+	sqlite3_stmt *st = s->st[S_FACILITY_KNOWN];
+	const char *v;
+	int found;
+
+	memset(f, 0, sizeof(*f));
+	f->harmless = -1;
+	if (id == NULL)
+		return 0;
+	store_bind_text(st, 1, id);
+	if ((found = store_lookup(s, S_FACILITY_KNOWN)) != 1)
+		return found;
+	f->known = 1;
+	if ((v = (const char *)sqlite3_column_text(st, 0)) != NULL) {
+		snprintf(f->district, sizeof(f->district), "%s", v);
+		f->has_district = 1;
+	}
+	if ((v = (const char *)sqlite3_column_text(st, 1)) != NULL) {
+		snprintf(f->kind, sizeof(f->kind), "%s", v);
+		f->has_kind = 1;
+	}
+	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+		f->harmless = sqlite3_column_int(st, 2);
+	store_lookup_end(s, S_FACILITY_KNOWN);
+	return 0;
 }

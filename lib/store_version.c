@@ -6,6 +6,7 @@
  */
 #include "store_int.h"
 
+#include "log.h"
 #include "norm.h"
 #include "sha256.h"
 
@@ -68,15 +69,24 @@ wb_fingerprint(const struct ev_weighing *w, char out[65])
 	out[64] = '\0';
 }
 
+/* What a row of a ticket carries besides the sender's figures: the day
+ * it is counted on, the day it was first recorded under (its identity)
+ * and the facility as the registry had it then. */
+struct wb_stamp {
+	const char *day, *key_day;
+	const char *district, *kind;
+	int harmless; /* -1: unknown */
+};
+
 static void
-wb_bind(sqlite3_stmt *st, const struct ev *e, const char *day, int64_t ver,
-    uint32_t dq, int64_t mid, const char *fp)
+wb_bind(sqlite3_stmt *st, const struct ev *e, const struct wb_stamp *k,
+    int64_t ver, uint32_t dq, int64_t mid, const char *fp)
 {
 	const struct ev_weighing *w = &e->u.wb;
 
 	store_bind_text(st, 1, w->facility);
 	store_bind_text(st, 2, w->ticket);
-	store_bind_text(st, 3, day);
+	store_bind_text(st, 3, k->day);
 	sqlite3_bind_int64(st, 4, ver);
 	store_bind_text(st, 5, w->plate);
 	store_bind_text(st, 6, w->direction);
@@ -92,35 +102,124 @@ wb_bind(sqlite3_stmt *st, const struct ev *e, const char *day, int64_t ver,
 	sqlite3_bind_int64(st, 16, dq);
 	sqlite3_bind_int64(st, 17, mid);
 	store_bind_text(st, 18, fp);
+	store_bind_text(st, 19, k->key_day);
+	store_bind_text(st, 20, k->district);
+	store_bind_text(st, 21, k->kind);
+	if (k->harmless >= 0)
+		sqlite3_bind_int(st, 22, k->harmless);
 }
 
 struct wb_current {
-	int64_t id, version;
+	int64_t id, version, first_ms;
 	int rank;
 	char fp[65];
+	char day[16], key_day[16], district[64], kind[32];
+	int has_district, has_kind, harmless;
 };
 
-/* Fetch the current row of the ticket: 1 found, 0 none, -1 error. */
+/*
+ * Whether the row is the ticket this weighing speaks of: the same first
+ * weighing (only the day the configured offset gives it may differ), the
+ * row recorded under the weighing's own day, or — for a row of another
+ * day — a correction that says so: a higher explicit version, or a void
+ * without a version. A ticket numbered like yesterday's is otherwise a
+ * new ticket: numbers restart every day.
+ */
+static int
+wb_same_ticket(sqlite3_stmt *st, const struct ev_weighing *w, const char *day)
+{
+	const char *key = (const char *)sqlite3_column_text(st, 5);
+
+	if (sqlite3_column_int64(st, 4) == w->first_ms)
+		return 1;
+	if (key != NULL && strcmp(key, day) == 0)
+		return 1;
+	if (w->version > 0)
+		return w->version > sqlite3_column_int64(st, 1);
+	return strcmp(w->status, "void") == 0;
+}
+
+static void
+wb_copy_current(sqlite3_stmt *st, struct wb_current *cur)
+{
+	const char *v;
+
+	cur->id = sqlite3_column_int64(st, 0);
+	cur->version = sqlite3_column_int64(st, 1);
+	cur->rank = wb_status_rank((const char *)sqlite3_column_text(st, 2));
+	snprintf(cur->fp, sizeof(cur->fp), "%s",
+	    (const char *)sqlite3_column_text(st, 3));
+	cur->first_ms = sqlite3_column_int64(st, 4);
+	snprintf(cur->key_day, sizeof(cur->key_day), "%s",
+	    (const char *)sqlite3_column_text(st, 5));
+	snprintf(cur->day, sizeof(cur->day), "%s",
+	    (const char *)sqlite3_column_text(st, 10));
+	v = (const char *)sqlite3_column_text(st, 6);
+	cur->has_district = v != NULL;
+	snprintf(cur->district, sizeof(cur->district), "%s", v ? v : "");
+	v = (const char *)sqlite3_column_text(st, 7);
+	cur->has_kind = v != NULL;
+	snprintf(cur->kind, sizeof(cur->kind), "%s", v ? v : "");
+	cur->harmless = sqlite3_column_type(st, 8) == SQLITE_NULL
+	    ? -1
+	    : sqlite3_column_int(st, 8);
+}
+
+/*
+ * Find the current row of the ticket, whatever day it now carries: the
+ * nearest row in time that wb_same_ticket() accepts. 1 found, 0 none,
+ * -1 error.
+ */
 static int
 wb_current(struct store *s, const struct ev_weighing *w, const char *day,
     struct wb_current *cur)
 {
 	sqlite3_stmt *st = s->st[S_WB_GET];
-	int found;
+	int rc, found = 0;
 
 	store_bind_text(st, 1, w->facility);
 	store_bind_text(st, 2, w->ticket);
 	store_bind_text(st, 3, day);
-	if ((found = store_lookup(s, S_WB_GET)) == 1) {
-		cur->id = sqlite3_column_int64(st, 0);
-		cur->version = sqlite3_column_int64(st, 1);
-		cur->rank =
-		    wb_status_rank((const char *)sqlite3_column_text(st, 2));
-		snprintf(cur->fp, sizeof(cur->fp), "%s",
-		    (const char *)sqlite3_column_text(st, 3));
-		store_lookup_end(s, S_WB_GET);
+	sqlite3_bind_int64(st, 4, w->first_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (wb_same_ticket(st, w, day)) {
+			wb_copy_current(st, cur);
+			found = 1;
+			break;
+		}
+	store_lookup_end(s, S_WB_GET);
+	if (!found && rc != SQLITE_DONE) {
+		log_warnx("store: weighing lookup: %s", sqlite3_errmsg(s->db));
+		return -1;
 	}
 	return found;
+}
+
+/* A new ticket is stamped with the registry of now; a later version
+ * keeps the stamps of the ticket it corrects, so that its tonnage stays
+ * where it was first counted — and its day too, unless it moves the
+ * first weighing (then the day is that time's in the offset of now). */
+static int
+wb_stamp(struct store *s, const struct ev_weighing *w,
+    const struct wb_current *cur, int found, struct store_facility *f,
+    struct wb_stamp *k)
+{
+	if (found) {
+		if (w->first_ms == cur->first_ms)
+			k->day = cur->day;
+		k->key_day = cur->key_day;
+		k->district = cur->has_district ? cur->district : NULL;
+		k->kind = cur->has_kind ? cur->kind : NULL;
+		k->harmless = cur->harmless;
+		return 0;
+	}
+	if (store_facility_get(s, w->facility, f) == -1)
+		return -1;
+	k->key_day = k->day;
+	k->district = f->has_district ? f->district : NULL;
+	k->kind = f->has_kind ? f->kind : NULL;
+	k->harmless = f->harmless;
+	return 0;
 }
 
 /*
@@ -128,6 +227,8 @@ wb_current(struct store *s, const struct ev_weighing *w, const char *day,
  * completion of an open ticket keeps its version and any other change
  * is the next version. Older versions, and a lower status at the same
  * version, go to history only (late data never moves "current" back).
+ * A correction may move the first weighing to another day: the current
+ * row moves with it (day included) and keeps its identity (key_day).
  */
 int
 store_put_weighing(struct store *s, const struct ev *e, int64_t mid,
@@ -135,17 +236,21 @@ store_put_weighing(struct store *s, const struct ev *e, int64_t mid,
 {
 	const struct ev_weighing *w = &e->u.wb;
 	struct wb_current cur = { 0 };
+	struct store_facility f;
+	struct wb_stamp k = { 0 };
 	char day[16], fp[65];
 	int64_t ver;
 	uint32_t dq = e->dq | store_facility_flag(s, w->facility);
 	int found, rank = wb_status_rank(w->status);
 
 	norm_local_day(w->first_ms, off_min, day);
+	k.day = day;
 	wb_fingerprint(w, fp);
-	if ((found = wb_current(s, w, day, &cur)) == -1)
+	if ((found = wb_current(s, w, day, &cur)) == -1 ||
+	    wb_stamp(s, w, &cur, found, &f, &k) == -1)
 		return -1;
 	if (!found) {
-		wb_bind(s->st[S_WB_INSERT], e, day,
+		wb_bind(s->st[S_WB_INSERT], e, &k,
 		    w->version > 0 ? w->version : 1, dq, mid, fp);
 		*res = STORE_NEW;
 		return store_run(s, S_WB_INSERT);
@@ -160,8 +265,7 @@ store_put_weighing(struct store *s, const struct ev *e, int64_t mid,
 	else
 		ver = cur.rank == 0 && rank > 0 ? cur.version : cur.version + 1;
 	if (ver < cur.version || (ver == cur.version && rank < cur.rank)) {
-		wb_bind(s->st[S_WB_HISTORY], e, day, ver, dq | DQ_LATE, mid,
-		    fp);
+		wb_bind(s->st[S_WB_HISTORY], e, &k, ver, dq | DQ_LATE, mid, fp);
 		*res = STORE_HISTORY;
 		return store_run(s, S_WB_HISTORY);
 	}
@@ -171,7 +275,7 @@ store_put_weighing(struct store *s, const struct ev *e, int64_t mid,
 	if (store_run(s, S_WB_TO_HISTORY) == -1 ||
 	    store_run(s, S_WB_DELETE) == -1)
 		return -1;
-	wb_bind(s->st[S_WB_INSERT], e, day, ver, dq, mid, fp);
+	wb_bind(s->st[S_WB_INSERT], e, &k, ver, dq, mid, fp);
 	*res = STORE_NEW;
 	return store_run(s, S_WB_INSERT);
 }
@@ -219,12 +323,34 @@ man_declared_kg(const struct ev_manifest *m)
 	return sum;
 }
 
+/*
+ * The manifest's masses as reconciliation may use them: a manifest with
+ * an implausible mass (IMPLAUSIBLE_WEIGHT, on any line or total) has
+ * none, so that it is judged on no absurd figure; its lines and its
+ * payload keep what was sent.
+ */
+static void
+man_masses(const struct ev *e, double *declared, double *received)
+{
+	int bad = (e->dq & DQ_IMPLAUSIBLE_WEIGHT) != 0;
+
+	*declared = bad ? NAN : man_declared_kg(&e->u.man);
+	*received = bad ? NAN : e->u.man.received_kg;
+}
+
 static int
-man_upsert(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
+man_upsert(struct store *s, const struct ev *e, int64_t mid, int off_min,
+    int64_t now_ms)
 {
 	const struct ev_manifest *m = &e->u.man;
 	sqlite3_stmt *st = s->st[S_MAN_UPSERT];
 	int rank = norm_manifest_status_rank(m->status);
+	struct store_facility f;
+	double declared, received;
+
+	if (store_facility_get(s, m->receiver_facility, &f) == -1)
+		return -1;
+	man_masses(e, &declared, &received);
 
 	store_bind_text(st, 1, m->scheme);
 	store_bind_text(st, 2, m->manifest_no);
@@ -248,7 +374,7 @@ man_upsert(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
 							    : WT_NOTIME);
 	store_bind_time(st, 14,
 	    strcmp(m->status, "closed") == 0 ? m->ts_ms : WT_NOTIME);
-	store_bind_real(st, 15, man_declared_kg(m));
+	store_bind_real(st, 15, declared);
 	sqlite3_bind_int64(st, 16, now_ms);
 	sqlite3_bind_int64(st, 17,
 	    e->dq | store_facility_flag(s, m->receiver_facility));
@@ -257,7 +383,11 @@ man_upsert(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
 	    m->arrived_ms != WT_NOTIME		    ? m->arrived_ms
 		: strcmp(m->status, "arrived") == 0 ? m->ts_ms
 						    : WT_NOTIME);
-	store_bind_real(st, 20, m->received_kg);
+	store_bind_real(st, 20, received);
+	/* The day the views give it is counted in the offset of now, and
+	 * its district is the receiver's of now, for good. */
+	sqlite3_bind_int(st, 21, off_min);
+	store_bind_text(st, 22, f.has_district ? f.district : NULL);
 	return store_run(s, S_MAN_UPSERT);
 }
 
@@ -304,9 +434,10 @@ man_lines_tickets(struct store *s, const struct ev_manifest *m)
 }
 
 static int
-man_apply(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
+man_apply(struct store *s, const struct ev *e, int64_t mid, int off_min,
+    int64_t now_ms)
 {
-	if (man_upsert(s, e, mid, now_ms) == -1)
+	if (man_upsert(s, e, mid, off_min, now_ms) == -1)
 		return -1;
 	return man_lines_tickets(s, &e->u.man);
 }
@@ -319,7 +450,7 @@ man_apply(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms)
  */
 int
 store_put_manifest(struct store *s, const struct ev *e, int64_t mid,
-    int64_t now_ms, enum store_result *res)
+    int off_min, int64_t now_ms, enum store_result *res)
 {
 	const struct ev_manifest *m = &e->u.man;
 	sqlite3_stmt *st = s->st[S_MAN_EVENT];
@@ -351,7 +482,7 @@ store_put_manifest(struct store *s, const struct ev *e, int64_t mid,
 		dq |= DQ_STATUS_REGRESSION_IGNORED;
 	} else if (!apply)
 		dq |= DQ_LATE;
-	if (apply && man_apply(s, e, mid, now_ms) == -1)
+	if (apply && man_apply(s, e, mid, off_min, now_ms) == -1)
 		return -1;
 	st = s->st[S_MAN_EVENT_APPLIED];
 	sqlite3_bind_int64(st, 1, event_id);

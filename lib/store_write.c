@@ -9,7 +9,9 @@
 
 #include "config.h"
 #include "log.h"
+#include "norm.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,12 +127,17 @@ put_position(struct store *s, const struct ev *e, int64_t mid,
 	return 0;
 }
 
+/* The local day is stamped at write time, like a ticket's: a later
+ * change of time.local_offset does not move past unloads. */
 static int
-put_vehicle_event(struct store *s, const struct ev *e, int64_t mid,
+put_vehicle_event(struct store *s, const struct ev *e, int64_t mid, int off_min,
     enum store_result *res)
 {
 	const struct ev_vehicle_event *v = &e->u.vev;
 	sqlite3_stmt *st = s->st[S_VEVENT];
+	char day[16];
+
+	norm_local_day(v->ts_ms, off_min, day);
 
 	store_bind_text(st, 1, v->type);
 	store_bind_text(st, 2, v->vehicle);
@@ -145,6 +152,7 @@ put_vehicle_event(struct store *s, const struct ev *e, int64_t mid,
 	store_bind_real(st, 11, v->lon);
 	sqlite3_bind_int64(st, 12, e->dq | store_facility_flag(s, v->facility));
 	sqlite3_bind_int64(st, 13, mid);
+	store_bind_text(st, 14, day);
 	if (store_run(s, S_VEVENT) == -1)
 		return -1;
 	*res = store_changed(s) ? STORE_NEW : STORE_DUPLICATE;
@@ -223,14 +231,16 @@ store_event(struct store *s, const struct ev *e, int64_t message_id,
 	case EV_POSITION:
 		return put_position(s, e, message_id, res);
 	case EV_VEHICLE_EVENT:
-		return put_vehicle_event(s, e, message_id, res);
+		return put_vehicle_event(s, e, message_id, local_offset_min,
+		    res);
 	case EV_WEIGHING:
 		return store_put_weighing(s, e, message_id, local_offset_min,
 		    res);
 	case EV_FACILITY_STATUS:
 		return put_facility_status(s, e, message_id, res);
 	case EV_MANIFEST:
-		return store_put_manifest(s, e, message_id, now_ms, res);
+		return store_put_manifest(s, e, message_id, local_offset_min,
+		    now_ms, res);
 	case EV_DEVICE_BINDING:
 		return put_binding(s, e, message_id, now_ms, res);
 	case EV_NONE:
@@ -257,6 +267,134 @@ sync_meta(struct store *s, const struct config *cfg)
 	return store_db_exec(s->db, sql);
 }
 
+/* ---- configuration changes that would reinterpret stored rows ---- */
+
+static void
+fmt_offset(int min, char out[8])
+{
+	int a = min < 0 ? -min : min;
+
+	snprintf(out, 8, "%c%02d:%02d", min < 0 ? '-' : '+', (a / 60) % 100,
+	    a % 60);
+}
+
+/* The setting the last start (or reload) recorded; 0 when none. */
+static int
+meta_double(struct store *s, const char *key, double *v)
+{
+	sqlite3_stmt *st = s->st[S_META_GET];
+	int found;
+
+	store_bind_text(st, 1, key);
+	if ((found = store_lookup(s, S_META_GET)) == 1) {
+		found = sqlite3_column_type(st, 0) != SQLITE_NULL;
+		*v = sqlite3_column_double(st, 0);
+		store_lookup_end(s, S_META_GET);
+	}
+	return found == 1;
+}
+
+static void
+log_settings_changes(struct store *s, const struct config *cfg)
+{
+	char was[8], now[8];
+	double v;
+
+	if (meta_double(s, "local_offset_min", &v) &&
+	    (int)v != cfg->time.local_offset_min) {
+		fmt_offset((int)v, was);
+		fmt_offset(cfg->time.local_offset_min, now);
+		log_notice("store: time.local_offset changed from %s to %s: "
+			   "rows stored before keep their day",
+		    was, now);
+	}
+	if (meta_double(s, "clearance_tolerance_pct", &v) &&
+	    fabs(v - cfg->reconcile.clearance_tolerance_pct) > 1e-9)
+		log_notice("store: reconcile.clearance_tolerance_pct changed "
+			   "from %g to %g: past days' station clearance is "
+			   "judged again with it",
+		    v, cfg->reconcile.clearance_tolerance_pct);
+}
+
+static const struct cfg_facility *
+cfg_facility_find(const struct config *cfg, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nfacilities; i++)
+		if (strcmp(cfg->facilities[i].id, id) == 0)
+			return &cfg->facilities[i];
+	return NULL;
+}
+
+static int
+streq_null(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+static const char *
+or_none(const char *s)
+{
+	return s != NULL ? s : "(none)";
+}
+
+/* One facility of the stored registry against the new one. */
+static void
+log_facility_change(sqlite3_stmt *st, const struct config *cfg)
+{
+	const char *id = (const char *)sqlite3_column_text(st, 0);
+	const char *district = (const char *)sqlite3_column_text(st, 1);
+	const char *kind = (const char *)sqlite3_column_text(st, 2);
+	const struct cfg_facility *f;
+
+	if (id == NULL)
+		return;
+	if ((f = cfg_facility_find(cfg, id)) == NULL) {
+		log_notice("store: facility %s left the registry: its past "
+			   "rows stay in district %s; new ones are flagged "
+			   "UNKNOWN_FACILITY",
+		    id, or_none(district));
+		return;
+	}
+	if (!streq_null(district, f->district))
+		log_notice("store: facility %s moved from district %s to %s: "
+			   "its past tonnage stays in %s",
+		    id, or_none(district), or_none(f->district),
+		    or_none(district));
+	if (!streq_null(kind, f->kind))
+		log_notice("store: facility %s changed kind from %s to %s: its "
+			   "past tonnage keeps kind %s",
+		    id, or_none(kind), or_none(f->kind), or_none(kind));
+	if (sqlite3_column_int(st, 3) != f->harmless)
+		log_notice("store: facility %s changed harmless to %s: its "
+			   "past tonnage keeps the old value",
+		    id, f->harmless ? "true" : "false");
+}
+
+/*
+ * Rows keep the offset and registry they were written with (the views
+ * read the stored values), so a change does not rewrite the past; but an
+ * operator changing them should read that it does not, at start and on
+ * SIGHUP.
+ */
+static int
+log_config_changes(struct store *s, const struct config *cfg)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	log_settings_changes(s, cfg);
+	if (sqlite3_prepare_v2(s->db,
+		"SELECT id, district, kind, harmless FROM facilities", -1, &st,
+		NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		log_facility_change(st, cfg);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 store_sync_config(struct store *s, const struct config *cfg)
 {
@@ -266,7 +404,7 @@ store_sync_config(struct store *s, const struct config *cfg)
 
 	if (store_db_exec(s->db, "BEGIN IMMEDIATE") == -1)
 		return -1;
-	if (sync_meta(s, cfg) == -1 ||
+	if (log_config_changes(s, cfg) == -1 || sync_meta(s, cfg) == -1 ||
 	    store_db_exec(s->db, "DELETE FROM facilities") == -1 ||
 	    sqlite3_prepare_v2(s->db,
 		"INSERT INTO facilities(id, name, kind,"

@@ -728,6 +728,84 @@ test_utf8(void)
 	CHECK_INT(norm_utf8_valid(NULL, 0), 1);
 }
 
+/* The one plausibility rule, and every mass of every kind through it. */
+static void
+test_plausible(void)
+{
+	struct ev_manifest_line lines[2] = { { .qty_kg = 600 },
+		{ .qty_kg = 400 } };
+	struct ev e;
+
+	CHECK_INT(norm_mass_plausible(NAN, NORM_LOAD_MAX_KG), 1);
+	CHECK_INT(norm_mass_plausible(0, NORM_LOAD_MAX_KG), 1);
+	CHECK_INT(norm_mass_plausible(2e5, NORM_LOAD_MAX_KG), 1);
+	CHECK_INT(norm_mass_plausible(200000.5, NORM_LOAD_MAX_KG), 0);
+	CHECK_INT(norm_mass_plausible(1e308, NORM_LOAD_MAX_KG), 0);
+	CHECK_INT(norm_mass_plausible(INFINITY, NORM_STOCK_MAX_KG), 0);
+	CHECK_INT(norm_mass_plausible(-1, NORM_LOAD_MAX_KG), 0);
+	CHECK_INT(norm_mass_plausible(5e9, NORM_STOCK_MAX_KG), 1);
+	CHECK_INT(norm_mass_plausible(5e9, NORM_LOAD_MAX_KG), 0);
+
+	/* weighing: net alone (gross and tare unknown) */
+	memset(&e, 0, sizeof(e));
+	ev_init(&e, EV_WEIGHING);
+	e.u.wb.net_kg = 1e308;
+	norm_check_masses(&e);
+	CHECK_INT(e.dq, DQ_IMPLAUSIBLE_WEIGHT);
+	e.dq = 0;
+	e.u.wb.net_kg = 4750;
+	norm_check_masses(&e);
+	CHECK_INT(e.dq, 0);
+	/* a negative net is NET_NEGATIVE's, not this rule's */
+	e.u.wb.net_kg = -10;
+	norm_check_masses(&e);
+	CHECK_INT(e.dq, 0);
+	e.u.wb.tare_kg = 3e5;
+	norm_check_masses(&e);
+	CHECK_INT(e.dq, DQ_IMPLAUSIBLE_WEIGHT);
+
+	memset(&e, 0, sizeof(e));
+	ev_init(&e, EV_VEHICLE_EVENT);
+	norm_check_masses(&e);
+	CHECK_INT(e.dq, 0);
+	e.u.vev.mass_kg = 1e12;
+	norm_check_masses(&e);
+	CHECK_INT(e.dq, DQ_IMPLAUSIBLE_WEIGHT);
+
+	/* a facility's stock may be far above one load */
+	memset(&e, 0, sizeof(e));
+	ev_init(&e, EV_FACILITY_STATUS);
+	e.u.fst.inventory_kg = 3e8;
+	norm_check_masses(&e);
+	CHECK_INT(e.dq, 0);
+	e.u.fst.throughput_kg = 1e308;
+	norm_check_masses(&e);
+	CHECK_INT(e.dq, DQ_IMPLAUSIBLE_WEIGHT);
+
+	memset(&e, 0, sizeof(e));
+	ev_init(&e, EV_MANIFEST);
+	e.u.man.lines = lines;
+	e.u.man.nlines = 2;
+	norm_check_masses(&e);
+	CHECK_INT(e.dq, 0);
+	lines[1].qty_kg = 1e308;
+	norm_check_masses(&e);
+	CHECK_INT(e.dq, DQ_IMPLAUSIBLE_WEIGHT);
+	e.dq = 0;
+	lines[1].qty_kg = 400;
+	e.u.man.declared_kg = 1e308;
+	norm_check_masses(&e);
+	CHECK_INT(e.dq, DQ_IMPLAUSIBLE_WEIGHT);
+	e.dq = 0;
+	e.u.man.declared_kg = NAN;
+	e.u.man.received_kg = 250000;
+	norm_check_masses(&e);
+	CHECK_INT(e.dq, DQ_IMPLAUSIBLE_WEIGHT);
+	e.u.man.lines = NULL;
+	e.u.man.nlines = 0;
+	ev_reset(&e);
+}
+
 int
 main(void)
 {
@@ -737,6 +815,7 @@ main(void)
 	test_offset();
 	test_plate();
 	test_mass();
+	test_plausible();
 	test_waste();
 	test_hw();
 	test_coord();

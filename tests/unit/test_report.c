@@ -10,6 +10,7 @@
 #include "report.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -597,6 +598,70 @@ test_metrics(void)
 	free(m);
 }
 
+/* Figures that are not finite (a sum that overflowed, a rate of 0/0)
+ * never reach the output as "inf" or "nan": JSON says null, Prometheus
+ * leaves the sample out, and both still parse. */
+static void
+test_nonfinite(void)
+{
+	struct family fam[64];
+	struct report r;
+	size_t nfam;
+	char *s, *m;
+
+	fill(&r);
+	city.tonnage[0].kg = INFINITY;
+	city.tonnage[1].kg = NAN;
+	city.ndistricts = 1;
+	snprintf(city.districts[0].district, 64, "朝阳区");
+	city.districts[0].collected_kg = INFINITY;
+	city.districts[0].recycling_rate = NAN;
+	city.districts[0].harmless_rate = -INFINITY;
+	city.districts[0].cw_rate = 0.5;
+	city.districts[0].clearance_rate = NAN;
+	city.districts[0].closure_rate = INFINITY;
+	city.districts[0].discrepancy_rate = NAN;
+	city.districts[0].authorised_share = NAN;
+	city.discrepancy_items[0].declared_kg = 1e308;
+	city.discrepancy_items[0].received_kg = INFINITY;
+	city.discrepancy_items[0].diff_pct = -INFINITY;
+	city.discrepancy_items[0].departed_ms = WT_NOTIME;
+	city.ndiscrepancy_items = 1;
+
+	s = report_status_json(&r);
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	CHECK(json_ok(s));
+	CHECK(strstr(s, "inf") == NULL);
+	CHECK(strstr(s, "nan") == NULL);
+	CHECK(has(s, "\"waste\":\"msw.food\",\"kg\":null}"));
+	CHECK(has(s, "\"waste\":\"hw\",\"kg\":null}"));
+	CHECK(has(s, "\"collected_kg\":null"));
+	CHECK(has(s, "\"harmless_rate\":null"));
+	CHECK(has(s, "\"cw_utilisation_rate\":0.5"));
+	CHECK(has(s, "\"manifest_closure_rate\":null"));
+	/* large but finite stays a number */
+	CHECK(has(s, "\"declared_kg\":1e+308"));
+	CHECK(has(s, "\"received_kg\":null"));
+	CHECK(has(s, "\"diff_pct\":null"));
+	free(s);
+
+	m = report_metrics(&r);
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	CHECK_INT(lint_metrics(m, fam, 64, &nfam), 0);
+	CHECK(strstr(m, "Inf") == NULL && strstr(m, "inf") == NULL);
+	CHECK(strstr(m, "NaN") == NULL && strstr(m, "nan") == NULL);
+	CHECK(strstr(m, "wastetrack_today_kg{") == NULL);
+	CHECK(strstr(m, "wastetrack_today_collected_kg{") == NULL);
+	CHECK(strstr(m, "wastetrack_today_harmless_rate{") == NULL);
+	CHECK(strstr(m, "# TYPE wastetrack_today_kg gauge\n") != NULL);
+	promtool_check(m);
+	free(m);
+}
+
 /* The snapshot handed between threads owns what changes under it, and
  * keeps its city figures when the loop's report has none. */
 static void
@@ -660,6 +725,7 @@ main(void)
 	test_health();
 	test_status();
 	test_metrics();
+	test_nonfinite();
 	test_snap();
 	return check_result("test_report");
 }

@@ -212,8 +212,8 @@ manifest(const char *no, const char *plate, const char *status,
  * Returns the message's result; *evres gets the last event's.
  */
 static enum store_result
-put(struct store *s, const struct store_msg *m, const struct ev *evs,
-    size_t nev, enum store_result *evres)
+put_off(struct store *s, const struct store_msg *m, const struct ev *evs,
+    size_t nev, int off_min, enum store_result *evres)
 {
 	enum store_result res = STORE_NEW, er = STORE_NEW;
 	int64_t mid = -1;
@@ -223,11 +223,19 @@ put(struct store *s, const struct store_msg *m, const struct ev *evs,
 	if (res == STORE_DUPLICATE)
 		return res;
 	for (i = 0; i < nev; i++)
-		CHECK(store_event(s, &evs[i], mid, 480, T0, &er) == 0);
+		CHECK(store_event(s, &evs[i], mid, off_min, T0, &er) == 0);
 	CHECK(store_message_add(s, m, mid, "stored", "test") == 0);
 	if (evres != NULL)
 		*evres = er;
 	return res;
+}
+
+/* put_off() in the offset of China, +08:00. */
+static enum store_result
+put(struct store *s, const struct store_msg *m, const struct ev *evs,
+    size_t nev, enum store_result *evres)
+{
+	return put_off(s, m, evs, nev, 480, evres);
 }
 
 /* ---- migrations ---- */
@@ -243,15 +251,31 @@ fill_version(sqlite3 *db, int v)
 	    "00000000000000000042', 'stored', 'position', x'7b7d')");
 	raw_exec(db,
 	    "INSERT INTO weighings(facility, ticket, day, version,"
-	    " plate, direction, net_kg, first_ms, status, fingerprint)"
+	    " plate, direction, net_kg, first_ms, status, fingerprint, waste)"
 	    " VALUES('F1', 'T1', '2023-08-07', 1, 'A1', 'in', 1000,"
-	    " 1691388178000, 'complete', 'fp')");
+	    " 1691388178000, 'complete', 'fp', 'msw.food')");
+	raw_exec(db,
+	    "INSERT INTO weighings_history(facility, ticket, day, version,"
+	    " first_ms, status, fingerprint) VALUES('F1', 'T1', '2023-08-07',"
+	    " 0, 1691388178000, 'open', 'fp0')");
 	raw_exec(db,
 	    "INSERT INTO manifests(scheme, manifest_no, version,"
 	    " status, updated_ms) VALUES('msw', 'M1', 1, 'created', 0)");
 	raw_exec(db,
 	    "INSERT INTO meta(key, value) VALUES('spool_seg', 7),"
-	    " ('spool_off', 99)");
+	    " ('spool_off', 99), ('local_offset_min', 480)");
+	/* The registry as the last start synchronised it, and an unload
+	 * at 23:30 local time at a facility of it and one elsewhere. */
+	raw_exec(db,
+	    "INSERT INTO facilities(id, kind, district, harmless)"
+	    " VALUES('F1', 'incinerator', 'D1', 1)");
+	raw_exec(db,
+	    "UPDATE manifests SET receiver_facility = 'F1'"
+	    " WHERE manifest_no = 'M1'");
+	raw_exec(db,
+	    "INSERT INTO vehicle_events(type, vehicle, ts_ms, facility,"
+	    " waste) VALUES('unload', 'V1', 1691422200000, 'F1', 'msw.food'),"
+	    " ('unload', 'V2', 1691422200000, 'F7', 'msw.food')");
 	if (v >= 2)
 		raw_exec(db,
 		    "INSERT INTO device_bindings(device,"
@@ -273,6 +297,51 @@ has_index(sqlite3 *db, const char *name)
 	    " WHERE type = 'index' AND name = '%s'",
 	    name);
 	return raw_int(db, sql) == 1;
+}
+
+/* v6 stamped the rows of every earlier version with today's values. */
+static void
+check_upgraded_v6(sqlite3 *db)
+{
+	CHECK_STR(raw_text(db, "SELECT key_day FROM weighings"), "2023-08-07");
+	CHECK_STR(raw_text(db, "SELECT district FROM weighings"), "D1");
+	CHECK_STR(raw_text(db, "SELECT facility_kind FROM weighings"),
+	    "incinerator");
+	CHECK_INT(raw_int(db, "SELECT harmless FROM weighings"), 1);
+	CHECK_STR(raw_text(db, "SELECT key_day FROM weighings_history"),
+	    "2023-08-07");
+	CHECK(has_index(db, "weighings_ticket"));
+	CHECK(has_index(db, "weighings_day"));
+	CHECK(has_index(db, "weighings_plate"));
+	CHECK(has_index(db, "weighings_manifest"));
+	/* 2023-08-07 23:30 at +08:00 */
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM vehicle_events"
+		      " WHERE day = '2023-08-07'"),
+	    2);
+	CHECK_INT(raw_int(db,
+		      "SELECT (dq_flags & 262144) != 0 FROM vehicle_events"
+		      " WHERE vehicle = 'V2'"),
+	    1);
+	CHECK_INT(raw_int(db, "SELECT local_offset_min FROM manifests"), 480);
+	CHECK_STR(raw_text(db, "SELECT receiver_district FROM manifests"),
+	    "D1");
+	/* The views read the stored values, with their columns of old. */
+	CHECK_STR(raw_text(db,
+		      "SELECT district || ' ' || facility_kind || ' ' || kg"
+		      " FROM daily_tonnage WHERE day = '2023-08-07'"),
+	    "D1 incinerator 1000.0");
+	CHECK_STR(raw_text(db,
+		      "SELECT unloads || ' ' || authorised FROM daily_unloads"
+		      " WHERE day = '2023-08-07'"),
+	    "2 1");
+	CHECK_NEAR(raw_real(db,
+		       "SELECT collected_kg FROM daily_indicators"
+		       " WHERE day = '2023-08-07' AND district = 'D1'"),
+	    1000, 1e-9);
+	CHECK_STR(raw_text(db,
+		      "SELECT day || ' ' || district FROM manifest_days"),
+	    "NULL");
 }
 
 static void
@@ -315,6 +384,7 @@ check_upgraded(const char *path, int from)
 		      "SELECT count(*) FROM sqlite_master"
 		      " WHERE type = 'view' AND name = 'daily_indicators'"),
 	    1);
+	check_upgraded_v6(db);
 	sqlite3_close(db);
 }
 
@@ -337,7 +407,8 @@ test_migrations(void)
 		check_upgraded(path, v);
 	}
 
-	/* Migrating is idempotent: a second run leaves version 5 as it is. */
+	/* Migrating is idempotent: a second run leaves the last version as
+	 * it is. */
 	db = raw_open(path);
 	CHECK(store_migrate(db, path, STORE_SCHEMA_VERSION) == 0);
 	CHECK_INT(raw_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
@@ -355,13 +426,13 @@ test_newer_refused(void)
 	sqlite3 *db;
 
 	db = raw_open(path);
-	raw_exec(db, "CREATE TABLE future(x); PRAGMA user_version = 6");
+	raw_exec(db, "CREATE TABLE future(x); PRAGMA user_version = 99");
 	sqlite3_close(db);
 	CHECK(store_open(path, 0, &s) == -1);
 	CHECK(s == NULL);
 
 	db = raw_open(path);
-	CHECK_INT(raw_int(db, "PRAGMA user_version"), 6);
+	CHECK_INT(raw_int(db, "PRAGMA user_version"), 99);
 	CHECK(store_migrate(db, path, STORE_SCHEMA_VERSION) == -1);
 	CHECK_INT(raw_int(db,
 		      "SELECT count(*) FROM sqlite_master"
@@ -942,6 +1013,190 @@ done:
 	config_free(cfg);
 }
 
+/* ---- the past: corrections across midnight, configuration changes ---- */
+
+#define MID  INT64_C(1691424000000) /* 2023-08-08 00:00 +08:00 */
+#define DAY1 "2023-08-08"
+
+static double
+day_kg(sqlite3 *db, const char *day, const char *district)
+{
+	char sql[192];
+
+	snprintf(sql, sizeof(sql),
+	    "SELECT coalesce(sum(kg), 0) FROM daily_tonnage"
+	    " WHERE day = '%s' AND district IS %s%s%s",
+	    day, district ? "'" : "", district ? district : "NULL",
+	    district ? "'" : "");
+	return raw_real(db, sql);
+}
+
+/*
+ * Version 1 weighed at 23:58, version 2 moving the first weighing to
+ * 00:02: one ticket, counted once, on the new day; a next-day void of
+ * another ticket voids it; a ticket with the same number weighed the
+ * next afternoon is another ticket.
+ */
+static void
+test_midnight(struct store *s, sqlite3 *db)
+{
+	struct ev ev[] = {
+		weighing("F1", "N1", "A1", 1, "complete", 1000, MID - 120000),
+		weighing("F1", "N1", "A1", 2, "complete", 1100, MID + 120000),
+		weighing("F1", "N2", "B2", 1, "complete", 700, MID - 60000),
+		weighing("F1", "N2", "B2", 2, "void", 700, MID + 180000),
+		weighing("F1", "N3", "C3", -1, "complete", 300, MID - 30000),
+		weighing("F1", "N3", "C3", -1, "void", 300, MID + 30000),
+		/* the next afternoon: ticket numbers restart every day */
+		weighing("F1", "N1", "D4", 1, "complete", 500, MID + 15 * HOUR),
+		/* version 1 of the first N1 again, late and changed */
+		weighing("F1", "N1", "A1", 1, "complete", 990, MID - 120000),
+	};
+	enum store_result want[] = { STORE_NEW, STORE_NEW, STORE_NEW, STORE_NEW,
+		STORE_NEW, STORE_NEW, STORE_NEW, STORE_HISTORY };
+	struct store_msg m;
+	enum store_result er;
+	size_t i;
+
+	CHECK(store_begin(s) == 0);
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+		m = msg("t/midnight", 600 + (int)i, T0);
+		er = STORE_DUPLICATE;
+		put(s, &m, &ev[i], 1, &er);
+		CHECK_INT(er, want[i]);
+		if (er != want[i])
+			fprintf(stderr, "  midnight event %zu\n", i);
+	}
+	CHECK(store_commit(s) == 0);
+
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM weighings WHERE ticket = 'N1'"),
+	    2);
+	CHECK_STR(raw_text(db,
+		      "SELECT day || ' ' || key_day || ' ' || version"
+		      " FROM weighings WHERE ticket = 'N1' AND plate = 'A1'"),
+	    DAY1 " " DAY0 " 2");
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM weighings_history"
+		      " WHERE ticket = 'N1'"),
+	    2);
+	CHECK_STR(raw_text(db,
+		      "SELECT status FROM weighings WHERE ticket = 'N2'"),
+	    "void");
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM weighings WHERE ticket = 'N2'"),
+	    1);
+	CHECK_STR(raw_text(db,
+		      "SELECT status FROM weighings WHERE ticket = 'N3'"),
+	    "void");
+	/* Counted once, on the day the correction says. */
+	CHECK_NEAR(day_kg(db, DAY0, "D1"), 0, 1e-9);
+	CHECK_NEAR(day_kg(db, DAY1, "D1"), 1600, 1e-9);
+}
+
+/*
+ * Rows written under one configuration keep their day and district when
+ * the offset changes and the facility moves district.
+ */
+static void
+test_config_change(struct store *s, sqlite3 *db, struct config *cfg)
+{
+	static char d2[] = "D2";
+	struct ev unload, wb;
+	struct store_msg m;
+	enum store_result er;
+
+	/* 23:30 at +08:00 is 00:30 at +09:00 */
+	memset(&unload, 0, sizeof(unload));
+	ev_init(&unload, EV_VEHICLE_EVENT);
+	unload.u.vev.type = "unload";
+	unload.u.vev.vehicle = "V9";
+	unload.u.vev.facility = "F1";
+	unload.u.vev.waste = "msw.residual";
+	unload.u.vev.ts_ms = MID + 2 * DAY - 30 * 60000;
+	wb = weighing("F1", "C1", "E5", 1, "complete", 800,
+	    MID + 2 * DAY - 30 * 60000);
+	CHECK(store_begin(s) == 0);
+	m = msg("t/cfg", 700, T0);
+	put(s, &m, &unload, 1, &er);
+	m = msg("t/cfg", 701, T0);
+	put(s, &m, &wb, 1, &er);
+	CHECK(store_commit(s) == 0);
+	CHECK_NEAR(day_kg(db, "2023-08-09", "D1"), 800, 1e-9);
+	CHECK_INT(raw_int(db,
+		      "SELECT authorised FROM daily_unloads"
+		      " WHERE day = '2023-08-09'"),
+	    1);
+
+	cfg->time.local_offset_min = 540;
+	cfg->facilities[0].district = d2;
+	CHECK(store_sync_config(s, cfg) == 0);
+	/* A correction after the change stays where its ticket was. */
+	wb = weighing("F1", "C1", "E5", 2, "complete", 850,
+	    MID + 2 * DAY - 30 * 60000);
+	CHECK(store_begin(s) == 0);
+	m = msg("t/cfg", 702, T0);
+	put_off(s, &m, &wb, 1, 540, &er);
+	CHECK_INT(er, STORE_NEW);
+	/* A new ticket after the change goes to the new district. */
+	wb = weighing("F1", "C2", "E6", 1, "complete", 100,
+	    MID + 2 * DAY + 5 * HOUR);
+	m = msg("t/cfg", 703, T0);
+	put_off(s, &m, &wb, 1, 540, &er);
+	CHECK(store_commit(s) == 0);
+
+	CHECK_NEAR(day_kg(db, "2023-08-09", "D1"), 850, 1e-9);
+	CHECK_NEAR(day_kg(db, "2023-08-09", "D2"), 0, 1e-9);
+	CHECK_NEAR(day_kg(db, "2023-08-10", "D1"), 0, 1e-9);
+	CHECK_NEAR(day_kg(db, "2023-08-10", "D2"), 100, 1e-9);
+	CHECK_INT(raw_int(db,
+		      "SELECT unloads FROM daily_unloads"
+		      " WHERE day = '2023-08-09'"),
+	    1);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM daily_unloads"
+		      " WHERE day = '2023-08-10'"),
+	    0);
+	CHECK_NEAR(raw_real(db,
+		       "SELECT collected_kg FROM daily_indicators"
+		       " WHERE day = '2023-08-09' AND district = 'D1'"),
+	    850, 1e-9);
+	/* The facility leaves the registry: its unloads stay authorised. */
+	cfg->nfacilities = 0;
+	CHECK(store_sync_config(s, cfg) == 0);
+	CHECK_INT(raw_int(db,
+		      "SELECT authorised FROM daily_unloads"
+		      " WHERE day = '2023-08-09'"),
+	    1);
+	cfg->nfacilities = 1;
+	cfg->facilities[0].district = f1_district;
+}
+
+static void
+test_past(void)
+{
+	const char *path = db_path("past.db");
+	struct config *cfg = config_default();
+	struct store *s = NULL;
+	sqlite3 *db;
+
+	cfg->facilities = facilities;
+	cfg->nfacilities = 1;
+	CHECK(store_open(path, 0, &s) == 0);
+	if (s == NULL)
+		goto done;
+	CHECK(store_sync_config(s, cfg) == 0);
+	db = raw_open(path);
+	test_midnight(s, db);
+	test_config_change(s, db, cfg);
+	sqlite3_close(db);
+	store_close(s);
+done:
+	cfg->facilities = NULL;
+	cfg->nfacilities = 0;
+	config_free(cfg);
+}
+
 /* ---- background maintenance ---- */
 
 static int pressure_calls, pressure_last;
@@ -998,6 +1253,7 @@ main(void)
 	test_newer_refused();
 	test_writes();
 	test_reconcile();
+	test_past();
 	test_maint();
 	tmpfiles_cleanup();
 	return check_result("test_store");
