@@ -20,6 +20,11 @@ struct recon_step {
 	const char *name, *sql;
 };
 
+/*
+ * A ticket flagged NET_MISMATCH, NET_NEGATIVE or IMPLAUSIBLE_WEIGHT
+ * (512 | 1024 | 2048 = 3584) is never linked: its net cannot be trusted,
+ * and every other indicator leaves it out too.
+ */
 static const struct recon_step recon_steps[] = {
 	{ "clear links", "DELETE FROM reconciliation_links" },
 	/* 1. The manifest names the ticket. Ticket numbers are unique per
@@ -33,6 +38,7 @@ static const struct recon_step recon_steps[] = {
 	    " JOIN weighings w ON w.facility = t.facility"
 	    " AND w.ticket = t.ticket"
 	    " WHERE w.status = 'complete' AND w.direction IS NOT 'out'"
+	    " AND (w.dq_flags & 3584) = 0"
 	    " AND NOT EXISTS (SELECT 1 FROM weighings w2"
 	    " WHERE w2.facility = w.facility AND w2.ticket = w.ticket"
 	    " AND abs(w2.first_ms - coalesce(m.departed_ms, m.arrived_ms,"
@@ -44,7 +50,8 @@ static const struct recon_step recon_steps[] = {
 	    " facility, ticket, day, method) SELECT m.scheme, m.manifest_no,"
 	    " w.facility, w.ticket, w.day, 'ticket_ref' FROM weighings w"
 	    " JOIN manifests m ON m.manifest_no = w.manifest_no"
-	    " WHERE w.status = 'complete' AND w.direction IS NOT 'out'" },
+	    " WHERE w.status = 'complete' AND w.direction IS NOT 'out'"
+	    " AND (w.dq_flags & 3584) = 0" },
 	/* 3. Otherwise: the first complete inbound ticket of the plate at
 	 * the receiving facility within the window after departure that no
 	 * other manifest references explicitly. */
@@ -54,7 +61,8 @@ static const struct recon_step recon_steps[] = {
 	    " w.facility, w.ticket, w.day, 'plate_window' FROM manifests m"
 	    " JOIN weighings w ON w.plate = m.plate"
 	    " AND w.facility = m.receiver_facility AND w.direction = 'in'"
-	    " AND w.status = 'complete' AND w.first_ms >= m.departed_ms"
+	    " AND w.status = 'complete' AND (w.dq_flags & 3584) = 0"
+	    " AND w.first_ms >= m.departed_ms"
 	    " AND w.first_ms <= m.departed_ms + ?1"
 	    " WHERE m.status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM"
 	    " reconciliation_links l WHERE l.scheme = m.scheme"
@@ -62,6 +70,7 @@ static const struct recon_step recon_steps[] = {
 	    " AND w.first_ms = (SELECT min(w2.first_ms) FROM weighings w2"
 	    " WHERE w2.plate = m.plate AND w2.facility = m.receiver_facility"
 	    " AND w2.direction = 'in' AND w2.status = 'complete'"
+	    " AND (w2.dq_flags & 3584) = 0"
 	    " AND w2.first_ms >= m.departed_ms"
 	    " AND w2.first_ms <= m.departed_ms + ?1"
 	    " AND NOT EXISTS (SELECT 1 FROM reconciliation_links l3"
