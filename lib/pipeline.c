@@ -28,7 +28,13 @@ struct pipeline {
 	int caught_up;		/* the last batch reached the end */
 	int64_t last_commit_us; /* monotonic */
 	int final_tries;
-	int64_t last_prune_ms, last_reconcile_ms;
+	int64_t last_reconcile_ms;
+	/* Retention: the interval by the boot clock, and the wall and boot
+	 * clocks read together at start and at the last prune. */
+	int64_t prune_every_ms; /* 0 until the first pipeline_prune_at() */
+	int64_t last_prune_us;	/* boot clock */
+	int64_t ref_wall_ms, ref_boot_us;
+	int step_logged; /* this step is logged, its hold not yet written */
 	uint64_t reconciled_changes; /* counter value at the last run */
 };
 
@@ -43,7 +49,8 @@ pipeline_open(struct store *store, const struct config *cfg,
 		goto fail;
 	p->store = store;
 	p->cfg = cfg;
-	p->last_prune_ms = now_ms;
+	p->ref_wall_ms = now_ms;
+	p->ref_boot_us = p->last_prune_us = clock_boot_us();
 	/* The spool sits beside the database: same filesystem, same
 	 * lifetime, same backups. */
 	n = snprintf(p->spool_dir, sizeof(p->spool_dir), "%s.spool",
@@ -249,24 +256,94 @@ pipeline_prune_cutoff(int64_t now_ms, int retention_days)
 	return now_ms - (int64_t)retention_days * 86400000;
 }
 
+int64_t
+pipeline_clock_step_ms(int64_t ref_wall_ms, int64_t ref_boot_us, int64_t now_ms,
+    int64_t now_boot_us)
+{
+	return (now_ms - ref_wall_ms) - (now_boot_us - ref_boot_us) / 1000;
+}
+
+/*
+ * Test hook: WT_TEST_PRUNE_EVERY_MS shortens the hourly interval so an
+ * integration test can watch retention run. Read once per pipeline.
+ */
+static int64_t
+prune_every_ms(struct pipeline *p)
+{
+	const char *v;
+	long long ms;
+
+	if (p->prune_every_ms > 0)
+		return p->prune_every_ms;
+	p->prune_every_ms = PIPELINE_PRUNE_EVERY_MS;
+	if ((v = getenv("WT_TEST_PRUNE_EVERY_MS")) != NULL &&
+	    (ms = atoll(v)) > 0) {
+		p->prune_every_ms = ms;
+		log_notice("pipeline: test hook: retention every %lld ms", ms);
+	}
+	return p->prune_every_ms;
+}
+
+/*
+ * The wall clock stepped: every received_ms stored so far may be off by
+ * the step, so no payload may go by its age. Refuse this prune and hold
+ * every payload stored so far until raw_retention_days after now (on the
+ * clock as it reads now); the hold is in the store, so a restart keeps it.
+ */
+static void
+hold_after_step(struct pipeline *p, int64_t step_ms, int64_t now_ms,
+    int64_t now_boot_us)
+{
+	if (!p->step_logged)
+		log_warnx(
+		    "pipeline: the wall clock stepped %+lld s against the "
+		    "monotonic clock; retention refused, payloads stored "
+		    "so far kept %d days from now",
+		    (long long)(step_ms / 1000),
+		    p->cfg->database.raw_retention_days);
+	p->step_logged = 1;
+	if (store_begin(p->store) == -1 ||
+	    store_hold_payloads(p->store, now_ms) == -1 ||
+	    store_commit(p->store) == -1) {
+		/* Retried every call; nothing is pruned meanwhile. */
+		store_rollback(p->store);
+		return;
+	}
+	p->step_logged = 0;
+	p->ref_wall_ms = now_ms;
+	p->ref_boot_us = now_boot_us;
+}
+
 int
 pipeline_prune(struct pipeline *p, int64_t now_ms)
 {
-	int64_t cutoff, n = 0;
+	return pipeline_prune_at(p, now_ms, clock_boot_us());
+}
 
-	if (now_ms - p->last_prune_ms < PIPELINE_PRUNE_EVERY_MS)
+int
+pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
+{
+	int64_t cutoff, n = 0, step;
+
+	step = pipeline_clock_step_ms(p->ref_wall_ms, p->ref_boot_us, now_ms,
+	    now_boot_us);
+	if (step > PIPELINE_CLOCK_STEP_MS || step < -PIPELINE_CLOCK_STEP_MS ||
+	    p->step_logged) {
+		hold_after_step(p, step, now_ms, now_boot_us);
 		return 0;
-	p->last_prune_ms = now_ms;
+	}
+	if (now_boot_us - p->last_prune_us < prune_every_ms(p) * 1000)
+		return 0;
+	p->last_prune_us = p->ref_boot_us = now_boot_us;
+	p->ref_wall_ms = now_ms;
 	cutoff =
 	    pipeline_prune_cutoff(now_ms, p->cfg->database.raw_retention_days);
 	if (store_begin(p->store) == 0 &&
 	    store_prune_payloads(p->store, cutoff, &n) == 0 &&
-	    store_commit(p->store) == 0) {
-		if (n > 0)
-			log_info("store: dropped %lld raw payloads past "
-				 "retention",
-			    (long long)n);
-	} else
+	    store_commit(p->store) == 0)
+		log_info("store: retention dropped %lld raw payloads",
+		    (long long)n);
+	else
 		store_rollback(p->store);
 	return 1;
 }

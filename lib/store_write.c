@@ -305,3 +305,17 @@ store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned)
 	*pruned = sqlite3_changes(s->db);
 	return 0;
 }
+
+int
+store_hold_payloads(struct store *s, int64_t hold_ms)
+{
+	sqlite3_stmt *st = s->st[S_META_SET];
+
+	store_bind_text(st, 1, "payload_hold_mid");
+	sqlite3_bind_int64(st, 2, s->next_mid);
+	if (store_run(s, S_META_SET) == -1)
+		return -1;
+	store_bind_text(st, 1, "payload_hold_ms");
+	sqlite3_bind_int64(st, 2, hold_ms);
+	return store_run(s, S_META_SET);
+}
