@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from harness import Env, Publisher, run, wait_for
+from harness import Env, Publisher, make_dir, run, spawn, wait_for
 
 DAY_MS = 86400000
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -140,5 +140,88 @@ def test_retention_still_prunes():
         assert d.stop() == 0
 
 
+# ---- a failing test leaves no process behind ----
+
+# A test in a child interpreter: it starts a broker and a daemon through
+# the harness, says their pids, then fails in one of several ways.
+CHILD = r"""
+import json, os, signal, sys
+sys.path.insert(0, sys.argv[1])
+from harness import Env
+mode, out = sys.argv[2], sys.argv[3]
+env = Env("orphan-" + mode)
+env.daemon.start()
+with open(out + ".tmp", "w") as f:
+    json.dump({"broker": env.broker.proc.pid,
+               "daemon": env.daemon.proc.pid, "dir": env.dir}, f)
+os.replace(out + ".tmp", out)
+if mode == "raise":
+    raise RuntimeError("a test failing outside any with block")
+if mode == "raise-in-with":
+    with env:
+        raise RuntimeError("a test failing inside its with block")
+signal.pause()  # until the parent's signal
+"""
+
+
+def running(pid, marker):
+    """pid runs (not a zombie) with marker in its command line."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return False
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return marker.encode() in f.read()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+def orphan_case(mode, sig=None):
+    d = make_dir("wt-orphan-parent-")
+    out = os.path.join(d, "pids.json")
+    log = open(os.path.join(d, "child.log"), "wb")
+    child = spawn([sys.executable, "-c", CHILD, HERE, mode, out],
+                  stdout=log, stderr=log)
+    try:
+        wait_for(lambda: os.path.exists(out) or child.poll() is not None,
+                 60, "the child test to start its processes")
+        with open(out) as f:
+            pids = json.load(f)
+        marker = pids["dir"]
+        if sig is not None:
+            assert running(pids["broker"], marker), "no broker"
+            assert running(pids["daemon"], marker), "no daemon"
+            child.send_signal(sig)
+        rc = child.wait(60)
+        t0 = time.monotonic()
+        wait_for(lambda: not running(pids["broker"], marker) and
+                 not running(pids["daemon"], marker), 10,
+                 "the %s child's broker and daemon to be gone" % mode)
+        print("%s: child exited %s, broker %d and daemon %d gone within "
+              "%.2fs" % (mode, rc, pids["broker"], pids["daemon"],
+                         time.monotonic() - t0))
+        return rc
+    finally:
+        log.close()
+
+
+def test_no_orphans_after_exception():
+    assert orphan_case("raise") == 1
+    assert orphan_case("raise-in-with") == 1
+
+
+def test_no_orphans_after_sigterm():
+    # What meson's timeout sends first.
+    assert orphan_case("wait", signal.SIGTERM) == 128 + signal.SIGTERM
+
+
+def test_no_orphans_after_sigkill():
+    # What meson's timeout sends half a second later: no handler runs;
+    # the children's parent-death signal still ends them.
+    assert orphan_case("wait", signal.SIGKILL) == -signal.SIGKILL
+
+
 if __name__ == "__main__":
-    run([test_clock_step_keeps_payloads, test_retention_still_prunes])
+    run([test_clock_step_keeps_payloads, test_retention_still_prunes,
+         test_no_orphans_after_exception, test_no_orphans_after_sigterm,
+         test_no_orphans_after_sigkill])
