@@ -34,7 +34,9 @@ struct pipeline {
 	int64_t prune_every_ms; /* 0 until the first pipeline_prune_at() */
 	int64_t last_prune_us;	/* boot clock */
 	int64_t ref_wall_ms, ref_boot_us;
-	int step_logged; /* this step is logged, its hold not yet written */
+	int clock_checked; /* against the database, at the first prune call */
+	int hold_pending;  /* a step is logged, its hold not yet written */
+	int hold_behind;   /* ... and the clock went backwards */
 	uint64_t reconciled_changes; /* counter value at the last run */
 };
 
@@ -285,33 +287,59 @@ prune_every_ms(struct pipeline *p)
 }
 
 /*
- * The wall clock stepped: every received_ms stored so far may be off by
- * the step, so no payload may go by its age. Refuse this prune and hold
- * every payload stored so far until raw_retention_days after now (on the
- * clock as it reads now); the hold is in the store, so a restart keeps it.
+ * The first call of a run compares the clock with the database: a clock
+ * behind the newest stored receive time went backwards since (a bad RTC
+ * at boot, a wrong manual setting); a clock that went backwards in an
+ * earlier run and reads ahead of the database now has been fixed while
+ * the daemon was stopped. Either is a step the boot clock cannot see
+ * across a restart. -1 when the database cannot say (retried).
  */
-static void
-hold_after_step(struct pipeline *p, int64_t step_ms, int64_t now_ms,
-    int64_t now_boot_us)
+static int
+check_clock_at_start(struct pipeline *p, int64_t now_ms)
 {
-	if (!p->step_logged)
-		log_warnx(
-		    "pipeline: the wall clock stepped %+lld s against the "
-		    "monotonic clock; retention refused, payloads stored "
-		    "so far kept %d days from now",
-		    (long long)(step_ms / 1000),
+	int64_t newest;
+	int behind;
+
+	if (store_clock_state(p->store, &newest, &behind) == -1)
+		return -1;
+	p->clock_checked = 1;
+	if (newest - now_ms > PIPELINE_CLOCK_STEP_MS) {
+		log_warnx("pipeline: the wall clock reads %lld s before the "
+			  "newest stored message; retention refused, payloads "
+			  "stored so far kept %d days from now",
+		    (long long)((newest - now_ms) / 1000),
 		    p->cfg->database.raw_retention_days);
-	p->step_logged = 1;
-	if (store_begin(p->store) == -1 ||
-	    store_hold_payloads(p->store, now_ms) == -1 ||
-	    store_commit(p->store) == -1) {
-		/* Retried every call; nothing is pruned meanwhile. */
-		store_rollback(p->store);
-		return;
+		p->hold_pending = p->hold_behind = 1;
+	} else if (behind) {
+		log_warnx("pipeline: the wall clock, behind in an earlier run, "
+			  "no longer is; retention refused, payloads stored so "
+			  "far kept %d days from now",
+		    p->cfg->database.raw_retention_days);
+		p->hold_pending = 1;
+		p->hold_behind = 0;
 	}
-	p->step_logged = 0;
+	return 0;
+}
+
+/*
+ * After a step every received_ms stored so far may be off by it, so no
+ * payload may go by its age: hold them all until raw_retention_days after
+ * now (on the clock as it reads now). The hold is in the store, so a
+ * restart keeps it. Until it is written nothing is pruned.
+ */
+static int
+write_hold(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
+{
+	if (store_begin(p->store) == -1 ||
+	    store_hold_payloads(p->store, now_ms, p->hold_behind) == -1 ||
+	    store_commit(p->store) == -1) {
+		store_rollback(p->store);
+		return -1;
+	}
+	p->hold_pending = 0;
 	p->ref_wall_ms = now_ms;
 	p->ref_boot_us = now_boot_us;
+	return 0;
 }
 
 int
@@ -325,11 +353,25 @@ pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
 {
 	int64_t cutoff, n = 0, step;
 
+	if (!p->clock_checked && check_clock_at_start(p, now_ms) == -1)
+		return 0;
 	step = pipeline_clock_step_ms(p->ref_wall_ms, p->ref_boot_us, now_ms,
 	    now_boot_us);
-	if (step > PIPELINE_CLOCK_STEP_MS || step < -PIPELINE_CLOCK_STEP_MS ||
-	    p->step_logged) {
-		hold_after_step(p, step, now_ms, now_boot_us);
+	if (step > PIPELINE_CLOCK_STEP_MS || step < -PIPELINE_CLOCK_STEP_MS) {
+		if (!p->hold_pending)
+			log_warnx(
+			    "pipeline: the wall clock stepped %+lld s "
+			    "against the monotonic clock; retention "
+			    "refused, payloads stored so far kept %d days "
+			    "from now",
+			    (long long)(step / 1000),
+			    p->cfg->database.raw_retention_days);
+		p->hold_pending = 1;
+		p->hold_behind = step < 0;
+	}
+	if (p->hold_pending) {
+		if (write_hold(p, now_ms, now_boot_us) == 0)
+			log_notice("pipeline: raw payloads held");
 		return 0;
 	}
 	if (now_boot_us - p->last_prune_us < prune_every_ms(p) * 1000)

@@ -101,9 +101,14 @@ int store_prune_payloads(struct store *s, int64_t cutoff_ms,
  * Hold every payload stored so far as if received at hold_ms (after the
  * wall clock stepped, their received_ms says nothing about their age).
  * Replaces an earlier hold: it covers those payloads too, from later.
- * Inside a transaction.
+ * clock_behind is remembered for store_clock_state(). In a transaction.
  */
-int store_hold_payloads(struct store *s, int64_t hold_ms) WT_MUST_CHECK;
+int store_hold_payloads(struct store *s, int64_t hold_ms,
+    int clock_behind) WT_MUST_CHECK;
+/* The newest received_ms of a stored message (0: none) and the last
+ * clock_behind given to store_hold_payloads() (0: never). */
+int store_clock_state(struct store *s, int64_t *newest_ms,
+    int *clock_behind) WT_MUST_CHECK;
 
 /* ---- reads for reports (read-only connection) ---- */
 

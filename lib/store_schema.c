@@ -347,6 +347,10 @@ const char *const store_stmt_sql[S_COUNT] = {
 		    " coalesce((SELECT value FROM meta WHERE key ="
 		    " 'payload_hold_mid'), 0) OR ?1 > coalesce((SELECT value"
 		    " FROM meta WHERE key = 'payload_hold_ms'), 0))",
+	[S_CLOCK_STATE] =
+	    "SELECT coalesce(max(received_ms), 0), coalesce((SELECT"
+	    " value FROM meta WHERE key = 'clock_behind'), 0)"
+	    " FROM messages",
 	[S_BIND_LATEST] =
 	    "SELECT plate, plate_color FROM device_bindings"
 	    " WHERE device = ?1 ORDER BY valid_from_ms DESC LIMIT 1",

@@ -116,11 +116,49 @@ def test_clock_step_keeps_payloads():
         assert d.stop() == 0
 
 
+def test_restart_onto_clock_behind():
+    """Stopped with the clock right, started with it 10 days behind (a
+    bad RTC at boot), stopped, started again with it fixed: the boot
+    clock saw no step in any run, the database did."""
+    with ClockEnv("clock-restart") as env:
+        d = env.start()
+        real = now_ms()
+        pub = Publisher(env.broker.port)
+        pub.publish_all([position("BEFORE-%02d" % i, real - i * 1000)
+                         for i in range(5)])
+        pub.close()
+        wait_for(lambda: d.status()["ingest"]["stored"] >= 5, 30, "5")
+        assert d.stop() == 0
+        env.set_offset(-10 * DAY_MS)
+        d = env.start()
+        wait_for(lambda: log_count(d, PRUNED) >= 2, 20, "retention runs")
+        pub = Publisher(env.broker.port)
+        pub.publish_all([position("BEHIND-%02d" % i,
+                                  real - 10 * DAY_MS + i * 1000)
+                         for i in range(5)])
+        pub.close()
+        wait_for(lambda: d.status()["ingest"]["stored"] >= 5, 30, "5 more")
+        assert d.stop() == 0
+        env.set_offset(0)
+        d = env.start()
+        wait_for(lambda: log_count(d, PRUNED) >= 3, 20,
+                 "retention runs after the restart")
+        kept = d.count("messages", "payload IS NOT NULL")
+        assert kept == 10, "retention deleted %d payloads" % (10 - kept)
+        logs = d.log_text()
+        assert logs.count("before the newest stored message") == 1, logs
+        assert logs.count("behind in an earlier run, no longer is") == 1
+        print("restart onto a clock 10 days behind, then fixed: 10 stored, "
+              "%d payloads kept" % kept)
+        assert d.stop() == 0
+
+
 def test_retention_still_prunes():
-    """The control: without a step seen in a run, payloads whose receive
-    time is past retention go (so the test above can fail). This is also
-    the limit of the guard: a clock fixed while the daemon is stopped
-    cannot be told from ten days of downtime."""
+    """The control: without a step seen, payloads whose receive time is
+    past retention go (so the tests above can fail). This is also the
+    limit of the guard: on an empty database, a clock that was behind
+    from the first start and fixed while the daemon was stopped cannot
+    be told from ten days of downtime."""
     with ClockEnv("clock-control") as env:
         env.set_offset(-10 * DAY_MS)
         d = env.start()
@@ -222,6 +260,7 @@ def test_no_orphans_after_sigkill():
 
 
 if __name__ == "__main__":
-    run([test_clock_step_keeps_payloads, test_retention_still_prunes,
+    run([test_clock_step_keeps_payloads, test_restart_onto_clock_behind,
+         test_retention_still_prunes,
          test_no_orphans_after_exception, test_no_orphans_after_sigterm,
          test_no_orphans_after_sigkill])

@@ -646,11 +646,14 @@ test_prune_hold(struct store *s, sqlite3 *db)
 {
 	struct store_msg a = msg("t/hold", 303, T0 - 30 * DAY);
 	struct store_msg b = msg("t/hold", 304, T0 - 30 * DAY);
-	int64_t pruned = -1;
+	int64_t pruned = -1, newest = -1;
+	int behind = -1;
 
+	CHECK(store_clock_state(s, &newest, &behind) == 0);
+	CHECK_INT(behind, 0);
 	CHECK(store_begin(s) == 0);
 	put(s, &a, NULL, 0, NULL);
-	CHECK(store_hold_payloads(s, T0 - 2 * DAY) == 0);
+	CHECK(store_hold_payloads(s, T0 - 2 * DAY, 1) == 0);
 	put(s, &b, NULL, 0, NULL);
 	CHECK(store_commit(s) == 0);
 	CHECK(store_begin(s) == 0);
@@ -664,6 +667,9 @@ test_prune_hold(struct store *s, sqlite3 *db)
 	CHECK_INT(raw_int(db,
 		      "SELECT count(*) FROM rejects WHERE payload IS NULL"),
 	    0);
+	CHECK(store_clock_state(s, &newest, &behind) == 0);
+	CHECK_INT(newest, raw_int(db, "SELECT max(received_ms) FROM messages"));
+	CHECK_INT(behind, 1);
 }
 
 static void
