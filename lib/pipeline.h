@@ -120,6 +120,10 @@ const char *pipeline_error(const struct pipeline *p);
  * unknown. The step is logged once; every payload stored so far is then
  * held (store_hold_payloads) until raw_retention_days after the step, and
  * the next prunes compare against the clock as it reads after the step.
+ * The first call of a run also compares the clock with the database
+ * (store_clock_state): reading more than that bound before the newest
+ * stored receive time, or ahead again after an earlier run found it
+ * behind, is a step made while the daemon was stopped, handled alike.
  * pipeline_prune_at takes the boot clock as an argument (tests).
  */
 int pipeline_prune(struct pipeline *p, int64_t now_ms);
