@@ -28,7 +28,15 @@ struct pipeline {
 	int caught_up;		/* the last batch reached the end */
 	int64_t last_commit_us; /* monotonic */
 	int final_tries;
-	int64_t last_prune_ms, last_reconcile_ms;
+	int64_t last_reconcile_ms;
+	/* Retention: the interval by the boot clock, and the wall and boot
+	 * clocks read together at start and at the last prune. */
+	int64_t prune_every_ms; /* 0 until the first pipeline_prune_at() */
+	int64_t last_prune_us;	/* boot clock */
+	int64_t ref_wall_ms, ref_boot_us;
+	int clock_checked; /* against the database, at the first prune call */
+	int hold_pending;  /* a step is logged, its hold not yet written */
+	int hold_behind;   /* ... and the clock went backwards */
 	uint64_t reconciled_changes; /* counter value at the last run */
 };
 
@@ -43,7 +51,8 @@ pipeline_open(struct store *store, const struct config *cfg,
 		goto fail;
 	p->store = store;
 	p->cfg = cfg;
-	p->last_prune_ms = now_ms;
+	p->ref_wall_ms = now_ms;
+	p->ref_boot_us = p->last_prune_us = clock_boot_us();
 	/* The spool sits beside the database: same filesystem, same
 	 * lifetime, same backups. */
 	n = snprintf(p->spool_dir, sizeof(p->spool_dir), "%s.spool",
@@ -249,24 +258,134 @@ pipeline_prune_cutoff(int64_t now_ms, int retention_days)
 	return now_ms - (int64_t)retention_days * 86400000;
 }
 
+int64_t
+pipeline_clock_step_ms(int64_t ref_wall_ms, int64_t ref_boot_us, int64_t now_ms,
+    int64_t now_boot_us)
+{
+	return (now_ms - ref_wall_ms) - (now_boot_us - ref_boot_us) / 1000;
+}
+
+/*
+ * Test hook: WT_TEST_PRUNE_EVERY_MS shortens the hourly interval so an
+ * integration test can watch retention run. Read once per pipeline.
+ */
+static int64_t
+prune_every_ms(struct pipeline *p)
+{
+	const char *v;
+	long long ms;
+
+	if (p->prune_every_ms > 0)
+		return p->prune_every_ms;
+	p->prune_every_ms = PIPELINE_PRUNE_EVERY_MS;
+	if ((v = getenv("WT_TEST_PRUNE_EVERY_MS")) != NULL &&
+	    (ms = atoll(v)) > 0) {
+		p->prune_every_ms = ms;
+		log_notice("pipeline: test hook: retention every %lld ms", ms);
+	}
+	return p->prune_every_ms;
+}
+
+/*
+ * The first call of a run compares the clock with the database: a clock
+ * behind the newest stored receive time went backwards since (a bad RTC
+ * at boot, a wrong manual setting); a clock that went backwards in an
+ * earlier run and reads ahead of the database now has been fixed while
+ * the daemon was stopped. Either is a step the boot clock cannot see
+ * across a restart. -1 when the database cannot say (retried).
+ */
+static int
+check_clock_at_start(struct pipeline *p, int64_t now_ms)
+{
+	int64_t newest;
+	int behind;
+
+	if (store_clock_state(p->store, &newest, &behind) == -1)
+		return -1;
+	p->clock_checked = 1;
+	if (newest - now_ms > PIPELINE_CLOCK_STEP_MS) {
+		log_warnx("pipeline: the wall clock reads %lld s before the "
+			  "newest stored message; retention refused, payloads "
+			  "stored so far kept %d days from now",
+		    (long long)((newest - now_ms) / 1000),
+		    p->cfg->database.raw_retention_days);
+		p->hold_pending = p->hold_behind = 1;
+	} else if (behind) {
+		log_warnx("pipeline: the wall clock, behind in an earlier run, "
+			  "no longer is; retention refused, payloads stored so "
+			  "far kept %d days from now",
+		    p->cfg->database.raw_retention_days);
+		p->hold_pending = 1;
+		p->hold_behind = 0;
+	}
+	return 0;
+}
+
+/*
+ * After a step every received_ms stored so far may be off by it, so no
+ * payload may go by its age: hold them all until raw_retention_days after
+ * now (on the clock as it reads now). The hold is in the store, so a
+ * restart keeps it. Until it is written nothing is pruned.
+ */
+static int
+write_hold(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
+{
+	if (store_begin(p->store) == -1 ||
+	    store_hold_payloads(p->store, now_ms, p->hold_behind) == -1 ||
+	    store_commit(p->store) == -1) {
+		store_rollback(p->store);
+		return -1;
+	}
+	p->hold_pending = 0;
+	p->ref_wall_ms = now_ms;
+	p->ref_boot_us = now_boot_us;
+	return 0;
+}
+
 int
 pipeline_prune(struct pipeline *p, int64_t now_ms)
 {
-	int64_t cutoff, n = 0;
+	return pipeline_prune_at(p, now_ms, clock_boot_us());
+}
 
-	if (now_ms - p->last_prune_ms < PIPELINE_PRUNE_EVERY_MS)
+int
+pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
+{
+	int64_t cutoff, n = 0, step;
+
+	if (!p->clock_checked && check_clock_at_start(p, now_ms) == -1)
 		return 0;
-	p->last_prune_ms = now_ms;
+	step = pipeline_clock_step_ms(p->ref_wall_ms, p->ref_boot_us, now_ms,
+	    now_boot_us);
+	if (step > PIPELINE_CLOCK_STEP_MS || step < -PIPELINE_CLOCK_STEP_MS) {
+		if (!p->hold_pending)
+			log_warnx(
+			    "pipeline: the wall clock stepped %+lld s "
+			    "against the monotonic clock; retention "
+			    "refused, payloads stored so far kept %d days "
+			    "from now",
+			    (long long)(step / 1000),
+			    p->cfg->database.raw_retention_days);
+		p->hold_pending = 1;
+		p->hold_behind = step < 0;
+	}
+	if (p->hold_pending) {
+		if (write_hold(p, now_ms, now_boot_us) == 0)
+			log_notice("pipeline: raw payloads held");
+		return 0;
+	}
+	if (now_boot_us - p->last_prune_us < prune_every_ms(p) * 1000)
+		return 0;
+	p->last_prune_us = p->ref_boot_us = now_boot_us;
+	p->ref_wall_ms = now_ms;
 	cutoff =
 	    pipeline_prune_cutoff(now_ms, p->cfg->database.raw_retention_days);
 	if (store_begin(p->store) == 0 &&
 	    store_prune_payloads(p->store, cutoff, &n) == 0 &&
-	    store_commit(p->store) == 0) {
-		if (n > 0)
-			log_info("store: dropped %lld raw payloads past "
-				 "retention",
-			    (long long)n);
-	} else
+	    store_commit(p->store) == 0)
+		log_info("store: retention dropped %lld raw payloads",
+		    (long long)n);
+	else
 		store_rollback(p->store);
 	return 1;
 }

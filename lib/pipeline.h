@@ -31,6 +31,7 @@ struct store;
 #define PIPELINE_SEGMENT_MAX	  (64u << 20) /* spool segment size */
 #define PIPELINE_COALESCE_MS	  5 /* caught up: one commit per this */
 #define PIPELINE_PRUNE_EVERY_MS	  3600000
+#define PIPELINE_CLOCK_STEP_MS	  60000 /* wall vs boot clock, per prune */
 #define PIPELINE_RECONCILE_MAX_MS 60000 /* reconcile at least this often */
 #define PIPELINE_DEFER_BACKLOG	  (256u << 10) /* ~1 400 typical messages */
 #define PIPELINE_FINAL_TRIES	  5
@@ -108,11 +109,29 @@ int pipeline_writes_failing(const struct pipeline *p);
 const char *pipeline_error(const struct pipeline *p);
 
 /*
- * Once every PIPELINE_PRUNE_EVERY_MS: drop the raw payloads received
- * before pipeline_prune_cutoff(). 1 when it ran (whatever the outcome:
- * a failure waits for the next interval), 0 when not due yet.
+ * Once every PIPELINE_PRUNE_EVERY_MS by the boot clock (clock_boot_us):
+ * drop the raw payloads received before pipeline_prune_cutoff(). 1 when
+ * it ran (whatever the outcome: a failure waits for the next interval),
+ * 0 when not due yet or refused.
+ *
+ * Refused when the wall clock moved more than PIPELINE_CLOCK_STEP_MS
+ * away from the boot clock since the start or the last prune: a payload's
+ * received_ms was read from a clock that has since stepped, so its age is
+ * unknown. The step is logged once; every payload stored so far is then
+ * held (store_hold_payloads) until raw_retention_days after the step, and
+ * the next prunes compare against the clock as it reads after the step.
+ * The first call of a run also compares the clock with the database
+ * (store_clock_state): reading more than that bound before the newest
+ * stored receive time, or ahead again after an earlier run found it
+ * behind, is a step made while the daemon was stopped, handled alike.
+ * pipeline_prune_at takes the boot clock as an argument (tests).
  */
 int pipeline_prune(struct pipeline *p, int64_t now_ms);
+int pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us);
+/* How far the wall clock moved beyond the boot clock since a reference
+ * reading of both (ms; negative: backwards). */
+int64_t pipeline_clock_step_ms(int64_t ref_wall_ms, int64_t ref_boot_us,
+    int64_t now_ms, int64_t now_boot_us);
 int64_t pipeline_prune_cutoff(int64_t now_ms, int retention_days);
 
 /*

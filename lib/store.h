@@ -90,9 +90,25 @@ int store_sync_config(struct store *s, const struct config *cfg) WT_MUST_CHECK;
 int store_reconcile(struct store *s, int64_t now_ms,
     const struct config *cfg) WT_MUST_CHECK;
 
-/* Drop raw payloads received before cutoff_ms (retention). */
+/*
+ * Drop raw payloads received before cutoff_ms (retention), except those
+ * under the hold store_hold_payloads() recorded: a held payload counts as
+ * received at the hold's time if that is later. Rejects are never pruned.
+ */
 int store_prune_payloads(struct store *s, int64_t cutoff_ms,
     int64_t *pruned) WT_MUST_CHECK;
+/*
+ * Hold every payload stored so far as if received at hold_ms (after the
+ * wall clock stepped, their received_ms says nothing about their age).
+ * Replaces an earlier hold: it covers those payloads too, from later.
+ * clock_behind is remembered for store_clock_state(). In a transaction.
+ */
+int store_hold_payloads(struct store *s, int64_t hold_ms,
+    int clock_behind) WT_MUST_CHECK;
+/* The newest received_ms of a stored message (0: none) and the last
+ * clock_behind given to store_hold_payloads() (0: never). */
+int store_clock_state(struct store *s, int64_t *newest_ms,
+    int *clock_behind) WT_MUST_CHECK;
 
 /* ---- reads for reports (read-only connection) ---- */
 

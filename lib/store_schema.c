@@ -509,8 +509,16 @@ const char *const store_stmt_sql[S_COUNT] = {
 	[S_MAN_TICKET] =
 	    "INSERT INTO manifest_tickets(scheme, manifest_no,"
 	    " facility, ticket) VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+	/* Held rows (store_hold_payloads) count as received at the hold. */
 	[S_PRUNE] = "UPDATE messages SET payload = NULL"
-		    " WHERE received_ms < ?1 AND payload IS NOT NULL",
+		    " WHERE received_ms < ?1 AND payload IS NOT NULL AND (id >="
+		    " coalesce((SELECT value FROM meta WHERE key ="
+		    " 'payload_hold_mid'), 0) OR ?1 > coalesce((SELECT value"
+		    " FROM meta WHERE key = 'payload_hold_ms'), 0))",
+	[S_CLOCK_STATE] =
+	    "SELECT coalesce(max(received_ms), 0), coalesce((SELECT"
+	    " value FROM meta WHERE key = 'clock_behind'), 0)"
+	    " FROM messages",
 	[S_BIND_LATEST] =
 	    "SELECT plate, plate_color FROM device_bindings"
 	    " WHERE device = ?1 ORDER BY valid_from_ms DESC LIMIT 1",

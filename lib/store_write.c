@@ -443,3 +443,37 @@ store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned)
 	*pruned = sqlite3_changes(s->db);
 	return 0;
 }
+
+int
+store_hold_payloads(struct store *s, int64_t hold_ms, int clock_behind)
+{
+	static const char *const keys[] = { "payload_hold_mid",
+		"payload_hold_ms", "clock_behind" };
+	int64_t values[] = { s->next_mid, hold_ms, clock_behind != 0 };
+	sqlite3_stmt *st = s->st[S_META_SET];
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		store_bind_text(st, 1, keys[i]);
+		sqlite3_bind_int64(st, 2, values[i]);
+		if (store_run(s, S_META_SET) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_clock_state(struct store *s, int64_t *newest_ms, int *clock_behind)
+{
+	sqlite3_stmt *st = s->st[S_CLOCK_STATE];
+	int found;
+
+	*newest_ms = 0;
+	*clock_behind = 0;
+	if ((found = store_lookup(s, S_CLOCK_STATE)) == 1) {
+		*newest_ms = sqlite3_column_int64(st, 0);
+		*clock_behind = sqlite3_column_int(st, 1) != 0;
+		store_lookup_end(s, S_CLOCK_STATE);
+	}
+	return found == -1 ? -1 : 0;
+}

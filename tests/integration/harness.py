@@ -1,7 +1,15 @@
 """Real parts for integration tests: a private mosquitto on an ephemeral
 loopback port, the real wastetrackd binary, its real SQLite file, and HTTP
-over a real socket. Waiting is always on a condition with a timeout."""
+over a real socket. Waiting is always on a condition with a timeout.
 
+Every process a test starts goes through spawn(): its own process group,
+killed with its parent (a parent-death signal, so even a runner killed
+with SIGKILL takes it along), a command line naming a directory under
+TMP_ROOT (the suite looks for leftovers by it: check_orphans.py), and a
+registry that an atexit hook and a SIGTERM handler (meson's timeout) empty
+whatever the test did."""
+
+import atexit
 import json
 import os
 import re
@@ -26,6 +34,72 @@ SHARED = os.environ.get("WT_SHARED", os.path.join(os.path.dirname(__file__),
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:",
                    "ERROR: LeakSanitizer", "Invalid read", "Invalid write",
                    "uninitialised value", "definitely lost: [1-9]")
+
+
+# The run's temp root: meson sets it to a directory of the build tree, so
+# a process whose command line names it belongs to this build's tests.
+TMP_ROOT = os.environ.get("WT_TEST_TMP") or None
+if TMP_ROOT:
+    os.makedirs(TMP_ROOT, exist_ok=True)
+
+
+def make_dir(prefix):
+    """A temp dir for one test, under the run's root."""
+    return tempfile.mkdtemp(prefix=prefix, dir=TMP_ROOT)
+
+
+_children = []
+# setpriv (util-linux) sets the parent-death signal and execs the command:
+# the pid is the command's own.
+_PDEATHSIG = (["setpriv", "--pdeathsig", "KILL", "--"]
+              if shutil.which("setpriv") else [])
+
+
+def spawn(argv, **kw):
+    """Popen in a new process group that dies with this process."""
+    p = subprocess.Popen(_PDEATHSIG + list(argv), start_new_session=True,
+                         **kw)
+    _children.append(p)
+    return p
+
+
+def kill_group(p, sig=signal.SIGKILL):
+    """Signal p's process group (p leads it) and wait for p."""
+    if p.poll() is None:
+        try:
+            os.killpg(p.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        p.wait(10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def reap_all():
+    """Kill every process spawn() started that still runs; their pids."""
+    left = [p.pid for p in _children if p.poll() is None]
+    for p in _children:
+        kill_group(p)
+    return left
+
+
+def _at_exit():
+    left = reap_all()
+    if left:
+        print("harness: killed leftover processes %s" % left,
+              file=sys.stderr)
+
+
+def _on_sigterm(signum, frame):
+    # meson's timeout: SIGTERM, then SIGKILL half a second later. Kill
+    # the children first, then unwind (finally blocks print the logs).
+    reap_all()
+    sys.exit(128 + signum)
+
+
+atexit.register(_at_exit)
+signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def free_port():
@@ -74,9 +148,13 @@ class Broker:
                     % (self.port, "true" if self.persistence else "false",
                        self.dir))
         self.log = open(os.path.join(self.dir, "mosquitto.log"), "ab")
-        self.proc = subprocess.Popen(["mosquitto", "-c", conf],
-                                     stdout=self.log, stderr=self.log)
-        wait_for(self._accepts, 10, "mosquitto on port %d" % self.port)
+        self.proc = spawn(["mosquitto", "-c", conf], stdout=self.log,
+                          stderr=self.log)
+        try:
+            wait_for(self._accepts, 10, "mosquitto on port %d" % self.port)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def _accepts(self):
@@ -92,7 +170,12 @@ class Broker:
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(10)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.proc:
+            kill_group(self.proc)
         self.proc = None
 
 
@@ -142,9 +225,8 @@ http:
         log = os.path.join(self.dir, "daemon.%d.log" % len(self.logs))
         self.logs.append(log)
         self.logf = open(log, "wb")
-        self.proc = subprocess.Popen(WRAPPER + [DAEMON, "-c", self.conf, "-v"],
-                                     stdout=self.logf, stderr=self.logf,
-                                     env=env)
+        self.proc = spawn(WRAPPER + [DAEMON, "-c", self.conf, "-v"],
+                          stdout=self.logf, stderr=self.logf, env=env)
         wait_for(lambda: self._alive() and os.path.exists(self.port_file),
                  30, "the daemon's port file")
         with open(self.port_file) as f:
@@ -177,8 +259,11 @@ http:
     def stop(self, sig=signal.SIGTERM, timeout=30):
         """Stop; returns the exit status (negative for a signal)."""
         self.proc.send_signal(sig)
-        rc = self.proc.wait(timeout)
-        self.logf.close()
+        try:
+            rc = self.proc.wait(timeout)
+        finally:
+            kill_group(self.proc)
+            self.logf.close()
         if sig != signal.SIGKILL:
             self.check_sanitizers()
         return rc
@@ -263,11 +348,16 @@ class Env:
 
     def __init__(self, name, persistence=True, extra="", mqtt_extra="",
                  subscriptions=None, include=None):
-        self.dir = tempfile.mkdtemp(prefix="wt-%s-" % name)
+        self.dir = make_dir("wt-%s-" % name)
         self.broker = Broker(self.dir, persistence).start()
-        self.daemon = Daemon(self.dir, self.broker.port, extra=extra,
-                             mqtt_extra=mqtt_extra,
-                             subscriptions=subscriptions, include=include)
+        try:
+            self.daemon = Daemon(self.dir, self.broker.port, extra=extra,
+                                 mqtt_extra=mqtt_extra,
+                                 subscriptions=subscriptions,
+                                 include=include)
+        except BaseException:
+            self.broker.stop()
+            raise
         self.ok = False
 
     def __enter__(self):

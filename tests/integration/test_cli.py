@@ -10,7 +10,7 @@ import socket
 import subprocess
 import tempfile
 
-from harness import DAEMON, Env, run, wait_for
+from harness import DAEMON, TMP_ROOT, Env, run, wait_for
 
 SOURCE = os.environ.get("WT_SOURCE", ".")
 
@@ -35,7 +35,7 @@ def test_check_sample_config():
 
 
 def test_check_broken_config():
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=TMP_ROOT) as tmp:
         path = os.path.join(tmp, "bad.yaml")
         with open(path, "w") as f:
             f.write("mqtt:\n  url: \"tcp://127.0.0.1:1883\"\n"

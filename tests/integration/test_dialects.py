@@ -5,6 +5,7 @@ describes, field by field."""
 
 import math
 import os
+import sys
 
 from harness import Env, Publisher, read_tsv, run, wait_for
 
@@ -28,15 +29,20 @@ def metres(a, b):
 
 def ingest(name):
     env = Env(name, subscriptions=SUBS, include=PROFILES)
-    d = env.daemon.start()
-    msgs = read_tsv(name + ".tsv")
-    pub = Publisher(env.broker.port)
-    pub.publish_all(msgs)
-    pub.close()
-    wait_for(lambda: d.status()["ingest"]["received"] >= len(msgs), 20,
-             "%d %s messages" % (len(msgs), name))
-    rejects = d.query("SELECT topic, reason, detail FROM rejects")
-    assert rejects == [], rejects
+    try:
+        d = env.daemon.start()
+        msgs = read_tsv(name + ".tsv")
+        pub = Publisher(env.broker.port)
+        pub.publish_all(msgs)
+        pub.close()
+        wait_for(lambda: d.status()["ingest"]["received"] >= len(msgs), 20,
+                 "%d %s messages" % (len(msgs), name))
+        rejects = d.query("SELECT topic, reason, detail FROM rejects")
+        assert rejects == [], rejects
+    except BaseException:
+        # The caller's `with env` is not entered yet: stop both here.
+        env.__exit__(*sys.exc_info())
+        raise
     return env, d
 
 

@@ -23,9 +23,8 @@ of the day:
 import atexit
 import functools
 import json
-import tempfile
 
-from harness import Broker, Daemon, Env, Publisher, run, wait_for
+from harness import Broker, Daemon, Env, Publisher, make_dir, run, wait_for
 
 DAY = "2023-08-07"
 NEXT_DAY = "2023-08-08"
@@ -283,7 +282,7 @@ class CityEnv(Env):
     (the harness's default facilities block is left out)."""
 
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="wt-scenario-")
+        self.dir = make_dir("wt-scenario-")
         self.broker = Broker(self.dir).start()
         self.daemon = Daemon(self.dir, self.broker.port, extra=CONFIG,
                              facilities=False)

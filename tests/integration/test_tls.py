@@ -6,10 +6,9 @@ over ssl://. A daemon trusting another CA never connects."""
 import os
 import shutil
 import subprocess
-import tempfile
 
-from harness import (Broker, Daemon, Publisher, free_port, read_tsv, run,
-                     wait_for)
+from harness import (Broker, Daemon, Publisher, free_port, kill_group,
+                     make_dir, read_tsv, run, spawn, wait_for)
 
 
 def openssl(*args, cwd):
@@ -49,9 +48,13 @@ class TlsBroker(Broker):
                     % (self.plain_port, self.tls_port, self.dir, self.dir,
                        self.dir))
         self.log = open(os.path.join(self.dir, "mosquitto.log"), "ab")
-        self.proc = subprocess.Popen(["mosquitto", "-c", conf],
-                                     stdout=self.log, stderr=self.log)
-        wait_for(self._accepts, 10, "mosquitto")
+        self.proc = spawn(["mosquitto", "-c", conf], stdout=self.log,
+                          stderr=self.log)
+        try:
+            wait_for(self._accepts, 10, "mosquitto")
+        except BaseException:
+            self.stop()
+            raise
         return self
 
 
@@ -59,10 +62,11 @@ def test_tls():
     if not shutil.which("openssl"):
         print("skip: no openssl")
         return
-    d = tempfile.mkdtemp(prefix="wt-tls-")
+    d = make_dir("wt-tls-")
     make_server_cert(d)
     make_ca(d, "other")
     broker = TlsBroker(d).start()
+    daemon = None
     try:
         tls = ('  tls: {ca_file: "%s/ca.crt"}\n' % d)
         daemon = Daemon(d, broker.tls_port, mqtt_extra=tls)
@@ -89,6 +93,9 @@ def test_tls():
         assert daemon.stop() == 0
         shutil.rmtree(d, ignore_errors=True)
     finally:
+        # Whatever failed above, neither process outlives the test.
+        if daemon is not None and daemon.proc is not None:
+            kill_group(daemon.proc)
         broker.stop()
 
 

@@ -265,12 +265,19 @@ test_replay(struct env *e)
 	CHECK_INT(pipeline_backlog_bytes(e->p, e->written), 0);
 }
 
-/* Raw payloads past retention go, once an hour. */
+/* Raw payloads past retention go, once an hour by the boot clock; not
+ * when the wall clock stepped, and not those held after a step. */
 static void
 test_prune(struct env *e)
 {
+	/* At or after the pipeline's own reading at open. */
+	int64_t b = clock_boot_us(), t = NOW, h = PIPELINE_PRUNE_EVERY_MS;
+
 	CHECK_INT(pipeline_prune_cutoff(NOW, 7), NOW - 7 * DAY_MS);
 	CHECK_INT(pipeline_prune_cutoff(NOW, 0), NOW);
+	CHECK_INT(pipeline_clock_step_ms(NOW, b, NOW + 5000, b + 5000000), 0);
+	CHECK_INT(pipeline_clock_step_ms(NOW, b, NOW - 10 * DAY_MS, b + 1000),
+	    -10 * DAY_MS - 1);
 	append_position(e, "2023-07-27", NOW - 8 * DAY_MS);
 	append_position(e, "2023-07-27", NOW - 8 * DAY_MS);
 	CHECK_INT(pipeline_drain(e->p, e->end, NOW), 2);
@@ -278,18 +285,38 @@ test_prune(struct env *e)
 		      "SELECT count(*) FROM messages WHERE "
 		      "payload IS NULL"),
 	    0);
-	CHECK_INT(pipeline_prune(e->p, NOW + 1000), 0);
-	CHECK_INT(pipeline_prune(e->p, NOW + PIPELINE_PRUNE_EVERY_MS - 1), 0);
-	CHECK_INT(pipeline_prune(e->p, NOW + PIPELINE_PRUNE_EVERY_MS), 1);
+	CHECK_INT(pipeline_prune_at(e->p, t + 1000, b + 1000000), 0);
+	CHECK_INT(pipeline_prune_at(e->p, t + h - 10000,
+		      b + (h - 10000) * 1000),
+	    0);
+	/* The wall clock alone says an hour passed: a step, not due. */
+	CHECK_INT(pipeline_prune_at(e->p, t + h, b + 2000000), 0);
 	CHECK_INT(db_int(e->db,
 		      "SELECT count(*) FROM messages WHERE "
 		      "payload IS NULL"),
-	    2);
+	    0);
+	/* The step made a hold at t + h: the clocks agree again from there,
+	 * an hour on retention runs, and the 8-day-old payloads stay. */
+	t += h;
+	b += 2000000;
+	CHECK_INT(pipeline_prune_at(e->p, t + h, b + h * 1000), 1);
 	CHECK_INT(db_int(e->db,
 		      "SELECT count(*) FROM messages WHERE "
-		      "payload IS NOT NULL"),
-	    7);
-	CHECK_INT(pipeline_prune(e->p, NOW + PIPELINE_PRUNE_EVERY_MS + 1), 0);
+		      "payload IS NULL"),
+	    0);
+	/* Past the hold by more than the retention: they go. */
+	t += h;
+	b += h * 1000;
+	CHECK_INT(pipeline_prune_at(e->p, t + 8 * DAY_MS,
+		      b + 8 * DAY_MS * 1000),
+	    1);
+	CHECK_INT(db_int(e->db,
+		      "SELECT count(*) FROM messages WHERE "
+		      "payload IS NULL"),
+	    9);
+	CHECK_INT(pipeline_prune_at(e->p, t + 8 * DAY_MS + 1000,
+		      b + (8 * DAY_MS + 1000) * 1000),
+	    0);
 }
 
 /* At most once per call while weighings or manifests change, at least

@@ -710,6 +710,39 @@ test_rejects(struct store *s, sqlite3 *db)
 	    T0);
 }
 
+/* After a clock step: what was stored before the hold ages from the
+ * hold, what comes after from its own receive time; rejects never go. */
+static void
+test_prune_hold(struct store *s, sqlite3 *db)
+{
+	struct store_msg a = msg("t/hold", 303, T0 - 30 * DAY);
+	struct store_msg b = msg("t/hold", 304, T0 - 30 * DAY);
+	int64_t pruned = -1, newest = -1;
+	int behind = -1;
+
+	CHECK(store_clock_state(s, &newest, &behind) == 0);
+	CHECK_INT(behind, 0);
+	CHECK(store_begin(s) == 0);
+	put(s, &a, NULL, 0, NULL);
+	CHECK(store_hold_payloads(s, T0 - 2 * DAY, 1) == 0);
+	put(s, &b, NULL, 0, NULL);
+	CHECK(store_commit(s) == 0);
+	CHECK(store_begin(s) == 0);
+	CHECK(store_prune_payloads(s, T0 - 3 * DAY, &pruned) == 0);
+	CHECK_INT(pruned, 1); /* b only */
+	CHECK(store_prune_payloads(s, T0 - 2 * DAY, &pruned) == 0);
+	CHECK_INT(pruned, 0); /* a is held until after the hold's time */
+	CHECK(store_prune_payloads(s, T0 - 2 * DAY + 1, &pruned) == 0);
+	CHECK_INT(pruned, 1); /* a */
+	CHECK(store_commit(s) == 0);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM rejects WHERE payload IS NULL"),
+	    0);
+	CHECK(store_clock_state(s, &newest, &behind) == 0);
+	CHECK_INT(newest, raw_int(db, "SELECT max(received_ms) FROM messages"));
+	CHECK_INT(behind, 1);
+}
+
 static void
 test_prune(struct store *s, sqlite3 *db)
 {
@@ -740,6 +773,7 @@ test_prune(struct store *s, sqlite3 *db)
 	CHECK(store_prune_payloads(s, T0 - DAY, &pruned) == 0);
 	CHECK(store_commit(s) == 0);
 	CHECK_INT(pruned, 0);
+	test_prune_hold(s, db);
 }
 
 static void
