@@ -374,6 +374,7 @@ pipeline_report(struct pipeline *p, uint64_t written_bytes,
 	r->db.last_commit_ms = ingest_last_commit_ms(p->ingest);
 	r->db.writes_failing =
 	    pipeline_writes_failing(p) || spool_error != NULL;
+	r->db.file_gone = p->db_gone;
 	r->db.last_error =
 	    pipeline_writes_failing(p) ? pipeline_error(p) : spool_error;
 }

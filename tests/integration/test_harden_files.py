@@ -235,6 +235,7 @@ def test_database_deleted_while_running():
                  "healthz 503 once the database file is gone")
         noticed = time.monotonic() - t0
         body = d.http("/healthz")[1]
+        assert body.strip() == "database file removed or replaced", body
         st = d.status()
         assert st["database"]["writes_failing"] is True, st["database"]
         assert "removed or replaced" in st["database"]["last_error"], st
