@@ -8,15 +8,15 @@ exactly once, or says which numbers are expected to be missing."""
 import glob
 import json
 import os
+import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import threading
 import time
 
-from harness import (DAEMON, TIMEOUT_SCALE, WRAPPER, Env, Publisher, run,
-                     wait_for)
+from harness import (DAEMON, SANITIZER_MARKS, TIMEOUT_SCALE, WRAPPER, Env,
+                     Publisher, run, wait_for)
 
 BASE_MS = 1691388000000
 EX_DATAERR = 65   # the spool belongs to another database
@@ -52,7 +52,10 @@ def run_once(d, *args, timeout=30):
     p = subprocess.run(WRAPPER + [DAEMON, "-c", d.conf, "-v"] + list(args),
                        capture_output=True, text=True,
                        timeout=timeout * TIMEOUT_SCALE)
-    return p.returncode, p.stdout + p.stderr
+    log = p.stdout + p.stderr
+    for mark in SANITIZER_MARKS:
+        assert not re.search(mark, log), "sanitizer report:\n" + log
+    return p.returncode, log
 
 
 def start_with(d, *args):
