@@ -131,8 +131,12 @@ remove_old_segments(struct pipeline *p)
 {
 	struct spool_pos c = ingest_committed(p->ingest);
 
-	if (c.seg > p->removed_below &&
-	    spool_remove_before(p->spool_dir, c.seg) == 0)
+	if (c.seg <= p->removed_below)
+		return;
+	/* Committed to the file at the database's path, not to one removed
+	 * since the last tick: else the spool keeps the only copy. */
+	pipeline_check_file(p);
+	if (!p->db_gone && spool_remove_before(p->spool_dir, c.seg) == 0)
 		p->removed_below = c.seg;
 }
 
