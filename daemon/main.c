@@ -36,6 +36,10 @@
 
 #define DEFAULT_CONFIG "/etc/wastetrack/wastetrack.yaml"
 #define STALL_AFTER_S  30
+/* Exit statuses (sysexits.h) a unit or a script can tell apart: the
+ * files on disk need a person; the other daemon may just be stopping. */
+#define EXIT_FOREIGN_SPOOL 65 /* EX_DATAERR */
+#define EXIT_LOCKED	   75 /* EX_TEMPFAIL */
 
 struct wt {
 	struct event_base *base;
@@ -53,13 +57,15 @@ struct wt {
 	struct event *sigs[3], *tick;
 	int64_t start_ms;
 	uint64_t watchdog_usec;
+	int lock_fd; /* held while running: one daemon per database */
+	int adopt;   /* -A: import a spool that is another database's */
 };
 
 static __attribute__((noreturn)) void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: wastetrackd [-c FILE] [-n] [-v]... [-V] "
+	    "usage: wastetrackd [-c FILE] [-n] [-A] [-v]... [-V] "
 	    "[-h]\n");
 	exit(1);
 }
@@ -201,6 +207,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	    (unsigned long long)c->duplicates, (unsigned long long)c->rejected,
 	    pipeline_writes_failing(wt->pipe) ? ", database writes failing"
 					      : "");
+	pipeline_check_file(wt->pipe);
 	pipeline_prune(wt->pipe, now);
 	mqtt_state(wt->mqtt, &st);
 	/* The store logs why; the next tick tries again. */
@@ -213,13 +220,30 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- start-up and shutdown ---- */
 
+/*
+ * The lock first, then the database, then whose spool it is: 0, -1, or
+ * the exit status of a refusal.
+ */
 static int
 open_store(struct wt *wt)
 {
-	if (store_open(wt->cfg->database.path,
-		wt->cfg->database.synchronous == CFG_SYNC_FULL,
+	const char *path = wt->cfg->database.path;
+	int rc;
+
+	if ((rc = pipeline_lock(path, &wt->lock_fd)) != 0)
+		return rc == 1 ? EXIT_LOCKED : -1;
+	if (store_open(path, wt->cfg->database.synchronous == CFG_SYNC_FULL,
 		&wt->store) == -1 ||
-	    store_sync_config(wt->store, wt->cfg) == -1 ||
+	    (rc = pipeline_claim_spool(wt->store, path, wt->adopt)) == -1)
+		return -1;
+	if (rc == 1) {
+		log_warnx("main: refusing to start: to import the spool's "
+			  "messages into %s, start once with -A; to start "
+			  "without them, move %s.spool away",
+		    path, path);
+		return EXIT_FOREIGN_SPOOL;
+	}
+	if (store_sync_config(wt->store, wt->cfg) == -1 ||
 	    pipeline_open(wt->store, wt->cfg, wt->profiles, wt->start_ms,
 		&wt->pipe) == -1 ||
 	    pipeline_replay(wt->pipe) == -1)
@@ -291,6 +315,7 @@ teardown(struct wt *wt)
 	pipeline_free(wt->pipe);
 	checkpoint_stop(wt->ckpt, wt->store);
 	store_close(wt->store);
+	pipeline_unlock(wt->lock_fd);
 	if (wt->cfg != wt->boot_cfg) {
 		profile_set_free(wt->profiles);
 		config_free(wt->cfg);
@@ -305,11 +330,15 @@ int
 main(int argc, char *argv[])
 {
 	struct wt wt = { 0 };
-	int ch, check_only = 0, verbose = 0, explicit = 0, rc = 1;
+	int ch, check_only = 0, verbose = 0, explicit = 0, rc = 1, opened;
 
 	wt.cfg_path = DEFAULT_CONFIG;
-	while ((ch = getopt(argc, argv, "c:nvVh")) != -1) {
+	wt.lock_fd = -1;
+	while ((ch = getopt(argc, argv, "c:nAvVh")) != -1) {
 		switch (ch) {
+		case 'A':
+			wt.adopt = 1;
+			break;
 		case 'c':
 			wt.cfg_path = optarg;
 			explicit = 1;
@@ -350,8 +379,12 @@ main(int argc, char *argv[])
 		log_warnx("main: cannot create the event loop");
 		goto done;
 	}
-	if (open_store(&wt) == -1 || setup_events(&wt) == -1 ||
-	    start_io(&wt) == -1)
+	if ((opened = open_store(&wt)) != 0) {
+		if (opened > 0)
+			rc = opened;
+		goto done;
+	}
+	if (setup_events(&wt) == -1 || start_io(&wt) == -1)
 		goto done;
 	notify_send("READY=1");
 	log_notice("main: wastetrackd %s running (database %s)", WT_VERSION,

@@ -9,10 +9,20 @@
 #include "report.h"
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* In the spool directory: whose spool it is, and who writes it now. */
+#define OWNER_FILE "database-id"
+#define LOCK_FILE  "lock"
 
 struct pipeline {
 	struct store *store;
@@ -38,14 +48,44 @@ struct pipeline {
 	int hold_pending;  /* a step is logged, its hold not yet written */
 	int hold_behind;   /* ... and the clock went backwards */
 	uint64_t reconciled_changes; /* counter value at the last run */
+	dev_t db_dev;		     /* the database file opened */
+	ino_t db_ino;
+	int db_gone; /* its path names another file, or none */
+	char gone_error[PATH_MAX + 96];
 };
+
+/* The spool sits beside the database: same filesystem, same lifetime,
+ * same backups. */
+static int
+spool_dir_of(const char *db_path, char *out, size_t n)
+{
+	int len = snprintf(out, n, "%s.spool", db_path);
+
+	if (len < 0 || (size_t)len >= n) {
+		log_warnx("pipeline: database path too long for its spool");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+spool_file(const char *dir, const char *name, char *out, size_t n)
+{
+	int len = snprintf(out, n, "%s/%s", dir, name);
+
+	if (len < 0 || (size_t)len >= n) {
+		log_warnx("pipeline: spool path too long");
+		return -1;
+	}
+	return 0;
+}
 
 int
 pipeline_open(struct store *store, const struct config *cfg,
     const struct profile_set *profiles, int64_t now_ms, struct pipeline **out)
 {
 	struct pipeline *p = NULL;
-	int n;
+	struct stat st;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		goto fail;
@@ -53,14 +93,17 @@ pipeline_open(struct store *store, const struct config *cfg,
 	p->cfg = cfg;
 	p->ref_wall_ms = now_ms;
 	p->ref_boot_us = p->last_prune_us = clock_boot_us();
-	/* The spool sits beside the database: same filesystem, same
-	 * lifetime, same backups. */
-	n = snprintf(p->spool_dir, sizeof(p->spool_dir), "%s.spool",
-	    cfg->database.path);
-	if (n < 0 || (size_t)n >= sizeof(p->spool_dir)) {
-		log_warnx("pipeline: database path too long for its spool");
+	if (spool_dir_of(cfg->database.path, p->spool_dir,
+		sizeof(p->spool_dir)) == -1)
+		goto fail;
+	/* The file the store has just opened: pipeline_check_file()
+	 * compares the path with it. */
+	if (stat(store_path(store), &st) == -1) {
+		log_warn("pipeline: stat %s", store_path(store));
 		goto fail;
 	}
+	p->db_dev = st.st_dev;
+	p->db_ino = st.st_ino;
 	if (ingest_open(store, cfg, profiles, &p->ingest) == -1 ||
 	    spool_mkdir(p->spool_dir) == -1 ||
 	    spool_reader_open(p->spool_dir, ingest_committed(p->ingest),
@@ -97,19 +140,29 @@ remove_old_segments(struct pipeline *p)
 {
 	struct spool_pos c = ingest_committed(p->ingest);
 
-	if (c.seg > p->removed_below &&
-	    spool_remove_before(p->spool_dir, c.seg) == 0)
+	if (c.seg <= p->removed_below)
+		return;
+	/* Committed to the file at the database's path, not to one removed
+	 * since the last tick: else the spool keeps the only copy. */
+	pipeline_check_file(p);
+	if (!p->db_gone && spool_remove_before(p->spool_dir, c.seg) == 0)
 		p->removed_below = c.seg;
 }
 
 int
 pipeline_replay(struct pipeline *p)
 {
-	struct spool_pos all = { UINT64_MAX, UINT64_MAX };
+	struct spool_pos all = { 0, UINT64_MAX };
 	const struct ingest_counters *c = ingest_counters(p->ingest);
-	uint64_t corrupt;
+	uint64_t corrupt, first;
 	int n;
 
+	/* Up to the end of the last segment on disk, stepping over a
+	 * missing one as the live reader does: both must agree on what
+	 * the spool holds, or the live reader takes up records the writer
+	 * of this run never wrote. */
+	if (spool_bounds(p->spool_dir, &first, &all.seg) == -1)
+		return -1;
 	do {
 		n = ingest_batch(p->ingest, p->reader, all, PIPELINE_BATCH_MAX,
 		    clock_ms(), 0);
@@ -164,10 +217,15 @@ pipeline_drain(struct pipeline *p, struct spool_pos end, int64_t now_ms)
 {
 	int n;
 
-	n = ingest_batch(p->ingest, p->reader, end, PIPELINE_BATCH_MAX, now_ms,
-	    PIPELINE_BATCH_BUDGET_MS);
+	/* Commits would go to a file nobody will open again: keep the
+	 * messages in the spool instead (pipeline_check_file()). */
+	n = p->db_gone
+	    ? -1
+	    : ingest_batch(p->ingest, p->reader, end, PIPELINE_BATCH_MAX,
+		  now_ms, PIPELINE_BATCH_BUDGET_MS);
 	if (n == -1) {
-		set_writes_failing(p, 1);
+		if (!p->db_gone)
+			set_writes_failing(p, 1);
 		p->retry_ms =
 		    p->retry_ms ? p->retry_ms * 2 : PIPELINE_RETRY_MIN_MS;
 		if (p->retry_ms > PIPELINE_RETRY_MAX_MS)
@@ -209,6 +267,11 @@ pipeline_final_drain(struct pipeline *p, struct spool_pos end, int64_t now_ms,
 	int n;
 
 	*wait_ms = 0;
+	if (p->db_gone) {
+		log_warnx("pipeline: %s; the last messages stay in the spool",
+		    p->gone_error);
+		return -1;
+	}
 	n = ingest_batch(p->ingest, p->reader, end, PIPELINE_BATCH_MAX, now_ms,
 	    0);
 	if (n == 0)
@@ -243,12 +306,14 @@ pipeline_backlog_bytes(const struct pipeline *p, uint64_t written_bytes)
 int
 pipeline_writes_failing(const struct pipeline *p)
 {
-	return p->writes_failing;
+	return p->writes_failing || p->db_gone;
 }
 
 const char *
 pipeline_error(const struct pipeline *p)
 {
+	if (p->db_gone)
+		return p->gone_error;
 	return p->writes_failing ? p->error : NULL;
 }
 
@@ -353,6 +418,10 @@ pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
 {
 	int64_t cutoff, n = 0, step;
 
+	/* A database file that is gone takes nothing more: see
+	 * pipeline_check_file(). */
+	if (p->db_gone)
+		return 0;
 	if (!p->clock_checked && check_clock_at_start(p, now_ms) == -1)
 		return 0;
 	step = pipeline_clock_step_ms(p->ref_wall_ms, p->ref_boot_us, now_ms,
@@ -398,7 +467,7 @@ pipeline_reconcile(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
 	    c->by_kind[EV_WEIGHING] + c->by_kind[EV_MANIFEST] + c->history;
 	int stale = now_ms - p->last_reconcile_ms >= PIPELINE_RECONCILE_MAX_MS;
 
-	if (p->writes_failing)
+	if (pipeline_writes_failing(p))
 		return 0;
 	if (changes == p->reconciled_changes && !stale)
 		return 0;
@@ -430,8 +499,11 @@ pipeline_report(struct pipeline *p, uint64_t written_bytes,
 	r->db.size_bytes = info.size_bytes;
 	r->db.wal_bytes = info.wal_bytes;
 	r->db.last_commit_ms = ingest_last_commit_ms(p->ingest);
-	r->db.writes_failing = p->writes_failing || spool_error != NULL;
-	r->db.last_error = p->writes_failing ? p->error : spool_error;
+	r->db.writes_failing =
+	    pipeline_writes_failing(p) || spool_error != NULL;
+	r->db.file_gone = p->db_gone;
+	r->db.last_error =
+	    pipeline_writes_failing(p) ? pipeline_error(p) : spool_error;
 }
 
 const struct ingest_counters *
@@ -450,4 +522,198 @@ const char *
 pipeline_spool_dir(const struct pipeline *p)
 {
 	return p->spool_dir;
+}
+
+/* ---- whose spool: one writer, one database ---- */
+
+int
+pipeline_lock(const char *db_path, int *out)
+{
+	char dir[PATH_MAX], path[PATH_MAX], buf[32];
+	ssize_t n;
+	int fd, len;
+
+	*out = -1;
+	if (spool_dir_of(db_path, dir, sizeof(dir)) == -1 ||
+	    spool_file(dir, LOCK_FILE, path, sizeof(path)) == -1 ||
+	    spool_mkdir(dir) == -1)
+		return -1;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1) {
+		log_warn("pipeline: open %s", path);
+		return -1;
+	}
+	/* flock: held by the open file, so the kernel lets go when the
+	 * process ends, however it ends (SIGKILL included). */
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK) {
+			log_warn("pipeline: lock %s", path);
+			close(fd);
+			return -1;
+		}
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		log_warnx("pipeline: another wastetrackd (pid %s) holds %s "
+			  "and its spool (lock %s)",
+		    buf[0] ? buf : "unknown", db_path, path);
+		close(fd);
+		return 1;
+	}
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 ||
+	    pwrite(fd, buf, (size_t)len, 0) != (ssize_t)len) {
+		log_warn("pipeline: write %s", path);
+		close(fd);
+		return -1;
+	}
+	*out = fd;
+	return 0;
+}
+
+void
+pipeline_unlock(int fd)
+{
+	if (fd != -1)
+		close(fd);
+}
+
+/* The id in the spool's owner file: 1 and owner, 0 when there is none. */
+static int
+read_owner(const char *dir, char *owner, size_t n)
+{
+	char path[PATH_MAX];
+	ssize_t got;
+	int fd;
+
+	if (spool_file(dir, OWNER_FILE, path, sizeof(path)) == -1)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		log_warn("pipeline: open %s", path);
+		return -1;
+	}
+	got = read(fd, owner, n - 1);
+	close(fd);
+	if (got == -1) {
+		log_warn("pipeline: read %s", path);
+		return -1;
+	}
+	owner[got] = '\0';
+	owner[strcspn(owner, "\n")] = '\0';
+	return 1;
+}
+
+/* Record id as the spool's owner: a whole file or the old one. */
+static int
+write_owner(const char *dir, const char *id)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	size_t len = strlen(id);
+	int fd, ok;
+
+	if (spool_file(dir, OWNER_FILE, path, sizeof(path)) == -1 ||
+	    spool_file(dir, OWNER_FILE ".tmp", tmp, sizeof(tmp)) == -1)
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		log_warn("pipeline: open %s", tmp);
+		return -1;
+	}
+	ok = write(fd, id, len) == (ssize_t)len && write(fd, "\n", 1) == 1 &&
+	    fsync(fd) == 0;
+	if (close(fd) == -1 || !ok || rename(tmp, path) == -1) {
+		log_warn("pipeline: write %s", path);
+		(void)unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Replay from the first segment on disk on. */
+static int
+restart_at(struct store *store, uint64_t seg)
+{
+	struct spool_pos pos = { seg, 0 };
+
+	if (store_begin(store) == -1 || store_set_spool_pos(store, pos) == -1 ||
+	    store_commit(store) == -1) {
+		store_rollback(store);
+		return -1;
+	}
+	return 0;
+}
+
+int
+pipeline_claim_spool(struct store *store, const char *db_path, int adopt)
+{
+	char dir[PATH_MAX], id[STORE_ID_LEN + 1], owner[STORE_ID_LEN + 2];
+	struct spool_pos c;
+	uint64_t first, last;
+	int has_owner, ours;
+
+	if (spool_dir_of(db_path, dir, sizeof(dir)) == -1 ||
+	    spool_mkdir(dir) == -1 ||
+	    store_db_id(store, id, sizeof(id)) == -1 ||
+	    store_spool_pos(store, &c) == -1 ||
+	    spool_bounds(dir, &first, &last) == -1 ||
+	    (has_owner = read_owner(dir, owner, sizeof(owner))) == -1)
+		return -1;
+	/* A spool from before owner files is this database's when the
+	 * committed position lies within it. */
+	ours = last == 0 ||
+	    (has_owner ? strcmp(owner, id) == 0
+		       : c.seg >= first && c.seg <= last);
+	if (!ours && !adopt) {
+		log_warnx("pipeline: the spool %s belongs to another database "
+			  "(%s), not to %s (%s); its messages may be missing "
+			  "from this one",
+		    dir, has_owner ? owner : "unknown", db_path, id);
+		return 1;
+	}
+	if (!ours) {
+		log_notice("pipeline: importing the spool %s (of database %s) "
+			   "into %s: every record from segment %" PRIu64 " on",
+		    dir, has_owner ? owner : "unknown", db_path, first);
+		if (restart_at(store, first) == -1)
+			return -1;
+	} else if (last != 0 && c.seg < first) {
+		/* Segments go only once a commit has passed them: a copy of
+		 * this database went further than this one (a backup). */
+		log_warnx("pipeline: %s is older than its spool: segments "
+			  "%" PRIu64 " to %" PRIu64
+			  " were removed after a newer "
+			  "copy of it committed them, and messages in them may "
+			  "be missing here; importing the spool from segment "
+			  "%" PRIu64,
+		    db_path, c.seg, first - 1, first);
+		if (restart_at(store, first) == -1)
+			return -1;
+	}
+	if (!has_owner || strcmp(owner, id) != 0)
+		return write_owner(dir, id);
+	return 0;
+}
+
+void
+pipeline_check_file(struct pipeline *p)
+{
+	const char *path = store_path(p->store);
+	struct stat st;
+	int gone;
+
+	if (stat(path, &st) == -1)
+		gone = errno == ENOENT || errno == ENOTDIR;
+	else
+		gone = st.st_dev != p->db_dev || st.st_ino != p->db_ino;
+	if (gone && !p->db_gone) {
+		snprintf(p->gone_error, sizeof(p->gone_error),
+		    "database file %s was removed or replaced while running; "
+		    "restart wastetrackd",
+		    path);
+		log_warnx("pipeline: %s (new messages stay in the spool)",
+		    p->gone_error);
+	} else if (!gone && p->db_gone)
+		log_notice("pipeline: database file %s is back", path);
+	p->db_gone = gone;
 }

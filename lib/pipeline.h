@@ -49,6 +49,40 @@ int pipeline_open(struct store *store, const struct config *cfg,
     const struct profile_set *profiles, int64_t now_ms,
     struct pipeline **out) WT_MUST_CHECK;
 void pipeline_free(struct pipeline *p);
+
+/*
+ * One writer per database and spool: take the lock file in the spool
+ * directory of the database at db_path (creating the directory), before
+ * anything else touches either. 0 and *fd (hold it open while running;
+ * the kernel releases it however the process ends), 1 when another
+ * process holds it (logged with its pid), -1 on error.
+ */
+int pipeline_lock(const char *db_path, int *fd) WT_MUST_CHECK;
+void pipeline_unlock(int fd);
+
+/*
+ * Before pipeline_open(): make sure the spool beside db_path belongs to
+ * store's database. The spool records the database's id (store_db_id);
+ * a spool without one is taken as the database's when the committed
+ * position lies within it. Returns 0 when it is (now) this database's,
+ * 1 when it belongs to another and adopt is 0 (logged; nothing
+ * touched), -1 on error. With adopt, a foreign spool is imported: replay
+ * starts at its first segment (ingest is idempotent). A database older
+ * than its own spool (a restored backup whose position is in a segment
+ * since removed) replays from the first segment, with a warning that
+ * the messages between may be missing.
+ */
+int pipeline_claim_spool(struct store *store, const char *db_path,
+    int adopt) WT_MUST_CHECK;
+
+/*
+ * Once a tick: does the database path still name the file the store has
+ * open? When it was removed or replaced, writes count as failing (logged
+ * once, with the reason in pipeline_error()) and nothing more is
+ * committed: messages stay in the spool; when it names the file again,
+ * ingestion resumes.
+ */
+void pipeline_check_file(struct pipeline *p);
 /* Swap the configuration and profiles (SIGHUP). */
 void pipeline_set_config(struct pipeline *p, const struct config *cfg,
     const struct profile_set *profiles);

@@ -152,7 +152,8 @@ report_health(const struct report *r, const char **reason)
 		return 0;
 	}
 	if (r->db.writes_failing) {
-		*reason = "database writes failing";
+		*reason = r->db.file_gone ? "database file removed or replaced"
+					  : "database writes failing";
 		return 0;
 	}
 	if (!r->mqtt.connected) {

@@ -72,6 +72,7 @@ struct report {
 		int64_t size_bytes, wal_bytes;
 		int64_t last_commit_ms;
 		int writes_failing; /* current state */
+		int file_gone;	    /* the path names another file, or none */
 		const char *last_error;
 		uint64_t checkpoint_failures;
 		const char *checkpoint_error; /* NULL unless failing now */
@@ -106,8 +107,8 @@ void report_snap_copy(struct report_snap *dst, const struct report *src);
 
 /*
  * Health: 1 when healthy. Otherwise 0 and *reason names the first
- * problem: "loop not responding", "database writes failing", "broker
- * disconnected" or "ingest stalled".
+ * problem: "loop not responding", "database file removed or replaced",
+ * "database writes failing", "broker disconnected" or "ingest stalled".
  */
 int report_health(const struct report *r, const char **reason);
 

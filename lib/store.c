@@ -7,8 +7,10 @@
 
 #include "log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 /* A long reader stops checkpoints from resetting the WAL; once it leaves,
@@ -244,4 +246,51 @@ store_set_spool_pos(struct store *s, struct spool_pos pos)
 	    meta_set_i64(s, "spool_off", (int64_t)pos.off) == -1)
 		return -1;
 	return 0;
+}
+
+/* ---- meta: the database's identity ---- */
+
+static int
+new_db_id(char *out, size_t n)
+{
+	unsigned char b[STORE_ID_LEN / 2];
+	size_t i;
+
+	if (n <= STORE_ID_LEN ||
+	    getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		log_warn("store: cannot make a database id");
+		return -1;
+	}
+	for (i = 0; i < sizeof(b); i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return 0;
+}
+
+int
+store_db_id(struct store *s, char *out, size_t n)
+{
+	const unsigned char *v;
+	int found;
+
+	store_bind_text(s->st[S_META_GET], 1, "db_id");
+	if ((found = store_lookup(s, S_META_GET)) == -1)
+		return -1;
+	if (found) {
+		v = sqlite3_column_text(s->st[S_META_GET], 0);
+		found = v != NULL && strlen((const char *)v) == STORE_ID_LEN &&
+		    n > STORE_ID_LEN;
+		if (found)
+			memcpy(out, v, STORE_ID_LEN + 1);
+		store_lookup_end(s, S_META_GET);
+		if (found)
+			return 0;
+	}
+	/* Made once, the first time anyone asks (a new database, or one
+	 * from before identities), and never changed: a copy or backup of
+	 * the file keeps it. */
+	if (new_db_id(out, n) == -1)
+		return -1;
+	store_bind_text(s->st[S_META_SET], 1, "db_id");
+	store_bind_text(s->st[S_META_SET], 2, out);
+	return store_run(s, S_META_SET);
 }

@@ -57,6 +57,15 @@ int store_spool_pos(struct store *s, struct spool_pos *pos) WT_MUST_CHECK;
 int store_set_spool_pos(struct store *s, struct spool_pos pos) WT_MUST_CHECK;
 
 /*
+ * The database's identity: STORE_ID_LEN hex digits (out holds n > that),
+ * random, made and recorded the first time it is asked for and kept for
+ * the life of the database (copies and backups included). Outside a
+ * transaction. The spool records whose it is.
+ */
+#define STORE_ID_LEN 32
+int store_db_id(struct store *s, char *out, size_t n) WT_MUST_CHECK;
+
+/*
  * An accepted message: STORE_DUPLICATE when the same payload was already
  * stored for this topic (exact redelivery); then nothing else should be
  * written for it. Otherwise *message_id is the id its row will have: the

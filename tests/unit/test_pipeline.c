@@ -2,8 +2,9 @@
  * test_pipeline: lib/pipeline.c on a real store and spool in a temporary
  * directory: where the spool goes, writer segment numbering, backlog
  * accounting, removal of committed segments, replay, the final drain,
- * the writes-failing state, the prune interval and cutoff, and when a
- * reconciliation runs.
+ * the writes-failing state, the prune interval and cutoff, when a
+ * reconciliation runs, the lock, whose spool it is, and a database file
+ * removed under a running pipeline.
  */
 #include "check.h"
 #include "tmpfiles.h"
@@ -445,6 +446,127 @@ test_final_drain(struct env *e)
 	CHECK_INT(pipeline_backlog_bytes(e->p, e->written), 0);
 }
 
+/* The spool's owner file, "" when there is none. */
+static const char *
+owner_of_spool(void)
+{
+	static char buf[80];
+	FILE *fp;
+
+	buf[0] = '\0';
+	if ((fp = fopen(tpath("wt.db.spool/database-id"), "r")) != NULL) {
+		if (fgets(buf, sizeof(buf), fp) == NULL)
+			buf[0] = '\0';
+		fclose(fp);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/* One lock holder at a time (flock: even two opens in one process). */
+static void
+test_lock(struct env *e)
+{
+	int fd, fd2;
+
+	CHECK_INT(pipeline_lock(e->db, &fd), 0);
+	CHECK(fd != -1);
+	CHECK_INT(pipeline_lock(e->db, &fd2), 1);
+	CHECK_INT(fd2, -1);
+	pipeline_unlock(fd);
+	CHECK_INT(pipeline_lock(e->db, &fd2), 0);
+	pipeline_unlock(fd2);
+}
+
+/* Whose spool: one from before owner files is taken when the position
+ * lies within it; another database's is refused untouched, or imported
+ * from its first segment; an older copy of the database (a backup)
+ * replays from the first segment still there. */
+static void
+test_claim(struct env *e)
+{
+	char id[STORE_ID_LEN + 1], id2[STORE_ID_LEN + 1];
+	struct spool_pos pos, c;
+	uint64_t first, last;
+
+	spool_writer_close(e->w);
+	e->w = NULL;
+	c = pipeline_committed(e->p);
+	close_all(e);
+	CHECK(store_open(e->db, 0, &e->store) == 0);
+	CHECK(store_db_id(e->store, id, sizeof(id)) == 0);
+	CHECK_INT(strlen(id), STORE_ID_LEN);
+	CHECK(store_db_id(e->store, id2, sizeof(id2)) == 0);
+	CHECK_STR(id2, id);
+	CHECK(spool_bounds(tpath("wt.db.spool"), &first, &last) == 0);
+	CHECK(first > 0 && c.seg >= first && c.seg <= last);
+	CHECK_STR(owner_of_spool(), "");
+	CHECK_INT(pipeline_claim_spool(e->store, e->db, 0), 0);
+	CHECK_STR(owner_of_spool(), id);
+	CHECK_INT(pipeline_claim_spool(e->store, e->db, 0), 0);
+	CHECK(store_spool_pos(e->store, &pos) == 0 && pos_eq(pos, c));
+	/* Another database's. */
+	write_t("wt.db.spool/database-id",
+	    "00000000000000000000000000000000\n");
+	CHECK_INT(pipeline_claim_spool(e->store, e->db, 0), 1);
+	CHECK_STR(owner_of_spool(), "00000000000000000000000000000000");
+	CHECK(store_spool_pos(e->store, &pos) == 0 && pos_eq(pos, c));
+	CHECK_INT(pipeline_claim_spool(e->store, e->db, 1), 0);
+	CHECK_STR(owner_of_spool(), id);
+	CHECK(store_spool_pos(e->store, &pos) == 0 && pos.seg == first &&
+	    pos.off == 0);
+	/* A database older than its spool. */
+	pos.seg = first - 1;
+	pos.off = 77;
+	CHECK(store_begin(e->store) == 0 &&
+	    store_set_spool_pos(e->store, pos) == 0 &&
+	    store_commit(e->store) == 0);
+	CHECK_INT(pipeline_claim_spool(e->store, e->db, 0), 0);
+	CHECK(store_spool_pos(e->store, &pos) == 0 && pos.seg == first &&
+	    pos.off == 0);
+	/* Replay from there: what the spool holds is stored once more as
+	 * duplicates, nothing new. */
+	CHECK(pipeline_open(e->store, e->cfg, e->profiles, NOW, &e->p) == 0);
+	CHECK(pipeline_replay(e->p) == 0);
+	CHECK(pipeline_counters(e->p)->received > 0);
+	CHECK_INT(pipeline_counters(e->p)->stored, 0);
+	CHECK(!spool_pos_before(pipeline_committed(e->p), c));
+	new_writer(e);
+}
+
+/* The database file renamed away under a running pipeline: writes fail
+ * (nothing is committed to the file nobody will open again) until the
+ * path names it again. */
+static void
+test_file_gone(struct env *e)
+{
+	struct spool_pos before;
+	struct report r;
+	char moved[PATH_MAX];
+
+	append_position(e, "2023-08-07", NOW);
+	before = pipeline_committed(e->p);
+	snprintf(moved, sizeof(moved), "%s", tpath("moved.db"));
+	CHECK(rename(e->db, moved) == 0);
+	pipeline_check_file(e->p);
+	CHECK(pipeline_writes_failing(e->p));
+	CHECK(strstr(pipeline_error(e->p), "removed or replaced") != NULL);
+	CHECK_INT(pipeline_drain(e->p, e->end, NOW), -1);
+	CHECK(pos_eq(pipeline_committed(e->p), before));
+	CHECK(pipeline_retry_ms(e->p) > 0);
+	memset(&r, 0, sizeof(r));
+	pipeline_report(e->p, e->written, NULL, &r);
+	CHECK_INT(r.db.writes_failing, 1);
+	CHECK_INT(r.db.file_gone, 1);
+	CHECK_STR(r.db.last_error, pipeline_error(e->p));
+	CHECK(pipeline_final_drain(e->p, e->end, NOW, &(unsigned){ 0 }) == -1);
+	CHECK(rename(moved, e->db) == 0);
+	pipeline_check_file(e->p);
+	CHECK(!pipeline_writes_failing(e->p));
+	CHECK_INT(pipeline_drain(e->p, e->end, NOW), 1);
+	CHECK(pos_eq(pipeline_committed(e->p), e->end));
+}
+
 int
 main(void)
 {
@@ -461,6 +583,9 @@ main(void)
 	test_report(&e);
 	test_failing(&e);
 	test_final_drain(&e);
+	test_lock(&e);
+	test_claim(&e);
+	test_file_gone(&e);
 	spool_writer_close(e.w);
 	close_all(&e);
 	profile_set_free(e.profiles);

@@ -109,6 +109,11 @@ test_health(void)
 	r.mqtt.down_since_ms = 0;
 	CHECK_INT(report_health(&r, &why), 0);
 	CHECK_STR(why, "database writes failing");
+	/* ... and say so when the file itself is gone */
+	r.db.file_gone = 1;
+	CHECK_INT(report_health(&r, &why), 0);
+	CHECK_STR(why, "database file removed or replaced");
+	r.db.file_gone = 0;
 	r.db.writes_failing = 0;
 
 	/* a backlog without a commit for longer than stall_after_s */
