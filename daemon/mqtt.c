@@ -228,6 +228,29 @@ publish_moved_end(struct mqtt *m)
 }
 
 /*
+ * Wait up to ms before retrying an append, or less: a commit of the loop
+ * may have unlinked the full segment that held the space (mqtt_committed
+ * signals room), and a stop wakes us too.
+ */
+static void
+wait_retry(struct mqtt *m, unsigned ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&m->mu);
+	if (!m->stopping)
+		(void)pthread_cond_timedwait(&m->room, &m->mu, &until);
+	pthread_mutex_unlock(&m->mu);
+}
+
+/*
  * Append until it works. The message must not be acknowledged before it
  * is in the spool, and returning 0 does not hold paho's ack back, so on
  * failure we keep the message (and paho's thread) here and retry with
@@ -256,7 +279,7 @@ spool_until_written(struct mqtt *m, const struct spooled *s,
 				pause();
 		}
 		pthread_mutex_unlock(&m->mu);
-		usleep(delay_ms * 1000);
+		wait_retry(m, delay_ms);
 		delay_ms = delay_ms * 2 > 5000 ? 5000 : delay_ms * 2;
 	}
 	if (m->write_failures > 0) {
