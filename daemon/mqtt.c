@@ -198,6 +198,14 @@ struct spooled {
 static int
 append(struct mqtt *m, const struct spooled *s, struct spool_pos *end)
 {
+	uint64_t backlog;
+
+	pthread_mutex_lock(&m->mu);
+	backlog = m->st.written_bytes > m->committed_bytes
+	    ? m->st.written_bytes - m->committed_bytes
+	    : 0;
+	pthread_mutex_unlock(&m->mu);
+	spool_writer_backlog(m->w, backlog);
 	if (s->cut)
 		return spool_append_cut(m->w, s->topic, s->tlen, s->payload,
 		    s->plen, s->full_len, s->sha256, s->received_ms, end);

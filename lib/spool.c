@@ -24,10 +24,10 @@
 #define CUT_FLAG    0x80000000u /* in topic_len: a cut record */
 #define CUT_META    40		/* a cut payload's u64 size and SHA-256 */
 /*
- * Free space the writer leaves to the database on a shared filesystem:
- * half of it, at most this. The database must be able to commit the
- * records already spooled (its write-ahead log grows by up to 4 MiB
- * between two checkpoints), or the spool can never be unlinked.
+ * Free space the writer leaves to the database on a shared filesystem,
+ * at most: the database must be able to commit the records already
+ * spooled (and the move past a full segment), or the spool can never be
+ * unlinked.
  */
 #define RESERVE_MAX (8u << 20)
 
@@ -38,6 +38,7 @@ struct spool_writer {
 	uint64_t size;
 	size_t seg_max;
 	int sync;
+	uint64_t backlog;   /* spooled, not committed (the caller says) */
 	uint64_t margin;    /* free bytes above the reserve, last look */
 	uint64_t unchecked; /* bytes appended since that look */
 };
@@ -246,25 +247,32 @@ spool_writer_close(struct spool_writer *w)
 }
 
 /*
- * 1 when total more bytes would eat into the database's reserve. The
- * filesystem is asked again once half the margin it last showed is used,
- * so a roomy disk costs one fstatvfs per many megabytes.
+ * 1 when total more bytes would eat into the room the database needs to
+ * commit what the spool holds: about as much again as this segment and
+ * the uncommitted backlog in earlier ones, capped (RESERVE_MAX, or half
+ * the filesystem). The segment then ends
+ * early, so segments size themselves to half the free space, and room
+ * the database took for itself never stops the spool for good. The
+ * filesystem is asked again once a quarter of the margin it last showed
+ * is used, so a roomy disk costs one fstatvfs per many megabytes.
  */
 static int
 writer_short_of_room(struct spool_writer *w, size_t total)
 {
 	struct statvfs sv;
-	uint64_t size, avail, reserve;
+	uint64_t fs, avail, reserve;
 
-	if (w->unchecked + total <= w->margin / 2) {
+	if (w->unchecked + total <= w->margin / 4) {
 		w->unchecked += total;
 		return 0;
 	}
 	if (fstatvfs(w->fd, &sv) == -1)
 		return 0; /* cannot tell: the write itself will say */
-	size = (uint64_t)sv.f_blocks * sv.f_frsize;
+	fs = (uint64_t)sv.f_blocks * sv.f_frsize;
 	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
-	reserve = size / 2 < RESERVE_MAX ? size / 2 : RESERVE_MAX;
+	reserve = fs / 2 < RESERVE_MAX ? fs / 2 : RESERVE_MAX;
+	if (w->size + w->backlog + total < reserve)
+		reserve = w->size + w->backlog + total;
 	w->unchecked = total;
 	if (avail < reserve + total) {
 		w->margin = 0;
@@ -377,6 +385,12 @@ spool_append_cut(struct spool_writer *w, const char *topic, size_t topic_len,
 	memcpy(meta + 8, sha256, 32);
 	return append_record(w, topic, topic_len, CUT_FLAG, meta, CUT_META,
 	    prefix, keep, received_ms, end);
+}
+
+void
+spool_writer_backlog(struct spool_writer *w, uint64_t bytes)
+{
+	w->backlog = bytes;
 }
 
 struct spool_pos

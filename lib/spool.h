@@ -83,8 +83,9 @@ void spool_writer_close(struct spool_writer *w);
  * partial record never stays behind.
  *
  * The writer keeps free space for the database, which shares the
- * filesystem: an append that would leave less than half the filesystem
- * or 8 MiB, whichever is less, fails with ENOSPC without writing.
+ * filesystem and must commit what the spool holds: an append that would
+ * leave less free than this segment and the backlog (at most 8 MiB or
+ * half the filesystem) fails like ENOSPC without writing.
  * When the filesystem is full (ENOSPC, EDQUOT) and the segment holds
  * records, the writer also moves on to a new, empty segment before
  * returning -1: the full one then ends where the reader can leave it, and
@@ -104,6 +105,13 @@ int spool_append(struct spool_writer *w, const char *topic, size_t topic_len,
 int spool_append_cut(struct spool_writer *w, const char *topic,
     size_t topic_len, const void *prefix, size_t keep, uint64_t full_len,
     const uint8_t sha256[32], int64_t received_ms, struct spool_pos *end);
+
+/*
+ * Bytes spooled but not committed yet, in any segment: the database needs
+ * room to commit them, so the writer leaves that much free (see
+ * spool_append). The caller updates it before appending.
+ */
+void spool_writer_backlog(struct spool_writer *w, uint64_t bytes);
 
 /* Where the next record goes: after the last one, or the start of the
  * segment the writer moved to. */

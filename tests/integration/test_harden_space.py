@@ -22,7 +22,7 @@ import time
 from harness import SANITIZED, Env, Publisher, run, wait_for
 
 N = int(os.environ.get("WT_SPACE_N", "6000"))
-FS_MB = 12
+FS_MB = int(os.environ.get("WT_SPACE_FS_MB", "12"))
 BIG_MB = int(os.environ.get("WT_BIG_MB", "20"))
 BASE_MS = 1691388000000
 PREFIX_MAX = 4096
@@ -153,9 +153,11 @@ def test_small_spool_filesystem():
         finally:
             if watch is not None:
                 watch.close()
-            if env.daemon.proc and env.daemon.proc.poll() is None:
-                env.daemon.stop()
-            subprocess.run(["umount", "-l", data])
+            try:
+                if env.daemon.proc and env.daemon.proc.poll() is None:
+                    env.daemon.stop()
+            finally:
+                subprocess.run(["umount", "-l", data])
 
 
 def tree_bytes(path):
