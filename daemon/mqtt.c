@@ -5,6 +5,7 @@
 #include "config.h"
 #include "log.h"
 #include "report.h"
+#include "sha256.h"
 
 #include <MQTTAsync.h>
 #include <errno.h>
@@ -182,6 +183,81 @@ set_spool_failing(struct mqtt *m, int failing)
 	pthread_mutex_unlock(&m->mu);
 }
 
+/* One message as the spool gets it: whole, or cut to a prefix. */
+struct spooled {
+	const char *topic;
+	size_t tlen;
+	const void *payload;
+	size_t plen; /* bytes of payload to spool */
+	uint64_t full_len;
+	uint8_t sha256[32]; /* of the whole, when cut */
+	int cut;
+	int64_t received_ms;
+};
+
+static int
+append(struct mqtt *m, const struct spooled *s, struct spool_pos *end)
+{
+	uint64_t backlog;
+
+	pthread_mutex_lock(&m->mu);
+	backlog = m->st.written_bytes > m->committed_bytes
+	    ? m->st.written_bytes - m->committed_bytes
+	    : 0;
+	pthread_mutex_unlock(&m->mu);
+	spool_writer_backlog(m->w, backlog);
+	if (s->cut)
+		return spool_append_cut(m->w, s->topic, s->tlen, s->payload,
+		    s->plen, s->full_len, s->sha256, s->received_ms, end);
+	return spool_append(m->w, s->topic, s->tlen, s->payload, s->plen,
+	    s->received_ms, end);
+}
+
+/*
+ * After a failed append the writer may have moved to a new segment (a
+ * full filesystem): publish that end so the loop commits its way out of
+ * the full segment, which can then be unlinked.
+ */
+static void
+publish_moved_end(struct mqtt *m)
+{
+	struct spool_pos end = spool_writer_end(m->w);
+	int wake = 0;
+
+	pthread_mutex_lock(&m->mu);
+	if (spool_pos_before(m->st.end, end) && end.off == 0) {
+		m->st.end = end;
+		wake = !m->notified;
+		m->notified = 1;
+	}
+	pthread_mutex_unlock(&m->mu);
+	if (wake)
+		event_active(m->data_ev, EV_READ, 0);
+}
+
+/*
+ * Wait up to ms before retrying an append, or less: a commit of the loop
+ * may have unlinked the full segment that held the space (mqtt_committed
+ * signals room), and a stop wakes us too.
+ */
+static void
+wait_retry(struct mqtt *m, unsigned ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&m->mu);
+	if (!m->stopping)
+		(void)pthread_cond_timedwait(&m->room, &m->mu, &until);
+	pthread_mutex_unlock(&m->mu);
+}
+
 /*
  * Append until it works. The message must not be acknowledged before it
  * is in the spool, and returning 0 does not hold paho's ack back, so on
@@ -191,18 +267,18 @@ set_spool_failing(struct mqtt *m, int failing)
  * and mqtt_stop() skips paho's teardown.
  */
 static void
-spool_until_written(struct mqtt *m, const char *topic, size_t tlen,
-    const void *payload, size_t plen, int64_t received, struct spool_pos *end)
+spool_until_written(struct mqtt *m, const struct spooled *s,
+    struct spool_pos *end)
 {
 	unsigned delay_ms = 100;
 
-	while (spool_append(m->w, topic, tlen, payload, plen, received, end) ==
-	    -1) {
+	while (append(m, s, end) == -1) {
 		if (m->write_failures++ == 0) {
 			log_warn("mqtt: spool write failed; not acknowledging "
 				 "until it works");
 			set_spool_failing(m, 1);
 		}
+		publish_moved_end(m);
 		pthread_mutex_lock(&m->mu);
 		if (m->stopping) {
 			m->stuck = 1;
@@ -211,7 +287,7 @@ spool_until_written(struct mqtt *m, const char *topic, size_t tlen,
 				pause();
 		}
 		pthread_mutex_unlock(&m->mu);
-		usleep(delay_ms * 1000);
+		wait_retry(m, delay_ms);
 		delay_ms = delay_ms * 2 > 5000 ? 5000 : delay_ms * 2;
 	}
 	if (m->write_failures > 0) {
@@ -223,18 +299,47 @@ spool_until_written(struct mqtt *m, const char *topic, size_t tlen,
 	}
 }
 
+/*
+ * A payload over ingest.max_payload will be rejected as too_large: the
+ * spool keeps only what the reject row keeps (a prefix, the size and the
+ * digest), so the message is never copied whole again after paho's copy.
+ */
+static void
+spooled_of(const struct mqtt *m, char *topic, int topic_len,
+    const MQTTAsync_message *msg, struct spooled *s)
+{
+	struct sha256 h;
+
+	s->topic = topic;
+	s->tlen = topic_len > 0 ? (size_t)topic_len : strlen(topic);
+	s->payload = msg->payload;
+	s->plen = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+	s->full_len = s->plen;
+	s->cut = s->plen > m->cfg->ingest.max_payload;
+	if (!s->cut)
+		return;
+	sha256_init(&h);
+	sha256_update(&h, s->payload, s->plen);
+	sha256_final(&h, s->sha256);
+	if (s->plen > SPOOL_PREFIX_MAX)
+		s->plen = SPOOL_PREFIX_MAX;
+}
+
 static int
 on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
 {
 	struct mqtt *m = ctx;
 	struct spool_pos end;
-	size_t tlen = topic_len > 0 ? (size_t)topic_len : strlen(topic);
-	uint64_t size = spool_record_size(tlen, (size_t)msg->payloadlen);
+	struct spooled s;
+	uint64_t size;
 	int wake;
 
+	spooled_of(m, topic, topic_len, msg, &s);
+	size = s.cut ? spool_cut_record_size(s.tlen, s.plen)
+		     : spool_record_size(s.tlen, s.plen);
 	wait_for_room(m);
-	spool_until_written(m, topic, tlen, msg->payload,
-	    (size_t)msg->payloadlen, clock_ms(), &end);
+	s.received_ms = clock_ms();
+	spool_until_written(m, &s, &end);
 
 	pthread_mutex_lock(&m->mu);
 	m->st.end = end;

@@ -186,6 +186,39 @@ reject(struct ingest *in, const struct store_msg *m, const char *reason,
 	return 0;
 }
 
+/*
+ * A payload over the limit is never stored whole: the reject keeps its
+ * first SPOOL_PREFIX_MAX bytes, and its detail the true size and the
+ * SHA-256 of the whole, enough to recognise it again or ask the sender
+ * for it. A cut record (the receive side kept only that) brings its
+ * digest along; a whole one (spooled under a larger limit) is hashed here.
+ */
+static int
+reject_too_large(struct ingest *in, struct store_msg *m,
+    const struct spool_rec *rec, int64_t now_ms)
+{
+	static const char hex[] = "0123456789abcdef";
+	char sha[65], detail[224];
+	size_t i;
+
+	if (rec->cut) {
+		for (i = 0; i < 32; i++) {
+			sha[2 * i] = hex[rec->sha256[i] >> 4];
+			sha[2 * i + 1] = hex[rec->sha256[i] & 15];
+		}
+		sha[64] = '\0';
+	} else
+		sha256_hex(rec->payload, rec->payload_len, sha);
+	if (m->payload_len > SPOOL_PREFIX_MAX)
+		m->payload_len = SPOOL_PREFIX_MAX;
+	snprintf(detail, sizeof(detail),
+	    "payload of %llu bytes exceeds ingest.max_payload %zu; sha256 %s;"
+	    " first %zu bytes kept",
+	    (unsigned long long)rec->full_len, in->cfg->ingest.max_payload, sha,
+	    m->payload_len);
+	return reject(in, m, "too_large", detail, now_ms);
+}
+
 static void
 count_result(struct ingest *in, enum ev_kind kind, enum store_result res)
 {
@@ -254,7 +287,7 @@ ingest_one(struct ingest *in, const struct spool_rec *rec, int64_t now_ms)
 	const struct profile *p = NULL;
 	struct decode_err err;
 	enum store_result res;
-	char sha[65], detail[96];
+	char sha[65];
 	int64_t mid;
 	int rc = -1;
 
@@ -262,13 +295,8 @@ ingest_one(struct ingest *in, const struct spool_rec *rec, int64_t now_ms)
 	in->batch.bytes += rec->size;
 	in->last_message_ms = rec->received_ms;
 	m.profile = profile_for(in, rec->topic, &p);
-	if (rec->payload_len > cfg->ingest.max_payload) {
-		snprintf(detail, sizeof(detail),
-		    "payload of %zu bytes exceeds"
-		    " ingest.max_payload %zu",
-		    rec->payload_len, cfg->ingest.max_payload);
-		return reject(in, &m, "too_large", detail, now_ms);
-	}
+	if (rec->cut || rec->payload_len > cfg->ingest.max_payload)
+		return reject_too_large(in, &m, rec, now_ms);
 	if (m.profile == NULL)
 		return reject(in, &m, "no_profile",
 		    "no subscription with a "

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -20,6 +21,15 @@
 #define MAX_TOPIC   65535u
 #define MAX_PAYLOAD (256u * 1024 * 1024)
 #define READ_CHUNK  (1u << 20)
+#define CUT_FLAG    0x80000000u /* in topic_len: a cut record */
+#define CUT_META    40		/* a cut payload's u64 size and SHA-256 */
+/*
+ * Free space the writer leaves to the database on a shared filesystem,
+ * at most: the database must be able to commit the records already
+ * spooled (and the move past a full segment), or the spool can never be
+ * unlinked.
+ */
+#define RESERVE_MAX (8u << 20)
 
 struct spool_writer {
 	char *dir;
@@ -28,6 +38,9 @@ struct spool_writer {
 	uint64_t size;
 	size_t seg_max;
 	int sync;
+	uint64_t backlog;   /* spooled, not committed (the caller says) */
+	uint64_t margin;    /* free bytes above the reserve, last look */
+	uint64_t unchecked; /* bytes appended since that look */
 };
 
 struct spool_reader {
@@ -96,6 +109,12 @@ size_t
 spool_record_size(size_t topic_len, size_t payload_len)
 {
 	return HDR + topic_len + payload_len;
+}
+
+size_t
+spool_cut_record_size(size_t topic_len, size_t keep)
+{
+	return HDR + topic_len + CUT_META + keep;
 }
 
 int
@@ -227,48 +246,110 @@ spool_writer_close(struct spool_writer *w)
 	free(w);
 }
 
-int
-spool_append(struct spool_writer *w, const char *topic, size_t topic_len,
-    const void *payload, size_t payload_len, int64_t received_ms,
-    struct spool_pos *end)
+/*
+ * 1 when total more bytes would eat into the room the database needs to
+ * commit what the spool holds: about as much again as this segment and
+ * the uncommitted backlog in earlier ones, capped (RESERVE_MAX, or half
+ * the filesystem). The segment then ends
+ * early, so segments size themselves to half the free space, and room
+ * the database took for itself never stops the spool for good. The
+ * filesystem is asked again once a quarter of the margin it last showed
+ * is used, so a roomy disk costs one fstatvfs per many megabytes.
+ */
+static int
+writer_short_of_room(struct spool_writer *w, size_t total)
+{
+	struct statvfs sv;
+	uint64_t fs, avail, reserve;
+
+	if (w->unchecked + total <= w->margin / 4) {
+		w->unchecked += total;
+		return 0;
+	}
+	if (fstatvfs(w->fd, &sv) == -1)
+		return 0; /* cannot tell: the write itself will say */
+	fs = (uint64_t)sv.f_blocks * sv.f_frsize;
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	reserve = fs / 2 < RESERVE_MAX ? fs / 2 : RESERVE_MAX;
+	if (w->size + w->backlog + total < reserve)
+		reserve = w->size + w->backlog + total;
+	w->unchecked = total;
+	if (avail < reserve + total) {
+		w->margin = 0;
+		return 1;
+	}
+	w->margin = avail - reserve - total;
+	return 0;
+}
+
+/* After ENOSPC: end the full segment where it is (see spool.h). */
+static void
+writer_leave_full(struct spool_writer *w)
+{
+	uint64_t full = w->seg;
+
+	if (writer_open_seg(w, full + 1) == 0)
+		log_notice("spool: filesystem full; segment %" PRIu64
+			   " ends here, new records go to %" PRIu64,
+		    full, w->seg);
+}
+
+/*
+ * One record whose payload is the parts a (na bytes) and b (nb bytes),
+ * flags or'ed into the topic length word.
+ */
+static int
+append_record(struct spool_writer *w, const char *topic, size_t topic_len,
+    uint32_t flags, const void *a, size_t na, const void *b, size_t nb,
+    int64_t received_ms, struct spool_pos *end)
 {
 	uint8_t hdr[HDR];
-	struct iovec iov[3];
+	struct iovec iov[4];
 	uint64_t ms = (uint64_t)received_ms;
-	size_t total = HDR + topic_len + payload_len;
+	size_t total = HDR + topic_len + na + nb;
 	ssize_t n;
 	uint32_t crc;
 	int i;
 
-	if (topic_len > MAX_TOPIC || payload_len > MAX_PAYLOAD) {
+	if (topic_len > MAX_TOPIC || na + nb > MAX_PAYLOAD) {
 		errno = EMSGSIZE;
 		return -1;
 	}
 	if (w->size > 0 && w->size + total > w->seg_max &&
 	    writer_open_seg(w, w->seg + 1) == -1)
 		return -1;
+	if (writer_short_of_room(w, total)) {
+		if (w->size > 0)
+			writer_leave_full(w);
+		errno = ENOSPC;
+		return -1;
+	}
 	put32(hdr, MAGIC);
-	put32(hdr + 8, (uint32_t)topic_len);
-	put32(hdr + 12, (uint32_t)payload_len);
+	put32(hdr + 8, (uint32_t)topic_len | flags);
+	put32(hdr + 12, (uint32_t)(na + nb));
 	for (i = 0; i < 8; i++)
 		hdr[16 + i] = (uint8_t)(ms >> (8 * i));
 	crc = crc32(0, hdr + 8, HDR - 8);
 	crc = crc32(crc, topic, topic_len);
-	crc = crc32(crc, payload, payload_len);
+	crc = crc32(crc, a, na);
+	crc = crc32(crc, b, nb);
 	put32(hdr + 4, crc);
 	iov[0] = (struct iovec){ hdr, HDR };
 	iov[1] = (struct iovec){ (void *)(uintptr_t)topic, topic_len };
-	iov[2] = (struct iovec){ (void *)(uintptr_t)payload, payload_len };
+	iov[2] = (struct iovec){ (void *)(uintptr_t)a, na };
+	iov[3] = (struct iovec){ (void *)(uintptr_t)b, nb };
 	/*
 	 * One pwritev at the known end: the record is either wholly in the
 	 * kernel or, after a failure, cut off again below, so a reader never
 	 * sees half a record followed by a good one.
 	 */
-	n = pwritev(w->fd, iov, 3, (off_t)w->size);
+	n = pwritev(w->fd, iov, 4, (off_t)w->size);
 	if (n != (ssize_t)total || (w->sync && fdatasync(w->fd) == -1)) {
-		int saved = n == -1 ? errno : ENOSPC;
+		int saved = n == -1 || n == (ssize_t)total ? errno : ENOSPC;
 
 		(void)!ftruncate(w->fd, (off_t)w->size);
+		if ((saved == ENOSPC || saved == EDQUOT) && w->size > 0)
+			writer_leave_full(w);
 		errno = saved;
 		return -1;
 	}
@@ -276,6 +357,48 @@ spool_append(struct spool_writer *w, const char *topic, size_t topic_len,
 	end->seg = w->seg;
 	end->off = w->size;
 	return 0;
+}
+
+int
+spool_append(struct spool_writer *w, const char *topic, size_t topic_len,
+    const void *payload, size_t payload_len, int64_t received_ms,
+    struct spool_pos *end)
+{
+	return append_record(w, topic, topic_len, 0, payload, payload_len, NULL,
+	    0, received_ms, end);
+}
+
+int
+spool_append_cut(struct spool_writer *w, const char *topic, size_t topic_len,
+    const void *prefix, size_t keep, uint64_t full_len,
+    const uint8_t sha256[32], int64_t received_ms, struct spool_pos *end)
+{
+	uint8_t meta[CUT_META];
+	int i;
+
+	if (keep > SPOOL_PREFIX_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	for (i = 0; i < 8; i++)
+		meta[i] = (uint8_t)(full_len >> (8 * i));
+	memcpy(meta + 8, sha256, 32);
+	return append_record(w, topic, topic_len, CUT_FLAG, meta, CUT_META,
+	    prefix, keep, received_ms, end);
+}
+
+void
+spool_writer_backlog(struct spool_writer *w, uint64_t bytes)
+{
+	w->backlog = bytes;
+}
+
+struct spool_pos
+spool_writer_end(const struct spool_writer *w)
+{
+	struct spool_pos p = { w->seg, w->size };
+
+	return p;
 }
 
 int
@@ -374,6 +497,12 @@ reader_window(struct spool_reader *r, uint64_t off, size_t n, int *rc)
 	if (off >= r->boff && off + n <= r->boff + r->blen)
 		return (uint8_t *)r->buf + (off - r->boff);
 	want = n > READ_CHUNK ? n : READ_CHUNK;
+	/* A large record is read whole, once: give the memory back after. */
+	if (want == READ_CHUNK && r->bcap > 4 * READ_CHUNK) {
+		free(r->buf);
+		r->buf = NULL;
+		r->bcap = 0;
+	}
 	if (want > r->bcap) {
 		char *nb = realloc(r->buf, want);
 
@@ -432,6 +561,29 @@ spool_pos_before(struct spool_pos a, struct spool_pos b)
 	return a.seg < b.seg || (a.seg == b.seg && a.off < b.off);
 }
 
+/* The payload fields of rec from the plen bytes at p; -1 if nonsense. */
+static int
+parse_cut(struct spool_rec *rec, int cut, const uint8_t *p, uint32_t plen)
+{
+	uint64_t full = 0;
+	int i;
+
+	rec->cut = cut;
+	if (!cut) {
+		rec->payload = (const char *)p;
+		rec->payload_len = plen;
+		rec->full_len = plen;
+		return 0;
+	}
+	for (i = 0; i < 8; i++)
+		full |= (uint64_t)p[i] << (8 * i);
+	memcpy(rec->sha256, p + 8, 32);
+	rec->payload = (const char *)p + CUT_META;
+	rec->payload_len = plen - CUT_META;
+	rec->full_len = full;
+	return full < rec->payload_len ? -1 : 0;
+}
+
 /* Parse the record at r->pos; 1 ok, 0 end/torn, -1 error. */
 static int
 reader_parse(struct spool_reader *r, struct spool_rec *rec)
@@ -439,7 +591,7 @@ reader_parse(struct spool_reader *r, struct spool_rec *rec)
 	const uint8_t *h, *body;
 	uint32_t tlen, plen, crc;
 	uint64_t ms = 0;
-	int rc, i;
+	int rc, i, cut;
 
 	if ((h = reader_window(r, r->pos.off, HDR, &rc)) == NULL)
 		return rc;
@@ -447,7 +599,10 @@ reader_parse(struct spool_reader *r, struct spool_rec *rec)
 		return 0;
 	tlen = get32(h + 8);
 	plen = get32(h + 12);
-	if (tlen > MAX_TOPIC || plen > MAX_PAYLOAD)
+	cut = (tlen & CUT_FLAG) != 0;
+	tlen &= ~CUT_FLAG;
+	if (tlen > MAX_TOPIC || plen > MAX_PAYLOAD ||
+	    (cut && (plen < CUT_META || plen > CUT_META + SPOOL_PREFIX_MAX)))
 		return 0;
 	for (i = 0; i < 8; i++)
 		ms |= (uint64_t)h[16 + i] << (8 * i);
@@ -457,13 +612,13 @@ reader_parse(struct spool_reader *r, struct spool_rec *rec)
 	body = h + HDR;
 	if (crc32(crc32(0, h + 8, HDR - 8), body, tlen + plen) != crc)
 		return 0;
+	if (parse_cut(rec, cut, body + tlen, plen) == -1)
+		return 0;
 	/* Topics are C strings everywhere else: keep a terminated copy. */
 	memcpy(r->topic, body, tlen);
 	r->topic[tlen] = '\0';
 	rec->topic = r->topic;
 	rec->topic_len = tlen;
-	rec->payload = (const char *)body + tlen;
-	rec->payload_len = plen;
 	rec->received_ms = (int64_t)ms;
 	rec->size = HDR + (size_t)tlen + plen;
 	r->pos.off += rec->size;

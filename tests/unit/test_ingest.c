@@ -14,6 +14,7 @@
 #include "ingest.h"
 #include "profile.h"
 #include "report.h"
+#include "sha256.h"
 #include "spool.h"
 #include "store.h"
 
@@ -352,6 +353,45 @@ test_city(struct env *e)
 	free(c);
 }
 
+/*
+ * Over ingest.max_payload: a reject that keeps SPOOL_PREFIX_MAX bytes and
+ * names the size and the digest, from a whole record (spooled under a
+ * larger limit) as from a cut one (what the receive side writes).
+ */
+static void
+test_too_large(struct env *e)
+{
+	static const char big_topic[] = "wt/v1/vehicles/BIG/position";
+	size_t n = e->cfg->ingest.max_payload + 10000;
+	struct sha256 h;
+	uint8_t sha[32];
+	char hex[65], sql[320], *big;
+
+	if ((big = malloc(n)) == NULL)
+		die("malloc");
+	memset(big, 'x', n);
+	big[0] = '{';
+	if (spool_append(e->writer, POSITION_TOPIC, strlen(POSITION_TOPIC), big,
+		n, NOW, &e->end) == -1)
+		die("spool_append");
+	sha256_init(&h);
+	sha256_update(&h, big, n);
+	sha256_final(&h, sha);
+	if (spool_append_cut(e->writer, big_topic, strlen(big_topic), big,
+		SPOOL_PREFIX_MAX, n, sha, NOW, &e->end) == -1)
+		die("spool_append_cut");
+	CHECK_INT(ingest_batch(e->in, e->reader, all, 100, NOW, 0), 2);
+	CHECK_INT(ingest_counters(e->in)->rejected_by[REASON_too_large], 2);
+	sha256_hex(big, n, hex);
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM rejects WHERE reason = 'too_large'"
+	    " AND length(payload) = %d AND hex(substr(payload, 1, 2)) = '7B78'"
+	    " AND instr(detail, '%s') > 0 AND instr(detail, '%zu bytes') > 0",
+	    SPOOL_PREFIX_MAX, hex, n);
+	CHECK_INT(query(e, sql), 2);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -364,6 +404,7 @@ main(void)
 	test_reopen(&e);
 	test_write_error(&e);
 	test_city(&e);
+	test_too_large(&e);
 	close_all(&e);
 	spool_writer_close(e.writer);
 	profile_set_free(e.profiles);

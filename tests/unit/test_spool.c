@@ -634,6 +634,111 @@ test_payloads(void)
 	free(big);
 }
 
+/* A payload too large to keep: its prefix, true size and digest. */
+static void
+test_cut(void)
+{
+	char dir[PATH_MAX], prefix[SPOOL_PREFIX_MAX + 1];
+	struct spool_writer *w = NULL;
+	struct spool_reader *r = NULL;
+	struct spool_pos end = { 0, 0 }, end2 = { 0, 0 };
+	struct spool_rec rec;
+	uint8_t sha[32];
+	int i;
+
+	for (i = 0; i < 32; i++)
+		sha[i] = (uint8_t)(i * 7 + 1);
+	memset(prefix, 'p', sizeof(prefix));
+	CHECK_INT(spool_cut_record_size(4, 100), 24 + 4 + 40 + 100);
+	newdir(dir, sizeof(dir), "cut");
+	CHECK_INT(spool_writer_open(dir, 1, 1 << 20, 0, &w), 0);
+	if (w == NULL)
+		return;
+	CHECK_INT(spool_append_cut(w, "t/cu", 4, prefix, SPOOL_PREFIX_MAX,
+		      UINT64_C(104857600), sha, T0, &end),
+	    0);
+	CHECK_INT(end.off, spool_cut_record_size(4, SPOOL_PREFIX_MAX));
+	/* More than the bound is refused, nothing written. */
+	errno = 0;
+	CHECK_INT(spool_append_cut(w, "t/cu", 4, prefix, SPOOL_PREFIX_MAX + 1,
+		      UINT64_C(104857600), sha, T0, &end2),
+	    -1);
+	CHECK_INT(errno, EMSGSIZE);
+	CHECK(pos_eq(spool_writer_end(w), end));
+	end2 = append_std(w, 1);
+	CHECK(pos_eq(spool_writer_end(w), end2));
+	spool_writer_close(w);
+
+	CHECK_INT(spool_reader_open(dir, (struct spool_pos){ 1, 0 }, &r), 0);
+	if (r == NULL)
+		return;
+	memset(&rec, 0, sizeof(rec));
+	CHECK_INT(spool_read(r, all, &rec), 1);
+	CHECK_INT(rec.cut, 1);
+	CHECK_STR(rec.topic, "t/cu");
+	CHECK_INT(rec.payload_len, SPOOL_PREFIX_MAX);
+	CHECK(memcmp(rec.payload, prefix, SPOOL_PREFIX_MAX) == 0);
+	CHECK(rec.full_len == UINT64_C(104857600));
+	CHECK(memcmp(rec.sha256, sha, 32) == 0);
+	CHECK_INT(rec.size, spool_cut_record_size(4, SPOOL_PREFIX_MAX));
+	CHECK(pos_eq(rec.end, end));
+	/* An ordinary record after it reads as before, uncut. */
+	expect_std(r, all, 1, end2);
+	CHECK_INT(spool_reader_corrupt(r), 0);
+	spool_reader_close(r);
+	/* A cut record's digest is covered by the CRC. */
+	flip_byte(dir, 1, 24 + 4 + 8 + 3);
+	CHECK_INT(spool_reader_open(dir, (struct spool_pos){ 1, 0 }, &r), 0);
+	if (r == NULL)
+		return;
+	CHECK_INT(spool_read(r, all, &rec), 0);
+	spool_reader_close(r);
+}
+
+/*
+ * A writer that left a full segment for an empty one publishes the new
+ * segment's start as its end: the reader reaches it without a record in
+ * it, so the full segment can be committed past and unlinked.
+ */
+static void
+test_left_full_segment(void)
+{
+	char dir[PATH_MAX];
+	struct spool_writer *w = NULL;
+	struct spool_reader *r = NULL;
+	struct spool_pos ends[2], moved;
+
+	newdir(dir, sizeof(dir), "leftfull");
+	CHECK_INT(spool_writer_open(dir, 1, 1 << 20, 0, &w), 0);
+	if (w == NULL)
+		return;
+	ends[0] = append_std(w, 0);
+	ends[1] = append_std(w, 1);
+	spool_writer_close(w);
+	w = NULL;
+	CHECK_INT(spool_writer_open(dir, 2, 1 << 20, 0, &w), 0);
+	if (w == NULL)
+		return;
+	moved = spool_writer_end(w);
+	CHECK(pos_eq(moved, (struct spool_pos){ 2, 0 }));
+	CHECK_INT(spool_reader_open(dir, (struct spool_pos){ 1, 0 }, &r), 0);
+	if (r == NULL)
+		return;
+	expect_std(r, moved, 0, ends[0]);
+	expect_std(r, moved, 1, ends[1]);
+	expect_end(r, moved);
+	CHECK(pos_eq(spool_reader_pos(r), moved));
+	CHECK_INT(spool_reader_corrupt(r), 0);
+	CHECK_INT(spool_remove_before(dir, moved.seg), 0);
+	CHECK_INT(segsize(dir, 1), -1);
+	/* The next record goes on in segment 2 and is read there. */
+	ends[0] = append_std(w, 2);
+	CHECK_INT(ends[0].seg, 2);
+	expect_std(r, ends[0], 2, ends[0]);
+	spool_reader_close(r);
+	spool_writer_close(w);
+}
+
 int
 main(void)
 {
@@ -654,6 +759,8 @@ main(void)
 	test_corrupt();
 	test_corrupt_current();
 	test_payloads();
+	test_cut();
+	test_left_full_segment();
 	{
 		/* remove every test directory, then base */
 		char path[PATH_MAX];
