@@ -5,6 +5,10 @@
 #include "log.h"
 #include "store.h"
 
+#include <sys/statvfs.h>
+
+#include <libgen.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +30,12 @@
  * (checkpoint_catch_up()): its next transaction then restarts the WAL.
  * After a long reader has gone and the writer is quiet (QUIET_MS), the
  * file is emptied (TRUNCATE) to give the space back.
+ *
+ * The same happens, whatever the WAL's size, when the writer is quiet and
+ * the WAL holds more than the free space left on its filesystem: on a
+ * small or full disk the writer is quiet because its commits fail for
+ * space, and the WAL's few MiB are what it needs back (the spool gives
+ * back its own committed segments, see lib/spool.c).
  */
 #define CATCH_UP_PAGES 8192 /* 32 MiB of 4 KiB pages */
 #define SOFT_BYTES     (32LL << 20)
@@ -37,6 +47,8 @@ struct checkpoint {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct store_maint *conn;
+	char dir[PATH_MAX];		/* the database's directory */
+	int kick_pages, catch_up_pages; /* under mu; see limits() */
 	int wanted, stop;
 	int catch_up;		    /* the loop's only */
 	int64_t last_commit_us;	    /* clock_mono_us() */
@@ -49,11 +61,11 @@ kick(void *arg, int pages)
 {
 	struct checkpoint *c = arg;
 
-	if (pages >= CATCH_UP_PAGES)
-		c->catch_up = 1;
 	pthread_mutex_lock(&c->mu);
+	if (pages >= c->catch_up_pages)
+		c->catch_up = 1;
 	c->last_commit_us = clock_mono_us();
-	if (pages >= KICK_PAGES) {
+	if (pages >= c->kick_pages) {
 		c->wanted = 1;
 		pthread_cond_signal(&c->cv);
 	}
@@ -88,17 +100,57 @@ record(struct checkpoint *c, int ok)
 		log_notice("checkpoint: works again");
 }
 
+/* The WAL holds more than the space left beside it. */
+static int
+disk_tight(struct checkpoint *c, int64_t log_bytes)
+{
+	struct statvfs sv;
+
+	if (log_bytes <= 0 || statvfs(c->dir, &sv) == -1)
+		return 0;
+	return (int64_t)sv.f_bavail * (int64_t)sv.f_frsize < log_bytes;
+}
+
+/*
+ * On a small filesystem 4 MiB of WAL may be most of the room: the
+ * thresholds shrink with the free space (a quarter of it before copying,
+ * half before the loop's catch-up), so the WAL never takes what the
+ * database needs to grow into.
+ */
+static void
+limits(struct checkpoint *c)
+{
+	struct statvfs sv;
+	int64_t pages;
+	int kick_pages = KICK_PAGES, catch_up_pages = CATCH_UP_PAGES;
+
+	if (statvfs(c->dir, &sv) == 0) {
+		pages = (int64_t)sv.f_bavail * (int64_t)sv.f_frsize / 4096;
+		if (pages / 4 < kick_pages)
+			kick_pages = pages / 4 > 16 ? (int)(pages / 4) : 16;
+		if (pages / 2 < catch_up_pages)
+			catch_up_pages = pages / 2 > 64 ? (int)(pages / 2) : 64;
+	}
+	pthread_mutex_lock(&c->mu);
+	c->kick_pages = kick_pages;
+	c->catch_up_pages = catch_up_pages;
+	pthread_mutex_unlock(&c->mu);
+}
+
 /* Copy what can be copied; empty the WAL file when the writer is quiet. */
 static void
 work(struct checkpoint *c, int wanted, int64_t quiet_ms)
 {
 	int pending, done, rc = 0;
+	int64_t log_bytes;
 
 	if (wanted)
 		rc = store_maint_step(c->conn, &pending, &done);
-	if (rc == 0 && quiet_ms >= QUIET_MS &&
-	    store_maint_log_bytes(c->conn) > SOFT_BYTES)
-		rc = store_maint_truncate(c->conn);
+	if (rc == 0 && quiet_ms >= QUIET_MS) {
+		log_bytes = store_maint_log_bytes(c->conn);
+		if (log_bytes > SOFT_BYTES || disk_tight(c, log_bytes))
+			rc = store_maint_truncate(c->conn);
+	}
 	if (wanted || rc == -1)
 		record(c, rc == 0);
 }
@@ -128,6 +180,7 @@ run(void *arg)
 		c->wanted = 0;
 		quiet = (clock_mono_us() - c->last_commit_us) / 1000;
 		pthread_mutex_unlock(&c->mu);
+		limits(c);
 		work(c, wanted, quiet);
 		pthread_mutex_lock(&c->mu);
 	}
@@ -139,12 +192,17 @@ int
 checkpoint_start(struct store *s, struct checkpoint **out)
 {
 	struct checkpoint *c;
+	char path[PATH_MAX];
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -1;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	c->last_commit_us = clock_mono_us();
+	snprintf(path, sizeof(path), "%s", store_path(s));
+	snprintf(c->dir, sizeof(c->dir), "%s", dirname(path));
+	c->kick_pages = KICK_PAGES;
+	c->catch_up_pages = CATCH_UP_PAGES;
 	if (store_maint_open(store_path(s), &c->conn) == -1)
 		goto fail;
 	if (pthread_create(&c->thread, NULL, run, c) != 0) {

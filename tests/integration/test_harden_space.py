@@ -22,7 +22,7 @@ import time
 from harness import SANITIZED, Env, Publisher, run, wait_for
 
 N = int(os.environ.get("WT_SPACE_N", "6000"))
-FS_MB = int(os.environ.get("WT_SPACE_FS_MB", "12"))
+FS_MB = int(os.environ.get("WT_SPACE_FS_MB", "2"))
 BIG_MB = int(os.environ.get("WT_BIG_MB", "20"))
 BASE_MS = 1691388000000
 PREFIX_MAX = 4096
@@ -90,8 +90,9 @@ class HealthWatch:
 
 
 def test_small_spool_filesystem():
-    """A 12 MiB filesystem holds the database and the spool; 64 MiB
-    segments would fill it with committed records for good."""
+    """A 2 MiB filesystem (WT_SPACE_FS_MB) holds the database and the
+    spool; 64 MiB segments would fill it with committed records for good,
+    and 4 MiB of WAL would leave the database no room to grow."""
     with Env("space") as env:
         data = os.path.join(env.dir, "data")
         os.mkdir(data)
