@@ -245,7 +245,7 @@ wait_retry(struct mqtt *m, unsigned ms)
 {
 	struct timespec until;
 
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += ms / 1000;
 	until.tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (until.tv_nsec >= 1000000000L) {
@@ -255,6 +255,21 @@ wait_retry(struct mqtt *m, unsigned ms)
 	pthread_mutex_lock(&m->mu);
 	if (!m->stopping)
 		(void)pthread_cond_timedwait(&m->room, &m->mu, &until);
+	pthread_mutex_unlock(&m->mu);
+}
+
+/* At shutdown this thread never returns to paho again: the message stays
+ * unacknowledged, and mqtt_stop() skips paho's teardown (stuck). */
+static void
+park_if_stopping(struct mqtt *m)
+{
+	pthread_mutex_lock(&m->mu);
+	if (m->stopping) {
+		m->stuck = 1;
+		pthread_mutex_unlock(&m->mu);
+		for (;;)
+			pause();
+	}
 	pthread_mutex_unlock(&m->mu);
 }
 
@@ -279,15 +294,11 @@ spool_until_written(struct mqtt *m, const struct spooled *s,
 			set_spool_failing(m, 1);
 		}
 		publish_moved_end(m);
-		pthread_mutex_lock(&m->mu);
-		if (m->stopping) {
-			m->stuck = 1;
-			pthread_mutex_unlock(&m->mu);
-			for (;;)
-				pause();
-		}
-		pthread_mutex_unlock(&m->mu);
+		park_if_stopping(m);
 		wait_retry(m, delay_ms);
+		/* A stop during the wait: the loop may be tearing down, so
+		 * this message must not be appended and acknowledged now. */
+		park_if_stopping(m);
 		delay_ms = delay_ms * 2 > 5000 ? 5000 : delay_ms * 2;
 	}
 	if (m->write_failures > 0) {
@@ -473,12 +484,18 @@ mqtt_start(struct event_base *base, const struct config *cfg,
 	MQTTAsync_createOptions cr = MQTTAsync_createOptions_initializer;
 	MQTTAsync_createOptions cr5 = MQTTAsync_createOptions_initializer5;
 	struct mqtt *m;
+	pthread_condattr_t ca;
 	int rc;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return -1;
 	pthread_mutex_init(&m->mu, NULL);
-	pthread_cond_init(&m->room, NULL);
+	/* wait_retry() waits on the monotonic clock: a wall clock stepped
+	 * back must not postpone a retry by the size of the step. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&m->room, &ca);
+	pthread_condattr_destroy(&ca);
 	m->cfg = cfg;
 	m->w = w;
 	m->base = base;
