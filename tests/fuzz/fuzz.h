@@ -209,7 +209,7 @@ fuzz_check_event(const struct ev *e)
 
 /*
  * A topic that matches pattern: each {capture} becomes a plausible value
- * (the scenario of shared/payloads), '+' and '#' a plain level.
+ * (the scenario of tests/fixtures/payloads), '+' and '#' a plain level.
  */
 static inline void
 fuzz_topic(const char *pattern, char *buf, size_t n)

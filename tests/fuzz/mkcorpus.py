@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Regenerate the seed corpora of tests/fuzz/corpus/ (see README.md).
 
-Usage: mkcorpus.py [PAYLOADS_DIR]   (default: ../shared/payloads next to
-the source tree, i.e. $WT_SHARED/payloads)
+Usage: mkcorpus.py [PAYLOADS_DIR]   (default: tests/fixtures/payloads in
+the source tree, i.e. $WT_FIXTURES/payloads)
 
 Writes seed-* files only; crash-* files (inputs that once crashed a
 target, kept so the replay tests cover them) are left alone.
@@ -102,7 +102,7 @@ def clean(target):
 
 def main():
     payloads = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.environ.get('WT_SHARED', os.path.join(SRC, '..', 'shared')),
+        os.environ.get('WT_FIXTURES', os.path.join(SRC, 'tests', 'fixtures')),
         'payloads')
     for t in ('native', 'profiles', 'config'):
         clean(t)

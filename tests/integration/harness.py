@@ -29,8 +29,8 @@ import paho.mqtt.client as mqtt
 DAEMON = os.environ.get("WASTETRACKD", "build/daemon/wastetrackd")
 # e.g. "valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 WRAPPER = os.environ.get("WT_DAEMON_WRAPPER", "").split()
-SHARED = os.environ.get("WT_SHARED", os.path.join(os.path.dirname(__file__),
-                                                  "..", "..", "..", "shared"))
+FIXTURES = os.environ.get("WT_FIXTURES", os.path.join(
+    os.path.dirname(__file__), "..", "fixtures"))
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:",
                    "ERROR: LeakSanitizer", "Invalid read", "Invalid write",
                    "uninitialised value", "definitely lost: [1-9]")
@@ -334,7 +334,7 @@ class Publisher:
 
 def read_tsv(name):
     out = []
-    with open(os.path.join(SHARED, "payloads", name), encoding="utf-8") as f:
+    with open(os.path.join(FIXTURES, "payloads", name), encoding="utf-8") as f:
         for line in f:
             line = line.rstrip("\n")
             if line:

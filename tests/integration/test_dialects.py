@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Every vendor dialect through a real broker: each example of
-../shared/payloads/ becomes exactly the canonical rows expected.md
+tests/fixtures/payloads/ becomes exactly the canonical rows the tests state
 describes, field by field."""
 
 import math

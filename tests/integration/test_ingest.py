@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """End to end through a real broker: every native example becomes the rows
-expected.md describes; bad input lands in rejects with its reason;
+this file expects; bad input lands in rejects with its reason;
 redelivery and restarts never double a row; the endpoint answers."""
 
 import json

@@ -2,14 +2,14 @@
  * test_decode: the declarative profile engine (lib/decode.c) against its
  * data-quality rules, one accepted and one refused (or flagged and
  * unflagged) case per rule, then every example of
- * shared/payloads in the four vendor dialects through the SHIPPED
- * profiles, against expected.md.
+ * tests/fixtures/payloads in the four vendor dialects through the SHIPPED
+ * profiles, against the fields this file expects.
  *
  * Profiles are small YAML files written to a mkdtemp(3) directory, loaded
  * with config_load() and compiled with profile_compile(). The shipped
  * profiles are the *.yaml of $WT_SOURCE/conf/profiles (else
- * ../conf/profiles), the payloads $WT_SHARED/payloads (else
- * ../shared/payloads).
+ * ../conf/profiles), the payloads $WT_FIXTURES/payloads (else
+ * tests/fixtures/payloads).
  */
 #include <sys/stat.h>
 
@@ -1167,7 +1167,7 @@ test_manifest(void)
 	run_profile(man_profile, man_cases, NELEM(man_cases));
 }
 
-/* ---- the shipped profiles on shared/payloads ---- */
+/* ---- the shipped profiles on tests/fixtures/payloads ---- */
 
 static int
 find_dir(const char *env, const char *sub, const char *const *fallback,
@@ -1409,13 +1409,14 @@ test_shipped(void)
 		CHECK(!"conf/profiles found");
 		return;
 	}
-	if (find_dir("WT_SHARED", "payloads", up2, sdir, sizeof(sdir)) == -1 &&
-	    find_dir("WT_SHARED", "shared/payloads", up2, sdir, sizeof(sdir)) ==
-		-1) {
+	if (find_dir("WT_FIXTURES", "payloads", up2, sdir, sizeof(sdir)) ==
+		-1 &&
+	    find_dir("WT_FIXTURES", "tests/fixtures/payloads", up2, sdir,
+		sizeof(sdir)) == -1) {
 		fprintf(stderr,
-		    "test_decode: no shared/payloads: set "
-		    "WT_SHARED\n");
-		CHECK(!"shared/payloads found");
+		    "test_decode: no tests/fixtures/payloads: set "
+		    "WT_FIXTURES\n");
+		CHECK(!"tests/fixtures/payloads found");
 		return;
 	}
 	snprintf(text, sizeof(text), "include: [\"%s/*.yaml\"]\n", pdir);

@@ -1,10 +1,10 @@
 /*
  * test_native: lib/native.c against the wastetrack dialect and its
- * examples in shared/payloads: every example of wastetrack.tsv decodes to
- * what expected.md says, bad input is rejected with its reason code,
+ * examples in tests/fixtures/payloads: every example of wastetrack.tsv decodes to
+ * what the table below says, bad input is rejected with its reason code,
  * data-quality findings are flagged.
  * Usage: test_native [wastetrack.tsv]; without an argument the file is
- * $WT_SHARED/payloads/wastetrack.tsv.
+ * $WT_FIXTURES/payloads/wastetrack.tsv.
  */
 #include "check.h"
 #include "tsv.h"
@@ -82,7 +82,7 @@ struct ncase {
 		__LINE__, topic, payload, reason, EV_NONE, NULL                \
 	}
 
-/* ---- the examples of shared/payloads/wastetrack.tsv ---- */
+/* ---- the examples of tests/fixtures/payloads/wastetrack.tsv ---- */
 
 /* What each example decodes to: its kind (and vehicle event type), the
  * topic it came on and its fields. */
@@ -160,7 +160,7 @@ example_of(const struct ev *e)
 	return -1;
 }
 
-/* Path of wastetrack.tsv: argv[1], else $WT_SHARED/payloads/... */
+/* Path of wastetrack.tsv: argv[1], else $WT_FIXTURES/payloads/... */
 static int
 tsv_path(int argc, char **argv, char *out, size_t n)
 {
@@ -171,7 +171,7 @@ tsv_path(int argc, char **argv, char *out, size_t n)
 		len = snprintf(out, n, "%s", argv[1]);
 		return len > 0 && (size_t)len < n ? 0 : -1;
 	}
-	if ((shared = getenv("WT_SHARED")) == NULL || *shared == '\0')
+	if ((shared = getenv("WT_FIXTURES")) == NULL || *shared == '\0')
 		return -1;
 	len = snprintf(out, n, "%s/payloads/wastetrack.tsv", shared);
 	if (len <= 0 || (size_t)len >= n || access(out, R_OK) == -1)
@@ -192,7 +192,7 @@ test_examples(int argc, char **argv)
 	if (tsv_path(argc, argv, path, sizeof(path)) == -1) {
 		fprintf(stderr,
 		    "test_native: no wastetrack.tsv: give its path "
-		    "or set WT_SHARED\n");
+		    "or set WT_FIXTURES\n");
 		CHECK(!"wastetrack.tsv found");
 		return;
 	}

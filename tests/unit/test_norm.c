@@ -18,7 +18,7 @@ struct time_case {
 };
 
 static const struct time_case time_cases[] = {
-	/* the scenario of shared/payloads/README.md */
+	/* the scenario of tests/fixtures/README.md */
 	{ "2023-08-07T14:02:58+08:00", 0, INT64_C(1691388178000), 0 },
 	{ "2023-08-07T06:12:40Z", 0, INT64_C(1691388760000), 0 },
 	{ "2023-08-07T14:21:05+08:00", 0, INT64_C(1691389265000), 0 },

@@ -1,5 +1,5 @@
 /*
- * tsv: the example files of shared/payloads, one "TOPIC<tab>PAYLOAD" per
+ * tsv: the example files of tests/fixtures/payloads, one "TOPIC<tab>PAYLOAD" per
  * line. Include after check.h.
  */
 #ifndef WT_TSV_H
