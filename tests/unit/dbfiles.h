@@ -17,6 +17,23 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+/* The configuration the store-backed tests run on: the native dialect,
+ * a database in the temporary directory, one facility. */
+static const char test_conf[] =
+    "subscriptions:\n"
+    "  - {topic: \"wt/v1/#\", profile: wastetrack}\n"
+    "database:\n"
+    "  path: \"$/wt.db\"\n"
+    "  raw_retention_days: 7\n"
+    "time:\n"
+    "  local_offset: \"+08:00\"\n"
+    "facilities:\n"
+    "  - id: \"CC-KWP-01\"\n"
+    "    name: \"kitchen waste plant\"\n"
+    "    kind: food_waste_plant\n"
+    "    district: \"朝阳区\"\n"
+    "    harmless: true\n";
+
 /* Load the configuration text (tmpfiles.h's expand() placeholders) and
  * compile its profiles, or print the errors and exit: a test that cannot
  * build its configuration has nothing to test. */

@@ -31,20 +31,6 @@
 
 static const struct spool_pos all = { UINT64_MAX, UINT64_MAX };
 
-static const char conf[] = "subscriptions:\n"
-			   "  - {topic: \"wt/v1/#\", profile: wastetrack}\n"
-			   "database:\n"
-			   "  path: \"$/wt.db\"\n"
-			   "  raw_retention_days: 7\n"
-			   "time:\n"
-			   "  local_offset: \"+08:00\"\n"
-			   "facilities:\n"
-			   "  - id: \"CC-KWP-01\"\n"
-			   "    name: \"kitchen waste plant\"\n"
-			   "    kind: food_waste_plant\n"
-			   "    district: \"朝阳区\"\n"
-			   "    harmless: true\n";
-
 #define POSITION_TOPIC "wt/v1/vehicles/KW-0217/position"
 #define POSITION                                                                  \
 	"{\"ts\":\"2023-08-07T14:02:58+08:00\",\"lat\":43.883412,"                \
@@ -106,7 +92,7 @@ static void
 setup(struct env *e)
 {
 	memset(e, 0, sizeof(*e));
-	load_test_config(conf, &e->cfg, &e->profiles);
+	load_test_config(test_conf, &e->cfg, &e->profiles);
 	snprintf(e->db, sizeof(e->db), "%s", tpath("wt.db"));
 	snprintf(e->spool, sizeof(e->spool), "%s", tpath("spool"));
 	if (spool_mkdir(e->spool) == -1 ||

@@ -29,20 +29,6 @@
 #define NOW    INT64_C(1691400000000)
 #define DAY_MS INT64_C(86400000)
 
-static const char conf[] = "subscriptions:\n"
-			   "  - {topic: \"wt/v1/#\", profile: wastetrack}\n"
-			   "database:\n"
-			   "  path: \"$/wt.db\"\n"
-			   "  raw_retention_days: 7\n"
-			   "time:\n"
-			   "  local_offset: \"+08:00\"\n"
-			   "facilities:\n"
-			   "  - id: \"CC-KWP-01\"\n"
-			   "    name: \"kitchen waste plant\"\n"
-			   "    kind: food_waste_plant\n"
-			   "    district: \"朝阳区\"\n"
-			   "    harmless: true\n";
-
 struct env {
 	struct config *cfg;
 	struct profile_set *profiles;
@@ -143,7 +129,7 @@ static void
 setup(struct env *e)
 {
 	memset(e, 0, sizeof(*e));
-	load_test_config(conf, &e->cfg, &e->profiles);
+	load_test_config(test_conf, &e->cfg, &e->profiles);
 	snprintf(e->db, sizeof(e->db), "%s", tpath("wt.db"));
 }
 
