@@ -506,6 +506,13 @@ def exercise(work):
         assert rc == 0, "exit %s:\n%s" % (rc, log_of(work))
         assert notify.got("STOPPING=1"), notify.seen
         print("stopped by SIGTERM, exit 0")
+        # With the daemon stopped there is no -shm file to share, and the
+        # group may not create one: readers open the file immutable
+        # (docs/install.md, "Who may read the database").
+        p = sh(*as_user("nobody", USER, "sqlite3",
+                        "file:%s?immutable=1" % db,
+                        "SELECT count(*) FROM messages"), check=False)
+        assert p.returncode == 0 and int(p.stdout) == total, p
     finally:
         if proc is not None:
             kill_group(proc)
