@@ -11,6 +11,7 @@
 
 static int verbose;
 static int stamp = 1; /* prefix a UTC timestamp: stderr is not the journal */
+static const char *tool;  /* a command-line tool's name: plain lines */
 
 /*
  * systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connected to
@@ -37,6 +38,14 @@ log_init(int verbosity)
 {
 	verbose = verbosity;
 	stamp = !stderr_is_journal();
+}
+
+void
+log_init_tool(const char *name, int verbosity)
+{
+	verbose = verbosity;
+	tool = name;
+	stamp = 0;
 }
 
 /* "2026-12-07T15:41:00.123Z ": UTC, as every time in the database. */
@@ -75,7 +84,10 @@ vlog(int prio, int with_errno, const char *fmt, va_list ap)
 	int saved = errno;
 	int n, m;
 
-	n = snprintf(line, sizeof(line), "<%d>", prio);
+	if (tool != NULL)
+		n = snprintf(line, sizeof(line), "%s: ", tool);
+	else
+		n = snprintf(line, sizeof(line), "<%d>", prio);
 	if (stamp)
 		n += timestamp(line + n, sizeof(line) - (size_t)n);
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);

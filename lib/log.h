@@ -26,6 +26,8 @@ enum log_level {
 /* verbosity: 0 = notice and above, 1 = info, 2 = debug. */
 void log_init(int verbosity);
 int log_verbosity(void);
+/* For a command-line tool: "name: message" lines, for a person. */
+void log_init_tool(const char *name, int verbosity);
 
 void log_warn(const char *fmt, ...) WT_PRINTF(1, 2);
 void log_warnx(const char *fmt, ...) WT_PRINTF(1, 2);
