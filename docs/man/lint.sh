@@ -21,8 +21,9 @@ if [ "$rc" -gt 1 ]; then
 	exit 1
 fi
 bad=$(printf '%s\n' "$out" | grep -v \
-    -e 'STYLE: referenced manual not found: Xr wastetrackd 8 ' \
-    -e 'STYLE: referenced manual not found: Xr wastetrack\.yaml 5 ' \
+    -e 'STYLE: referenced manual not found: Xr wastetrackd 8\( \|$\)' \
+    -e 'STYLE: referenced manual not found: Xr wastetrack\.yaml 5\( \|$\)' \
+    -e 'STYLE: referenced manual not found: Xr wastetrackctl 8\( \|$\)' \
     -e '^mandoc: outdated mandoc\.db lacks .* entry, run makewhatis ' \
     -e '^$')
 if [ -n "$bad" ]; then
