@@ -269,15 +269,23 @@ def check_installed(src):
         base = "/usr/share/doc/wastetrack/" + os.path.basename(d)
         path = base if base in files else base + ".gz"
         expect[path] = (0o644, "root", "root")
-    # The man pages, once docs/man is in the tree (another change adds it).
-    if os.path.isdir(os.path.join(src, "docs", "man")):
-        for page in ("man8/wastetrackd.8", "man5/wastetrack.yaml.5"):
-            path = "/usr/share/man/%s.gz" % page
-            if path not in files:
-                path = "/usr/share/man/" + page
-            expect[path] = (0o644, "root", "root")
-    else:
+    # Every manual page of docs/man (compressed by dh_compress).
+    man = os.path.join(src, "docs", "man")
+    pages = sorted(n for n in os.listdir(man)
+                   if re.match(r".+\.[1-8]$", n)) if os.path.isdir(man) else []
+    assert pages or not os.path.isdir(man), "no pages in docs/man"
+    for page in pages:
+        path = "/usr/share/man/man%s/%s.gz" % (page[-1], page)
+        expect[path if path in files else path[:-3]] = (0o644, "root",
+                                                        "root")
+    if not pages:
         print("note: no docs/man in this tree; man pages not checked")
+    # The operator's tool, once it is in the tree.
+    if os.path.isdir(os.path.join(src, "tools", "ctl")):
+        ctl = [p for p in ("/usr/sbin/wastetrackctl", "/usr/bin/wastetrackctl")
+               if p in files]
+        assert len(ctl) == 1, "wastetrackctl is not installed"
+        expect[ctl[0]] = (0o755, "root", "root")
     for path, want in sorted(expect.items()):
         assert path in files, "%s is not in dpkg -L" % path
         assert mode_owner(path) == want, (path, oct(mode_owner(path)[0]),
@@ -527,12 +535,10 @@ def exercise(work):
 
 def check_purged(listed):
     assert pkg_status() == "", pkg_status()
-    dirs_kept = ("/", "/.", "/etc", "/lib", "/usr", "/usr/lib", "/usr/sbin",
-                 "/usr/share", "/usr/share/doc", "/usr/share/man",
-                 "/lib/systemd", "/lib/systemd/system", "/usr/lib/sysusers.d",
-                 "/usr/lib/tmpfiles.d")
-    left = [p for p in listed if os.path.lexists(p) and p not in dirs_kept
-            and not re.match(r"/usr/share/man/man\d$", p)]
+    # Directories such as /usr/share/doc are shared with other packages;
+    # ours are the ones named after it.
+    left = [p for p in listed if os.path.lexists(p)
+            and not (os.path.isdir(p) and "wastetrack" not in p)]
     left += [p for p in (CONF_DIR, STATE_DIR, RUNTIME_DIR,
                          "/etc/systemd/system/multi-user.target.wants/"
                          "wastetrack.service",
