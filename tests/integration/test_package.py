@@ -338,6 +338,10 @@ def as_user(user, group, *cmd):
             "--"] + list(cmd)
 
 
+def conf_path(work):
+    return os.path.join(work, "wastetrack.yaml")
+
+
 def write_config(work, port):
     """The installed sample with this test's broker and an ephemeral HTTP
     port, the installed profiles and every shipped dialect subscribed.
@@ -357,7 +361,7 @@ def write_config(work, port):
     # The vendor subscriptions are shipped commented out.
     text, n = re.subn(r'(?m)^  #(- \{topic: .*profile: .*\})$', r"  \1", text)
     assert n == len(DIALECTS) - 1, n
-    path = os.path.join(work, "wastetrack.yaml")
+    path = conf_path(work)
     with open(path, "w") as f:
         f.write(text)
     gid = grp.getgrnam(USER).gr_gid
@@ -504,6 +508,20 @@ def exercise(work):
         print("in the database (profile|outcome|count): %s" % " ".join(rows))
         assert not any(r.startswith("rejects|") for r in rows), rows
         assert "wastetrack|stored|%d" % sent["wastetrack"] in rows, rows
+        # The installed operator's tool, as a member of the group.
+        ctl = shutil.which("wastetrackctl", path="/usr/sbin:/usr/bin")
+        if ctl:
+            backups = os.path.join(work, "backups")
+            os.mkdir(backups)
+            os.chown(backups, pwd.getpwnam("nobody").pw_uid, -1)
+            dest = os.path.join(backups, "running.db")
+            p = sh(*as_user("nobody", USER, ctl, "-c", conf_path(work),
+                            "backup", dest), check=False)
+            assert p.returncode == 0, "wastetrackctl backup: %s%s" % (
+                p.stdout, p.stderr)
+            n = sh("sqlite3", "file:%s?mode=ro" % dest,
+                   "SELECT count(*) FROM messages").stdout
+            assert int(n) == total, n
         # A reader outside the group is refused.
         p = sh(*as_user("nobody", "nogroup", "/usr/bin/python3", "-c", query,
                         "x"), check=False)
