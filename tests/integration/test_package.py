@@ -109,7 +109,8 @@ def sandbox_main(argv):
                          ("stdout", "/proc/self/fd/1"),
                          ("stderr", "/proc/self/fd/2")):
         os.symlink(target, os.path.join(dev, name))
-    os.mkdir(os.path.join(dev, "shm"), 0o1777)
+    os.mkdir(os.path.join(dev, "shm"))
+    os.chmod(os.path.join(dev, "shm"), 0o1777)
     _mount("--move", dev, "/dev")
     # PrivateTmp=yes; ProtectHome=yes. A directory that holds the test's
     # own files is left visible (and said so): the configuration lives
@@ -462,8 +463,11 @@ def exercise(work):
         assert st["CapBnd"] == st["CapEff"] == "0000000000000000", st
         assert st["NoNewPrivs"] == "1", st
         with open("/proc/%d/mountinfo" % proc.pid) as f:
-            root = [line for line in f if line.split()[4] == "/"]
-        assert root and " ro," in " " + root[0].split()[5] + ",", root
+            mounts = {line.split()[4]: line for line in f}
+        assert "ro" in mounts["/"].split()[5].split(","), mounts["/"]
+        assert "rw" in mounts[STATE_DIR].split()[5].split(","), mounts
+        assert "hidepid=invisible" in mounts["/proc"], mounts["/proc"]
+        assert "subset=pid" in mounts["/proc"], mounts["/proc"]
 
         pub = Publisher(broker.port)
         sent = {}
