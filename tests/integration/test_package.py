@@ -583,6 +583,13 @@ def main():
     for d in (CONF_DIR, STATE_DIR):
         if os.path.exists(d):
             skip("%s exists; purging the test's package would remove it" % d)
+    missing = [tool for tool in ("dpkg-buildpackage", "dh", "mosquitto",
+                                 "systemd-analyze", "systemd-sysusers",
+                                 "unshare", "setpriv", "sqlite3")
+               if not shutil.which(tool, path=TOOL_ENV["PATH"])]
+    assert not missing, ("missing %s: apt-get install debhelper dpkg-dev "
+                         "systemd util-linux mosquitto sqlite3 (./wt deps)"
+                         % " ".join(missing))
     t0 = time.monotonic()
     work = make_dir("wt-package-")
     installed = False
