@@ -25,6 +25,7 @@ import grp
 import os
 import pwd
 import re
+import select
 import shutil
 import socket
 import stat
@@ -65,13 +66,15 @@ TOOL_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
 #   ProtectSystem=strict with StateDirectory=/RuntimeDirectory= writable,
 #   ProtectKernelTunables= and ProtectControlGroups= (/proc and /sys
 #   read-only), PrivateTmp=, ProtectHome=, PrivateDevices= (a /dev with
-#   only the pseudo devices), Type=notify (NOTIFY_SOCKET), and the
+#   only the pseudo devices), PrivateUsers= (a user namespace mapping only
+#   root, wastetrack and nobody, entered after the mounts, whose maps the
+#   test writes from outside), Type=notify (NOTIFY_SOCKET), and the
 #   environment systemd gives a service.
 # Not emulated, as they need systemd itself (seccomp filters it compiles,
-# cgroup programs, a user namespace set up before the mounts):
+# cgroup programs):
 #   SystemCallFilter=, SystemCallArchitectures=, RestrictAddressFamilies=,
 #   RestrictNamespaces=, RestrictRealtime=, RestrictSUIDSGID=,
-#   LockPersonality=, MemoryDenyWriteExecute=, PrivateUsers=,
+#   LockPersonality=, MemoryDenyWriteExecute=,
 #   ProtectKernelModules=, ProtectKernelLogs=, ProtectClock=,
 #   ProtectHostname=, DevicePolicy= (the cgroup device filter), RemoveIPC=,
 #   LimitNOFILE=, WatchdogSec= (the daemon would ping every 15 s; the test
@@ -91,9 +94,10 @@ def _inside(path, top):
 
 
 def sandbox_main(argv):
-    """--sandbox WORKDIR -- DAEMON ARGS..."""
+    """--sandbox WORKDIR READY_FD GO_FD -- DAEMON ARGS..."""
     workdir = argv[2]
-    cmd = argv[4:]
+    ready_fd, go_fd = int(argv[3]), int(argv[4])
+    cmd = argv[6:]
     keep = [workdir]
     # ProtectProc=invisible, ProcSubset=pid: a new proc instance.
     _mount("-t", "proc", "-o", "nosuid,nodev,noexec,hidepid=invisible,"
@@ -141,6 +145,17 @@ def sandbox_main(argv):
             continue
         subprocess.run(["mount", "-o", "remount,bind,ro", mp],
                        stderr=subprocess.DEVNULL)
+    # PrivateUsers=yes: a new user namespace, after the mounts (so they
+    # stay locked, owned by the host's). Only a process outside may write
+    # a map of more than one line: ask the test, and wait for it.
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x10000000) != 0:                 # CLONE_NEWUSER
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWUSER)")
+    os.write(ready_fd, b"mapped?\n")
+    assert os.read(go_fd, 16) == b"go\n", "the test did not map the users"
+    os.close(ready_fd)
+    os.close(go_fd)
     os.umask(0o027)                                   # UMask=0027
     os.execvp("setpriv", ["setpriv", "--reuid", USER, "--regid", USER,
                           "--clear-groups", "--no-new-privs",
@@ -411,11 +426,48 @@ def run_daemon(work, port):
            "NOTIFY_SOCKET": notify.path, "STATE_DIRECTORY": STATE_DIR,
            "RUNTIME_DIRECTORY": RUNTIME_DIR}
     logf = open(os.path.join(work, "daemon.log"), "wb")
-    proc = spawn(["unshare", "--mount", "--propagation", "slave", "--",
-                  sys.executable, os.path.abspath(__file__), "--sandbox",
-                  work, "--", DAEMON, "-c", conf],
-                 env=env, stdout=logf, stderr=logf, cwd="/")
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    proc = None
+    try:
+        proc = spawn(["unshare", "--mount", "--propagation", "slave", "--",
+                      sys.executable, os.path.abspath(__file__), "--sandbox",
+                      work, str(ready_w), str(go_r), "--", DAEMON, "-c",
+                      conf], env=env, stdout=logf, stderr=logf, cwd="/",
+                     pass_fds=(ready_w, go_r))
+        os.close(ready_w)
+        os.close(go_r)
+        ready_w = go_r = -1
+        map_users(proc, work, ready_r, go_w)
+    except BaseException:
+        if proc is not None:
+            kill_group(proc)
+        logf.close()
+        notify.close()
+        raise
+    finally:
+        for fd in (ready_r, ready_w, go_r, go_w):
+            if fd >= 0:
+                os.close(fd)
     return proc, logf, notify
+
+
+def map_users(proc, work, ready_r, go_w):
+    """PrivateUsers=yes: root, the service user and nobody, each to
+    itself, and nothing else (what systemd writes for the unit)."""
+    r, _, _ = select.select([ready_r], [], [], 30)
+    assert r and os.read(ready_r, 16) == b"mapped?\n", \
+        "the sandbox did not ask for its user map:\n" + log_of(work)
+    u, g = pwd.getpwnam(USER), grp.getgrnam(USER)
+    nobody, nogroup = pwd.getpwnam("nobody").pw_uid, \
+        grp.getgrnam("nogroup").gr_gid
+    with open("/proc/%d/uid_map" % proc.pid, "w") as f:
+        f.write("0 0 1\n%d %d 1\n%d %d 1\n" % (u.pw_uid, u.pw_uid, nobody,
+                                                nobody))
+    with open("/proc/%d/gid_map" % proc.pid, "w") as f:
+        f.write("0 0 1\n%d %d 1\n%d %d 1\n" % (g.gr_gid, g.gr_gid, nogroup,
+                                                nogroup))
+    os.write(go_w, b"go\n")
 
 
 def log_of(work):
@@ -458,6 +510,10 @@ def exercise(work):
         assert st["Uid"].split()[0] == str(uid), st["Uid"]
         assert st["CapBnd"] == st["CapEff"] == "0000000000000000", st
         assert st["NoNewPrivs"] == "1", st
+        with open("/proc/%d/uid_map" % proc.pid) as f:
+            inner = sorted(int(line.split()[0]) for line in f)
+        assert inner == sorted([0, uid, pwd.getpwnam("nobody").pw_uid]), \
+            inner
         with open("/proc/%d/mountinfo" % proc.pid) as f:
             mounts = {line.split()[4]: line for line in f}
         assert "ro" in mounts["/"].split()[5].split(","), mounts["/"]
