@@ -50,9 +50,18 @@ vacuum_into(const char *path, const char *tmp)
 	if (sqlite3_prepare_v2(src, "VACUUM INTO ?", -1, &st, NULL) !=
 		SQLITE_OK ||
 	    sqlite3_bind_text(st, 1, tmp, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_DONE)
-		log_warnx("store: backup of %s: %s", path, sqlite3_errmsg(src));
-	else
+	    sqlite3_step(st) != SQLITE_DONE) {
+		/* With no daemon running the WAL index (-shm) is gone, and only
+		 * the directory's owner may create it (docs/install.md). */
+		rc = sqlite3_errcode(src);
+		log_warnx("store: backup of %s: %s%s", path,
+		    sqlite3_errmsg(src),
+		    rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN
+			? " (when no daemon has it open, run as root or as the "
+			  "database's owner)"
+			: "");
+		rc = -1;
+	} else
 		rc = 0;
 	sqlite3_finalize(st);
 	sqlite3_close(src);
