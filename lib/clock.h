@@ -2,7 +2,8 @@
  * clock: wall-clock time as UTC epoch milliseconds, the unit of every
  * *_ms column. One definition so tests and the daemon agree. And a
  * monotonic clock for intervals (budgets, pauses), which must not jump.
- * clock_ms() honours a test hook, WT_TEST_CLOCK_OFFSET_FILE (clock.c).
+ * clock_ms() honours a test hook, WT_TEST_CLOCK_OFFSET_FILE (clock.c);
+ * clock_boot_us() too with WT_TEST_CLOCK_OFFSET_ELAPSES=1.
  */
 #ifndef WT_CLOCK_H
 #define WT_CLOCK_H

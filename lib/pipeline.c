@@ -35,8 +35,9 @@ struct pipeline {
 	int writes_failing;
 	char error[160]; /* of the first failure in a row */
 	unsigned retry_ms;
-	int caught_up;		/* the last batch reached the end */
-	int64_t last_commit_us; /* monotonic */
+	int caught_up;		   /* the last batch reached the end */
+	int64_t last_commit_us;	   /* monotonic */
+	int64_t commit_gap_max_us; /* longest with messages waiting */
 	int final_tries;
 	int64_t last_reconcile_ms;
 	/* Retention: the interval by the boot clock, and the wall and boot
@@ -217,6 +218,7 @@ set_writes_failing(struct pipeline *p, int failing)
 int
 pipeline_drain(struct pipeline *p, struct spool_pos end, int64_t now_ms)
 {
+	int64_t now_us;
 	int n;
 
 	/* Commits would go to a file nobody will open again: keep the
@@ -238,7 +240,15 @@ pipeline_drain(struct pipeline *p, struct spool_pos end, int64_t now_ms)
 	p->retry_ms = 0;
 	remove_old_segments(p);
 	if (n > 0) {
-		p->last_commit_us = clock_mono_us();
+		now_us = clock_mono_us();
+		/* Messages were left waiting at the last commit, so the whole
+		 * gap is time ingest stood still (batches, reconciliation,
+		 * retention, checkpoints); after catching up it would include
+		 * idle time, so it is not counted. */
+		if (!p->caught_up && p->last_commit_us > 0 &&
+		    now_us - p->last_commit_us > p->commit_gap_max_us)
+			p->commit_gap_max_us = now_us - p->last_commit_us;
+		p->last_commit_us = now_us;
 		p->caught_up =
 		    !spool_pos_before(spool_reader_pos(p->reader), end);
 	}
@@ -501,6 +511,7 @@ pipeline_report(struct pipeline *p, uint64_t written_bytes,
 	r->db.size_bytes = info.size_bytes;
 	r->db.wal_bytes = info.wal_bytes;
 	r->db.last_commit_ms = ingest_last_commit_ms(p->ingest);
+	r->db.commit_gap_max_us = p->commit_gap_max_us;
 	r->db.writes_failing =
 	    pipeline_writes_failing(p) || spool_error != NULL;
 	r->db.file_gone = p->db_gone;

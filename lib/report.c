@@ -240,11 +240,13 @@ status_db(struct buf *b, const struct report *r)
 	bprintf(b,
 	    ",\"size_bytes\":%" PRId64 ",\"wal_bytes\":%" PRId64
 	    ",\"schema_version\":%d,\"last_commit_age_s\":%.3f,\"commits\":%" PRIu64
+	    ",\"commit_gap_max_s\":%.3f"
 	    ",\"write_errors\":%" PRIu64 ",\"writes_failing\":%s"
 	    ",\"last_error\":",
 	    r->db.size_bytes, r->db.wal_bytes, r->db.schema_version,
 	    age_s(r, r->db.last_commit_ms), r->ingest->commits,
-	    r->ingest->write_errors, r->db.writes_failing ? "true" : "false");
+	    (double)r->db.commit_gap_max_us / 1e6, r->ingest->write_errors,
+	    r->db.writes_failing ? "true" : "false");
 	bjson(b, r->db.last_error);
 	bprintf(b, ",\"checkpoint_failures\":%" PRIu64 ",\"checkpoint_error\":",
 	    r->db.checkpoint_failures);
@@ -476,6 +478,10 @@ report_metrics(const struct report *r)
 	}
 	metric(&b, "commits_total", "counter", "Committed batches.");
 	bprintf(&b, "wastetrack_commits_total %" PRIu64 "\n", c->commits);
+	metric(&b, "commit_gap_max_seconds", "gauge",
+	    "Longest gap between commits with messages waiting, since start.");
+	bprintf(&b, "wastetrack_commit_gap_max_seconds %.3f\n",
+	    (double)r->db.commit_gap_max_us / 1e6);
 	metric(&b, "write_errors_total", "counter",
 	    "Failed, rolled-back batches.");
 	bprintf(&b, "wastetrack_write_errors_total %" PRIu64 "\n",

@@ -71,6 +71,10 @@ struct report {
 		int schema_version;
 		int64_t size_bytes, wal_bytes;
 		int64_t last_commit_ms;
+		/* Longest gap between two commits while messages were
+		 * waiting, since start (monotonic µs): the loop's worst
+		 * stall as ingest sees it. */
+		int64_t commit_gap_max_us;
 		int writes_failing; /* current state */
 		int file_gone;	    /* the path names another file, or none */
 		const char *last_error;

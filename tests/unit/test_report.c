@@ -68,6 +68,7 @@ fill(struct report *r)
 	r->db.size_bytes = 1 << 20;
 	r->db.wal_bytes = 32768;
 	r->db.last_commit_ms = NOW - 2000;
+	r->db.commit_gap_max_us = 1250000;
 	memset(&city, 0, sizeof(city));
 	r->city = &city;
 	snprintf(city.day, sizeof(city.day), "2027-01-15");
@@ -257,6 +258,7 @@ test_status(void)
 	CHECK(has(s, "\"schema_version\":4"));
 	CHECK(has(s, "\"last_commit_age_s\":2.000"));
 	CHECK(has(s, "\"commits\":33"));
+	CHECK(has(s, "\"commit_gap_max_s\":1.250"));
 	CHECK(has(s, "\"write_errors\":1"));
 	CHECK(has(s, "\"writes_failing\":false"));
 	CHECK(has(s, "\"city\":{\"day\":\"2027-01-15\""));
@@ -555,6 +557,7 @@ test_metrics(void)
 	CHECK_NEAR(sample(m, "wastetrack_rejected_total{reason=\"internal\"}"),
 	    0, 0);
 	CHECK_NEAR(sample(m, "wastetrack_commits_total"), 33, 0);
+	CHECK_NEAR(sample(m, "wastetrack_commit_gap_max_seconds"), 1.25, 0);
 	CHECK_NEAR(sample(m, "wastetrack_write_errors_total"), 1, 0);
 	CHECK_NEAR(sample(m, "wastetrack_queue_bytes"), 0, 0);
 	CHECK_NEAR(sample(m, "wastetrack_db_size_bytes"), 1048576, 0);
