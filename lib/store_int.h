@@ -181,7 +181,7 @@ extern const size_t store_recon_nslice_steps;
 
 int store_recon_run(struct store *s, const struct recon_step *step,
     const struct recon_args *a) WT_MUST_CHECK;
-int store_recon_steps(struct store *s, const struct recon_step *steps,
-    size_t n, const struct recon_args *a) WT_MUST_CHECK;
+int store_recon_steps(struct store *s, const struct recon_step *steps, size_t n,
+    const struct recon_args *a) WT_MUST_CHECK;
 
 #endif

@@ -79,7 +79,7 @@ const struct recon_step store_recon_time_step = { "overdue deadlines",
 
 /* Tickets whose "referenced by a manifest" state the slice may have
  * changed: in its links by reference before XOR after. */
-#define RECON_TAKEN_CHANGED                                                   \
+#define RECON_TAKEN_CHANGED                                                    \
 	"(SELECT * FROM (SELECT facility, ticket, day FROM recon_old"          \
 	" WHERE method = 'ticket_ref' EXCEPT SELECT l.facility, l.ticket,"     \
 	" l.day FROM recon_s s JOIN reconciliation_links l"                    \
@@ -259,29 +259,29 @@ const size_t store_recon_nslice_steps =
 static void
 recon_bind(sqlite3_stmt *st, const struct recon_args *a)
 {
+	static const char *const numbered[] = { ":window", ":now", ":tol",
+		":overdue" };
 	int i, n = sqlite3_bind_parameter_count(st);
 	const char *name;
 
 	for (i = 1; i <= n; i++) {
+		/* "?NNN" names the same as its place among the first four. */
 		name = sqlite3_bind_parameter_name(st, i);
-		if (i == 1 && (name == NULL || strcmp(name, ":window") == 0))
+		if (name == NULL || name[0] == '?')
+			name = i <= 4 ? numbered[i - 1] : "";
+		if (strcmp(name, ":window") == 0)
 			sqlite3_bind_int64(st, i, a->window_ms);
-		else if ((name == NULL && i == 2) ||
-		    (name && strcmp(name, ":now") == 0))
+		else if (strcmp(name, ":now") == 0)
 			sqlite3_bind_int64(st, i, a->now_ms);
-		else if ((name == NULL && i == 3) ||
-		    (name && strcmp(name, ":tol") == 0))
+		else if (strcmp(name, ":tol") == 0)
 			sqlite3_bind_double(st, i, a->tolerance_pct);
-		else if ((name == NULL && i == 4) ||
-		    (name && strcmp(name, ":overdue") == 0))
+		else if (strcmp(name, ":overdue") == 0)
 			sqlite3_bind_int64(st, i, a->overdue_ms);
-		else if (name && strcmp(name, ":window") == 0)
-			sqlite3_bind_int64(st, i, a->window_ms);
-		else if (name && strcmp(name, ":last") == 0)
+		else if (strcmp(name, ":last") == 0)
 			sqlite3_bind_int64(st, i, a->last_ms);
-		else if (name && strcmp(name, ":slice") == 0)
+		else if (strcmp(name, ":slice") == 0)
 			sqlite3_bind_int64(st, i, a->slice);
-		else if (name && strcmp(name, ":upto") == 0)
+		else if (strcmp(name, ":upto") == 0)
 			sqlite3_bind_int64(st, i, a->upto);
 	}
 }

@@ -139,7 +139,6 @@ static const struct recon_step recon_steps[] = {
 	    " 'reconcile_requeue_scheme', 'reconcile_requeue_no')" },
 };
 
-
 #define NRECON_STEPS (sizeof(recon_steps) / sizeof(recon_steps[0]))
 
 /*
@@ -255,8 +254,8 @@ recon_params(struct store *s, const struct recon_args *a)
 /* The keys >= cursor in key order: queue `limit` of them (c = 0), or
  * read the one after them as the next cursor (c = 1). */
 static int
-requeue_stmt(struct store *s, int c, const char *cs, const char *cn,
-    int limit, sqlite3_stmt **out)
+requeue_stmt(struct store *s, int c, const char *cs, const char *cn, int limit,
+    sqlite3_stmt **out)
 {
 	static const char *const sql[] = {
 		"INSERT OR IGNORE INTO reconcile_queue(scheme, manifest_no)"
@@ -387,8 +386,7 @@ recon_pass(struct store *s, struct recon_args *a, int *more)
 		return -1;
 	/* The rows not waiting are now current (the reconciliations
 	 * view's updated_ms). */
-	if (!*more &&
-	    meta_put_i64(s, "reconcile_current_ms", a->now_ms) == -1)
+	if (!*more && meta_put_i64(s, "reconcile_current_ms", a->now_ms) == -1)
 		return -1;
 	return 0;
 }
@@ -405,8 +403,8 @@ recon_txn_end(struct store *s, int ok)
 }
 
 int
-store_reconcile_pass(struct store *s, int64_t now_ms,
-    const struct config *cfg, int *more)
+store_reconcile_pass(struct store *s, int64_t now_ms, const struct config *cfg,
+    int *more)
 {
 	struct recon_args a;
 
@@ -426,8 +424,7 @@ store_reconcile(struct store *s, int64_t now_ms, const struct config *cfg)
 }
 
 int
-store_reconcile_full(struct store *s, int64_t now_ms,
-    const struct config *cfg)
+store_reconcile_full(struct store *s, int64_t now_ms, const struct config *cfg)
 {
 	struct recon_args a;
 	int ok;
