@@ -44,24 +44,24 @@ const struct recon_step store_recon_mark_steps[] = {
 	{ "marks: manifests naming the ticket",
 	    "INSERT OR IGNORE INTO reconcile_queue(scheme, manifest_no)"
 	    " SELECT t.scheme, t.manifest_no FROM reconcile_tickets k"
-	    " JOIN manifest_tickets t ON t.facility = k.facility"
+	    " CROSS JOIN manifest_tickets t ON t.facility = k.facility"
 	    " AND t.ticket = k.ticket WHERE k.id <= :upto" },
 	{ "marks: manifests the ticket names",
 	    "INSERT OR IGNORE INTO reconcile_queue(scheme, manifest_no)"
 	    " SELECT m.scheme, m.manifest_no FROM reconcile_tickets k"
-	    " JOIN manifests m ON m.manifest_no = k.manifest_no"
+	    " CROSS JOIN manifests m ON m.manifest_no = k.manifest_no"
 	    " WHERE k.id <= :upto" },
 	{ "marks: plate windows holding the ticket",
 	    "INSERT OR IGNORE INTO reconcile_queue(scheme, manifest_no)"
 	    " SELECT m.scheme, m.manifest_no FROM reconcile_tickets k"
-	    " JOIN manifests m ON m.plate = k.plate"
+	    " CROSS JOIN manifests m ON m.plate = k.plate"
 	    " AND m.receiver_facility = k.facility"
 	    " AND m.departed_ms BETWEEN k.first_ms - :window AND k.first_ms"
 	    " WHERE k.id <= :upto" },
 	{ "marks: manifests linked to the ticket",
 	    "INSERT OR IGNORE INTO reconcile_queue(scheme, manifest_no)"
 	    " SELECT l.scheme, l.manifest_no FROM reconcile_tickets k"
-	    " JOIN reconciliation_links l ON l.facility = k.facility"
+	    " CROSS JOIN reconciliation_links l ON l.facility = k.facility"
 	    " AND l.ticket = k.ticket AND l.day = k.day WHERE k.id <= :upto" },
 	{ "marks: done", "DELETE FROM reconcile_tickets WHERE id <= :upto" },
 };
@@ -82,10 +82,10 @@ const struct recon_step store_recon_time_step = { "overdue deadlines",
 #define RECON_TAKEN_CHANGED                                                    \
 	"(SELECT * FROM (SELECT facility, ticket, day FROM recon_old"          \
 	" WHERE method = 'ticket_ref' EXCEPT SELECT l.facility, l.ticket,"     \
-	" l.day FROM recon_s s JOIN reconciliation_links l"                    \
+	" l.day FROM recon_s s CROSS JOIN reconciliation_links l"              \
 	" ON l.scheme = s.scheme AND l.manifest_no = s.manifest_no)"           \
 	" UNION SELECT * FROM (SELECT l.facility, l.ticket, l.day FROM"        \
-	" recon_s s JOIN reconciliation_links l ON l.scheme = s.scheme"        \
+	" recon_s s CROSS JOIN reconciliation_links l ON l.scheme = s.scheme"  \
 	" AND l.manifest_no = s.manifest_no EXCEPT SELECT facility, ticket,"   \
 	" day FROM recon_old WHERE method = 'ticket_ref'))"
 
@@ -93,7 +93,10 @@ const struct recon_step store_recon_time_step = { "overdue deadlines",
  * One slice, in order. The link rules are the full rebuild's word for
  * word, restricted to recon_s (references) or recon_r (plate window);
  * "taken" counts references only, as it does in the full rebuild,
- * where the plate-window links do not exist yet at that step.
+ * where the plate-window links do not exist yet at that step. CROSS
+ * JOIN keeps SQLite's join order: the small temporary tables outside,
+ * the big ones looked up by index (the planner has no figures for the
+ * temporary tables and would otherwise scan a big one).
  */
 const struct recon_step store_recon_slice_steps[] = {
 	{ "slice",
@@ -108,7 +111,7 @@ const struct recon_step store_recon_slice_steps[] = {
 	{ "old links",
 	    "INSERT INTO recon_old SELECT l.scheme, l.manifest_no, l.facility,"
 	    " l.ticket, l.day, l.method FROM recon_s s"
-	    " JOIN reconciliation_links l ON l.scheme = s.scheme"
+	    " CROSS JOIN reconciliation_links l ON l.scheme = s.scheme"
 	    " AND l.manifest_no = s.manifest_no" },
 	{ "clear links",
 	    "DELETE FROM reconciliation_links WHERE (scheme, manifest_no) IN"
@@ -117,11 +120,11 @@ const struct recon_step store_recon_slice_steps[] = {
 	    "INSERT OR IGNORE INTO reconciliation_links(scheme, manifest_no,"
 	    " facility, ticket, day, method) SELECT t.scheme, t.manifest_no,"
 	    " w.facility, w.ticket, w.day, 'ticket_ref' FROM recon_s s"
-	    " JOIN manifest_tickets t ON t.scheme = s.scheme"
+	    " CROSS JOIN manifest_tickets t ON t.scheme = s.scheme"
 	    " AND t.manifest_no = s.manifest_no"
-	    " JOIN manifests m ON m.scheme = t.scheme"
+	    " CROSS JOIN manifests m ON m.scheme = t.scheme"
 	    " AND m.manifest_no = t.manifest_no"
-	    " JOIN weighings w ON w.facility = t.facility"
+	    " CROSS JOIN weighings w ON w.facility = t.facility"
 	    " AND w.ticket = t.ticket"
 	    " WHERE w.status = 'complete' AND w.direction IS NOT 'out'"
 	    " AND (w.dq_flags & 3584) = 0"
@@ -134,23 +137,23 @@ const struct recon_step store_recon_slice_steps[] = {
 	    "INSERT OR IGNORE INTO reconciliation_links(scheme, manifest_no,"
 	    " facility, ticket, day, method) SELECT m.scheme, m.manifest_no,"
 	    " w.facility, w.ticket, w.day, 'ticket_ref' FROM recon_s s"
-	    " JOIN manifests m ON m.scheme = s.scheme"
+	    " CROSS JOIN manifests m ON m.scheme = s.scheme"
 	    " AND m.manifest_no = s.manifest_no"
-	    " JOIN weighings w ON w.manifest_no = m.manifest_no"
+	    " CROSS JOIN weighings w ON w.manifest_no = m.manifest_no"
 	    " WHERE w.status = 'complete' AND w.direction IS NOT 'out'"
 	    " AND (w.dq_flags & 3584) = 0" },
 	{ "plate windows of tickets taken or freed",
 	    "INSERT OR IGNORE INTO recon_r(scheme, manifest_no)"
 	    " SELECT m.scheme, m.manifest_no FROM " RECON_TAKEN_CHANGED " c"
-	    " JOIN weighings w ON w.facility = c.facility"
+	    " CROSS JOIN weighings w ON w.facility = c.facility"
 	    " AND w.ticket = c.ticket AND w.day = c.day"
-	    " JOIN manifests m ON m.plate = w.plate"
+	    " CROSS JOIN manifests m ON m.plate = w.plate"
 	    " AND m.receiver_facility = w.facility"
 	    " AND m.departed_ms BETWEEN w.first_ms - :window AND w.first_ms" },
 	{ "old plate-window links",
 	    "INSERT INTO recon_old SELECT l.scheme, l.manifest_no, l.facility,"
 	    " l.ticket, l.day, l.method FROM recon_r r"
-	    " JOIN reconciliation_links l ON l.scheme = r.scheme"
+	    " CROSS JOIN reconciliation_links l ON l.scheme = r.scheme"
 	    " AND l.manifest_no = r.manifest_no"
 	    " WHERE l.method = 'plate_window'" },
 	{ "clear plate-window links",
@@ -161,9 +164,9 @@ const struct recon_step store_recon_slice_steps[] = {
 	    "INSERT OR IGNORE INTO reconciliation_links(scheme, manifest_no,"
 	    " facility, ticket, day, method) SELECT m.scheme, m.manifest_no,"
 	    " w.facility, w.ticket, w.day, 'plate_window' FROM recon_r r"
-	    " JOIN manifests m ON m.scheme = r.scheme"
+	    " CROSS JOIN manifests m ON m.scheme = r.scheme"
 	    " AND m.manifest_no = r.manifest_no"
-	    " JOIN weighings w ON w.plate = m.plate"
+	    " CROSS JOIN weighings w ON w.plate = m.plate"
 	    " AND w.facility = m.receiver_facility AND w.direction = 'in'"
 	    " AND w.status = 'complete' AND (w.dq_flags & 3584) = 0"
 	    " AND w.first_ms >= m.departed_ms"
@@ -184,7 +187,7 @@ const struct recon_step store_recon_slice_steps[] = {
 	    "INSERT OR IGNORE INTO recon_tix(facility, ticket, day)"
 	    " SELECT facility, ticket, day FROM recon_old"
 	    " UNION SELECT l.facility, l.ticket, l.day FROM recon_r r"
-	    " JOIN reconciliation_links l ON l.scheme = r.scheme"
+	    " CROSS JOIN reconciliation_links l ON l.scheme = r.scheme"
 	    " AND l.manifest_no = r.manifest_no" },
 	{ "allocation",
 	    "UPDATE reconciliation_links AS l SET allocated_kg ="
@@ -206,12 +209,14 @@ const struct recon_step store_recon_slice_steps[] = {
 	    "INSERT OR IGNORE INTO recon_v(scheme, manifest_no)"
 	    " SELECT scheme, manifest_no FROM recon_r"
 	    " UNION SELECT l.scheme, l.manifest_no FROM recon_tix t"
-	    " JOIN reconciliation_links l ON l.facility = t.facility"
+	    " CROSS JOIN reconciliation_links l ON l.facility = t.facility"
 	    " AND l.ticket = t.ticket AND l.day = t.day" },
 	{ "cancelled manifests",
-	    "DELETE FROM reconciliation_results WHERE (scheme, manifest_no) IN"
-	    " (SELECT m.scheme, m.manifest_no FROM recon_v v JOIN manifests m"
+	    "DELETE FROM reconciliation_results WHERE rowid IN"
+	    " (SELECT r.rowid FROM recon_v v CROSS JOIN manifests m"
 	    " ON m.scheme = v.scheme AND m.manifest_no = v.manifest_no"
+	    " CROSS JOIN reconciliation_results r ON r.scheme = m.scheme"
+	    " AND r.manifest_no = m.manifest_no"
 	    " WHERE m.status = 'cancelled')" },
 	{ "verdicts",
 	    "INSERT INTO reconciliation_results(scheme, manifest_no,"
@@ -232,13 +237,14 @@ const struct recon_step store_recon_slice_steps[] = {
 	    " CASE WHEN lk.kg IS NOT NULL THEN lk.method"
 	    " WHEN m.received_kg IS NOT NULL THEN 'receiver_reported' END"
 	    " AS method"
-	    " FROM recon_v v JOIN manifests m ON m.scheme = v.scheme"
+	    " FROM recon_v v CROSS JOIN manifests m ON m.scheme = v.scheme"
 	    " AND m.manifest_no = v.manifest_no"
-	    " LEFT JOIN (SELECT scheme, manifest_no,"
-	    " sum(allocated_kg) AS kg, CASE WHEN count(*) > 1 THEN"
-	    " min(method) || '+' || count(*) ELSE min(method) END AS method"
-	    " FROM reconciliation_links WHERE (scheme, manifest_no) IN"
-	    " (SELECT scheme, manifest_no FROM recon_v) GROUP BY 1, 2) lk"
+	    " LEFT JOIN (SELECT l.scheme AS scheme,"
+	    " l.manifest_no AS manifest_no, sum(l.allocated_kg) AS kg,"
+	    " CASE WHEN count(*) > 1 THEN min(l.method) || '+' || count(*)"
+	    " ELSE min(l.method) END AS method FROM recon_v v2"
+	    " CROSS JOIN reconciliation_links l ON l.scheme = v2.scheme"
+	    " AND l.manifest_no = v2.manifest_no GROUP BY 1, 2) lk"
 	    " ON lk.scheme = m.scheme AND lk.manifest_no = m.manifest_no"
 	    " WHERE m.status <> 'cancelled')"
 	    " WHERE 1"

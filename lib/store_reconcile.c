@@ -379,9 +379,14 @@ recon_pass(struct store *s, struct recon_args *a, int *more)
 	a->slice = s->recon_slice > 0 ? s->recon_slice : RECON_SLICE;
 	if (recon_marks(s, a) == -1 ||
 	    store_db_exec(s->db, store_recon_temp_sql) == -1 ||
-	    store_recon_steps(s, store_recon_slice_steps,
-		store_recon_nslice_steps, a) == -1 ||
-	    meta_put_i64(s, "reconcile_pass_ms", a->now_ms) == -1 ||
+	    store_recon_run(s, &store_recon_slice_steps[0], a) == -1)
+		return -1;
+	/* An empty slice: nothing to derive. */
+	if (sqlite3_changes(s->db) > 0 &&
+	    store_recon_steps(s, store_recon_slice_steps + 1,
+		store_recon_nslice_steps - 1, a) == -1)
+		return -1;
+	if (meta_put_i64(s, "reconcile_pass_ms", a->now_ms) == -1 ||
 	    recon_left(s, more) == -1)
 		return -1;
 	/* The rows not waiting are now current (the reconciliations
