@@ -148,7 +148,7 @@ static const struct recon_step recon_steps[] = {
  */
 #define RECON_SLICE   400
 #define RECON_MARKS   4000
-#define RECON_REQUEUE 20000
+#define RECON_REQUEUE 10000
 
 static void
 recon_args_of(struct recon_args *a, int64_t now_ms, const struct config *cfg)
