@@ -226,9 +226,10 @@ done:
 }
 
 /* The settings every verdict depends on; when they change, every
- * manifest is derived again (queued in slices). */
+ * manifest is derived again (queued in slices, unless the caller
+ * derives them all itself: requeue 0). */
 static int
-recon_params(struct store *s, const struct recon_args *a)
+recon_params(struct store *s, const struct recon_args *a, int requeue)
 {
 	char now[96], was[96];
 	int found;
@@ -240,6 +241,8 @@ recon_params(struct store *s, const struct recon_args *a)
 		return -1;
 	if (found && strcmp(was, now) == 0)
 		return 0;
+	if (!requeue)
+		return meta_put_text(s, "reconcile_params", now);
 	if (found)
 		log_notice("store: reconciliation settings changed: every "
 			   "manifest is reconciled again, in slices");
@@ -367,7 +370,7 @@ recon_pass(struct store *s, struct recon_args *a, int *more)
 	char last[32];
 	int found;
 
-	if (recon_params(s, a) == -1 || recon_requeue(s) == -1 ||
+	if (recon_params(s, a, 1) == -1 || recon_requeue(s) == -1 ||
 	    (found = meta_text(s, "reconcile_pass_ms", last, sizeof(last))) ==
 		-1)
 		return -1;
@@ -438,10 +441,7 @@ store_reconcile_full(struct store *s, int64_t now_ms, const struct config *cfg)
 	if (store_db_exec(s->db, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	ok = store_recon_steps(s, recon_steps, NRECON_STEPS, &a) == 0 &&
-	    recon_params(s, &a) == 0 &&
-	    store_db_exec(s->db,
-		"DELETE FROM meta WHERE key IN ('reconcile_requeue',"
-		" 'reconcile_requeue_scheme', 'reconcile_requeue_no')") == 0 &&
+	    recon_params(s, &a, 0) == 0 &&
 	    meta_put_i64(s, "reconcile_pass_ms", now_ms) == 0 &&
 	    meta_put_i64(s, "reconcile_current_ms", now_ms) == 0;
 	return recon_txn_end(s, ok);
