@@ -93,6 +93,7 @@ struct store {
 	/* Bounds of one reconciliation pass (0: the defaults of
 	 * store_reconcile.c); the unit test makes them small. */
 	int recon_slice, recon_marks, recon_requeue;
+	int recon_adapt; /* the slice the last passes' times suggest */
 };
 
 /* Readers and checkpoints give up on a lock after this long. */

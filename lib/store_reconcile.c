@@ -9,6 +9,7 @@
  */
 #include "store_int.h"
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 
@@ -145,10 +146,16 @@ static const struct recon_step recon_steps[] = {
  * Bounds of one pass, measured to keep its transaction near or under
  * 50 ms on a year of data (docs/reconciliation.md): manifests derived,
  * ticket marks expanded, manifests queued again after a setting changed.
+ * The slice also follows the time passes take: halved after a pass over
+ * RECON_SLOW_US, grown again after quick ones, so that a slower machine
+ * or a larger history still keeps the write transaction short.
  */
-#define RECON_SLICE   400
-#define RECON_MARKS   4000
-#define RECON_REQUEUE 10000
+#define RECON_SLICE	400
+#define RECON_SLICE_MIN 25
+#define RECON_SLOW_US	40000
+#define RECON_QUICK_US	20000
+#define RECON_MARKS	4000
+#define RECON_REQUEUE	10000
 
 static void
 recon_args_of(struct recon_args *a, int64_t now_ms, const struct config *cfg)
@@ -379,7 +386,9 @@ recon_pass(struct store *s, struct recon_args *a, int *more)
 		if (store_recon_run(s, &store_recon_time_step, a) == -1)
 			return -1;
 	}
-	a->slice = s->recon_slice > 0 ? s->recon_slice : RECON_SLICE;
+	a->slice = s->recon_slice > 0 ? s->recon_slice
+	    : s->recon_adapt > 0      ? s->recon_adapt
+				      : RECON_SLICE;
 	if (recon_marks(s, a) == -1 ||
 	    store_db_exec(s->db, store_recon_temp_sql) == -1 ||
 	    store_recon_run(s, &store_recon_slice_steps[0], a) == -1)
@@ -415,12 +424,25 @@ store_reconcile_pass(struct store *s, int64_t now_ms, const struct config *cfg,
     int *more)
 {
 	struct recon_args a;
+	int64_t t0 = clock_mono_us(), took;
+	int rc;
 
 	recon_args_of(&a, now_ms, cfg);
 	*more = 0;
 	if (store_db_exec(s->db, "BEGIN IMMEDIATE") == -1)
 		return -1;
-	return recon_txn_end(s, recon_pass(s, &a, more) == 0);
+	rc = recon_txn_end(s, recon_pass(s, &a, more) == 0);
+	took = clock_mono_us() - t0;
+	if (rc == 0 && took > RECON_SLOW_US && a.slice > RECON_SLICE_MIN)
+		s->recon_adapt = (int)a.slice / 2 > RECON_SLICE_MIN
+		    ? (int)a.slice / 2
+		    : RECON_SLICE_MIN;
+	else if (rc == 0 && *more && took < RECON_QUICK_US &&
+	    a.slice < RECON_SLICE)
+		s->recon_adapt = (int)a.slice * 3 / 2 < RECON_SLICE
+		    ? (int)a.slice * 3 / 2
+		    : RECON_SLICE;
+	return rc;
 }
 
 int
