@@ -150,7 +150,7 @@ static const struct recon_step recon_steps[] = {
  * RECON_SLOW_US, grown again after quick ones, so that a slower machine
  * or a larger history still keeps the write transaction short.
  */
-#define RECON_SLICE	400
+#define RECON_SLICE	300
 #define RECON_SLICE_MIN 25
 #define RECON_SLOW_US	40000
 #define RECON_QUICK_US	20000
