@@ -593,11 +593,91 @@ done:
 	phases[0].cap = 0;
 }
 
+static void
+raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *err = NULL;
+
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		fprintf(stderr, "%s: %s\n", sql, err ? err : "?");
+		check_failures++;
+	}
+	sqlite3_free(err);
+	sqlite3_close(db);
+}
+
+/*
+ * Upgrading from version 6: the verdicts of the last full run stay
+ * readable (with their time) until the first passes have derived every
+ * manifest again; then they are current.
+ */
+static void
+test_upgrade(void)
+{
+	char buf[PATH_MAX];
+	const char *p = db_path("v6.db", buf, sizeof(buf));
+	struct config *cfg = config_default();
+	struct store *s = NULL;
+	sqlite3 *db = NULL;
+	int more = 0, n = 0;
+
+	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+	CHECK(store_migrate(db, p, 6) == 0);
+	sqlite3_close(db);
+	raw_exec(p,
+	    "INSERT INTO manifests(scheme, manifest_no, version, status,"
+	    " plate, receiver_facility, departed_ms, declared_kg, updated_ms)"
+	    " VALUES('msw', 'U1', 2, 'in_transit', 'U', 'F1', 1691337600000,"
+	    " 1000, 1691337600000), ('msw', 'U2', 1, 'created', 'V', 'F1',"
+	    " NULL, 500, 1691337600000);"
+	    "INSERT INTO weighings(facility, ticket, day, version, plate,"
+	    " direction, net_kg, first_ms, status, fingerprint, key_day)"
+	    " VALUES('F1', '001', '2023-08-07', 1, 'U', 'in', 1300,"
+	    " 1691341200000, 'complete', 'fp', '2023-08-07');"
+	    "INSERT INTO reconciliations VALUES('msw', 'U1', 1000, NULL, NULL,"
+	    " NULL, 'pending', 1691340000000)");
+	if (store_open(p, 0, &s) == -1)
+		goto done;
+	CHECK_INT(one_int(p, "PRAGMA user_version"), 7);
+	CHECK_INT(one_int(p,
+		      "SELECT updated_ms FROM reconciliations"
+		      " WHERE verdict = 'pending'"),
+	    INT64_C(1691340000000));
+	CHECK_INT(one_int(p,
+		      "SELECT count(*) FROM meta"
+		      " WHERE key = 'reconcile_requeue'"),
+	    1);
+	s->recon_requeue = 1; /* a catch-up of several passes */
+	do {
+		CHECK(store_reconcile_pass(s, T0 + 5 * HOUR, cfg, &more) == 0);
+		n++;
+	} while (more && n < 10);
+	CHECK_INT(n, 2); /* U2, then U1: one key requeued a pass */
+	CHECK_INT(one_int(p,
+		      "SELECT count(*) FROM reconciliations"
+		      " WHERE verdict = 'discrepancy' AND received_kg = 1300"),
+	    1);
+	CHECK_INT(one_int(p,
+		      "SELECT count(*) FROM reconciliations"
+		      " WHERE updated_ms = 1691355600000"),
+	    2);
+	CHECK_INT(one_int(p,
+		      "SELECT count(*) FROM meta"
+		      " WHERE key LIKE 'reconcile_requeue%'"),
+	    0);
+done:
+	store_close(s);
+	config_free(cfg);
+}
+
 int
 main(void)
 {
 	tmpfiles_init("test_reconcile");
 	test_untouched();
+	test_upgrade();
 	test_same_as_full();
 	if (getenv("KEEP") == NULL)
 		tmpfiles_cleanup();
