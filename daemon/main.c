@@ -34,12 +34,22 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_CONFIG "/etc/wastetrack/wastetrack.yaml"
+#define DEFAULT_CONFIG WT_SYSCONFDIR "/wastetrack/wastetrack.yaml"
 #define STALL_AFTER_S  30
-/* Exit statuses (sysexits.h) a unit or a script can tell apart: the
- * files on disk need a person; the other daemon may just be stopping. */
+/*
+ * Exit statuses (sysexits.h) a unit or a script can tell apart. 1 is a
+ * runtime failure worth a restart; the others need a person (the unit's
+ * RestartPreventExitStatus=), except that the other daemon of 75 may
+ * just be stopping.
+ */
+#define EXIT_USAGE	   64 /* EX_USAGE */
 #define EXIT_FOREIGN_SPOOL 65 /* EX_DATAERR */
 #define EXIT_LOCKED	   75 /* EX_TEMPFAIL */
+#define EXIT_CONFIG	   78 /* EX_CONFIG */
+/* How long systemd may wait for each start-up step that can take long on a
+ * big database (migrations) or a long spool (replay); sent again while
+ * replay makes progress, so only a stuck start times out. */
+#define START_STEP_USEC (120ULL * 1000000)
 
 struct wt {
 	struct event_base *base;
@@ -61,14 +71,37 @@ struct wt {
 	int adopt;   /* -A: import a spool that is another database's */
 };
 
-static __attribute__((noreturn)) void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: wastetrackd [-c FILE] [-n] [-A] [-v]... [-V] "
-	    "[-h]\n");
-	exit(1);
-}
+#define SYNOPSIS "usage: wastetrackd [-c FILE] [-n] [-A] [-v]... | -h | -V\n"
+static const char short_usage[] =
+    SYNOPSIS "Try 'wastetrackd --help' for more information.\n";
+static const char usage_text[] = SYNOPSIS
+    "\n"
+    "Ingest waste-management telemetry from MQTT into SQLite and serve\n"
+    "its status over HTTP.\n"
+    "\n"
+    "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ";\n"
+    "                      embedded defaults when that file does not exist)\n"
+    "  -n, --check         check the configuration and profiles, then exit\n"
+    "  -A, --adopt-spool   import a spool that belongs to another database\n"
+    "  -v, --verbose       more logging (once: info, twice: debug)\n"
+    "  -V, --version       print the version and exit\n"
+    "  -h, --help          print this help and exit\n"
+    "\n"
+    "Exit status: 0 stopped cleanly; 1 runtime failure; 64 usage error;\n"
+    "65 the spool belongs to another database; 75 another wastetrackd\n"
+    "holds the database; 78 configuration error.\n"
+    "Signals: HUP reloads the configuration; TERM and INT drain and stop.\n"
+    "See wastetrackd(8) and wastetrack.yaml(5).\n";
+
+static const struct option long_options[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "adopt-spool", no_argument, NULL, 'A' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
 
 /* libevent's own messages, with our priorities and a subsystem tag. */
 static void
@@ -105,7 +138,8 @@ load_config(const char *path, int explicit, struct config **cfg,
 		goto fail;
 	return 0;
 fail:
-	fputs(errors ? errors : "configuration error\n", stderr);
+	/* At error priority, so that `journalctl -p err` shows why. */
+	log_errors(errors ? errors : "configuration error");
 	free(errors);
 	config_free(*cfg);
 	*cfg = NULL;
@@ -220,6 +254,20 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- start-up and shutdown ---- */
 
+/* Once a second at most: the replay is alive, give it another step. */
+static void
+replay_progress(void *arg, uint64_t replayed)
+{
+	int64_t *last_us = arg, now = clock_mono_us();
+
+	if (now - *last_us < 1000000)
+		return;
+	*last_us = now;
+	notify_send("EXTEND_TIMEOUT_USEC=%llu\nSTATUS=replaying the spool: "
+		    "%llu messages committed",
+	    START_STEP_USEC, (unsigned long long)replayed);
+}
+
 /*
  * The lock first, then the database, then whose spool it is: 0, -1, or
  * the exit status of a refusal.
@@ -228,10 +276,14 @@ static int
 open_store(struct wt *wt)
 {
 	const char *path = wt->cfg->database.path;
+	int64_t last_us = 0; /* the first batch reports at once */
 	int rc;
 
 	if ((rc = pipeline_lock(path, &wt->lock_fd)) != 0)
 		return rc == 1 ? EXIT_LOCKED : -1;
+	/* Opening may migrate a large database: one step's time for it. */
+	notify_send("EXTEND_TIMEOUT_USEC=%llu\nSTATUS=opening %s",
+	    START_STEP_USEC, path);
 	if (store_open(path, wt->cfg->database.synchronous == CFG_SYNC_FULL,
 		&wt->store) == -1 ||
 	    (rc = pipeline_claim_spool(wt->store, path, wt->adopt)) == -1)
@@ -246,7 +298,7 @@ open_store(struct wt *wt)
 	if (store_sync_config(wt->store, wt->cfg) == -1 ||
 	    pipeline_open(wt->store, wt->cfg, wt->profiles, wt->start_ms,
 		&wt->pipe) == -1 ||
-	    pipeline_replay(wt->pipe) == -1)
+	    pipeline_replay(wt->pipe, replay_progress, &last_us) == -1)
 		return -1;
 	/* From here on commits never wait for a checkpoint. */
 	return checkpoint_start(wt->store, &wt->ckpt);
@@ -334,7 +386,8 @@ main(int argc, char *argv[])
 
 	wt.cfg_path = DEFAULT_CONFIG;
 	wt.lock_fd = -1;
-	while ((ch = getopt(argc, argv, "c:nAvVh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:nAvVh", long_options, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'A':
 			wt.adopt = 1;
@@ -352,16 +405,23 @@ main(int argc, char *argv[])
 		case 'V':
 			printf("wastetrackd %s\n", WT_VERSION);
 			return 0;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
 		default:
-			usage();
+			fputs(short_usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc)
-		usage();
+	if (optind != argc) {
+		fprintf(stderr, "wastetrackd: unexpected argument \"%s\"\n%s",
+		    argv[optind], short_usage);
+		return EXIT_USAGE;
+	}
 	log_init(verbose);
 	if (load_config(wt.cfg_path, explicit, &wt.boot_cfg,
 		&wt.boot_profiles) == -1)
-		return 1;
+		return EXIT_CONFIG;
 	wt.cfg = wt.boot_cfg;
 	wt.profiles = wt.boot_profiles;
 	if (check_only) {

@@ -319,8 +319,6 @@ static void
 spooled_of(const struct mqtt *m, char *topic, int topic_len,
     const MQTTAsync_message *msg, struct spooled *s)
 {
-	struct sha256 h;
-
 	s->topic = topic;
 	s->tlen = topic_len > 0 ? (size_t)topic_len : strlen(topic);
 	s->payload = msg->payload;
@@ -329,9 +327,10 @@ spooled_of(const struct mqtt *m, char *topic, int topic_len,
 	s->cut = s->plen > m->cfg->ingest.max_payload;
 	if (!s->cut)
 		return;
-	sha256_init(&h);
-	sha256_update(&h, s->payload, s->plen);
-	sha256_final(&h, s->sha256);
+	/* Without a digest the reject still says the size, and the prefix
+	 * is kept: zeros say "unknown" (sha256.h logs why). */
+	if (sha256(s->payload, s->plen, s->sha256) == -1)
+		memset(s->sha256, 0, sizeof(s->sha256));
 	if (s->plen > SPOOL_PREFIX_MAX)
 		s->plen = SPOOL_PREFIX_MAX;
 }

@@ -135,4 +135,14 @@ void config_free(struct config *cfg);
 const struct cfg_facility *config_facility(const struct config *cfg,
     const char *id);
 
+/*
+ * Call fn once for every key of the schema, as its full dotted path, in
+ * table order: a section is "mqtt", its keys "mqtt.url", "mqtt.tls.ca_file";
+ * a key of the items of a list "subscriptions[].topic". Sections and lists
+ * are keys too. A kept tree ("profiles") is named, not entered: its keys
+ * belong to the module that compiles it (lib/profile.c). For documentation
+ * and the test that compares it with wastetrack.yaml(5).
+ */
+void config_keys(void (*fn)(const char *path, void *arg), void *arg);
+
 #endif

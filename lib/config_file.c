@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config_int.h"
 
@@ -146,17 +147,28 @@ cfg_scan_aliases(struct ctx *ctx, const char *text, size_t len)
 	return rc;
 }
 
-/* Report that path cannot be opened or read, where the include names it. */
+/*
+ * Report that path cannot be opened or read, where the include names it.
+ * The usual EACCES is a file installed root-only while the service runs
+ * as its own user: say which user asked.
+ */
 static void
 file_error(struct ctx *ctx, const char *path, const yaml_mark_t *from,
     const char *pattern, const char *what, int error)
 {
+	char hint[96] = "";
+
+	if (error == EACCES)
+		snprintf(hint, sizeof(hint),
+		    " (read as uid %u gid %u: make it readable by the "
+		    "daemon's group)",
+		    (unsigned)geteuid(), (unsigned)getegid());
 	if (from != NULL)
-		cfg_errat(ctx, from, "include \"%s\": cannot %s \"%s\": %s",
-		    pattern, what, path, strerror(error));
+		cfg_errat(ctx, from, "include \"%s\": cannot %s \"%s\": %s%s",
+		    pattern, what, path, strerror(error), hint);
 	else
-		cfg_errfmt(ctx, "%s: cannot %s: %s", path, what,
-		    strerror(error));
+		cfg_errfmt(ctx, "%s: cannot %s: %s%s", path, what,
+		    strerror(error), hint);
 }
 
 /*

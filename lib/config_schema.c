@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -522,4 +523,43 @@ profile_accept(struct ctx *ctx, const struct cfg_node *t)
 	ctx->pnames = pnames;
 	pnames[ctx->npnames++] = name;
 	return 0;
+}
+
+/* Key paths (config_keys) */
+
+static void
+keys_walk(const struct key *t, char *path, size_t len, size_t size,
+    void (*fn)(const char *, void *), void *arg)
+{
+	const struct key *sub;
+	const char *suffix;
+	int n;
+
+	for (; t->name != NULL; t++) {
+		n = snprintf(path + len, size - len, "%s", t->name);
+		/* The tables are static and shallow: a path never fills the
+		 * buffer, but a cut one must not be handed out as a key. */
+		if (n < 0 || (size_t)n >= size - len)
+			continue;
+		fn(path, arg);
+		sub = t->type == K_SECTION ? t->sub
+		    : t->type == K_LIST	   ? t->list->item
+					   : NULL;
+		suffix = t->type == K_LIST ? "[]." : ".";
+		if (sub == NULL)
+			continue;
+		n = snprintf(path + len, size - len, "%s%s", t->name, suffix);
+		if (n > 0 && (size_t)n < size - len)
+			keys_walk(sub, path, len + (size_t)n, size, fn, arg);
+	}
+	path[len] = '\0';
+}
+
+void
+config_keys(void (*fn)(const char *path, void *arg), void *arg)
+{
+	char path[256];
+
+	path[0] = '\0';
+	keys_walk(cfg_top_keys, path, 0, sizeof(path), fn, arg);
 }

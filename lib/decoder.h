@@ -21,7 +21,7 @@ struct decode_ctx {
 	int64_t future_tolerance_ms;
 };
 
-/* Why a message was rejected: a stable reason code (see README) and a
+/* Why a message was rejected: a stable reason code (docs/rejects.md) and a
  * human-readable detail for the log and the rejects table. */
 struct decode_err {
 	const char *reason;

@@ -197,18 +197,12 @@ static int
 reject_too_large(struct ingest *in, struct store_msg *m,
     const struct spool_rec *rec, int64_t now_ms)
 {
-	static const char hex[] = "0123456789abcdef";
 	char sha[65], detail[224];
-	size_t i;
 
-	if (rec->cut) {
-		for (i = 0; i < 32; i++) {
-			sha[2 * i] = hex[rec->sha256[i] >> 4];
-			sha[2 * i + 1] = hex[rec->sha256[i] & 15];
-		}
-		sha[64] = '\0';
-	} else
-		sha256_hex(rec->payload, rec->payload_len, sha);
+	if (rec->cut)
+		sha256_to_hex(rec->sha256, sha);
+	else if (sha256_hex(rec->payload, rec->payload_len, sha) == -1)
+		snprintf(sha, sizeof(sha), "unavailable");
 	if (m->payload_len > SPOOL_PREFIX_MAX)
 		m->payload_len = SPOOL_PREFIX_MAX;
 	snprintf(detail, sizeof(detail),
@@ -304,7 +298,10 @@ ingest_one(struct ingest *in, const struct spool_rec *rec, int64_t now_ms)
 		    now_ms);
 	if (decode(in, p, rec, &ctx, &err) == -1)
 		return reject(in, &m, err.reason, err.detail, now_ms);
-	sha256_hex(rec->payload, rec->payload_len, sha);
+	/* Without a digest the message cannot be checked for a duplicate:
+	 * fail the batch, which is retried, rather than store it blind. */
+	if (sha256_hex(rec->payload, rec->payload_len, sha) == -1)
+		goto done;
 	m.sha256 = sha;
 	if (store_message_find(in->store, &m, &mid, &res) == -1)
 		goto done;

@@ -20,7 +20,7 @@ struct config;
 struct store;
 struct ingest;
 
-/* Reject reason codes, documented in README.md ("Reject reasons"); an
+/* Reject reason codes, documented in docs/rejects.md; an
  * X-macro list, one per line (clang-format cannot keep it stable). */
 /* clang-format off */
 #define INGEST_REASONS(X) \

@@ -151,7 +151,7 @@ remove_old_segments(struct pipeline *p)
 }
 
 int
-pipeline_replay(struct pipeline *p)
+pipeline_replay(struct pipeline *p, pipeline_progress_fn *progress, void *arg)
 {
 	struct spool_pos all = { 0, UINT64_MAX };
 	const struct ingest_counters *c = ingest_counters(p->ingest);
@@ -172,6 +172,8 @@ pipeline_replay(struct pipeline *p)
 			    p->cfg->database.path);
 			return -1;
 		}
+		if (progress != NULL && n > 0)
+			progress(arg, c->received);
 	} while (n > 0);
 	p->replay_bytes = c->bytes;
 	if (c->received > 0)

@@ -90,9 +90,13 @@ void pipeline_set_config(struct pipeline *p, const struct config *cfg,
 /*
  * Commit everything spooled (and acknowledged) but not committed before
  * the last stop, then remove the segments that are done. Only before a
- * writer starts: it reads to the end of what is on disk.
+ * writer starts: it reads to the end of what is on disk. progress (may be
+ * NULL) is called after every committed batch with the messages replayed
+ * so far: a long replay can tell its supervisor that it is not stuck.
  */
-int pipeline_replay(struct pipeline *p) WT_MUST_CHECK;
+typedef void pipeline_progress_fn(void *arg, uint64_t replayed);
+int pipeline_replay(struct pipeline *p, pipeline_progress_fn *progress,
+    void *arg) WT_MUST_CHECK;
 
 /*
  * Open the spool writer for this run on a fresh segment, numbered after

@@ -1,203 +1,99 @@
-/* sha256: see sha256.h; straight from the FIPS 180-4 description. */
+/*
+ * sha256: see sha256.h. The algorithm is fetched once from libcrypto's
+ * default provider; fetching it per call (EVP_sha256()) costs as much as
+ * hashing a small payload.
+ */
 #include "sha256.h"
 
-#include <string.h>
+#include "log.h"
 
-static const uint32_t K[64] = {
-	0x428a2f98,
-	0x71374491,
-	0xb5c0fbcf,
-	0xe9b5dba5,
-	0x3956c25b,
-	0x59f111f1,
-	0x923f82a4,
-	0xab1c5ed5,
-	0xd807aa98,
-	0x12835b01,
-	0x243185be,
-	0x550c7dc3,
-	0x72be5d74,
-	0x80deb1fe,
-	0x9bdc06a7,
-	0xc19bf174,
-	0xe49b69c1,
-	0xefbe4786,
-	0x0fc19dc6,
-	0x240ca1cc,
-	0x2de92c6f,
-	0x4a7484aa,
-	0x5cb0a9dc,
-	0x76f988da,
-	0x983e5152,
-	0xa831c66d,
-	0xb00327c8,
-	0xbf597fc7,
-	0xc6e00bf3,
-	0xd5a79147,
-	0x06ca6351,
-	0x14292967,
-	0x27b70a85,
-	0x2e1b2138,
-	0x4d2c6dfc,
-	0x53380d13,
-	0x650a7354,
-	0x766a0abb,
-	0x81c2c92e,
-	0x92722c85,
-	0xa2bfe8a1,
-	0xa81a664b,
-	0xc24b8b70,
-	0xc76c51a3,
-	0xd192e819,
-	0xd6990624,
-	0xf40e3585,
-	0x106aa070,
-	0x19a4c116,
-	0x1e376c08,
-	0x2748774c,
-	0x34b0bcb5,
-	0x391c0cb3,
-	0x4ed8aa4a,
-	0x5b9cca4f,
-	0x682e6ff3,
-	0x748f82ee,
-	0x78a5636f,
-	0x84c87814,
-	0x8cc70208,
-	0x90befffa,
-	0xa4506ceb,
-	0xbef9a3f7,
-	0xc67178f2,
-};
+#include <openssl/evp.h>
+#include <threads.h>
 
-#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+static EVP_MD *md;
+static once_flag md_once = ONCE_FLAG_INIT;
 
 static void
-block(struct sha256 *s, const uint8_t *p)
+md_fetch(void)
 {
-	uint32_t w[64], a, b, c, d, e, f, g, h, t1, t2;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		    (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (i = 16; i < 64; i++)
-		w[i] =
-		    (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10)) +
-		    w[i - 7] +
-		    (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^
-			(w[i - 15] >> 3)) +
-		    w[i - 16];
-	a = s->h[0];
-	b = s->h[1];
-	c = s->h[2];
-	d = s->h[3];
-	e = s->h[4];
-	f = s->h[5];
-	g = s->h[6];
-	h = s->h[7];
-	for (i = 0; i < 64; i++) {
-		t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) +
-		    ((e & f) ^ (~e & g)) + K[i] + w[i];
-		t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) +
-		    ((a & b) ^ (a & c) ^ (b & c));
-		h = g;
-		g = f;
-		f = e;
-		e = d + t1;
-		d = c;
-		c = b;
-		b = a;
-		a = t1 + t2;
-	}
-	s->h[0] += a;
-	s->h[1] += b;
-	s->h[2] += c;
-	s->h[3] += d;
-	s->h[4] += e;
-	s->h[5] += f;
-	s->h[6] += g;
-	s->h[7] += h;
+	if ((md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		log_warnx("sha256: libcrypto has no SHA-256");
 }
 
-void
+static const EVP_MD *
+sha256_md(void)
+{
+	call_once(&md_once, md_fetch);
+	return md;
+}
+
+int
 sha256_init(struct sha256 *s)
 {
-	static const uint32_t iv[8] = {
-		0x6a09e667,
-		0xbb67ae85,
-		0x3c6ef372,
-		0xa54ff53a,
-		0x510e527f,
-		0x9b05688c,
-		0x1f83d9ab,
-		0x5be0cd19,
-	};
+	const EVP_MD *m = sha256_md();
 
-	memcpy(s->h, iv, sizeof(iv));
-	s->len = 0;
-	s->nbuf = 0;
+	s->failed = 0;
+	if (m == NULL || (s->ctx = EVP_MD_CTX_new()) == NULL) {
+		s->ctx = NULL;
+		s->failed = 1;
+		return -1;
+	}
+	if (EVP_DigestInit_ex2(s->ctx, m, NULL) != 1)
+		s->failed = 1;
+	return s->failed ? -1 : 0;
 }
 
 void
 sha256_update(struct sha256 *s, const void *data, size_t n)
 {
-	const uint8_t *p = data;
-	size_t take;
-
-	s->len += n;
-	while (n > 0) {
-		if (s->nbuf == 0 && n >= 64) {
-			block(s, p);
-			p += 64;
-			n -= 64;
-			continue;
-		}
-		take = 64 - s->nbuf < n ? 64 - s->nbuf : n;
-		memcpy(s->buf + s->nbuf, p, take);
-		s->nbuf += take;
-		p += take;
-		n -= take;
-		if (s->nbuf == 64) {
-			block(s, s->buf);
-			s->nbuf = 0;
-		}
-	}
+	if (!s->failed && EVP_DigestUpdate(s->ctx, data, n) != 1)
+		s->failed = 1;
 }
 
-void
+int
 sha256_final(struct sha256 *s, uint8_t out[32])
 {
-	uint64_t bits = s->len * 8;
-	uint8_t pad[72] = { 0x80 };
-	size_t padlen = (s->nbuf < 56 ? 56 : 120) - s->nbuf;
-	int i;
+	unsigned int len = 0;
 
-	for (i = 0; i < 8; i++)
-		pad[padlen + (size_t)i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha256_update(s, pad, padlen + 8);
-	for (i = 0; i < 8; i++) {
-		out[4 * i] = (uint8_t)(s->h[i] >> 24);
-		out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
-		out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
-		out[4 * i + 3] = (uint8_t)s->h[i];
-	}
+	if (!s->failed && EVP_DigestFinal_ex(s->ctx, out, &len) != 1)
+		s->failed = 1;
+	EVP_MD_CTX_free(s->ctx);
+	s->ctx = NULL;
+	return s->failed || len != 32 ? -1 : 0;
+}
+
+int
+sha256(const void *data, size_t n, uint8_t out[32])
+{
+	const EVP_MD *m = sha256_md();
+	unsigned int len = 0;
+
+	if (m == NULL || EVP_Digest(data, n, out, &len, m, NULL) != 1 ||
+	    len != 32)
+		return -1;
+	return 0;
 }
 
 void
-sha256_hex(const void *data, size_t n, char out[65])
+sha256_to_hex(const uint8_t d[32], char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
-	struct sha256 s;
-	uint8_t d[32];
 	int i;
 
-	sha256_init(&s);
-	sha256_update(&s, data, n);
-	sha256_final(&s, d);
 	for (i = 0; i < 32; i++) {
 		out[2 * i] = hex[d[i] >> 4];
 		out[2 * i + 1] = hex[d[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+int
+sha256_hex(const void *data, size_t n, char out[65])
+{
+	uint8_t d[32];
+
+	if (sha256(data, n, d) == -1)
+		return -1;
+	sha256_to_hex(d, out);
+	return 0;
 }

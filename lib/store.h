@@ -228,6 +228,24 @@ int64_t store_maint_log_bytes(struct store_maint *m);
 const char *store_maint_errmsg(struct store_maint *m);
 void store_maint_close(struct store_maint *m);
 
+/* ---- backup ---- */
+
+struct store_backup_info {
+	int schema_version;
+	char db_id[STORE_ID_LEN + 1];
+	struct spool_pos
+	    spool; /* committed in the copy: where replay resumes */
+	int64_t size_bytes;
+};
+/*
+ * A consistent copy of the database at path into dest (which must not
+ * exist), made on a read-only connection while a daemon may be writing:
+ * the copy is one committed state, checked and on disk before it appears
+ * under its name. 0, or -1 with the reason logged.
+ */
+int store_backup(const char *path, const char *dest,
+    struct store_backup_info *info) WT_MUST_CHECK;
+
 const char *store_path(const struct store *s);
 /* The writer connection's last error message (for /status). */
 const char *store_errmsg(struct store *s);

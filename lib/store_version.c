@@ -41,15 +41,16 @@ fp_num(struct sha256 *h, double v)
 
 /* A digest of everything the sender said about a ticket except its
  * version: equal digests mean a re-send, not a correction. */
-static void
+static int
 wb_fingerprint(const struct ev_weighing *w, char out[65])
 {
-	static const char hex[] = "0123456789abcdef";
 	struct sha256 h;
 	uint8_t d[32];
-	int i;
 
-	sha256_init(&h);
+	if (sha256_init(&h) == -1) {
+		(void)!sha256_final(&h, d);
+		return -1;
+	}
 	fp_add(&h, w->plate);
 	fp_add(&h, w->direction);
 	fp_num(&h, w->gross_kg);
@@ -61,12 +62,10 @@ wb_fingerprint(const struct ev_weighing *w, char out[65])
 	fp_add(&h, w->origin);
 	fp_add(&h, w->status);
 	fp_add(&h, w->manifest_no);
-	sha256_final(&h, d);
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[64] = '\0';
+	if (sha256_final(&h, d) == -1)
+		return -1;
+	sha256_to_hex(d, out);
+	return 0;
 }
 
 /* What a row of a ticket carries besides the sender's figures: the day
@@ -245,7 +244,8 @@ store_put_weighing(struct store *s, const struct ev *e, int64_t mid,
 
 	norm_local_day(w->first_ms, off_min, day);
 	k.day = day;
-	wb_fingerprint(w, fp);
+	if (wb_fingerprint(w, fp) == -1)
+		return -1;
 	if ((found = wb_current(s, w, day, &cur)) == -1 ||
 	    wb_stamp(s, w, &cur, found, &f, &k) == -1)
 		return -1;

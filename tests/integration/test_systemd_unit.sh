@@ -1,22 +1,25 @@
 #!/bin/sh
-# Verify systemd/wastetrack.service with systemd-analyze, pointing ExecStart at the
-# daemon just built (systemd-analyze insists that the binary exists and is executable).
-#   usage: test_systemd_unit.sh /path/to/built/wastetrackd [unit-file]
+# Verify the unit meson generated (<build>/systemd/wastetrack.service, from
+# systemd/wastetrack.service.in) with systemd-analyze, pointing ExecStart at the
+# daemon just built (systemd-analyze insists that the binary exists and is executable),
+# and check that its `systemd-analyze security` exposure stays at or below
+# WT_MAX_EXPOSURE (default 1.2, docs/install.md "Hardening").
+#   usage: test_systemd_unit.sh /path/to/built/wastetrackd /path/to/generated/unit
 # Exit 0 when systemd-analyze says nothing about our unit, 1 when it complains,
 # 77 (meson/automake "skip") when systemd-analyze is not installed.
 set -u
 
 bin=${1:-}
-here=$(cd "$(dirname "$0")" && pwd)
-unit_src=${2:-$here/../../systemd/wastetrack.service}
-unit_name=$(basename "$unit_src")
+unit_src=${2:-}
+max_exposure=${WT_MAX_EXPOSURE:-1.2}
+unit_name=$(basename "${unit_src:-x}")
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
     echo "SKIP: systemd-analyze not found"
     exit 77
 fi
-if [ -z "$bin" ]; then
-    echo "usage: $0 /path/to/wastetrackd [unit-file]" >&2
+if [ -z "$bin" ] || [ -z "$unit_src" ]; then
+    echo "usage: $0 /path/to/wastetrackd /path/to/unit-file" >&2
     exit 2
 fi
 if [ ! -f "$unit_src" ]; then
@@ -56,5 +59,26 @@ fi
 if [ "$rc" -ne 0 ]; then
     echo "note: systemd-analyze exited $rc, but not because of $unit_name"
 fi
-echo "PASS: $unit_name verifies (ExecStart=$bin)"
+if grep -q '@[a-z]*@' "$unit_src"; then
+    echo "FAIL: $unit_src still holds template variables:" >&2
+    grep -n '@[a-z]*@' "$unit_src" >&2
+    exit 1
+fi
+
+# --offline=true reads the file only; the last line is
+# "→ Overall exposure level for NAME: 1.1 OK ...".
+sec=$(cd "$tmp" && systemd-analyze security --offline=true --no-pager \
+    "$tmp/$unit_name" 2>&1)
+score=$(printf '%s\n' "$sec" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+if [ -z "$score" ]; then
+    echo "FAIL: no exposure level in systemd-analyze security output:" >&2
+    printf '%s\n' "$sec" >&2
+    exit 1
+fi
+if ! awk -v s="$score" -v m="$max_exposure" 'BEGIN { exit !(s <= m) }'; then
+    printf '%s\n' "$sec" | grep '✗' >&2
+    echo "FAIL: exposure $score is above $max_exposure" >&2
+    exit 1
+fi
+echo "PASS: $unit_name verifies (ExecStart=$bin), exposure $score <= $max_exposure"
 exit 0

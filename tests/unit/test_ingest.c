@@ -349,7 +349,6 @@ test_too_large(struct env *e)
 {
 	static const char big_topic[] = "wt/v1/vehicles/BIG/position";
 	size_t n = e->cfg->ingest.max_payload + 10000;
-	struct sha256 h;
 	uint8_t sha[32];
 	char hex[65], sql[320], *big;
 
@@ -360,15 +359,13 @@ test_too_large(struct env *e)
 	if (spool_append(e->writer, POSITION_TOPIC, strlen(POSITION_TOPIC), big,
 		n, NOW, &e->end) == -1)
 		die("spool_append");
-	sha256_init(&h);
-	sha256_update(&h, big, n);
-	sha256_final(&h, sha);
+	CHECK(sha256(big, n, sha) == 0);
 	if (spool_append_cut(e->writer, big_topic, strlen(big_topic), big,
 		SPOOL_PREFIX_MAX, n, sha, NOW, &e->end) == -1)
 		die("spool_append_cut");
 	CHECK_INT(ingest_batch(e->in, e->reader, all, 100, NOW, 0), 2);
 	CHECK_INT(ingest_counters(e->in)->rejected_by[REASON_too_large], 2);
-	sha256_hex(big, n, hex);
+	CHECK(sha256_hex(big, n, hex) == 0);
 	snprintf(sql, sizeof(sql),
 	    "SELECT count(*) FROM rejects WHERE reason = 'too_large'"
 	    " AND length(payload) = %d AND hex(substr(payload, 1, 2)) = '7B78'"

@@ -146,7 +146,7 @@ test_open(struct env *e)
 	CHECK_STR(pipeline_spool_dir(e->p), tpath("wt.db.spool"));
 	CHECK(stat(tpath("wt.db.spool"), &st) == 0 && S_ISDIR(st.st_mode));
 	CHECK(pos_eq(pipeline_committed(e->p), one));
-	CHECK(pipeline_replay(e->p) == 0);
+	CHECK(pipeline_replay(e->p, NULL, NULL) == 0);
 	CHECK_INT(pipeline_counters(e->p)->received, 0);
 	new_writer(e);
 	CHECK_INT(e->start.seg, 2);
@@ -221,18 +221,37 @@ test_segments(struct env *e)
 	CHECK_INT(last, 3);
 }
 
+/* Replay progress: calls, and the last count reported. */
+struct progress {
+	int calls;
+	uint64_t last;
+};
+
+static void
+on_progress(void *arg, uint64_t replayed)
+{
+	struct progress *pr = arg;
+
+	pr->calls++;
+	pr->last = replayed;
+}
+
 /* What was spooled but not committed before a stop is committed by the
- * replay at the next start, and is not this run's backlog. */
+ * replay at the next start, and is not this run's backlog; the replay
+ * reports its progress after every batch. */
 static void
 test_replay(struct env *e)
 {
+	struct progress pr = { 0, 0 };
 	uint64_t first, last;
 
 	append_position(e, "2023-08-07", NOW);
 	append_position(e, "2023-08-07", NOW);
 	close_all(e);
 	open_all(e);
-	CHECK(pipeline_replay(e->p) == 0);
+	CHECK(pipeline_replay(e->p, on_progress, &pr) == 0);
+	CHECK_INT(pr.calls, 1);
+	CHECK_INT(pr.last, 2);
 	CHECK_INT(pipeline_counters(e->p)->received, 2);
 	CHECK_INT(pipeline_counters(e->p)->stored, 2);
 	CHECK_INT(pipeline_committed_bytes(e->p), 0);
@@ -513,7 +532,7 @@ test_claim(struct env *e)
 	/* Replay from there: what the spool holds is stored once more as
 	 * duplicates, nothing new. */
 	CHECK(pipeline_open(e->store, e->cfg, e->profiles, NOW, &e->p) == 0);
-	CHECK(pipeline_replay(e->p) == 0);
+	CHECK(pipeline_replay(e->p, NULL, NULL) == 0);
 	CHECK(pipeline_counters(e->p)->received > 0);
 	CHECK_INT(pipeline_counters(e->p)->stored, 0);
 	CHECK(!spool_pos_before(pipeline_committed(e->p), c));
