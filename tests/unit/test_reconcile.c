@@ -679,6 +679,7 @@ main(void)
 	test_untouched();
 	test_upgrade();
 	test_same_as_full();
+	/* KEEP=1 leaves the databases for a look with sqlite3. */
 	if (getenv("KEEP") == NULL)
 		tmpfiles_cleanup();
 	return check_result("test_reconcile");
