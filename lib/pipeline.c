@@ -49,6 +49,7 @@ struct pipeline {
 	int hold_pending;  /* a step is logged, its hold not yet written */
 	int hold_behind;   /* ... and the clock went backwards */
 	uint64_t reconciled_changes; /* counter value at the last run */
+	int reconcile_behind;	     /* the last pass left work */
 	dev_t db_dev;		     /* the database file opened */
 	ino_t db_ino;
 	int db_gone; /* its path names another file, or none */
@@ -478,20 +479,30 @@ pipeline_reconcile(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
 	uint64_t changes =
 	    c->by_kind[EV_WEIGHING] + c->by_kind[EV_MANIFEST] + c->history;
 	int stale = now_ms - p->last_reconcile_ms >= PIPELINE_RECONCILE_MAX_MS;
+	int more = 0;
 
 	if (pipeline_writes_failing(p))
 		return 0;
-	if (changes == p->reconciled_changes && !stale)
+	if (changes == p->reconciled_changes && !stale && !p->reconcile_behind)
 		return 0;
 	/* Ingest first; the minute rule still bounds how stale it gets. */
 	if (pipeline_backlog_bytes(p, written_bytes) > PIPELINE_DEFER_BACKLOG &&
 	    !stale)
 		return 0;
-	if (store_reconcile(p->store, now_ms, p->cfg) == -1)
+	/* A pass is one bounded slice: a large catch-up (an upgrade, a
+	 * changed setting) goes on at the next tick, between batches. */
+	if (store_reconcile_pass(p->store, now_ms, p->cfg, &more) == -1)
 		return -1;
 	p->reconciled_changes = changes;
 	p->last_reconcile_ms = now_ms;
+	p->reconcile_behind = more;
 	return 1;
+}
+
+int
+pipeline_reconcile_behind(const struct pipeline *p)
+{
+	return p->reconcile_behind;
 }
 
 void

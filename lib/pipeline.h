@@ -176,14 +176,20 @@ int64_t pipeline_prune_cutoff(int64_t now_ms, int retention_days);
  * Reconcile manifests and tickets when weighings, manifests or history
  * changed since the last run, and at least every
  * PIPELINE_RECONCILE_MAX_MS since time alone makes manifests overdue.
- * Called once a second, which bounds how often it runs. A rebuild holds
- * the loop for a while: with more than PIPELINE_DEFER_BACKLOG bytes
+ * Called once a second, which bounds how often it runs; while a pass
+ * leaves work (pipeline_reconcile_behind) the next call runs another
+ * even without changes. A pass holds the loop for a bounded slice of
+ * work, tens of ms at most: with more than PIPELINE_DEFER_BACKLOG bytes
  * waiting it is deferred (the minute bound still holds), and while
  * writes fail it is skipped. Returns 1 when it ran, 0 when not due or
  * deferred, -1 when the reconciliation failed (tried again next call).
  */
 int pipeline_reconcile(struct pipeline *p, int64_t now_ms,
     uint64_t written_bytes) WT_MUST_CHECK;
+/* Whether the last reconciliation pass left work for the next ones
+ * (then the next ticks carry on, one slice each, and the verdicts are
+ * behind the data until they are done). */
+int pipeline_reconcile_behind(const struct pipeline *p);
 
 /*
  * The pipeline's part of the status snapshot: counters, backlog, spool

@@ -43,6 +43,14 @@ def local_now(offset_h):
     return datetime.datetime.now(tz).replace(microsecond=0)
 
 
+def earlier_today(offset_h, minutes):
+    """A few minutes ago, but never before local midnight: shortly after
+    midnight "a few minutes ago" is yesterday, not today's figures."""
+    now = local_now(offset_h)
+    midnight = now.replace(hour=0, minute=0, second=0)
+    return max(now - datetime.timedelta(minutes=minutes), midnight)
+
+
 def weighing(facility, ticket, first_ts, net=None, status="complete",
              version=None, waste="msw.food", plate="吉A12345", **extra):
     p = {"ticket": ticket, "plate": plate, "direction": "in",
@@ -107,7 +115,7 @@ def test_huge_masses():
     s = Setup("huge")
     ok = False
     try:
-        now = local_now(8) - datetime.timedelta(minutes=10)
+        now = earlier_today(8, 10)
         day = now.date().isoformat()
         t = ts(now)
         items = [
@@ -236,7 +244,7 @@ def test_config_change_keeps_the_past():
     ok = False
     try:
         d = s.daemon
-        now8 = local_now(8) - datetime.timedelta(minutes=10)
+        now8 = earlier_today(8, 10)
         items = [
             # 23:30 at +08:00: 00:30 the next day at +09:00
             weighing(KWP, "P1", "2023-08-07T23:30:00+08:00", net=2000),
@@ -267,7 +275,7 @@ def test_config_change_keeps_the_past():
         wait_for(lambda: "main: configuration reloaded" in d.log_text(),
                  20, "the reload")
 
-        now9 = local_now(9) - datetime.timedelta(minutes=5)
+        now9 = earlier_today(9, 5)
         more = [
             weighing(KWP, "P2", "2023-08-09T12:00:00+09:00", net=300),
             weighing(HW, "TODAY-2", ts(now9), net=40, waste="hw"),

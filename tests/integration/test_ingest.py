@@ -229,7 +229,7 @@ def test_http():
         for key in ("version", "uptime_s", "mqtt", "ingest", "database",
                     "city"):
             assert key in st, key
-        assert st["database"]["schema_version"] == 6
+        assert st["database"]["schema_version"] == 7
         assert st["database"]["path"] == d.db
         assert st["mqtt"]["subscriptions"] == ["wt/v1/#"]
         assert st["ingest"]["stored_by_kind"]["weighing"] == 1
