@@ -23,7 +23,7 @@
 struct store;
 struct config;
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* What a write did: inserted, nothing new (idempotent no-op), or kept as
  * history without moving the current state (late or older version). */
@@ -94,10 +94,25 @@ int store_sync_config(struct store *s, const struct config *cfg) WT_MUST_CHECK;
  * + receiving facility + reconcile.window_h), allocate shared tickets by
  * declared mass, and write one `reconciliations` row per manifest with a
  * verdict: ok, discrepancy (beyond reconcile.tolerance_pct), pending, or
- * overdue (in transit longer than reconcile.overdue_h). Own transaction.
+ * overdue (in transit longer than reconcile.overdue_h).
+ *
+ * A pass derives again only what changed since the last one: manifests
+ * and tickets written since, manifests whose overdue deadline passed,
+ * everything after the settings above changed or the schema upgrade.
+ * It does a bounded slice of that work in its own short transaction;
+ * *more says that work is left for the next pass (the results are then
+ * behind). store_reconcile() is a pass that does not say.
  */
+int store_reconcile_pass(struct store *s, int64_t now_ms,
+    const struct config *cfg, int *more) WT_MUST_CHECK;
 int store_reconcile(struct store *s, int64_t now_ms,
     const struct config *cfg) WT_MUST_CHECK;
+/* Everything at once, in one transaction however long: the reference
+ * the passes are tested against. Leaves nothing for the passes. */
+int store_reconcile_full(struct store *s, int64_t now_ms,
+    const struct config *cfg) WT_MUST_CHECK;
+/* Whether a pass has work left (outside a transaction). */
+int store_reconcile_behind(struct store *s, int *behind) WT_MUST_CHECK;
 
 /*
  * Drop raw payloads received before cutoff_ms (retention), except those

@@ -13,7 +13,8 @@
  *	store_seen.c		the vehicles-seen cache of a transaction
  *	store_version.c		weighings and manifests (rows with versions)
  *	store_write.c		every other write; store_event() dispatches
- *	store_reconcile.c	manifests against tickets
+ *	store_recon_inc.c	the steps of an incremental pass, the runner
+ *	store_reconcile.c	manifests against tickets: full, passes
  *	store_read.c		the reports' reads
  *	store_wal.c		the commit hook, the maintenance connection
  *	store.c			open, close, transactions, the spool position
@@ -89,6 +90,9 @@ struct store {
 	int64_t next_mid;	 /* see load_next_mid() in store.c */
 	struct store_seen *seen; /* STORE_SEEN_SLOTS, store_seen.c */
 	size_t nseen;
+	/* Bounds of one reconciliation pass (0: the defaults of
+	 * store_reconcile.c); the unit test makes them small. */
+	int recon_slice, recon_marks, recon_requeue;
 };
 
 /* Readers and checkpoints give up on a lock after this long. */
@@ -152,5 +156,32 @@ int store_put_weighing(struct store *s, const struct ev *e, int64_t mid,
     int off_min, enum store_result *res) WT_MUST_CHECK;
 int store_put_manifest(struct store *s, const struct ev *e, int64_t mid,
     int off_min, int64_t now_ms, enum store_result *res) WT_MUST_CHECK;
+
+/* ---- store_recon_inc.c: the steps of a reconciliation ---- */
+
+struct recon_step {
+	const char *name, *sql;
+};
+
+/* What the steps bind: numbered ?1 window, ?2 now, ?3 tolerance, ?4
+ * overdue (the full rebuild), or the same by name (:window, :now, :tol,
+ * :overdue) and :last (the previous pass), :slice, :upto. */
+struct recon_args {
+	int64_t window_ms, now_ms, overdue_ms, last_ms, slice, upto;
+	double tolerance_pct;
+};
+
+/* The temporary tables of a pass, created if need be and emptied. */
+extern const char store_recon_temp_sql[];
+extern const struct recon_step store_recon_mark_steps[];
+extern const size_t store_recon_nmark_steps;
+extern const struct recon_step store_recon_time_step;
+extern const struct recon_step store_recon_slice_steps[];
+extern const size_t store_recon_nslice_steps;
+
+int store_recon_run(struct store *s, const struct recon_step *step,
+    const struct recon_args *a) WT_MUST_CHECK;
+int store_recon_steps(struct store *s, const struct recon_step *steps,
+    size_t n, const struct recon_args *a) WT_MUST_CHECK;
 
 #endif

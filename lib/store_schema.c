@@ -364,6 +364,79 @@ static const char *const migrations[] = {
 	" LEFT JOIN daily_manifests m ON m.day = k.day"
 	" AND m.district IS k.district"
 	" LEFT JOIN daily_unloads u ON u.day = k.day;",
+	/* v7: incremental reconciliation (docs/reconciliation.md). Writes
+	 * mark what they change (triggers: a manifest by its key, a ticket
+	 * by what identifies and places it, before and after), and a pass
+	 * re-derives only the manifests those marks reach, in slices.
+	 * reconciliations becomes a view with the same columns over
+	 * reconciliation_results: updated_ms is the time of the last pass
+	 * that left the row current (the row's own derivation while it
+	 * waits in the queue). The migration queues every manifest once
+	 * (meta reconcile_requeue), in slices too. The triggers say ON
+	 * CONFLICT DO NOTHING, not OR IGNORE: an outer UPSERT's policy would
+	 * override the latter. Indexes: the ways back
+	 * from a ticket to the manifests it may concern, and the overdue
+	 * deadline by departure. */
+	"CREATE TABLE reconciliation_results(scheme TEXT NOT NULL,"
+	" manifest_no TEXT NOT NULL, declared_kg REAL, received_kg REAL,"
+	" diff_pct REAL, method TEXT, verdict TEXT NOT NULL,"
+	" derived_ms INTEGER, PRIMARY KEY(scheme, manifest_no));"
+	"INSERT INTO reconciliation_results SELECT scheme, manifest_no,"
+	" declared_kg, received_kg, diff_pct, method, verdict, updated_ms"
+	" FROM reconciliations;"
+	"DROP TABLE reconciliations;"
+	"CREATE TABLE reconcile_queue(scheme TEXT NOT NULL,"
+	" manifest_no TEXT NOT NULL, PRIMARY KEY(scheme, manifest_no))"
+	" WITHOUT ROWID;"
+	"CREATE TABLE reconcile_tickets(id INTEGER PRIMARY KEY,"
+	" facility TEXT NOT NULL, ticket TEXT NOT NULL, day TEXT NOT NULL,"
+	" plate TEXT, first_ms INTEGER, manifest_no TEXT);"
+	"CREATE VIEW reconciliations AS"
+	" SELECT r.scheme AS scheme, r.manifest_no AS manifest_no,"
+	" r.declared_kg AS declared_kg, r.received_kg AS received_kg,"
+	" r.diff_pct AS diff_pct, r.method AS method, r.verdict AS verdict,"
+	" CASE WHEN EXISTS (SELECT 1 FROM reconcile_queue q"
+	" WHERE q.scheme = r.scheme AND q.manifest_no = r.manifest_no)"
+	" THEN r.derived_ms ELSE max(r.derived_ms, coalesce((SELECT value"
+	" FROM meta WHERE key = 'reconcile_current_ms'), r.derived_ms)) END"
+	" AS updated_ms FROM reconciliation_results r;"
+	"CREATE TRIGGER manifests_reconcile_ins AFTER INSERT ON manifests"
+	" BEGIN INSERT INTO reconcile_queue VALUES(NEW.scheme,"
+	" NEW.manifest_no) ON CONFLICT DO NOTHING; END;"
+	"CREATE TRIGGER manifests_reconcile_upd AFTER UPDATE ON manifests"
+	" BEGIN INSERT INTO reconcile_queue VALUES(NEW.scheme,"
+	" NEW.manifest_no) ON CONFLICT DO NOTHING; END;"
+	"CREATE TRIGGER manifests_reconcile_del AFTER DELETE ON manifests"
+	" BEGIN INSERT INTO reconcile_queue VALUES(OLD.scheme,"
+	" OLD.manifest_no) ON CONFLICT DO NOTHING; END;"
+	"CREATE TRIGGER manifest_tickets_reconcile_ins AFTER INSERT ON"
+	" manifest_tickets BEGIN INSERT INTO reconcile_queue"
+	" VALUES(NEW.scheme, NEW.manifest_no) ON CONFLICT DO NOTHING; END;"
+	"CREATE TRIGGER manifest_tickets_reconcile_del AFTER DELETE ON"
+	" manifest_tickets BEGIN INSERT INTO reconcile_queue"
+	" VALUES(OLD.scheme, OLD.manifest_no) ON CONFLICT DO NOTHING; END;"
+	"CREATE TRIGGER weighings_reconcile_ins AFTER INSERT ON weighings"
+	" BEGIN INSERT INTO reconcile_tickets(facility, ticket, day, plate,"
+	" first_ms, manifest_no) VALUES(NEW.facility, NEW.ticket, NEW.day,"
+	" NEW.plate, NEW.first_ms, NEW.manifest_no); END;"
+	"CREATE TRIGGER weighings_reconcile_del AFTER DELETE ON weighings"
+	" BEGIN INSERT INTO reconcile_tickets(facility, ticket, day, plate,"
+	" first_ms, manifest_no) VALUES(OLD.facility, OLD.ticket, OLD.day,"
+	" OLD.plate, OLD.first_ms, OLD.manifest_no); END;"
+	"CREATE TRIGGER weighings_reconcile_upd AFTER UPDATE ON weighings"
+	" BEGIN INSERT INTO reconcile_tickets(facility, ticket, day, plate,"
+	" first_ms, manifest_no) VALUES(OLD.facility, OLD.ticket, OLD.day,"
+	" OLD.plate, OLD.first_ms, OLD.manifest_no), (NEW.facility,"
+	" NEW.ticket, NEW.day, NEW.plate, NEW.first_ms, NEW.manifest_no);"
+	" END;"
+	"CREATE INDEX manifests_number ON manifests(manifest_no);"
+	"CREATE INDEX manifests_plate ON manifests(plate, receiver_facility,"
+	" departed_ms);"
+	"CREATE INDEX manifests_departed ON manifests(departed_ms);"
+	"CREATE INDEX manifest_tickets_ticket ON manifest_tickets(facility,"
+	" ticket);"
+	"INSERT INTO meta(key, value) VALUES('reconcile_requeue', 1)"
+	" ON CONFLICT(key) DO UPDATE SET value = excluded.value;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

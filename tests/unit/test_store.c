@@ -287,6 +287,51 @@ fill_version(sqlite3 *db, int v)
 		    " 'M1', 'F1', 'T1', '2023-08-07', 'ticket_ref')");
 }
 
+/* The same rows as a version 6 writer stored them: stamped. */
+static void
+fill_v6(sqlite3 *db)
+{
+	raw_exec(db,
+	    "INSERT INTO messages(id, topic, profile, received_ms,"
+	    " sha256, outcome, kind, payload) VALUES(1, 't/a', 'wastetrack',"
+	    " 1691388178000, '00000000000000000000000000000000000000000000"
+	    "00000000000000000042', 'stored', 'position', x'7b7d')");
+	raw_exec(db,
+	    "INSERT INTO weighings(facility, ticket, day, version,"
+	    " plate, direction, net_kg, first_ms, status, fingerprint, waste,"
+	    " key_day, district, facility_kind, harmless)"
+	    " VALUES('F1', 'T1', '2023-08-07', 1, 'A1', 'in', 1000,"
+	    " 1691388178000, 'complete', 'fp', 'msw.food', '2023-08-07', 'D1',"
+	    " 'incinerator', 1)");
+	raw_exec(db,
+	    "INSERT INTO weighings_history(facility, ticket, day, version,"
+	    " first_ms, status, fingerprint, key_day) VALUES('F1', 'T1',"
+	    " '2023-08-07', 0, 1691388178000, 'open', 'fp0', '2023-08-07')");
+	raw_exec(db,
+	    "INSERT INTO manifests(scheme, manifest_no, version,"
+	    " status, updated_ms, receiver_facility, local_offset_min,"
+	    " receiver_district) VALUES('msw', 'M1', 1, 'created', 0, 'F1',"
+	    " 480, 'D1')");
+	raw_exec(db,
+	    "INSERT INTO meta(key, value) VALUES('spool_seg', 7),"
+	    " ('spool_off', 99), ('local_offset_min', 480)");
+	raw_exec(db,
+	    "INSERT INTO facilities(id, kind, district, harmless)"
+	    " VALUES('F1', 'incinerator', 'D1', 1)");
+	raw_exec(db,
+	    "INSERT INTO vehicle_events(type, vehicle, ts_ms, facility,"
+	    " waste, day, dq_flags) VALUES('unload', 'V1', 1691422200000,"
+	    " 'F1', 'msw.food', '2023-08-07', 0), ('unload', 'V2',"
+	    " 1691422200000, 'F7', 'msw.food', '2023-08-07', 262144)");
+	raw_exec(db,
+	    "INSERT INTO device_bindings(device, valid_from_ms, plate)"
+	    " VALUES('13800000000', 0, 'A1')");
+	raw_exec(db,
+	    "INSERT INTO reconciliation_links(scheme, manifest_no, facility,"
+	    " ticket, day, method) VALUES('msw', 'M1', 'F1', 'T1',"
+	    " '2023-08-07', 'ticket_ref')");
+}
+
 static int
 has_index(sqlite3 *db, const char *name)
 {
@@ -402,7 +447,10 @@ test_migrations(void)
 		db = raw_open(path);
 		CHECK(store_migrate(db, path, v) == 0);
 		CHECK_INT(raw_int(db, "PRAGMA user_version"), v);
-		fill_version(db, v);
+		if (v >= 6)
+			fill_v6(db);
+		else
+			fill_version(db, v);
 		sqlite3_close(db);
 		check_upgraded(path, v);
 	}
