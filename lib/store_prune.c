@@ -1,0 +1,325 @@
+/*
+ * store_prune: retention per kind of record (store.h, docs/database.md),
+ * in slices, and giving the freed pages back (incremental auto-vacuum).
+ *
+ * A slice is one transaction of chunks: each chunk changes at most
+ * PRUNE_CHUNK rows of one kind, the oldest first, found through an index
+ * on the kind's time (schema v8), so a chunk costs the same however much
+ * history the table holds. The slice stops at its row bound, or when its
+ * time budget is spent, between chunks. Sits beside store_write.c in the
+ * stack of store_int.h: it calls store_db.c and store_stmt.c only.
+ */
+#include "store_int.h"
+
+#include "log.h"
+
+#include <stdio.h>
+#include <time.h>
+
+/* Rows per chunk: ~2-5 ms of deletes with their index entries. */
+#define PRUNE_CHUNK 500
+
+const char *const store_prune_names[STORE_PRUNE_KINDS] = {
+	[STORE_PRUNE_PAYLOADS] = "raw payloads",
+	[STORE_PRUNE_MESSAGES] = "messages",
+	[STORE_PRUNE_REJECT_PAYLOADS] = "reject payloads",
+	[STORE_PRUNE_REJECTS] = "rejects",
+	[STORE_PRUNE_POSITIONS] = "positions",
+	[STORE_PRUNE_POSITIONS_THIN] = "thinned positions",
+	[STORE_PRUNE_VEHICLE_EVENTS] = "vehicle events",
+	[STORE_PRUNE_WEIGHINGS_HISTORY] = "ticket versions",
+	[STORE_PRUNE_FACILITY_STATUS] = "facility statuses",
+};
+
+/*
+ * One chunk of a kind: the statements run in order with :cut, :n and the
+ * hold bound; the changes of the last one are the chunk's rows. Rows go
+ * oldest first (ORDER BY the indexed time, LIMIT :n in a subquery:
+ * DELETE ... LIMIT needs a compile-time option).
+ */
+struct chunk_sql {
+	const char *before, *sql;
+};
+
+static const struct chunk_sql chunk_sql[STORE_PRUNE_KINDS] = {
+	/* Held rows (store_hold_payloads) count as received at the hold,
+	 * like S_PRUNE; the partial index holds only rows with a payload. */
+	[STORE_PRUNE_PAYLOADS] = { NULL,
+	    "UPDATE messages SET payload = NULL WHERE id IN (SELECT id"
+	    " FROM messages WHERE received_ms < :cut AND payload IS NOT NULL"
+	    " AND (:cut > :hold_ms OR id >= :hold_mid)"
+	    " ORDER BY received_ms LIMIT :n)" },
+	/* The newest row stays: the next message id is max(id) + 1, and
+	 * must not go back to ids the events still name. */
+	[STORE_PRUNE_MESSAGES] = { NULL,
+	    "DELETE FROM messages WHERE id IN (SELECT id FROM messages"
+	    " WHERE received_ms < :cut AND id < (SELECT max(id) FROM"
+	    " messages) ORDER BY received_ms LIMIT :n)" },
+	[STORE_PRUNE_REJECT_PAYLOADS] = { NULL,
+	    "UPDATE rejects SET payload = NULL WHERE id IN (SELECT id"
+	    " FROM rejects WHERE received_ms < :cut AND payload IS NOT NULL"
+	    " ORDER BY received_ms LIMIT :n)" },
+	[STORE_PRUNE_REJECTS] = { NULL,
+	    "DELETE FROM rejects WHERE id IN (SELECT id FROM rejects"
+	    " WHERE received_ms < :cut ORDER BY received_ms LIMIT :n)" },
+	[STORE_PRUNE_POSITIONS] = { NULL,
+	    "DELETE FROM positions WHERE id IN (SELECT id FROM positions"
+	    " WHERE ts_ms < :cut ORDER BY ts_ms LIMIT :n)" },
+	/* Done by thin_chunk(). */
+	[STORE_PRUNE_POSITIONS_THIN] = { NULL, NULL },
+	/* A day's unloads are counted, whole, before the first of its
+	 * events goes; daily_unloads reads the count from then on. */
+	[STORE_PRUNE_VEHICLE_EVENTS] = { "INSERT INTO daily_unload_results(day, unloads, authorised)"
+					 " SELECT day, count(*),"
+					 " sum(facility IS NOT NULL AND (dq_flags & 262144) = 0)"
+					 " FROM vehicle_events WHERE type = 'unload' AND day IN"
+					 " (SELECT day FROM vehicle_events WHERE ts_ms < :cut"
+					 " ORDER BY ts_ms LIMIT :n) AND day NOT IN"
+					 " (SELECT day FROM daily_unload_results) GROUP BY day",
+	    "DELETE FROM vehicle_events WHERE id IN (SELECT id FROM"
+	    " vehicle_events WHERE ts_ms < :cut ORDER BY ts_ms LIMIT :n)" },
+	[STORE_PRUNE_WEIGHINGS_HISTORY] = { NULL,
+	    "DELETE FROM weighings_history WHERE id IN (SELECT id FROM"
+	    " weighings_history WHERE first_ms < :cut ORDER BY first_ms"
+	    " LIMIT :n)" },
+	[STORE_PRUNE_FACILITY_STATUS] = { NULL,
+	    "DELETE FROM facility_status WHERE id IN (SELECT id FROM"
+	    " facility_status WHERE ts_ms < :cut ORDER BY ts_ms LIMIT :n)" },
+};
+
+/* Thinning walks forward through time: a window of whole intervals, of
+ * about PRUNE_CHUNK rows, at a time; meta positions_thinned_ms says how
+ * far it got. */
+static const char thin_next_sql[] =
+    "SELECT ts_ms FROM positions WHERE ts_ms >= :a AND ts_ms < :end"
+    " ORDER BY ts_ms LIMIT 1 OFFSET :n";
+/* The first point of each vehicle in each interval stays (SQLite takes a
+ * bare column from the row min() chose). */
+static const char thin_sql[] =
+    "DELETE FROM positions WHERE ts_ms >= :a AND ts_ms < :b"
+    " AND id NOT IN (SELECT id FROM (SELECT id, min(ts_ms) FROM positions"
+    " WHERE ts_ms >= :a AND ts_ms < :b GROUP BY vehicle, ts_ms / :iv))";
+
+struct hold {
+	int64_t ms, mid; /* 0, 0: none */
+};
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+bind_named(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0)
+		sqlite3_bind_int64(st, i, v);
+}
+
+/* Run one statement with the chunk's parameters; *rows its changes. A
+ * SELECT's first column goes to *rows instead (-1: no row). */
+static int
+run_sql(struct store *s, const char *sql, const int64_t *args, int64_t *rows)
+{
+	static const char *const names[] = { ":cut", ":n", ":hold_ms",
+		":hold_mid", ":a", ":b", ":end", ":iv" };
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("store: prune: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		bind_named(st, names[i], args[i]);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*rows = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		*rows = sqlite3_stmt_readonly(st) ? -1 : sqlite3_changes(s->db);
+	else
+		log_warnx("store: prune: %s", sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+enum { A_CUT, A_N, A_HOLD_MS, A_HOLD_MID, A_A, A_B, A_END, A_IV, A_COUNT };
+
+static int
+meta_int(struct store *s, const char *key, int64_t *v)
+{
+	sqlite3_stmt *st = s->st[S_META_GET];
+	int found;
+
+	store_bind_text(st, 1, key);
+	if ((found = store_lookup(s, S_META_GET)) == 1) {
+		*v = sqlite3_column_int64(st, 0);
+		store_lookup_end(s, S_META_GET);
+	}
+	return found;
+}
+
+static int
+meta_put(struct store *s, const char *key, int64_t v)
+{
+	store_bind_text(s->st[S_META_SET], 1, key);
+	sqlite3_bind_int64(s->st[S_META_SET], 2, v);
+	return store_run(s, S_META_SET);
+}
+
+/* Where thinning starts: its mark, or the oldest position's interval. */
+static int
+thin_start(struct store *s, int64_t *args, int64_t *a)
+{
+	int found = meta_int(s, "positions_thinned_ms", a);
+
+	if (found != 0)
+		return found;
+	/* An empty table reads 0: the window then spans everything and
+	 * finds nothing. */
+	if (run_sql(s, "SELECT min(ts_ms) FROM positions", args, a) == -1)
+		return -1;
+	*a -= *a % args[A_IV];
+	return 0;
+}
+
+/* One window of whole intervals, before the cutoff's interval. */
+static int
+thin_chunk(struct store *s, const struct store_retention *r, int64_t *args,
+    int64_t *rows, int *done)
+{
+	int64_t a = 0, b = -1;
+
+	args[A_IV] = r->thin_ms;
+	args[A_END] = args[A_CUT] - args[A_CUT] % r->thin_ms;
+	if (thin_start(s, args, &a) == -1)
+		return -1;
+	*rows = 0;
+	if (a >= args[A_END]) {
+		*done = 1;
+		return 0;
+	}
+	args[A_A] = a;
+	if (run_sql(s, thin_next_sql, args, &b) == -1)
+		return -1;
+	if (b < 0) {
+		b = args[A_END];
+	} else {
+		b -= b % r->thin_ms;
+		if (b <= a) /* one interval holds more than a chunk */
+			b = a + r->thin_ms;
+	}
+	args[A_B] = b;
+	if (run_sql(s, thin_sql, args, rows) == -1 ||
+	    meta_put(s, "positions_thinned_ms", b) == -1)
+		return -1;
+	*done = b >= args[A_END];
+	return 0;
+}
+
+static int
+prune_chunk(struct store *s, const struct store_retention *r,
+    const struct hold *h, int kind, int n, int64_t *rows, int *done)
+{
+	int64_t args[A_COUNT] = { 0 }, ignored;
+	const struct chunk_sql *c = &chunk_sql[kind];
+
+	args[A_CUT] = r->cutoff[kind];
+	args[A_N] = n;
+	args[A_HOLD_MS] = h->ms;
+	args[A_HOLD_MID] = h->mid;
+	*rows = 0;
+	*done = 1;
+	/* A kind kept whole; or, after a clock step, rows whose times came
+	 * from the stepped clock: raw payloads have their own rule (held
+	 * rows by id), the others wait until the cutoff passes the hold. */
+	if (args[A_CUT] <= 0 ||
+	    (kind != STORE_PRUNE_PAYLOADS && args[A_CUT] <= h->ms))
+		return 0;
+	if (kind == STORE_PRUNE_POSITIONS_THIN)
+		return r->thin_ms > 0 ? thin_chunk(s, r, args, rows, done) : 0;
+	if ((c->before != NULL &&
+		run_sql(s, c->before, args, &ignored) == -1) ||
+	    run_sql(s, c->sql, args, rows) == -1)
+		return -1;
+	*done = *rows < n;
+	return 0;
+}
+
+static int
+read_hold(struct store *s, struct hold *h)
+{
+	h->ms = h->mid = 0;
+	if (meta_int(s, "payload_hold_ms", &h->ms) == -1 ||
+	    meta_int(s, "payload_hold_mid", &h->mid) == -1)
+		return -1;
+	return 0;
+}
+
+int
+store_prune_slice(struct store *s, const struct store_retention *r,
+    struct store_prune *pr, int max_rows, int64_t budget_us)
+{
+	int64_t t0 = mono_us(), rows, total = 0;
+	struct hold h;
+	int done, n;
+
+	if (store_begin(s) == -1)
+		return -1;
+	if (read_hold(s, &h) == -1)
+		goto fail;
+	while (pr->kind < STORE_PRUNE_KINDS && total < max_rows &&
+	    mono_us() - t0 < budget_us) {
+		n = max_rows - total < PRUNE_CHUNK ? (int)(max_rows - total)
+						   : PRUNE_CHUNK;
+		if (prune_chunk(s, r, &h, pr->kind, n, &rows, &done) == -1)
+			goto fail;
+		pr->rows[pr->kind] += rows;
+		total += rows;
+		if (done)
+			pr->kind++;
+	}
+	if (store_commit(s) == -1)
+		goto fail;
+	pr->slices++;
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_vacuum_slice(struct store *s, int pages, int64_t budget_us,
+    int64_t *freed, int64_t *left)
+{
+	int64_t t0 = mono_us(), mode, before;
+	char sql[64];
+
+	*freed = *left = 0;
+	if (store_pragma_int(s->db, "PRAGMA auto_vacuum", &mode) == -1 ||
+	    store_pragma_int(s->db, "PRAGMA freelist_count", left) == -1)
+		return -1;
+	if (mode != 2) {
+		*left = 0;
+		return 0;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)", pages);
+	while (*left > 0 && mono_us() - t0 < budget_us) {
+		before = *left;
+		if (store_db_exec(s->db, sql) == -1 ||
+		    store_pragma_int(s->db, "PRAGMA freelist_count", left) ==
+			-1)
+			return -1;
+		*freed += before - *left;
+		if (*left >= before) /* nothing moved: stop, not spin */
+			break;
+	}
+	return 0;
+}
