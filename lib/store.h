@@ -156,6 +156,8 @@ struct store_retention {
 struct store_prune {
 	int kind; /* the kind being pruned; STORE_PRUNE_KINDS: done */
 	int64_t rows[STORE_PRUNE_KINDS]; /* changed so far */
+	int chunk[STORE_PRUNE_KINDS];	 /* rows per chunk, from its cost */
+	int limit; /* rows per slice, from the last one's time (0: max) */
 	int slices;
 };
 
