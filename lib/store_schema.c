@@ -7,6 +7,7 @@
 #include "log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 /*
@@ -667,15 +668,30 @@ migrate_step(sqlite3 *db, const char *path, size_t i)
  * mode, which a file gets from a VACUUM (it cannot be set once tables
  * exist, and journal_mode = WAL already wrote the header of a new file).
  * A new file takes milliseconds; an existing one is rewritten whole,
- * which needs its size again in free space and may take minutes: logged
- * before and after. A failure (a full disk) leaves the file as it was
- * and is tried again at the next start: retention still deletes, the
- * pages are then reused instead of given back.
+ * which needs its size again in free space and time: 540 MiB took 5 to
+ * 12 s on the test machine. Up to AUTOVACUUM_MAX_MB that fits well within
+ * the start-up step the daemon announces to systemd (120 s); a larger
+ * file is left for the operator to convert with the daemon stopped
+ * (docs/database.md, Retention), instead of a start killed mid-VACUUM
+ * again and again. A failure (a full disk) leaves the file as it was and
+ * is tried again at the next start. Either way retention still deletes;
+ * the pages are then reused instead of given back.
  */
+#define AUTOVACUUM_MAX_MB 2048
+
+/* Test hook: WT_TEST_AUTOVACUUM_MAX_MB lowers the bound. */
+static int64_t
+autovacuum_max_mb(void)
+{
+	const char *v = getenv("WT_TEST_AUTOVACUUM_MAX_MB");
+
+	return v != NULL && atoll(v) > 0 ? atoll(v) : AUTOVACUUM_MAX_MB;
+}
+
 static void
 convert_auto_vacuum(sqlite3 *db, const char *path, int fresh)
 {
-	int64_t mode, pages, psize;
+	int64_t mode, pages, psize, mb;
 	struct timespec t0, t1;
 
 	if (store_pragma_int(db, "PRAGMA auto_vacuum", &mode) == -1 ||
@@ -683,11 +699,20 @@ convert_auto_vacuum(sqlite3 *db, const char *path, int fresh)
 	    store_pragma_int(db, "PRAGMA page_count", &pages) == -1 ||
 	    store_pragma_int(db, "PRAGMA page_size", &psize) == -1)
 		return;
+	mb = pages * psize >> 20;
+	if (mb > autovacuum_max_mb()) {
+		log_notice("store: %s: %lld MiB, too large to convert to "
+			   "incremental auto-vacuum at start: pruned pages are "
+			   "reused, not given back (docs/database.md, "
+			   "Retention, says how to convert it)",
+		    path, (long long)mb);
+		return;
+	}
 	if (!fresh)
 		log_notice("store: %s: converting to incremental auto-vacuum "
 			   "(a VACUUM of %lld MiB, once; it needs as much "
 			   "free disk space)",
-		    path, (long long)(pages * psize >> 20));
+		    path, (long long)mb);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (store_db_exec(db, "PRAGMA auto_vacuum = INCREMENTAL") == -1 ||
 	    store_db_exec(db, "VACUUM") == -1) {

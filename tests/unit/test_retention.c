@@ -628,6 +628,43 @@ test_vacuum(int v)
 	store_close(s);
 }
 
+/* A file above the bound is left as it is, and works: retention deletes,
+ * nothing is given back. */
+static void
+test_vacuum_too_large(void)
+{
+	const char *path = db_file("large.db");
+	struct store_retention r;
+	struct store_prune pr;
+	struct store *s;
+	sqlite3 *db;
+	int64_t freed = -1, left = -1;
+
+	db = raw_open(path);
+	CHECK(store_migrate(db, path, 7) == 0);
+	raw_exec(db,
+	    "WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1"
+	    " FROM r WHERE i < 499) INSERT INTO rejects(topic,"
+	    " received_ms, payload, reason) SELECT 't', i,"
+	    " randomblob(8192), 'bad_json' FROM r;");
+	sqlite3_close(db);
+	setenv("WT_TEST_AUTOVACUUM_MAX_MB", "1", 1);
+	CHECK(store_open(path, 0, &s) == 0);
+	unsetenv("WT_TEST_AUTOVACUUM_MAX_MB");
+	db = raw_open(path);
+	CHECK_INT(raw_int(db, "PRAGMA auto_vacuum"), 0);
+	CHECK_INT(raw_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	ret_none(&r);
+	r.cutoff[STORE_PRUNE_REJECTS] = NOW;
+	round_all(s, &r, &pr, 4000);
+	CHECK_INT(pr.rows[STORE_PRUNE_REJECTS], 500);
+	CHECK(store_vacuum_slice(s, 128, 50000, &freed, &left) == 0);
+	CHECK_INT(freed, 0);
+	CHECK_INT(left, 0);
+	sqlite3_close(db);
+	store_close(s);
+}
+
 /* A new file is in incremental mode from the start. */
 static void
 test_vacuum_new(void)
@@ -656,6 +693,7 @@ main(void)
 	test_vacuum(6);
 	test_vacuum(7);
 	test_vacuum_new();
+	test_vacuum_too_large();
 	rmtree(tmpdir);
 	return check_result("test_retention");
 }
