@@ -157,7 +157,8 @@ struct store_prune {
 	int kind; /* the kind being pruned; STORE_PRUNE_KINDS: done */
 	int64_t rows[STORE_PRUNE_KINDS]; /* changed so far */
 	int chunk[STORE_PRUNE_KINDS];	 /* rows per chunk, from its cost */
-	int limit; /* rows per slice, from the last one's time (0: max) */
+	int limit;	 /* rows per slice, from the last one's time (0: max) */
+	int thin_window; /* ms of positions a thinning chunk takes */
 	int slices;
 };
 

@@ -47,6 +47,13 @@ struct chunk_sql {
 	const char *before, *sql;
 };
 
+/* The vehicles with positions, one index seek each (a skip-scan of the
+ * (vehicle, ts_ms) key). */
+#define VEHICLES_CTE                                                           \
+	"WITH RECURSIVE v(name) AS (SELECT min(vehicle) FROM positions"        \
+	" UNION ALL SELECT (SELECT min(vehicle) FROM positions"                \
+	" WHERE vehicle > v.name) FROM v WHERE v.name IS NOT NULL) "
+
 static const struct chunk_sql chunk_sql[STORE_PRUNE_KINDS] = {
 	/* Held rows (store_hold_payloads) count as received at the hold,
 	 * like S_PRUNE; the partial index holds only rows with a payload. */
@@ -68,9 +75,17 @@ static const struct chunk_sql chunk_sql[STORE_PRUNE_KINDS] = {
 	[STORE_PRUNE_REJECTS] = { NULL,
 	    "DELETE FROM rejects WHERE id IN (SELECT id FROM rejects"
 	    " WHERE received_ms < :cut ORDER BY received_ms LIMIT :n)" },
+	/* In the order they were stored (rowid), which is their time's
+	 * order but for late deliveries: a chunk looks at the first :n
+	 * rows and takes those before the first one still young. Rows in
+	 * store order sit together in the table, so a chunk dirties few
+	 * pages, and positions, the most frequent insert, need no index on
+	 * time. A late point waits for the points stored before it. */
 	[STORE_PRUNE_POSITIONS] = { NULL,
-	    "DELETE FROM positions WHERE id IN (SELECT id FROM positions"
-	    " WHERE ts_ms < :cut ORDER BY ts_ms LIMIT :n)" },
+	    "DELETE FROM positions WHERE id IN (SELECT id FROM (SELECT id"
+	    " FROM positions ORDER BY id LIMIT :n) WHERE id < coalesce(("
+	    "SELECT min(id) FROM (SELECT id, ts_ms FROM positions ORDER BY"
+	    " id LIMIT :n) WHERE ts_ms >= :cut), 9223372036854775807))" },
 	/* Done by thin_chunk(). */
 	[STORE_PRUNE_POSITIONS_THIN] = { NULL, NULL },
 	/* A day's unloads are counted, whole, before the first of its
@@ -93,18 +108,22 @@ static const struct chunk_sql chunk_sql[STORE_PRUNE_KINDS] = {
 	    " facility_status WHERE ts_ms < :cut ORDER BY ts_ms LIMIT :n)" },
 };
 
-/* Thinning walks forward through time: a window of whole intervals, of
- * about PRUNE_CHUNK rows, at a time; meta positions_thinned_ms says how
- * far it got. */
-static const char thin_next_sql[] =
-    "SELECT ts_ms FROM positions WHERE ts_ms >= :a AND ts_ms < :end"
-    " ORDER BY ts_ms LIMIT 1 OFFSET :n";
-/* The first point of each vehicle in each interval stays (SQLite takes a
- * bare column from the row min() chose). */
+/* Thinning walks forward through time, a window of whole intervals at a
+ * time, each vehicle's part of it found through the (vehicle, ts_ms) key;
+ * meta positions_thinned_ms says how far it got. The window's length
+ * follows the cost of the last one. The first point of each vehicle in
+ * each interval stays. */
 static const char thin_sql[] =
-    "DELETE FROM positions WHERE ts_ms >= :a AND ts_ms < :b"
-    " AND id NOT IN (SELECT id FROM (SELECT id, min(ts_ms) FROM positions"
-    " WHERE ts_ms >= :a AND ts_ms < :b GROUP BY vehicle, ts_ms / :iv))";
+    VEHICLES_CTE "DELETE FROM positions WHERE id IN (SELECT id FROM"
+		 " (SELECT p.id, row_number() OVER (PARTITION BY p.vehicle,"
+		 " p.ts_ms / :iv ORDER BY p.ts_ms, p.id) AS k FROM v CROSS JOIN"
+		 " positions p WHERE p.vehicle = v.name AND p.ts_ms >= :a"
+		 " AND p.ts_ms < :b) WHERE k > 1)";
+static const char thin_oldest_sql[] =
+    VEHICLES_CTE "SELECT min((SELECT min(ts_ms) FROM positions p"
+		 " WHERE p.vehicle = v.name)) FROM v";
+
+#define THIN_WINDOW_MAX_MS 86400000 /* a day */
 
 struct hold {
 	int64_t ms, mid; /* 0, 0: none */
@@ -188,51 +207,52 @@ thin_start(struct store *s, int64_t *args, int64_t *a)
 
 	if (found != 0)
 		return found;
-	/* An empty table reads 0: the window then spans everything and
-	 * finds nothing. */
-	if (run_sql(s, "SELECT min(ts_ms) FROM positions", args, a) == -1)
+	/* An empty table reads -1: nothing to thin up to the cutoff. */
+	if (run_sql(s, thin_oldest_sql, args, a) == -1)
 		return -1;
+	if (*a < 0)
+		*a = args[A_END];
 	*a -= *a % args[A_IV];
 	return 0;
 }
 
-/* One window of whole intervals, before the cutoff's interval. */
+/* One window of whole intervals before the cutoff's interval; *window is
+ * its length, then the next one's. */
 static int
 thin_chunk(struct store *s, const struct store_retention *r, int64_t *args,
-    int64_t *rows, int *done)
+    int *window, int64_t budget_us, int64_t *rows, int *done)
 {
-	int64_t a = 0, b = -1;
+	int64_t a = 0, w, t0 = mono_us(), took;
 
 	args[A_IV] = r->thin_ms;
 	args[A_END] = args[A_CUT] - args[A_CUT] % r->thin_ms;
 	if (thin_start(s, args, &a) == -1)
 		return -1;
 	*rows = 0;
-	if (a >= args[A_END]) {
-		*done = 1;
+	*done = a >= args[A_END];
+	if (*done)
 		return 0;
-	}
+	w = *window > 0 ? *window : 10 * r->thin_ms;
+	w -= w % r->thin_ms;
+	if (w < r->thin_ms)
+		w = r->thin_ms;
 	args[A_A] = a;
-	if (run_sql(s, thin_next_sql, args, &b) == -1)
-		return -1;
-	if (b < 0) {
-		b = args[A_END];
-	} else {
-		b -= b % r->thin_ms;
-		if (b <= a) /* one interval holds more than a chunk */
-			b = a + r->thin_ms;
-	}
-	args[A_B] = b;
+	args[A_B] = a + w < args[A_END] ? a + w : args[A_END];
 	if (run_sql(s, thin_sql, args, rows) == -1 ||
-	    meta_put(s, "positions_thinned_ms", b) == -1)
+	    meta_put(s, "positions_thinned_ms", args[A_B]) == -1)
 		return -1;
-	*done = b >= args[A_END];
+	*done = args[A_B] >= args[A_END];
+	/* A quarter of the budget, as chunks of rows do. */
+	took = mono_us() - t0;
+	w = took > 0 ? w * (budget_us / 4) / took : THIN_WINDOW_MAX_MS;
+	*window = (int)(w > THIN_WINDOW_MAX_MS ? THIN_WINDOW_MAX_MS : w);
 	return 0;
 }
 
 static int
 prune_chunk(struct store *s, const struct store_retention *r,
-    const struct hold *h, int kind, int n, int64_t *rows, int *done)
+    const struct hold *h, int kind, int n, int *window, int64_t budget_us,
+    int64_t *rows, int *done)
 {
 	int64_t args[A_COUNT] = { 0 }, ignored;
 	const struct chunk_sql *c = &chunk_sql[kind];
@@ -250,7 +270,9 @@ prune_chunk(struct store *s, const struct store_retention *r,
 	    (kind != STORE_PRUNE_PAYLOADS && args[A_CUT] <= h->ms))
 		return 0;
 	if (kind == STORE_PRUNE_POSITIONS_THIN)
-		return r->thin_ms > 0 ? thin_chunk(s, r, args, rows, done) : 0;
+		return r->thin_ms > 0
+		    ? thin_chunk(s, r, args, window, budget_us, rows, done)
+		    : 0;
 	if ((c->before != NULL &&
 		run_sql(s, c->before, args, &ignored) == -1) ||
 	    run_sql(s, c->sql, args, rows) == -1)
@@ -315,7 +337,8 @@ store_prune_slice(struct store *s, const struct store_retention *r,
 		if (max_rows - total < n)
 			n = (int)(max_rows - total);
 		t1 = mono_us();
-		if (prune_chunk(s, r, &h, pr->kind, n, &rows, &done) == -1)
+		if (prune_chunk(s, r, &h, pr->kind, n, &pr->thin_window,
+			budget_us, &rows, &done) == -1)
 			goto fail;
 		pr->rows[pr->kind] += rows;
 		total += rows;

@@ -445,7 +445,9 @@ static const char *const migrations[] = {
 	 * first of its events does, and daily_unloads reads them there for
 	 * those days, so pruning changes no past day. The indexes let each
 	 * slice find the oldest rows of its kind without a scan; the
-	 * partial ones skip rows whose payload is already gone. Converting
+	 * partial ones skip rows whose payload is already gone. Positions
+	 * have none: their (vehicle, ts_ms) key serves, and every position
+	 * written would pay for one. Converting
 	 * the file to incremental auto-vacuum needs a VACUUM outside any
 	 * transaction: store_migrate() does it after the steps. */
 	"CREATE TABLE daily_unload_results(day TEXT PRIMARY KEY,"
@@ -465,7 +467,6 @@ static const char *const migrations[] = {
 	"CREATE INDEX rejects_received ON rejects(received_ms);"
 	"CREATE INDEX rejects_payload ON rejects(received_ms)"
 	" WHERE payload IS NOT NULL;"
-	"CREATE INDEX positions_ts ON positions(ts_ms);"
 	"CREATE INDEX vehicle_events_day ON vehicle_events(day);"
 	"CREATE INDEX weighings_history_first ON weighings_history(first_ms);"
 	"CREATE INDEX facility_status_ts ON facility_status(ts_ms);",
