@@ -216,13 +216,27 @@ thin_start(struct store *s, int64_t *args, int64_t *a)
 	return 0;
 }
 
+/* The next window: as long as would have taken a quarter of the budget
+ * and deleted at most n rows, from one interval to a day. */
+static int
+thin_next_window(int64_t w, int64_t took_us, int64_t budget_us, int64_t rows,
+    int n)
+{
+	int64_t by_time =
+	    took_us > 0 ? w * (budget_us / 4) / took_us : THIN_WINDOW_MAX_MS;
+	int64_t by_rows = rows > 0 ? w * n / rows : THIN_WINDOW_MAX_MS;
+
+	w = by_time < by_rows ? by_time : by_rows;
+	return (int)(w > THIN_WINDOW_MAX_MS ? THIN_WINDOW_MAX_MS : w);
+}
+
 /* One window of whole intervals before the cutoff's interval; *window is
  * its length, then the next one's. */
 static int
 thin_chunk(struct store *s, const struct store_retention *r, int64_t *args,
     int *window, int64_t budget_us, int64_t *rows, int *done)
 {
-	int64_t a = 0, w, t0 = mono_us(), took;
+	int64_t a = 0, w, t0 = mono_us();
 
 	args[A_IV] = r->thin_ms;
 	args[A_END] = args[A_CUT] - args[A_CUT] % r->thin_ms;
@@ -232,20 +246,18 @@ thin_chunk(struct store *s, const struct store_retention *r, int64_t *args,
 	*done = a >= args[A_END];
 	if (*done)
 		return 0;
-	w = *window > 0 ? *window : 10 * r->thin_ms;
-	w -= w % r->thin_ms;
-	if (w < r->thin_ms)
-		w = r->thin_ms;
+	/* *window is for a chunk of PRUNE_CHUNK rows; this one may be
+	 * smaller (the end of a slice). */
+	w = *window > 0 ? (int64_t)*window * args[A_N] / PRUNE_CHUNK : 0;
+	w = w > r->thin_ms ? w - w % r->thin_ms : r->thin_ms;
 	args[A_A] = a;
 	args[A_B] = a + w < args[A_END] ? a + w : args[A_END];
 	if (run_sql(s, thin_sql, args, rows) == -1 ||
 	    meta_put(s, "positions_thinned_ms", args[A_B]) == -1)
 		return -1;
 	*done = args[A_B] >= args[A_END];
-	/* A quarter of the budget, as chunks of rows do. */
-	took = mono_us() - t0;
-	w = took > 0 ? w * (budget_us / 4) / took : THIN_WINDOW_MAX_MS;
-	*window = (int)(w > THIN_WINDOW_MAX_MS ? THIN_WINDOW_MAX_MS : w);
+	*window =
+	    thin_next_window(w, mono_us() - t0, budget_us, *rows, PRUNE_CHUNK);
 	return 0;
 }
 
