@@ -669,7 +669,7 @@ migrate_step(sqlite3 *db, const char *path, size_t i)
  * mode, which a file gets from a VACUUM (it cannot be set once tables
  * exist, and journal_mode = WAL already wrote the header of a new file).
  * A new file takes milliseconds; an existing one is rewritten whole,
- * which needs its size again in free space and time: 540 MiB took 5 to
+ * which needs its size again in free space and time: 527 MiB took 5 to
  * 12 s on the test machine. Up to AUTOVACUUM_MAX_MB that fits well within
  * the start-up step the daemon announces to systemd (120 s); a larger
  * file is left for the operator to convert with the daemon stopped
