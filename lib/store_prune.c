@@ -119,9 +119,11 @@ static const char thin_sql[] =
 		 " p.ts_ms / :iv ORDER BY p.ts_ms, p.id) AS k FROM v CROSS JOIN"
 		 " positions p WHERE p.vehicle = v.name AND p.ts_ms >= :a"
 		 " AND p.ts_ms < :b) WHERE k > 1)";
+/* The oldest position at or after :a, any vehicle: where the next window
+ * starts, so that gaps in the data cost nothing. */
 static const char thin_oldest_sql[] =
-    VEHICLES_CTE "SELECT min((SELECT min(ts_ms) FROM positions p"
-		 " WHERE p.vehicle = v.name)) FROM v";
+    VEHICLES_CTE "SELECT coalesce(min((SELECT min(ts_ms) FROM positions p"
+		 " WHERE p.vehicle = v.name AND p.ts_ms >= :a)), -1) FROM v";
 
 #define THIN_WINDOW_MAX_MS 86400000 /* a day */
 
@@ -199,20 +201,27 @@ meta_put(struct store *s, const char *key, int64_t v)
 	return store_run(s, S_META_SET);
 }
 
-/* Where thinning starts: its mark, or the oldest position's interval. */
+/* Where the next window starts: the interval of the oldest position at
+ * or after the mark (meta positions_thinned_ms, 0 before the first
+ * window); the end when there is none. */
 static int
 thin_start(struct store *s, int64_t *args, int64_t *a)
 {
-	int found = meta_int(s, "positions_thinned_ms", a);
+	int64_t mark = 0;
 
-	if (found != 0)
-		return found;
-	/* An empty table reads -1: nothing to thin up to the cutoff. */
+	if (meta_int(s, "positions_thinned_ms", &mark) == -1)
+		return -1;
+	if (mark >= args[A_END]) {
+		*a = mark;
+		return 0;
+	}
+	args[A_A] = mark;
 	if (run_sql(s, thin_oldest_sql, args, a) == -1)
 		return -1;
-	if (*a < 0)
+	if (*a < 0 || *a >= args[A_END])
 		*a = args[A_END];
-	*a -= *a % args[A_IV];
+	else
+		*a -= *a % args[A_IV];
 	return 0;
 }
 

@@ -333,6 +333,34 @@ test_thinning(const char *path)
 	store_close(s);
 }
 
+/* Months without positions cost a seek, not a window per day. */
+static void
+test_thinning_gap(void)
+{
+	const char *path = db_file("gap.db");
+	struct store_retention r;
+	struct store_prune pr;
+	struct store *s;
+	sqlite3 *db;
+
+	CHECK(store_open(path, 0, &s) == 0);
+	db = raw_open(path);
+	raw_exec(db,
+	    "WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r"
+	    " WHERE i < 59) INSERT INTO positions(vehicle, ts_ms)"
+	    " SELECT v, t + i * 10000 FROM r, (SELECT 'V1' AS v UNION ALL"
+	    " SELECT 'V2'), (SELECT 1691400000000 - 300 * 86400000 AS t"
+	    " UNION ALL SELECT 1691400000000 - 10 * 86400000);");
+	ret_none(&r);
+	r.thin_ms = MIN;
+	r.cutoff[STORE_PRUNE_POSITIONS_THIN] = NOW - DAY;
+	CHECK(round_all(s, &r, &pr, 4000) <= 2);
+	CHECK_INT(pr.rows[STORE_PRUNE_POSITIONS_THIN], 2 * 2 * 50);
+	CHECK_INT(raw_int(db, "SELECT count(*) FROM positions"), 2 * 2 * 10);
+	sqlite3_close(db);
+	store_close(s);
+}
+
 /* ---- slices ---- */
 
 static void
@@ -740,6 +768,7 @@ main(void)
 	test_cutoffs(db_file("kinds.db"));
 	test_positions_order(db_file("thin.db"));
 	test_thinning(db_file("thin.db"));
+	test_thinning_gap();
 	test_slices(db_file("thin.db"));
 	test_indicators(db_file("kinds.db"));
 	test_hold(db_file("kinds.db"));
