@@ -45,6 +45,7 @@ const char *const store_prune_names[STORE_PRUNE_KINDS] = {
  */
 struct chunk_sql {
 	const char *before, *sql;
+	const char *rest; /* then, while sql finds fewer than :n */
 };
 
 /* The vehicles with positions, one index seek each (a skip-scan of the
@@ -80,12 +81,18 @@ static const struct chunk_sql chunk_sql[STORE_PRUNE_KINDS] = {
 	 * rows and takes those before the first one still young. Rows in
 	 * store order sit together in the table, so a chunk dirties few
 	 * pages, and positions, the most frequent insert, need no index on
-	 * time. A late point waits for the points stored before it. */
+	 * time. The few old points stored after a young one (delivered
+	 * late) go then, vehicle by vehicle through the (vehicle, ts_ms)
+	 * key. */
 	[STORE_PRUNE_POSITIONS] = { NULL,
 	    "DELETE FROM positions WHERE id IN (SELECT id FROM (SELECT id"
 	    " FROM positions ORDER BY id LIMIT :n) WHERE id < coalesce(("
 	    "SELECT min(id) FROM (SELECT id, ts_ms FROM positions ORDER BY"
-	    " id LIMIT :n) WHERE ts_ms >= :cut), 9223372036854775807))" },
+	    " id LIMIT :n) WHERE ts_ms >= :cut), 9223372036854775807))",
+	    VEHICLES_CTE
+	    "DELETE FROM positions WHERE id IN (SELECT p.id"
+	    " FROM v CROSS JOIN positions p WHERE p.vehicle = v.name"
+	    " AND p.ts_ms < :cut LIMIT :n)" },
 	/* Done by thin_chunk(). */
 	[STORE_PRUNE_POSITIONS_THIN] = { NULL, NULL },
 	/* A day's unloads are counted, whole, before the first of its
@@ -275,7 +282,7 @@ prune_chunk(struct store *s, const struct store_retention *r,
     const struct hold *h, int kind, int n, int *window, int64_t budget_us,
     int64_t *rows, int *done)
 {
-	int64_t args[A_COUNT] = { 0 }, ignored;
+	int64_t args[A_COUNT] = { 0 }, ignored, more;
 	const struct chunk_sql *c = &chunk_sql[kind];
 
 	args[A_CUT] = r->cutoff[kind];
@@ -298,6 +305,12 @@ prune_chunk(struct store *s, const struct store_retention *r,
 		run_sql(s, c->before, args, &ignored) == -1) ||
 	    run_sql(s, c->sql, args, rows) == -1)
 		return -1;
+	if (*rows < n && c->rest != NULL) {
+		args[A_N] = n - *rows;
+		if (run_sql(s, c->rest, args, &more) == -1)
+			return -1;
+		*rows += more;
+	}
 	*done = *rows < n;
 	return 0;
 }
