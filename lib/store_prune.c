@@ -4,8 +4,8 @@
  *
  * A slice is one transaction of chunks: each chunk changes at most
  * PRUNE_CHUNK rows of one kind, the oldest first, found through an index
- * on the kind's time (schema v8), so a chunk costs the same however much
- * history the table holds. The slice stops at its row bound, or when its
+ * on the kind's time (schema v8; positions: their store order and their
+ * key), so a chunk costs the same however much history the table holds. The slice stops at its row bound, or when its
  * time budget is spent, between chunks. Sits beside store_write.c in the
  * stack of store_int.h: it calls store_db.c and store_stmt.c only.
  */
@@ -20,7 +20,7 @@
 /* Rows per chunk at most and at least. A chunk's size follows its kind's
  * cost: about a quarter of the slice's budget, so a slice overshoots its
  * budget by that at most. Deleting a message dirties a random page of the
- * dedupe index: measured ~30 us a row on a 2-million-row file, against
+ * dedupe index: measured ~40 us a row on a 2-million-row file, against
  * ~10 us for a position. */
 #define PRUNE_CHUNK	500
 #define PRUNE_CHUNK_MIN 20
@@ -54,6 +54,16 @@ struct chunk_sql {
 	"WITH RECURSIVE v(name) AS (SELECT min(vehicle) FROM positions"        \
 	" UNION ALL SELECT (SELECT min(vehicle) FROM positions"                \
 	" WHERE vehicle > v.name) FROM v WHERE v.name IS NOT NULL) "
+
+/* A day's unloads are counted, whole, before the first of its events
+ * goes; daily_unloads reads the count from then on. */
+static const char unload_days_sql[] =
+    "INSERT INTO daily_unload_results(day, unloads, authorised)"
+    " SELECT day, count(*), sum(facility IS NOT NULL"
+    " AND (dq_flags & 262144) = 0) FROM vehicle_events"
+    " WHERE type = 'unload' AND day IN (SELECT day FROM vehicle_events"
+    " WHERE ts_ms < :cut ORDER BY ts_ms LIMIT :n)"
+    " AND day NOT IN (SELECT day FROM daily_unload_results) GROUP BY day";
 
 static const struct chunk_sql chunk_sql[STORE_PRUNE_KINDS] = {
 	/* Held rows (store_hold_payloads) count as received at the hold,
@@ -95,15 +105,7 @@ static const struct chunk_sql chunk_sql[STORE_PRUNE_KINDS] = {
 	    " AND p.ts_ms < :cut LIMIT :n)" },
 	/* Done by thin_chunk(). */
 	[STORE_PRUNE_POSITIONS_THIN] = { NULL, NULL },
-	/* A day's unloads are counted, whole, before the first of its
-	 * events goes; daily_unloads reads the count from then on. */
-	[STORE_PRUNE_VEHICLE_EVENTS] = { "INSERT INTO daily_unload_results(day, unloads, authorised)"
-					 " SELECT day, count(*),"
-					 " sum(facility IS NOT NULL AND (dq_flags & 262144) = 0)"
-					 " FROM vehicle_events WHERE type = 'unload' AND day IN"
-					 " (SELECT day FROM vehicle_events WHERE ts_ms < :cut"
-					 " ORDER BY ts_ms LIMIT :n) AND day NOT IN"
-					 " (SELECT day FROM daily_unload_results) GROUP BY day",
+	[STORE_PRUNE_VEHICLE_EVENTS] = { unload_days_sql,
 	    "DELETE FROM vehicle_events WHERE id IN (SELECT id FROM"
 	    " vehicle_events WHERE ts_ms < :cut ORDER BY ts_ms LIMIT :n)" },
 	[STORE_PRUNE_WEIGHINGS_HISTORY] = { NULL,
@@ -233,7 +235,8 @@ thin_start(struct store *s, int64_t *args, int64_t *a)
 }
 
 /* The next window: as long as would have taken a quarter of the budget
- * and deleted at most n rows, from one interval to a day. */
+ * and deleted at most n rows, at most four times the last one (an empty
+ * or sparse window says little about the next), and at most a day. */
 static int
 thin_next_window(int64_t w, int64_t took_us, int64_t budget_us, int64_t rows,
     int n)
@@ -242,8 +245,11 @@ thin_next_window(int64_t w, int64_t took_us, int64_t budget_us, int64_t rows,
 	    took_us > 0 ? w * (budget_us / 4) / took_us : THIN_WINDOW_MAX_MS;
 	int64_t by_rows = rows > 0 ? w * n / rows : THIN_WINDOW_MAX_MS;
 
-	w = by_time < by_rows ? by_time : by_rows;
-	return (int)(w > THIN_WINDOW_MAX_MS ? THIN_WINDOW_MAX_MS : w);
+	int64_t next = by_time < by_rows ? by_time : by_rows;
+
+	if (next > 4 * w)
+		next = 4 * w;
+	return (int)(next > THIN_WINDOW_MAX_MS ? THIN_WINDOW_MAX_MS : next);
 }
 
 /* One window of whole intervals before the cutoff's interval; *window is
