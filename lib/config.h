@@ -105,6 +105,19 @@ struct config {
 		size_t max_payload;  /* bytes; larger messages are rejected */
 		size_t spool_max_mb; /* un-committed journal bound (MiB) */
 	} ingest;
+	/* Days each kind of record is kept (0..3650; 0 = for ever). Raw
+	 * payloads: database.raw_retention_days. docs/database.md. */
+	struct {
+		int messages_days;	    /* provenance rows */
+		int positions_days;	    /* every position goes after */
+		int positions_full_days;    /* every point kept this long */
+		int positions_thin_s;	    /* then one per vehicle per this */
+		int rejects_payload_days;   /* rejects.payload nulled */
+		int rejects_days;	    /* rejects rows */
+		int vehicle_events_days;    /* unloads counted first */
+		int weighings_history_days; /* superseded ticket versions */
+		int facility_status_days;
+	} retention;
 	/* private */
 	char **files; /* every file read, for cfg_pos.file */
 	size_t nfiles;

@@ -48,6 +48,12 @@ struct pipeline {
 	int clock_checked; /* against the database, at the first prune call */
 	int hold_pending;  /* a step is logged, its hold not yet written */
 	int hold_behind;   /* ... and the clock went backwards */
+	/* A retention round in progress: its cutoffs, read at its start,
+	 * and how far its slices got; then giving the pages back. */
+	int pruning, vacuuming;
+	struct store_retention ret;
+	struct store_prune prune;
+	int64_t round_us, vacuumed;  /* busy time, pages given back */
 	uint64_t reconciled_changes; /* counter value at the last run */
 	int reconcile_behind;	     /* the last pass left work */
 	dev_t db_dev;		     /* the database file opened */
@@ -420,16 +426,143 @@ write_hold(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
 	return 0;
 }
 
+/* A round's slices: rows changed per transaction, and the loop time one
+ * tick may spend on them (a batch's own budget), so ingestion waits at
+ * most that long once a second. */
+#define PRUNE_SLICE_ROWS  4000
+#define PRUNE_SLICE_US	  50000
+#define VACUUM_STEP_PAGES 128 /* 512 KiB of 4 KiB pages: ~5 ms a step */
+
+/* Cutoff of a kind kept `days` (0: for ever). */
+static int64_t
+days_cutoff(int64_t now_ms, int days)
+{
+	return days > 0 ? pipeline_prune_cutoff(now_ms, days) : 0;
+}
+
+/* The cutoffs of a round, from the configuration as it is now. */
+static void
+retention_of(const struct config *cfg, int64_t now_ms,
+    struct store_retention *r)
+{
+	int64_t *c = r->cutoff;
+
+	/* 0 days keeps no payload, as it always did. */
+	c[STORE_PRUNE_PAYLOADS] =
+	    pipeline_prune_cutoff(now_ms, cfg->database.raw_retention_days);
+	c[STORE_PRUNE_MESSAGES] =
+	    days_cutoff(now_ms, cfg->retention.messages_days);
+	c[STORE_PRUNE_REJECT_PAYLOADS] =
+	    days_cutoff(now_ms, cfg->retention.rejects_payload_days);
+	c[STORE_PRUNE_REJECTS] =
+	    days_cutoff(now_ms, cfg->retention.rejects_days);
+	c[STORE_PRUNE_POSITIONS] =
+	    days_cutoff(now_ms, cfg->retention.positions_days);
+	r->thin_ms = (int64_t)cfg->retention.positions_thin_s * 1000;
+	c[STORE_PRUNE_POSITIONS_THIN] = r->thin_ms > 0
+	    ? days_cutoff(now_ms, cfg->retention.positions_full_days)
+	    : 0;
+	c[STORE_PRUNE_VEHICLE_EVENTS] =
+	    days_cutoff(now_ms, cfg->retention.vehicle_events_days);
+	c[STORE_PRUNE_WEIGHINGS_HISTORY] =
+	    days_cutoff(now_ms, cfg->retention.weighings_history_days);
+	c[STORE_PRUNE_FACILITY_STATUS] =
+	    days_cutoff(now_ms, cfg->retention.facility_status_days);
+}
+
+/* What a round did, in one line (the first words are what the
+ * integration tests count). */
+static void
+log_round(const struct pipeline *p)
+{
+	char buf[512];
+	size_t len = 0;
+	int i, n;
+
+	buf[0] = '\0';
+	for (i = 1; i < STORE_PRUNE_KINDS; i++) {
+		if (p->prune.rows[i] == 0)
+			continue;
+		n = snprintf(buf + len, sizeof(buf) - len, ", %lld %s",
+		    (long long)p->prune.rows[i], store_prune_names[i]);
+		if (n < 0 || (size_t)n >= sizeof(buf) - len)
+			break;
+		len += (size_t)n;
+	}
+	log_info("store: retention dropped %lld raw payloads%s in %d slices, "
+		 "%.1f ms",
+	    (long long)p->prune.rows[STORE_PRUNE_PAYLOADS], buf,
+	    p->prune.slices, (double)p->round_us / 1000);
+}
+
+/* Give free pages back for what is left of this tick's budget. */
+static void
+vacuum_some(struct pipeline *p, int64_t budget_us)
+{
+	int64_t freed = 0, left = 0;
+
+	if (budget_us <= 0)
+		return;
+	if (store_vacuum_slice(p->store, VACUUM_STEP_PAGES, budget_us, &freed,
+		&left) == -1)
+		left = 0; /* logged; the next round tries again */
+	p->vacuumed += freed;
+	if (left == 0) {
+		p->vacuuming = 0;
+		if (p->vacuumed > 0)
+			log_info("store: retention gave %lld pages back to the "
+				 "file system",
+			    (long long)p->vacuumed);
+	}
+}
+
+/* This tick's share of the round in progress. */
+static void
+prune_continue(struct pipeline *p)
+{
+	int64_t t0 = clock_mono_us();
+
+	if (p->pruning) {
+		if (store_prune_slice(p->store, &p->ret, &p->prune,
+			PRUNE_SLICE_ROWS, PRUNE_SLICE_US) == -1) {
+			/* Logged; what committed stays, the rest waits for
+			 * the next round. */
+			p->pruning = 0;
+			return;
+		}
+		p->round_us += clock_mono_us() - t0;
+		if (p->prune.kind < STORE_PRUNE_KINDS)
+			return;
+		p->pruning = 0;
+		log_round(p);
+		p->vacuuming = 1;
+		p->vacuumed = 0;
+	}
+	if (p->vacuuming)
+		vacuum_some(p, PRUNE_SLICE_US - (clock_mono_us() - t0));
+}
+
 int
 pipeline_prune(struct pipeline *p, int64_t now_ms)
 {
 	return pipeline_prune_at(p, now_ms, clock_boot_us());
 }
 
+/* A step seen: refused, and the round in progress (its cutoffs read from
+ * the clock before the step) abandoned. */
+static int
+refuse_after_step(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
+{
+	p->pruning = p->vacuuming = 0;
+	if (write_hold(p, now_ms, now_boot_us) == 0)
+		log_notice("pipeline: raw payloads held");
+	return 0;
+}
+
 int
 pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
 {
-	int64_t cutoff, n = 0, step;
+	int64_t step;
 
 	/* A database file that is gone takes nothing more: see
 	 * pipeline_check_file(). */
@@ -451,24 +584,22 @@ pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
 		p->hold_pending = 1;
 		p->hold_behind = step < 0;
 	}
-	if (p->hold_pending) {
-		if (write_hold(p, now_ms, now_boot_us) == 0)
-			log_notice("pipeline: raw payloads held");
+	if (p->hold_pending)
+		return refuse_after_step(p, now_ms, now_boot_us);
+	if (p->pruning || p->vacuuming) {
+		if (!pipeline_writes_failing(p))
+			prune_continue(p);
 		return 0;
 	}
 	if (now_boot_us - p->last_prune_us < prune_every_ms(p) * 1000)
 		return 0;
 	p->last_prune_us = p->ref_boot_us = now_boot_us;
 	p->ref_wall_ms = now_ms;
-	cutoff =
-	    pipeline_prune_cutoff(now_ms, p->cfg->database.raw_retention_days);
-	if (store_begin(p->store) == 0 &&
-	    store_prune_payloads(p->store, cutoff, &n) == 0 &&
-	    store_commit(p->store) == 0)
-		log_info("store: retention dropped %lld raw payloads",
-		    (long long)n);
-	else
-		store_rollback(p->store);
+	retention_of(p->cfg, now_ms, &p->ret);
+	memset(&p->prune, 0, sizeof(p->prune));
+	p->round_us = 0;
+	p->pruning = 1;
+	prune_continue(p);
 	return 1;
 }
 

@@ -148,16 +148,21 @@ const char *pipeline_error(const struct pipeline *p);
 
 /*
  * Once every PIPELINE_PRUNE_EVERY_MS by the boot clock (clock_boot_us):
- * drop the raw payloads received before pipeline_prune_cutoff(). 1 when
- * it ran (whatever the outcome: a failure waits for the next interval),
- * 0 when not due yet or refused.
+ * start a retention round (docs/database.md, Retention): raw payloads
+ * received before pipeline_prune_cutoff(), then every other kind of
+ * record by its retention.* days, one slice of at most ~50 ms per call,
+ * then the freed pages given back within the same budget. 1 when a round
+ * started (whatever the outcome: a failure waits for the next interval),
+ * 0 when not due yet, refused, or continuing a round.
  *
  * Refused when the wall clock moved more than PIPELINE_CLOCK_STEP_MS
  * away from the boot clock since the start or the last prune: a payload's
  * received_ms was read from a clock that has since stepped, so its age is
- * unknown. The step is logged once; every payload stored so far is then
- * held (store_hold_payloads) until raw_retention_days after the step, and
- * the next prunes compare against the clock as it reads after the step.
+ * unknown. The step is logged once and the round in progress abandoned;
+ * every payload stored so far is then held (store_hold_payloads) until
+ * raw_retention_days after the step, every other kind until its own
+ * retention has passed since the step, and the next prunes compare
+ * against the clock as it reads after the step.
  * The first call of a run also compares the clock with the database
  * (store_clock_state): reading more than that bound before the newest
  * stored receive time, or ahead again after an earlier run found it

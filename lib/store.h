@@ -23,7 +23,7 @@
 struct store;
 struct config;
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* What a write did: inserted, nothing new (idempotent no-op), or kept as
  * history without moving the current state (late or older version). */
@@ -117,10 +117,70 @@ int store_reconcile_behind(struct store *s, int *behind) WT_MUST_CHECK;
 /*
  * Drop raw payloads received before cutoff_ms (retention), except those
  * under the hold store_hold_payloads() recorded: a held payload counts as
- * received at the hold's time if that is later. Rejects are never pruned.
+ * received at the hold's time if that is later. All of them, in one
+ * statement: the daemon prunes in slices with store_prune_slice().
  */
 int store_prune_payloads(struct store *s, int64_t cutoff_ms,
     int64_t *pruned) WT_MUST_CHECK;
+
+/*
+ * Retention per kind of record (docs/database.md). A round prunes every
+ * kind in this order, in slices: each its own short transaction, bounded
+ * in rows and in time, so ingestion waits at most one slice. Cutoffs are
+ * wall-clock ms: rows older go; a cutoff <= 0 keeps that kind whole.
+ * After a hold (store_hold_payloads) only raw payloads are pruned, as
+ * store_prune_payloads() says, until a cutoff passes the hold's time.
+ */
+enum store_prune_kind {
+	STORE_PRUNE_PAYLOADS,	       /* messages.payload by received_ms */
+	STORE_PRUNE_MESSAGES,	       /* messages rows, by received_ms */
+	STORE_PRUNE_REJECT_PAYLOADS,   /* rejects.payload, by received_ms */
+	STORE_PRUNE_REJECTS,	       /* rejects rows */
+	STORE_PRUNE_POSITIONS,	       /* by ts_ms */
+	STORE_PRUNE_POSITIONS_THIN,    /* one per vehicle per thin_ms */
+	STORE_PRUNE_VEHICLE_EVENTS,    /* by ts_ms; unloads counted first */
+	STORE_PRUNE_WEIGHINGS_HISTORY, /* by first_ms */
+	STORE_PRUNE_FACILITY_STATUS,   /* by ts_ms */
+	STORE_PRUNE_KINDS
+};
+extern const char *const store_prune_names[STORE_PRUNE_KINDS];
+
+struct store_retention {
+	int64_t cutoff[STORE_PRUNE_KINDS];
+	/* Thinned positions keep the first point of each vehicle in each
+	 * interval of this many ms since the epoch (0: no thinning). */
+	int64_t thin_ms;
+};
+
+/* A round's progress: start it zeroed. */
+struct store_prune {
+	int kind; /* the kind being pruned; STORE_PRUNE_KINDS: done */
+	int64_t rows[STORE_PRUNE_KINDS]; /* changed so far */
+	int chunk[STORE_PRUNE_KINDS];	 /* rows per chunk, from its cost */
+	int limit;	 /* rows per slice, from the last one's time (0: max) */
+	int thin_window; /* ms of positions a thinning chunk takes */
+	int slices;
+};
+
+/*
+ * One slice of a round, in its own transaction: at most max_rows rows
+ * changed, and it stops starting new chunks of a few hundred rows once
+ * budget_us have passed. Unload counts of a day are written to
+ * daily_unload_results before its first event goes, in the same slice.
+ */
+int store_prune_slice(struct store *s, const struct store_retention *r,
+    struct store_prune *pr, int max_rows, int64_t budget_us) WT_MUST_CHECK;
+
+/*
+ * Give free pages back to the file system (incremental auto-vacuum), in
+ * steps of `pages` until budget_us have passed or none are left; outside
+ * a transaction. *left: free pages still in the file (0 also when the
+ * file is not in incremental mode). The file shrinks at the next
+ * checkpoint.
+ */
+int store_vacuum_slice(struct store *s, int pages, int64_t budget_us,
+    int64_t *freed, int64_t *left) WT_MUST_CHECK;
+
 /*
  * Hold every payload stored so far as if received at hold_ms (after the
  * wall clock stepped, their received_ms says nothing about their age).

@@ -17,7 +17,9 @@
  *	store_reconcile.c	manifests against tickets: full, passes
  *	store_read.c		the reports' reads
  *	store_wal.c		the commit hook, the maintenance connection
+ *	store_backup.c		a consistent copy of a live database
  *	store.c			open, close, transactions, the spool position
+ *	store_prune.c		retention in slices, each its own transaction
  *
  * The sections below follow the same order.
  */

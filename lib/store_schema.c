@@ -7,6 +7,8 @@
 #include "log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 
 /*
  * Migrations, in order: migrations[i] takes user_version i to i+1. Never
@@ -437,6 +439,37 @@ static const char *const migrations[] = {
 	" ticket);"
 	"INSERT INTO meta(key, value) VALUES('reconcile_requeue', 1)"
 	" ON CONFLICT(key) DO UPDATE SET value = excluded.value;",
+	/* v8: retention per kind of record (docs/database.md, Retention).
+	 * Unloads are the only daily view read from detail retention
+	 * removes: a day's counts go to daily_unload_results before the
+	 * first of its events does, and daily_unloads reads them there for
+	 * those days, so pruning changes no past day. The indexes let each
+	 * slice find the oldest rows of its kind without a scan; the
+	 * partial ones skip rows whose payload is already gone. Positions
+	 * have none: their (vehicle, ts_ms) key serves, and every position
+	 * written would pay for one. Converting
+	 * the file to incremental auto-vacuum needs a VACUUM outside any
+	 * transaction: store_migrate() does it after the steps. */
+	"CREATE TABLE daily_unload_results(day TEXT PRIMARY KEY,"
+	" unloads INTEGER NOT NULL, authorised INTEGER NOT NULL);"
+	"DROP VIEW daily_unloads;"
+	"CREATE VIEW daily_unloads AS"
+	" SELECT day, unloads, authorised FROM daily_unload_results"
+	" UNION ALL"
+	" SELECT day, count(*) AS unloads,"
+	" sum(facility IS NOT NULL AND (dq_flags & 262144) = 0)"
+	" AS authorised"
+	" FROM vehicle_events e WHERE type = 'unload' AND NOT EXISTS"
+	" (SELECT 1 FROM daily_unload_results r WHERE r.day = e.day)"
+	" GROUP BY 1;"
+	"CREATE INDEX messages_payload ON messages(received_ms)"
+	" WHERE payload IS NOT NULL;"
+	"CREATE INDEX rejects_received ON rejects(received_ms);"
+	"CREATE INDEX rejects_payload ON rejects(received_ms)"
+	" WHERE payload IS NOT NULL;"
+	"CREATE INDEX vehicle_events_day ON vehicle_events(day);"
+	"CREATE INDEX weighings_history_first ON weighings_history(first_ms);"
+	"CREATE INDEX facility_status_ts ON facility_status(ts_ms);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -631,6 +664,73 @@ migrate_step(sqlite3 *db, const char *path, size_t i)
 	return 0;
 }
 
+/*
+ * Freed pages go back to the file system only in incremental auto-vacuum
+ * mode, which a file gets from a VACUUM (it cannot be set once tables
+ * exist, and journal_mode = WAL already wrote the header of a new file).
+ * A new file takes milliseconds; an existing one is rewritten whole,
+ * which needs its size again in free space and time: 527 MiB took 5 to
+ * 12 s on the test machine. Up to AUTOVACUUM_MAX_MB that fits well within
+ * the start-up step the daemon announces to systemd (120 s); a larger
+ * file is left for the operator to convert with the daemon stopped
+ * (docs/database.md, Retention), instead of a start killed mid-VACUUM
+ * again and again. A failure (a full disk) leaves the file as it was and
+ * is tried again at the next start. Either way retention still deletes;
+ * the pages are then reused instead of given back.
+ */
+#define AUTOVACUUM_MAX_MB 2048
+
+/* Test hook: WT_TEST_AUTOVACUUM_MAX_MB lowers the bound. */
+static int64_t
+autovacuum_max_mb(void)
+{
+	const char *v = getenv("WT_TEST_AUTOVACUUM_MAX_MB");
+
+	return v != NULL && atoll(v) > 0 ? atoll(v) : AUTOVACUUM_MAX_MB;
+}
+
+static void
+convert_auto_vacuum(sqlite3 *db, const char *path, int fresh)
+{
+	int64_t mode, pages, psize, mb;
+	struct timespec t0, t1;
+
+	if (store_pragma_int(db, "PRAGMA auto_vacuum", &mode) == -1 ||
+	    mode == 2 ||
+	    store_pragma_int(db, "PRAGMA page_count", &pages) == -1 ||
+	    store_pragma_int(db, "PRAGMA page_size", &psize) == -1)
+		return;
+	mb = pages * psize >> 20;
+	if (mb > autovacuum_max_mb()) {
+		log_notice("store: %s: %lld MiB, too large to convert to "
+			   "incremental auto-vacuum at start: pruned pages are "
+			   "reused, not given back (docs/database.md, "
+			   "Retention, says how to convert it)",
+		    path, (long long)mb);
+		return;
+	}
+	if (!fresh)
+		log_notice("store: %s: converting to incremental auto-vacuum "
+			   "(a VACUUM of %lld MiB, once; it needs as much "
+			   "free disk space)",
+		    path, (long long)mb);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (store_db_exec(db, "PRAGMA auto_vacuum = INCREMENTAL") == -1 ||
+	    store_db_exec(db, "VACUUM") == -1) {
+		log_warnx("store: %s: not converted to incremental "
+			  "auto-vacuum; tried again at the next start",
+		    path);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!fresh)
+		log_notice("store: %s: converted to incremental auto-vacuum "
+			   "in %.1f s",
+		    path,
+		    (double)(t1.tv_sec - t0.tv_sec) +
+			(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+}
+
 int
 store_migrate(sqlite3 *db, const char *path, int upto)
 {
@@ -649,5 +749,9 @@ store_migrate(sqlite3 *db, const char *path, int upto)
 	for (i = (size_t)v; i < (size_t)upto; i++)
 		if (migrate_step(db, path, i) == -1)
 			return -1;
+	/* Only at the current version: the unit test builds the files of
+	 * earlier versions as they were, without it. */
+	if (upto == (int)NMIGRATIONS)
+		convert_auto_vacuum(db, path, v == 0);
 	return 0;
 }

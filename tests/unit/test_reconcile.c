@@ -640,7 +640,7 @@ test_upgrade(void)
 	    " NULL, 'pending', 1691340000000)");
 	if (store_open(p, 0, &s) == -1)
 		goto done;
-	CHECK_INT(one_int(p, "PRAGMA user_version"), 7);
+	CHECK_INT(one_int(p, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	CHECK_INT(one_int(p,
 		      "SELECT updated_ms FROM reconciliations"
 		      " WHERE verdict = 'pending'"),
