@@ -154,7 +154,12 @@ struct store_retention {
 
 /* A round's progress: start it zeroed. */
 struct store_prune {
-	int kind; /* the kind being pruned; STORE_PRUNE_KINDS: done */
+	/* The kind pruned next; STORE_PRUNE_KINDS once every kind is done.
+	 * Kinds take turns, a chunk each, so that one with a large backlog
+	 * (months of positions to thin after an upgrade) never holds back
+	 * the others, raw payloads first of all. */
+	int kind;
+	unsigned done; /* a bit per kind with nothing left this round */
 	int64_t rows[STORE_PRUNE_KINDS]; /* changed so far */
 	int chunk[STORE_PRUNE_KINDS];	 /* rows per chunk, from its cost */
 	int limit;	 /* rows per slice, from the last one's time (0: max) */

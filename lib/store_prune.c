@@ -355,6 +355,20 @@ next_limit(int64_t rows, int64_t took_us, int64_t budget_us)
 	return want < PRUNE_CHUNK_MIN ? PRUNE_CHUNK_MIN : (int)want;
 }
 
+/* The kind after k not yet done, in turn; STORE_PRUNE_KINDS when none. */
+static int
+next_kind(const struct store_prune *pr, int k)
+{
+	int i, c;
+
+	for (i = 1; i <= STORE_PRUNE_KINDS; i++) {
+		c = (k + i) % STORE_PRUNE_KINDS;
+		if (!(pr->done & (1u << c)))
+			return c;
+	}
+	return STORE_PRUNE_KINDS;
+}
+
 int
 store_prune_slice(struct store *s, const struct store_retention *r,
     struct store_prune *pr, int max_rows, int64_t budget_us)
@@ -383,9 +397,10 @@ store_prune_slice(struct store *s, const struct store_retention *r,
 		pr->rows[pr->kind] += rows;
 		total += rows;
 		if (done)
-			pr->kind++;
+			pr->done |= 1u << pr->kind;
 		else
 			*chunk = next_chunk(n, mono_us() - t1, budget_us);
+		pr->kind = next_kind(pr, pr->kind);
 	}
 	if (store_commit(s) == -1)
 		goto fail;
