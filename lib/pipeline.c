@@ -654,6 +654,7 @@ pipeline_report(struct pipeline *p, uint64_t written_bytes,
 	r->db.wal_bytes = info.wal_bytes;
 	r->db.last_commit_ms = ingest_last_commit_ms(p->ingest);
 	r->db.commit_gap_max_us = p->commit_gap_max_us;
+	r->db.reconcile_behind = p->reconcile_behind;
 	r->db.writes_failing =
 	    pipeline_writes_failing(p) || spool_error != NULL;
 	r->db.file_gone = p->db_gone;

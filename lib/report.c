@@ -240,12 +240,13 @@ status_db(struct buf *b, const struct report *r)
 	bprintf(b,
 	    ",\"size_bytes\":%" PRId64 ",\"wal_bytes\":%" PRId64
 	    ",\"schema_version\":%d,\"last_commit_age_s\":%.3f,\"commits\":%" PRIu64
-	    ",\"commit_gap_max_s\":%.3f"
+	    ",\"commit_gap_max_s\":%.3f,\"reconcile_behind\":%s"
 	    ",\"write_errors\":%" PRIu64 ",\"writes_failing\":%s"
 	    ",\"last_error\":",
 	    r->db.size_bytes, r->db.wal_bytes, r->db.schema_version,
 	    age_s(r, r->db.last_commit_ms), r->ingest->commits,
-	    (double)r->db.commit_gap_max_us / 1e6, r->ingest->write_errors,
+	    (double)r->db.commit_gap_max_us / 1e6,
+	    r->db.reconcile_behind ? "true" : "false", r->ingest->write_errors,
 	    r->db.writes_failing ? "true" : "false");
 	bjson(b, r->db.last_error);
 	bprintf(b, ",\"checkpoint_failures\":%" PRIu64 ",\"checkpoint_error\":",
@@ -482,6 +483,10 @@ report_metrics(const struct report *r)
 	    "Longest gap between commits with messages waiting, since start.");
 	bprintf(&b, "wastetrack_commit_gap_max_seconds %.3f\n",
 	    (double)r->db.commit_gap_max_us / 1e6);
+	metric(&b, "reconcile_behind", "gauge",
+	    "1 while reconciliation passes have queued work left.");
+	bprintf(&b, "wastetrack_reconcile_behind %d\n",
+	    r->db.reconcile_behind ? 1 : 0);
 	metric(&b, "write_errors_total", "counter",
 	    "Failed, rolled-back batches.");
 	bprintf(&b, "wastetrack_write_errors_total %" PRIu64 "\n",

@@ -75,6 +75,8 @@ struct report {
 		 * waiting, since start (monotonic µs): the loop's worst
 		 * stall as ingest sees it. */
 		int64_t commit_gap_max_us;
+		/* The last reconciliation pass left work for the next. */
+		int reconcile_behind;
 		int writes_failing; /* current state */
 		int file_gone;	    /* the path names another file, or none */
 		const char *last_error;

@@ -69,6 +69,7 @@ fill(struct report *r)
 	r->db.wal_bytes = 32768;
 	r->db.last_commit_ms = NOW - 2000;
 	r->db.commit_gap_max_us = 1250000;
+	r->db.reconcile_behind = 1;
 	memset(&city, 0, sizeof(city));
 	r->city = &city;
 	snprintf(city.day, sizeof(city.day), "2027-01-15");
@@ -259,6 +260,7 @@ test_status(void)
 	CHECK(has(s, "\"last_commit_age_s\":2.000"));
 	CHECK(has(s, "\"commits\":33"));
 	CHECK(has(s, "\"commit_gap_max_s\":1.250"));
+	CHECK(has(s, "\"reconcile_behind\":true"));
 	CHECK(has(s, "\"write_errors\":1"));
 	CHECK(has(s, "\"writes_failing\":false"));
 	CHECK(has(s, "\"city\":{\"day\":\"2027-01-15\""));
@@ -558,6 +560,7 @@ test_metrics(void)
 	    0, 0);
 	CHECK_NEAR(sample(m, "wastetrack_commits_total"), 33, 0);
 	CHECK_NEAR(sample(m, "wastetrack_commit_gap_max_seconds"), 1.25, 0);
+	CHECK_NEAR(sample(m, "wastetrack_reconcile_behind"), 1, 0);
 	CHECK_NEAR(sample(m, "wastetrack_write_errors_total"), 1, 0);
 	CHECK_NEAR(sample(m, "wastetrack_queue_bytes"), 0, 0);
 	CHECK_NEAR(sample(m, "wastetrack_db_size_bytes"), 1048576, 0);
