@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 static int verbose;
-static int stamp = 1; /* prefix a UTC timestamp: stderr is not the journal */
-static const char *tool;  /* a command-line tool's name: plain lines */
+static int stamp = 1;	 /* prefix a UTC timestamp: stderr is not the journal */
+static const char *tool; /* a command-line tool's name: plain lines */
 
 /*
  * systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connected to
