@@ -162,6 +162,99 @@ int store_put_manifest(struct store *s, const struct ev *e, int64_t mid,
 
 /* ---- store_recon_inc.c: the steps of a reconciliation ---- */
 
+/*
+ * The rules of reconciliation as SQL text, used by both the full rebuild
+ * (store_reconcile.c, the reference) and the incremental passes
+ * (store_recon_inc.c), so that the two cannot drift apart; test_reconcile
+ * compares their results. Aliases: w a ticket, m a manifest, l a link.
+ * Parameters by name: :window, :now, :tol, :overdue (recon_bind).
+ *
+ * A ticket flagged NET_MISMATCH, NET_NEGATIVE or IMPLAUSIBLE_WEIGHT
+ * (512 | 1024 | 2048 = 3584) is never linked: its net cannot be trusted.
+ */
+#define RECON_RECEIPT                                                          \
+	" w.status = 'complete' AND w.direction IS NOT 'out'"                  \
+	" AND (w.dq_flags & 3584) = 0"
+/* Ticket numbers are unique per facility and day only: of several tickets
+ * with the number, the one weighed nearest the manifest's trip. */
+#define RECON_NEAREST_DAY                                                      \
+	" AND NOT EXISTS (SELECT 1 FROM weighings w2"                          \
+	" WHERE w2.facility = w.facility AND w2.ticket = w.ticket"             \
+	" AND abs(w2.first_ms - coalesce(m.departed_ms, m.arrived_ms,"         \
+	" w.first_ms)) < abs(w.first_ms - coalesce(m.departed_ms,"             \
+	" m.arrived_ms, w.first_ms)))"
+/* The first complete inbound ticket of the plate at the receiving
+ * facility within the window after departure that no manifest references
+ * explicitly, for a manifest without links (after the join on w). */
+#define RECON_PLATE_WINDOW                                                     \
+	" w.plate = m.plate"                                                   \
+	" AND w.facility = m.receiver_facility AND w.direction = 'in'"         \
+	" AND w.status = 'complete' AND (w.dq_flags & 3584) = 0"               \
+	" AND w.first_ms >= m.departed_ms"                                     \
+	" AND w.first_ms <= m.departed_ms + :window"                           \
+	" WHERE m.status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM"         \
+	" reconciliation_links l WHERE l.scheme = m.scheme"                    \
+	" AND l.manifest_no = m.manifest_no)"                                  \
+	" AND w.first_ms = (SELECT min(w2.first_ms) FROM weighings w2"         \
+	" WHERE w2.plate = m.plate AND w2.facility = m.receiver_facility"      \
+	" AND w2.direction = 'in' AND w2.status = 'complete'"                  \
+	" AND (w2.dq_flags & 3584) = 0"                                        \
+	" AND w2.first_ms >= m.departed_ms"                                    \
+	" AND w2.first_ms <= m.departed_ms + :window"                          \
+	" AND NOT EXISTS (SELECT 1 FROM reconciliation_links l3"               \
+	" WHERE l3.facility = w2.facility AND l3.ticket = w2.ticket"           \
+	" AND l3.day = w2.day AND l3.method = 'ticket_ref'))"
+/* Several manifests on one ticket share its net by declared mass
+ * (equally when any declaration is missing, so the shares always add up
+ * to the ticket). */
+#define RECON_ALLOCATION                                                       \
+	"UPDATE reconciliation_links AS l SET allocated_kg ="                  \
+	" (SELECT w.net_kg *"                                                  \
+	" CASE WHEN t.n = 1 THEN 1.0 WHEN t.undeclared > 0 OR t.decl <= 0"     \
+	" THEN 1.0 / t.n ELSE m.declared_kg / t.decl END"                      \
+	" FROM weighings w, manifests m,"                                      \
+	" (SELECT count(*) AS n, sum(m2.declared_kg) AS decl,"                 \
+	" sum(m2.declared_kg IS NULL) AS undeclared FROM"                      \
+	" reconciliation_links l2"                                             \
+	" JOIN manifests m2 USING (scheme, manifest_no)"                       \
+	" WHERE l2.facility = l.facility AND l2.ticket = l.ticket"             \
+	" AND l2.day = l.day) t WHERE w.facility = l.facility"                 \
+	" AND w.ticket = l.ticket AND w.day = l.day AND m.scheme = l.scheme"   \
+	" AND m.manifest_no = l.manifest_no)"
+/* The verdict of a manifest: the weighbridge is the truth; a receiver's
+ * own figure stands in only when no ticket is linked. RECON_VERDICT,
+ * then the manifests and their links summed (lk), then RECON_UPSERT. */
+#define RECON_VERDICT                                                          \
+	"INSERT INTO reconciliation_results(scheme, manifest_no,"              \
+	" declared_kg, received_kg, diff_pct, method, verdict, derived_ms)"    \
+	" SELECT scheme, manifest_no, declared_kg, received,"                  \
+	" CASE WHEN received IS NOT NULL AND declared_kg > 0 THEN"             \
+	" (received - declared_kg) * 100.0 / declared_kg END, method,"         \
+	" CASE WHEN received IS NOT NULL AND declared_kg > 0 THEN"             \
+	" CASE WHEN abs(received - declared_kg) * 100.0 / declared_kg"         \
+	" > :tol THEN 'discrepancy' ELSE 'ok' END"                             \
+	" WHEN status IN ('created', 'in_transit')"                            \
+	" AND departed_ms < :now - :overdue"                                   \
+	" THEN 'overdue' ELSE 'pending' END, :now"                             \
+	" FROM (SELECT m.scheme AS scheme, m.manifest_no AS manifest_no,"      \
+	" m.status AS status, m.declared_kg AS declared_kg,"                   \
+	" m.departed_ms AS departed_ms,"                                       \
+	" coalesce(lk.kg, m.received_kg) AS received,"                         \
+	" CASE WHEN lk.kg IS NOT NULL THEN lk.method"                          \
+	" WHEN m.received_kg IS NOT NULL THEN 'receiver_reported' END"         \
+	" AS method"
+#define RECON_LINK_METHOD                                                      \
+	" CASE WHEN count(*) > 1 THEN min(l.method) || '+' || count(*)"        \
+	" ELSE min(l.method) END AS method"
+#define RECON_UPSERT                                                           \
+	" WHERE m.status <> 'cancelled')"                                      \
+	" WHERE 1"                                                             \
+	" ON CONFLICT(scheme, manifest_no) DO UPDATE SET"                      \
+	" declared_kg = excluded.declared_kg,"                                 \
+	" received_kg = excluded.received_kg,"                                 \
+	" diff_pct = excluded.diff_pct, method = excluded.method,"             \
+	" verdict = excluded.verdict, derived_ms = excluded.derived_ms"
+
 struct recon_step {
 	const char *name, *sql;
 };

@@ -126,13 +126,7 @@ const struct recon_step store_recon_slice_steps[] = {
 	    " AND m.manifest_no = t.manifest_no"
 	    " CROSS JOIN weighings w ON w.facility = t.facility"
 	    " AND w.ticket = t.ticket"
-	    " WHERE w.status = 'complete' AND w.direction IS NOT 'out'"
-	    " AND (w.dq_flags & 3584) = 0"
-	    " AND NOT EXISTS (SELECT 1 FROM weighings w2"
-	    " WHERE w2.facility = w.facility AND w2.ticket = w.ticket"
-	    " AND abs(w2.first_ms - coalesce(m.departed_ms, m.arrived_ms,"
-	    " w.first_ms)) < abs(w.first_ms - coalesce(m.departed_ms,"
-	    " m.arrived_ms, w.first_ms)))" },
+	    " WHERE" RECON_RECEIPT RECON_NEAREST_DAY },
 	{ "links the ticket names",
 	    "INSERT OR IGNORE INTO reconciliation_links(scheme, manifest_no,"
 	    " facility, ticket, day, method) SELECT m.scheme, m.manifest_no,"
@@ -140,8 +134,7 @@ const struct recon_step store_recon_slice_steps[] = {
 	    " CROSS JOIN manifests m ON m.scheme = s.scheme"
 	    " AND m.manifest_no = s.manifest_no"
 	    " CROSS JOIN weighings w ON w.manifest_no = m.manifest_no"
-	    " WHERE w.status = 'complete' AND w.direction IS NOT 'out'"
-	    " AND (w.dq_flags & 3584) = 0" },
+	    " WHERE" RECON_RECEIPT },
 	{ "plate windows of tickets taken or freed",
 	    "INSERT OR IGNORE INTO recon_r(scheme, manifest_no)"
 	    " SELECT m.scheme, m.manifest_no FROM " RECON_TAKEN_CHANGED " c"
@@ -166,23 +159,7 @@ const struct recon_step store_recon_slice_steps[] = {
 	    " w.facility, w.ticket, w.day, 'plate_window' FROM recon_r r"
 	    " CROSS JOIN manifests m ON m.scheme = r.scheme"
 	    " AND m.manifest_no = r.manifest_no"
-	    " CROSS JOIN weighings w ON w.plate = m.plate"
-	    " AND w.facility = m.receiver_facility AND w.direction = 'in'"
-	    " AND w.status = 'complete' AND (w.dq_flags & 3584) = 0"
-	    " AND w.first_ms >= m.departed_ms"
-	    " AND w.first_ms <= m.departed_ms + :window"
-	    " WHERE m.status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM"
-	    " reconciliation_links l WHERE l.scheme = m.scheme"
-	    " AND l.manifest_no = m.manifest_no)"
-	    " AND w.first_ms = (SELECT min(w2.first_ms) FROM weighings w2"
-	    " WHERE w2.plate = m.plate AND w2.facility = m.receiver_facility"
-	    " AND w2.direction = 'in' AND w2.status = 'complete'"
-	    " AND (w2.dq_flags & 3584) = 0"
-	    " AND w2.first_ms >= m.departed_ms"
-	    " AND w2.first_ms <= m.departed_ms + :window"
-	    " AND NOT EXISTS (SELECT 1 FROM reconciliation_links l3"
-	    " WHERE l3.facility = w2.facility AND l3.ticket = w2.ticket"
-	    " AND l3.day = w2.day AND l3.method = 'ticket_ref'))" },
+	    " CROSS JOIN weighings w ON" RECON_PLATE_WINDOW },
 	{ "tickets touched",
 	    "INSERT OR IGNORE INTO recon_tix(facility, ticket, day)"
 	    " SELECT facility, ticket, day FROM recon_old"
@@ -190,21 +167,8 @@ const struct recon_step store_recon_slice_steps[] = {
 	    " CROSS JOIN reconciliation_links l ON l.scheme = r.scheme"
 	    " AND l.manifest_no = r.manifest_no" },
 	{ "allocation",
-	    "UPDATE reconciliation_links AS l SET allocated_kg ="
-	    " (SELECT w.net_kg *"
-	    " CASE WHEN t.n = 1 THEN 1.0 WHEN t.undeclared > 0 OR t.decl <= 0"
-	    " THEN 1.0 / t.n ELSE m.declared_kg / t.decl END"
-	    " FROM weighings w, manifests m,"
-	    " (SELECT count(*) AS n, sum(m2.declared_kg) AS decl,"
-	    " sum(m2.declared_kg IS NULL) AS undeclared FROM"
-	    " reconciliation_links l2"
-	    " JOIN manifests m2 USING (scheme, manifest_no)"
-	    " WHERE l2.facility = l.facility AND l2.ticket = l.ticket"
-	    " AND l2.day = l.day) t WHERE w.facility = l.facility"
-	    " AND w.ticket = l.ticket AND w.day = l.day AND m.scheme = l.scheme"
-	    " AND m.manifest_no = l.manifest_no)"
-	    " WHERE (l.facility, l.ticket, l.day) IN"
-	    " (SELECT facility, ticket, day FROM recon_tix)" },
+	    RECON_ALLOCATION " WHERE (l.facility, l.ticket, l.day) IN"
+			     " (SELECT facility, ticket, day FROM recon_tix)" },
 	{ "verdicts to write",
 	    "INSERT OR IGNORE INTO recon_v(scheme, manifest_no)"
 	    " SELECT scheme, manifest_no FROM recon_r"
@@ -219,40 +183,15 @@ const struct recon_step store_recon_slice_steps[] = {
 	    " AND r.manifest_no = m.manifest_no"
 	    " WHERE m.status = 'cancelled')" },
 	{ "verdicts",
-	    "INSERT INTO reconciliation_results(scheme, manifest_no,"
-	    " declared_kg, received_kg, diff_pct, method, verdict, derived_ms)"
-	    " SELECT scheme, manifest_no, declared_kg, received,"
-	    " CASE WHEN received IS NOT NULL AND declared_kg > 0 THEN"
-	    " (received - declared_kg) * 100.0 / declared_kg END, method,"
-	    " CASE WHEN received IS NOT NULL AND declared_kg > 0 THEN"
-	    " CASE WHEN abs(received - declared_kg) * 100.0 / declared_kg"
-	    " > :tol THEN 'discrepancy' ELSE 'ok' END"
-	    " WHEN status IN ('created', 'in_transit')"
-	    " AND departed_ms < :now - :overdue"
-	    " THEN 'overdue' ELSE 'pending' END, :now"
-	    " FROM (SELECT m.scheme AS scheme, m.manifest_no AS manifest_no,"
-	    " m.status AS status, m.declared_kg AS declared_kg,"
-	    " m.departed_ms AS departed_ms,"
-	    " coalesce(lk.kg, m.received_kg) AS received,"
-	    " CASE WHEN lk.kg IS NOT NULL THEN lk.method"
-	    " WHEN m.received_kg IS NOT NULL THEN 'receiver_reported' END"
-	    " AS method"
+	    RECON_VERDICT
 	    " FROM recon_v v CROSS JOIN manifests m ON m.scheme = v.scheme"
 	    " AND m.manifest_no = v.manifest_no"
 	    " LEFT JOIN (SELECT l.scheme AS scheme,"
-	    " l.manifest_no AS manifest_no, sum(l.allocated_kg) AS kg,"
-	    " CASE WHEN count(*) > 1 THEN min(l.method) || '+' || count(*)"
-	    " ELSE min(l.method) END AS method FROM recon_v v2"
+	    " l.manifest_no AS manifest_no, sum(l.allocated_kg) AS kg," RECON_LINK_METHOD
+	    " FROM recon_v v2"
 	    " CROSS JOIN reconciliation_links l ON l.scheme = v2.scheme"
 	    " AND l.manifest_no = v2.manifest_no GROUP BY 1, 2) lk"
-	    " ON lk.scheme = m.scheme AND lk.manifest_no = m.manifest_no"
-	    " WHERE m.status <> 'cancelled')"
-	    " WHERE 1"
-	    " ON CONFLICT(scheme, manifest_no) DO UPDATE SET"
-	    " declared_kg = excluded.declared_kg,"
-	    " received_kg = excluded.received_kg,"
-	    " diff_pct = excluded.diff_pct, method = excluded.method,"
-	    " verdict = excluded.verdict, derived_ms = excluded.derived_ms" },
+	    " ON lk.scheme = m.scheme AND lk.manifest_no = m.manifest_no" RECON_UPSERT },
 };
 const size_t store_recon_nslice_steps =
     sizeof(store_recon_slice_steps) / sizeof(store_recon_slice_steps[0]);

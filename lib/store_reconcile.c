@@ -21,18 +21,12 @@
  * The full rebuild, in order and in one transaction: rebuild the links
  * between manifests and weighbridge tickets, allocate each ticket's net
  * weight among the manifests on it in proportion to their declared
- * mass, and give every manifest a verdict. Parameters: ?1 the match
- * window, ?2 now, ?3 the tolerance in percent, ?4 the age at which a
- * manifest in transit is overdue (times in ms).
- *
- * A ticket flagged NET_MISMATCH, NET_NEGATIVE or IMPLAUSIBLE_WEIGHT
- * (512 | 1024 | 2048 = 3584) is never linked: its net cannot be trusted,
- * and every other indicator leaves it out too.
+ * mass, and give every manifest a verdict. The rules themselves are the
+ * RECON_* texts of store_int.h, shared with the incremental passes.
  */
 static const struct recon_step recon_steps[] = {
 	{ "clear links", "DELETE FROM reconciliation_links" },
-	/* 1. The manifest names the ticket. Ticket numbers are unique per
-	 * facility and day only: take the day nearest the manifest's trip.
+	/* 1. The manifest names the ticket (the nearest day of its number).
 	 * Outbound tickets are shipments, never receipts. */
 	{ "links the manifest names",
 	    "INSERT OR IGNORE INTO reconciliation_links(scheme, manifest_no,"
@@ -41,97 +35,30 @@ static const struct recon_step recon_steps[] = {
 	    " JOIN manifests m USING (scheme, manifest_no)"
 	    " JOIN weighings w ON w.facility = t.facility"
 	    " AND w.ticket = t.ticket"
-	    " WHERE w.status = 'complete' AND w.direction IS NOT 'out'"
-	    " AND (w.dq_flags & 3584) = 0"
-	    " AND NOT EXISTS (SELECT 1 FROM weighings w2"
-	    " WHERE w2.facility = w.facility AND w2.ticket = w.ticket"
-	    " AND abs(w2.first_ms - coalesce(m.departed_ms, m.arrived_ms,"
-	    " w.first_ms)) < abs(w.first_ms - coalesce(m.departed_ms,"
-	    " m.arrived_ms, w.first_ms)))" },
+	    " WHERE" RECON_RECEIPT RECON_NEAREST_DAY },
 	/* 2. The ticket names the manifest. */
 	{ "links the ticket names",
 	    "INSERT OR IGNORE INTO reconciliation_links(scheme, manifest_no,"
 	    " facility, ticket, day, method) SELECT m.scheme, m.manifest_no,"
 	    " w.facility, w.ticket, w.day, 'ticket_ref' FROM weighings w"
 	    " JOIN manifests m ON m.manifest_no = w.manifest_no"
-	    " WHERE w.status = 'complete' AND w.direction IS NOT 'out'"
-	    " AND (w.dq_flags & 3584) = 0" },
-	/* 3. Otherwise: the first complete inbound ticket of the plate at
-	 * the receiving facility within the window after departure that no
-	 * other manifest references explicitly. */
+	    " WHERE" RECON_RECEIPT },
+	/* 3. Otherwise the plate and the window. */
 	{ "links by plate and window",
 	    "INSERT OR IGNORE INTO reconciliation_links(scheme, manifest_no,"
 	    " facility, ticket, day, method) SELECT m.scheme, m.manifest_no,"
 	    " w.facility, w.ticket, w.day, 'plate_window' FROM manifests m"
-	    " JOIN weighings w ON w.plate = m.plate"
-	    " AND w.facility = m.receiver_facility AND w.direction = 'in'"
-	    " AND w.status = 'complete' AND (w.dq_flags & 3584) = 0"
-	    " AND w.first_ms >= m.departed_ms"
-	    " AND w.first_ms <= m.departed_ms + ?1"
-	    " WHERE m.status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM"
-	    " reconciliation_links l WHERE l.scheme = m.scheme"
-	    " AND l.manifest_no = m.manifest_no)"
-	    " AND w.first_ms = (SELECT min(w2.first_ms) FROM weighings w2"
-	    " WHERE w2.plate = m.plate AND w2.facility = m.receiver_facility"
-	    " AND w2.direction = 'in' AND w2.status = 'complete'"
-	    " AND (w2.dq_flags & 3584) = 0"
-	    " AND w2.first_ms >= m.departed_ms"
-	    " AND w2.first_ms <= m.departed_ms + ?1"
-	    " AND NOT EXISTS (SELECT 1 FROM reconciliation_links l3"
-	    " WHERE l3.facility = w2.facility AND l3.ticket = w2.ticket"
-	    " AND l3.day = w2.day))" },
-	/* Several manifests on one ticket share its net by declared mass
-	 * (equally when any declaration is missing, so the shares always
-	 * add up to the ticket). */
-	{ "allocation",
-	    "UPDATE reconciliation_links AS l SET allocated_kg ="
-	    " (SELECT w.net_kg *"
-	    " CASE WHEN t.n = 1 THEN 1.0 WHEN t.undeclared > 0 OR t.decl <= 0"
-	    " THEN 1.0 / t.n ELSE m.declared_kg / t.decl END"
-	    " FROM weighings w, manifests m,"
-	    " (SELECT count(*) AS n, sum(m2.declared_kg) AS decl,"
-	    " sum(m2.declared_kg IS NULL) AS undeclared FROM"
-	    " reconciliation_links l2"
-	    " JOIN manifests m2 USING (scheme, manifest_no)"
-	    " WHERE l2.facility = l.facility AND l2.ticket = l.ticket"
-	    " AND l2.day = l.day) t WHERE w.facility = l.facility"
-	    " AND w.ticket = l.ticket AND w.day = l.day AND m.scheme = l.scheme"
-	    " AND m.manifest_no = l.manifest_no)" },
+	    " JOIN weighings w ON" RECON_PLATE_WINDOW },
+	{ "allocation", RECON_ALLOCATION },
 	{ "cancelled manifests",
 	    "DELETE FROM reconciliation_results WHERE (scheme, manifest_no) IN (SELECT"
 	    " scheme, manifest_no FROM manifests WHERE status = 'cancelled')" },
-	/* The weighbridge is the truth; a receiver's own figure stands in
-	 * only when no ticket is linked. */
 	{ "verdicts",
-	    "INSERT INTO reconciliation_results(scheme, manifest_no,"
-	    " declared_kg, received_kg, diff_pct, method, verdict, derived_ms)"
-	    " SELECT scheme, manifest_no, declared_kg, received,"
-	    " CASE WHEN received IS NOT NULL AND declared_kg > 0 THEN"
-	    " (received - declared_kg) * 100.0 / declared_kg END, method,"
-	    " CASE WHEN received IS NOT NULL AND declared_kg > 0 THEN"
-	    " CASE WHEN abs(received - declared_kg) * 100.0 / declared_kg > ?3"
-	    " THEN 'discrepancy' ELSE 'ok' END"
-	    " WHEN status IN ('created', 'in_transit')"
-	    " AND departed_ms < ?2 - ?4"
-	    " THEN 'overdue' ELSE 'pending' END, ?2"
-	    " FROM (SELECT m.scheme AS scheme, m.manifest_no AS manifest_no,"
-	    " m.status AS status, m.declared_kg AS declared_kg,"
-	    " m.departed_ms AS departed_ms,"
-	    " coalesce(lk.kg, m.received_kg) AS received,"
-	    " CASE WHEN lk.kg IS NOT NULL THEN lk.method"
-	    " WHEN m.received_kg IS NOT NULL THEN 'receiver_reported' END"
-	    " AS method"
-	    " FROM manifests m LEFT JOIN (SELECT scheme, manifest_no,"
-	    " sum(allocated_kg) AS kg, CASE WHEN count(*) > 1 THEN"
-	    " min(method) || '+' || count(*) ELSE min(method) END AS method"
-	    " FROM reconciliation_links GROUP BY 1, 2) lk"
-	    " USING (scheme, manifest_no) WHERE m.status <> 'cancelled')"
-	    " WHERE 1"
-	    " ON CONFLICT(scheme, manifest_no) DO UPDATE SET"
-	    " declared_kg = excluded.declared_kg,"
-	    " received_kg = excluded.received_kg,"
-	    " diff_pct = excluded.diff_pct, method = excluded.method,"
-	    " verdict = excluded.verdict, derived_ms = excluded.derived_ms" },
+	    RECON_VERDICT
+	    " FROM manifests m LEFT JOIN (SELECT l.scheme AS scheme,"
+	    " l.manifest_no AS manifest_no, sum(l.allocated_kg) AS kg," RECON_LINK_METHOD
+	    " FROM reconciliation_links l GROUP BY 1, 2) lk"
+	    " USING (scheme, manifest_no)" RECON_UPSERT },
 	/* Nothing is left for the passes. */
 	{ "empty the queue", "DELETE FROM reconcile_queue" },
 	{ "empty the ticket marks", "DELETE FROM reconcile_tickets" },
