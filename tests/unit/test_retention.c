@@ -7,6 +7,7 @@
  * with the file shrinking once pages are given back.
  */
 #include "check.h"
+#include "rawdb.h"
 #include "tmpfiles.h"
 #include "dbfiles.h"
 
@@ -57,50 +58,6 @@ db_file(const char *name)
 	remember(tpath(rel));
 	remember(tpath(name));
 	return tpath(name);
-}
-
-static sqlite3 *
-raw_open(const char *path)
-{
-	sqlite3 *db = NULL;
-
-	if (sqlite3_open(path, &db) != SQLITE_OK) {
-		fprintf(stderr, "open %s: %s\n", path, sqlite3_errmsg(db));
-		exit(1);
-	}
-	sqlite3_busy_timeout(db, 5000);
-	return db;
-}
-
-static void
-raw_exec(sqlite3 *db, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		fprintf(stderr, "%s: %s\n", sql, err ? err : "?");
-		check_failures++;
-	}
-	sqlite3_free(err);
-}
-
-static int64_t
-raw_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -999;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-		check_failures++;
-		return v;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_type(st, 0) == SQLITE_NULL
-		    ? -1
-		    : sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
 }
 
 /* Every row of sql as text, "|" between columns, a newline per row. */

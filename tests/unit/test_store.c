@@ -6,6 +6,7 @@
  * plain sqlite3 connection of the test's own.
  */
 #include "check.h"
+#include "rawdb.h"
 #include "tmpfiles.h"
 
 #include "config.h"
@@ -43,51 +44,6 @@ db_path(const char *name)
 }
 
 /* ---- a raw connection for setting up and looking at rows ---- */
-
-static sqlite3 *
-raw_open(const char *path)
-{
-	sqlite3 *db = NULL;
-
-	if (sqlite3_open(path, &db) != SQLITE_OK) {
-		fprintf(stderr, "open %s: %s\n", path, sqlite3_errmsg(db));
-		exit(1);
-	}
-	return db;
-}
-
-static void
-raw_exec(sqlite3 *db, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		fprintf(stderr, "%s: %s\n", sql, err ? err : "?");
-		check_failures++;
-	}
-	sqlite3_free(err);
-}
-
-/* The first column of the first row of sql as an integer; -999 when
- * there is no row, NULL gives -1. */
-static int64_t
-raw_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -999;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-		check_failures++;
-		return -999;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_type(st, 0) == SQLITE_NULL
-		    ? -1
-		    : sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
 
 static double
 raw_real(sqlite3 *db, const char *sql)
