@@ -24,7 +24,6 @@
 #include "store.h"
 #include "wt_version.h"
 
-#include <errno.h>
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <getopt.h>
@@ -32,10 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define DEFAULT_CONFIG WT_SYSCONFDIR "/wastetrack/wastetrack.yaml"
-#define STALL_AFTER_S  30
+#define STALL_AFTER_S 30
 /*
  * Exit statuses (sysexits.h) a unit or a script can tell apart. 1 is a
  * runtime failure worth a restart; the others need a person (the unit's
@@ -79,7 +76,7 @@ static const char usage_text[] = SYNOPSIS
     "Ingest waste-management telemetry from MQTT into SQLite and serve\n"
     "its status over HTTP.\n"
     "\n"
-    "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ";\n"
+    "  -c, --config FILE   configuration file (default " WT_DEFAULT_CONFIG ";\n"
     "                      embedded defaults when that file does not exist)\n"
     "  -n, --check         check the configuration and profiles, then exit\n"
     "  -A, --adopt-spool   import a spool that belongs to another database\n"
@@ -124,16 +121,17 @@ load_config(const char *path, int explicit, struct config **cfg,
     struct profile_set **profiles)
 {
 	char *errors = NULL;
+	int defaulted = 0;
 
 	*cfg = NULL;
 	*profiles = NULL;
-	if (!explicit && access(path, F_OK) == -1 && errno == ENOENT) {
+	if ((explicit ? config_load(path, cfg, &errors)
+		      : config_load_default(path, cfg, &errors, &defaulted)) ==
+	    -1)
+		goto fail;
+	if (defaulted)
 		log_notice("main: %s not found; running on embedded defaults",
 		    path);
-		if ((*cfg = config_default()) == NULL)
-			goto fail;
-	} else if (config_load(path, cfg, &errors) == -1)
-		goto fail;
 	if (profile_compile(*cfg, profiles, &errors) == -1)
 		goto fail;
 	return 0;
@@ -384,7 +382,7 @@ main(int argc, char *argv[])
 	struct wt wt = { 0 };
 	int ch, check_only = 0, verbose = 0, explicit = 0, rc = 1, opened;
 
-	wt.cfg_path = DEFAULT_CONFIG;
+	wt.cfg_path = WT_DEFAULT_CONFIG;
 	wt.lock_fd = -1;
 	while ((ch = getopt_long(argc, argv, "c:nAvVh", long_options, NULL)) !=
 	    -1) {

@@ -9,8 +9,10 @@
  * refused inside kept trees; libyaml's document API hides them, so each
  * file is also scanned as events (config_file.c).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config_int.h"
 
@@ -113,6 +115,19 @@ config_load(const char *path, struct config **out, char **errors)
 	}
 	*out = ctx.cfg;
 	return 0;
+}
+
+int
+config_load_default(const char *path, struct config **out, char **errors,
+    int *defaulted)
+{
+	*defaulted = 0;
+	if (access(path, F_OK) == 0 || errno != ENOENT)
+		return config_load(path, out, errors);
+	*defaulted = 1;
+	if (errors != NULL)
+		*errors = NULL;
+	return (*out = config_default()) != NULL ? 0 : -1;
 }
 
 void

@@ -142,6 +142,14 @@ struct config *config_default(void) WT_MUST_CHECK;
 int config_load(const char *path, struct config **out,
     char **errors) WT_MUST_CHECK;
 
+/*
+ * What the programs read without -c: the file at path (their default) when
+ * it exists, else the embedded defaults (*defaulted set to 1). A default
+ * file that exists but cannot be read is an error, as with config_load().
+ */
+int config_load_default(const char *path, struct config **out, char **errors,
+    int *defaulted) WT_MUST_CHECK;
+
 void config_free(struct config *cfg);
 
 /* The facility with this id, or NULL. */

@@ -323,6 +323,35 @@ check_defaults(const struct config *cfg)
 	CHECK_INT(cfg->ingest.spool_max_mb, 64);
 }
 
+/* Without -c: a missing default file is the embedded defaults; one that
+ * exists is read, errors included. */
+static void
+test_load_default(void)
+{
+	struct config *cfg = NULL;
+	char *errors = NULL;
+	int defaulted = -1;
+	const char *p;
+
+	CHECK(config_load_default(tpath("absent.yaml"), &cfg, &errors,
+		  &defaulted) == 0);
+	CHECK_INT(defaulted, 1);
+	CHECK(errors == NULL && cfg != NULL && cfg->path == NULL);
+	if (cfg != NULL)
+		check_defaults(cfg);
+	config_free(cfg);
+	p = write_t("present.yaml", "database:\n  path: /x.db\n");
+	CHECK(config_load_default(p, &cfg, &errors, &defaulted) == 0);
+	CHECK_INT(defaulted, 0);
+	if (cfg != NULL)
+		CHECK_STR(cfg->database.path, "/x.db");
+	config_free(cfg);
+	p = write_t("broken.yaml", "bogus: 1\n");
+	CHECK(config_load_default(p, &cfg, &errors, &defaulted) == -1);
+	CHECK(cfg == NULL && errors != NULL && strstr(errors, p) != NULL);
+	free(errors);
+}
+
 static void
 test_defaults(void)
 {
@@ -350,6 +379,7 @@ test_defaults(void)
 		check_defaults(cfg);
 		config_free(cfg);
 	}
+	test_load_default();
 }
 
 /* Whether p is one of cfg->files (the pointer, not a copy). */

@@ -11,15 +11,12 @@
 #include "store.h"
 #include "wt_version.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define DEFAULT_CONFIG WT_SYSCONFDIR "/wastetrack/wastetrack.yaml"
 /* Exit statuses, as the daemon's (sysexits.h). */
 #define EXIT_FAIL   1
 #define EXIT_USAGE  64
@@ -54,7 +51,7 @@ usage(FILE *fp)
 	    "  -h, --help          print this help and exit\n"
 	    "\n"
 	    "Commands (COMMAND --help describes one):\n",
-	    DEFAULT_CONFIG);
+	    WT_DEFAULT_CONFIG);
 	for (i = 0; i < NCMDS; i++)
 		fprintf(fp, "  %-8s %-10s %s\n", cmds[i].name, cmds[i].args,
 		    cmds[i].help);
@@ -103,15 +100,16 @@ static int
 load(const char *path, int explicit, struct config **cfg)
 {
 	char *errors = NULL;
+	int defaulted;
 
-	if (!explicit && access(path, F_OK) == -1 && errno == ENOENT)
-		*cfg = config_default();
-	else if (config_load(path, cfg, &errors) == -1) {
+	if ((explicit ? config_load(path, cfg, &errors)
+		      : config_load_default(path, cfg, &errors, &defaulted)) ==
+	    -1) {
 		fputs(errors ? errors : "configuration error\n", stderr);
 		free(errors);
 		return -1;
 	}
-	return *cfg != NULL ? 0 : -1;
+	return 0;
 }
 
 static const struct option long_options[] = {
@@ -124,7 +122,7 @@ static const struct option long_options[] = {
 int
 main(int argc, char *argv[])
 {
-	const char *path = DEFAULT_CONFIG;
+	const char *path = WT_DEFAULT_CONFIG;
 	struct config *cfg = NULL;
 	int ch, explicit = 0, rc;
 	size_t i;
