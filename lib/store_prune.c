@@ -11,11 +11,11 @@
  */
 #include "store_int.h"
 
+#include "clock.h"
 #include "log.h"
 
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 
 /* Rows per chunk at most and at least. A chunk's size follows its kind's
  * cost: about a quarter of the slice's budget, so a slice overshoots its
@@ -140,15 +140,6 @@ struct hold {
 	int64_t ms, mid; /* 0, 0: none */
 };
 
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void
 bind_named(sqlite3_stmt *st, const char *name, int64_t v)
 {
@@ -258,7 +249,7 @@ static int
 thin_chunk(struct store *s, const struct store_retention *r, int64_t *args,
     int *window, int64_t budget_us, int64_t *rows, int *done)
 {
-	int64_t a = 0, w, t0 = mono_us();
+	int64_t a = 0, w, t0 = clock_mono_us();
 
 	args[A_IV] = r->thin_ms;
 	args[A_END] = args[A_CUT] - args[A_CUT] % r->thin_ms;
@@ -278,8 +269,8 @@ thin_chunk(struct store *s, const struct store_retention *r, int64_t *args,
 	    meta_put(s, "positions_thinned_ms", args[A_B]) == -1)
 		return -1;
 	*done = args[A_B] >= args[A_END];
-	*window =
-	    thin_next_window(w, mono_us() - t0, budget_us, *rows, PRUNE_CHUNK);
+	*window = thin_next_window(w, clock_mono_us() - t0, budget_us, *rows,
+	    PRUNE_CHUNK);
 	return 0;
 }
 
@@ -373,7 +364,7 @@ int
 store_prune_slice(struct store *s, const struct store_retention *r,
     struct store_prune *pr, int max_rows, int64_t budget_us)
 {
-	int64_t t0 = mono_us(), t1, rows, total = 0;
+	int64_t t0 = clock_mono_us(), t1, rows, total = 0;
 	struct hold h;
 	int done, n;
 	int *chunk;
@@ -385,12 +376,12 @@ store_prune_slice(struct store *s, const struct store_retention *r,
 	if (pr->limit > 0 && pr->limit < max_rows)
 		max_rows = pr->limit;
 	while (pr->kind < STORE_PRUNE_KINDS && total < max_rows &&
-	    mono_us() - t0 < budget_us) {
+	    clock_mono_us() - t0 < budget_us) {
 		chunk = &pr->chunk[pr->kind];
 		n = *chunk > 0 ? *chunk : PRUNE_CHUNK;
 		if (max_rows - total < n)
 			n = (int)(max_rows - total);
-		t1 = mono_us();
+		t1 = clock_mono_us();
 		if (prune_chunk(s, r, &h, pr->kind, n, &pr->thin_window,
 			budget_us, &rows, &done) == -1)
 			goto fail;
@@ -399,7 +390,7 @@ store_prune_slice(struct store *s, const struct store_retention *r,
 		if (done)
 			pr->done |= 1u << pr->kind;
 		else
-			*chunk = next_chunk(n, mono_us() - t1, budget_us);
+			*chunk = next_chunk(n, clock_mono_us() - t1, budget_us);
 		pr->kind = next_kind(pr, pr->kind);
 	}
 	if (store_commit(s) == -1)
@@ -409,7 +400,7 @@ store_prune_slice(struct store *s, const struct store_retention *r,
 	 * message dirties a random page of the dedupe index: the slice as
 	 * a whole, commit included, sets the next one's row bound. */
 	if (pr->kind < STORE_PRUNE_KINDS && total > 0)
-		pr->limit = next_limit(total, mono_us() - t0, budget_us);
+		pr->limit = next_limit(total, clock_mono_us() - t0, budget_us);
 	return 0;
 fail:
 	store_rollback(s);
@@ -420,7 +411,7 @@ int
 store_vacuum_slice(struct store *s, int pages, int64_t budget_us,
     int64_t *freed, int64_t *left)
 {
-	int64_t t0 = mono_us(), mode, before;
+	int64_t t0 = clock_mono_us(), mode, before;
 	char sql[64];
 
 	*freed = *left = 0;
@@ -432,7 +423,7 @@ store_vacuum_slice(struct store *s, int pages, int64_t budget_us,
 		return 0;
 	}
 	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)", pages);
-	while (*left > 0 && mono_us() - t0 < budget_us) {
+	while (*left > 0 && clock_mono_us() - t0 < budget_us) {
 		before = *left;
 		if (store_db_exec(s->db, sql) == -1 ||
 		    store_pragma_int(s->db, "PRAGMA freelist_count", left) ==

@@ -23,21 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* 2023-08-07T09:20:00Z */
 #define NOW INT64_C(1691400000000)
 #define MIN INT64_C(60000)
 #define DAY INT64_C(86400000)
-
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static int
 cmp_i64(const void *a, const void *b)
@@ -351,12 +341,12 @@ test_slices(const char *path)
 	memset(&pr, 0, sizeof(pr));
 	while (pr.kind < STORE_PRUNE_KINDS) {
 		before = pr.rows[STORE_PRUNE_POSITIONS];
-		t0 = mono_us();
+		t0 = clock_mono_us();
 		if (store_prune_slice(s, &r, &pr, 4000, 50000) == -1) {
 			CHECK(!"store_prune_slice");
 			break;
 		}
-		us = mono_us() - t0;
+		us = clock_mono_us() - t0;
 		rows = pr.rows[STORE_PRUNE_POSITIONS] - before;
 		max_us = us > max_us ? us : max_us;
 		max_rows = rows > max_rows ? rows : max_rows;
@@ -640,12 +630,12 @@ test_vacuum(int v)
 	    " - 100 * 86400000 + i, randomblob(8192), 'bad_json'"
 	    " FROM r;");
 	sqlite3_close(db);
-	t0 = mono_us();
+	t0 = clock_mono_us();
 	CHECK(store_open(path, 0, &s) == 0);
 	printf("test_retention: a version %d file of %lld KiB converted to "
 	       "incremental auto-vacuum in %.1f ms\n",
 	    v, (long long)(file_size(path) >> 10),
-	    (double)(mono_us() - t0) / 1000);
+	    (double)(clock_mono_us() - t0) / 1000);
 	db = raw_open(path);
 	CHECK_INT(raw_int(db, "PRAGMA auto_vacuum"), 2);
 	CHECK_INT(raw_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
