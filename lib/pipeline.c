@@ -630,12 +630,6 @@ pipeline_reconcile(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
 	return 1;
 }
 
-int
-pipeline_reconcile_behind(const struct pipeline *p)
-{
-	return p->reconcile_behind;
-}
-
 void
 pipeline_report(struct pipeline *p, uint64_t written_bytes,
     const char *spool_error, struct report *r)

@@ -182,7 +182,8 @@ int64_t pipeline_prune_cutoff(int64_t now_ms, int retention_days);
  * changed since the last run, and at least every
  * PIPELINE_RECONCILE_MAX_MS since time alone makes manifests overdue.
  * Called once a second, which bounds how often it runs; while a pass
- * leaves work (pipeline_reconcile_behind) the next call runs another
+ * leaves work (reported as the database's reconcile_behind, and the
+ * verdicts are behind the data until it is done) the next call runs another
  * even without changes. A pass holds the loop for a bounded slice of
  * work, tens of ms at most: with more than PIPELINE_DEFER_BACKLOG bytes
  * waiting it is deferred (the minute bound still holds), and while
@@ -191,10 +192,6 @@ int64_t pipeline_prune_cutoff(int64_t now_ms, int retention_days);
  */
 int pipeline_reconcile(struct pipeline *p, int64_t now_ms,
     uint64_t written_bytes) WT_MUST_CHECK;
-/* Whether the last reconciliation pass left work for the next ones
- * (then the next ticks carry on, one slice each, and the verdicts are
- * behind the data until they are done). */
-int pipeline_reconcile_behind(const struct pipeline *p);
 
 /*
  * The pipeline's part of the status snapshot: counters, backlog, spool
