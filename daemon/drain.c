@@ -15,10 +15,14 @@ struct drain {
 	struct store *store;
 	struct checkpoint *ckpt;
 	struct mqtt *mqtt;
-	struct event *drain_ev, *retry_ev;
+	struct event *drain_ev, *retry_ev, *prune_ev;
 	void (*after)(void *);
 	void *arg;
 };
+
+/* Between retention slices while caught up: ~1/3 of an idle loop stays
+ * free for the HTTP thread's hand-offs, signals and the tick. */
+#define PRUNE_GAP_US 10000
 
 static void
 drain_cb(evutil_socket_t fd, short what, void *arg)
@@ -26,6 +30,33 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	drain_run(arg);
+}
+
+static void
+prune_arm(struct drain *d)
+{
+	struct timeval tv = { 0, PRUNE_GAP_US };
+
+	if (pipeline_prune_busy(d->pipe) && !evtimer_pending(d->prune_ev, NULL))
+		evtimer_add(d->prune_ev, &tv);
+}
+
+/* Retention catches up only while nothing waits to be committed: a
+ * message spooled since the last batch goes first, and the next batch
+ * that finds the spool caught up arms this again. */
+static void
+prune_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct drain *d = arg;
+	struct mqtt_state st;
+
+	(void)fd;
+	(void)what;
+	mqtt_state(d->mqtt, &st);
+	if (pipeline_backlog_bytes(d->pipe, st.written_bytes) > 0)
+		return;
+	if (pipeline_prune_idle(d->pipe))
+		prune_arm(d);
 }
 
 int
@@ -43,7 +74,8 @@ drain_new(struct event_base *base, struct pipeline *p, struct store *s,
 	d->arg = arg;
 	d->drain_ev = evtimer_new(base, drain_cb, d);
 	d->retry_ev = evtimer_new(base, drain_cb, d);
-	if (d->drain_ev == NULL || d->retry_ev == NULL) {
+	d->prune_ev = evtimer_new(base, prune_cb, d);
+	if (d->drain_ev == NULL || d->retry_ev == NULL || d->prune_ev == NULL) {
 		drain_free(d);
 		return -1;
 	}
@@ -97,7 +129,8 @@ drain_run(struct drain *d)
 	if (n > 0) {
 		d->after(d->arg);
 		drain_wake(d);
-	}
+	} else if (d->mqtt != NULL)
+		prune_arm(d);
 }
 
 int
@@ -124,5 +157,7 @@ drain_free(struct drain *d)
 		event_free(d->drain_ev);
 	if (d->retry_ev != NULL)
 		event_free(d->retry_ev);
+	if (d->prune_ev != NULL)
+		event_free(d->prune_ev);
 	free(d);
 }
