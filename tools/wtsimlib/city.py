@@ -3,6 +3,7 @@
 import heapq
 import time
 
+from .streams import Streams, furnace_temp
 from .world import (DISTRICTS, FACILITIES, INDUSTRIES, KIND_ORDER, KINDS,
                     PLATE_LETTERS, ROOT, SITE_NAMES, WORDS, Obj, bearing,
                     credit_code, dist_m, local_day, offset, rfc3339)
@@ -43,7 +44,12 @@ class City:
                          for d in DISTRICTS}
         self.hw_carrier = "吉林%s危险货物运输有限公司" % rng.choice(WORDS)
         self.sites = self._make_sites()
-        self.trucks = self._make_fleet(ntrucks)
+        self.plates, self.devices = set(), set()
+        # Vans and agricultural trucks of the other streams: 2 % of the
+        # fleet, none in a fleet under 20 (the tests' small cities).
+        nvans = 0 if ntrucks < 20 else max(2, ntrucks // 50)
+        self.trucks = self._make_fleet(ntrucks - nvans)
+        self.streams = Streams(self, nvans)
 
     # --- the static world -------------------------------------------------
 
@@ -84,7 +90,7 @@ class City:
         while sum(counts.values()) > n:
             k = max(KIND_ORDER, key=lambda k: counts[k])
             counts[k] -= 1
-        plates, fleet_nos, devices = set(), set(), set()
+        fleet_nos = set()
         trucks = []
         districts = list(DISTRICTS)
         for kind in KIND_ORDER:
@@ -95,21 +101,8 @@ class City:
                     if (spec["prefix"], no) not in fleet_nos:
                         break
                 fleet_nos.add((spec["prefix"], no))
-                while True:
-                    # Two free characters (at most one letter each), then the
-                    # fleet number's three digits, like 吉A5G217 / KW-0217.
-                    head = "".join(rng.choice(PLATE_LETTERS) if rng.random() < 0.35
-                                   else rng.choice("0123456789") for _ in range(2))
-                    plate = "吉A%s%03d" % (head, no)
-                    if plate not in plates:
-                        break
-                plates.add(plate)
-                while True:
-                    dev = "0%s%08d" % (rng.choice(["139", "138", "137", "150", "186", "133"]),
-                                       rng.randint(0, 99999999))
-                    if dev not in devices:
-                        break
-                devices.add(dev)
+                plate = self.new_plate(no)
+                dev = self.new_device()
                 district = rng.choice(districts)
                 trucks.append(Obj(
                     id="%s-%04d" % (spec["prefix"], no), kind=kind, spec=spec,
@@ -120,6 +113,28 @@ class City:
                     pos=self.depots[district], heading=rng.randrange(360),
                     load_state="empty", now=self.start_ms, trips=0))
         return trucks
+
+    def new_plate(self, no):
+        """A plate not used yet: two free characters (at most one letter
+        each), then the fleet number's three digits, like 吉A5G217."""
+        rng = self.rng
+        while True:
+            head = "".join(rng.choice(PLATE_LETTERS) if rng.random() < 0.35
+                           else rng.choice("0123456789") for _ in range(2))
+            plate = "吉A%s%03d" % (head, no % 1000)
+            if plate not in self.plates:
+                self.plates.add(plate)
+                return plate
+
+    def new_device(self):
+        """A terminal number (SIM-like) not used yet."""
+        rng = self.rng
+        while True:
+            dev = "0%s%08d" % (rng.choice(["139", "138", "137", "150", "186", "133"]),
+                               rng.randint(0, 99999999))
+            if dev not in self.devices:
+                self.devices.add(dev)
+                return dev
 
     @staticmethod
     def facilities_yaml():
@@ -147,6 +162,8 @@ class City:
             self.wake(self.start_ms, self.truck_actor(tr))
         for f in self.facility.values():
             self.wake(self.start_ms, self.facility_actor(f))
+        for actor in self.streams.actors():
+            self.wake(self.start_ms, actor)
         while self.heap:
             t, _, topic, x = heapq.heappop(self.heap)
             # The simulated time of the message being yielded: the growth
@@ -398,7 +415,9 @@ class City:
     def roll_day(self, fac, t):
         # Processing drains the inventory at the plant's nominal capacity.
         dt = max(0, t - fac.last_ms)
-        fac.inventory = max(0.0, fac.inventory - fac.cap_t * 1000 * dt / 86_400_000 * 0.9)
+        if fac.kind != "transfer_station":  # trailers empty a station
+            fac.inventory = max(0.0, fac.inventory
+                                - fac.cap_t * 1000 * dt / 86_400_000 * 0.9)
         fac.last_ms = max(fac.last_ms, t)
         day = local_day(t)
         if day != fac.day:
@@ -414,7 +433,7 @@ class City:
                    "inventory_kg": int(fac.inventory), "throughput_kg": fac.throughput,
                    "trucks_today": fac.trucks}
             if fac.kind == "incinerator":
-                msg["furnace_temp_c"] = round(rng.uniform(870, 1010), 1)
+                msg["furnace_temp_c"] = furnace_temp(rng, t, self.start_ms)
             elif fac.kind == "food_waste_plant":
                 msg["tank_level_pct"] = round(min(100.0, 100 * fac.inventory
                                                   / (fac.cap_t * 1000 * 0.5)), 1)

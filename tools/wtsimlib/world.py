@@ -36,7 +36,24 @@ FACILITIES = {
                  "长春某危险废物处置中心", 100),
     "CC-CW-01": ("cw_recycling", "朝阳区", False, 43.800140, 125.199630,
                  "长春市建筑垃圾资源化利用厂", 5000),
+    # The streams of wtsimlib.streams: clinics' medical waste, farm film
+    # and pesticide packaging from the rural districts.
+    "CC-MW-01": ("mw_facility", "绿园区", True, 43.936410, 125.186230,
+                 "长春市医疗废物集中处置中心", 60),
+    "CC-AG-01": ("recycling_center", "双阳区", False, 43.531280, 125.671940,
+                 "双阳区废旧农膜回收利用站", 80),
 }
+
+# Rural districts: farm collection points only (no urban collection sites).
+RURAL_DISTRICTS = {
+    "双阳区": (43.525, 125.665, "220112", "SY"),
+    "九台区": (44.151, 125.839, "220113", "JT"),
+}
+
+# The registry kind of a collection site type (wastetrack.yaml generators:).
+SITE_KINDS = {"XQ": "residential", "CT": "enterprise", "SC": "market",
+              "JD": "residential", "HS": "residential", "GD": "construction_site",
+              "QY": "enterprise"}
 
 # Truck kind: fleet-id prefix, waste category, manifest scheme, manifest prefix,
 # (facility, weight) choices, share of the fleet, tare range kg, load range kg,
