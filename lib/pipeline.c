@@ -6,6 +6,7 @@
 #include "event.h"
 #include "ingest.h"
 #include "log.h"
+#include "replay.h"
 #include "report.h"
 #include "store.h"
 
@@ -885,4 +886,11 @@ pipeline_check_file(struct pipeline *p)
 	} else if (!gone && p->db_gone)
 		log_notice("pipeline: database file %s is back", path);
 	p->db_gone = gone;
+}
+
+int
+pipeline_replay_new(struct pipeline *p, const struct replay_req *req,
+    struct replay **out)
+{
+	return replay_new(p->ingest, p->store, req, out);
 }

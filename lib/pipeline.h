@@ -216,4 +216,12 @@ const struct ingest_counters *pipeline_counters(const struct pipeline *p);
 struct spool_pos pipeline_committed(const struct pipeline *p);
 const char *pipeline_spool_dir(const struct pipeline *p);
 
+/* A replay of stored rejects (lib/replay.h) through the pipeline's
+ * ingest, so that it decodes with the configuration SIGHUP last
+ * installed. Step it between batches; free it with replay_free(). */
+struct replay;
+struct replay_req;
+int pipeline_replay_new(struct pipeline *p, const struct replay_req *req,
+    struct replay **out) WT_MUST_CHECK;
+
 #endif

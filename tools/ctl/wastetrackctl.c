@@ -7,6 +7,7 @@
  * One table of commands; each takes its own arguments after the name.
  */
 #include "config.h"
+#include "ctl_replay.h"
 #include "log.h"
 #include "store.h"
 #include "wt_version.h"
@@ -33,6 +34,7 @@ static const struct cmd cmds[] = {
 	{ "backup", "DEST",
 	    "copy the database consistently to DEST while the daemon runs",
 	    cmd_backup },
+	{ "replay", CTL_REPLAY_ARGS, CTL_REPLAY_HELP, ctl_replay },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
