@@ -476,7 +476,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE rejects ADD COLUMN replayed_ms INTEGER;"
 	"ALTER TABLE rejects ADD COLUMN replay_outcome TEXT;"
 	"ALTER TABLE rejects ADD COLUMN replay_detail TEXT;"
-	"ALTER TABLE messages ADD COLUMN replay_of INTEGER;",
+	"ALTER TABLE messages ADD COLUMN replay_of INTEGER;"
+	/* And the file says what it is: "WTRK" (file(1), other tools). */
+	"PRAGMA application_id = 1465143883;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

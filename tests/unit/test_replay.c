@@ -151,6 +151,8 @@ main(void)
 	CHECK(store_open(e.db, 0, &e.store) == 0);
 	CHECK(ingest_open(e.store, e.cfg[0], e.profiles[0], &e.in) == 0);
 	make_rejects(&e);
+	/* Schema v9 also names the file: "WTRK". */
+	CHECK_INT(q(&e, "PRAGMA application_id"), 0x5754524B);
 
 	/* Under the old configuration a replay accepts nothing and records
 	 * each outcome once. */
