@@ -20,9 +20,10 @@ struct drain {
 	void *arg;
 };
 
-/* Between retention slices while caught up: ~1/3 of an idle loop stays
- * free for the HTTP thread's hand-offs, signals and the tick. */
-#define PRUNE_GAP_US 10000
+/* Between retention slices while ingestion keeps up: a slice is at most
+ * 20 ms (pipeline_prune_idle), so retention takes at most half of the
+ * loop, and a message that arrives meanwhile waits 20 ms at most. */
+#define PRUNE_GAP_US 20000
 
 static void
 drain_cb(evutil_socket_t fd, short what, void *arg)
@@ -41,9 +42,9 @@ prune_arm(struct drain *d)
 		evtimer_add(d->prune_ev, &tv);
 }
 
-/* Retention catches up only while nothing waits to be committed: a
- * message spooled since the last batch goes first, and the next batch
- * that finds the spool caught up arms this again. */
+/* A retention round that is behind goes on between the ticks, but only
+ * while ingestion keeps up: with more than PIPELINE_DEFER_BACKLOG
+ * spooled and not committed it waits for the next gap. */
 static void
 prune_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -53,8 +54,11 @@ prune_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	mqtt_state(d->mqtt, &st);
-	if (pipeline_backlog_bytes(d->pipe, st.written_bytes) > 0)
+	if (pipeline_backlog_bytes(d->pipe, st.written_bytes) >
+	    PIPELINE_DEFER_BACKLOG) {
+		prune_arm(d);
 		return;
+	}
 	if (pipeline_prune_idle(d->pipe))
 		prune_arm(d);
 }
@@ -129,8 +133,8 @@ drain_run(struct drain *d)
 	if (n > 0) {
 		d->after(d->arg);
 		drain_wake(d);
-	} else if (d->mqtt != NULL)
-		prune_arm(d);
+	}
+	prune_arm(d);
 }
 
 int

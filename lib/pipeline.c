@@ -432,7 +432,7 @@ write_hold(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
  * most that long once a second. */
 #define PRUNE_SLICE_ROWS 4000
 #define PRUNE_SLICE_US	 50000
-/* While ingestion is caught up a round may go on between the ticks in
+/* While ingestion keeps up a round may go on between the ticks in
  * shorter slices (pipeline_prune_idle), so a message that arrives meanwhile
  * waits ~20 ms at most. */
 #define PRUNE_IDLE_SLICE_US 20000

@@ -173,10 +173,11 @@ int pipeline_prune(struct pipeline *p, int64_t now_ms);
 int pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us);
 /*
  * A round takes one slice a tick whatever the load; a round that is
- * behind (an upgrade with months of history, a backlog after downtime)
- * would then take hours of ticks. While ingestion is caught up the daemon
- * calls pipeline_prune_idle() between ticks: one shorter slice of the
- * round in progress. 1 while a round (or its vacuum) is in progress
+ * behind (an upgrade with months of history, a backlog after downtime,
+ * a benchmark that compresses days into minutes) would then take hours
+ * of ticks. While ingestion keeps up the daemon also calls
+ * pipeline_prune_idle() between ticks: one shorter slice of the round in
+ * progress. 1 while a round (or its vacuum) is in progress
  * (pipeline_prune_busy) and, for pipeline_prune_idle, still is after it.
  */
 int pipeline_prune_busy(const struct pipeline *p);
