@@ -56,6 +56,8 @@ struct pipeline {
 	int64_t round_us, vacuumed;  /* busy time, pages given back */
 	uint64_t reconciled_changes; /* counter value at the last run */
 	int reconcile_behind;	     /* the last pass left work */
+	int64_t last_alerts_us;	     /* monotonic; 0: never synced */
+	int alerts_behind;	     /* the last sync left work */
 	dev_t db_dev;		     /* the database file opened */
 	ino_t db_ino;
 	int db_gone; /* its path names another file, or none */
@@ -628,6 +630,29 @@ pipeline_reconcile(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
 	p->last_reconcile_ms = now_ms;
 	p->reconcile_behind = more;
 	return 1;
+}
+
+int
+pipeline_alerts(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
+{
+	int64_t now_us = clock_mono_us();
+	int64_t every_us = (int64_t)p->cfg->alerts.interval_s * 1000000;
+	int rc;
+
+	if (every_us == 0 || pipeline_writes_failing(p))
+		return 0;
+	/* Work left goes on at the next tick; otherwise every interval,
+	 * and the backlog first, as for reconciliation. */
+	if (!p->alerts_behind && p->last_alerts_us != 0 &&
+	    now_us - p->last_alerts_us < every_us)
+		return 0;
+	if (pipeline_backlog_bytes(p, written_bytes) > PIPELINE_DEFER_BACKLOG &&
+	    now_us - p->last_alerts_us < PIPELINE_RECONCILE_MAX_MS * 1000)
+		return 0;
+	p->last_alerts_us = now_us;
+	rc = store_alerts_sync(p->store, now_ms, PIPELINE_ALERTS_BUDGET_US,
+	    &p->alerts_behind);
+	return rc == -1 ? -1 : 1;
 }
 
 void
