@@ -160,8 +160,13 @@ publish(void *arg)
 	struct report r = { 0 };
 	struct mqtt_state st;
 	struct checkpoint_state ck;
+	struct alert_pub_stats as;
 
 	mqtt_state(wt->mqtt, &st);
+	alert_pub_stats(wt->apub, &as);
+	r.alerts.inflight = as.inflight;
+	r.alerts.acked = as.acked;
+	r.alerts.failed = as.failed;
 	checkpoint_state(wt->ckpt, &ck);
 	r.version = WT_VERSION;
 	r.start_ms = wt->start_ms;

@@ -58,6 +58,7 @@ struct pipeline {
 	int reconcile_behind;	     /* the last pass left work */
 	int64_t last_alerts_us;	     /* monotonic; 0: never synced */
 	int alerts_behind;	     /* the last sync left work */
+	int64_t alerts_synced_ms;    /* the last complete sync's now */
 	dev_t db_dev;		     /* the database file opened */
 	ino_t db_ino;
 	int db_gone; /* its path names another file, or none */
@@ -652,6 +653,8 @@ pipeline_alerts(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
 	p->last_alerts_us = now_us;
 	rc = store_alerts_sync(p->store, now_ms, PIPELINE_ALERTS_BUDGET_US,
 	    &p->alerts_behind);
+	if (rc == 0 && !p->alerts_behind)
+		p->alerts_synced_ms = now_ms;
 	return rc == -1 ? -1 : 1;
 }
 
@@ -674,6 +677,7 @@ pipeline_report(struct pipeline *p, uint64_t written_bytes,
 	r->db.last_commit_ms = ingest_last_commit_ms(p->ingest);
 	r->db.commit_gap_max_us = p->commit_gap_max_us;
 	r->db.reconcile_behind = p->reconcile_behind;
+	r->alerts.synced_ms = p->alerts_synced_ms;
 	r->db.writes_failing =
 	    pipeline_writes_failing(p) || spool_error != NULL;
 	r->db.file_gone = p->db_gone;

@@ -356,8 +356,12 @@ status_alerts(struct buf *b, const struct report *r)
 
 	bprintf(b,
 	    ",\"alerts\":{\"open\":%" PRId64 ",\"opened_total\":%" PRId64
-	    ",\"unpublished\":%" PRId64 ",\"open_by_kind\":{",
-	    cy->alerts.open, cy->alerts.opened_total, cy->alerts.unpublished);
+	    ",\"unpublished\":%" PRId64 ",\"inflight\":%u,\"acked\":%" PRIu64
+	    ",\"failed\":%" PRIu64 ",\"synced_ms\":%" PRId64
+	    ",\"open_by_kind\":{",
+	    cy->alerts.open, cy->alerts.opened_total, cy->alerts.unpublished,
+	    r->alerts.inflight, r->alerts.acked, r->alerts.failed,
+	    r->alerts.synced_ms);
 	for (i = 0; i < cy->nalert_kinds; i++) {
 		bprintf(b, i ? "," : "");
 		bjson(b, cy->alert_kinds[i].kind);

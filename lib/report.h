@@ -96,6 +96,13 @@ struct report {
 		uint64_t checkpoint_failures;
 		const char *checkpoint_error; /* NULL unless failing now */
 	} db;
+	/* Alerts on the loop: the end of the last complete sync (0: none
+	 * yet), messages in flight to the broker, completions since start. */
+	struct {
+		int64_t synced_ms;
+		unsigned inflight;
+		uint64_t acked, failed;
+	} alerts;
 	const struct report_city *city; /* NULL: none computed yet */
 	int stall_after_s;		/* backlog without a commit this long */
 	/* When the loop last published this snapshot (0: not a snapshot).
