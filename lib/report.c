@@ -356,7 +356,7 @@ status_alerts(struct buf *b, const struct report *r)
 
 	bprintf(b,
 	    ",\"alerts\":{\"open\":%" PRId64 ",\"opened_total\":%" PRId64
-	    ",\"unpublished\":%" PRId64 ",\"inflight\":%u,\"acked\":%" PRIu64
+	    ",\"unpublished\":%" PRId64 ",\"in_flight\":%u,\"acked\":%" PRIu64
 	    ",\"failed\":%" PRIu64 ",\"synced_ms\":%" PRId64
 	    ",\"open_by_kind\":{",
 	    cy->alerts.open, cy->alerts.opened_total, cy->alerts.unpublished,

@@ -6,8 +6,8 @@
  * Each rule is its own short transaction; the pass stops between rules
  * once its time budget is spent and the next pass goes on from there.
  * Then what the broker has not acknowledged yet, for the publisher, and
- * the reports' reads. Sits beside store_prune.c in the stack of
- * store_int.h: it calls store_db.c and store_stmt.c only.
+ * the reports' reads. Sits beside store_prune.c at the top of the stack
+ * of store_int.h: it calls store_db.c and store.c (transactions).
  */
 #include "store_int.h"
 

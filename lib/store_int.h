@@ -20,6 +20,7 @@
  *	store_backup.c		a consistent copy of a live database
  *	store.c			open, close, transactions, the spool position
  *	store_prune.c		retention in slices, each its own transaction
+ *	store_alert.c		alerts from rules, each its own transaction
  *
  * The sections below follow the same order.
  */

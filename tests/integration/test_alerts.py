@@ -147,8 +147,11 @@ def test_alert_lifecycle():
         assert a["evidence"]["received_kg"] == 500.0, a
         assert a["evidence"]["diff_pct"] == -50.0, a
         assert "resolved_ms" not in a, a
-        late = alert_rows(d, "overdue_manifest")
+        late = wait_for(lambda: alert_rows(d, "overdue_manifest"), 20,
+                        "the overdue alert")
         assert [r[1] for r in late] == ["CN_HW/LATE"], late
+        wait_for(lambda: d.count("alerts", "published = 1") == 2, 20,
+                 "both alerts acknowledged")
         snap = retained(port)
         assert json.loads(snap[topic]) == a, snap
         assert "wt/v1/alerts/overdue_manifest/%d" % late[0][0] in snap, snap

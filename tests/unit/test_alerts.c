@@ -13,6 +13,7 @@
 
 #include "alert.h"
 #include "config.h"
+#include "report.h"
 #include "store.h"
 #include "store_int.h"
 
@@ -154,6 +155,50 @@ seed(sqlite3 *db)
 	    "INSERT INTO vehicle_events(type, vehicle, ts_ms, facility, waste,"
 	    " dq_flags) VALUES ('unload', 'V1', 1691593200000, 'FX', 'msw',"
 	    " 262144);");
+}
+
+/* /status and /metrics from the city figures of the database left by
+ * test_core_rules: one discrepancy open (id 4) of four ever opened. */
+static void
+report_on(struct store *r)
+{
+	static struct report_city city;
+	struct report rep;
+	struct ingest_counters ic;
+	char *js, *m;
+
+	memset(&rep, 0, sizeof(rep));
+	memset(&ic, 0, sizeof(ic));
+	rep.ingest = &ic;
+	rep.city = &city;
+	rep.alerts.synced_ms = 42;
+	CHECK(report_city_compute(r, "2023-08-10", &city) == 0);
+	CHECK_INT(city.nalert_items, 1);
+	CHECK_INT(city.nalert_kinds, 7);
+	js = report_status_json(&rep);
+	m = report_metrics(&rep);
+	CHECK(js != NULL && m != NULL);
+	if (js != NULL && m != NULL) {
+		CHECK(strstr(js,
+			  ",\"alerts\":{\"open\":1,\"opened_total\":4,"
+			  "\"unpublished\":2,\"in_flight\":0,\"acked\":0,"
+			  "\"failed\":0,\"synced_ms\":42,\"open_by_kind\":{"
+			  "\"discrepancy\":1,\"overdue_manifest\":0,") != NULL);
+		CHECK(
+		    strstr(js,
+			"\"newest\":[{\"id\":4,\"kind\":\"discrepancy\","
+			"\"severity\":\"warning\",\"subject\":\"CN_HW/M1\","
+			"\"district\":\"D9\",\"opened_ms\":1691607600000}]}") !=
+		    NULL);
+		CHECK(strstr(m,
+			  "wastetrack_alerts_open{kind=\"discrepancy\"} 1\n"
+			  "wastetrack_alerts_open{kind=\"overdue_manifest\"}"
+			  " 0\n") != NULL);
+		CHECK(strstr(m, "wastetrack_alerts_opened_total 4\n") != NULL);
+		CHECK(strstr(m, "wastetrack_alerts_unpublished 2\n") != NULL);
+	}
+	free(js);
+	free(m);
 }
 
 static void
@@ -313,6 +358,7 @@ test_core_rules(void)
 		/* id 4 opened, id 2 resolved: neither sent yet. */
 		CHECK_INT(c.unpublished, 2);
 		store_read_end(r);
+		report_on(r);
 		store_close(r);
 	}
 done:
