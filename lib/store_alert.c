@@ -96,20 +96,24 @@ static const char now_temp_sql[] =
     " district TEXT, evidence TEXT) WITHOUT ROWID;"
     "DELETE FROM alert_now;";
 
-/* Evidence that is not a small JSON object would break the payload (it
- * is embedded as JSON): its size stands in for it. The first row of a
- * subject wins. */
+/* The first row of a subject wins. */
 static const char collect_fmt[] =
     "WITH rule(subject, district, evidence) AS (%s)"
     " INSERT OR IGNORE INTO temp.alert_now(subject, district, evidence)"
-    " SELECT subject, district, CASE WHEN evidence IS NULL THEN NULL"
-    " WHEN length(evidence) <= 2048 AND json_valid(evidence)"
-    " THEN evidence ELSE json_object('evidence_bytes', length(evidence))"
-    " END FROM rule WHERE subject IS NOT NULL";
+    " SELECT subject, district, evidence FROM rule"
+    " WHERE subject IS NOT NULL";
 
+/* Evidence that is not a small JSON object would break the payload (it
+ * is embedded as JSON): its size stands in for it. Checked here, on the
+ * rows opened, not on every condition of every pass (that doubled the
+ * cost of a pass). */
 static const char open_sql[] =
     "INSERT INTO alerts(kind, severity, subject, district, opened_ms,"
-    " evidence) SELECT ?1, ?2, n.subject, n.district, ?3, n.evidence"
+    " evidence) SELECT ?1, ?2, n.subject, n.district, ?3,"
+    " CASE WHEN n.evidence IS NULL THEN NULL"
+    " WHEN length(n.evidence) <= 2048 AND json_valid(n.evidence)"
+    " THEN n.evidence ELSE json_object('evidence_bytes',"
+    " length(n.evidence)) END"
     " FROM temp.alert_now n WHERE NOT EXISTS (SELECT 1 FROM alerts a"
     " WHERE a.kind = ?1 AND a.subject = n.subject"
     " AND a.resolved_ms IS NULL) ORDER BY n.subject LIMIT ?4";

@@ -375,10 +375,17 @@ static const struct store_alert_rule test_rules[] = {
 	{ "broken", "info", "SELECT nonsense FROM nowhere" },
 	{ "test_kind", "info",
 	    "SELECT subject, 'D1', json_object('n', n) FROM t" },
+	{ "bad_evidence", "info",
+	    "SELECT 'x', NULL, 'not json' UNION ALL SELECT 'y', NULL,"
+	    " json_object('big', printf('%.3000c', 'a'))" },
 };
 static const size_t one = 1, two = 2;
 static const struct store_alert_set good_set[] = {
 	{ test_rules + 1, &one },
+	{ NULL, NULL },
+};
+static const struct store_alert_set bad_set[] = {
+	{ test_rules + 2, &one },
 	{ NULL, NULL },
 };
 static const struct store_alert_set both_sets[] = {
@@ -440,6 +447,17 @@ test_slices(void)
 	CHECK_INT(q(db,
 		      "SELECT count(*) FROM alerts WHERE resolved_ms IS NULL"),
 	    2);
+	/* Evidence that is not a small JSON object: its size instead. */
+	CHECK(store_alerts_sync_sets(s, bad_set, T0 + 3, BIG, &more) == 0);
+	CHECK_INT(q(db,
+		      "SELECT count(*) FROM alerts WHERE kind ="
+		      " 'bad_evidence' AND subject = 'x' AND evidence ="
+		      " '{\"evidence_bytes\":8}'"),
+	    1);
+	CHECK_INT(q(db,
+		      "SELECT evidence ->> '$.evidence_bytes' FROM alerts"
+		      " WHERE kind = 'bad_evidence' AND subject = 'y'"),
+	    3010);
 	sqlite3_close(db);
 	store_close(s);
 }
