@@ -7,6 +7,7 @@
  * HTTP → MQTT → READY. Nothing is acknowledged before the database and
  * the spool are known to work.
  */
+#include "alert.h"
 #include "checkpoint.h"
 #include "city.h"
 #include "clock.h"
@@ -65,6 +66,7 @@ struct wt {
 	struct http *http;
 	struct drain *drain;
 	struct control *control;
+	struct alert_pub *apub; /* alerts on their way to the broker */
 	struct event *sigs[3], *tick;
 	int64_t start_ms;
 	uint64_t watchdog_usec;
@@ -162,8 +164,13 @@ publish(void *arg)
 	struct report r = { 0 };
 	struct mqtt_state st;
 	struct checkpoint_state ck;
+	struct alert_pub_stats as;
 
 	mqtt_state(wt->mqtt, &st);
+	alert_pub_stats(wt->apub, &as);
+	r.alerts.inflight = as.inflight;
+	r.alerts.acked = as.acked;
+	r.alerts.failed = as.failed;
 	checkpoint_state(wt->ckpt, &ck);
 	r.version = WT_VERSION;
 	r.start_ms = wt->start_ms;
@@ -225,6 +232,39 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(wt->base);
 }
 
+/* ---- alerts to the broker (lib/alert.h, docs/alerts.md) ---- */
+
+static int
+send_alert(void *arg, const char *topic, const void *payload, size_t len,
+    int retained, uint64_t cookie)
+{
+	struct wt *wt = arg;
+
+	return mqtt_publish(wt->mqtt, topic, payload, len, retained, cookie);
+}
+
+/* Record what the broker acknowledged, send what is pending. */
+static void
+alerts_flush(struct wt *wt)
+{
+	if (pipeline_writes_failing(wt->pipe))
+		return;
+	/* The store logs why; the next tick tries again. */
+	if (alert_pub_flush(wt->apub, wt->store, send_alert, wt) == -1)
+		log_debug("main: alerts not flushed");
+}
+
+static void
+alerts_sent(void *arg, const struct mqtt_sent *done, size_t n)
+{
+	struct wt *wt = arg;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		alert_pub_done(wt->apub, done[i].cookie, done[i].ok);
+	alerts_flush(wt);
+}
+
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -249,6 +289,10 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	/* The store logs why; the next tick tries again. */
 	if (pipeline_reconcile(wt->pipe, now, st.written_bytes) == -1)
 		log_debug("main: reconciliation failed");
+	if (pipeline_alerts(wt->pipe, now, st.written_bytes) == -1)
+		log_debug("main: an alert rule failed");
+	mqtt_publish_poll(wt->mqtt);
+	alerts_flush(wt);
 	/* Wake-ups can coalesce; a periodic drain guarantees progress. */
 	drain_run(wt->drain);
 	publish(wt);
@@ -328,7 +372,8 @@ start_io(struct wt *wt)
 	struct spool_pos start;
 	const struct config *c = wt->boot_cfg;
 
-	if (pipeline_writer_open(wt->pipe,
+	if (alert_pub_new(&wt->apub) == -1 ||
+	    pipeline_writer_open(wt->pipe,
 		c->database.synchronous == CFG_SYNC_FULL, &w, &start) == -1)
 		return -1;
 	if (http_start(c->http.listen, c->http.port_file, &wt->http) == -1 ||
@@ -338,6 +383,7 @@ start_io(struct wt *wt)
 		return -1;
 	}
 	drain_set_mqtt(wt->drain, wt->mqtt);
+	mqtt_on_sent(wt->mqtt, alerts_sent, wt);
 	if (start_control(wt) == -1)
 		return -1;
 	publish(wt);
@@ -384,6 +430,7 @@ teardown(struct wt *wt)
 	if (wt->tick != NULL)
 		event_free(wt->tick);
 	drain_free(wt->drain);
+	alert_pub_free(wt->apub);
 	pipeline_free(wt->pipe);
 	checkpoint_stop(wt->ckpt, wt->store);
 	store_close(wt->store);

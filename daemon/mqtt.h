@@ -57,6 +57,32 @@ void mqtt_report(const struct mqtt *m, const struct mqtt_state *st,
  * releases a receive thread waiting for room (spool_max_mb). */
 void mqtt_committed(struct mqtt *m, uint64_t committed_bytes);
 
+/*
+ * Publishing (alerts, docs/alerts.md), QoS 1. The loop never calls paho
+ * itself: paho holds its lock while on_message() waits for the loop to
+ * commit, so a send from the loop could wait for the loop. A thread of
+ * this module (wt-mqtt-pub) does the sends; completions come back to the
+ * loop as one call of fn(arg, done, n), on the loop.
+ *
+ * mqtt_publish() queues one message (copied) and returns 0, or -1 when
+ * disconnected or MQTT_PUB_SLOTS are in flight. Each queued message gets
+ * exactly one completion: ok once the broker acknowledged it (PUBACK),
+ * not ok when the send failed or no acknowledgement came within
+ * MQTT_PUB_TIMEOUT_S (a connection lost meanwhile).
+ */
+#define MQTT_PUB_SLOTS	   16
+#define MQTT_PUB_TIMEOUT_S 60
+struct mqtt_sent {
+	uint64_t cookie;
+	int ok;
+};
+typedef void mqtt_sent_fn(void *arg, const struct mqtt_sent *done, size_t n);
+void mqtt_on_sent(struct mqtt *m, mqtt_sent_fn *fn, void *arg);
+int mqtt_publish(struct mqtt *m, const char *topic, const void *payload,
+    size_t len, int retained, uint64_t cookie) WT_MUST_CHECK;
+/* Once a tick: completions of messages acknowledged too late. */
+void mqtt_publish_poll(struct mqtt *m);
+
 /* Stop acknowledging: disconnect and destroy the client. After this no
  * message is spooled; the loop then drains what is left. */
 void mqtt_stop(struct mqtt *m);

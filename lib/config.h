@@ -118,6 +118,9 @@ struct config {
 		int weighings_history_days; /* superseded ticket versions */
 		int facility_status_days;
 	} retention;
+	struct {
+		int interval_s; /* 0..3600; 0 = no alerts are raised */
+	} alerts;
 	/* private */
 	char **files; /* every file read, for cfg_pos.file */
 	size_t nfiles;

@@ -334,6 +334,15 @@ static const struct key retention_keys[] = { { .name = "messages_days",
 	    .defnum = 90 },
 	{ .name = NULL } };
 
+/* Alerts (docs/alerts.md). */
+static const struct key alerts_keys[] = { { .name = "interval_s",
+					      .type = K_INT,
+					      .off = C(alerts.interval_s),
+					      .min = 0,
+					      .max = 3600,
+					      .defnum = 10 },
+	{ .name = NULL } };
+
 const struct key cfg_top_keys[] = { { .name = "include", .type = K_INCLUDE },
 	{ .name = "mqtt",
 	    .type = K_SECTION,
@@ -366,6 +375,10 @@ const struct key cfg_top_keys[] = { { .name = "include", .type = K_INCLUDE },
 	    .type = K_SECTION,
 	    .sub = retention_keys,
 	    .where = "retention" },
+	{ .name = "alerts",
+	    .type = K_SECTION,
+	    .sub = alerts_keys,
+	    .where = "alerts" },
 	{ .name = NULL } };
 
 #undef C

@@ -57,6 +57,9 @@ struct pipeline {
 	int64_t round_us, vacuumed;  /* busy time, pages given back */
 	uint64_t reconciled_changes; /* counter value at the last run */
 	int reconcile_behind;	     /* the last pass left work */
+	int64_t last_alerts_us;	     /* monotonic; 0: never synced */
+	int alerts_behind;	     /* the last sync left work */
+	int64_t alerts_synced_ms;    /* the last complete sync's now */
 	dev_t db_dev;		     /* the database file opened */
 	ino_t db_ino;
 	int db_gone; /* its path names another file, or none */
@@ -650,6 +653,31 @@ pipeline_reconcile(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
 	return 1;
 }
 
+int
+pipeline_alerts(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
+{
+	int64_t now_us = clock_mono_us();
+	int64_t every_us = (int64_t)p->cfg->alerts.interval_s * 1000000;
+	int rc;
+
+	if (every_us == 0 || pipeline_writes_failing(p))
+		return 0;
+	/* Work left goes on at the next tick; otherwise every interval,
+	 * and the backlog first, as for reconciliation. */
+	if (!p->alerts_behind && p->last_alerts_us != 0 &&
+	    now_us - p->last_alerts_us < every_us)
+		return 0;
+	if (pipeline_backlog_bytes(p, written_bytes) > PIPELINE_DEFER_BACKLOG &&
+	    now_us - p->last_alerts_us < PIPELINE_RECONCILE_MAX_MS * 1000)
+		return 0;
+	p->last_alerts_us = now_us;
+	rc = store_alerts_sync(p->store, now_ms, PIPELINE_ALERTS_BUDGET_US,
+	    &p->alerts_behind);
+	if (rc == 0 && !p->alerts_behind)
+		p->alerts_synced_ms = now_ms;
+	return rc == -1 ? -1 : 1;
+}
+
 void
 pipeline_report(struct pipeline *p, uint64_t written_bytes,
     const char *spool_error, struct report *r)
@@ -669,6 +697,7 @@ pipeline_report(struct pipeline *p, uint64_t written_bytes,
 	r->db.last_commit_ms = ingest_last_commit_ms(p->ingest);
 	r->db.commit_gap_max_us = p->commit_gap_max_us;
 	r->db.reconcile_behind = p->reconcile_behind;
+	r->alerts.synced_ms = p->alerts_synced_ms;
 	r->db.writes_failing =
 	    pipeline_writes_failing(p) || spool_error != NULL;
 	r->db.file_gone = p->db_gone;

@@ -205,6 +205,19 @@ int pipeline_reconcile(struct pipeline *p, int64_t now_ms,
     uint64_t written_bytes) WT_MUST_CHECK;
 
 /*
+ * Alerts (docs/alerts.md): every alerts.interval_s (0: never) by the
+ * monotonic clock, a sync of the alerts with the conditions that hold
+ * now (store_alerts_sync), after the reconciliation it reads. A sync
+ * holds the loop for about PIPELINE_ALERTS_BUDGET_US; work it leaves
+ * goes on at the next call. Deferred like reconciliation while a backlog
+ * drains, skipped while writes fail. 1 when it ran, 0 when not due, -1
+ * when a rule failed (logged; the other rules ran).
+ */
+#define PIPELINE_ALERTS_BUDGET_US 50000
+int pipeline_alerts(struct pipeline *p, int64_t now_ms,
+    uint64_t written_bytes) WT_MUST_CHECK;
+
+/*
  * The pipeline's part of the status snapshot: counters, backlog, spool
  * and database figures. A failing spool writer (spool_error set) counts
  * as failing writes too. r's pointers stay valid until the next call.

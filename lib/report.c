@@ -346,6 +346,44 @@ status_city(struct buf *b, const struct report *r)
 	bprintf(b, "}");
 }
 
+/* Alerts: open per kind, the newest open ones (docs/alerts.md). */
+static void
+status_alerts(struct buf *b, const struct report *r)
+{
+	const struct report_city *cy = city_of(r);
+	const struct store_alert_item *it;
+	size_t i;
+
+	bprintf(b,
+	    ",\"alerts\":{\"open\":%" PRId64 ",\"opened_total\":%" PRId64
+	    ",\"unpublished\":%" PRId64 ",\"in_flight\":%u,\"acked\":%" PRIu64
+	    ",\"failed\":%" PRIu64 ",\"synced_ms\":%" PRId64
+	    ",\"open_by_kind\":{",
+	    cy->alerts.open, cy->alerts.opened_total, cy->alerts.unpublished,
+	    r->alerts.inflight, r->alerts.acked, r->alerts.failed,
+	    r->alerts.synced_ms);
+	for (i = 0; i < cy->nalert_kinds; i++) {
+		bprintf(b, i ? "," : "");
+		bjson(b, cy->alert_kinds[i].kind);
+		bprintf(b, ":%" PRId64, cy->alert_kinds[i].open);
+	}
+	bprintf(b, "},\"newest\":[");
+	for (i = 0; i < cy->nalert_items; i++) {
+		it = &cy->alert_items[i];
+		bprintf(b, "%s{\"id\":%" PRId64 ",\"kind\":", i ? "," : "",
+		    it->id);
+		bjson(b, it->kind);
+		bprintf(b, ",\"severity\":");
+		bjson(b, it->severity);
+		bprintf(b, ",\"subject\":");
+		bjson(b, it->subject);
+		bprintf(b, ",\"district\":");
+		bjson(b, it->district[0] ? it->district : NULL);
+		bprintf(b, ",\"opened_ms\":%" PRId64 "}", it->opened_ms);
+	}
+	bprintf(b, "]}");
+}
+
 char *
 report_status_json(const struct report *r)
 {
@@ -363,6 +401,7 @@ report_status_json(const struct report *r)
 	status_ingest(&b, r);
 	status_db(&b, r);
 	status_city(&b, r);
+	status_alerts(&b, r);
 	bprintf(&b, "}\n");
 	return bfinish(&b);
 }
@@ -438,6 +477,27 @@ metrics_city(struct buf *b, const struct report_city *cy)
 		    cy->districts[i].district, cy->districts[i].clearance_rate);
 }
 
+static void
+metrics_alerts(struct buf *b, const struct report_city *cy)
+{
+	size_t i;
+
+	metric(b, "alerts_open", "gauge", "Open alerts by kind.");
+	for (i = 0; i < cy->nalert_kinds; i++) {
+		bprintf(b, "wastetrack_alerts_open{kind=\"");
+		blabel(b, cy->alert_kinds[i].kind);
+		bprintf(b, "\"} %" PRId64 "\n", cy->alert_kinds[i].open);
+	}
+	metric(b, "alerts_opened_total", "counter",
+	    "Alerts opened since the database was created.");
+	bprintf(b, "wastetrack_alerts_opened_total %" PRId64 "\n",
+	    cy->alerts.opened_total);
+	metric(b, "alerts_unpublished", "gauge",
+	    "Alert messages the broker has not acknowledged yet.");
+	bprintf(b, "wastetrack_alerts_unpublished %" PRId64 "\n",
+	    cy->alerts.unpublished);
+}
+
 char *
 report_metrics(const struct report *r)
 {
@@ -505,6 +565,7 @@ report_metrics(const struct report *r)
 	bprintf(&b, "wastetrack_checkpoint_failures_total %" PRIu64 "\n",
 	    r->db.checkpoint_failures);
 	metrics_city(&b, city_of(r));
+	metrics_alerts(&b, city_of(r));
 	metric(&b, "uptime_seconds", "gauge", "Seconds since start.");
 	bprintf(&b, "wastetrack_uptime_seconds %.3f\n",
 	    (double)(r->now_ms - r->start_ms) / 1000.0);

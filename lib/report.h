@@ -21,10 +21,16 @@ struct report_tonnage {
 	double kg;
 };
 
-#define REPORT_MAX_TONNAGE   64
-#define REPORT_MAX_DISTRICTS 32
-#define REPORT_MAX_ITEMS     20 /* per list of manifests shown */
-#define REPORT_MAX_SUBS	     64 /* subscriptions shown */
+#define REPORT_MAX_TONNAGE     64
+#define REPORT_MAX_DISTRICTS   32
+#define REPORT_MAX_ITEMS       20 /* per list of manifests shown */
+#define REPORT_MAX_SUBS	       64 /* subscriptions shown */
+#define REPORT_MAX_ALERT_KINDS 16
+
+struct report_alert_kind {
+	char kind[32];
+	int64_t open;
+};
 
 /* Today's figures from the database: a thread of their own computes them. */
 struct report_city {
@@ -38,6 +44,13 @@ struct report_city {
 	size_t ndiscrepancy_items;
 	struct store_manifest_item overdue_items[REPORT_MAX_ITEMS];
 	size_t noverdue_items;
+	/* Alerts (docs/alerts.md): open ones per kind, every kind this
+	 * build raises listed (0 included), and the newest open ones. */
+	struct store_alert_counts alerts;
+	struct report_alert_kind alert_kinds[REPORT_MAX_ALERT_KINDS];
+	size_t nalert_kinds;
+	struct store_alert_item alert_items[REPORT_MAX_ITEMS];
+	size_t nalert_items;
 };
 
 /*
@@ -83,6 +96,13 @@ struct report {
 		uint64_t checkpoint_failures;
 		const char *checkpoint_error; /* NULL unless failing now */
 	} db;
+	/* Alerts on the loop: the end of the last complete sync (0: none
+	 * yet), messages in flight to the broker, completions since start. */
+	struct {
+		int64_t synced_ms;
+		unsigned inflight;
+		uint64_t acked, failed;
+	} alerts;
 	const struct report_city *city; /* NULL: none computed yet */
 	int stall_after_s;		/* backlog without a commit this long */
 	/* When the loop last published this snapshot (0: not a snapshot).

@@ -48,6 +48,52 @@ add_overdue(void *arg, const struct store_manifest_item *it)
 		c->overdue_items[c->noverdue_items++] = *it;
 }
 
+/* A kind's open count, in the row of its name (added if new). */
+static void
+add_alert_kind(void *arg, const char *kind, const char *unused, double n)
+{
+	struct report_city *c = arg;
+	size_t i;
+
+	(void)unused;
+	if (kind == NULL)
+		return;
+	for (i = 0; i < c->nalert_kinds; i++)
+		if (strcmp(c->alert_kinds[i].kind, kind) == 0)
+			break;
+	if (i == c->nalert_kinds) {
+		if (i == REPORT_MAX_ALERT_KINDS)
+			return;
+		snprintf(c->alert_kinds[i].kind, sizeof(c->alert_kinds[i].kind),
+		    "%s", kind);
+		c->nalert_kinds++;
+	}
+	c->alert_kinds[i].open = (int64_t)n;
+}
+
+static void
+add_alert(void *arg, const struct store_alert_item *it)
+{
+	struct report_city *c = arg;
+
+	if (c->nalert_items < REPORT_MAX_ITEMS)
+		c->alert_items[c->nalert_items++] = *it;
+}
+
+static void
+city_alerts(struct store *s, struct report_city *c)
+{
+	size_t i;
+
+	for (i = 0; store_alert_kinds[i] != NULL; i++)
+		add_alert_kind(c, store_alert_kinds[i], NULL, 0);
+	if (store_alert_open_by_kind(s, add_alert_kind, c) == -1 ||
+	    store_alert_counts(s, &c->alerts) == -1)
+		memset(&c->alerts, 0, sizeof(c->alerts));
+	if (store_alert_items(s, REPORT_MAX_ITEMS, add_alert, c) == -1)
+		c->nalert_items = 0;
+}
+
 int
 report_city_compute(struct store *s, const char *day, struct report_city *c)
 {
@@ -74,6 +120,7 @@ report_city_compute(struct store *s, const char *day, struct report_city *c)
 		c->overdue_manifests = mc.overdue;
 		c->discrepancies = mc.discrepancies;
 	}
+	city_alerts(s, c);
 	store_read_end(s);
 	return 0;
 }

@@ -23,7 +23,7 @@
 struct store;
 struct config;
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* What a write did: inserted, nothing new (idempotent no-op), or kept as
  * history without moving the current state (late or older version). */
@@ -200,6 +200,46 @@ int store_hold_payloads(struct store *s, int64_t hold_ms,
 int store_clock_state(struct store *s, int64_t *newest_ms,
     int *clock_behind) WT_MUST_CHECK;
 
+/* ---- alerts (docs/alerts.md) ---- */
+
+/*
+ * Bring the alerts in line with the conditions that hold at now_ms: open
+ * one alert per (kind, subject) whose condition holds and has none open,
+ * resolve the open ones whose condition no longer holds, leave the rest
+ * untouched (an open alert keeps the evidence it opened with). Every
+ * rule built in is evaluated in its own short transaction, rules in turn
+ * until budget_us have passed; a rule opens or resolves at most a slice
+ * of rows at a time. *more: rules or rows are left for the next call
+ * (which goes on where this one stopped). Outside a transaction.
+ */
+int store_alerts_sync(struct store *s, int64_t now_ms, int64_t budget_us,
+    int *more) WT_MUST_CHECK;
+
+/* What is sent to the broker for an alert, step by step, each once the
+ * one before is acknowledged: */
+enum store_alert_step {
+	STORE_ALERT_OPEN = 1,	  /* the alert, retained */
+	STORE_ALERT_RESOLVED = 2, /* the alert with resolved_ms, not retained */
+	STORE_ALERT_CLEAR = 3,	  /* empty and retained: clears the first */
+};
+struct store_alert_msg {
+	int64_t id;
+	enum store_alert_step step;
+	int retained;
+	const char *topic; /* wt/v1/alerts/{kind}/{id} */
+	const char *payload;
+	size_t len; /* 0 for STORE_ALERT_CLEAR */
+};
+/* 1 to be given the next, 0 to stop. m is valid during the call. */
+typedef int (*store_alert_fn)(void *arg, const struct store_alert_msg *m);
+/* The next step of every alert whose last step is not acknowledged yet,
+ * oldest alert first, until fn says stop. Outside a transaction. */
+int store_alerts_pending(struct store *s, store_alert_fn fn,
+    void *arg) WT_MUST_CHECK;
+/* The broker acknowledged these steps (in a transaction of its own). */
+int store_alerts_acked(struct store *s, const int64_t *ids,
+    const enum store_alert_step *steps, size_t n) WT_MUST_CHECK;
+
 /* ---- reads for reports (read-only connection) ---- */
 
 /*
@@ -261,6 +301,29 @@ typedef void (
 /* The newest `limit` manifests with this verdict. */
 int store_manifest_items(struct store *s, const char *verdict, int limit,
     store_item_fn fn, void *arg) WT_MUST_CHECK;
+
+/* Alerts for reports: the open ones per kind, counted, and the newest
+ * open ones. */
+struct store_alert_item {
+	int64_t id, opened_ms;
+	char kind[32], severity[16], subject[96], district[64];
+};
+struct store_alert_counts {
+	int64_t opened_total; /* ever opened (the newest id) */
+	int64_t open, unpublished;
+};
+typedef void (
+    *store_alert_item_fn)(void *arg, const struct store_alert_item *item);
+/* fn(arg, kind, NULL, open alerts of that kind), by kind. */
+int store_alert_open_by_kind(struct store *s, store_row_fn fn,
+    void *arg) WT_MUST_CHECK;
+int store_alert_counts(struct store *s,
+    struct store_alert_counts *c) WT_MUST_CHECK;
+int store_alert_items(struct store *s, int limit, store_alert_item_fn fn,
+    void *arg) WT_MUST_CHECK;
+/* Every kind this build can raise (NULL-terminated): /metrics shows each,
+ * 0 included. */
+extern const char *const store_alert_kinds[];
 
 /*
  * Background maintenance: work a commit leaves for later (for SQLite,

@@ -20,6 +20,7 @@
  *	store_backup.c		a consistent copy of a live database
  *	store.c			open, close, transactions, the spool position
  *	store_prune.c		retention in slices, each its own transaction
+ *	store_alert.c		alerts from rules, each its own transaction
  *
  * The sections below follow the same order.
  */
@@ -96,6 +97,12 @@ struct store {
 	 * store_reconcile.c); the unit test makes them small. */
 	int recon_slice, recon_marks, recon_requeue;
 	int recon_adapt; /* the slice the last passes' times suggest */
+	/* Alerts: the next rule a sync pass evaluates (a pass that ran out
+	 * of time goes on there), and the rows one rule may open or
+	 * resolve per transaction (0: the default; the unit test makes it
+	 * small). */
+	size_t alert_set, alert_rule;
+	int alert_slice;
 };
 
 /* Readers and checkpoints give up on a lock after this long. */
@@ -279,5 +286,40 @@ int store_recon_run(struct store *s, const struct recon_step *step,
     const struct recon_args *a) WT_MUST_CHECK;
 int store_recon_steps(struct store *s, const struct recon_step *steps, size_t n,
     const struct recon_args *a) WT_MUST_CHECK;
+
+/* ---- store_alert.c: alerts from rules (docs/alerts.md) ---- */
+
+/* One kind of alert condition. sql is one SELECT returning the conditions
+ * that hold now, columns in this order: subject TEXT NOT NULL (what the
+ * alert is about: a manifest key, a generator id, a facility id...),
+ * district TEXT (may be NULL), evidence TEXT (a JSON object built with
+ * json_object(), small: < 2 KiB). ?1 is now in UTC milliseconds.
+ * A rule must be bounded: it reads recent/open rows through an index,
+ * never all history. */
+struct store_alert_rule {
+	const char *kind;     /* alerts.kind, e.g. "clinic_pickup_overdue" */
+	const char *severity; /* "info" | "warning" | "critical" */
+	const char *sql;
+};
+/* lib/store_alert.c (helper alerts): discrepancy, overdue_manifest,
+ * unknown_facility */
+extern const struct store_alert_rule store_alert_rules_core[];
+extern const size_t store_alert_nrules_core;
+
+/* A set of rules as the sync takes them; a list of sets ends with
+ * rules NULL. store_alert_sets is the daemon's: every set built in. */
+struct store_alert_set {
+	const struct store_alert_rule *rules;
+	const size_t *nrules;
+};
+extern const struct store_alert_set store_alert_sets[];
+/* store_alerts_sync() over the given sets (tests bring their own). */
+int store_alerts_sync_sets(struct store *s, const struct store_alert_set *sets,
+    int64_t now_ms, int64_t budget_us, int *more) WT_MUST_CHECK;
+
+/* The rows with a step still to send (schema v9's alerts_unpublished
+ * index is on the same expression, so that the query can use it). */
+#define STORE_ALERT_PENDING                                                    \
+	"published < CASE WHEN resolved_ms IS NULL THEN 1 ELSE 3 END"
 
 #endif

@@ -479,6 +479,30 @@ static const char *const migrations[] = {
 	"ALTER TABLE messages ADD COLUMN replay_of INTEGER;"
 	/* And the file says what it is: "WTRK" (file(1), other tools). */
 	"PRAGMA application_id = 1465143883;",
+	/* v10: alerts (docs/alerts.md). One row per time a condition held:
+	 * at most one open row per (kind, subject), which the unique
+	 * partial index enforces, so a re-evaluation, a redelivery or a
+	 * restart can never open a second. published is the last step the
+	 * broker acknowledged (0 none, 1 the retained alert, 2 the
+	 * resolution notice, 3 the cleared retained message); the partial
+	 * index finds what is still to send without reading history. The
+	 * other indexes let the core rules read only what they need: the
+	 * manifests needing attention, and rows flagged UNKNOWN_FACILITY
+	 * (262144). */
+	"CREATE TABLE alerts(id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+	" severity TEXT NOT NULL, subject TEXT NOT NULL, district TEXT,"
+	" opened_ms INTEGER NOT NULL, resolved_ms INTEGER, evidence TEXT,"
+	" published INTEGER NOT NULL DEFAULT 0);"
+	"CREATE UNIQUE INDEX alerts_open ON alerts(kind, subject)"
+	" WHERE resolved_ms IS NULL;"
+	"CREATE INDEX alerts_unpublished ON alerts(id) WHERE " STORE_ALERT_PENDING
+	";"
+	"CREATE INDEX reconciliation_results_verdict ON"
+	" reconciliation_results(verdict);"
+	"CREATE INDEX weighings_unknown_facility ON weighings(first_ms)"
+	" WHERE (dq_flags & 262144) <> 0;"
+	"CREATE INDEX vehicle_events_unknown_facility ON vehicle_events(ts_ms)"
+	" WHERE (dq_flags & 262144) <> 0;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
