@@ -77,24 +77,25 @@ geofence_set_free(struct geofence_set *s)
 	free(s);
 }
 
-/* Grow *p (of *cap elements of size sz) to hold need; 0 or -1. */
-static int
-grow(void *p, size_t *cap, size_t need, size_t sz)
+/*
+ * ptr (of *cap elements of size sz) grown to hold need: the new pointer,
+ * or NULL (ptr still valid, *cap unchanged) when out of memory.
+ */
+static void *
+grow(void *ptr, size_t *cap, size_t need, size_t sz)
 {
 	void *np;
 	size_t ncap;
 
-	if (need <= *cap)
-		return 0;
+	if (need <= *cap && ptr != NULL)
+		return ptr;
 	ncap = *cap ? *cap : 16;
 	while (ncap < need)
 		ncap *= 2;
-	np = realloc(*(void **)p, ncap * sz);
-	if (np == NULL)
-		return -1;
-	*(void **)p = np;
+	if ((np = realloc(ptr, ncap * sz)) == NULL)
+		return NULL;
 	*cap = ncap;
-	return 0;
+	return np;
 }
 
 static void
@@ -147,14 +148,17 @@ box_ok(const struct fence *f, const char **why)
 static struct fence *
 new_fence(struct geofence_set *s, const char **why)
 {
+	struct fence *nf;
+
 	if (s->built) {
 		set_why(why, "the set is already built");
 		return NULL;
 	}
-	if (grow(&s->f, &s->cap, s->n + 1, sizeof(*s->f)) == -1) {
+	if ((nf = grow(s->f, &s->cap, s->n + 1, sizeof(*s->f))) == NULL) {
 		set_why(why, "out of memory");
 		return NULL;
 	}
+	s->f = nf;
 	memset(&s->f[s->n], 0, sizeof(s->f[s->n]));
 	return &s->f[s->n];
 }
@@ -433,16 +437,20 @@ geofence_set_add_polygon(struct geofence_set *s, size_t tag,
 {
 	struct fence *f;
 	size_t total, r, k, n;
-	uint32_t nv = 0;
+	uint32_t nv = 0, *ends;
 	double *xy;
 
 	if ((f = new_fence(s, why)) == NULL)
 		return -1;
 	if (poly_count(rings, nrings, &total, why) == -1)
 		return -1;
-	if (grow(&s->xy, &s->capxy, s->nxy + 2 * total, sizeof(double)) == -1 ||
-	    grow(&s->ring_end, &s->capring, s->nring + nrings,
-		sizeof(uint32_t)) == -1) {
+	if ((xy = grow(s->xy, &s->capxy, s->nxy + 2 * total, sizeof(double))) !=
+	    NULL)
+		s->xy = xy;
+	if ((ends = grow(s->ring_end, &s->capring, s->nring + nrings,
+		 sizeof(uint32_t))) != NULL)
+		s->ring_end = ends;
+	if (xy == NULL || ends == NULL) {
 		set_why(why, "out of memory");
 		return -1;
 	}
@@ -636,6 +644,23 @@ grid_cover(struct geofence_set *s, uint32_t i, uint32_t *fill)
 		}
 }
 
+/* How many (cell, fence) entries the grid will hold. */
+static size_t
+grid_items(const struct geofence_set *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++) {
+		const struct fence *f = &s->f[i];
+
+		n += (size_t)(cell_ix(f->max_lat, s->lat_min, s->cell) -
+			 cell_ix(f->min_lat, s->lat_min, s->cell) + 1) *
+		    (size_t)(cell_ix(f->max_lon, s->lon_min, s->cell) -
+			cell_ix(f->min_lon, s->lon_min, s->cell) + 1);
+	}
+	return n;
+}
+
 /* The grid's origin, cell size and dimensions for the fences' boxes. */
 static void
 grid_shape(struct geofence_set *s)
@@ -674,6 +699,9 @@ geofence_set_build(struct geofence_set *s)
 		return 0;
 	grid_shape(s);
 	ncells = (size_t)s->nrows * s->ncols;
+	/* the cell lists are indexed by uint32_t */
+	if (grid_items(s) > UINT32_MAX / 2)
+		goto cleanup;
 	if ((s->start = calloc(ncells + 1, sizeof(*s->start))) == NULL)
 		goto cleanup;
 	for (i = 0; i < s->n; i++)
