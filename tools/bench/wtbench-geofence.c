@@ -10,7 +10,9 @@
  *     database: its best case), the bounding boxes, then the exact test,
  * with the nanoseconds per lookup (best of the repetitions), the matches
  * (all three must agree, or the program fails) and the memory of each
- * index: the set's own count and the resident-set growth.
+ * index: the set's own count and the resident-set growth. Then the same
+ * fixes through one unload_feed state machine per truck (lib/unload.c),
+ * the other per-position cost issue 15 adds.
  *
  *	wtbench-geofence [--sites N] [--trucks N] [--fixes N] [--reps N]
  *	    [--seed N]
@@ -19,6 +21,7 @@
  * 3 repetitions.
  */
 #include "geofence.h"
+#include "unload.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -218,6 +221,44 @@ pass(enum method m, const struct geofence_set *set, struct rt *rt,
 	return (now_s() - t0) * 1e9 / (double)n;
 }
 
+/* Every fix through its truck's unload machine: ns per fix; the
+ * unloads inferred go to *found. */
+static double
+feed_pass(const double *ll, size_t ntrucks, size_t nfix, uint64_t *found)
+{
+	struct unload_params p;
+	struct unload_track *t = calloc(ntrucks, sizeof(*t));
+	size_t k, i;
+	uint64_t n = 0;
+	double t0;
+
+	if (t == NULL)
+		return NAN;
+	unload_params_default(&p);
+	for (i = 0; i < ntrucks; i++)
+		unload_track_init(&t[i]);
+	t0 = now_s();
+	for (k = 0; k < nfix; k++)
+		for (i = 0; i < ntrucks; i++) {
+			const double *c = ll + 2 * (k * ntrucks + i);
+			/* loaded half the time, in spells of 50 fixes */
+			struct unload_fix f = { INT64_C(1700000000000) +
+				    (int64_t)k * 30000,
+				c[0], c[1], 30.0,
+				(k / 50 + i) % 2 ? "full" : "empty", -1 };
+			struct unload_event ev;
+			uint32_t dq = 0;
+			int emitted;
+
+			(void)unload_feed(&t[i], &p, &f, &dq, &ev, &emitted);
+			n += (uint64_t)emitted;
+		}
+	t0 = now_s() - t0;
+	free(t);
+	*found = n;
+	return t0 * 1e9 / (double)(ntrucks * nfix);
+}
+
 static int
 rtree_open(struct rt *rt, const struct geofence_set *set)
 {
@@ -323,6 +364,16 @@ main(int argc, char **argv)
 	for (m = M_GRID; m <= M_RTREE; m++)
 		printf("  %-14s %9.1f ns/lookup  %" PRIu64 " matches\n",
 		    names[m], best[m], hits[m]);
+	{
+		uint64_t found = 0;
+		double ns = INFINITY;
+
+		for (r = 0; r < reps; r++)
+			ns = fmin(ns, feed_pass(ll, ntrucks, nfix, &found));
+		printf("  unload_feed    %9.1f ns/fix     %" PRIu64
+		       " unloads inferred\n",
+		    ns, found);
+	}
 	printf("  grid index: %zu bytes allocated, RSS +%ld KiB\n",
 	    geofence_set_memory(set), rss1 - rss0);
 	printf("  r*tree:     %lld bytes in SQLite, RSS +%ld KiB\n",
