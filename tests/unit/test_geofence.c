@@ -640,6 +640,62 @@ test_grid(void)
 	geofence_set_free(s);
 }
 
+/*
+ * Random vertex lists (most of them self-intersecting), some with a random
+ * hole: every one is accepted or refused with a reason, never a crash
+ * (the sanitizer build runs this), and what was accepted is found by the
+ * grid exactly as by the scan.
+ */
+static void
+test_random_shapes(void)
+{
+	struct geofence_set *s = geofence_set_new();
+	struct geofence_ll v[8], h[4];
+	size_t i, k, ok = 0, got[64], want[64];
+	const char *why;
+
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	for (i = 0; i < 2000; i++) {
+		struct geofence_ring r[2] = { { v, 3 + (size_t)(urand() * 6) },
+			{ h, 3 + (size_t)(urand() * 2) } };
+		double lat = 43.8 + urand() * 0.05,
+		       lon = 125.2 + urand() * 0.05;
+
+		for (k = 0; k < 8; k++)
+			v[k] = (struct geofence_ll){ lat + urand() * 0.002,
+				lon + urand() * 0.002 };
+		for (k = 0; k < 4; k++)
+			h[k] = (struct geofence_ll){ lat + urand() * 0.002,
+				lon + urand() * 0.002 };
+		why = NULL;
+		if (geofence_set_add_polygon(s, i, r, urand() < 0.3 ? 2 : 1,
+			&why) == 0)
+			ok++;
+		else
+			CHECK(why != NULL);
+	}
+	printf("random shapes: %zu of 2000 accepted\n", ok);
+	CHECK_INT(geofence_set_count(s), ok);
+	CHECK(ok > 100 && ok < 2000);
+	CHECK_INT(geofence_set_build(s), 0);
+	for (i = 0; i < 20000; i++) {
+		double lat = 43.8 + urand() * 0.052,
+		       lon = 125.2 + urand() * 0.052;
+		size_t ng = geofence_set_find(s, lat, lon, got, 64);
+		size_t nw = geofence_set_scan(s, lat, lon, want, 64);
+
+		if (ng != nw ||
+		    memcmp(got, want, (ng < 64 ? ng : 64) * sizeof(*got)) !=
+			0) {
+			CHECK_INT(ng, nw);
+			break;
+		}
+	}
+	geofence_set_free(s);
+}
+
 static void
 test_empty(void)
 {
@@ -665,6 +721,7 @@ main(void)
 	test_hole();
 	test_refused();
 	test_empty();
+	test_random_shapes();
 	test_grid();
 	return check_result("test_geofence");
 }
