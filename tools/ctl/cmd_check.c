@@ -377,7 +377,7 @@ run(const struct ctl_cmd *c, const struct config *cfg, int argc, char **argv)
 	struct meta m;
 	int ch, r, quick = 0, bad = 0, rc = 0;
 
-	while ((ch = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if ((r = ctl_common_opt(c, ch, optarg, &fmt)) == -1)
 			return EXIT_USAGE;
 		if (r == 1)

@@ -185,7 +185,7 @@ run(const struct ctl_cmd *c, const struct config *cfg, int argc, char **argv)
 	struct ctl_out *o;
 	int ch, r, rc, found = 0;
 
-	while ((ch = getopt_long(argc, argv, "+", options, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "", options, NULL)) != -1)
 		if ((r = ctl_common_opt(c, ch, optarg, &fmt)) != 1)
 			return r == -1 ? EXIT_USAGE
 				       : ctl_usage_error(c, "unknown option");

@@ -48,7 +48,7 @@ parse(const struct ctl_cmd *c, const struct config *cfg, int argc, char **argv,
 	int ch, r;
 
 	a->num[1] = 3;
-	while ((ch = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if ((r = ctl_common_opt(c, ch, optarg, fmt)) == -1)
 			return -1;
 		if (r == 1)

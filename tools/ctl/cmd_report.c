@@ -70,7 +70,7 @@ parse_period(const struct ctl_cmd *c, int argc, char **argv, struct period *p,
 	int ch, r;
 
 	memset(p, 0, sizeof(*p));
-	while ((ch = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if ((r = ctl_common_opt(c, ch, optarg, fmt)) != 0) {
 			if (r == -1)
 				return -1;

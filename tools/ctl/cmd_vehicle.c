@@ -69,7 +69,7 @@ run(const struct ctl_cmd *c, const struct config *cfg, int argc, char **argv)
 	size_t known = 0;
 	int ch, r, rc;
 
-	while ((ch = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if ((r = ctl_common_opt(c, ch, optarg, &fmt)) == -1)
 			return EXIT_USAGE;
 		if (r == 1)
