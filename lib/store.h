@@ -383,7 +383,8 @@ int store_query_run(struct store_query *q, enum store_q id,
 /* What the next retention round would remove with these cutoffs, per
  * kind (the positions a thinning would drop included), counted in one
  * read transaction; as store_prune_slice() would, holds included. */
-int store_query_prune_due(struct store_query *q, const struct store_retention *r,
+int store_query_prune_due(struct store_query *q,
+    const struct store_retention *r,
     int64_t due[STORE_PRUNE_KINDS]) WT_MUST_CHECK;
 
 const char *store_path(const struct store *s);

@@ -213,7 +213,8 @@ table_text(const struct ctl_out *o, const char *col, const struct cell *c)
 		}
 		return strdup(buf);
 	default:
-		return clean_text(c->s, 1, TABLE_CELL_MAX);
+		/* A record's value has the line to itself. */
+		return clean_text(c->s, 1, o->record ? 0 : TABLE_CELL_MAX);
 	}
 }
 
