@@ -11,8 +11,12 @@
 
 #include "log.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct store_query {
 	sqlite3 *db;
@@ -232,6 +236,72 @@ static const char *const query_sql[STORE_Q_COUNT] = {
 	[STORE_Q_QUICK_CHECK] = "PRAGMA quick_check",
 };
 
+/* "file:PATH?immutable=1", PATH %-escaped where a URI needs it. */
+static char *
+immutable_uri(const char *path)
+{
+	static const char tail[] = "?immutable=1";
+	char *uri = malloc(strlen(path) * 3 + sizeof("file:") + sizeof(tail));
+	char *p = uri;
+
+	if (uri == NULL)
+		return NULL;
+	p += sprintf(p, "file:");
+	for (; *path; path++)
+		if (*path == '%' || *path == '?' || *path == '#')
+			p += sprintf(p, "%%%02X", (unsigned char)*path);
+		else
+			*p++ = *path;
+	strcpy(p, tail);
+	return uri;
+}
+
+/*
+ * Read-only, sharing the daemon's -wal and -shm while it runs. With no
+ * daemon those files are gone: opening the file as usual would create
+ * them, owned by whoever reads (root's would then lock the daemon out of
+ * its own database), or be refused to a reader who may not create them
+ * in the directory (the service group: docs/install.md). The file alone
+ * then holds every commit (the daemon's last close checkpointed it and
+ * removed the log), so it is read as immutable, creating nothing. A
+ * daemon that starts meanwhile writes its log, not the file, until its
+ * first checkpoint. A log left behind (a crash) holds commits: read
+ * through it, as usual.
+ */
+static int
+open_ro(struct store_query *q)
+{
+	char wal[PATH_MAX];
+	char *uri;
+	int rc;
+
+	snprintf(wal, sizeof(wal), "%s-wal", q->path);
+	if (access(wal, F_OK) == 0 || errno != ENOENT) {
+		if (store_open_conn(q->path, SQLITE_OPEN_READONLY, &q->db) ==
+		    -1)
+			return -1;
+		rc = sqlite3_exec(q->db, "PRAGMA schema_version", NULL, NULL,
+		    NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		/* An empty log left by a reader holds no commit. */
+		if ((rc != SQLITE_READONLY && rc != SQLITE_CANTOPEN) ||
+		    store_file_size(q->path, "-wal") > 0) {
+			log_warnx("store: %s: %s", q->path,
+			    sqlite3_errmsg(q->db));
+			return -1;
+		}
+		sqlite3_close(q->db);
+		q->db = NULL;
+	}
+	if ((uri = immutable_uri(q->path)) == NULL)
+		return -1;
+	rc = store_open_conn(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+	    &q->db);
+	free(uri);
+	return rc;
+}
+
 int
 store_query_open(const char *path, struct store_query **out)
 {
@@ -246,7 +316,7 @@ store_query_open(const char *path, struct store_query **out)
 		return -1;
 	}
 	/* A file that is not there is an error, never a new database. */
-	if (store_open_conn(path, SQLITE_OPEN_READONLY, &q->db) == -1)
+	if (open_ro(q) == -1)
 		goto fail;
 	/* Closing the last connection would otherwise checkpoint the WAL
 	 * and remove it: the daemon's business, not a reader's. */

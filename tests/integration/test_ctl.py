@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import threading
@@ -439,9 +440,28 @@ def test_daemon_stopped():
     rc, out, _ = ctl("status")
     assert rc == 69 and "does not answer" in out and \
         "figures from the database" in out, (rc, out)
-    # The same reads without a daemon.
+    # The same reads without a daemon. The daemon's close removed its
+    # -wal and -shm; a reader must not make them again (root's would lock
+    # the service user out of its own database): the file is read as
+    # immutable.
+    d = S["d"]
+    logs = [d.db + "-wal", d.db + "-shm"]
+    assert not any(os.path.exists(f) for f in logs)
     assert ctl("report", "--day", DAY, "--format", "csv",
                check=0)[1] == csv_text(report_rows_7th())
+    assert ctl("check", "--format", "json", check=0)
+    assert not any(os.path.exists(f) for f in logs), os.listdir(env.dir)
+    # A reader that may not write the directory (a member of the service
+    # group, here nobody) reads it too.
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        os.chmod(env.dir, 0o755)
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534",
+                            "--clear-groups", CTL, "-c", d.conf, "report",
+                            "--day", DAY, "--format", "csv"],
+                           capture_output=True, timeout=60 * TIMEOUT_SCALE)
+        assert p.returncode == 0, p
+        assert p.stdout.decode() == csv_text(report_rows_7th())
+        os.chmod(env.dir, 0o700)
 
 
 def test_check_damaged():
