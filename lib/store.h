@@ -322,6 +322,10 @@ int store_backup(const char *path, const char *dest,
  */
 struct store_query;
 
+/* PRAGMA application_id of a wastetrack database: "WTRK" (0 in files of
+ * schema versions before the one that sets it). */
+#define STORE_APPLICATION_ID 0x5754524B
+
 enum store_vtype { STORE_V_NULL, STORE_V_INT, STORE_V_REAL, STORE_V_TEXT };
 struct store_value {
 	enum store_vtype type;

@@ -493,6 +493,20 @@ def test_check_damaged():
     assert rc == 1 and "another database" in \
         json.loads(out)["spool"]["status"], out
     assert seg >= 1
+    # The application id (the spool's owner file gone: the spool is
+    # judged by the position alone): wastetrack's ("WTRK") is fine,
+    # another program's file is not ours.
+    for app_id, rc_want in ((0x5754524B, 0), (42, 1)):
+        con = sqlite3.connect(d.db)
+        con.execute("PRAGMA application_id = %d" % app_id)
+        con.close()
+        if os.path.exists(d.db + ".spool/database-id"):
+            os.unlink(d.db + ".spool/database-id")
+        rc, out, _ = ctl("check", "--format", "json")
+        schema = json.loads(out)["schema"]
+        assert (rc, schema["application_id"]) == (rc_want, app_id), out
+        assert ("not a database of wastetrackd" in schema["status"]) == \
+            bool(rc_want), schema
     S["env"].__exit__(None, None, None)
     S["env"] = None
 

@@ -142,11 +142,15 @@ check_schema(struct ctl_out *o, const struct meta *m)
 	else
 		snprintf(status, sizeof(status), "ok");
 	/* Older or newer is a state, not damage: it never fails the check,
-	 * except a file with no schema at all. */
+	 * except a file with no schema at all or another program's. */
 	if (m->version == 0) {
 		snprintf(status, sizeof(status),
-		    "no schema: not a database "
-		    "of wastetrackd");
+		    "no schema: not a database of wastetrackd");
+		bad = 1;
+	} else if (m->app_id != 0 && m->app_id != STORE_APPLICATION_ID) {
+		snprintf(status, sizeof(status),
+		    "application id %" PRId64 ": not a database of wastetrackd",
+		    m->app_id);
 		bad = 1;
 	}
 	put_int(&r, "schema_version", m->version);
