@@ -56,6 +56,9 @@ def ctl(*args, check=None, timeout=60):
     p = subprocess.run([CTL, "-c", S["d"].conf] + list(args),
                        capture_output=True, timeout=timeout * TIMEOUT_SCALE)
     out = p.stdout.decode("utf-8")
+    # Under the sanitizers (a build with -Db_sanitize), a report fails.
+    assert "runtime error:" not in p.stderr.decode() and \
+        "Sanitizer" not in p.stderr.decode(), p.stderr.decode()
     if check is not None:
         assert p.returncode == check, (args, p.returncode, out,
                                        p.stderr.decode())
