@@ -408,6 +408,15 @@ def test_status():
     assert rc == 0, (rc, out, err)
     assert "healthy" in out and "mqtt: connected" in out, out
     assert "%d received" % S["received"] in out, out
+    # The broker goes away: the daemon answers that it is not healthy.
+    d, broker = S["d"], S["env"].broker
+    broker.stop()
+    wait_for(lambda: not d.status()["healthy"], 30, "an unhealthy daemon")
+    rc, out, _ = ctl("status")
+    assert rc == 1 and "UNHEALTHY: broker disconnected" in out and \
+        "mqtt: NOT connected" in out, (rc, out)
+    broker.start()
+    wait_for(lambda: d.status()["healthy"], 30, "the daemon to reconnect")
 
 
 def test_usage_errors():

@@ -30,8 +30,8 @@ const struct ctl_cmd ctl_cmd_status = { "status", "",
 	"the daemon's health and today's figures, in a few lines",
 	"Asks the daemon (GET /status on http.listen, or the port in\n"
 	"http.port_file when the port is 0) with a 2 s timeout. When it does\n"
-	"not answer, reads today's figures from the database instead, says\n"
-	"so, and exits 69. Exits 1 when the daemon answers that it is not\n"
+	"not answer (or answers that it is starting), reads today's figures\n"
+	"from the database instead, says so, and exits 69. Exits 1 when the daemon answers that it is not\n"
 	"healthy.\n",
 	run };
 
@@ -107,53 +107,75 @@ dial(const char *host, const char *port)
 	return fd;
 }
 
-/* GET path: the body of a 200 answer (malloc'd, NUL-terminated). */
+/* Read the whole answer, within HTTP_TIMEOUT_MS in all. */
 static char *
-http_get(const char *host, const char *port, const char *path)
+read_all(int fd, size_t *len)
 {
-	char req[512], *buf = NULL, *body, *grown;
-	size_t len = 0, cap = 0;
+	int64_t deadline = clock_mono_us() + HTTP_TIMEOUT_MS * 1000;
+	char *buf = NULL, *grown;
+	size_t cap = 0;
 	ssize_t n;
-	int fd;
+	int left;
 
-	if ((fd = dial(host, port)) == -1)
-		return NULL;
-	n = snprintf(req, sizeof(req),
-	    "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n", path,
-	    host);
-	if (wait_fd(fd, POLLOUT, HTTP_TIMEOUT_MS) == -1 ||
-	    write(fd, req, (size_t)n) != n)
-		goto fail;
+	*len = 0;
 	for (;;) {
-		if (cap - len < 4096) {
+		if (cap - *len < 4096) {
 			cap = cap ? cap * 2 : 16384;
 			if (cap > HTTP_MAX ||
 			    (grown = realloc(buf, cap)) == NULL)
 				goto fail;
 			buf = grown;
 		}
-		if (wait_fd(fd, POLLIN, HTTP_TIMEOUT_MS) == -1)
+		left = (int)((deadline - clock_mono_us()) / 1000);
+		if (left <= 0 || wait_fd(fd, POLLIN, left) == -1)
 			goto fail;
-		if ((n = read(fd, buf + len, cap - len - 1)) == 0)
+		if ((n = read(fd, buf + *len, cap - *len - 1)) == 0)
 			break;
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
 			goto fail;
 		if (n > 0)
-			len += (size_t)n;
+			*len += (size_t)n;
 	}
+	buf[*len] = '\0';
+	return buf;
+fail:
+	free(buf);
+	return NULL;
+}
+
+/* GET path: the answer's status in *code and its body (malloc'd,
+ * NUL-terminated); NULL when there is no answer. */
+static char *
+http_get(const char *host, const char *port, const char *path, int *code)
+{
+	char req[512], *buf, *body;
+	size_t len;
+	ssize_t n;
+	int fd;
+
+	*code = 0;
+	if ((fd = dial(host, port)) == -1)
+		return NULL;
+	n = snprintf(req, sizeof(req),
+	    "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n", path,
+	    host);
+	if (wait_fd(fd, POLLOUT, HTTP_TIMEOUT_MS) == -1 ||
+	    write(fd, req, (size_t)n) != n) {
+		close(fd);
+		return NULL;
+	}
+	buf = read_all(fd, &len);
 	close(fd);
-	buf[len] = '\0';
-	if (strncmp(buf, "HTTP/1.", 7) != 0 || strncmp(buf + 8, " 200", 4) ||
+	if (buf == NULL)
+		return NULL;
+	if (strncmp(buf, "HTTP/1.", 7) != 0 || len < 12 ||
 	    (body = strstr(buf, "\r\n\r\n")) == NULL) {
 		free(buf);
 		return NULL;
 	}
+	*code = atoi(buf + 9);
 	memmove(buf, body + 4, strlen(body + 4) + 1);
 	return buf;
-fail:
-	close(fd);
-	free(buf);
-	return NULL;
 }
 
 static double
@@ -325,18 +347,18 @@ run(const struct ctl_cmd *c, const struct config *cfg, int argc, char **argv)
 {
 	char host[256], port[32], where[300], *body = NULL, err[128];
 	struct json *doc = NULL;
-	int rc;
+	int rc, code = 0;
 
 	(void)argv;
 	if (argc != 1)
 		return ctl_usage_error(c, "no arguments expected");
 	if (endpoint(cfg, host, sizeof(host), port, sizeof(port)) == 0) {
 		snprintf(where, sizeof(where), "%s:%s", host, port);
-		body = http_get(host, port, "/status");
+		body = http_get(host, port, "/status", &code);
 	} else
 		snprintf(where, sizeof(where), "%s (port unknown)",
 		    cfg->http.listen);
-	if (body != NULL &&
+	if (code == 200 &&
 	    (doc = json_parse(body, strlen(body), err, sizeof(err))) != NULL &&
 	    json_kind(doc) == JSON_K_OBJ) {
 		print_daemon(doc, where);
@@ -346,8 +368,13 @@ run(const struct ctl_cmd *c, const struct config *cfg, int argc, char **argv)
 		return rc;
 	}
 	json_free(doc);
+	/* Starting (503 "starting"), or not there at all. */
+	if (body != NULL && code != 200)
+		printf("wastetrackd at %s answers %d: %.*s\n", where, code,
+		    (int)strcspn(body, "\r\n"), body);
+	else
+		printf("wastetrackd does not answer at %s\n", where);
 	free(body);
-	printf("wastetrackd does not answer at %s\n", where);
 	if (print_database(cfg) == -1)
 		return EXIT_FAIL;
 	return EXIT_UNAVAILABLE;
