@@ -15,10 +15,15 @@ struct drain {
 	struct store *store;
 	struct checkpoint *ckpt;
 	struct mqtt *mqtt;
-	struct event *drain_ev, *retry_ev;
+	struct event *drain_ev, *retry_ev, *prune_ev;
 	void (*after)(void *);
 	void *arg;
 };
+
+/* Between retention slices while ingestion keeps up: a slice is at most
+ * 20 ms (pipeline_prune_idle), so retention takes at most half of the
+ * loop, and a message that arrives meanwhile waits 20 ms at most. */
+#define PRUNE_GAP_US 20000
 
 static void
 drain_cb(evutil_socket_t fd, short what, void *arg)
@@ -26,6 +31,36 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	drain_run(arg);
+}
+
+static void
+prune_arm(struct drain *d)
+{
+	struct timeval tv = { 0, PRUNE_GAP_US };
+
+	if (pipeline_prune_busy(d->pipe) && !evtimer_pending(d->prune_ev, NULL))
+		evtimer_add(d->prune_ev, &tv);
+}
+
+/* A retention round that is behind goes on between the ticks, but only
+ * while ingestion keeps up: with more than PIPELINE_DEFER_BACKLOG
+ * spooled and not committed it waits for the next gap. */
+static void
+prune_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct drain *d = arg;
+	struct mqtt_state st;
+
+	(void)fd;
+	(void)what;
+	mqtt_state(d->mqtt, &st);
+	if (pipeline_backlog_bytes(d->pipe, st.written_bytes) >
+	    PIPELINE_DEFER_BACKLOG) {
+		prune_arm(d);
+		return;
+	}
+	if (pipeline_prune_idle(d->pipe))
+		prune_arm(d);
 }
 
 int
@@ -43,7 +78,8 @@ drain_new(struct event_base *base, struct pipeline *p, struct store *s,
 	d->arg = arg;
 	d->drain_ev = evtimer_new(base, drain_cb, d);
 	d->retry_ev = evtimer_new(base, drain_cb, d);
-	if (d->drain_ev == NULL || d->retry_ev == NULL) {
+	d->prune_ev = evtimer_new(base, prune_cb, d);
+	if (d->drain_ev == NULL || d->retry_ev == NULL || d->prune_ev == NULL) {
 		drain_free(d);
 		return -1;
 	}
@@ -98,6 +134,7 @@ drain_run(struct drain *d)
 		d->after(d->arg);
 		drain_wake(d);
 	}
+	prune_arm(d);
 }
 
 int
@@ -124,5 +161,7 @@ drain_free(struct drain *d)
 		event_free(d->drain_ev);
 	if (d->retry_ev != NULL)
 		event_free(d->retry_ev);
+	if (d->prune_ev != NULL)
+		event_free(d->prune_ev);
 	free(d);
 }

@@ -11,6 +11,8 @@
 #include "city.h"
 #include "clock.h"
 #include "config.h"
+#include "control.h"
+#include "ctlmsg.h"
 #include "drain.h"
 #include "http.h"
 #include "ingest.h"
@@ -27,6 +29,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +64,7 @@ struct wt {
 	struct mqtt *mqtt;
 	struct http *http;
 	struct drain *drain;
+	struct control *control;
 	struct event *sigs[3], *tick;
 	int64_t start_ms;
 	uint64_t watchdog_usec;
@@ -302,6 +306,21 @@ open_store(struct wt *wt)
 	return checkpoint_start(wt->store, &wt->ckpt);
 }
 
+/* The control socket beside the database (wastetrackctl replay). */
+static int
+start_control(struct wt *wt)
+{
+	char path[PATH_MAX];
+
+	if (ctlmsg_socket_path(wt->boot_cfg, path, sizeof(path)) == -1) {
+		log_warnx("main: the control socket's path, %s.ctl, is too "
+			  "long for a socket (107 bytes at most)",
+		    wt->boot_cfg->database.path);
+		return -1;
+	}
+	return control_start(wt->base, path, wt->pipe, &wt->control);
+}
+
 static int
 start_io(struct wt *wt)
 {
@@ -319,6 +338,8 @@ start_io(struct wt *wt)
 		return -1;
 	}
 	drain_set_mqtt(wt->drain, wt->mqtt);
+	if (start_control(wt) == -1)
+		return -1;
 	publish(wt);
 	if (http_serve(wt->http) == -1)
 		return -1;
@@ -353,6 +374,7 @@ teardown(struct wt *wt)
 {
 	size_t i;
 
+	control_free(wt->control);
 	mqtt_free(wt->mqtt);
 	city_stop(wt->city);
 	http_free(wt->http);

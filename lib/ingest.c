@@ -214,18 +214,19 @@ reject_too_large(struct ingest *in, struct store_msg *m,
 }
 
 static void
-count_result(struct ingest *in, enum ev_kind kind, enum store_result res)
+count_result(struct ingest_counters *c, enum ev_kind kind,
+    enum store_result res)
 {
 	switch (res) {
 	case STORE_NEW:
-		in->batch.stored++;
-		in->batch.by_kind[kind]++;
+		c->stored++;
+		c->by_kind[kind]++;
 		break;
 	case STORE_DUPLICATE:
-		in->batch.duplicates++;
+		c->duplicates++;
 		break;
 	case STORE_HISTORY:
-		in->batch.history++;
+		c->history++;
 		break;
 	}
 }
@@ -244,25 +245,26 @@ decode(struct ingest *in, const struct profile *p, const struct spool_rec *rec,
 	    &in->evs, err);
 }
 
-/* Store every event of the message; the message's outcome is the best
- * of them (one new row makes it "stored"). */
+/* Store every event of the message, counted in c; the message's outcome
+ * is the best of them (one new row makes it "stored"), also in *best. */
 static int
 store_events(struct ingest *in, const struct store_msg *m, int64_t mid,
-    int64_t now_ms)
+    int64_t now_ms, struct ingest_counters *c, enum store_result *best)
 {
-	enum store_result res, best = STORE_HISTORY;
+	enum store_result res;
 	size_t i;
 
+	*best = STORE_HISTORY;
 	for (i = 0; i < in->evs.n; i++) {
 		if (store_event(in->store, &in->evs.ev[i], mid,
 			in->cfg->time.local_offset_min, now_ms, &res) == -1)
 			return -1;
-		count_result(in, in->evs.ev[i].kind, res);
+		count_result(c, in->evs.ev[i].kind, res);
 		if (res == STORE_NEW ||
-		    (res == STORE_DUPLICATE && best == STORE_HISTORY))
-			best = res;
+		    (res == STORE_DUPLICATE && *best == STORE_HISTORY))
+			*best = res;
 	}
-	return store_message_add(in->store, m, mid, outcome_names[best],
+	return store_message_add(in->store, m, mid, outcome_names[*best],
 	    ev_kind_name(in->evs.ev[0].kind));
 }
 
@@ -280,7 +282,7 @@ ingest_one(struct ingest *in, const struct spool_rec *rec, int64_t now_ms)
 		(int64_t)cfg->time.future_tolerance_s * 1000 };
 	const struct profile *p = NULL;
 	struct decode_err err;
-	enum store_result res;
+	enum store_result res, best;
 	char sha[65];
 	int64_t mid;
 	int rc = -1;
@@ -307,8 +309,69 @@ ingest_one(struct ingest *in, const struct spool_rec *rec, int64_t now_ms)
 		goto done;
 	if (res == STORE_DUPLICATE)
 		in->batch.duplicates++;
-	else if (store_events(in, &m, mid, now_ms) == -1)
+	else if (store_events(in, &m, mid, now_ms, &in->batch, &best) == -1)
 		goto done;
+	rc = 0;
+done:
+	ev_list_clear(&in->evs);
+	return rc;
+}
+
+int
+ingest_replay_one(struct ingest *in, const struct store_replay_row *row,
+    int dry_run, int64_t now_ms, struct ingest_replay_result *out)
+{
+	const struct config *cfg = in->cfg;
+	struct store_msg m = { .topic = row->topic,
+		.payload = row->payload,
+		.payload_len = row->payload_len,
+		.received_ms = row->received_ms,
+		.keep_payload = cfg->database.raw_retention_days > 0,
+		.replay_of = row->id };
+	/* Times are judged against the original receipt, as they were. */
+	struct decode_ctx ctx = { cfg->time.local_offset_min, row->received_ms,
+		(int64_t)cfg->time.future_tolerance_s * 1000 };
+	struct spool_rec rec = { .topic = row->topic,
+		.topic_len = strlen(row->topic),
+		.payload = row->payload,
+		.payload_len = row->payload_len,
+		.full_len = row->payload_len,
+		.received_ms = row->received_ms };
+	const struct profile *p = NULL;
+	struct decode_err err;
+	enum store_result res;
+	char sha[65];
+	int64_t mid;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->outcome = "rejected";
+	m.profile = profile_for(in, row->topic, &p);
+	if (m.profile == NULL) {
+		snprintf(out->detail, sizeof(out->detail), "no_profile");
+		return 0;
+	}
+	if (decode(in, p, &rec, &ctx, &err) == -1) {
+		snprintf(out->detail, sizeof(out->detail), "%.24s: %.190s",
+		    err.reason, err.detail);
+		rc = 0;
+		goto done;
+	}
+	if (sha256_hex(row->payload, row->payload_len, sha) == -1)
+		goto done;
+	m.sha256 = sha;
+	if (store_message_find(in->store, &m, &mid, &res) == -1)
+		goto done;
+	if (res == STORE_DUPLICATE)
+		out->outcome = outcome_names[STORE_DUPLICATE];
+	else if (dry_run)
+		out->outcome = outcome_names[STORE_NEW];
+	else {
+		if (store_events(in, &m, mid, now_ms, &out->counters, &res) ==
+		    -1)
+			goto done;
+		out->outcome = outcome_names[res];
+	}
 	rc = 0;
 done:
 	ev_list_clear(&in->evs);

@@ -80,6 +80,26 @@ int ingest_batch(struct ingest *in, struct spool_reader *r,
     int budget_ms) WT_MUST_CHECK;
 
 const struct ingest_counters *ingest_counters(const struct ingest *in);
+
+/*
+ * Replay one stored reject through the configuration and profiles as
+ * they are now, inside the caller's transaction (lib/replay.c): decoded,
+ * it becomes rows as if it had just arrived, its `messages` row naming
+ * the reject (replay_of); a duplicate of a stored message stops there;
+ * rejected again, nothing is written. out->outcome is "stored",
+ * "duplicate", "history" or "rejected" (the reason and detail then in
+ * out->detail); with dry_run nothing is written and a message that would
+ * be new says "stored". -1 only when the database failed.
+ */
+struct store_replay_row;
+struct ingest_replay_result {
+	const char *outcome;
+	char detail[224];
+	struct ingest_counters counters; /* the rows it wrote */
+};
+int ingest_replay_one(struct ingest *in, const struct store_replay_row *row,
+    int dry_run, int64_t now_ms,
+    struct ingest_replay_result *out) WT_MUST_CHECK;
 const char *ingest_reason_name(enum ingest_reason r);
 /* Time of the last commit and of the last message received (ms, 0 = never). */
 int64_t ingest_last_commit_ms(const struct ingest *in);

@@ -6,6 +6,7 @@
 #include "event.h"
 #include "ingest.h"
 #include "log.h"
+#include "replay.h"
 #include "report.h"
 #include "store.h"
 
@@ -429,9 +430,13 @@ write_hold(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
 /* A round's slices: rows changed per transaction, and the loop time one
  * tick may spend on them (a batch's own budget), so ingestion waits at
  * most that long once a second. */
-#define PRUNE_SLICE_ROWS  4000
-#define PRUNE_SLICE_US	  50000
-#define VACUUM_STEP_PAGES 128 /* 512 KiB of 4 KiB pages: ~5 ms a step */
+#define PRUNE_SLICE_ROWS 4000
+#define PRUNE_SLICE_US	 50000
+/* While ingestion keeps up a round may go on between the ticks in
+ * shorter slices (pipeline_prune_idle), so a message that arrives meanwhile
+ * waits ~20 ms at most. */
+#define PRUNE_IDLE_SLICE_US 20000
+#define VACUUM_STEP_PAGES   128 /* 512 KiB of 4 KiB pages: ~5 ms a step */
 
 /* Cutoff of a kind kept `days` (0: for ever). */
 static int64_t
@@ -516,15 +521,15 @@ vacuum_some(struct pipeline *p, int64_t budget_us)
 	}
 }
 
-/* This tick's share of the round in progress. */
+/* One slice of the round in progress, within budget_us. */
 static void
-prune_continue(struct pipeline *p)
+prune_continue(struct pipeline *p, int64_t budget_us)
 {
 	int64_t t0 = clock_mono_us();
 
 	if (p->pruning) {
 		if (store_prune_slice(p->store, &p->ret, &p->prune,
-			PRUNE_SLICE_ROWS, PRUNE_SLICE_US) == -1) {
+			PRUNE_SLICE_ROWS, budget_us) == -1) {
 			/* Logged; what committed stays, the rest waits for
 			 * the next round. */
 			p->pruning = 0;
@@ -539,7 +544,7 @@ prune_continue(struct pipeline *p)
 		p->vacuumed = 0;
 	}
 	if (p->vacuuming)
-		vacuum_some(p, PRUNE_SLICE_US - (clock_mono_us() - t0));
+		vacuum_some(p, budget_us - (clock_mono_us() - t0));
 }
 
 int
@@ -588,7 +593,7 @@ pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
 		return refuse_after_step(p, now_ms, now_boot_us);
 	if (p->pruning || p->vacuuming) {
 		if (!pipeline_writes_failing(p))
-			prune_continue(p);
+			prune_continue(p, PRUNE_SLICE_US);
 		return 0;
 	}
 	if (now_boot_us - p->last_prune_us < prune_every_ms(p) * 1000)
@@ -599,8 +604,23 @@ pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
 	memset(&p->prune, 0, sizeof(p->prune));
 	p->round_us = 0;
 	p->pruning = 1;
-	prune_continue(p);
+	prune_continue(p, PRUNE_SLICE_US);
 	return 1;
+}
+
+int
+pipeline_prune_busy(const struct pipeline *p)
+{
+	return (p->pruning || p->vacuuming) && !p->hold_pending && !p->db_gone;
+}
+
+int
+pipeline_prune_idle(struct pipeline *p)
+{
+	if (!pipeline_prune_busy(p) || pipeline_writes_failing(p))
+		return 0;
+	prune_continue(p, PRUNE_IDLE_SLICE_US);
+	return pipeline_prune_busy(p);
 }
 
 int
@@ -866,4 +886,11 @@ pipeline_check_file(struct pipeline *p)
 	} else if (!gone && p->db_gone)
 		log_notice("pipeline: database file %s is back", path);
 	p->db_gone = gone;
+}
+
+int
+pipeline_replay_new(struct pipeline *p, const struct replay_req *req,
+    struct replay **out)
+{
+	return replay_new(p->ingest, p->store, req, out);
 }

@@ -171,6 +171,17 @@ const char *pipeline_error(const struct pipeline *p);
  */
 int pipeline_prune(struct pipeline *p, int64_t now_ms);
 int pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us);
+/*
+ * A round takes one slice a tick whatever the load; a round that is
+ * behind (an upgrade with months of history, a backlog after downtime,
+ * a benchmark that compresses days into minutes) would then take hours
+ * of ticks. While ingestion keeps up the daemon also calls
+ * pipeline_prune_idle() between ticks: one shorter slice of the round in
+ * progress. 1 while a round (or its vacuum) is in progress
+ * (pipeline_prune_busy) and, for pipeline_prune_idle, still is after it.
+ */
+int pipeline_prune_busy(const struct pipeline *p);
+int pipeline_prune_idle(struct pipeline *p);
 /* How far the wall clock moved beyond the boot clock since a reference
  * reading of both (ms; negative: backwards). */
 int64_t pipeline_clock_step_ms(int64_t ref_wall_ms, int64_t ref_boot_us,
@@ -205,5 +216,13 @@ const struct ingest_counters *pipeline_counters(const struct pipeline *p);
 /* The committed spool position. */
 struct spool_pos pipeline_committed(const struct pipeline *p);
 const char *pipeline_spool_dir(const struct pipeline *p);
+
+/* A replay of stored rejects (lib/replay.h) through the pipeline's
+ * ingest, so that it decodes with the configuration SIGHUP last
+ * installed. Step it between batches; free it with replay_free(). */
+struct replay;
+struct replay_req;
+int pipeline_replay_new(struct pipeline *p, const struct replay_req *req,
+    struct replay **out) WT_MUST_CHECK;
 
 #endif

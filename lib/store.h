@@ -23,7 +23,7 @@
 struct store;
 struct config;
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* What a write did: inserted, nothing new (idempotent no-op), or kept as
  * history without moving the current state (late or older version). */
@@ -36,6 +36,7 @@ struct store_msg {
 	int64_t received_ms;
 	const char *sha256; /* 64 hex chars */
 	int keep_payload;   /* raw_retention_days > 0 */
+	int64_t replay_of;  /* the reject replayed (rejects.id); 0: none */
 };
 
 /*
@@ -390,6 +391,40 @@ int store_query_run(struct store_query *q, enum store_q id,
 int store_query_prune_due(struct store_query *q,
     const struct store_retention *r,
     int64_t due[STORE_PRUNE_KINDS]) WT_MUST_CHECK;
+
+/* ---- replaying stored rejects (store_replay.c) ---- */
+
+struct store_replay_filter {
+	const char *reason; /* NULL: any reason */
+	int64_t since_ms;   /* received at or after; 0: any time */
+};
+
+struct store_replay_row {
+	int64_t id, received_ms;
+	char *topic, *reason;
+	void *payload;
+	size_t payload_len;
+};
+
+/*
+ * Up to n rejects with an id above after_id that a replay may retry,
+ * lowest id first: the payload is kept whole (not pruned, not cut to a
+ * prefix), and no replay has yet turned it into rows. The rows are the
+ * caller's (store_replay_rows_free); *got says how many, 0 at the end.
+ */
+int store_replay_next(struct store *s, const struct store_replay_filter *f,
+    int64_t after_id, size_t n, struct store_replay_row *rows,
+    size_t *got) WT_MUST_CHECK;
+void store_replay_rows_free(struct store_replay_row *rows, size_t n);
+/*
+ * Inside a transaction: what replaying reject id gave, outcome "stored",
+ * "duplicate" or "history", or "rejected" with the new reason and detail
+ * in detail. A row that already says exactly that is left alone, so a
+ * second replay of unchanged input changes nothing. *changed 1 when the
+ * row was written.
+ */
+int store_replay_mark(struct store *s, int64_t id, int64_t now_ms,
+    const char *outcome, const char *detail, int *changed) WT_MUST_CHECK;
 
 const char *store_path(const struct store *s);
 /* The writer connection's last error message (for /status). */

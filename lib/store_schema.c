@@ -470,6 +470,15 @@ static const char *const migrations[] = {
 	"CREATE INDEX vehicle_events_day ON vehicle_events(day);"
 	"CREATE INDEX weighings_history_first ON weighings_history(first_ms);"
 	"CREATE INDEX facility_status_ts ON facility_status(ts_ms);",
+	/* v9: replay of stored rejects (store_replay.c). A reject records
+	 * what replaying it gave; a message replayed from a reject names
+	 * it. Adding a column rewrites no row. */
+	"ALTER TABLE rejects ADD COLUMN replayed_ms INTEGER;"
+	"ALTER TABLE rejects ADD COLUMN replay_outcome TEXT;"
+	"ALTER TABLE rejects ADD COLUMN replay_detail TEXT;"
+	"ALTER TABLE messages ADD COLUMN replay_of INTEGER;"
+	/* And the file says what it is: "WTRK" (file(1), other tools). */
+	"PRAGMA application_id = 1465143883;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -489,8 +498,8 @@ const char *const store_stmt_sql[S_COUNT] = {
 	    "SELECT id FROM messages WHERE substr(sha256, 1, 16) ="
 	    " substr(?2, 1, 16) AND +sha256 = ?2 AND +topic = ?1 LIMIT 1",
 	[S_MSG_INSERT] = "INSERT INTO messages(id, topic, profile, received_ms,"
-			 " sha256, outcome, kind, payload)"
-			 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			 " sha256, outcome, kind, payload, replay_of)"
+			 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[S_MSG_MAX] = "SELECT coalesce(max(id), 0) FROM messages",
 	[S_REJECT] = "INSERT INTO rejects(topic, profile, received_ms, payload,"
 		     " reason, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",

@@ -50,6 +50,8 @@ store_message_add(struct store *s, const struct store_msg *m,
 	if (m->keep_payload)
 		sqlite3_bind_blob(st, 8, m->payload, (int)m->payload_len,
 		    SQLITE_STATIC);
+	if (m->replay_of > 0)
+		sqlite3_bind_int64(st, 9, m->replay_of);
 	if (store_run(s, S_MSG_INSERT) == -1)
 		return -1;
 	s->next_mid = message_id + 1;

@@ -594,6 +594,65 @@ test_pipeline_round(void)
 	config_free(cfg);
 }
 
+/* Between the ticks, while ingestion is caught up, the round in progress
+ * goes on in shorter slices until it and its vacuum are done; with no
+ * round in progress an idle slice does nothing. */
+static void
+test_pipeline_idle(void)
+{
+	static const char conf[] = "retention:\n"
+				   "  positions_days: 190\n"
+				   "  positions_thin_s: 0\n";
+	struct config *cfg;
+	struct profile_set *profiles;
+	struct store *s;
+	struct pipeline *p;
+	char text[2048];
+	const char *path = db_file("idle.db");
+	sqlite3 *db;
+	int64_t h = PIPELINE_PRUNE_EVERY_MS, b, left, n;
+	int slices = 0;
+
+	snprintf(text, sizeof(text), "%s%s", test_conf, conf);
+	load_test_config(text, &cfg, &profiles);
+	CHECK(store_open(path, 0, &s) == 0);
+	CHECK(store_sync_config(s, cfg) == 0);
+	CHECK(pipeline_open(s, cfg, profiles, NOW, &p) == 0);
+	b = clock_boot_us();
+	db = raw_open(path);
+	raw_exec(db,
+	    "WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1"
+	    " FROM r WHERE i < 29999) INSERT INTO positions(vehicle,"
+	    " ts_ms) SELECT 'V' || (i % 200), 1691400000000 - 300 *"
+	    " 86400000 + i * 1000 FROM r;");
+	CHECK_INT(pipeline_prune_busy(p), 0);
+	CHECK_INT(pipeline_prune_idle(p), 0);
+	CHECK_INT(raw_int(db, "SELECT count(*) FROM positions"), 30000);
+	CHECK_INT(pipeline_prune_at(p, NOW + h, b + h * 1000), 1);
+	CHECK_INT(pipeline_prune_busy(p), 1);
+	left = raw_int(db, "SELECT count(*) FROM positions");
+	CHECK(left > 0 && left < 30000);
+	while (pipeline_prune_idle(p) && slices < 1000) {
+		slices++;
+		n = raw_int(db, "SELECT count(*) FROM positions");
+		CHECK(left - n <= 4000);
+		left = n;
+	}
+	CHECK(slices >= 6);
+	CHECK_INT(pipeline_prune_busy(p), 0);
+	CHECK_INT(raw_int(db, "SELECT count(*) FROM positions"), 0);
+	CHECK_INT(raw_int(db, "PRAGMA freelist_count"), 0);
+	/* Done: the next tick within the hour starts nothing. */
+	CHECK_INT(pipeline_prune_at(p, NOW + h + 1000, b + (h + 1000) * 1000),
+	    0);
+	CHECK_INT(pipeline_prune_busy(p), 0);
+	sqlite3_close(db);
+	pipeline_free(p);
+	store_close(s);
+	profile_set_free(profiles);
+	config_free(cfg);
+}
+
 /* ---- incremental auto-vacuum ---- */
 
 static int64_t
@@ -732,6 +791,7 @@ main(void)
 	test_indicators(db_file("kinds.db"));
 	test_hold(db_file("kinds.db"));
 	test_pipeline_round();
+	test_pipeline_idle();
 	test_vacuum(6);
 	test_vacuum(7);
 	test_vacuum_new();

@@ -18,13 +18,15 @@
 #define EXIT_USAGE	 64 /* EX_USAGE */
 #define EXIT_NOINPUT	 66 /* EX_NOINPUT: no such manifest or vehicle */
 #define EXIT_UNAVAILABLE 69 /* EX_UNAVAILABLE: the daemon does not answer */
-#define EXIT_CONFIG	 78 /* EX_CONFIG */
+/* 75 (EX_TEMPFAIL): the daemon stopped in the middle of a replay
+ * (ctl_replay.c). */
+#define EXIT_CONFIG 78 /* EX_CONFIG */
 
 struct ctl_cmd {
 	const char *name;
 	const char *args; /* synopsis after the name */
 	const char *summary;
-	const char *help; /* the rest of COMMAND --help */
+	const char *help; /* the rest of COMMAND --help; NULL: its own */
 	int (*run)(const struct ctl_cmd *c, const struct config *cfg, int argc,
 	    char **argv);
 };

@@ -9,6 +9,7 @@
  */
 #include "ctl.h"
 
+#include "ctl_replay.h"
 #include "log.h"
 #include "norm.h"
 #include "clock.h"
@@ -32,15 +33,29 @@ static const struct ctl_cmd ctl_cmd_backup = { "backup", "DEST",
 	"resumes from the spool position committed in it.\n",
 	cmd_backup };
 
+/* replay is the daemon's work: the command is its control socket's
+ * client (ctl_replay.c, docs/replay.md), with its own --help. */
+static int
+run_replay(const struct ctl_cmd *c, const struct config *cfg, int argc,
+    char **argv)
+{
+	(void)c;
+	return ctl_replay(cfg, argc, argv);
+}
+
+static const struct ctl_cmd ctl_cmd_replay = { "replay", CTL_REPLAY_ARGS,
+	CTL_REPLAY_HELP, NULL, run_replay };
+
 static const struct ctl_cmd *const cmds[] = { &ctl_cmd_status, &ctl_cmd_report,
-	&ctl_cmd_manifest, &ctl_cmd_vehicle, &ctl_cmd_rejects, &ctl_cmd_check,
-	&ctl_cmd_backup };
+	&ctl_cmd_manifest, &ctl_cmd_vehicle, &ctl_cmd_rejects, &ctl_cmd_replay,
+	&ctl_cmd_check, &ctl_cmd_backup };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
 static const char exit_text[] =
     "Exit status: 0 success; 1 failure (check: a problem found); 64 usage\n"
     "error; 66 no such manifest or vehicle; 69 the daemon does not answer\n"
-    "(status); 78 configuration error.\n";
+    "(status, replay); 75 the daemon stopped in the middle (replay); 78\n"
+    "configuration error.\n";
 
 static void
 usage(FILE *fp)
@@ -73,6 +88,8 @@ cmd_help(const struct ctl_cmd *c, int argc, char **argv)
 {
 	int i;
 
+	if (c->help == NULL) /* the command's own */
+		return 0;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;

@@ -1,0 +1,55 @@
+/*
+ * replay: re-run stored rejects through the configuration and profiles
+ * as they are now, after a profile fix (docs/replay.md). A job walks the
+ * rejects table by id in slices, each one transaction holding the rows
+ * the replayed messages became and the outcome recorded on each reject,
+ * so a replay stopped at any point (a crash, a stop) keeps what it
+ * committed and the next one goes on from there: a reject replayed into
+ * rows is never selected again, one rejected again is retried by the
+ * next replay and written only if its outcome changed. Runs on the loop
+ * thread, between ingestion batches.
+ */
+#ifndef WT_REPLAY_H
+#define WT_REPLAY_H
+
+#include <stdint.h>
+
+#include "attr.h"
+
+struct ingest;
+struct replay;
+struct store;
+
+struct replay_req {
+	char reason[32];  /* "": any reason */
+	char topic[256];  /* an MQTT topic filter; "": any topic */
+	int64_t since_ms; /* received at or after; 0: any time */
+	int dry_run;	  /* decode and look up only; write nothing */
+};
+
+struct replay_stats {
+	uint64_t selected;  /* rejects that matched the request */
+	uint64_t stored;    /* became new rows */
+	uint64_t duplicate; /* the same payload is stored already */
+	uint64_t history;   /* older versions, kept aside */
+	uint64_t rejected;  /* rejected again */
+	uint64_t marked;    /* rejects rows whose outcome was (re)written */
+	uint64_t rows;	    /* canonical rows written */
+	int64_t last_id;    /* the highest reject id done */
+	int done;
+};
+
+int replay_new(struct ingest *in, struct store *s, const struct replay_req *req,
+    struct replay **out) WT_MUST_CHECK;
+/*
+ * One slice of at most budget_us (and at least one reject): 1 when more
+ * may follow, 0 when the job is done, -1 when the database failed (the
+ * slice is rolled back; the job may be stepped again later).
+ */
+int replay_step(struct replay *r, int64_t now_ms,
+    int64_t budget_us) WT_MUST_CHECK;
+const struct replay_stats *replay_stats(const struct replay *r);
+const struct replay_req *replay_request(const struct replay *r);
+void replay_free(struct replay *r);
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * store_replay: the SQL of replaying stored rejects (store.h). The rows
+ * are selected by primary key ranges, so a replay over a year of rejects
+ * costs a chunk at a time; the reason and time filters run on the rows
+ * the chunk reads (rejects_reason would serve a reason alone, but a
+ * chunk must also move forward by id to be resumable).
+ */
+#include "store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows a replay never turns into rows: a cut payload (too_large keeps a
+ * prefix) and a pruned one; and rows already replayed into rows. */
+static const char next_sql[] =
+    "SELECT id, received_ms, topic, reason, payload FROM rejects"
+    " WHERE id > ?1 AND payload IS NOT NULL AND reason <> 'too_large'"
+    " AND (?2 IS NULL OR reason = ?2) AND received_ms >= ?3"
+    " AND (replay_outcome IS NULL OR replay_outcome = 'rejected')"
+    " ORDER BY id LIMIT ?4";
+
+static const char mark_sql[] =
+    "UPDATE rejects SET replayed_ms = ?2, replay_outcome = ?3,"
+    " replay_detail = ?4 WHERE id = ?1 AND (replay_outcome IS NOT ?3"
+    " OR replay_detail IS NOT ?4)";
+
+void
+store_replay_rows_free(struct store_replay_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].topic);
+		free(rows[i].reason);
+		free(rows[i].payload);
+		memset(&rows[i], 0, sizeof(rows[i]));
+	}
+}
+
+static char *
+column_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return strdup(t != NULL ? (const char *)t : "");
+}
+
+/* Copy the current row of st into r; -1 when out of memory. */
+static int
+row_copy(sqlite3_stmt *st, struct store_replay_row *r)
+{
+	const void *blob = sqlite3_column_blob(st, 4);
+	int len = sqlite3_column_bytes(st, 4);
+
+	r->id = sqlite3_column_int64(st, 0);
+	r->received_ms = sqlite3_column_int64(st, 1);
+	r->topic = column_dup(st, 2);
+	r->reason = column_dup(st, 3);
+	/* One byte more: an empty payload still gets a pointer. */
+	if ((r->payload = malloc((size_t)len + 1)) != NULL && len > 0)
+		memcpy(r->payload, blob, (size_t)len);
+	r->payload_len = (size_t)len;
+	return r->topic != NULL && r->reason != NULL && r->payload != NULL ? 0
+									   : -1;
+}
+
+int
+store_replay_next(struct store *s, const struct store_replay_filter *f,
+    int64_t after_id, size_t n, struct store_replay_row *rows, size_t *got)
+{
+	sqlite3_stmt *st = NULL;
+	size_t k = 0;
+	int rc = -1, step = SQLITE_DONE;
+
+	*got = 0;
+	if (sqlite3_prepare_v2(s->db, next_sql, -1, &st, NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_bind_int64(st, 1, after_id);
+	store_bind_text(st, 2, f->reason);
+	sqlite3_bind_int64(st, 3, f->since_ms);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)n);
+	while (k < n && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row_copy(st, &rows[k]) == -1) {
+			store_replay_rows_free(rows, k + 1);
+			goto done;
+		}
+		k++;
+	}
+	if (k < n && step != SQLITE_DONE) {
+		store_replay_rows_free(rows, k);
+		goto done;
+	}
+	*got = k;
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_replay_mark(struct store *s, int64_t id, int64_t now_ms,
+    const char *outcome, const char *detail, int *changed)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	*changed = 0;
+	if (sqlite3_prepare_v2(s->db, mark_sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now_ms);
+	store_bind_text(st, 3, outcome);
+	store_bind_text(st, 4, detail);
+	if (sqlite3_step(st) == SQLITE_DONE) {
+		*changed = sqlite3_changes(s->db) > 0;
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,268 @@
+/* ctl_replay: see ctl_replay.h. */
+#include "ctl_replay.h"
+
+#include "config.h"
+#include "ctlmsg.h"
+#include "json.h"
+#include "norm.h"
+#include "replay.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define EXIT_FAIL	 1
+#define EXIT_USAGE	 64
+#define EXIT_UNAVAILABLE 69
+#define EXIT_TEMPFAIL	 75
+
+static const char usage_text[] =
+    "usage: wastetrackctl [-c FILE] replay " CTL_REPLAY_ARGS "\n"
+    "  " CTL_REPLAY_HELP ".\n"
+    "  --reason R       only rejects of this reason (missing_field, ...)\n"
+    "  --topic FILTER   only rejects whose topic matches this MQTT filter\n"
+    "  --since T        only rejects received at or after T (RFC 3339,\n"
+    "                   a local date YYYY-MM-DD, or epoch s/ms)\n"
+    "  --dry-run        say what would change; write nothing\n"
+    "  --format F       table (default) or json (the daemon's last line)\n"
+    "Replayed rejects that became rows are never selected again; a second\n"
+    "replay of unchanged input changes nothing. Exit status: 0 done;\n"
+    "1 failure; 64 usage; 69 wastetrackd does not answer; 75 it stopped\n"
+    "in the middle (what it committed stays: run the replay again).\n";
+
+static int
+parse_since(const char *s, int offset_min, int64_t *ms)
+{
+	char buf[40];
+	uint32_t dq = 0;
+
+	/* A date alone is that local day's midnight. */
+	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
+		snprintf(buf, sizeof(buf), "%sT00:00:00", s);
+		s = buf;
+	}
+	return norm_time(s, offset_min, ms, &dq);
+}
+
+static int
+parse_args(const struct config *cfg, int argc, char **argv,
+    struct replay_req *req, int *json)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "topic", required_argument, NULL, 't' },
+		{ "since", required_argument, NULL, 's' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(req, 0, sizeof(*req));
+	*json = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+		case 't':
+			if (snprintf(ch == 'r' ? req->reason : req->topic,
+				ch == 'r' ? sizeof(req->reason)
+					  : sizeof(req->topic),
+				"%s", optarg) >=
+			    (int)(ch == 'r' ? sizeof(req->reason)
+					    : sizeof(req->topic))) {
+				fprintf(stderr, "replay: --%s too long\n",
+				    ch == 'r' ? "reason" : "topic");
+				return EXIT_USAGE;
+			}
+			break;
+		case 's':
+			if (parse_since(optarg, cfg->time.local_offset_min,
+				&req->since_ms) == -1) {
+				fprintf(stderr,
+				    "replay: --since %s: not a time\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			req->dry_run = 1;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") != 0 &&
+			    strcmp(optarg, "table") != 0) {
+				fprintf(stderr,
+				    "replay: --format table|json\n");
+				return EXIT_USAGE;
+			}
+			*json = strcmp(optarg, "json") == 0;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		default:
+			fputs(usage_text, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int
+connect_to(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static unsigned long long
+figure(const struct json *doc, const char *key)
+{
+	double v = 0;
+
+	return json_num(json_get(doc, key), &v) == 0 && v >= 0
+	    ? (unsigned long long)v
+	    : 0;
+}
+
+static void
+print_table(const struct json *doc)
+{
+	static const char *const keys[] = { "selected", "stored", "duplicate",
+		"history", "rejected", "marked", "rows" };
+	static const char *const what[] = { "rejects selected", "became rows",
+		"already stored (duplicates)", "older versions kept aside",
+		"rejected again", "rejects whose outcome was recorded",
+		"rows written" };
+	size_t i;
+
+	printf("%s\n",
+	    json_is_yes(json_get(doc, "dry_run"))
+		? "dry run: nothing was written; a replay would give"
+		: "replay done");
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		printf("  %-36s %llu\n", what[i], figure(doc, keys[i]));
+}
+
+/* One reply line: 1 for progress, 0 done (printed), an exit status >= 1
+ * for an error (printed). */
+static int
+reply(const char *line, size_t len, int json)
+{
+	char err[160];
+	struct json *doc = json_parse(line, len, err, sizeof(err));
+	const char *ev;
+	int rc = EXIT_FAIL;
+
+	if (doc == NULL) {
+		fprintf(stderr, "replay: unreadable reply: %s\n", err);
+		return EXIT_FAIL;
+	}
+	ev = json_str(json_get(doc, "event"));
+	if (ev != NULL && strcmp(ev, "progress") == 0) {
+		if (isatty(2))
+			fprintf(stderr, "\rreplay: %llu selected, %llu stored",
+			    figure(doc, "selected"), figure(doc, "stored"));
+		rc = 1;
+	} else if (ev != NULL && strcmp(ev, "done") == 0) {
+		if (isatty(2))
+			fputc('\n', stderr);
+		if (json)
+			printf("%.*s\n", (int)len, line);
+		else
+			print_table(doc);
+		rc = 0;
+	} else
+		fprintf(stderr, "replay: wastetrackd says: %s\n",
+		    json_str(json_get(doc, "message")) != NULL
+			? json_str(json_get(doc, "message"))
+			: "an unknown reply");
+	json_free(doc);
+	return rc;
+}
+
+/* Read reply lines until the last one. */
+static int
+converse(int fd, int json)
+{
+	char buf[CTLMSG_MAX * 4];
+	size_t have = 0;
+	ssize_t n;
+	char *nl;
+	int rc;
+
+	for (;;) {
+		while ((nl = memchr(buf, '\n', have)) != NULL) {
+			if ((rc = reply(buf, (size_t)(nl - buf), json)) != 1)
+				return rc;
+			have -= (size_t)(nl - buf) + 1;
+			memmove(buf, nl + 1, have);
+		}
+		if (have == sizeof(buf)) {
+			fprintf(stderr, "replay: reply line too long\n");
+			return EXIT_FAIL;
+		}
+		n = read(fd, buf + have, sizeof(buf) - have);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	fprintf(stderr,
+	    "replay: wastetrackd closed the connection before the end (it "
+	    "stopped?); what it committed stays: run the replay again\n");
+	return EXIT_TEMPFAIL;
+}
+
+int
+ctl_replay(const struct config *cfg, int argc, char **argv)
+{
+	struct replay_req req;
+	char path[128], line[CTLMSG_MAX];
+	int fd, json, rc;
+
+	if ((rc = parse_args(cfg, argc, argv, &req, &json)) != 0)
+		return rc == -1 ? 0 : rc;
+	if (ctlmsg_socket_path(cfg, path, sizeof(path)) == -1 ||
+	    ctlmsg_replay_request(&req, line, sizeof(line)) == -1) {
+		fprintf(stderr,
+		    "replay: the socket path or the request is "
+		    "too long\n");
+		return EXIT_USAGE;
+	}
+	if ((fd = connect_to(path)) == -1) {
+		fprintf(stderr,
+		    "replay: wastetrackd does not answer on %s: %s (the "
+		    "daemon does the replay: is it running?)\n",
+		    path, strerror(errno));
+		return EXIT_UNAVAILABLE;
+	}
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+		fprintf(stderr, "replay: cannot send the request: %s\n",
+		    strerror(errno));
+		close(fd);
+		return EXIT_FAIL;
+	}
+	rc = converse(fd, json);
+	close(fd);
+	return rc;
+}
