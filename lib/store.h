@@ -359,7 +359,8 @@ enum store_q {
 	STORE_Q_VEHICLE_WEIGHINGS,
 	STORE_Q_VEHICLE_POSITIONS,
 	/* Rejects received since ?5 (UTC ms), of reason ?1 if not NULL:
-	 * counts by reason, by topic, by profile; ?6 samples per reason. */
+	 * counts by reason (and what replays made of them), by topic, by
+	 * profile; ?6 samples per reason. */
 	STORE_Q_REJECT_REASONS,
 	STORE_Q_REJECT_TOPICS,
 	STORE_Q_REJECT_PROFILES,

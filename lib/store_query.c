@@ -188,7 +188,12 @@ static const char *const query_sql[STORE_Q_COUNT] = {
 	    " GROUP BY v.vehicle ORDER BY v.vehicle",
 	[STORE_Q_REJECT_REASONS] =
 	    "SELECT reason, count(*) AS rejects, min(received_ms) AS first_ms,"
-	    " max(received_ms) AS last_ms FROM rejects WHERE received_ms >= ?5"
+	    " max(received_ms) AS last_ms,"
+	    " count(CASE WHEN replay_outcome IN ('stored', 'duplicate',"
+	    " 'history') THEN 1 END) AS replayed,"
+	    " count(CASE WHEN replay_outcome = 'rejected' THEN 1 END)"
+	    " AS rejected_again"
+	    " FROM rejects WHERE received_ms >= ?5"
 	    " AND (?1 IS NULL OR reason = ?1) GROUP BY reason"
 	    " ORDER BY count(*) DESC, reason",
 	[STORE_Q_REJECT_TOPICS] =
@@ -201,8 +206,9 @@ static const char *const query_sql[STORE_Q_COUNT] = {
 	    " GROUP BY profile, reason ORDER BY count(*) DESC, profile, reason",
 	[STORE_Q_REJECT_SAMPLES] =
 	    "SELECT id, received_ms, reason, topic, profile, detail,"
-	    " payload_bytes, payload FROM (SELECT id, received_ms, reason,"
-	    " topic, profile, detail, length(payload) AS payload_bytes,"
+	    " payload_bytes, payload, replay_outcome, replay_detail FROM"
+	    " (SELECT id, received_ms, reason, topic, profile, detail,"
+	    " replay_outcome, replay_detail, length(payload) AS payload_bytes,"
 	    " substr(CAST(payload AS TEXT), 1, 160) AS payload,"
 	    " row_number() OVER (PARTITION BY reason ORDER BY id DESC) AS k"
 	    " FROM rejects WHERE received_ms >= ?5"

@@ -318,6 +318,10 @@ def test_rejects():
     # Two payloads that are not JSON; a position without "ts"; the kind
     # "teleport".
     assert got == {"bad_json": 2, "missing_field": 1, "unknown_kind": 1}, got
+    # Never replayed.
+    assert {(r["replayed"], r["rejected_again"]) for r in doc["reasons"]} \
+        == {(0, 0)}, doc["reasons"]
+    assert {x["replay_outcome"] for x in doc["samples"]} == {None}
     topics = {(r["topic"], r["reason"]): r["rejects"] for r in doc["topics"]}
     assert topics == {
         ("wt/v1/vehicles/BAD-1/position", "bad_json"): 1,
@@ -343,6 +347,17 @@ def test_rejects():
     doc = json.loads(ctl("rejects", "--since", "1h", "--format", "json",
                          check=0)[1])
     assert sum(r["rejects"] for r in doc["reasons"]) == 4, doc
+    # A replay (the daemon's work) of the unknown kind: still unknown, so
+    # rejected again, and `rejects` says so with the new detail.
+    ctl("replay", "--reason", "unknown_kind", check=0)
+    doc = json.loads(ctl("rejects", "--format", "json", check=0)[1])
+    assert {r["reason"]: (r["replayed"], r["rejected_again"])
+            for r in doc["reasons"]} == {"bad_json": (0, 0),
+                                         "missing_field": (0, 0),
+                                         "unknown_kind": (0, 1)}, doc
+    s, = [x for x in doc["samples"] if x["reason"] == "unknown_kind"]
+    assert s["replay_outcome"] == "rejected" and "unknown_kind" in \
+        s["replay_detail"], s
 
 
 def test_check_good():
@@ -435,7 +450,7 @@ def test_usage_errors():
         assert rc == 64, (args, rc, out, err)
         assert "usage: wastetrackctl" in err, (args, err)
     for cmd in ["status", "report", "manifest", "vehicle", "rejects",
-                "check", "backup"]:
+                "check", "backup", "replay"]:
         rc, out, _ = ctl(cmd, "--help")
         assert rc == 0 and out.startswith(
             "usage: wastetrackctl [-c FILE] %s" % cmd), (cmd, out)

@@ -16,11 +16,13 @@ static int run(const struct ctl_cmd *, const struct config *, int, char **);
 const struct ctl_cmd ctl_cmd_rejects = { "rejects",
 	"[--reason R] [--since T] [--samples N] [--format FMT]",
 	"rejected messages by reason, topic and profile, with samples",
-	"Sections: reasons (count, first and last received), topics and\n"
+	"Sections: reasons (count, first and last received, how many a\n"
+	"replay turned into rows and how many it rejected again), topics and\n"
 	"profiles (count per reason), samples (the newest N of each reason:\n"
 	"time, topic, profile, the detail, the payload's size and its first\n"
-	"160 characters while retention keeps it). Reason codes are those of\n"
-	"docs/rejects.md (missing_field, bad_json...).\n"
+	"160 characters while retention keeps it, the last replay's outcome).\n"
+	"Reason codes are those of docs/rejects.md (missing_field,\n"
+	"bad_json...).\n"
 	"\n"
 	"  --reason R     only this reason\n"
 	"  --since T      received at or after T: a local day YYYY-MM-DD, a\n"
