@@ -356,6 +356,7 @@ enum store_q {
 	 * ?5 to ?6 in UTC ms) their events, weighings, positions' extent. */
 	STORE_Q_VEHICLES,
 	STORE_Q_VEHICLE_EVENTS,
+	STORE_Q_VEHICLE_TRIPS, /* each unload with the load before it */
 	STORE_Q_VEHICLE_WEIGHINGS,
 	STORE_Q_VEHICLE_POSITIONS,
 	/* Rejects received since ?5 (UTC ms), of reason ?1 if not NULL:

@@ -171,6 +171,23 @@ static const char *const query_sql[STORE_Q_COUNT] = {
 	    " manifest_no, dq_flags FROM vehicle_events WHERE day = ?2"
 	    " AND (plate = ?1 OR vehicle IN (" VEHICLE_IDS "))"
 	    " ORDER BY ts_ms, id",
+	/* A trip: an unload of the day and the last load of the same
+	 * vehicle since its previous unload (NULL when it loaded the day
+	 * before, or never said). */
+	[STORE_Q_VEHICLE_TRIPS] =
+	    "WITH e AS (SELECT id, vehicle, type, ts_ms, site, facility,"
+	    " waste, mass_kg FROM vehicle_events WHERE day = ?2"
+	    " AND (plate = ?1 OR vehicle IN (" VEHICLE_IDS "))),"
+	    " u AS (SELECT e.*, (SELECT max(p.ts_ms) FROM e p"
+	    " WHERE p.vehicle = e.vehicle AND p.type = 'unload'"
+	    " AND p.ts_ms < e.ts_ms) AS prev FROM e WHERE type = 'unload')"
+	    " SELECT u.vehicle AS vehicle, l.ts_ms AS loaded_ms,"
+	    " l.site AS site, u.ts_ms AS unloaded_ms, u.facility AS facility,"
+	    " u.waste AS waste, u.mass_kg AS mass_kg FROM u LEFT JOIN e l"
+	    " ON l.id = (SELECT x.id FROM e x WHERE x.vehicle = u.vehicle"
+	    " AND x.type = 'load' AND x.ts_ms <= u.ts_ms"
+	    " AND x.ts_ms > coalesce(u.prev, -1) ORDER BY x.ts_ms DESC"
+	    " LIMIT 1) ORDER BY u.ts_ms, u.id",
 	[STORE_Q_VEHICLE_WEIGHINGS] =
 	    "SELECT first_ms, second_ms, facility, ticket, direction, status,"
 	    " gross_kg, tare_kg, net_kg, waste, manifest_no, dq_flags"

@@ -23,22 +23,30 @@ import subprocess
 import threading
 import unicodedata
 
-from harness import Publisher, TIMEOUT_SCALE, run, wait_for
+from harness import (Broker, Daemon, Publisher, TIMEOUT_SCALE, make_dir,
+                     run, wait_for)
 import test_scenario as sc
 
 CTL = os.environ.get("WASTETRACKCTL", "build/tools/wastetrackctl")
 DAY, NEXT_DAY = sc.DAY, sc.NEXT_DAY
 CY, NG, LY, CITY = sc.CY, sc.NG, sc.LY, "全市"
 
-# KW-CY-01 (吉A10001) on the 7th: three points, and one on the 8th.
+# KW-CY-01 (吉A10001) on the 7th: four points, two of them in the same
+# minute (00:15), and one on the 8th.
 POSITIONS = [
     ("wt/v1/vehicles/KW-CY-01/position",
-     json.dumps({"ts": sc.t(hhmm, day), "lat": lat, "lon": lon,
-                 "plate": "吉A10001"}, ensure_ascii=False))
-    for hhmm, day, lat, lon in [("00:05", DAY, 43.80, 125.30),
-                                ("00:10", DAY, 43.85, 125.35),
-                                ("00:15", DAY, 43.90, 125.32),
-                                ("00:30", NEXT_DAY, 44.00, 125.40)]]
+     json.dumps({"ts": "%sT%s+08:00" % (day, hhmmss), "lat": lat,
+                 "lon": lon, "plate": "吉A10001"}, ensure_ascii=False))
+    for hhmmss, day, lat, lon in [("00:05:00", DAY, 43.80, 125.30),
+                                  ("00:10:00", DAY, 43.85, 125.35),
+                                  ("00:15:00", DAY, 43.90, 125.32),
+                                  ("00:15:30", DAY, 43.89, 125.31),
+                                  ("00:30:00", NEXT_DAY, 44.00, 125.40)]]
+
+# Positions are kept for ever (so none is due for removal), and thinned
+# to one a minute after 30 days (the defaults: positions_full_days 30,
+# positions_thin_s 60).
+RETENTION = "retention:\n  positions_days: 0\n"
 
 # Rejected on purpose: two payloads that are not JSON, one position
 # without its time, one message of a kind the dialect does not have.
@@ -92,8 +100,19 @@ def wait_reconciled():
     wait_for(reconciled, 75, "a reconciliation after the last commit")
 
 
+class CtlEnv(sc.CityEnv):
+    """The scenario's city, with the retention above."""
+
+    def __init__(self):
+        self.dir = make_dir("wt-ctl-")
+        self.broker = Broker(self.dir).start()
+        self.daemon = Daemon(self.dir, self.broker.port,
+                             extra=sc.CONFIG + RETENTION, facilities=False)
+        self.ok = False
+
+
 def test_build_database():
-    env = sc.CityEnv()
+    env = CtlEnv()
     S["env"] = env
     S["d"] = env.daemon.start()
     publish(sc.PHASE1)
@@ -101,7 +120,7 @@ def test_build_database():
     publish(sc.CORRECTION + POSITIONS + REJECTS)
     wait_reconciled()
     d = S["d"]
-    assert d.count("positions") == 4
+    assert d.count("positions") == len(POSITIONS)
     assert d.count("rejects") == len(REJECTS)
 
 
@@ -282,10 +301,11 @@ def test_manifest():
 
 
 def test_vehicle():
-    # KW-CY-01 is 吉A10001: on the 7th a load at 00:02 and an unload at
-    # INC-CY at 00:20, ticket I-001 (18000 - 12000 = 6000 kg), and three
-    # positions 00:05 to 00:15 (the 00:30 one is the 8th's), lat 43.80 to
-    # 43.90, lon 125.30 to 125.35. The plate may be written as people do.
+    # KW-CY-01 is 吉A10001: on the 7th a load at 00:02 at CY-XQ-0031 and
+    # an unload at INC-CY at 00:20 (one trip, 6000 kg), ticket I-001
+    # (18000 - 12000 = 6000 kg), and four positions 00:05:00 to 00:15:30
+    # (the 00:30 one is the 8th's), lat 43.80 to 43.90, lon 125.30 to
+    # 125.35. The plate may be written as people do.
     _, out, _ = ctl("vehicle", "吉a·10001", "--day", DAY, "--format", "json",
                     check=0)
     doc = json.loads(out)
@@ -298,15 +318,20 @@ def test_vehicle():
     p, = doc["positions"]
     # 2023-08-07T00:00+08:00 = 2023-08-07T00:00Z (1691366400000) - 8 h
     start = 1691366400000 - 8 * 3600000
+    assert [(t["vehicle"], t["loaded_ms"], t["site"], t["unloaded_ms"],
+             t["facility"], t["mass_kg"]) for t in doc["trips"]] == [
+        ("KW-CY-01", start + 2 * 60000, "CY-XQ-0031", start + 20 * 60000,
+         "INC-CY", 6000.0)], doc["trips"]
     assert (p["positions"], p["first_ms"], p["last_ms"], p["lat_min"],
             p["lat_max"], p["lon_min"], p["lon_max"]) == (
-        3, start + 5 * 60000, start + 15 * 60000, 43.80, 43.90, 125.30,
-        125.35), p
+        4, start + 5 * 60000, start + 15 * 60000 + 30000, 43.80, 43.90,
+        125.30, 125.35), p
     # The 8th: the ticket I-005 and one position.
     doc = json.loads(ctl("vehicle", "吉A10001", "--day", NEXT_DAY,
                          "--format", "json", check=0)[1])
     assert [w["ticket"] for w in doc["weighings"]] == ["I-005"]
     assert doc["positions"][0]["positions"] == 1 and doc["events"] == []
+    assert doc["trips"] == []
     rc, _, err = ctl("vehicle", "吉Z99999", "--day", DAY)
     assert rc == 66 and "no vehicle" in err, (rc, err)
 
@@ -370,13 +395,14 @@ def test_check_good():
     assert doc["spool"]["status"] == "ok", doc["spool"]
     assert doc["spool"]["owner"] == doc["schema"]["db_id"], doc
     due = {r["kind"]: r["due"] for r in doc["retention"]}
-    # Default retention, days of 2023 received now: the 13 vehicle
-    # events (400 days by ts) and the 4 positions (190 days) of 2023 are
-    # past their cutoff, and L-001's superseded version (400 days by its
-    # first weighing); messages, rejects and payloads (by receive time)
-    # are not; the thinning keeps points 30 to 190 days old: none here.
+    # Default retention but positions kept for ever, days of 2023
+    # received now: the 13 vehicle events (400 days by ts) are past their
+    # cutoff, and L-001's superseded version (400 days by its first
+    # weighing); messages, rejects and payloads (by receive time) are
+    # not; of the positions older than 30 days, thinning keeps the first
+    # of each vehicle and minute: 00:15:30 goes (00:15:00 stays).
     assert due == {"raw payloads": 0, "messages": 0, "reject payloads": 0,
-                   "rejects": 0, "positions": 4, "thinned positions": 0,
+                   "rejects": 0, "positions": 0, "thinned positions": 1,
                    "vehicle events": len(sc.EVENTS), "ticket versions": 1,
                    "facility statuses": 0}, due
     rc, out, _ = ctl("check", "--quick", "--format", "csv")

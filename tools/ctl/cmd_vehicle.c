@@ -1,6 +1,6 @@
 /*
  * cmd_vehicle: `wastetrackctl vehicle PLATE [--day D]` — a vehicle's day:
- * its events (loads and unloads: its trips), the weighbridge tickets of
+ * its events (loads and unloads) and trips, the weighbridge tickets of
  * its plate, and how many positions it sent and where (first and last
  * time, bounding box).
  */
@@ -19,7 +19,8 @@ const struct ctl_cmd ctl_cmd_vehicle = { "vehicle",
 	"a vehicle's day: events, weighings, positions",
 	"PLATE is written as the daemon stores plates (吉a·5g217 is\n"
 	"吉A5G217), or a vehicle id. Sections: vehicles (every vehicle id\n"
-	"the plate was seen under), events (loads, unloads: the day's trips),\n"
+	"the plate was seen under), events (loads, unloads), trips (each\n"
+	"unload with the load before it: where from, where to, how much),\n"
 	"weighings (tickets of the plate whose first weighing is on the day),\n"
 	"positions (per vehicle id: count, first and last time, bounding box\n"
 	"lat_min..lat_max, lon_min..lon_max). The day is local, in\n"
@@ -43,6 +44,7 @@ report(struct ctl_out *o, struct store_query *q, const struct store_q_args *a,
 		const char *name;
 		enum store_q id;
 	} rest[] = { { "events", STORE_Q_VEHICLE_EVENTS },
+		{ "trips", STORE_Q_VEHICLE_TRIPS },
 		{ "weighings", STORE_Q_VEHICLE_WEIGHINGS },
 		{ "positions", STORE_Q_VEHICLE_POSITIONS } };
 	size_t i;
