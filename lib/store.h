@@ -375,6 +375,88 @@ struct store_backup_info {
 int store_backup(const char *path, const char *dest,
     struct store_backup_info *info) WT_MUST_CHECK;
 
+/* ---- read-only queries for other tools (lib/store_query.c) ---- */
+
+/*
+ * A connection that can only read, for a program other than the daemon
+ * (wastetrackctl): opened read-only, never checkpointing the write-ahead
+ * log, waiting up to a few seconds for a lock, so it works while the
+ * daemon writes. Each query is one read transaction. The queries are
+ * named, not written by the caller: their text is the backend's.
+ */
+struct store_query;
+
+/* PRAGMA application_id of a wastetrack database: "WTRK" (0 in files of
+ * schema versions before the one that sets it). */
+#define STORE_APPLICATION_ID 0x5754524B
+
+enum store_vtype { STORE_V_NULL, STORE_V_INT, STORE_V_REAL, STORE_V_TEXT };
+struct store_value {
+	enum store_vtype type;
+	int64_t i;
+	double r;
+	const char *s; /* STORE_V_TEXT: NUL-terminated, maybe not UTF-8 */
+};
+/* One result row: n columns, their names (stable across versions of the
+ * schema) and values, valid during the call. Called first with v NULL,
+ * the names only (also when no row follows). Return -1 to stop. */
+typedef int (*store_rows_fn)(void *arg, int n, const char *const *names,
+    const struct store_value *v);
+
+enum store_q {
+	/* Days ?1..?2 ("YYYY-MM-DD"): tonnage by class and the indicators
+	 * per day and district, then the city-wide row "全市" of each day;
+	 * with ?3 (a label) the totals of the period too, labelled ?3. */
+	STORE_Q_REPORT,
+	/* Manifest number ?1, any scheme: the current row, its lines, every
+	 * update received, the tickets linked or named, the verdict. */
+	STORE_Q_MANIFEST,
+	STORE_Q_MANIFEST_LINES,
+	STORE_Q_MANIFEST_VERSIONS,
+	STORE_Q_MANIFEST_LINKS,
+	STORE_Q_MANIFEST_VERDICT,
+	/* Plate ?1 or vehicle id ?4: the vehicles; on local day ?2 (from
+	 * ?5 to ?6 in UTC ms) their events, weighings, positions' extent. */
+	STORE_Q_VEHICLES,
+	STORE_Q_VEHICLE_EVENTS,
+	STORE_Q_VEHICLE_TRIPS, /* each unload with the load before it */
+	STORE_Q_VEHICLE_WEIGHINGS,
+	STORE_Q_VEHICLE_POSITIONS,
+	/* Rejects received since ?5 (UTC ms), of reason ?1 if not NULL:
+	 * counts by reason (and what replays made of them), by topic, by
+	 * profile; ?6 samples per reason. */
+	STORE_Q_REJECT_REASONS,
+	STORE_Q_REJECT_TOPICS,
+	STORE_Q_REJECT_PROFILES,
+	STORE_Q_REJECT_SAMPLES,
+	/* One row: schema version, application id, database id, committed
+	 * spool position, reconciliation and retention state. */
+	STORE_Q_META,
+	/* One row of activity since ?5: messages, rejects, the newest
+	 * message, open, overdue and discrepant manifests. */
+	STORE_Q_ACTIVITY,
+	STORE_Q_INTEGRITY, /* one row per problem; "ok" when none */
+	STORE_Q_QUICK_CHECK,
+	STORE_Q_COUNT
+};
+struct store_q_args {
+	const char *text[4]; /* ?1..?4; NULL binds NULL */
+	int64_t num[4];	     /* ?5..?8 */
+};
+
+int store_query_open(const char *path, struct store_query **out) WT_MUST_CHECK;
+void store_query_close(struct store_query *q);
+/* Run query id, fn per row; 0, or -1 with the reason logged (or fn's
+ * -1). */
+int store_query_run(struct store_query *q, enum store_q id,
+    const struct store_q_args *a, store_rows_fn fn, void *arg) WT_MUST_CHECK;
+/* What the next retention round would remove with these cutoffs, per
+ * kind (the positions a thinning would drop included), counted in one
+ * read transaction; as store_prune_slice() would, holds included. */
+int store_query_prune_due(struct store_query *q,
+    const struct store_retention *r,
+    int64_t due[STORE_PRUNE_KINDS]) WT_MUST_CHECK;
+
 /* ---- replaying stored rejects (store_replay.c) ---- */
 
 struct store_replay_filter {

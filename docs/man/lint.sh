@@ -23,7 +23,7 @@ fi
 bad=$(printf '%s\n' "$out" | grep -v \
     -e 'STYLE: referenced manual not found: Xr wastetrackd 8\( \|$\)' \
     -e 'STYLE: referenced manual not found: Xr wastetrack\.yaml 5\( \|$\)' \
-    -e 'STYLE: referenced manual not found: Xr wastetrackctl 8\( \|$\)' \
+    -e 'STYLE: referenced manual not found: Xr wastetrackctl 1\( \|$\)' \
     -e '^mandoc: outdated mandoc\.db lacks .* entry, run makewhatis ' \
     -e '^$')
 if [ -n "$bad" ]; then
