@@ -3,7 +3,7 @@ leave its processes behind.
 
 The daemon's wall clock is moved through its test hook
 (WT_TEST_CLOCK_OFFSET_FILE, lib/clock.c) and retention is made to run every
-second (WT_TEST_PRUNE_EVERY_MS, lib/pipeline.c); everything else is real:
+second (WT_TEST_PRUNE_EVERY_MS, lib/pipeline_prune.c); everything else is real:
 mosquitto, the daemon binary, its SQLite file."""
 
 import json

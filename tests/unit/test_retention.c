@@ -1,6 +1,6 @@
 /*
  * test_retention: retention per kind of record (lib/store_prune.c, the
- * round in lib/pipeline.c) on temporary SQLite files: each kind's cutoff,
+ * round in lib/pipeline_prune.c) on temporary SQLite files: each kind's cutoff,
  * thinned positions, slices bounded in rows, the daily indicators equal
  * before and after their detail is pruned, the hold after a clock step,
  * and the conversion of version 6 and 7 files to incremental auto-vacuum
