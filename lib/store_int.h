@@ -18,6 +18,8 @@
  *	store_read.c		the reports' reads
  *	store_wal.c		the commit hook, the maintenance connection
  *	store_backup.c		a consistent copy of a live database
+ *	store_query.c		wastetrackctl's read-only named queries
+ *	store_replay.c		rejects a replay may retry, their outcome
  *	store.c			open, close, transactions, the spool position
  *	store_prune.c		retention in slices, each its own transaction
  *	store_alert.c		alerts from rules, each its own transaction
