@@ -202,9 +202,9 @@ class Streams:
         out = ["facilities:"]
         for fid, f in FACILITIES.items():
             out.append('  - {id: "%s", name: "%s", kind: %s, district: "%s", '
-                       'harmless: %s, lat: %.6f, lon: %.6f}'
+                       'harmless: %s%s}'
                        % (fid, f[5], f[0], f[1], "true" if f[2] else "false",
-                          f[3], f[4]))
+                          FACILITY_EXTRA.get(f[0], "")))
         out.append("generators:")
         for sites in city.sites.values():
             for s in sites:
@@ -244,6 +244,14 @@ class Streams:
                 'lat: %.6f, lon: %.6f%s}'
                 % (s.id, s.name, kind, s.district, s.pos[0], s.pos[1], extra))
 
+
+# What the registry watches per facility kind: the furnace's legal floor
+# (it dips below it, see furnace_temp), silence, the station's clearance.
+FACILITY_EXTRA = {
+    "incinerator": ", alarms: {furnace_temp_c: {min: 850, severity: critical}},"
+                   " alarm_after_s: 600, silent_after_s: 1800",
+    "transfer_station": ", clear_threshold_kg: 20000, silent_after_s: 1800",
+}
 
 VEHICLE_KINDS = {"kitchen": "kitchen_truck", "residual": "compactor",
                  "recyclable": "recycling_truck", "construction": "muck_truck",
