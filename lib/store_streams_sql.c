@@ -412,14 +412,14 @@ const struct store_alert_rule store_alert_rules_streams[] = {
 	{ "facility_alarm", "critical", FACILITY_ALARM("critical") },
 	{ "facility_alarm", "warning", FACILITY_ALARM("warning") },
 	/* Watched facilities (silent_after_s > 0) without a status report
-	 * for that long: one index seek each. */
+	 * for more than that: one index seek each. */
 	{ "facility_silent", "warning",
 	    "SELECT f.id, f.district, json_object('silent_after_s',"
 	    " f.silent_after_s, 'last_status_ms', (SELECT max(s.ts_ms)"
 	    " FROM facility_status s WHERE s.facility = f.id))"
 	    " FROM facilities f WHERE f.silent_after_s > 0"
 	    " AND NOT EXISTS (SELECT 1 FROM facility_status s"
-	    " WHERE s.facility = f.id AND s.ts_ms > ?1 - 1000 *"
+	    " WHERE s.facility = f.id AND s.ts_ms >= ?1 - 1000 *"
 	    " f.silent_after_s AND s.ts_ms <= ?1)" },
 };
 
