@@ -316,6 +316,34 @@ test_origins(void)
 		       " WHERE day = '" D "' AND district IN ('二道区', '全市')"
 		       " ORDER BY district"),
 	    "二道区|0.347826|0.652174;全市|0.0625|0.9375");
+	/* Order does not matter: W6 (INC, 吉A10009, 17:00, 500 kg) first,
+	 * then its load at GA (16:30, 宽城区), then a manifest naming W6
+	 * from 九台区 — each moves the ticket's origin. */
+	weigh("INC", "W6", "吉A10009", "in", 500, AT(0, 17, 0), "msw.residual");
+	CHECK_STR(rows(
+		      "SELECT origin_district, origin_source, kg FROM"
+		      " ticket_origins o JOIN weighings w ON w.id = o.ticket_id"
+		      " WHERE w.ticket = 'W6'"),
+	    "朝阳区|facility|500.0");
+	load("V9", "吉A10009", "GA", 500, AT(0, 16, 30), "msw.residual");
+	CHECK_STR(rows(
+		      "SELECT origin_district, origin_source, kg FROM"
+		      " ticket_origins o JOIN weighings w ON w.id = o.ticket_id"
+		      " WHERE w.ticket = 'W6'"),
+	    "宽城区|generator|500.0");
+	put("wt/v1/manifests/M6",
+	    "{\"scheme\":\"CN_KW\",\"status\":\"arrived\",\"version\":1,"
+	    "\"ts\":1691399000000,\"plate\":\"吉A10009\",\"generator\":{"
+	    "\"code\":\"G9\",\"district\":\"九台区\"},\"receiver\":{"
+	    "\"facility\":\"INC\"},\"tickets\":[{\"facility\":\"INC\","
+	    "\"ticket\":\"W6\"}],\"waste\":"
+	    "\"msw.residual\",\"declared_kg\":500}");
+	CHECK(store_reconcile(S, AT(1, 0, 0), C) == 0);
+	CHECK_STR(rows(
+		      "SELECT origin_district, origin_source, kg FROM"
+		      " ticket_origins o JOIN weighings w ON w.id = o.ticket_id"
+		      " WHERE w.ticket = 'W6'"),
+	    "九台区|manifest|500.0");
 }
 
 /*
