@@ -46,9 +46,9 @@
 	" sum(kg) AS collected_kg,"                                             \
 	" sum(CASE WHEN (facility_kind = 'recycling_center'"                    \
 	" AND waste = 'msw.recyclable') OR (facility_kind = 'food_waste_plant'" \
-	" AND waste = 'msw.food') THEN kg ELSE 0 END) AS recycled_kg,"          \
-	" sum(CASE WHEN harmless = 1 THEN kg ELSE 0 END) AS harmless_kg,"       \
-	" sum(CASE WHEN origin_source = 'facility' THEN kg ELSE 0 END)"         \
+	" AND waste = 'msw.food') THEN kg ELSE 0.0 END) AS recycled_kg,"        \
+	" sum(CASE WHEN harmless = 1 THEN kg ELSE 0.0 END) AS harmless_kg,"     \
+	" sum(CASE WHEN origin_source = 'facility' THEN kg ELSE 0.0 END)"       \
 	" AS fallback_kg FROM ticket_origins CROSS JOIN" CITY_TOO               \
 	" WHERE direction = 'in'"                                               \
 	" AND waste LIKE 'msw.%' AND facility_kind IN ('incinerator',"          \
@@ -65,6 +65,29 @@
 #define LINKED(r)                                                              \
 	"(SELECT w.id FROM weighings w WHERE w.facility = " r ".facility"      \
 	" AND w.ticket = " r ".ticket AND w.day = " r ".day)"
+
+/* Household waste received inbound by final facilities (of ticket
+ * origins), and recycled there. */
+#define COLLECTED_WHERE                                                        \
+	" direction = 'in' AND waste LIKE 'msw.%' AND facility_kind IN"        \
+	" ('incinerator', 'sanitary_landfill', 'food_waste_plant',"            \
+	" 'recycling_center')"
+#define RECYCLED_KG                                                             \
+	"CASE WHEN (facility_kind = 'recycling_center'"                         \
+	" AND waste = 'msw.recyclable') OR (facility_kind = 'food_waste_plant'" \
+	" AND waste = 'msw.food') THEN kg ELSE 0 END"
+/* A sum over the origins of row k's day and district (or city). */
+#define ORIGIN_SUM(e)                                                          \
+	"(SELECT sum(" e ") FROM ticket_origins o WHERE o.day = k.day"         \
+	" AND (k.district = '全市' OR o.origin_district IS k.district)"      \
+	" AND" COLLECTED_WHERE ")"
+#define CW_WHERE                                                               \
+	" direction = 'in' AND waste LIKE 'cw.%'"                              \
+	" AND facility_kind IN ('cw_recycling', 'cw_disposal_site')"
+#define CW_SUM(kind)                                                           \
+	"(SELECT total(t.kg) FROM tickets_counted t WHERE t.day = k.day"       \
+	" AND (k.district = '全市' OR t.district IS k.district)"             \
+	" AND t.facility_kind = '" kind "' AND" CW_WHERE ")"
 
 /* Each row twice: for its district, and for the city (c.city = 1). */
 #define CITY_TOO " (SELECT 0 AS city UNION ALL SELECT 1 AS city) c"
@@ -273,30 +296,14 @@ const char store_streams_v10[] =
     "(SELECT w.id FROM reconciliation_links l JOIN weighings w"
     " ON w.facility = l.facility AND w.ticket = l.ticket AND w.day = l.day"
     " WHERE l.scheme = NEW.scheme AND l.manifest_no = NEW.manifest_no)") " END;"
-    /* Days that retention has reached keep their figures here: origins
-     * read load events, which retention removes (the trigger below). */
-    "CREATE TABLE daily_collected_results(day TEXT NOT NULL,"
-    " district TEXT, collected_kg REAL, recycled_kg REAL,"
-    " harmless_kg REAL, fallback_kg REAL);"
-    "CREATE INDEX daily_collected_results_day ON"
-    " daily_collected_results(day);"
-    /* One aggregate, each tonne counted for its district and for the
-     * city (c.city): a filter on day then reaches the tickets' index
-     * through it, where two aggregates in a UNION would compute every
-     * day. */
-    "CREATE VIEW daily_collected_live AS"
-    " SELECT day, CASE WHEN c.city THEN '全市' ELSE origin_district END"
-    " AS district," COLLECTED_SUMS
-    " GROUP BY 1, 2;"
+    /* Stored rows, which retention never removes: a day's figures
+     * stay as they were when its load events go. */
     "DROP VIEW daily_indicators;"
     "DROP VIEW daily_collected;"
     "CREATE VIEW daily_collected AS"
-    " SELECT day, district, collected_kg, recycled_kg, harmless_kg,"
-    " fallback_kg FROM daily_collected_results"
-    " UNION ALL SELECT day, district, collected_kg, recycled_kg,"
-    " harmless_kg, fallback_kg FROM daily_collected_live"
-    " WHERE day > coalesce(" FROZEN
-    ", '');"
+    " SELECT day, CASE WHEN c.city THEN '全市' ELSE origin_district END"
+    " AS district," COLLECTED_SUMS
+    " GROUP BY 1, 2;"
     /* Agricultural collection: loads of agri.* waste, by the district
      * of the point (stamped) and the point. */
     "CREATE TABLE daily_agri_results(day TEXT NOT NULL, district TEXT,"
@@ -348,8 +355,8 @@ const char store_streams_v10[] =
     " FROM daily_clinic_live WHERE day > coalesce(" FROZEN
     ", '');"
     /* Before retention deletes the first load event of a day, the days
-     * whose figures read it — collected (tickets of the day and the
-     * next), agri, clinics (up to their longest interval later) — are
+     * whose figures read it — agri, clinics (up to their longest
+     * interval later) — are
      * computed whole and kept, and the views read them from there. */
     "CREATE TRIGGER vehicle_events_freeze BEFORE DELETE ON vehicle_events"
     " WHEN OLD.type = 'load' AND date(OLD.day, '+' || (2 + coalesce("
@@ -357,11 +364,6 @@ const char store_streams_v10[] =
     " || ' days') > coalesce(" FROZEN
     ", '')"
     " BEGIN"
-    " INSERT INTO daily_collected_results SELECT * FROM"
-    " daily_collected_live WHERE day > coalesce(" FROZEN
-    ", '')"
-    " AND day <= date(OLD.day, '+' || (2 + coalesce((SELECT"
-    " max(max_pickup_interval_h) FROM generators), 0) / 24) || ' days');"
     " INSERT INTO daily_agri_results SELECT * FROM daily_agri_live"
     " WHERE day > coalesce(" FROZEN
     ", '') AND day <= date(OLD.day, '+'"
@@ -379,41 +381,45 @@ const char store_streams_v10[] =
     /* Indicators by origin district and for the whole city (全市):
      * construction, manifests and clearance are summed or averaged over
      * the city for that row. Clearance is now the carried-over stock's
-     * (daily_station_clearance). One aggregate over the sources' rows
-     * (a UNION ALL), so that a filter on day reaches each source's
-     * index instead of every day being computed and joined. */
+     * (daily_station_clearance). The keys are a UNION of plain rows
+     * and the figures subqueries on tables by day, so that a filter on
+     * day reaches the indexes: SQLite pushes none into an aggregate
+     * over a UNION, and would compute every day for one. */
     "CREATE VIEW daily_indicators AS"
-    " SELECT day, district, coalesce(sum(collected_kg), 0) AS collected_kg,"
-    " sum(recycled_kg) / nullif(sum(collected_kg), 0) AS recycling_rate,"
-    " sum(harmless_kg) / nullif(sum(collected_kg), 0) AS harmless_rate,"
-    " sum(cw_recycled) / nullif(sum(cw_recycled) + sum(cw_disposed), 0)"
-    " AS cw_utilisation_rate,"
-    " sum(cleared) * 1.0 / nullif(sum(stations), 0) AS clearance_rate,"
-    " coalesce(sum(manifests), 0) AS manifests,"
-    " sum(closed) * 1.0 / nullif(sum(manifests), 0)"
-    " AS manifest_closure_rate,"
-    " sum(discrepancies) * 1.0 / nullif(sum(reconciled), 0)"
+    " SELECT k.day AS day, k.district AS district,"
+    " coalesce(" ORIGIN_SUM("kg") ", 0) AS collected_kg,"
+    " " ORIGIN_SUM(RECYCLED_KG) " / nullif(" ORIGIN_SUM("kg") ", 0)"
+    " AS recycling_rate,"
+    " " ORIGIN_SUM("CASE WHEN harmless = 1 THEN kg ELSE 0 END")
+    " / nullif(" ORIGIN_SUM("kg") ", 0) AS harmless_rate,"
+    " " CW_SUM("cw_recycling") " / nullif(" CW_SUM("cw_recycling") " + "
+    CW_SUM("cw_disposal_site") ", 0) AS cw_utilisation_rate,"
+    " (SELECT avg(cleared) FROM daily_station_clearance b"
+    " WHERE b.day = k.day AND (b.district IS k.district"
+    " OR k.district = '全市')) AS clearance_rate,"
+    " coalesce(mf.manifests, 0) AS manifests,"
+    " mf.closed * 1.0 / nullif(mf.manifests, 0) AS manifest_closure_rate,"
+    " mf.discrepancies * 1.0 / nullif(mf.reconciled, 0)"
     " AS discrepancy_rate,"
-    " coalesce(sum(overdue), 0) AS overdue_manifests,"
+    " coalesce(mf.overdue, 0) AS overdue_manifests,"
     " (SELECT u.authorised * 1.0 / nullif(u.unloads, 0) FROM daily_unloads u"
-    " WHERE u.day = x.day) AS authorised_unload_share,"
-    " sum(fallback_kg) AS fallback_kg FROM ("
-    " SELECT day, district, collected_kg, recycled_kg, harmless_kg,"
-    " fallback_kg, NULL AS cw_recycled, NULL AS cw_disposed,"
-    " NULL AS stations, NULL AS cleared, NULL AS manifests, NULL AS closed,"
-    " NULL AS reconciled, NULL AS discrepancies, NULL AS overdue"
-    " FROM daily_collected"
-    " UNION ALL SELECT day, CASE WHEN c.city THEN '全市' ELSE district END,"
-    " NULL, NULL, NULL, NULL, recycled_kg, disposed_kg, NULL, NULL, NULL,"
-    " NULL, NULL, NULL, NULL FROM daily_construction CROSS JOIN" CITY_TOO
-    " UNION ALL SELECT day, CASE WHEN c.city THEN '全市' ELSE district END,"
-    " NULL, NULL, NULL, NULL, NULL, NULL, 1, cleared, NULL, NULL, NULL,"
-    " NULL, NULL FROM daily_station_clearance CROSS JOIN" CITY_TOO
-    " UNION ALL SELECT day, CASE WHEN c.city THEN '全市' ELSE district END,"
-    " NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, manifests, closed,"
-    " reconciled, discrepancies, overdue FROM daily_manifests"
-    " CROSS JOIN" CITY_TOO
-    ") x GROUP BY day, district;";
+    " WHERE u.day = k.day) AS authorised_unload_share,"
+    " " ORIGIN_SUM("CASE WHEN origin_source = 'facility' THEN kg ELSE 0 END")
+    " AS fallback_kg"
+    " FROM (SELECT day, origin_district AS district FROM ticket_origins"
+    " WHERE" COLLECTED_WHERE
+    " UNION SELECT day, '全市' FROM ticket_origins WHERE" COLLECTED_WHERE
+    " UNION SELECT day, district FROM tickets_counted WHERE" CW_WHERE
+    " UNION SELECT day, '全市' FROM tickets_counted WHERE" CW_WHERE
+    " UNION SELECT day, district FROM station_days"
+    " UNION SELECT day, '全市' FROM station_days"
+    " UNION SELECT day, district FROM manifest_days"
+    " UNION SELECT day, '全市' FROM manifest_days) k"
+    " LEFT JOIN (SELECT day, district, manifests, closed, reconciled,"
+    " discrepancies, overdue FROM daily_manifests UNION ALL"
+    " SELECT day, '全市', sum(manifests), sum(closed), sum(reconciled),"
+    " sum(discrepancies), sum(overdue) FROM daily_manifests GROUP BY 1) mf"
+    " ON mf.day = k.day AND mf.district IS k.district;";
 /* clang-format on */
 
 /* The local day that ended last before ?1 (now, UTC ms). */

@@ -528,7 +528,8 @@ test_retention_keeps_days(void)
 	while (pr.kind != STORE_PRUNE_KINDS && guard++ < 1000)
 		CHECK(store_prune_slice(S, &r, &pr, 4000, 50000) == 0);
 	CHECK_INT(raw_int(R, "SELECT count(*) FROM vehicle_events"), 0);
-	CHECK(raw_int(R, "SELECT count(*) FROM daily_collected_results") > 0);
+	CHECK(raw_int(R, "SELECT count(*) FROM daily_agri_results") > 0);
+	CHECK(raw_int(R, "SELECT count(*) FROM daily_clinic_results") > 0);
 	for (i = 0; i < 4; i++)
 		CHECK_STR(rows(views[i]), before[i]);
 }
