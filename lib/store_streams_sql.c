@@ -384,7 +384,8 @@ const char store_streams_v10[] =
      * (daily_station_clearance). The keys are a UNION of plain rows
      * and the figures subqueries on tables by day, so that a filter on
      * day reaches the indexes: SQLite pushes none into an aggregate
-     * over a UNION, and would compute every day for one. */
+     * over a UNION, nor into a UNION without ALL (DISTINCT over a
+     * UNION ALL it does), and would compute every day for one. */
     "CREATE VIEW daily_indicators AS"
     " SELECT k.day AS day, k.district AS district,"
     " coalesce(" ORIGIN_SUM("kg") ", 0) AS collected_kg,"
@@ -406,15 +407,16 @@ const char store_streams_v10[] =
     " WHERE u.day = k.day) AS authorised_unload_share,"
     " " ORIGIN_SUM("CASE WHEN origin_source = 'facility' THEN kg ELSE 0 END")
     " AS fallback_kg"
-    " FROM (SELECT day, origin_district AS district FROM ticket_origins"
+    " FROM (SELECT DISTINCT day, district FROM ("
+    " SELECT day, origin_district AS district FROM ticket_origins"
     " WHERE" COLLECTED_WHERE
-    " UNION SELECT day, '全市' FROM ticket_origins WHERE" COLLECTED_WHERE
-    " UNION SELECT day, district FROM tickets_counted WHERE" CW_WHERE
-    " UNION SELECT day, '全市' FROM tickets_counted WHERE" CW_WHERE
-    " UNION SELECT day, district FROM station_days"
-    " UNION SELECT day, '全市' FROM station_days"
-    " UNION SELECT day, district FROM manifest_days"
-    " UNION SELECT day, '全市' FROM manifest_days) k"
+    " UNION ALL SELECT day, '全市' FROM ticket_origins WHERE" COLLECTED_WHERE
+    " UNION ALL SELECT day, district FROM tickets_counted WHERE" CW_WHERE
+    " UNION ALL SELECT day, '全市' FROM tickets_counted WHERE" CW_WHERE
+    " UNION ALL SELECT day, district FROM station_days"
+    " UNION ALL SELECT day, '全市' FROM station_days"
+    " UNION ALL SELECT day, district FROM manifest_days"
+    " UNION ALL SELECT day, '全市' FROM manifest_days)) k"
     " LEFT JOIN (SELECT day, district, manifests, closed, reconciled,"
     " discrepancies, overdue FROM daily_manifests UNION ALL"
     " SELECT day, '全市', sum(manifests), sum(closed), sum(reconciled),"
