@@ -54,8 +54,7 @@ sync_generators(struct store *s, const struct config *cfg)
 		" name = excluded.name, kind = excluded.kind,"
 		" district = excluded.district, lat = excluded.lat,"
 		" lon = excluded.lon, max_pickup_interval_h ="
-		" excluded.max_pickup_interval_h;"
-		" ",
+		" excluded.max_pickup_interval_h",
 		&st) == -1)
 		goto done;
 	for (i = 0; i < cfg->ngenerators; i++) {
@@ -217,10 +216,10 @@ store_alert_rule_eval(struct store *s, const struct store_alert_rule *rule,
 		    (const char *)sqlite3_column_text(st, 1),
 		    (const char *)sqlite3_column_text(st, 2));
 	}
+	/* The message before finalize, which resets it. */
+	if (rc != SQLITE_DONE)
+		log_warnx("store: alert rule %s: %s", rule->kind,
+		    sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	log_warnx("store: alert rule %s: %s", rule->kind,
-	    sqlite3_errmsg(s->db));
-	return -1;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
