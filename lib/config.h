@@ -8,7 +8,7 @@
  * Relative paths (include globs, database.path, password_file, TLS files,
  * port_file) resolve against the directory of the file that names them.
  * Files pulled in by `include:` use the same schema; list keys
- * (subscriptions, facilities) are appended, a scalar set twice is an error.
+ * (subscriptions, facilities, generators, vehicles) are appended, a scalar set twice is an error.
  */
 #ifndef WT_CONFIG_H
 #define WT_CONFIG_H
@@ -28,9 +28,40 @@ struct cfg_subscription {
 	struct cfg_pos pos;
 };
 
+/* A threshold on one value of a facility's status messages (a column,
+ * inventory_kg or throughput_kg, or a member of their extra JSON). */
+struct cfg_alarm {
+	char *value;	    /* e.g. "furnace_temp_c" */
+	double min, max;    /* NAN: no bound on that side */
+	int critical;	    /* severity: 1 critical, 0 warning */
+	struct cfg_pos pos; /* of the value's key */
+};
+
 struct cfg_facility {
 	char *id, *name, *kind, *district;
 	int harmless; /* 0/1 */
+	struct cfg_alarm *alarms;
+	size_t nalarms;
+	int alarm_after_s;	   /* a threshold crossed this long alarms */
+	int silent_after_s;	   /* no status this long; 0: not watched */
+	double clear_threshold_kg; /* transfer stations: cleared at most */
+	struct cfg_pos pos;
+};
+
+/* Kinds of generators: where waste arises (DESIGN: registries). */
+struct cfg_generator {
+	char *id, *name, *kind, *district;
+	double lat, lon;	   /* NAN when not given */
+	int max_pickup_interval_h; /* clinics; 0 for other kinds */
+	struct cfg_pos pos;
+};
+
+struct cfg_vehicle {
+	char *plate; /* normalised like the plates of messages */
+	char *fleet, *kind, *district;
+	char **waste; /* category patterns: "msw.food", "cw.*", "*" */
+	size_t nwaste;
+	char *permit_from, *permit_to; /* YYYY-MM-DD or NULL */
 	struct cfg_pos pos;
 };
 
@@ -91,6 +122,10 @@ struct config {
 	} time;
 	struct cfg_facility *facilities;
 	size_t nfacilities;
+	struct cfg_generator *generators;
+	size_t ngenerators;
+	struct cfg_vehicle *vehicles;
+	size_t nvehicles;
 	struct {
 		double tolerance_pct;		/* 0..100 */
 		int overdue_h;			/* 1..8760 */
@@ -158,6 +193,11 @@ void config_free(struct config *cfg);
 /* The facility with this id, or NULL. */
 const struct cfg_facility *config_facility(const struct config *cfg,
     const char *id);
+/* The generator with this id, the vehicle with this (normalised) plate. */
+const struct cfg_generator *config_generator(const struct config *cfg,
+    const char *id);
+const struct cfg_vehicle *config_vehicle(const struct config *cfg,
+    const char *plate);
 
 /*
  * Call fn once for every key of the schema, as its full dotted path, in

@@ -24,6 +24,32 @@ config_facility(const struct config *cfg, const char *id)
 	return NULL;
 }
 
+const struct cfg_generator *
+config_generator(const struct config *cfg, const char *id)
+{
+	size_t i;
+
+	if (id == NULL)
+		return NULL;
+	for (i = 0; i < cfg->ngenerators; i++)
+		if (strcmp(cfg->generators[i].id, id) == 0)
+			return &cfg->generators[i];
+	return NULL;
+}
+
+const struct cfg_vehicle *
+config_vehicle(const struct config *cfg, const char *plate)
+{
+	size_t i;
+
+	if (plate == NULL)
+		return NULL;
+	for (i = 0; i < cfg->nvehicles; i++)
+		if (strcmp(cfg->vehicles[i].plate, plate) == 0)
+			return &cfg->vehicles[i];
+	return NULL;
+}
+
 const struct cfg_node *
 cfg_node_get(const struct cfg_node *map, const char *key)
 {
@@ -106,6 +132,7 @@ cfg_apply_defaults(const struct key *tab, void *base)
 		case K_LIST:
 		case K_INCLUDE:
 		case K_TREES:
+		case K_CUSTOM:
 			break;
 		}
 	return 0;
@@ -140,6 +167,9 @@ cfg_free_fields(const struct key *tab, void *base)
 			break;
 		case K_TREES:
 			cfg_trees_drop(base, k->trees);
+			break;
+		case K_CUSTOM:
+			k->release(k, base);
 			break;
 		case K_BOOL:
 		case K_INT:

@@ -7,6 +7,8 @@
  *
  *	config_util.c	memory, diagnostics and libyaml node helpers
  *	config_data.c	lookups, defaults, freeing, dropping lists and trees
+ *	config_registry.c the registries' tables and values of their own
+ *			shape (generators, vehicles, facility alarms)
  *	config_schema.c	the key tables, value parsers and item checks
  *	config_file.c	reading one file: text, realpath, alias scan
  *	config_set.c	one setter per kind of single value
@@ -61,6 +63,7 @@ enum ktype {
 	K_LIST,	      /* a list of mappings described by .list */
 	K_INCLUDE,    /* a list of globs naming more files of this schema */
 	K_TREES,      /* a list of mappings kept as cfg_node trees: .trees */
+	K_CUSTOM,     /* a value of its own shape: .parse and .release */
 };
 
 #define F_NONEMPTY 0x1 /* an empty or null string is an error */
@@ -93,6 +96,11 @@ struct key {
 	const char *where;	      /* K_SECTION name in messages */
 	const struct listspec *list;  /* K_LIST */
 	const struct treespec *trees; /* K_TREES */
+	/* K_CUSTOM: parse v into base (reporting its own errors), and free
+	 * what parse stored there. */
+	void (*parse)(struct ctx *, const struct key *, const yaml_node_t *v,
+	    void *base);
+	void (*release)(const struct key *, void *base);
 };
 
 /*
@@ -200,6 +208,13 @@ extern const char *const cfg_builtin_profiles[];
 int cfg_parse_ll(const char *, long long *);
 int cfg_parse_double(const char *, double *);
 int cfg_parse_offset(const char *, int *);
+
+/* config_registry.c: the tables config_schema.c names. */
+extern const struct listspec cfg_generators_list;
+extern const struct listspec cfg_vehicles_list;
+void cfg_parse_alarms(struct ctx *, const struct key *, const yaml_node_t *,
+    void *);
+void cfg_release_alarms(const struct key *, void *);
 
 /* config_file.c: -1 after reporting (or recording out of memory). */
 int cfg_read_file(struct ctx *, const char *, const yaml_mark_t *, const char *,

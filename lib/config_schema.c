@@ -75,6 +75,27 @@ static const struct key facility_keys[] = {
 	{ .name = "harmless",
 	    .type = K_BOOL,
 	    .off = offsetof(struct cfg_facility, harmless) },
+	/* The streams (docs/indicators.md): status thresholds, silence,
+	 * transfer-station clearance. Defaults: facility_accept(). */
+	{ .name = "alarms",
+	    .type = K_CUSTOM,
+	    .parse = cfg_parse_alarms,
+	    .release = cfg_release_alarms },
+	{ .name = "alarm_after_s",
+	    .type = K_INT,
+	    .off = offsetof(struct cfg_facility, alarm_after_s),
+	    .min = 0,
+	    .max = 7 * 86400 },
+	{ .name = "silent_after_s",
+	    .type = K_INT,
+	    .off = offsetof(struct cfg_facility, silent_after_s),
+	    .min = 0,
+	    .max = 30 * 86400 },
+	{ .name = "clear_threshold_kg",
+	    .type = K_DOUBLE,
+	    .off = offsetof(struct cfg_facility, clear_threshold_kg),
+	    .dmin = 0,
+	    .dmax = 1e6 },
 	{ .name = NULL }
 };
 
@@ -362,6 +383,8 @@ const struct key cfg_top_keys[] = { { .name = "include", .type = K_INCLUDE },
 	    .sub = time_keys,
 	    .where = "time" },
 	{ .name = "facilities", .type = K_LIST, .list = &facilities_list },
+	{ .name = "generators", .type = K_LIST, .list = &cfg_generators_list },
+	{ .name = "vehicles", .type = K_LIST, .list = &cfg_vehicles_list },
 	{ .name = "profiles", .type = K_TREES, .trees = &profiles_trees },
 	{ .name = "reconcile",
 	    .type = K_SECTION,
@@ -545,6 +568,19 @@ facility_accept(struct ctx *ctx, void *elem, const yaml_node_t *map)
 		    f->id);
 		return -1;
 	}
+	idn = cfg_map_get(ctx, map, "clear_threshold_kg");
+	if (idn != NULL && strcmp(f->kind, "transfer_station") != 0) {
+		cfg_errat(ctx, &idn->start_mark,
+		    "clear_threshold_kg applies to transfer stations only");
+		return -1;
+	}
+	/* Items start zeroed: the defaults of keys left out. A threshold
+	 * crossed for 5 min alarms (one status report a minute is usual);
+	 * a station holding more than a tonne at midnight is not cleared. */
+	if (cfg_map_get(ctx, map, "alarm_after_s") == NULL)
+		f->alarm_after_s = 300;
+	if (idn == NULL)
+		f->clear_threshold_kg = 1000;
 	/* Reports print the name; the id is better than "(null)". */
 	if (f->name == NULL && (f->name = cfg_strdup(ctx, f->id)) == NULL)
 		return -1;

@@ -343,6 +343,7 @@ cfg_set_leaf(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
 	case K_LIST:
 	case K_INCLUDE:
 	case K_TREES:
+	case K_CUSTOM:
 		break; /* not leaves: config_walk.c */
 	}
 }

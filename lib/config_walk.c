@@ -206,6 +206,7 @@ is_leaf(const struct key *k)
 	case K_LIST:
 	case K_INCLUDE:
 	case K_TREES:
+	case K_CUSTOM:
 		break;
 	}
 	return 0;
@@ -237,6 +238,9 @@ set_value(struct ctx *ctx, const struct key *k, const yaml_node_t *kn,
 		break;
 	case K_TREES:
 		cfg_parse_trees(ctx, k, v);
+		break;
+	case K_CUSTOM:
+		k->parse(ctx, k, v, base);
 		break;
 	case K_STR:
 	case K_BOOL:

@@ -76,13 +76,11 @@ const struct store_alert_rule store_alert_rules_core[] = {
 const size_t store_alert_nrules_core =
     sizeof(store_alert_rules_core) / sizeof(store_alert_rules_core[0]);
 
-/*
- * The sets the daemon evaluates, in order. MERGE: the streams rules
- * (store_alert_rules_streams, lib/store_streams.c) go here as
- * { store_alert_rules_streams, &store_alert_nrules_streams }.
- */
+/* The sets the daemon evaluates, in order: these and the streams'
+ * (store_streams_sql.c). */
 const struct store_alert_set store_alert_sets[] = {
 	{ store_alert_rules_core, &store_alert_nrules_core },
+	{ store_alert_rules_streams, &store_alert_nrules_streams },
 	{ NULL, NULL },
 };
 
@@ -118,10 +116,12 @@ static const char open_sql[] =
     " WHERE a.kind = ?1 AND a.subject = n.subject"
     " AND a.resolved_ms IS NULL) ORDER BY n.subject LIMIT ?4";
 
-/* A clock stepped back never resolves before the opening. */
+/* A clock stepped back never resolves before the opening. Rules of one
+ * kind are told apart by severity (facility_alarm has a critical and a
+ * warning rule): each resolves only what it opened. */
 static const char resolve_sql[] =
     "UPDATE alerts SET resolved_ms = max(?3, opened_ms) WHERE id IN"
-    " (SELECT a.id FROM alerts a WHERE a.kind = ?1"
+    " (SELECT a.id FROM alerts a WHERE a.kind = ?1 AND a.severity = ?2"
     " AND a.resolved_ms IS NULL AND a.subject NOT IN"
     " (SELECT subject FROM temp.alert_now) LIMIT ?4)";
 

@@ -9,10 +9,12 @@
  *
  *	store_db.c		a bare connection: exec, PRAGMA, open, file size
  *	store_schema.c		the migrations and the statements' text
+ *	store_streams_sql.c	the streams' schema (v11) and alert rules
  *	store_stmt.c		bind, run, look up the prepared statements
  *	store_seen.c		the vehicles-seen cache of a transaction
  *	store_version.c		weighings and manifests (rows with versions)
  *	store_write.c		every other write; store_event() dispatches
+ *	store_streams.c		the registries' sync, running alert rules
  *	store_recon_inc.c	the steps of an incremental pass, the runner
  *	store_reconcile.c	manifests against tickets: full, passes
  *	store_read.c		the reports' reads
@@ -130,6 +132,27 @@ int64_t store_file_size(const char *path, const char *suffix);
  */
 int store_migrate(sqlite3 *db, const char *path, int upto) WT_MUST_CHECK;
 
+/* ---- store_streams_sql.c ---- */
+
+/* One kind of alert condition. sql is one SELECT returning the conditions
+ * that hold now, columns in this order: subject TEXT NOT NULL (what the
+ * alert is about: a manifest key, a generator id, a facility id...),
+ * district TEXT (may be NULL), evidence TEXT (a JSON object built with
+ * json_object(), small: < 2 KiB). ?1 is now in UTC milliseconds. A rule
+ * must be bounded: it reads recent/open rows through an index, never all
+ * history. */
+struct store_alert_rule {
+	const char *kind;     /* alerts.kind, e.g. "clinic_pickup_overdue" */
+	const char *severity; /* "info" | "warning" | "critical" */
+	const char *sql;
+};
+/* clinic_pickup_overdue, station_not_cleared, facility_alarm (one rule
+ * per severity, disjoint subjects), facility_silent */
+extern const struct store_alert_rule store_alert_rules_streams[];
+extern const size_t store_alert_nrules_streams;
+/* Schema v11: registries, origins, clinics, agri, station stock. */
+extern const char store_streams_v11[];
+
 /* ---- store_stmt.c: the writer's prepared statements ---- */
 
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
@@ -154,6 +177,19 @@ struct store_facility {
 };
 int store_facility_get(struct store *s, const char *id,
     struct store_facility *f) WT_MUST_CHECK;
+
+/* ---- store_streams.c ---- */
+
+/* Write the generators, vehicles and facility alarm settings of cfg
+ * (inside store_sync_config()'s transaction, after the facilities). */
+int store_streams_sync(struct store *s, const struct config *cfg) WT_MUST_CHECK;
+
+/* Run rule's SQL at now_ms on the writer's connection: fn once per
+ * condition that holds (district and evidence may be NULL). */
+typedef void (*store_condition_fn)(void *arg, const char *subject,
+    const char *district, const char *evidence);
+int store_alert_rule_eval(struct store *s, const struct store_alert_rule *rule,
+    int64_t now_ms, store_condition_fn fn, void *arg) WT_MUST_CHECK;
 
 /* ---- store_seen.c: the vehicles-seen cache of a transaction ---- */
 
@@ -291,20 +327,8 @@ int store_recon_steps(struct store *s, const struct recon_step *steps, size_t n,
 
 /* ---- store_alert.c: alerts from rules (docs/alerts.md) ---- */
 
-/* One kind of alert condition. sql is one SELECT returning the conditions
- * that hold now, columns in this order: subject TEXT NOT NULL (what the
- * alert is about: a manifest key, a generator id, a facility id...),
- * district TEXT (may be NULL), evidence TEXT (a JSON object built with
- * json_object(), small: < 2 KiB). ?1 is now in UTC milliseconds.
- * A rule must be bounded: it reads recent/open rows through an index,
- * never all history. */
-struct store_alert_rule {
-	const char *kind;     /* alerts.kind, e.g. "clinic_pickup_overdue" */
-	const char *severity; /* "info" | "warning" | "critical" */
-	const char *sql;
-};
-/* lib/store_alert.c (helper alerts): discrepancy, overdue_manifest,
- * unknown_facility */
+/* struct store_alert_rule: see store_streams_sql.c's section above. */
+/* discrepancy, overdue_manifest, unknown_facility */
 extern const struct store_alert_rule store_alert_rules_core[];
 extern const size_t store_alert_nrules_core;
 

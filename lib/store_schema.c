@@ -503,6 +503,11 @@ static const char *const migrations[] = {
 	" WHERE (dq_flags & 262144) <> 0;"
 	"CREATE INDEX vehicle_events_unknown_facility ON vehicle_events(ts_ms)"
 	" WHERE (dq_flags & 262144) <> 0;",
+	/* v11: the streams — registries of generators and vehicles, origin
+	 * attribution, clinics' pickups, agricultural collection, stock
+	 * carried over at transfer stations (store_streams_sql.c,
+	 * docs/indicators.md). */
+	store_streams_v11,
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -543,8 +548,10 @@ const char *const store_stmt_sql[S_COUNT] = {
 	[S_VEVENT] =
 	    "INSERT INTO vehicle_events(type, vehicle, plate, ts_ms,"
 	    " site, facility, waste, mass_kg, manifest_no, lat, lon, dq_flags,"
-	    " message_id, day) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-	    " ?11, ?12, ?13, ?14) ON CONFLICT(vehicle, type, ts_ms) DO NOTHING",
+	    " message_id, day, site_district) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+	    " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+	    " (SELECT district FROM generators WHERE id = ?5))"
+	    " ON CONFLICT(vehicle, type, ts_ms) DO NOTHING",
 	/* The rows that may be the ticket a weighing speaks of: the one
 	 * recorded under its day, and those weighed within 36 h of it,
 	 * nearest first (store_version.c decides). */
@@ -566,20 +573,22 @@ const char *const store_stmt_sql[S_COUNT] = {
 	    "INSERT INTO weighings(facility, ticket, day, version,"
 	    " plate, direction, gross_kg, tare_kg, net_kg, first_ms, second_ms,"
 	    " waste, origin, status, manifest_no, dq_flags, message_id,"
-	    " fingerprint, key_day, district, facility_kind, harmless)"
+	    " fingerprint, key_day, district, facility_kind, harmless,"
+	    " vehicle_district)"
 	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
+	    " (SELECT district FROM vehicle_registry WHERE plate = ?5))",
 	[S_WB_TO_HISTORY] =
 	    "INSERT INTO weighings_history(facility, ticket,"
 	    " day, version, plate, direction, gross_kg, tare_kg, net_kg,"
 	    " first_ms, second_ms, waste, origin, status, manifest_no,"
 	    " dq_flags, message_id, fingerprint, superseded_by, key_day,"
-	    " district, facility_kind, harmless)"
+	    " district, facility_kind, harmless, vehicle_district)"
 	    " SELECT facility, ticket, day, version, plate, direction,"
 	    " gross_kg,"
 	    " tare_kg, net_kg, first_ms, second_ms, waste, origin, status,"
 	    " manifest_no, dq_flags, message_id, fingerprint, ?2, key_day,"
-	    " district, facility_kind, harmless"
+	    " district, facility_kind, harmless, vehicle_district"
 	    " FROM weighings WHERE id = ?1",
 	[S_WB_DELETE] = "DELETE FROM weighings WHERE id = ?1",
 	[S_WB_HISTORY] =

@@ -428,7 +428,7 @@ store_sync_config(struct store *s, const struct config *cfg)
 		}
 		sqlite3_reset(st);
 	}
-	rc = 0;
+	rc = store_streams_sync(s, cfg);
 done:
 	sqlite3_finalize(st);
 	if (store_db_exec(s->db, rc == 0 ? "COMMIT" : "ROLLBACK") == -1)

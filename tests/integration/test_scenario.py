@@ -29,6 +29,10 @@ from harness import Broker, Daemon, Env, Publisher, make_dir, run, wait_for
 DAY = "2023-08-07"
 NEXT_DAY = "2023-08-08"
 CY, NG, LY = "朝阳区", "南关区", "绿园区"
+# The city-wide row of the indicators (issue 14). Without generators or
+# vehicles registered every tonne falls back to its facility's district,
+# so the district rows stay what they were.
+CITY = "全市"
 EPS = 1e-6
 
 # The city's registry: (id, kind, district, harmless, name). 南关区 has a
@@ -586,6 +590,17 @@ def expected_indicators_before_correction():
         #   discrepancy = 0 / 3 reconciled = 0.0; overdue 0
         #   unloads: city-wide 0.875
         LY: (0.0, None, None, None, 0.0, 3, 1 / 3, 0.0, 0, 0.875),
+        # 全市, the whole city:
+        #   collected = 20000 + 25000 + 0 = 45000
+        #   recycling = (9000 + 4800) / 45000 = 0.306667
+        #   harmless  = (20000 + 19200) / 45000 = 0.871111
+        #   cw        = 30000 / (30000 + 45000) = 0.4
+        #   clearance = TS-NG cleared, TS-LY not: 1/2 = 0.5 (stock at the
+        #     end of the day 800 and 2000 against 1000 kg, the default)
+        #   manifests = 2 + 2 + 3 = 7; closed 1 + 0 + 1 = 2 -> 2/7
+        #   discrepancy = 1 / (2 + 1 + 3) reconciled = 1/6; overdue 1
+        CITY: (45000.0, 13800 / 45000, 39200 / 45000, 0.4, 0.5, 7, 2 / 7,
+               1 / 6, 1, 0.875),
         # The authorised-unload share is city-wide: an unload at an
         # unregistered facility (ZT-UNKNOWN-07) has no district to be
         # counted in. The city's 8 unloads on the 7th: INC-CY, KWP-CY,
@@ -600,7 +615,8 @@ def test_daily_indicators():
     # The 8th: I-005 at INC-CY only: collected 4000, recycling 0 / 4000
     # = 0.0, harmless 4000 / 4000 = 1.0, nothing else.
     check_indicators(NEXT_DAY, {
-        CY: (4000.0, 0.0, 1.0, None, None, 0, None, None, 0, None)})
+        CY: (4000.0, 0.0, 1.0, None, None, 0, None, None, 0, None),
+        CITY: (4000.0, 0.0, 1.0, None, None, 0, None, None, 0, None)})
 
 
 @step
@@ -689,6 +705,10 @@ def test_late_correction():
     # 绿园区: HW-SHARE-B closed too -> closed 2 (HW-SHARE-A, HW-SHARE-B)
     #   of 3 manifests = 2/3 = 0.666667; the rest unchanged.
     exp[LY] = (0.0, None, None, None, 0.0, 3, 2 / 3, 0.0, 0, 0.875)
+    # 全市: collected 20000 + 24000 = 44000, recycled 13800,
+    #   harmless 20000 + 18200 = 38200, closed 1 + 0 + 2 = 3 of 7.
+    exp[CITY] = (44000.0, 13800 / 44000, 38200 / 44000, 0.4, 0.5, 7, 3 / 7,
+                 1 / 6, 1, 0.875)
     check_indicators(DAY, exp)
     # No manifest rides on L-001: every reconciliation stays as it was
     # (HW-DISC -12.5 % discrepancy, HW-OVERDUE overdue, the rest ok).

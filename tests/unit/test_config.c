@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +259,71 @@ static const struct bad_case {
 	    "@:5:5: missing required key \"name\" in profile\n"
 	    "@:7:8: qos 2 is not supported: use 1\n"
 	    "@:2:31: unknown profile \"nope\"\n" },
+	/* Registries of the streams (issue 14). */
+	{ "unknown generator kind",
+	    "generators:\n  - {id: G1, kind: hospital, district: D}\n",
+	    "@:2:20: unknown generator kind \"hospital\"\n" },
+	{ "generator without district",
+	    "generators:\n  - {id: G1, kind: clinic}\n",
+	    "@:2:5: missing required key \"district\" in generator\n" },
+	{ "duplicate generator id",
+	    "generators:\n  - {id: G1, kind: market, district: D}\n"
+	    "  - {id: G1, kind: market, district: D}\n",
+	    "@:3:10: duplicate generator id \"G1\"\n" },
+	{ "pickup interval of a farm point",
+	    "generators:\n  - {id: G1, kind: straw_point, district: D,"
+	    " max_pickup_interval_h: 24}\n",
+	    "@:2:69: max_pickup_interval_h applies to clinics only\n" },
+	{ "lat without lon",
+	    "generators:\n  - {id: G1, kind: clinic, district: D, lat: 43.8}\n",
+	    "@:2:5: generator \"G1\": give both lat and lon, or neither\n" },
+	{ "latitude out of range",
+	    "generators:\n  - {id: G1, kind: clinic, district: D, lat: 91,"
+	    " lon: 125}\n",
+	    "@:2:46: \"lat\" must be between -90 and 90\n" },
+	{ "invalid plate", "vehicles:\n  - {plate: \"X1\"}\n",
+	    "@:2:13: invalid plate \"X1\"\n" },
+	{ "duplicate plate after normalisation",
+	    "vehicles:\n  - {plate: \"吉A12345\"}\n  - {plate: \"吉a·12345\"}\n",
+	    "@:3:13: duplicate vehicle plate \"吉A12345\"\n" },
+	{ "unknown waste pattern",
+	    "vehicles:\n  - {plate: \"吉A12345\", waste: [msw.food, xx.*]}\n",
+	    "@:2:42: unknown waste category \"xx.*\": want a category such as"
+	    " msw.food, a family such as cw.*, or *\n" },
+	{ "waste not a list",
+	    "vehicles:\n  - {plate: \"吉A12345\", waste: msw.food}\n",
+	    "@:2:31: \"waste\" must be a list\n" },
+	{ "permit date",
+	    "vehicles:\n  - {plate: \"吉A12345\", permit_from: 2023-02-30}\n",
+	    "@:2:37: invalid date \"2023-02-30\": want YYYY-MM-DD\n" },
+	{ "permit ends before it starts",
+	    "vehicles:\n  - {plate: \"吉A12345\", permit_from: 2023-02-01,"
+	    " permit_to: 2023-01-31}\n",
+	    "@:2:60: permit_to is before permit_from\n" },
+	{ "alarm without bounds",
+	    "facilities:\n  - id: I\n    kind: incinerator\n"
+	    "    alarms:\n      furnace_temp_c: {severity: critical}\n",
+	    "@:5:23: alarm \"furnace_temp_c\" needs min or max\n" },
+	{ "alarm errors",
+	    "facilities:\n  - id: I\n    kind: incinerator\n"
+	    "    alarms:\n      t: {min: hot, sev: 1}\n"
+	    "      \"a-b\": {max: 1}\n      u: {min: 2, max: 1}\n"
+	    "      v: {max: 1, severity: loud}\n      w: 5\n",
+	    "@:5:16: \"min\" must be a number\n"
+	    "@:5:21: unknown key \"sev\" in alarm\n"
+	    "@:6:7: alarm names a status value: letters, digits, _\n"
+	    "@:7:10: alarm \"u\": min is above max\n"
+	    "@:8:29: \"severity\" must be warning or critical\n"
+	    "@:9:10: alarm \"w\" must be a mapping such as {min: 850}\n" },
+	{ "alarms not a mapping",
+	    "facilities:\n  - {id: I, kind: incinerator, alarms: [t]}\n",
+	    "@:2:40: \"alarms\" must be a mapping of status values to bounds\n" },
+	{ "clearance threshold of an incinerator",
+	    "facilities:\n  - {id: I, kind: incinerator, clear_threshold_kg: 5}\n",
+	    "@:2:52: clear_threshold_kg applies to transfer stations only\n" },
+	{ "silence out of range",
+	    "facilities:\n  - {id: I, kind: incinerator, silent_after_s: -1}\n",
+	    "@:2:48: \"silent_after_s\" must be between 0 and 2592000\n" },
 	{ "three errors, in order",
 	    "mqtt:\n"
 	    "  qos: 2\n"
@@ -928,11 +994,86 @@ test_sample(const char *path)
 	free(text);
 }
 
+/* The registries of the streams, with their defaults. */
+static void
+test_registries(void)
+{
+	const struct cfg_facility *f;
+	const struct cfg_generator *g;
+	const struct cfg_vehicle *v;
+	struct config *cfg;
+	const char *p;
+
+	p = write_t("registries.yaml",
+	    "facilities:\n"
+	    "  - id: INC\n    kind: incinerator\n"
+	    "    alarms:\n"
+	    "      furnace_temp_c: {min: 850, severity: critical}\n"
+	    "      load_pct: {max: 95}\n"
+	    "    alarm_after_s: 600\n    silent_after_s: 900\n"
+	    "  - {id: TS, kind: transfer_station, clear_threshold_kg: 250.5}\n"
+	    "  - {id: TS2, kind: transfer_station}\n"
+	    "generators:\n"
+	    "  - {id: CL1, kind: clinic, district: 南关区, lat: 43.86,"
+	    " lon: 125.35}\n"
+	    "  - {id: CL2, name: 诊所, kind: clinic, district: 南关区,"
+	    " max_pickup_interval_h: 72}\n"
+	    "  - {id: FF1, kind: farm_film_point, district: 双阳区}\n"
+	    "vehicles:\n"
+	    "  - {plate: \"吉a·12345\", fleet: F, kind: muck_truck,"
+	    " district: 朝阳区, waste: [\"cw.*\", msw.food, \"*\"],"
+	    " permit_from: 2024-02-29, permit_to: 2024-12-31}\n"
+	    "  - {plate: \"吉A54321\"}\n");
+	if ((cfg = expect_ok("registries", p)) == NULL)
+		return;
+	CHECK((f = config_facility(cfg, "INC")) != NULL);
+	if (f != NULL) {
+		CHECK_INT((int)f->nalarms, 2);
+		CHECK_STR(f->alarms[0].value, "furnace_temp_c");
+		CHECK(f->alarms[0].min == 850 && isnan(f->alarms[0].max));
+		CHECK_INT(f->alarms[0].critical, 1);
+		CHECK_STR(f->alarms[1].value, "load_pct");
+		CHECK(isnan(f->alarms[1].min) && f->alarms[1].max == 95);
+		CHECK_INT(f->alarms[1].critical, 0);
+		CHECK_INT(f->alarm_after_s, 600);
+		CHECK_INT(f->silent_after_s, 900);
+	}
+	/* Defaults: 5 min sustained, not watched, 1 t at midnight. */
+	CHECK((f = config_facility(cfg, "TS")) != NULL &&
+	    f->clear_threshold_kg == 250.5 && f->alarm_after_s == 300);
+	CHECK((f = config_facility(cfg, "TS2")) != NULL &&
+	    f->clear_threshold_kg == 1000 && f->silent_after_s == 0 &&
+	    f->nalarms == 0);
+	CHECK_INT((int)cfg->ngenerators, 3);
+	CHECK((g = config_generator(cfg, "CL1")) != NULL &&
+	    g->max_pickup_interval_h == 48 && g->lat == 43.86 &&
+	    g->lon == 125.35 && strcmp(g->name, "CL1") == 0);
+	CHECK((g = config_generator(cfg, "CL2")) != NULL &&
+	    g->max_pickup_interval_h == 72 && strcmp(g->name, "诊所") == 0);
+	CHECK((g = config_generator(cfg, "FF1")) != NULL &&
+	    g->max_pickup_interval_h == 0 && isnan(g->lat) &&
+	    strcmp(g->district, "双阳区") == 0);
+	CHECK_INT((int)cfg->nvehicles, 2);
+	CHECK((v = config_vehicle(cfg, "吉A12345")) != NULL);
+	if (v != NULL) {
+		CHECK_INT((int)v->nwaste, 3);
+		CHECK_STR(v->waste[0], "cw.*");
+		CHECK_STR(v->waste[2], "*");
+		CHECK_STR(v->district, "朝阳区");
+		CHECK_STR(v->permit_from, "2024-02-29");
+		CHECK_STR(v->permit_to, "2024-12-31");
+	}
+	CHECK((v = config_vehicle(cfg, "吉A54321")) != NULL && v->nwaste == 0 &&
+	    v->waste == NULL && v->district == NULL);
+	config_free(cfg);
+}
+
 int
 main(int argc, char **argv)
 {
 	tmpfiles_init("test_config");
 	test_bad_cases();
+	test_registries();
 	test_defaults();
 	test_full();
 	test_offsets();
