@@ -223,7 +223,8 @@ class Streams:
                 if expired is None:
                     # One muck truck's permit ran out a month ago.
                     expired = tr
-                    until = local_day(city.start_ms - 30 * DAY_MS)
+                    d = local_day(city.start_ms - 30 * DAY_MS)
+                    until = "%s-%s-%s" % (d[:4], d[4:6], d[6:])
                 extra = ', permit_from: "%s-01-01", permit_to: "%s"' % (year, until)
             out.append('  - {plate: "%s", fleet: "%s", kind: %s, district: "%s", '
                        'waste: ["%s"]%s}'
