@@ -332,6 +332,21 @@ class Publisher:
         self.c.disconnect()
 
 
+def publish_counted(state, msgs, timeout=30):
+    """Publish msgs (QoS 1) through state["env"]'s broker and wait until
+    state["d"], the daemon, has taken them all: state["received"] counts
+    every message a test has published so far."""
+    pub = Publisher(state["env"].broker.port)
+    try:
+        pub.publish_all(msgs)
+    finally:
+        pub.close()
+    state["received"] += len(msgs)
+    n = state["received"]
+    wait_for(lambda: state["d"].status()["ingest"]["received"] >= n, timeout,
+             "%d messages to be processed" % n)
+
+
 def read_tsv(name):
     out = []
     with open(os.path.join(FIXTURES, "payloads", name), encoding="utf-8") as f:

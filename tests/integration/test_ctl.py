@@ -23,8 +23,8 @@ import subprocess
 import threading
 import unicodedata
 
-from harness import (Broker, Daemon, Publisher, TIMEOUT_SCALE, make_dir,
-                     run, wait_for)
+from harness import (Broker, Daemon, TIMEOUT_SCALE, make_dir,
+                     publish_counted, run, wait_for)
 import test_scenario as sc
 
 CTL = os.environ.get("WASTETRACKCTL", "build/tools/wastetrackctl")
@@ -74,16 +74,7 @@ def ctl(*args, check=None, timeout=60):
 
 
 def publish(msgs):
-    d = S["d"]
-    pub = Publisher(S["env"].broker.port)
-    try:
-        pub.publish_all(msgs)
-    finally:
-        pub.close()
-    S["received"] += len(msgs)
-    n = S["received"]
-    wait_for(lambda: d.status()["ingest"]["received"] >= n, 30,
-             "%d messages to be processed" % n)
+    publish_counted(S, msgs)
 
 
 def wait_reconciled():

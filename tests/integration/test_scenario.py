@@ -24,7 +24,8 @@ import atexit
 import functools
 import json
 
-from harness import Broker, Daemon, Env, Publisher, make_dir, run, wait_for
+from harness import (Broker, Daemon, Env, make_dir, publish_counted, run,
+                     wait_for)
 
 DAY = "2023-08-07"
 NEXT_DAY = "2023-08-08"
@@ -322,15 +323,7 @@ def step(fn):
 
 def publish(msgs):
     d = S["d"]
-    pub = Publisher(S["env"].broker.port)
-    try:
-        pub.publish_all(msgs)
-    finally:
-        pub.close()
-    S["received"] += len(msgs)
-    n = S["received"]
-    wait_for(lambda: d.status()["ingest"]["received"] >= n, 30,
-             "%d messages to be processed" % n)
+    publish_counted(S, msgs)
     # The counter moves on commit. The daemon reconciles on its tick when
     # weighings or manifests changed (once a minute otherwise), and its
     # tick reconciles before it drains. A manifest's updated_ms is the

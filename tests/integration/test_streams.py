@@ -16,7 +16,8 @@ import shutil
 import signal
 import time
 
-from harness import Broker, Daemon, Env, Publisher, make_dir, run, wait_for
+from harness import (Broker, Daemon, Env, make_dir, publish_counted, run,
+                     wait_for)
 
 D, D1, D2 = "2023-08-07", "2023-08-08", "2023-08-09"
 CY, NG, LY, KC, ED, SY, JT = ("朝阳区", "南关区", "绿园区", "宽城区",
@@ -97,15 +98,7 @@ class StreamsEnv(Env):
 
 def publish(msgs):
     d = S["d"]
-    pub = Publisher(S["env"].broker.port)
-    try:
-        pub.publish_all(msgs)
-    finally:
-        pub.close()
-    S["received"] += len(msgs)
-    n = S["received"]
-    wait_for(lambda: d.status()["ingest"]["received"] >= n, 30,
-             "%d messages to be processed" % n)
+    publish_counted(S, msgs)
     assert d.query("SELECT topic, reason, detail FROM rejects") == []
 
 

@@ -37,20 +37,6 @@ static struct cfg_facility facilities[] = {
 	{ .id = fx, .name = fname, .kind = fkind, .district = fdist },
 };
 
-static const char *
-db_path(const char *name, char *out, size_t n)
-{
-	char rel[64];
-
-	snprintf(rel, sizeof(rel), "%s-wal", name);
-	remember(tpath(rel));
-	snprintf(rel, sizeof(rel), "%s-shm", name);
-	remember(tpath(rel));
-	snprintf(out, n, "%s", tpath(name));
-	remember(out);
-	return out;
-}
-
 static int64_t q(sqlite3 *db, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -205,7 +191,7 @@ static void
 test_core_rules(void)
 {
 	char buf[PATH_MAX];
-	const char *p = db_path("core.db", buf, sizeof(buf));
+	const char *p = tdb_path("core.db", buf, sizeof(buf));
 	struct config *cfg = config_default();
 	struct store *s = NULL;
 	sqlite3 *db = NULL;
@@ -397,7 +383,7 @@ static void
 test_slices(void)
 {
 	char buf[PATH_MAX];
-	const char *p = db_path("slices.db", buf, sizeof(buf));
+	const char *p = tdb_path("slices.db", buf, sizeof(buf));
 	struct store *s = NULL;
 	sqlite3 *db = NULL;
 	int more = 0, i;
@@ -491,7 +477,7 @@ static void
 test_publisher(void)
 {
 	char buf[PATH_MAX];
-	const char *p = db_path("pub.db", buf, sizeof(buf));
+	const char *p = tdb_path("pub.db", buf, sizeof(buf));
 	struct store *s = NULL;
 	struct alert_pub *ap = NULL;
 	struct alert_pub_stats st;

@@ -43,22 +43,6 @@ static struct cfg_facility facilities[] = {
 	{ .id = f3, .name = fname, .kind = fkind, .district = fdist },
 };
 
-/* A database file of the test, with the -wal and -shm SQLite adds,
- * copied to out. */
-static const char *
-db_path(const char *name, char *out, size_t n)
-{
-	char rel[64];
-
-	snprintf(rel, sizeof(rel), "%s-wal", name);
-	remember(tpath(rel));
-	snprintf(rel, sizeof(rel), "%s-shm", name);
-	remember(tpath(rel));
-	snprintf(out, n, "%s", tpath(name));
-	remember(out);
-	return out;
-}
-
 /* ---- a deterministic generator ---- */
 
 static uint64_t rng_state = 88172645463325252ULL;
@@ -449,8 +433,8 @@ static void
 test_same_as_full(void)
 {
 	char bi[PATH_MAX], bf[PATH_MAX];
-	const char *pi = db_path("inc.db", bi, sizeof(bi));
-	const char *pf = db_path("full.db", bf, sizeof(bf));
+	const char *pi = tdb_path("inc.db", bi, sizeof(bi));
+	const char *pf = tdb_path("full.db", bf, sizeof(bf));
 	struct config *cfg = config_default();
 	struct store *inc = NULL, *full = NULL;
 	int64_t now = 0, settled = 0;
@@ -529,7 +513,7 @@ static void
 test_untouched(void)
 {
 	char buf[PATH_MAX];
-	const char *p = db_path("quiet.db", buf, sizeof(buf));
+	const char *p = tdb_path("quiet.db", buf, sizeof(buf));
 	struct config *cfg = config_default();
 	struct store *s = NULL;
 	int64_t now = T0 + 10 * HOUR;
@@ -617,7 +601,7 @@ static void
 test_upgrade(void)
 {
 	char buf[PATH_MAX];
-	const char *p = db_path("v6.db", buf, sizeof(buf));
+	const char *p = tdb_path("v6.db", buf, sizeof(buf));
 	struct config *cfg = config_default();
 	struct store *s = NULL;
 	sqlite3 *db = NULL;

@@ -77,6 +77,22 @@ tpath(const char *rel)
 	return buf[i];
 }
 
+/* A database file of the test, and the -wal and -shm SQLite adds beside
+ * it, remembered for removal; its path copied to out. */
+static inline const char *
+tdb_path(const char *name, char *out, size_t n)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "%s-wal", name);
+	remember(tpath(rel));
+	snprintf(rel, sizeof(rel), "%s-shm", name);
+	remember(tpath(rel));
+	snprintf(out, n, "%s", tpath(name));
+	remember(out);
+	return out;
+}
+
 static inline void
 mkdir_t(const char *rel)
 {
