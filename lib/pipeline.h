@@ -180,6 +180,11 @@ int pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us);
  * progress. 1 while a round (or its vacuum) is in progress
  * (pipeline_prune_busy) and, for pipeline_prune_idle, still is after it.
  */
+/* The cutoffs of a retention round at now_ms, from cfg as it is (the
+ * daemon's rounds, and what `wastetrackctl check` says is due next). */
+struct store_retention;
+void pipeline_retention_of(const struct config *cfg, int64_t now_ms,
+    struct store_retention *r);
 int pipeline_prune_busy(const struct pipeline *p);
 int pipeline_prune_idle(struct pipeline *p);
 /* How far the wall clock moved beyond the boot clock since a reference

@@ -124,9 +124,8 @@ days_cutoff(int64_t now_ms, int days)
 	return days > 0 ? pipeline_prune_cutoff(now_ms, days) : 0;
 }
 
-/* The cutoffs of a round, from the configuration as it is now. */
-static void
-retention_of(const struct config *cfg, int64_t now_ms,
+void
+pipeline_retention_of(const struct config *cfg, int64_t now_ms,
     struct store_retention *r)
 {
 	int64_t *c = r->cutoff;
@@ -279,7 +278,7 @@ pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
 		return 0;
 	p->last_prune_us = p->ref_boot_us = now_boot_us;
 	p->ref_wall_ms = now_ms;
-	retention_of(p->cfg, now_ms, &p->ret);
+	pipeline_retention_of(p->cfg, now_ms, &p->ret);
 	memset(&p->prune, 0, sizeof(p->prune));
 	p->round_us = 0;
 	p->pruning = 1;

@@ -8,6 +8,7 @@
 #include "ctl.h"
 
 #include "clock.h"
+#include "pipeline.h"
 #include "spool.h"
 
 #include <errno.h>
@@ -308,14 +309,12 @@ check_spool(struct ctl_out *o, const struct config *cfg, const struct meta *m)
 
 /* ---- retention ---- */
 
-/* The cutoffs of the daemon's next round (lib/pipeline.c, retention_of)
- * from the configuration read, and the key and days behind each. */
+/* The cutoffs of the daemon's next round (pipeline_retention_of) from
+ * the configuration read, and the key and days behind each. */
 static void
 cutoffs(const struct config *cfg, int64_t now, struct store_retention *r,
     const char *key[STORE_PRUNE_KINDS], int days[STORE_PRUNE_KINDS])
 {
-	int k;
-
 	days[STORE_PRUNE_PAYLOADS] = cfg->database.raw_retention_days;
 	key[STORE_PRUNE_PAYLOADS] = "database.raw_retention_days";
 	days[STORE_PRUNE_MESSAGES] = cfg->retention.messages_days;
@@ -336,14 +335,7 @@ cutoffs(const struct config *cfg, int64_t now, struct store_retention *r,
 	days[STORE_PRUNE_FACILITY_STATUS] = cfg->retention.facility_status_days;
 	key[STORE_PRUNE_FACILITY_STATUS] = "retention.facility_status_days";
 	memset(r, 0, sizeof(*r));
-	r->thin_ms = (int64_t)cfg->retention.positions_thin_s * 1000;
-	for (k = 0; k < STORE_PRUNE_KINDS; k++)
-		r->cutoff[k] =
-		    days[k] > 0 ? now - (int64_t)days[k] * 86400000 : 0;
-	/* 0 days keeps no payload, as it always did. */
-	r->cutoff[STORE_PRUNE_PAYLOADS] = now - (int64_t)days[0] * 86400000;
-	if (r->thin_ms <= 0)
-		r->cutoff[STORE_PRUNE_POSITIONS_THIN] = 0;
+	pipeline_retention_of(cfg, now, r);
 }
 
 static int
