@@ -40,7 +40,7 @@
  * resolve when a pass writes another verdict (a corrected manifest or
  * ticket, the manifest received) or the manifest is cancelled.
  * unknown_facility reads the rows flagged UNKNOWN_FACILITY (262144) of
- * the last 7 days through the partial indexes of schema v9, and only
+ * the last 7 days through the partial indexes of schema v10, and only
  * facilities the registry still does not know: adding one to the
  * registry (SIGHUP) resolves its alert at the next pass.
  */
