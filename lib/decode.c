@@ -150,6 +150,9 @@ finish(struct dec *d)
 	case EV_VEHICLE_EVENT:
 		fix_coords(d, d->e->u.vev.coord_sys, -1, &d->e->u.vev.lat,
 		    &d->e->u.vev.lon);
+		if (ev_check_count(&d->e->u.vev) == -1)
+			return fail(d, "missing_field",
+			    "\"count\" needs \"count_unit\"");
 		return 0;
 	case EV_WEIGHING:
 		ev_check_weighing(d->e);

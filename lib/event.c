@@ -104,6 +104,7 @@ ev_init(struct ev *e, enum ev_kind k)
 		break;
 	case EV_VEHICLE_EVENT:
 		e->u.vev.ts_ms = WT_NOTIME;
+		e->u.vev.count = -1;
 		e->u.vev.mass_kg = e->u.vev.lat = e->u.vev.lon = NAN;
 		break;
 	case EV_WEIGHING:
@@ -197,4 +198,12 @@ ev_list_free(struct ev_list *l)
 	free(l->ev);
 	l->ev = NULL;
 	l->cap = 0;
+}
+
+int
+ev_check_count(struct ev_vehicle_event *v)
+{
+	if (v->count == -1)
+		v->count_unit = NULL;
+	return v->count != -1 && v->count_unit == NULL ? -1 : 0;
 }

@@ -69,6 +69,11 @@ struct ev_vehicle_event {
 	const char *type; /* "load" | "unload" */
 	const char *vehicle, *plate, *site, *facility, *waste, *manifest_no;
 	const char *coord_sys;
+	/* Containers handled, besides the mass (which stays the measure):
+	 * count_unit is "piece", "bag", "box" or "bin" and is set exactly
+	 * when count is (>= 0; -1 unknown). */
+	const char *count_unit;
+	int64_t count;
 	int64_t ts_ms;
 	double mass_kg, lat, lon;
 };
@@ -154,6 +159,13 @@ void ev_init(struct ev *e, enum ev_kind k);
  * than 20 kg from gross − tare) and IMPLAUSIBLE_WEIGHT (beyond 200 t).
  */
 void ev_check_weighing(struct ev *e);
+
+/*
+ * A vehicle event's count: a count needs its unit (-1 then: the caller
+ * rejects the message), and a unit without a count says nothing, so it
+ * is cleared (a profile's constant unit on a message without a count).
+ */
+int ev_check_count(struct ev_vehicle_event *v) WT_MUST_CHECK;
 
 /* A growing list of events: one message may carry several records. */
 struct ev_list {

@@ -231,10 +231,33 @@ dec_position(struct dec *d)
 	return 0;
 }
 
+/* A count of containers: a whole number, 0..1e9, -1 when absent. */
+static int
+opt_count(struct dec *d, const struct json *obj, const char *key, int64_t *out)
+{
+	double n;
+
+	*out = -1;
+	if (opt_num(d, obj, key, &n) == -1)
+		return -1;
+	if (isnan(n))
+		return 0;
+	/* Range first: converting a double beyond int64_t is undefined. */
+	if (n < 0 || n > 1e9 || n != floor(n))
+		return fail(d, "bad_value",
+		    "\"%s\" must be a whole number "
+		    "0..1000000000",
+		    key);
+	*out = (int64_t)n;
+	return 0;
+}
+
 static int
 dec_vehicle_event(struct dec *d)
 {
 	static const char *const types[] = { "load", "unload", NULL };
+	static const char *const units[] = { "piece", "bag", "box", "bin",
+		NULL };
 	struct ev_vehicle_event *v = &d->e->u.vev;
 
 	ev_init(d->e, EV_VEHICLE_EVENT);
@@ -247,8 +270,13 @@ dec_vehicle_event(struct dec *d)
 	    req_waste(d, d->obj, "waste", &v->waste) == -1 ||
 	    opt_kg(d, d->obj, "mass_kg", &v->mass_kg) == -1 ||
 	    opt_str(d, d->obj, "manifest_no", &v->manifest_no) == -1 ||
+	    opt_count(d, d->obj, "count", &v->count) == -1 ||
+	    opt_word(d, d->obj, "count_unit", units, &v->count_unit) == -1 ||
 	    coords(d, d->obj, &v->lat, &v->lon, 0) == -1)
 		return -1;
+	if (ev_check_count(v) == -1)
+		return fail(d, "missing_field",
+		    "\"count\" needs \"count_unit\"");
 	return 0;
 }
 

@@ -540,6 +540,17 @@ compile_field(struct cc *c, const struct pf_canon *canon, int idx,
 		    "field \"%s\" needs one of path, field, topic "
 		    "or value",
 		    canon->name);
+	/* A constant outside the vocabulary would reject every message. */
+	if (f->src.kind == PF_SRC_VALUE && canon->type == PF_T_ENUM &&
+	    f->map == NULL) {
+		for (i = 0; canon->vocab[i] != NULL; i++)
+			if (strcmp(canon->vocab[i], f->src.name) == 0)
+				break;
+		if (canon->vocab[i] == NULL)
+			cerr(c, &cfg_node_get(n, "value")->pos,
+			    "\"%s\" is not a value of \"%s\"", f->src.name,
+			    canon->name);
+	}
 	if (f->time == PF_TIME_COMPACT && f->date.kind == PF_SRC_NONE)
 		cerr(c, &n->pos, "time: compact needs date_path or date_field");
 	if (f->sign_src.kind != PF_SRC_NONE && f->sign_bit < 0 &&

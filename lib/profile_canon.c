@@ -10,6 +10,7 @@
 static const char *const v_load[] = { "empty", "half", "full", NULL };
 static const char *const v_coord[] = { "wgs84", "gcj02", "bd09", NULL };
 static const char *const v_vtype[] = { "load", "unload", NULL };
+static const char *const v_cunit[] = { "piece", "bag", "box", "bin", NULL };
 static const char *const v_dir[] = { "in", "out", NULL };
 static const char *const v_wstatus[] = { "open", "complete", "void", NULL };
 static const char *const v_mstatus[] = { "created", "in_transit", "arrived",
@@ -53,6 +54,8 @@ static const struct pf_canon c_vevent[] = {
 	F("lat", PF_T_NUM, NULL, vev.lat),
 	F("lon", PF_T_NUM, NULL, vev.lon),
 	F("coord_sys", PF_T_ENUM, v_coord, vev.coord_sys),
+	F("count", PF_T_INT, NULL, vev.count),
+	F("count_unit", PF_T_ENUM, v_cunit, vev.count_unit),
 };
 static const struct pf_canon c_weighing[] = {
 	F("facility", PF_T_TEXT, NULL, wb.facility),

@@ -152,6 +152,8 @@ extern const struct store_alert_rule store_alert_rules_streams[];
 extern const size_t store_alert_nrules_streams;
 /* Schema v11: registries, origins, clinics, agri, station stock. */
 extern const char store_streams_v11[];
+/* Schema v12: counts of containers (vehicle events, clinics, agri). */
+extern const char store_streams_v12[];
 
 /* ---- store_stmt.c: the writer's prepared statements ---- */
 

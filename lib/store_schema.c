@@ -508,6 +508,10 @@ static const char *const migrations[] = {
 	 * carried over at transfer stations (store_streams_sql.c,
 	 * docs/indicators.md). */
 	store_streams_v11,
+	/* v12: containers counted besides the mass (count_unit set exactly
+	 * when count is), summed in the clinics' and agricultural views
+	 * (store_streams_sql.c). */
+	store_streams_v12,
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -548,9 +552,9 @@ const char *const store_stmt_sql[S_COUNT] = {
 	[S_VEVENT] =
 	    "INSERT INTO vehicle_events(type, vehicle, plate, ts_ms,"
 	    " site, facility, waste, mass_kg, manifest_no, lat, lon, dq_flags,"
-	    " message_id, day, site_district) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-	    " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-	    " (SELECT district FROM generators WHERE id = ?5))"
+	    " message_id, day, site_district, count, count_unit) VALUES(?1,"
+	    " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+	    " (SELECT district FROM generators WHERE id = ?5), ?15, ?16)"
 	    " ON CONFLICT(vehicle, type, ts_ms) DO NOTHING",
 	/* The rows that may be the ticket a weighing speaks of: the one
 	 * recorded under its day, and those weighed within 36 h of it,

@@ -1,7 +1,8 @@
 /*
  * store_streams_sql: the SQL of the streams (docs/indicators.md):
  * schema v11 — the registries, origin attribution, clinics' pickups,
- * agricultural collection, transfer-station stock — and the alert rules
+ * agricultural collection, transfer-station stock —, v12 — containers
+ * counted besides the mass — and the alert rules
  * of their kinds. Text only; store_schema.c runs the migration,
  * store_streams.c the registry sync and the rules.
  */
@@ -117,6 +118,46 @@
 	" WHERE e.type = 'load' AND e.site = g.id AND e.ts_ms <= " ms "), 0)," \
 	" coalesce((SELECT max(m.departed_ms) FROM manifests m"                \
 	" WHERE m.generator_code = g.id AND m.departed_ms <= " ms "), 0))"
+
+/* Clinics registered and served per day and district, and for the city
+ * (v11's daily_clinic_live; v12 adds the containers to it). */
+#define CLINIC_LIVE                                                                                       \
+	" SELECT day, district, count(*) AS clinics, sum(served) AS served"                               \
+	" FROM (SELECT d.day AS day, g.district AS district," LAST_PICKUP(                                \
+	    "d.end_ms") " > d.end_ms - 3600000 *"                                                         \
+			" g.max_pickup_interval_h AS served"                                              \
+			" FROM (SELECT day," DAY_END_MS(                                                  \
+			    "day") " AS end_ms FROM (" CLINIC_PICKUP_DAYS                                 \
+				   ")) d CROSS JOIN generators g"                                         \
+				   " WHERE g.kind = 'clinic')"                                            \
+				   " GROUP BY 1, 2 UNION ALL SELECT day, '全市', count(*), sum(served)" \
+				   " FROM (SELECT d.day AS day," LAST_PICKUP(                             \
+				       "d.end_ms") " > d.end_ms - 3600000 * g.max_pickup_interval_h"      \
+						   " AS served FROM (SELECT day," DAY_END_MS(             \
+						       "day") " AS end_ms FROM (" CLINIC_PICKUP_DAYS      \
+							      ")) d CROSS JOIN generators g"              \
+							      " WHERE g.kind = 'clinic') GROUP BY 1"
+
+/* Containers summed over counted rows (alias e) when they share one
+ * unit, and that unit; both NULL when no row has a count or the units
+ * differ (bags and boxes make no sum). count_unit is set exactly when
+ * count is (ev_check_count()). */
+#define SAME_UNIT(e) " count(DISTINCT " e "count_unit) = 1"
+#define CONTAINERS(e)                                                          \
+	" CASE WHEN" SAME_UNIT(e) " THEN sum(" e "count) END AS containers,"   \
+				  " CASE WHEN" SAME_UNIT(                      \
+				      e) " THEN max(" e "count_unit) END"      \
+					 " AS container_unit"
+
+/* The counted loads at registered clinics (of row x's district, or of
+ * the city) on x's day, through vehicle_events_day. */
+#define CLINIC_COUNT(what)                                                         \
+	"(SELECT CASE WHEN" SAME_UNIT(                                             \
+	    "e.") " THEN " what " END"                                             \
+		  " FROM vehicle_events e JOIN generators g ON g.id = e.site"      \
+		  " AND g.kind = 'clinic' WHERE e.day = x.day AND e.type = 'load'" \
+		  " AND e.count IS NOT NULL AND (x.district = '全市'"            \
+		  " OR g.district = x.district))"
 
 /* The SQL reads as one text, macros and all: clang-format would
  * indent each piece after a macro further than the last. */
@@ -335,20 +376,7 @@ const char store_streams_v11[] =
     "CREATE TABLE daily_clinic_results(day TEXT NOT NULL,"
     " district TEXT, clinics INTEGER, served INTEGER);"
     "CREATE INDEX daily_clinic_results_day ON daily_clinic_results(day);"
-    "CREATE VIEW daily_clinic_live AS"
-    " SELECT day, district, count(*) AS clinics, sum(served) AS served"
-    " FROM (SELECT d.day AS day, g.district AS district," LAST_PICKUP(
-    "d.end_ms") " > d.end_ms - 3600000 *"
-    " g.max_pickup_interval_h AS served"
-    " FROM (SELECT day," DAY_END_MS("day") " AS end_ms FROM (" CLINIC_PICKUP_DAYS
-    ")) d CROSS JOIN generators g"
-    " WHERE g.kind = 'clinic')"
-    " GROUP BY 1, 2 UNION ALL SELECT day, '全市', count(*), sum(served)"
-    " FROM (SELECT d.day AS day," LAST_PICKUP(
-    "d.end_ms") " > d.end_ms - 3600000 * g.max_pickup_interval_h AS served"
-    " FROM (SELECT day," DAY_END_MS("day") " AS end_ms FROM (" CLINIC_PICKUP_DAYS
-    ")) d CROSS JOIN generators g"
-    " WHERE g.kind = 'clinic') GROUP BY 1;"
+    "CREATE VIEW daily_clinic_live AS" CLINIC_LIVE ";"
     "CREATE VIEW daily_clinic_pickups AS"
     " SELECT day, district, clinics, served FROM daily_clinic_results"
     " UNION ALL SELECT day, district, clinics, served"
@@ -422,6 +450,45 @@ const char store_streams_v11[] =
     " SELECT day, '全市', sum(manifests), sum(closed), sum(reconciled),"
     " sum(discrepancies), sum(overdue) FROM daily_manifests GROUP BY 1) mf"
     " ON mf.day = k.day AND mf.district IS k.district;";
+/* clang-format on */
+
+/* clang-format off */
+const char store_streams_v12[] =
+    "ALTER TABLE vehicle_events ADD COLUMN count INTEGER;"
+    "ALTER TABLE vehicle_events ADD COLUMN count_unit TEXT;"
+    /* Days frozen before v12 had no counts: NULL is their truth. */
+    "ALTER TABLE daily_agri_results ADD COLUMN containers INTEGER;"
+    "ALTER TABLE daily_agri_results ADD COLUMN container_unit TEXT;"
+    "ALTER TABLE daily_clinic_results ADD COLUMN containers INTEGER;"
+    "ALTER TABLE daily_clinic_results ADD COLUMN container_unit TEXT;"
+    /* The columns go at the end of each view: readers select by name,
+     * and the freeze trigger's SELECT * matches the results tables. */
+    "DROP VIEW daily_agri;"
+    "DROP VIEW daily_agri_live;"
+    "CREATE VIEW daily_agri_live AS"
+    " SELECT day, site_district AS district, site AS point,"
+    " waste AS category, total(mass_kg) AS kg, count(*) AS loads,"
+    CONTAINERS("")
+    " FROM vehicle_events WHERE type = 'load' AND waste LIKE 'agri.%'"
+    " GROUP BY 1, 2, 3, 4;"
+    "CREATE VIEW daily_agri AS"
+    " SELECT day, district, point, category, kg, loads, containers,"
+    " container_unit FROM daily_agri_results UNION ALL"
+    " SELECT day, district, point, category, kg, loads, containers,"
+    " container_unit FROM daily_agri_live WHERE day > coalesce(" FROZEN
+    ", '');"
+    "DROP VIEW daily_clinic_pickups;"
+    "DROP VIEW daily_clinic_live;"
+    "CREATE VIEW daily_clinic_live AS"
+    " SELECT x.day AS day, x.district AS district, x.clinics AS clinics,"
+    " x.served AS served, " CLINIC_COUNT("sum(e.count)") " AS containers, "
+    CLINIC_COUNT("max(e.count_unit)") " AS container_unit"
+    " FROM (" CLINIC_LIVE ") x;"
+    "CREATE VIEW daily_clinic_pickups AS"
+    " SELECT day, district, clinics, served, containers, container_unit"
+    " FROM daily_clinic_results UNION ALL SELECT day, district, clinics,"
+    " served, containers, container_unit FROM daily_clinic_live"
+    " WHERE day > coalesce(" FROZEN ", '');";
 /* clang-format on */
 
 /* The local day that ended last before ?1 (now, UTC ms). */

@@ -155,6 +155,11 @@ put_vehicle_event(struct store *s, const struct ev *e, int64_t mid, int off_min,
 	sqlite3_bind_int64(st, 12, e->dq | store_facility_flag(s, v->facility));
 	sqlite3_bind_int64(st, 13, mid);
 	store_bind_text(st, 14, day);
+	if (v->count >= 0)
+		sqlite3_bind_int64(st, 15, v->count);
+	else
+		sqlite3_bind_null(st, 15);
+	store_bind_text(st, 16, v->count_unit);
 	if (store_run(s, S_VEVENT) == -1)
 		return -1;
 	*res = store_changed(s) ? STORE_NEW : STORE_DUPLICATE;

@@ -61,9 +61,12 @@ def weighing(fac, ticket, plate, direction, net, first, waste, day=D):
             json.dumps(p, ensure_ascii=False))
 
 
-def load(vehicle, plate, site, mass, hhmm, waste, day=D):
+def load(vehicle, plate, site, mass, hhmm, waste, day=D, count=None,
+         unit=None):
     p = {"type": "load", "ts": t(hhmm, day), "plate": plate, "site": site,
          "waste": waste, "mass_kg": mass}
+    if count is not None:
+        p.update(count=count, count_unit=unit)
     return ("wt/v1/vehicles/%s/events" % vehicle,
             json.dumps(p, ensure_ascii=False))
 
@@ -213,10 +216,13 @@ def test_station_carry_over():
 # 09:00; CL-CY-1 (朝阳区, 24 h) by a manifest departing D 08:00.
 #   D   (ends D+1 00:00): CL-NG-1 14 h, CL-CY-1 16 h: both served.
 #   D+2 (ends D+3 00:00): CL-NG-1 15 h, served; CL-CY-1 64 h: not.
+# Containers: the D 10:00 load counts 3 boxes (15 kg stays the mass):
+# 3 boxes for 南关区 and 全市 on D; nothing counted anywhere else.
 def test_clinics():
     d = S["d"]
     publish([
-        load("MW1", "吉A40001", "CL-NG-1", 15, "10:00", "mw"),
+        load("MW1", "吉A40001", "CL-NG-1", 15, "10:00", "mw", count=3,
+             unit="box"),
         clinic_manifest("MW-CY-1", "CL-CY-1", CY, "08:00"),
         load("MW1", "吉A40001", "CL-NG-1", 12, "09:00", "mw", day=D2),
     ])
@@ -225,6 +231,14 @@ def test_clinics():
           [(D, CITY, 2, 2), (D, NG, 1, 1), (D, CY, 1, 1),
            (D2, CITY, 2, 1), (D2, NG, 1, 1), (D2, CY, 1, 0)],
           "daily_clinic_pickups")
+    check(d.query("SELECT day, district, containers, container_unit FROM"
+                  " daily_clinic_pickups ORDER BY day, district"),
+          [(D, CITY, 3, "box"), (D, NG, 3, "box"), (D, CY, None, None),
+           (D2, CITY, None, None), (D2, NG, None, None),
+           (D2, CY, None, None)], "containers at clinics")
+    check(d.query("SELECT mass_kg, count, count_unit FROM vehicle_events"
+                  " WHERE site = 'CL-NG-1' ORDER BY ts_ms"),
+          [(15.0, 3, "box"), (12.0, None, None)], "stored counts")
 
 
 # Agriculture on D: FF-SY-1 farm film 300 + 250 kg; PP-SY-1 pesticide

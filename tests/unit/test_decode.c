@@ -538,6 +538,41 @@ test_mass(void)
 	run_profile(mass_profile, mass_cases, NELEM(mass_cases));
 }
 
+/* ---- counts of containers: a constant unit, a mapped one ---- */
+
+static const char count_profile[] =
+    "profiles:\n"
+    "  - name: count\n"
+    "    kinds:\n" VEV_KIND(
+	"bags/{vehicle}") "          count: n\n"
+			  "          count_unit: {value: bag}\n" VEV_KIND(
+			      "mixed/{vehicle}") "          count: {path: n}\n"
+						 "          count_unit: {path: u, map: {袋: bag, 箱: box}}\n";
+
+static const struct dcase count_cases[] = {
+	/* the vendor counts in bags: the constant unit */
+	ACC("bags/KW-0217", "{\"n\":12}", EV_VEHICLE_EVENT, WI(vev.count, 12),
+	    WS(vev.count_unit, "bag"), WNAN(vev.mass_kg)),
+	ACC("bags/KW-0217", "{\"n\":\"0\"}", EV_VEHICLE_EVENT, WI(vev.count, 0),
+	    WS(vev.count_unit, "bag")),
+	/* no count: the unit alone says nothing */
+	ACC("bags/KW-0217", "{}", EV_VEHICLE_EVENT, WI(vev.count, -1),
+	    WS(vev.count_unit, NULL)),
+	REJ("bags/KW-0217", "{\"n\":-2}", "bad_value"),
+	REJ("bags/KW-0217", "{\"n\":1.5}", "bad_value"),
+	/* the unit from the message, through a table */
+	ACC("mixed/KW-0217", "{\"n\":4,\"u\":\"箱\"}", EV_VEHICLE_EVENT,
+	    WI(vev.count, 4), WS(vev.count_unit, "box")),
+	REJ("mixed/KW-0217", "{\"n\":4,\"u\":\"桶\"}", "bad_value"),
+	REJ("mixed/KW-0217", "{\"n\":4}", "missing_field"),
+};
+
+static void
+test_count(void)
+{
+	run_profile(count_profile, count_cases, NELEM(count_cases));
+}
+
 /* ---- positions: coordinates, plates, topics ---- */
 
 #define POS_FIELDS                                                             \
@@ -1470,6 +1505,7 @@ main(void)
 	tmpfiles_init("test_decode");
 	test_weighing();
 	test_mass();
+	test_count();
 	test_position();
 	test_jt808();
 	test_encoding();

@@ -237,7 +237,8 @@ test_examples(int argc, char **argv)
 #define MAN_OK                                                                 \
 	"\"scheme\":\"CN_HW\",\"status\":\"created\","                         \
 	"\"ts\":1691370785000"
-#define LINE "\"lines\":[{\"line\":1,\"waste\":\"hw\",\"qty\":1.2"
+#define EV_OK "\"type\":\"load\",\"ts\":1691370720000,\"waste\":\"mw\""
+#define LINE  "\"lines\":[{\"line\":1,\"waste\":\"hw\",\"qty\":1.2"
 
 /* A weighing with these gross, tare, net and status members. */
 #define NET(fields, ...)                                                       \
@@ -333,6 +334,19 @@ static const struct ncase cases[] = {
 	    "{\"type\":\"load\",\"ts\":1691370720000,"
 	    "\"waste\":\"msw.food\",\"mass_kg\":-5}",
 	    "bad_value"),
+	/* counts of containers: a unit of the list, a whole count >= 0,
+	 * and a count needs its unit */
+	REJ(EV_TOPIC, "{" EV_OK ",\"count\":3,\"count_unit\":\"sack\"}",
+	    "bad_value"),
+	REJ(EV_TOPIC, "{" EV_OK ",\"count\":-1,\"count_unit\":\"bag\"}",
+	    "bad_value"),
+	REJ(EV_TOPIC, "{" EV_OK ",\"count\":2.5,\"count_unit\":\"bag\"}",
+	    "bad_value"),
+	REJ(EV_TOPIC, "{" EV_OK ",\"count\":1e12,\"count_unit\":\"bag\"}",
+	    "bad_value"),
+	REJ(EV_TOPIC, "{" EV_OK ",\"count\":\"3\",\"count_unit\":\"bag\"}",
+	    "bad_type"),
+	REJ(EV_TOPIC, "{" EV_OK ",\"count\":3}", "missing_field"),
 	REJ(MAN_TOPIC, "{" MAN_OK ",\"version\":0}", "bad_value"),
 	REJ(MAN_TOPIC, "{" MAN_OK ",\"version\":1,\"status\":\"lost\"}",
 	    "bad_json"), /* MAN_OK has status already: duplicate key */
@@ -367,6 +381,19 @@ static const struct ncase cases[] = {
 	ACC(POS_TOPIC, "{\"ts\":1691388178000,\"lat\":null,\"lon\":125.31}",
 	    EV_POSITION, WNAN(pos.lat), WNAN(pos.lon), WDQ(DQ_COORD_INVALID),
 	    WI(pos.ts_ms, INT64_C(1691388178000))),
+	/* a count of containers besides the mass; none: -1 and no unit,
+	 * and a unit without a count says nothing */
+	ACC(EV_TOPIC,
+	    "{" EV_OK ",\"mass_kg\":14.5,\"count\":3,"
+	    "\"count_unit\":\"box\"}",
+	    EV_VEHICLE_EVENT, WI(vev.count, 3), WS(vev.count_unit, "box"),
+	    WN(vev.mass_kg, 14.5)),
+	ACC(EV_TOPIC, "{" EV_OK ",\"count\":0,\"count_unit\":\"bin\"}",
+	    EV_VEHICLE_EVENT, WI(vev.count, 0), WS(vev.count_unit, "bin")),
+	ACC(EV_TOPIC, "{" EV_OK ",\"count\":null,\"count_unit\":\"bag\"}",
+	    EV_VEHICLE_EVENT, WI(vev.count, -1), WS(vev.count_unit, NULL)),
+	ACC(EV_TOPIC, "{" EV_OK "}", EV_VEHICLE_EVENT, WI(vev.count, -1),
+	    WS(vev.count_unit, NULL)),
 	/* optional coordinates of an event: absent is not invalid */
 	ACC(EV_TOPIC,
 	    "{\"type\":\"load\",\"ts\":1691370720000,"

@@ -228,6 +228,21 @@ static const struct bad_case bad_cases[] = {
 	    "          waste: {path: w, map: {FOOD: msw.food, SOIL: soil}}\n",
 	    "@:10:33: table maps \"SOIL\" to \"soil\", which is not a waste "
 	    "category\n" },
+	/* a constant outside the vocabulary would reject every message */
+	{ "constant not in the vocabulary",
+	    "profiles:\n"
+	    "  - name: p\n"
+	    "    kinds:\n"
+	    "      - kind: vehicle_event\n"
+	    "        topic: \"v/{vehicle}/ev\"\n"
+	    "        fields:\n"
+	    "          type: type\n"
+	    "          vehicle: {topic: vehicle}\n"
+	    "          ts: ts\n"
+	    "          waste: w\n"
+	    "          count: n\n"
+	    "          count_unit: {value: sack}\n",
+	    "@:12:31: \"sack\" is not a value of \"count_unit\"\n" },
 	{ "unknown named table",
 	    POS_HEAD POS_OK_FIELDS
 	    "          load_state: {path: ls, map: nope}\n",

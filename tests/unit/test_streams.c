@@ -120,21 +120,32 @@ weigh(const char *fac, const char *ticket, const char *plate, const char *dir,
 	put(topic, json);
 }
 
-/* A load event at a site; mass < 0: none sent. */
+/* A load event at a site; mass < 0: none sent; count < 0: no count
+ * of containers sent, else count of unit. */
 static void
-load(const char *vehicle, const char *plate, const char *site, int mass,
-    int64_t ms, const char *waste)
+load_n(const char *vehicle, const char *plate, const char *site, int mass,
+    int64_t ms, const char *waste, int count, const char *unit)
 {
-	char topic[64], json[512], m[32] = "";
+	char topic[64], json[512], m[32] = "", n[64] = "";
 
 	snprintf(topic, sizeof(topic), "wt/v1/vehicles/%s/events", vehicle);
 	if (mass >= 0)
 		snprintf(m, sizeof(m), ",\"mass_kg\":%d", mass);
+	if (count >= 0)
+		snprintf(n, sizeof(n), ",\"count\":%d,\"count_unit\":\"%s\"",
+		    count, unit);
 	snprintf(json, sizeof(json),
 	    "{\"type\":\"load\",\"ts\":%s,\"plate\":\"%s\",\"site\":\"%s\","
-	    "\"waste\":\"%s\"%s}",
-	    ts(ms), plate, site, waste, m);
+	    "\"waste\":\"%s\"%s%s}",
+	    ts(ms), plate, site, waste, m, n);
 	put(topic, json);
+}
+
+static void
+load(const char *vehicle, const char *plate, const char *site, int mass,
+    int64_t ms, const char *waste)
+{
+	load_n(vehicle, plate, site, mass, ms, waste, -1, NULL);
 }
 
 static void
@@ -391,17 +402,22 @@ test_station(void)
 }
 
 /*
- * Clinics: CL1 (南关区, 48 h) picked up by a load at D 09:00; CL2 (朝阳区,
- * 24 h) by its manifest departing D-1 07:00.
+ * Clinics: CL1 (南关区, 48 h) picked up by loads at D 08:00 and 09:00;
+ * CL2 (朝阳区, 24 h) by its manifest departing D-1 07:00 and a load at
+ * D-1 06:00 before it.
  *   D-1 (ends D 00:00): CL1 never (not served), CL2 17 h before (served).
  *   D (ends D+1 00:00): CL1 15 h before (served), CL2 41 h (not).
+ * Containers: D-1 CL2 4 bags (朝阳区 and 全市); D CL1 2 + 3 = 5 boxes
+ * (南关区 and 全市); none counted elsewhere (NULL).
  */
 static void
 test_clinics(void)
 {
 	char ev[1024];
 
-	load("MW1", "吉A40001", "CL1", 20, AT(0, 9, 0), "mw");
+	load_n("MW1", "吉A40001", "CL1", 6, AT(0, 8, 0), "mw", 2, "box");
+	load_n("MW1", "吉A40001", "CL1", 20, AT(0, 9, 0), "mw", 3, "box");
+	load_n("MW2", "吉A40002", "CL2", 9, AT(-1, 6, 0), "mw", 4, "bag");
 	put("wt/v1/manifests/MW-CL2",
 	    "{\"scheme\":\"CN_HW\",\"status\":\"in_transit\",\"version\":1,"
 	    "\"ts\":1691276400000,\"plate\":\"吉A40001\",\"generator\":{"
@@ -412,6 +428,15 @@ test_clinics(void)
 		       " daily_clinic_pickups ORDER BY day, district"),
 	    D_1 "|全市|2|1;" D_1 "|南关区|1|0;" D_1 "|朝阳区|1|1;" D
 		"|全市|2|1;" D "|南关区|1|1;" D "|朝阳区|1|0");
+	CHECK_STR(rows("SELECT day, district, containers, container_unit FROM"
+		       " daily_clinic_pickups ORDER BY day, district"),
+	    D_1 "|全市|4|bag;" D_1 "|南关区|NULL|NULL;" D_1 "|朝阳区|4|bag;" D
+		"|全市|5|box;" D "|南关区|5|box;" D "|朝阳区|NULL|NULL");
+	/* The mass stays kg: the counted loads are stored as sent. */
+	CHECK_STR(rows("SELECT site, mass_kg, count, count_unit FROM"
+		       " vehicle_events WHERE site IN ('CL1', 'CL2')"
+		       " ORDER BY ts_ms"),
+	    "CL2|9.0|4|bag;CL1|6.0|2|box;CL1|20.0|3|box");
 	/* D 12:00: CL2's last pickup 29 h ago > 24 h; CL1 3 h ago. */
 	CHECK_STR(eval("clinic_pickup_overdue", "warning", AT(0, 12, 0), ev,
 		      sizeof(ev)),
@@ -433,21 +458,32 @@ test_clinics(void)
 /*
  * Agricultural collection on D: FF1 film 300 + 200 kg (2 loads), ST1
  * straw 5000, an unregistered site X-9 manure 100 (no district); PP1
- * (九台区) loaded once, on D-40: active on D-40, not on D.
+ * (九台区) loaded twice, on D-40: active on D-40, not on D.
+ * Containers: FF1 6 + 4 = 10 bags; ST1 none counted (NULL); X-9 2 bins;
+ * PP1 30 pieces and 5 bags: no sum across units (NULL, NULL).
  */
 static void
 test_agri(void)
 {
-	load("AG1", "吉A60001", "FF1", 300, AT(0, 9, 0), "农膜");
-	load("AG1", "吉A60001", "FF1", 200, AT(0, 11, 0), "农膜");
+	load_n("AG1", "吉A60001", "FF1", 300, AT(0, 9, 0), "农膜", 6, "bag");
+	load_n("AG1", "吉A60001", "FF1", 200, AT(0, 11, 0), "农膜", 4, "bag");
 	load("AG2", "吉A60002", "ST1", 5000, AT(0, 10, 0), "秸秆");
-	load("AG3", "吉A60003", "X-9", 100, AT(0, 13, 0), "畜禽粪污");
-	load("AG4", "吉A60004", "PP1", 40, AT(-40, 9, 0), "农药包装废弃物");
-	CHECK_STR(rows("SELECT district, point, category, kg, loads"
+	load_n("AG3", "吉A60003", "X-9", 100, AT(0, 13, 0), "畜禽粪污", 2,
+	    "bin");
+	load_n("AG4", "吉A60004", "PP1", 40, AT(-40, 9, 0), "农药包装废弃物",
+	    30, "piece");
+	load_n("AG4", "吉A60004", "PP1", 10, AT(-40, 11, 0), "农药包装废弃物",
+	    5, "bag");
+	CHECK_STR(rows("SELECT district, point, category, kg, loads,"
+		       " containers, container_unit"
 		       " FROM daily_agri WHERE day = '" D "'"
 		       " ORDER BY point"),
-	    "双阳区|FF1|agri.film|500.0|2;双阳区|ST1|agri.straw|5000.0|1;"
-	    "NULL|X-9|agri.manure|100.0|1");
+	    "双阳区|FF1|agri.film|500.0|2|10|bag;"
+	    "双阳区|ST1|agri.straw|5000.0|1|NULL|NULL;"
+	    "NULL|X-9|agri.manure|100.0|1|2|bin");
+	CHECK_STR(rows("SELECT point, kg, loads, containers, container_unit"
+		       " FROM daily_agri WHERE day = '2023-06-28'"),
+	    "PP1|50.0|2|NULL|NULL");
 	CHECK_STR(rows("SELECT day, district, points, active_points FROM"
 		       " daily_agri_points ORDER BY day, district"),
 	    "2023-06-28|九台区|1|1;2023-06-28|双阳区|2|0;" D "|九台区|1|0;" D
