@@ -15,20 +15,9 @@ import uuid
 import paho.mqtt.client as mqtt
 
 from harness import Env, Publisher, run, wait_for
+from test_reconcile import FAC, ticket
 
-FAC = "CC-HW-01"     # in the harness's registry: hw_facility, 绿园区
 EXTRA = "alerts:\n  interval_s: 1\n"
-
-
-def ticket(no, day, hhmm, plate, net, manifest_no=None):
-    w = {"ticket": no, "plate": plate, "direction": "in",
-         "gross_kg": 10000 + net, "tare_kg": 10000, "net_kg": net,
-         "first_ts": "%sT%s:00+08:00" % (day, hhmm),
-         "second_ts": "%sT%s:30+08:00" % (day, hhmm),
-         "waste": "hw", "status": "complete"}
-    if manifest_no:
-        w["manifest_no"] = manifest_no
-    return ("wt/v1/facilities/%s/weighings" % FAC, json.dumps(w))
 
 
 def manifest(no, plate, status, departed, kg, version=1, tickets=None,

@@ -77,20 +77,6 @@ def publish(msgs):
     publish_counted(S, msgs)
 
 
-def wait_reconciled():
-    # As test_scenario: a reconciliation stamped after the last manifest
-    # commit saw all of it.
-    d = S["d"]
-    nman = d.count("manifests", "status <> 'cancelled'")
-
-    def reconciled():
-        (count, oldest, batch), = d.query(
-            "SELECT count(*), min(updated_ms), (SELECT max(updated_ms)"
-            " FROM manifests) FROM reconciliations")
-        return count == nman and oldest is not None and oldest > batch
-    wait_for(reconciled, 75, "a reconciliation after the last commit")
-
-
 class CtlEnv(sc.CityEnv):
     """The scenario's city, with the retention above."""
 
@@ -109,7 +95,7 @@ def test_build_database():
     publish(sc.PHASE1)
     publish(sc.LATE_MANIFEST)
     publish(sc.CORRECTION + POSITIONS + REJECTS)
-    wait_reconciled()
+    sc.wait_reconciled(S["d"])
     d = S["d"]
     assert d.count("positions") == len(POSITIONS)
     assert d.count("rejects") == len(REJECTS)

@@ -321,15 +321,13 @@ def step(fn):
     return wrapper
 
 
-def publish(msgs):
-    d = S["d"]
-    publish_counted(S, msgs)
-    # The counter moves on commit. The daemon reconciles on its tick when
-    # weighings or manifests changed (once a minute otherwise), and its
-    # tick reconciles before it drains. A manifest's updated_ms is the
-    # clock of the batch that stored it, so a reconciliation stamped
-    # strictly later ran after that commit and saw all of it (each phase
-    # therefore applies at least one manifest update).
+def wait_reconciled(d):
+    """The daemon reconciles on its tick when weighings or manifests
+    changed (once a minute otherwise), and its tick reconciles before it
+    drains. A manifest's updated_ms is the clock of the batch that stored
+    it, so a reconciliation stamped strictly later ran after that commit
+    and saw all of it (each phase therefore applies at least one manifest
+    update)."""
     nman = d.count("manifests", "status <> 'cancelled'")
 
     def reconciled():
@@ -338,6 +336,12 @@ def publish(msgs):
             " FROM manifests) FROM reconciliations")
         return count == nman and oldest is not None and oldest > batch
     wait_for(reconciled, 75, "a reconciliation after the last commit")
+
+
+def publish(msgs):
+    d = S["d"]
+    publish_counted(S, msgs)
+    wait_reconciled(d)
     assert d.query("SELECT topic, reason, detail FROM rejects") == []
 
 
