@@ -161,6 +161,22 @@
 
 /* The SQL reads as one text, macros and all: clang-format would
  * indent each piece after a macro further than the last. */
+/* The bodies of the station_days triggers: a counted ticket's net
+ * added to its station and day (insert, and the new row of an update),
+ * or taken away (delete, and the old row of an update). */
+#define STATION_ADD_NEW                                                        \
+	" BEGIN INSERT INTO station_days VALUES(NEW.facility, NEW.day,"        \
+	" NEW.district, CASE WHEN NEW.direction = 'in' THEN NEW.net_kg"        \
+	" ELSE 0 END, CASE WHEN NEW.direction = 'out' THEN NEW.net_kg"         \
+	" ELSE 0 END) ON CONFLICT(facility, day) DO UPDATE SET"                \
+	" in_kg = in_kg + excluded.in_kg, out_kg = out_kg + excluded.out_kg;"  \
+	" END;"
+#define STATION_SUB_OLD                                                        \
+	" BEGIN UPDATE station_days SET in_kg = in_kg - CASE WHEN"             \
+	" OLD.direction = 'in' THEN OLD.net_kg ELSE 0 END, out_kg = out_kg -"  \
+	" CASE WHEN OLD.direction = 'out' THEN OLD.net_kg ELSE 0 END"          \
+	" WHERE facility = OLD.facility AND day = OLD.day; END;"
+
 /* clang-format off */
 const char store_streams_v11[] =
     /* The registries (store_streams_sync() replaces them). Generators
@@ -205,32 +221,16 @@ const char store_streams_v11[] =
     "t") " GROUP BY 1, 2;"
     "CREATE TRIGGER weighings_station_add AFTER INSERT ON weighings"
     " WHEN NEW.facility_kind = 'transfer_station' AND" COUNTED(
-    "NEW") " BEGIN INSERT INTO station_days VALUES(NEW.facility, NEW.day,"
-    " NEW.district, CASE WHEN NEW.direction = 'in' THEN NEW.net_kg"
-    " ELSE 0 END, CASE WHEN NEW.direction = 'out' THEN NEW.net_kg"
-    " ELSE 0 END) ON CONFLICT(facility, day) DO UPDATE SET"
-    " in_kg = in_kg + excluded.in_kg, out_kg = out_kg + excluded.out_kg;"
-    " END;"
+    "NEW") STATION_ADD_NEW
     "CREATE TRIGGER weighings_station_del AFTER DELETE ON weighings"
     " WHEN OLD.facility_kind = 'transfer_station' AND" COUNTED(
-    "OLD") " BEGIN UPDATE station_days SET in_kg = in_kg - CASE WHEN"
-    " OLD.direction = 'in' THEN OLD.net_kg ELSE 0 END, out_kg = out_kg -"
-    " CASE WHEN OLD.direction = 'out' THEN OLD.net_kg ELSE 0 END"
-    " WHERE facility = OLD.facility AND day = OLD.day; END;"
+    "OLD") STATION_SUB_OLD
     "CREATE TRIGGER weighings_station_upd_old AFTER UPDATE ON weighings"
     " WHEN OLD.facility_kind = 'transfer_station' AND" COUNTED(
-    "OLD") " BEGIN UPDATE station_days SET in_kg = in_kg - CASE WHEN"
-    " OLD.direction = 'in' THEN OLD.net_kg ELSE 0 END, out_kg = out_kg -"
-    " CASE WHEN OLD.direction = 'out' THEN OLD.net_kg ELSE 0 END"
-    " WHERE facility = OLD.facility AND day = OLD.day; END;"
+    "OLD") STATION_SUB_OLD
     "CREATE TRIGGER weighings_station_upd_new AFTER UPDATE ON weighings"
     " WHEN NEW.facility_kind = 'transfer_station' AND" COUNTED(
-    "NEW") " BEGIN INSERT INTO station_days VALUES(NEW.facility, NEW.day,"
-    " NEW.district, CASE WHEN NEW.direction = 'in' THEN NEW.net_kg"
-    " ELSE 0 END, CASE WHEN NEW.direction = 'out' THEN NEW.net_kg"
-    " ELSE 0 END) ON CONFLICT(facility, day) DO UPDATE SET"
-    " in_kg = in_kg + excluded.in_kg, out_kg = out_kg + excluded.out_kg;"
-    " END;"
+    "NEW") STATION_ADD_NEW
     /* Stock carried over: y is the running sum of in - out; the stock
      * cannot go below zero (more shipped than weighed in means stock
      * from before the records), so closing = y - min(0, min y so far). */
