@@ -1,10 +1,11 @@
 /* ctl_replay: see ctl_replay.h. */
 #include "ctl_replay.h"
 
+#include "ctl.h"
+
 #include "config.h"
 #include "ctlmsg.h"
 #include "json.h"
-#include "norm.h"
 #include "replay.h"
 
 #include <errno.h>
@@ -16,18 +17,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define EXIT_FAIL	 1
-#define EXIT_USAGE	 64
-#define EXIT_UNAVAILABLE 69
-#define EXIT_TEMPFAIL	 75
+/* The others are ctl.h's. */
+#define EXIT_TEMPFAIL 75
 
 static const char usage_text[] =
     "usage: wastetrackctl [-c FILE] replay " CTL_REPLAY_ARGS "\n"
     "  " CTL_REPLAY_HELP ".\n"
     "  --reason R       only rejects of this reason (missing_field, ...)\n"
     "  --topic FILTER   only rejects whose topic matches this MQTT filter\n"
-    "  --since T        only rejects received at or after T (RFC 3339,\n"
-    "                   a local date YYYY-MM-DD, or epoch s/ms)\n"
+    "  --since T        only rejects received at or after T: a local day\n"
+    "                   YYYY-MM-DD, RFC 3339, or back from now (90m, 7d)\n"
     "  --dry-run        say what would change; write nothing\n"
     "  --format F       table (default) or json (the daemon's last line)\n"
     "Replayed rejects that became rows are never selected again; a second\n"
@@ -35,18 +34,16 @@ static const char usage_text[] =
     "1 failure; 64 usage; 69 wastetrackd does not answer; 75 it stopped\n"
     "in the middle (what it committed stays: run the replay again).\n";
 
+/* An option's value into dst; -1 (said on stderr) when too long. */
 static int
-parse_since(const char *s, int offset_min, int64_t *ms)
+copy_opt(const char *name, const char *arg, char *dst, size_t size)
 {
-	char buf[40];
-	uint32_t dq = 0;
-
-	/* A date alone is that local day's midnight. */
-	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
-		snprintf(buf, sizeof(buf), "%sT00:00:00", s);
-		s = buf;
+	if (strlen(arg) >= size) {
+		fprintf(stderr, "replay: --%s too long\n", name);
+		return -1;
 	}
-	return norm_time(s, offset_min, ms, &dq);
+	memcpy(dst, arg, strlen(arg) + 1);
+	return 0;
 }
 
 static int
@@ -70,21 +67,18 @@ parse_args(const struct config *cfg, int argc, char **argv,
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
-		case 't':
-			if (snprintf(ch == 'r' ? req->reason : req->topic,
-				ch == 'r' ? sizeof(req->reason)
-					  : sizeof(req->topic),
-				"%s", optarg) >=
-			    (int)(ch == 'r' ? sizeof(req->reason)
-					    : sizeof(req->topic))) {
-				fprintf(stderr, "replay: --%s too long\n",
-				    ch == 'r' ? "reason" : "topic");
+			if (copy_opt("reason", optarg, req->reason,
+				sizeof(req->reason)) == -1)
 				return EXIT_USAGE;
-			}
+			break;
+		case 't':
+			if (copy_opt("topic", optarg, req->topic,
+				sizeof(req->topic)) == -1)
+				return EXIT_USAGE;
 			break;
 		case 's':
-			if (parse_since(optarg, cfg->time.local_offset_min,
-				&req->since_ms) == -1) {
+			if (ctl_parse_since(optarg, cfg, &req->since_ms) ==
+			    -1) {
 				fprintf(stderr,
 				    "replay: --since %s: not a time\n", optarg);
 				return EXIT_USAGE;
