@@ -498,38 +498,78 @@ test_hold(const char *path)
 	store_close(s);
 }
 
+/* A pipeline on a fresh file whose positions go after 190 days, unthinned;
+ * boot: the boot clock at or after the pipeline's reading. */
+struct round_env {
+	struct config *cfg;
+	struct profile_set *profiles;
+	struct store *s;
+	struct pipeline *p;
+	sqlite3 *db;
+	int64_t boot;
+};
+
+static void
+round_open(struct round_env *e, const char *name)
+{
+	static const char conf[] = "retention:\n"
+				   "  positions_days: 190\n"
+				   "  positions_thin_s: 0\n";
+	char text[2048];
+	const char *path = db_file(name);
+
+	snprintf(text, sizeof(text), "%s%s", test_conf, conf);
+	load_test_config(text, &e->cfg, &e->profiles);
+	CHECK(store_open(path, 0, &e->s) == 0);
+	CHECK(store_sync_config(e->s, e->cfg) == 0);
+	CHECK(pipeline_open(e->s, e->cfg, e->profiles, NOW, &e->p) == 0);
+	e->boot = clock_boot_us();
+	e->db = raw_open(path);
+}
+
+/* n positions of 200 vehicles, 300 days old. */
+static void
+old_positions(struct round_env *e, int n)
+{
+	char sql[320];
+
+	snprintf(sql, sizeof(sql),
+	    "WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1"
+	    " FROM r WHERE i < %d) INSERT INTO positions(vehicle,"
+	    " ts_ms) SELECT 'V' || (i %% 200), 1691400000000 - 300 *"
+	    " 86400000 + i * 1000 FROM r;",
+	    n - 1);
+	raw_exec(e->db, sql);
+}
+
+static void
+round_close(struct round_env *e)
+{
+	sqlite3_close(e->db);
+	pipeline_free(e->p);
+	store_close(e->s);
+	profile_set_free(e->profiles);
+	config_free(e->cfg);
+}
+
 /* The pipeline's round: due hourly, then a slice a tick; a clock step
  * abandons it and holds every kind. */
 static void
 test_pipeline_round(void)
 {
-	static const char conf[] = "retention:\n"
-				   "  positions_days: 190\n"
-				   "  positions_thin_s: 0\n";
-	struct config *cfg;
-	struct profile_set *profiles;
-	struct store *s;
+	struct round_env e;
 	struct pipeline *p;
-	char text[2048];
-	const char *path = db_file("wt.db");
 	sqlite3 *db;
 	int64_t h = PIPELINE_PRUNE_EVERY_MS, b, left, n = 0;
 	int ticks = 0;
 
-	snprintf(text, sizeof(text), "%s%s", test_conf, conf);
-	load_test_config(text, &cfg, &profiles);
-	CHECK_INT(cfg->retention.positions_days, 190);
-	CHECK_INT(cfg->retention.messages_days, 90); /* a default */
-	CHECK(store_open(path, 0, &s) == 0);
-	CHECK(store_sync_config(s, cfg) == 0);
-	CHECK(pipeline_open(s, cfg, profiles, NOW, &p) == 0);
-	b = clock_boot_us(); /* at or after the pipeline's reading */
-	db = raw_open(path);
-	raw_exec(db,
-	    "WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1"
-	    " FROM r WHERE i < 19999) INSERT INTO positions(vehicle,"
-	    " ts_ms) SELECT 'V' || (i % 200), 1691400000000 - 300 *"
-	    " 86400000 + i * 1000 FROM r;");
+	round_open(&e, "wt.db");
+	p = e.p;
+	db = e.db;
+	b = e.boot;
+	CHECK_INT(e.cfg->retention.positions_days, 190);
+	CHECK_INT(e.cfg->retention.messages_days, 90); /* a default */
+	old_positions(&e, 20000);
 	/* Not due before the hour; then the round starts (1) and the
 	 * next ticks continue it (0) until all 20 000 are gone. */
 	CHECK_INT(pipeline_prune_at(p, NOW + 1000, b + 1000000), 0);
@@ -558,11 +598,7 @@ test_pipeline_round(void)
 	/* Again, then the wall clock steps a year ahead mid-round: the
 	 * round stops, and the held positions stay a whole retention
 	 * after the step. */
-	raw_exec(db,
-	    "WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1"
-	    " FROM r WHERE i < 19999) INSERT INTO positions(vehicle,"
-	    " ts_ms) SELECT 'V' || (i % 200), 1691400000000 - 300 *"
-	    " 86400000 + i * 1000 FROM r;");
+	old_positions(&e, 20000);
 	CHECK_INT(pipeline_prune_at(p, NOW + 2 * h + 200000,
 		      b + (2 * h + 200000) * 1000),
 	    1);
@@ -584,11 +620,7 @@ test_pipeline_round(void)
 			b + (3 * h + 201000 + 191 * DAY + ticks * 1000) * 1000),
 		    0);
 	CHECK_INT(raw_int(db, "SELECT count(*) FROM positions"), 0);
-	sqlite3_close(db);
-	pipeline_free(p);
-	store_close(s);
-	profile_set_free(profiles);
-	config_free(cfg);
+	round_close(&e);
 }
 
 /* Between the ticks, while ingestion is caught up, the round in progress
@@ -597,31 +629,17 @@ test_pipeline_round(void)
 static void
 test_pipeline_idle(void)
 {
-	static const char conf[] = "retention:\n"
-				   "  positions_days: 190\n"
-				   "  positions_thin_s: 0\n";
-	struct config *cfg;
-	struct profile_set *profiles;
-	struct store *s;
+	struct round_env e;
 	struct pipeline *p;
-	char text[2048];
-	const char *path = db_file("idle.db");
 	sqlite3 *db;
 	int64_t h = PIPELINE_PRUNE_EVERY_MS, b, left, n;
 	int slices = 0;
 
-	snprintf(text, sizeof(text), "%s%s", test_conf, conf);
-	load_test_config(text, &cfg, &profiles);
-	CHECK(store_open(path, 0, &s) == 0);
-	CHECK(store_sync_config(s, cfg) == 0);
-	CHECK(pipeline_open(s, cfg, profiles, NOW, &p) == 0);
-	b = clock_boot_us();
-	db = raw_open(path);
-	raw_exec(db,
-	    "WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1"
-	    " FROM r WHERE i < 29999) INSERT INTO positions(vehicle,"
-	    " ts_ms) SELECT 'V' || (i % 200), 1691400000000 - 300 *"
-	    " 86400000 + i * 1000 FROM r;");
+	round_open(&e, "idle.db");
+	p = e.p;
+	db = e.db;
+	b = e.boot;
+	old_positions(&e, 30000);
 	CHECK_INT(pipeline_prune_busy(p), 0);
 	CHECK_INT(pipeline_prune_idle(p), 0);
 	CHECK_INT(raw_int(db, "SELECT count(*) FROM positions"), 30000);
@@ -643,11 +661,7 @@ test_pipeline_idle(void)
 	CHECK_INT(pipeline_prune_at(p, NOW + h + 1000, b + (h + 1000) * 1000),
 	    0);
 	CHECK_INT(pipeline_prune_busy(p), 0);
-	sqlite3_close(db);
-	pipeline_free(p);
-	store_close(s);
-	profile_set_free(profiles);
-	config_free(cfg);
+	round_close(&e);
 }
 
 /* ---- incremental auto-vacuum ---- */
