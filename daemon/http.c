@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "page.h"
 #include "report.h"
 
 #include <arpa/inet.h>
@@ -126,7 +127,9 @@ route(struct evhttp_request *req, void *arg)
 	/* Routes are exact paths; a query string is ignored. */
 	snprintf(pbuf, sizeof(pbuf), "%.*s", (int)(plen < 63 ? plen : 63), uri);
 	path = pbuf;
-	if (strcmp(path, "/healthz") == 0) {
+	if (page_serve(req, path))
+		;
+	else if (strcmp(path, "/healthz") == 0) {
 		if (report_health(r, &reason))
 			reply(req, 200, "OK", "text/plain", "ok\n");
 		else {
