@@ -314,7 +314,8 @@
       const rec = verdicts.find(v => v.scheme === cur.scheme) || {};
       const verdict = rec.verdict || "";
       body.append(el("dl", { "data-scheme": cur.scheme },
-        el("dt", null, t("status")), el("dd", null, cur.status + " (" + t("version") + " " + cur.version + ")"),
+        el("dt", null, t("status")), el("dd", null,
+          sub("statuses", cur.status) + " (" + t("version") + " " + cur.version + ")"),
         el("dt", null, t("plate")), el("dd", null, cur.plate || "—"),
         el("dt", null, t("generator")), el("dd", null,
           [cur.generator_name, cur.generator_code, cur.generator_district].filter(Boolean).join(" · ") || "—"),
@@ -331,7 +332,8 @@
     const versions = list(m.versions, "versions");
     body.append(el("h3", null, t("versions")), table(
       ["version", "status", "time", "applied"],
-      versions.map(v => [v.version, v.status, when(v.ts_ms), v.applied ? "✓" : "✗"])));
+      versions.map(v => [v.version, sub("statuses", v.status), when(v.ts_ms),
+        v.applied ? "✓" : "✗"])));
     const links = list(m.links, "links");
     body.append(el("h3", null, t("tickets")), table(
       ["facility", "ticket", "plate", "net", "method", "allocation"],
@@ -355,8 +357,9 @@
   /* A line chart of series {name, colour, values[day index]} with an
    * optional horizontal target line (a fraction when pctAxis). */
   function lineChart(node, series, opts) {
-    const W = 800, H = +node.getAttribute("viewBox").split(" ")[3];
-    const L = 56, R = 12, T = 12, B = 26, ds = days();
+    const box = node.getAttribute("viewBox").split(" ");
+    const W = +box[2], H = +box[3];
+    const L = 44, R = 8, T = 10, B = 22, ds = days();
     clear(node);
     const vals = series.flatMap(s => s.values.filter(num));
     if (opts.target !== undefined && num(opts.target)) vals.push(opts.target);
@@ -375,8 +378,9 @@
         svg("text", { class: "tick", x: L - 6, y: y(v) + 4, "text-anchor": "end" },
           opts.pct ? Math.round(v * 100) + "%" : (v / 1000).toFixed(v >= 10000 ? 0 : 1)));
     }
-    for (let i = 0; i < ds.length; i += 7)
-      node.append(svg("text", { class: "tick", x: x(i), y: H - 6, "text-anchor": "middle" },
+    for (let i = ds.length - 1; i >= 0; i -= 7)
+      node.append(svg("text", { class: "tick", x: x(i), y: H - 6,
+        "text-anchor": i === ds.length - 1 ? "end" : "middle" },
         ds[i].slice(5)));
     if (num(opts.target)) {
       node.append(svg("line", { class: "target", x1: L, x2: W - R,
@@ -504,7 +508,9 @@
     }
     for (const v of trucks) {
       const [px, py] = P(v.lat, v.lon);
-      const ls = v.load_state === "loaded" || v.load_state === "empty" ? v.load_state : "unknown";
+      /* Stored as empty, half or full (docs/schema.md): half counts as loaded. */
+      const ls = v.load_state === "empty" ? "empty"
+        : ["full", "half", "loaded"].includes(v.load_state) ? "loaded" : "unknown";
       const cls = "truck " + ls + (v.stale ? " stale" : "");
       const name = v.plate || v.vehicle;
       const g = svg("g", { class: "vehicle", "data-plate": name, "data-load": ls,
@@ -571,6 +577,9 @@
     const v = state.config && state.config.version;
     $("version").textContent = v ? "wastetrack " + v : "";
     document.body.dataset.polls = (+(document.body.dataset.polls || 0) + 1);
+    /* When the first figures are on the screen (tools/bench/page). */
+    if (state.today && !performance.getEntriesByName("wt-figures").length)
+      performance.mark("wt-figures");
   }
 
   function init() {

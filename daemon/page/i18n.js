@@ -39,6 +39,9 @@ window.WT_I18N = {
     },
     verdicts: { ok: "一致", discrepancy: "差异", pending: "待核对",
       overdue: "超期" },
+    statuses: { created: "已创建", in_transit: "运输中", arrived: "已到达",
+      received: "已接收", closed: "已闭合", rejected: "已拒收",
+      cancelled: "已作废" },
     kinds: {
       discrepancy: "联单差异", overdue_manifest: "联单超期",
       clinic_pickup_overdue: "医疗废物超期未收", station_not_cleared:
@@ -90,6 +93,9 @@ window.WT_I18N = {
     },
     verdicts: { ok: "ok", discrepancy: "discrepancy", pending: "pending",
       overdue: "overdue" },
+    statuses: { created: "created", in_transit: "in transit",
+      arrived: "arrived", received: "received", closed: "closed",
+      rejected: "rejected", cancelled: "cancelled" },
     kinds: {
       discrepancy: "Manifest discrepancy", overdue_manifest: "Overdue manifest",
       clinic_pickup_overdue: "Clinic pickup overdue",

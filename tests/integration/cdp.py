@@ -202,8 +202,17 @@ class Tab:
                       {"type": kind, "x": box[0], "y": box[1],
                        "button": "left", "clickCount": 1})
 
-    def screenshot(self, path):
-        r = self.call("Page.captureScreenshot", {"format": "png"})
+    def screenshot(self, path, full=False):
+        """A PNG of the viewport, or of the whole page when full."""
+        params = {"format": "png"}
+        if full:
+            # Captured beyond the viewport the page is laid out without
+            # a scroll bar: as wide as the window, as tall as its content.
+            m = self.call("Page.getLayoutMetrics")["cssContentSize"]
+            params.update(captureBeyondViewport=True, clip={
+                "x": 0, "y": 0, "height": m["height"], "scale": 1,
+                "width": max(m["width"], self.eval("innerWidth"))})
+        r = self.call("Page.captureScreenshot", params)
         with open(path, "wb") as f:
             f.write(base64.b64decode(r["data"]))
         return path
