@@ -8,9 +8,11 @@
 "use strict";
 (function () {
   const POLL_MS = 5000;          /* today, alerts, vehicles */
+  const FETCH_MS = 8000;         /* under the daemon's 10 s timeout */
   const TREND_MS = 60000;        /* the 30 days of indicators */
   const REGISTRY_MS = 300000;    /* configuration and facilities */
   const TREND_DAYS = 30;
+  const MAX_LABELS = 80;         /* trucks on the map named beside their dot */
   const CITY = "全市";
   const SVGNS = "http://www.w3.org/2000/svg";
   const SERIES_COLOURS = ["#4dabf7", "#3fb950", "#ff9f43", "#b197fc",
@@ -89,12 +91,21 @@
 
   /* ---- fetching ---- */
 
+  /* A request that does not answer within FETCH_MS counts as failed:
+   * a daemon that stopped answering must turn the page to "unreachable",
+   * not leave it waiting. */
   async function get(path) {
-    const r = await fetch(path, { headers: { Accept: "application/json" },
-      cache: "no-store", credentials: "same-origin" });
-    if (r.status === 404 && path.startsWith("/api/v1/manifests/")) return null;
-    if (!r.ok) throw new Error(path + ": HTTP " + r.status);
-    return r.json();
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), FETCH_MS);
+    try {
+      const r = await fetch(path, { headers: { Accept: "application/json" },
+        cache: "no-store", credentials: "same-origin", signal: ctl.signal });
+      if (r.status === 404 && path.startsWith("/api/v1/manifests/")) return null;
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return await r.json();
+    } finally {
+      clearTimeout(timer);
+    }
   }
   function list(v, key) {
     if (Array.isArray(v)) return v;
@@ -108,32 +119,46 @@
     return isoDay(d);
   }
 
+  /* Today's figures decide whether the daemon is reachable; the other
+   * answers keep their last value when one fails (a slow indicator query
+   * answered 503 leaves the trend as it was). */
   async function poll() {
     const now = Date.now();
+    const keep = (p, old) => p.catch(() => old);
     try {
       const [today, alerts, vehicles] = await Promise.all([
-        get("/api/v1/today"), get("/api/v1/alerts"), get("/api/v1/vehicles")]);
+        get("/api/v1/today"), keep(get("/api/v1/alerts"), state.alerts),
+        keep(get("/api/v1/vehicles"), state.vehicles)]);
       state.today = today;
       state.alerts = alerts;
       state.vehicles = vehicles;
       state.reach = "ok";
-      if (!state.config || now - state.registryAt > REGISTRY_MS) {
+      state.error = null;
+    } catch (e) {
+      state.reach = "down";
+      /* An HTTP status says something (401: credentials); a refused
+       * connection has no more to say than the banner. */
+      state.error = e.name === "AbortError" ? t("timeout")
+        : /^HTTP /.test(e.message) ? e.message : null;
+    }
+    if (state.reach === "ok" && (!state.config || now - state.registryAt > REGISTRY_MS)) {
+      try {
         const [config, registry] = await Promise.all([
           get("/api/v1/config"), get("/api/v1/facilities")]);
         state.config = config;
         state.registry = registry;
         state.registryAt = now;
-      }
-      const day = cityOf(today).day;
-      if (day && (!state.trend || state.trend.to !== day ||
-          now - state.trendAt > TREND_MS)) {
-        const from = dayMinus(day, TREND_DAYS - 1);
+      } catch (e) { /* next round */ }
+    }
+    const day = state.today && state.today.day;
+    if (state.reach === "ok" && day && (!state.trend || state.trend.to !== day ||
+        now - state.trendAt > TREND_MS)) {
+      const from = dayMinus(day, TREND_DAYS - 1);
+      try {
         const ind = await get("/api/v1/indicators?from=" + from + "&to=" + day);
         state.trend = { from: from, to: day, data: ind };
         state.trendAt = now;
-      }
-    } catch (e) {
-      state.reach = "down";
+      } catch (e) { /* next round */ }
     }
     state.polledAt = Date.now();
     render();
@@ -154,7 +179,8 @@
     const hb = $("health"), banner = $("banner");
     let st, text, msg = null;
     if (state.reach === "down") {
-      st = "down"; text = t("unreachable"); msg = t("banner_unreachable");
+      st = "down"; text = t("unreachable");
+      msg = t("banner_unreachable") + (state.error ? " (" + state.error + ")" : "");
     } else if (state.reach === "unknown") {
       st = "unknown"; text = t("loading");
     } else if (today.healthy === false) {
@@ -506,6 +532,8 @@
       g.append(svg("title", {}, (f.name || f.id) + " · " + (f.kind || "") + " · " + (f.district || "")));
       node.append(g);
     }
+    /* Plates beside the dots while they can be read. */
+    const labels = trucks.length <= MAX_LABELS;
     for (const v of trucks) {
       const [px, py] = P(v.lat, v.lon);
       /* Stored as empty, half or full (docs/schema.md): half counts as loaded. */
@@ -515,9 +543,11 @@
       const name = v.plate || v.vehicle;
       const g = svg("g", { class: "vehicle", "data-plate": name, "data-load": ls,
         "data-stale": v.stale ? "1" : "0" });
-      g.append(svg("circle", { class: cls, cx: px, cy: py, r: 8 }),
-        svg("text", { class: "truck-label" + (v.stale ? " stale" : ""), x: px + 11, y: py - 8 }, name),
-        svg("title", {}, name + " · " + t(ls === "unknown" ? "no_data" : ls) +
+      g.append(svg("circle", { class: cls, cx: px, cy: py, r: labels ? 8 : 4 }));
+      if (labels)
+        g.append(svg("text", { class: "truck-label" + (v.stale ? " stale" : ""),
+          x: px + 11, y: py - 8 }, name));
+      g.append(svg("title", {}, name + " · " + t(ls === "unknown" ? "no_data" : ls) +
           (v.stale ? " · " + t("stale") : "") + " · " + when(v.ts_ms)));
       node.append(g);
     }
@@ -569,11 +599,31 @@
     $("lang").textContent = state.lang === "zh" ? "English" : "中文";
   }
 
+  /* Redraw a part only when what it shows changed: a list being clicked
+   * is not replaced under the pointer every 5 s, and a city's worth of
+   * SVG is not rebuilt for nothing. */
+  const drawn = {};
+  function changed(part, data) {
+    const sig = state.lang + JSON.stringify(data);
+    if (drawn[part] === sig) return false;
+    drawn[part] = sig;
+    return true;
+  }
+
   function render() {
     renderHealth();
-    if (state.today) { renderKpis(); renderDistricts(); renderAlerts(); }
-    renderTrends();
-    renderMap();
+    if (state.today) {
+      const c = cityOf(state.today);
+      renderKpis();
+      renderDistricts();
+      if (changed("alerts", [state.alerts, c.open_discrepancies, c.overdue]))
+        renderAlerts();
+    }
+    if (changed("trends", [state.trend, state.config]))
+      renderTrends();
+    if (changed("map", [state.vehicles && state.vehicles.vehicles,
+                        state.registry, state.config]))
+      renderMap();
     const v = state.config && state.config.version;
     $("version").textContent = v ? "wastetrack " + v : "";
     document.body.dataset.polls = (+(document.body.dataset.polls || 0) + 1);

@@ -24,7 +24,7 @@ window.WT_I18N = {
     declared: "申报量", received: "接收量", diff: "差异", ticket: "磅单",
     net: "净重", method: "匹配方式", allocation: "分配量",
     loading: "加载中…", not_found: "未找到联单", scale: "比例尺",
-    applied: "已采用", not_linked: "未关联", city_row: "全市",
+    applied: "已采用", timeout: "超时", not_linked: "未关联", city_row: "全市",
     cls: {
       msw_kg: "生活垃圾", cw_kg: "建筑垃圾", hw_kg: "危险废物",
       mw_kg: "医疗废物", other_kg: "其他",
@@ -77,7 +77,7 @@ window.WT_I18N = {
     diff: "Difference", ticket: "Ticket", net: "Net", method: "Method",
     allocation: "Allocated", loading: "Loading…",
     not_found: "Manifest not found", scale: "scale",
-    applied: "Applied", not_linked: "not linked", city_row: "City",
+    applied: "Applied", timeout: "timed out", not_linked: "not linked", city_row: "City",
     cls: {
       msw_kg: "Household", cw_kg: "Construction", hw_kg: "Hazardous",
       mw_kg: "Medical", other_kg: "Other",
