@@ -394,15 +394,20 @@
         class: "nodata" }, t("no_data")));
       return;
     }
-    let max = Math.max(...vals) * 1.1 || 1;
-    if (opts.pct) max = Math.min(1, Math.max(max, 0.1));
+    /* Four steps of a round size (1, 2 or 5 times a power of ten; tonnes
+     * or whole percents) above the largest value. */
+    const unit = opts.pct ? 0.01 : 1000;
+    const top = Math.max(...vals) / unit || 1;
+    const p10 = Math.pow(10, Math.floor(Math.log10(top / 4)));
+    const step = [1, 2, 5, 10].map(m => m * p10).find(v => v * 4 >= top) * unit;
+    const max = opts.pct ? Math.min(1, step * 4) : step * 4;
     const x = i => L + (W - L - R) * (ds.length > 1 ? i / (ds.length - 1) : 0.5);
     const y = v => T + (H - T - B) * (1 - v / max);
     for (let k = 0; k <= 4; k++) {
       const v = max * k / 4;
       node.append(svg("line", { class: "axis", x1: L, x2: W - R, y1: y(v), y2: y(v) }),
         svg("text", { class: "tick", x: L - 6, y: y(v) + 4, "text-anchor": "end" },
-          opts.pct ? Math.round(v * 100) + "%" : (v / 1000).toFixed(v >= 10000 ? 0 : 1)));
+          opts.pct ? +(v * 100).toFixed(1) + "%" : +(v / 1000).toFixed(1)));
     }
     for (let i = ds.length - 1; i >= 0; i -= 7)
       node.append(svg("text", { class: "tick", x: x(i), y: H - 6,
