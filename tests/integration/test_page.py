@@ -16,6 +16,8 @@ Screenshots are kept under the build's test-tmp (paths printed).
 import json
 import os
 import sys
+import urllib.error
+import urllib.request
 
 from cdp import Browser
 from harness import TMP_ROOT, run
@@ -60,12 +62,60 @@ def check_no_problems(tab):
         problems)
 
 
+ASSETS = {"/": "text/html; charset=utf-8",
+          "/static/app.js": "text/javascript; charset=utf-8",
+          "/static/i18n.js": "text/javascript; charset=utf-8",
+          "/static/app.css": "text/css; charset=utf-8",
+          "/static/icon.svg": "image/svg+xml; charset=utf-8"}
+
+
+def fetch(base, path, method="GET", headers=None):
+    req = urllib.request.Request(base + path, method=method,
+                                 headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def check_assets(base):
+    """The embedded files: their types with charset, revalidation by
+    ETag (304, no body), HEAD, the security policy, unknown names."""
+    for path, ctype in ASSETS.items():
+        code, h, body = fetch(base, path)
+        assert code == 200 and h["Content-Type"] == ctype, (path, code, h)
+        assert h["Cache-Control"] == "no-cache" and h["ETag"], (path, h)
+        body.decode("utf-8")
+        assert int(h["Content-Length"]) == len(body) > 0, path
+        csp = h["Content-Security-Policy"] or ""
+        assert "default-src 'self'" in csp, (path, csp)
+        assert h["X-Content-Type-Options"] == "nosniff", (path, h)
+        code, h2, body = fetch(base, path, headers={"If-None-Match":
+                                                    h["ETag"]})
+        assert code == 304 and body == b"" and h2["ETag"] == h["ETag"], \
+            (path, code)
+        code, h2, body = fetch(base, path, "HEAD")
+        assert code == 200 and body == b"" and \
+            h2["Content-Type"] == ctype, (path, code)
+    # The page names only its own files, no inline script or style.
+    _, _, html = fetch(base, "/")
+    html = html.decode()
+    assert "<script>" not in html and "<style" not in html and \
+        " style=" not in html and "http://" not in html and \
+        "https://" not in html, html
+    for path in ("/static/nope.js", "/static/../index.html",
+                 "/static/", "/static/app.js/x"):
+        assert fetch(base, path)[0] == 404, path
+
+
 def test_page():
     with CityEnv() as env:
         env.start()
         env.feed()
         d = env.daemon
         base = "http://127.0.0.1:%d" % d.http_port
+        check_assets(base)
         browser = Browser(env.dir)
         try:
             tab = browser.new_tab()
