@@ -16,6 +16,7 @@
 
 #include "api_auth.h"
 #include "config_int.h"
+#include "geofence.h"
 
 /* Where key sec.name was set, or the file's start (a default). */
 static struct cfg_pos
@@ -99,6 +100,11 @@ cross_check(struct ctx *ctx)
 		    "\"reconnect_min_s\" must not exceed "
 		    "\"reconnect_max_s\"");
 	}
+	/* The value was checked when set (cfg_hours_ok). */
+	(void)cfg_parse_hours(cfg->supervision.muck_hours,
+	    &cfg->supervision.muck_from_min, &cfg->supervision.muck_to_min);
+	if (diag_count(&ctx->diag) == 0)
+		(void)cfg_build_fences(ctx);
 	check_http(ctx);
 }
 
@@ -115,6 +121,8 @@ config_default(void)
 	    (cfg->subs = calloc(1, sizeof(*cfg->subs))) == NULL)
 		goto fail;
 	cfg->nsubs = 1;
+	(void)cfg_parse_hours(cfg->supervision.muck_hours,
+	    &cfg->supervision.muck_from_min, &cfg->supervision.muck_to_min);
 	if ((cfg->subs[0].topic = strdup("wt/v1/#")) == NULL ||
 	    (cfg->subs[0].profile = strdup("wastetrack")) == NULL)
 		goto fail;
@@ -191,6 +199,7 @@ config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	cfg_free_fields(cfg_top_keys, cfg);
+	geofence_set_free(cfg->fences);
 	api_auth_free(cfg->http.auth);
 	for (i = 0; i < cfg->nfiles; i++)
 		free(cfg->files[i]);
