@@ -150,7 +150,7 @@ struct rows {
 	void (*extra)(struct api_buf *b, void *arg, int n,
 	    const char *const *names, const struct store_value *v);
 	void *extra_arg;
-	size_t n, limit;	  /* rows seen; write at most limit (0: all) */
+	size_t n, limit; /* rows seen; write at most limit (0: all) */
 	/* the first row's end, for dropping it later */
 	size_t first_start, first_end;
 };
