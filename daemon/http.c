@@ -1,10 +1,13 @@
 /* http: see http.h. */
 #include "http.h"
 
+#include "api.h"
+#include "api_auth.h"
 #include "clock.h"
+#include "config.h"
 #include "log.h"
-#include "page.h"
 #include "report.h"
+#include "store.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -32,34 +35,153 @@ struct http {
 	uint64_t accept_errors;
 	int port;
 	const char *port_file; /* written by http_serve() */
-	pthread_mutex_t mu;    /* guards the two below */
+	/* Checked on this thread only; owned by the boot configuration,
+	 * which outlives the server. NULL: no credentials asked. */
+	struct api_auth *auth;
+	int auth_tokens, auth_users;
+	/* The API's read-only connection, this thread's only: opened at
+	 * the first request that needs it, again after a failure. */
+	char *db_path;
+	struct store_query *q;
+	int64_t q_retry_ms;
+	pthread_mutex_t mu; /* guards the fields below */
 	int published;
 	struct report_snap live; /* the loop's and the city thread's */
+	struct http_conf *conf;	 /* from the configuration; NULL: none yet */
+};
+
+/* What the configuration (reloaded on SIGHUP) gives the answers. */
+struct http_conf {
+	char *facilities, *config; /* /api/v1/... bodies */
+	char csp[512];
+	int offset_min;
 };
 
 /* Requests are tiny GETs; anything bigger is refused by evhttp itself. */
 #define MAX_HEADERS 8192
 #define MAX_BODY    0
 #define TIMEOUT_S   10
+#define PATH_MAX_   1024 /* a longer path is 404 */
+#define JSON	    "application/json; charset=utf-8"
+#define TEXT	    "text/plain; charset=utf-8"
+#define DB_RETRY_MS 1000
+
+/*
+ * daemon/page.c serves the operator page (its header: page.h); declared
+ * weak so that this file links without it, "/" and "/static/" then being
+ * 404 like any unknown path.
+ */
+int page_serve(struct evhttp_request *req, const char *path)
+    __attribute__((weak));
+
+static const char *
+status_text(int code)
+{
+	switch (code) {
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Internal Server Error";
+	}
+}
 
 static void
-reply(struct evhttp_request *req, int code, const char *reason,
-    const char *ctype, const char *body)
+reply(struct evhttp_request *req, int code, const char *ctype, const char *body)
 {
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	struct evbuffer *b = evbuffer_new();
 
-	if (b == NULL) {
-		evhttp_send_error(req, 500, "out of memory");
+	evhttp_remove_header(h, "Content-Type");
+	evhttp_add_header(h, "Content-Type", ctype);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (b == NULL || evbuffer_add(b, body, strlen(body)) == -1) {
+		if (b != NULL)
+			evbuffer_free(b);
+		evhttp_send_reply(req, 503, "out of memory", NULL);
 		return;
 	}
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", ctype);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Cache-Control", "no-store");
-	evbuffer_add(b, body, strlen(body));
 	/* evhttp answers HEAD with the headers of the GET and no body. */
-	evhttp_send_reply(req, code, reason, b);
+	evhttp_send_reply(req, code, status_text(code), b);
 	evbuffer_free(b);
+}
+
+/* An error: JSON on the API's paths, a line of text elsewhere. */
+static void
+fail(struct evhttp_request *req, const char *path, int code, const char *msg)
+{
+	struct api_reply r = { 0, NULL };
+	char line[256];
+
+	if (strncmp(path, "/api/", 5) == 0) {
+		api_error(&r, code, "%s", msg);
+		if (r.body != NULL) {
+			reply(req, code, JSON, r.body);
+			free(r.body);
+			return;
+		}
+	}
+	snprintf(line, sizeof(line), "%s\n", msg);
+	reply(req, code, TEXT, line);
+}
+
+/* On every response, the page's included (docs/http.md). */
+static void
+security_headers(struct evhttp_request *req, const char *csp)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Security-Policy", csp);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+}
+
+static void
+conf_free(struct http_conf *c)
+{
+	if (c == NULL)
+		return;
+	free(c->facilities);
+	free(c->config);
+	free(c);
+}
+
+void
+http_set_config(struct http *h, const struct config *cfg, const char *version)
+{
+	struct http_conf *c = calloc(1, sizeof(*c)), *old;
+	char origin[256];
+
+	if (c == NULL || (c->facilities = api_reg_facilities(cfg)) == NULL ||
+	    (c->config = api_reg_config(cfg, version)) == NULL) {
+		log_warnx("http: out of memory; the API keeps the last "
+			  "configuration");
+		conf_free(c);
+		return;
+	}
+	api_reg_tile_origin(cfg, origin, sizeof(origin));
+	/* No inline script or style anywhere; map tiles from their origin
+	 * only when configured. */
+	snprintf(c->csp, sizeof(c->csp),
+	    "default-src 'self'; img-src 'self' data:%s%s; "
+	    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+	    origin[0] ? " " : "", origin);
+	c->offset_min = cfg->time.local_offset_min;
+	pthread_mutex_lock(&h->mu);
+	old = h->conf;
+	h->conf = c;
+	pthread_mutex_unlock(&h->mu);
+	conf_free(old);
 }
 
 /* The loop's report carries no city figures: the live ones stay. */
@@ -102,53 +224,175 @@ take(struct http *h)
 	return sn;
 }
 
+/* What a request reads of the configuration, copied under the lock. */
+struct conf_view {
+	char csp[512];
+	int offset_min;
+	char *facilities, *config; /* malloc'd; NULL: none or no memory */
+};
+
+static void
+view_conf(struct http *h, struct conf_view *v, const char *path)
+{
+	memset(v, 0, sizeof(*v));
+	snprintf(v->csp, sizeof(v->csp), "default-src 'self'");
+	pthread_mutex_lock(&h->mu);
+	if (h->conf != NULL) {
+		memcpy(v->csp, h->conf->csp, sizeof(v->csp));
+		v->offset_min = h->conf->offset_min;
+		if (strcmp(path, "/api/v1/facilities") == 0)
+			v->facilities = strdup(h->conf->facilities);
+		if (strcmp(path, "/api/v1/config") == 0)
+			v->config = strdup(h->conf->config);
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* The API's connection, (re)opened when needed; NULL: cannot now. */
+static struct store_query *
+reader(struct http *h)
+{
+	int64_t now = clock_ms();
+
+	if (h->q != NULL || now < h->q_retry_ms)
+		return h->q;
+	if (store_query_open(h->db_path, &h->q) == -1) {
+		h->q = NULL;
+		h->q_retry_ms = now + DB_RETRY_MS;
+	}
+	return h->q;
+}
+
+/* 1 when the request may go on; else answered 401. /healthz is open:
+ * monitors probe it, and it tells no figures. */
+static int
+authorised(struct http *h, struct evhttp_request *req, const char *path)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	const char *a;
+
+	if (h->auth == NULL || strcmp(path, "/healthz") == 0)
+		return 1;
+	a = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization");
+	if (api_auth_check(h->auth, a))
+		return 1;
+	if (h->auth_tokens > 0)
+		evhttp_add_header(out, "WWW-Authenticate",
+		    "Bearer realm=\"wastetrack\"");
+	if (h->auth_users > 0)
+		evhttp_add_header(out, "WWW-Authenticate",
+		    "Basic realm=\"wastetrack\", charset=\"UTF-8\"");
+	fail(req, path, 401,
+	    a == NULL ? "credentials required" : "credentials refused");
+	return 0;
+}
+
+/* The paths answered from the snapshot: 1 when path was one. */
+static int
+from_snapshot(struct http *h, struct evhttp_request *req, const char *path,
+    const struct conf_view *cv)
+{
+	struct report_snap *sn;
+	const char *reason;
+	char *body = NULL, line[160];
+
+	if (strcmp(path, "/healthz") != 0 && strcmp(path, "/status") != 0 &&
+	    strcmp(path, "/metrics") != 0 && strcmp(path, "/api/v1/today") != 0)
+		return 0;
+	if ((sn = take(h)) == NULL) {
+		fail(req, path, 503, "starting");
+		return 1;
+	}
+	if (strcmp(path, "/healthz") == 0) {
+		if (report_health(&sn->r, &reason))
+			reply(req, 200, TEXT, "ok\n");
+		else {
+			snprintf(line, sizeof(line), "%s\n", reason);
+			reply(req, 503, TEXT, line);
+		}
+	} else if (strcmp(path, "/status") == 0 &&
+	    (body = report_status_json(&sn->r)) != NULL)
+		reply(req, 200, JSON, body);
+	else if (strcmp(path, "/metrics") == 0 &&
+	    (body = report_metrics(&sn->r)) != NULL)
+		reply(req, 200, "text/plain; version=0.0.4; charset=utf-8",
+		    body);
+	else if (strcmp(path, "/api/v1/today") == 0 &&
+	    (body = api_reg_today(&sn->r, cv->offset_min)) != NULL)
+		reply(req, 200, JSON, body);
+	else
+		fail(req, path, 503, "out of memory");
+	free(body);
+	free(sn);
+	return 1;
+}
+
+/* The API's paths that read the database or the configuration. */
+static int
+api(struct http *h, struct evhttp_request *req, const char *path,
+    const char *query, const struct conf_view *cv)
+{
+	struct api_req ar = { path, query, clock_ms(), cv->offset_min };
+	struct api_reply r = { 0, NULL };
+	const char *body = NULL;
+
+	if (strcmp(path, "/api/v1/facilities") == 0)
+		body = cv->facilities;
+	else if (strcmp(path, "/api/v1/config") == 0)
+		body = cv->config;
+	else if (api_query(reader(h), &ar, &r)) {
+		if (r.body == NULL)
+			fail(req, path, 503, "out of memory");
+		else
+			reply(req, r.status, JSON, r.body);
+		/* A connection that failed is opened afresh next time. */
+		if (r.status == 503 && h->q != NULL &&
+		    !store_query_timed_out(h->q)) {
+			store_query_close(h->q);
+			h->q = NULL;
+		}
+		free(r.body);
+		return 1;
+	} else
+		return 0;
+	if (body == NULL)
+		fail(req, path, 503, "starting");
+	else
+		reply(req, 200, JSON, body);
+	return 1;
+}
+
 static void
 route(struct evhttp_request *req, void *arg)
 {
 	struct http *h = arg;
-	struct report_snap *sn;
-	struct report *r;
-	const char *uri = evhttp_request_get_uri(req), *reason, *path;
-	char *body = NULL, line[160], pbuf[64];
+	struct conf_view cv;
+	const char *uri = evhttp_request_get_uri(req), *query;
+	char path[PATH_MAX_];
 	size_t plen = strcspn(uri, "?#");
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
-	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+	/* Routes are exact paths; the query string is the API's. */
+	snprintf(path, sizeof(path), "%.*s",
+	    (int)(plen < sizeof(path) ? plen : 0), uri);
+	query = uri[plen] == '?' ? uri + plen + 1 : NULL;
+	view_conf(h, &cv, path);
+	security_headers(req, cv.csp);
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "GET, HEAD");
-		evhttp_send_error(req, 405, "method not allowed");
-		return;
-	}
-	if ((sn = take(h)) == NULL) {
-		evhttp_send_error(req, 503, "starting");
-		return;
-	}
-	r = &sn->r;
-	/* Routes are exact paths; a query string is ignored. */
-	snprintf(pbuf, sizeof(pbuf), "%.*s", (int)(plen < 63 ? plen : 63), uri);
-	path = pbuf;
-	if (page_serve(req, path))
+		fail(req, path, 405, "method not allowed");
+	} else if (!authorised(h, req, path))
 		;
-	else if (strcmp(path, "/healthz") == 0) {
-		if (report_health(r, &reason))
-			reply(req, 200, "OK", "text/plain", "ok\n");
-		else {
-			snprintf(line, sizeof(line), "%s\n", reason);
-			reply(req, 503, "Service Unavailable", "text/plain",
-			    line);
-		}
-	} else if (strcmp(path, "/status") == 0 &&
-	    (body = report_status_json(r)) != NULL)
-		reply(req, 200, "OK", "application/json", body);
-	else if (strcmp(path, "/metrics") == 0 &&
-	    (body = report_metrics(r)) != NULL)
-		reply(req, 200, "OK", "text/plain; version=0.0.4", body);
-	else if (strcmp(path, "/status") == 0 || strcmp(path, "/metrics") == 0)
-		evhttp_send_error(req, 503, "out of memory");
-	else
-		evhttp_send_error(req, 404, "not found");
-	free(body);
-	free(sn);
+	else if (page_serve != NULL && page_serve(req, path))
+		;
+	else if (from_snapshot(h, req, path, &cv))
+		;
+	else if (!api(h, req, path, query, &cv))
+		fail(req, path, 404, "not found");
+	free(cv.facilities);
+	free(cv.config);
 }
 
 /*
@@ -262,8 +506,9 @@ serve(void *arg)
 }
 
 int
-http_start(const char *listen, const char *port_file, struct http **out)
+http_start(const struct config *c, struct http **out)
 {
+	const char *listen = c->http.listen;
 	struct evhttp_bound_socket *bs;
 	struct http *h;
 	char host[256];
@@ -276,7 +521,8 @@ http_start(const char *listen, const char *port_file, struct http **out)
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return -1;
 	pthread_mutex_init(&h->mu, NULL);
-	if ((h->base = event_base_new()) == NULL ||
+	if ((h->db_path = strdup(c->database.path)) == NULL ||
+	    (h->base = event_base_new()) == NULL ||
 	    (h->evh = evhttp_new(h->base)) == NULL)
 		goto fail;
 	/* Let every known method through to route(), which answers 405 with
@@ -301,7 +547,12 @@ http_start(const char *listen, const char *port_file, struct http **out)
 		goto fail;
 	accepting = h;
 	evconnlistener_set_error_cb(h->listener, accept_error);
-	h->port_file = port_file;
+	h->port_file = c->http.port_file;
+	if ((h->auth = c->http.auth) != NULL) {
+		api_auth_counts(h->auth, &h->auth_tokens, &h->auth_users);
+		log_notice("http: credentials from %s: %d tokens, %d users",
+		    c->http.auth_file, h->auth_tokens, h->auth_users);
+	}
 	log_notice("http: listening on %s port %d", host, h->port);
 	*out = h;
 	return 0;
@@ -352,6 +603,9 @@ http_free(struct http *h)
 		evhttp_free(h->evh);
 	if (h->base != NULL)
 		event_base_free(h->base);
+	store_query_close(h->q);
+	free(h->db_path);
+	conf_free(h->conf);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }

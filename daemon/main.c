@@ -208,6 +208,7 @@ reload(struct wt *wt)
 	 * facilities, times and thresholds take effect now. */
 	pipeline_set_config(wt->pipe, cfg, profiles);
 	city_set_offset(wt->city, cfg->time.local_offset_min);
+	http_set_config(wt->http, cfg, WT_VERSION);
 	if (wt->cfg != wt->boot_cfg) {
 		profile_set_free(wt->profiles);
 		config_free(wt->cfg);
@@ -376,12 +377,13 @@ start_io(struct wt *wt)
 	    pipeline_writer_open(wt->pipe,
 		c->database.synchronous == CFG_SYNC_FULL, &w, &start) == -1)
 		return -1;
-	if (http_start(c->http.listen, c->http.port_file, &wt->http) == -1 ||
+	if (http_start(c, &wt->http) == -1 ||
 	    mqtt_start(wt->base, c, w, start, drain_wake, wt->drain,
 		&wt->mqtt) == -1) {
 		spool_writer_close(w);
 		return -1;
 	}
+	http_set_config(wt->http, wt->cfg, WT_VERSION);
 	drain_set_mqtt(wt->drain, wt->mqtt);
 	mqtt_on_sent(wt->mqtt, alerts_sent, wt);
 	if (start_control(wt) == -1)

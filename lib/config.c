@@ -14,8 +14,60 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api_auth.h"
 #include "config_int.h"
 #include "geofence.h"
+
+/* Where key sec.name was set, or the file's start (a default). */
+static struct cfg_pos
+seen_pos(struct ctx *ctx, const char *sec, const char *name)
+{
+	struct cfg_pos pos = { ctx->cfg->path, 1, 1 };
+	const struct key *t, *k;
+	const struct seen *s;
+
+	for (t = cfg_top_keys; t->name != NULL; t++)
+		for (k = t->sub; strcmp(t->name, sec) == 0 && k && k->name; k++)
+			if (strcmp(k->name, name) == 0 &&
+			    (s = cfg_find_seen(ctx, k)) != NULL)
+				pos = s->pos;
+	return pos;
+}
+
+/* 127.0.0.0/8, ::1 or localhost: only this host can connect. */
+static int
+loopback(const char *listen)
+{
+	return strncmp(listen, "127.", 4) == 0 ||
+	    strncmp(listen, "[::1]:", 6) == 0 ||
+	    strncmp(listen, "localhost:", 10) == 0;
+}
+
+/*
+ * Credentials are read with the rest, so that a check (-n, wastetrackctl
+ * check) and a reload find their mistakes too. Without them the endpoint
+ * answers only this host (docs/http.md): data of the city's operations are
+ * not served to a network by default.
+ */
+static void
+check_http(struct ctx *ctx)
+{
+	struct config *cfg = ctx->cfg;
+	struct cfg_pos pos;
+
+	if (cfg->http.auth_file != NULL) {
+		if (api_auth_load(cfg->http.auth_file, &ctx->diag,
+			&cfg->http.auth) == -1)
+			return;
+	} else if (!loopback(cfg->http.listen)) {
+		pos = seen_pos(ctx, "http", "listen");
+		cfg_errpos(ctx, &pos,
+		    "http.listen \"%s\" is not a loopback address and "
+		    "http.auth_file is not set: set one, or listen on "
+		    "127.0.0.1 behind a reverse proxy",
+		    cfg->http.listen);
+	}
+}
 
 /* Rules between keys, checked once everything is read. */
 static void
@@ -53,6 +105,7 @@ cross_check(struct ctx *ctx)
 	    &cfg->supervision.muck_from_min, &cfg->supervision.muck_to_min);
 	if (diag_count(&ctx->diag) == 0)
 		(void)cfg_build_fences(ctx);
+	check_http(ctx);
 }
 
 /* API */
@@ -147,6 +200,7 @@ config_free(struct config *cfg)
 		return;
 	cfg_free_fields(cfg_top_keys, cfg);
 	geofence_set_free(cfg->fences);
+	api_auth_free(cfg->http.auth);
 	for (i = 0; i < cfg->nfiles; i++)
 		free(cfg->files[i]);
 	free(cfg->files);

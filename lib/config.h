@@ -139,7 +139,16 @@ struct config {
 	struct {
 		char *listen;	 /* "host:port"; port 0 = ephemeral */
 		char *port_file; /* NULL = none */
+		/* Credentials for every path but /healthz (docs/http.md):
+		 * the file, and what it holds, read with the configuration;
+		 * NULL: none, then only a loopback listen is accepted. */
+		char *auth_file;
+		struct api_auth *auth;
 	} http;
+	struct {
+		double recycling_target; /* 0..1: the trend's target line */
+		char *tile_url;		 /* map tiles; NULL: none */
+	} page;
 	struct {
 		int local_offset_min;	/* minutes east of UTC, from "+08:00" */
 		int future_tolerance_s; /* reject event times beyond now + this */

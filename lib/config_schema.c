@@ -17,6 +17,7 @@
 
 static int url_ok(const char *);
 static int listen_ok(const char *);
+static int tile_url_ok(const char *);
 static int topic_ok(const char *);
 static const char *qos_check(long long);
 static int facility_accept(struct ctx *, void *, const yaml_node_t *);
@@ -268,6 +269,26 @@ static const struct key http_keys[] = { { .name = "listen",
 	    .type = K_STR,
 	    .off = C(http.port_file),
 	    .flags = F_PATH },
+	/* Read and checked once every key is known (config.c). */
+	{ .name = "auth_file",
+	    .type = K_STR,
+	    .off = C(http.auth_file),
+	    .flags = F_PATH },
+	{ .name = NULL } };
+
+/* The operator page (docs/http.md). */
+static const struct key page_keys[] = { { .name = "recycling_target",
+					    .type = K_DOUBLE,
+					    .off = C(page.recycling_target),
+					    .dmin = 0,
+					    .dmax = 1,
+					    .defdbl = 0.4025 },
+	{ .name = "tile_url",
+	    .type = K_STR,
+	    .off = C(page.tile_url),
+	    .check = tile_url_ok,
+	    .badmsg = "invalid tile URL",
+	    .badhint = ": want http(s)://host/.../{z}/{x}/{y}.png" },
 	{ .name = NULL } };
 
 static const struct key time_keys[] = { { .name = "local_offset",
@@ -423,6 +444,10 @@ const struct key cfg_top_keys[] = { { .name = "include", .type = K_INCLUDE },
 	    .type = K_SECTION,
 	    .sub = http_keys,
 	    .where = "http" },
+	{ .name = "page",
+	    .type = K_SECTION,
+	    .sub = page_keys,
+	    .where = "page" },
 	{ .name = "time",
 	    .type = K_SECTION,
 	    .sub = time_keys,
@@ -508,6 +533,23 @@ static int
 listen_ok(const char *s)
 {
 	return hostport_ok(s, 0);
+}
+
+/* Goes into a Content-Security-Policy header as its origin: a plain
+ * http(s) URL with the three placeholders, no quote, space or ';'. */
+static int
+tile_url_ok(const char *s)
+{
+	const char *host = strstr(s, "://");
+
+	if ((strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0) ||
+	    host[3] == '\0' || host[3] == '/' || strpbrk(s, " \t\"';,\\") ||
+	    !strstr(s, "{z}") || !strstr(s, "{x}") || !strstr(s, "{y}"))
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
 }
 
 /* An MQTT topic filter: '+' and '#' fill a level, '#' only the last. */

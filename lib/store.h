@@ -437,6 +437,16 @@ enum store_q {
 	STORE_Q_ACTIVITY,
 	STORE_Q_INTEGRITY, /* one row per problem; "ok" when none */
 	STORE_Q_QUICK_CHECK,
+	/* The HTTP API (docs/openapi.yaml). Vehicles last seen at or after
+	 * ?5 (UTC ms): each one's newest position with coordinates since
+	 * then, newest first, ?6 at most. */
+	STORE_Q_API_VEHICLES,
+	/* Plate ?1 or vehicle id ?4: the newest ?6 positions with
+	 * coordinates since ?5, oldest first. */
+	STORE_Q_API_POSITIONS,
+	/* The newest ?6 open alerts, and how many are open. */
+	STORE_Q_API_ALERTS,
+	STORE_Q_API_ALERTS_OPEN,
 	STORE_Q_COUNT
 };
 struct store_q_args {
@@ -450,6 +460,11 @@ void store_query_close(struct store_query *q);
  * -1). */
 int store_query_run(struct store_query *q, enum store_q id,
     const struct store_q_args *a, store_rows_fn fn, void *arg) WT_MUST_CHECK;
+/* The queries run after this have ms (0: no limit) in all: one still
+ * running then is abandoned (store_query_run() -1), and
+ * store_query_timed_out() says 1 until the next call of this. */
+void store_query_budget(struct store_query *q, int ms);
+int store_query_timed_out(const struct store_query *q);
 /* What the next retention round would remove with these cutoffs, per
  * kind (the positions a thinning would drop included), counted in one
  * read transaction; as store_prune_slice() would, holds included. */

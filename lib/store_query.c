@@ -9,6 +9,7 @@
  */
 #include "store_int.h"
 
+#include "clock.h"
 #include "log.h"
 
 #include <errno.h>
@@ -21,6 +22,8 @@
 struct store_query {
 	sqlite3 *db;
 	char *path;
+	int64_t deadline_us; /* monotonic; 0: none */
+	int timed_out;
 };
 
 /* The city-wide row's name, as the views of schema v9 name it too: base
@@ -257,6 +260,35 @@ static const char *const query_sql[STORE_Q_COUNT] = {
 	    " 'discrepancy') AS discrepancies",
 	[STORE_Q_INTEGRITY] = "PRAGMA integrity_check",
 	[STORE_Q_QUICK_CHECK] = "PRAGMA quick_check",
+	/* One step down the (vehicle, ts_ms) key per vehicle, so the cost
+	 * follows the vehicles, not the positions kept. */
+	[STORE_Q_API_VEHICLES] =
+	    "SELECT v.vehicle AS vehicle, coalesce(p.plate, v.plate) AS plate,"
+	    " p.ts_ms AS ts_ms, p.lat AS lat, p.lon AS lon,"
+	    " p.load_state AS load_state, p.speed_kmh AS speed_kmh,"
+	    " p.heading_deg AS heading_deg FROM vehicles v JOIN positions p"
+	    " ON p.id = (SELECT q.id FROM positions q"
+	    " WHERE q.vehicle = v.vehicle AND q.ts_ms >= ?5"
+	    " AND q.lat IS NOT NULL AND q.lon IS NOT NULL"
+	    " ORDER BY q.ts_ms DESC LIMIT 1)"
+	    " WHERE v.last_seen_ms >= ?5"
+	    " ORDER BY p.ts_ms DESC, v.vehicle LIMIT ?6",
+	[STORE_Q_API_POSITIONS] =
+	    "SELECT * FROM (SELECT p.vehicle AS vehicle, p.ts_ms AS ts_ms,"
+	    " p.lat AS lat, p.lon AS lon, p.speed_kmh AS speed_kmh,"
+	    " p.heading_deg AS heading_deg, p.load_state AS load_state,"
+	    " p.dq_flags AS dq_flags FROM positions p"
+	    " WHERE p.vehicle IN (" VEHICLE_IDS ") AND p.ts_ms >= ?5"
+	    " AND p.lat IS NOT NULL AND p.lon IS NOT NULL"
+	    " ORDER BY p.ts_ms DESC, p.vehicle DESC LIMIT ?6)"
+	    " ORDER BY ts_ms, vehicle",
+	/* Evidence is stored as JSON (store_alert.c): passed on as JSON. */
+	[STORE_Q_API_ALERTS] =
+	    "SELECT id, kind, severity, subject, district, opened_ms,"
+	    " CASE WHEN json_valid(evidence) THEN evidence END AS evidence"
+	    " FROM alerts WHERE resolved_ms IS NULL ORDER BY id DESC LIMIT ?6",
+	[STORE_Q_API_ALERTS_OPEN] =
+	    "SELECT count(*) AS open FROM alerts WHERE resolved_ms IS NULL",
 };
 
 /* "file:PATH?immutable=1", PATH %-escaped where a URI needs it. */
@@ -432,6 +464,33 @@ emit_names(sqlite3_stmt *st, store_rows_fn fn, void *arg)
 	return fn(arg, n, names, NULL);
 }
 
+/* SQLite calls this every few thousand steps of a statement. */
+static int
+over_budget(void *arg)
+{
+	struct store_query *q = arg;
+
+	if (q->deadline_us == 0 || clock_mono_us() < q->deadline_us)
+		return 0;
+	q->timed_out = 1;
+	return 1; /* the statement fails with SQLITE_INTERRUPT */
+}
+
+void
+store_query_budget(struct store_query *q, int ms)
+{
+	q->timed_out = 0;
+	q->deadline_us = ms > 0 ? clock_mono_us() + (int64_t)ms * 1000 : 0;
+	sqlite3_progress_handler(q->db, ms > 0 ? 4000 : 0,
+	    ms > 0 ? over_budget : NULL, q);
+}
+
+int
+store_query_timed_out(const struct store_query *q)
+{
+	return q->timed_out;
+}
+
 int
 store_query_run(struct store_query *q, enum store_q id,
     const struct store_q_args *a, store_rows_fn fn, void *arg)
@@ -456,7 +515,7 @@ store_query_run(struct store_query *q, enum store_q id,
 			stopped = 1;
 			break;
 		}
-	if (!stopped && rc != SQLITE_DONE)
+	if (!stopped && rc != SQLITE_DONE && !q->timed_out)
 		log_warnx("store: %s: %s", q->path, sqlite3_errmsg(q->db));
 	sqlite3_finalize(st);
 	return stopped || rc != SQLITE_DONE ? -1 : 0;

@@ -1,0 +1,44 @@
+/*
+ * api_auth: the credentials of http.auth_file and the check of a
+ * request's Authorization header against them (docs/http.md).
+ *
+ * The file holds one entry a line ('#' starts a comment line):
+ *
+ *	token:VALUE	a bearer token (RFC 6750 characters, 16 at least)
+ *	NAME:HASH	a user for HTTP basic authentication, HASH a crypt(3)
+ *			hash as mkpasswd(1) writes it (yescrypt, sha512crypt…)
+ *
+ * "token" is therefore not a user name. The file must be a regular file
+ * that others can neither read nor write: it is refused otherwise, as an
+ * ssh private key would be.
+ */
+#ifndef WT_API_AUTH_H
+#define WT_API_AUTH_H
+
+#include "attr.h"
+
+struct api_auth;
+struct diag;
+
+/*
+ * Read path: 0 and *out, or -1 with every mistake reported to d as
+ * "PATH:LINE:COL: message" (or "PATH: message").
+ */
+int api_auth_load(const char *path, struct diag *d,
+    struct api_auth **out) WT_MUST_CHECK;
+void api_auth_free(struct api_auth *a);
+
+/*
+ * 1 when the Authorization header value (NULL: none) carries a token or
+ * a user and password of the file, else 0. Tokens are compared in
+ * constant time; an unknown user costs a hash as a known one does.
+ * Basic credentials that passed are remembered (as a digest) so that a
+ * page polling every few seconds does not pay for a slow hash each time.
+ * Not thread-safe: one thread checks.
+ */
+int api_auth_check(struct api_auth *a, const char *authorization);
+
+/* The number of tokens and users (for the log). */
+void api_auth_counts(const struct api_auth *a, int *tokens, int *users);
+
+#endif
