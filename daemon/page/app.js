@@ -185,7 +185,9 @@
       st = "unknown"; text = t("loading");
     } else if (today.healthy === false) {
       st = "bad"; text = t("unhealthy");
-      msg = t("banner_unhealthy") + (today.health_reason || "");
+      const why = today.health_reason || "";
+      const words = sub("reasons", why);
+      msg = t("banner_unhealthy") + (words !== why ? words + " (" + why + ")" : why);
     } else {
       st = "ok"; text = t("healthy");
     }

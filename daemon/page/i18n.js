@@ -39,6 +39,12 @@ window.WT_I18N = {
     },
     verdicts: { ok: "一致", discrepancy: "差异", pending: "待核对",
       overdue: "超期" },
+    /* /healthz's reasons (docs/http.md); shown with the daemon's words. */
+    reasons: { "loop not responding": "主循环无响应",
+      "database writes failing": "数据库写入失败",
+      "database file removed or replaced": "数据库文件被删除或替换",
+      "broker disconnected": "与MQTT服务器断开连接",
+      "ingest stalled": "数据入库停滞" },
     statuses: { created: "已创建", in_transit: "运输中", arrived: "已到达",
       received: "已接收", closed: "已闭合", rejected: "已拒收",
       cancelled: "已作废" },
