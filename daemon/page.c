@@ -19,6 +19,29 @@ page_find(const char *name)
 	return NULL;
 }
 
+/*
+ * A short text answer. Not evhttp_send_error(): it replaces the headers
+ * already set (the router's security headers) with its own HTML page.
+ */
+static void
+send_text(struct evhttp_request *req, int code, const char *reason,
+    const char *text)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (b == NULL || evbuffer_add_printf(b, "%s\n", text) == -1) {
+		if (b != NULL)
+			evbuffer_free(b);
+		/* No memory for a body: the status line and headers alone. */
+		evhttp_send_reply(req, 500, "Internal Server Error", NULL);
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; charset=utf-8");
+	evhttp_send_reply(req, code, reason, b);
+	evbuffer_free(b);
+}
+
 /* If-None-Match holds our ETag (alone or in a list) or "*". */
 static int
 not_modified(struct evhttp_request *req, const struct page_asset *a)
@@ -51,7 +74,7 @@ send_asset(struct evhttp_request *req, const struct page_asset *a)
 		return;
 	}
 	if ((b = evbuffer_new()) == NULL) {
-		evhttp_send_error(req, 500, "out of memory");
+		send_text(req, 500, "Internal Server Error", "out of memory");
 		return;
 	}
 	evhttp_add_header(h, "Content-Type", a->ctype);
@@ -59,7 +82,7 @@ send_asset(struct evhttp_request *req, const struct page_asset *a)
 	 * the GET's headers and no body. */
 	if (evbuffer_add_reference(b, a->data, a->len, NULL, NULL) == -1) {
 		evbuffer_free(b);
-		evhttp_send_error(req, 500, "out of memory");
+		send_text(req, 500, "Internal Server Error", "out of memory");
 		return;
 	}
 	evhttp_send_reply(req, 200, "OK", b);
@@ -81,13 +104,14 @@ page_serve(struct evhttp_request *req, const char *path)
 		if (strchr(name, '/') == NULL)
 			a = page_find(name);
 		if (a == NULL) {
-			evhttp_send_error(req, 404, "not found");
+			send_text(req, 404, "Not Found", "not found");
 			return 1;
 		}
 	} else
 		return 0;
 	if (a == NULL) {
-		evhttp_send_error(req, 500, "page not built in");
+		send_text(req, 500, "Internal Server Error",
+		    "page not built in");
 		return 1;
 	}
 	send_asset(req, a);

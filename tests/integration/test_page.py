@@ -106,7 +106,10 @@ def check_assets(base):
         "https://" not in html, html
     for path in ("/static/nope.js", "/static/../index.html",
                  "/static/", "/static/app.js/x"):
-        assert fetch(base, path)[0] == 404, path
+        code, h, body = fetch(base, path)
+        assert (code, h["Content-Type"], body) == (
+            404, "text/plain; charset=utf-8", b"not found\n"), (path, code)
+        assert "default-src 'self'" in h["Content-Security-Policy"], path
 
 
 def test_page():
