@@ -20,9 +20,9 @@ import urllib.error
 import urllib.request
 
 from cdp import Browser
-from harness import TMP_ROOT, run
+from harness import TMP_ROOT, publish_counted, run
 from page_city import (CITY, CY, DAY, NG, RECYCLING_TARGET, TRUCKS,
-                       CityEnv)
+                       CityEnv, later)
 
 ARTEFACTS = TMP_ROOT or os.path.join(os.getcwd(), "test-tmp")
 
@@ -132,6 +132,7 @@ def test_page():
             tab.screenshot(artefact("page-manifest.png"))
             tab.eval("document.getElementById('manifest').close()")
             check_no_problems(tab)
+            see_update(tab, env)
             see_english(tab, base)
             urls = check_own_origin(tab, base)
             check_no_problems(tab)
@@ -265,9 +266,30 @@ def see_manifest(tab):
         links
 
 
+def see_update(tab, env):
+    """New data shows up by itself: the page polls, it does not reload."""
+    tab.eval("window.wtMarker = 'before'")
+    y0 = tab.eval("+document.querySelector('#map g.vehicle[data-plate="
+                  "\"吉A10002\"] circle').getAttribute('cy')")
+    publish_counted(env.state, later(env.daemon_now_ms()))
+    # page_city.py: 全市 21.0 t, 38.1 %; 南关区 9.0 t, 44.4 %.
+    tab.wait(lambda: kpi(tab, "collected") == ["21.0 吨"], 20,
+             "the new ticket on the page")
+    assert kpi(tab, "recycling") == ["38.1%"]
+    assert cells(tab, NG)[:3] == ["南关区", "9.0 吨", "44.4%"]
+    # KW-02 is loaded now, and further north: higher on the map.
+    tab.wait_js("document.querySelector('#map g.vehicle[data-plate="
+                "\"吉A10002\"]').dataset.load == 'loaded'", 10,
+                "KW-02 loaded on the map")
+    y1 = tab.eval("+document.querySelector('#map g.vehicle[data-plate="
+                  "\"吉A10002\"] circle').getAttribute('cy')")
+    assert y1 < y0, (y0, y1)
+    assert tab.eval("window.wtMarker") == "before"
+
+
 def see_english(tab, base):
     tab.click("#lang")
-    tab.wait(lambda: kpi(tab, "collected") == ["20.0 t"], 5,
+    tab.wait(lambda: kpi(tab, "collected") == ["21.0 t"], 5,
              "the page in English")
     assert tab.eval("document.querySelector('h1').innerText") == \
         "Municipal solid waste supervision"
@@ -275,11 +297,11 @@ def see_english(tab, base):
     # Kept in localStorage: a reload stays English.
     assert tab.eval("localStorage.getItem('wt.lang')") == "en"
     tab.navigate(base + "/")
-    tab.wait(lambda: kpi(tab, "collected") == ["20.0 t"], 20,
+    tab.wait(lambda: kpi(tab, "collected") == ["21.0 t"], 20,
              "English after a reload")
     assert cells(tab, CITY)[0] == "City"
     tab.click("#lang")
-    tab.wait(lambda: kpi(tab, "collected") == ["20.0 吨"], 5,
+    tab.wait(lambda: kpi(tab, "collected") == ["21.0 吨"], 5,
              "back in Chinese")
 
 
@@ -301,7 +323,7 @@ def see_unhealthy(tab, env):
     banner = tab.eval("document.getElementById('banner').innerText")
     assert "无法连接" in banner, banner
     # The last figures stay on the screen, and nothing reloaded.
-    assert kpi(tab, "collected") == ["20.0 吨"]
+    assert kpi(tab, "collected") == ["21.0 吨"]
     assert tab.eval("window.wtMarker") == 1
 
 
