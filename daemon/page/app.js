@@ -576,8 +576,9 @@
     node.append(g);
   }
 
-  /* Slippy-map tiles ({z}/{x}/{y}) under the drawing, only when the
-   * configuration names a tile server (the CSP allows its origin). */
+  /* Slippy-map tiles ({z}/{x}/{y}, {s} a subdomain a, b or c) under the
+   * drawing, only when the configuration names a tile server (the CSP
+   * allows its origin). */
   function drawTiles(node, k, cx, cy, W, H) {
     const url = state.config.tile_url, world = 2 * Math.PI * R_EARTH;
     const z = Math.max(0, Math.min(19, Math.round(Math.log2(k * world / 256))));
@@ -591,8 +592,9 @@
         if (x < 0 || y < 0 || x >= n || y >= n) continue;
         const left = W / 2 + (x * tileM - world / 2 - cx) * k;
         const top = H / 2 - (world / 2 - y * tileM - cy) * k;
-        node.append(svg("image", { href: url.replace("{z}", z).replace("{x}", x)
-          .replace("{y}", y), x: left, y: top, width: tpx, height: tpx }));
+        node.append(svg("image", { href: url.replace("{s}", "abc"[(x + y) % 3])
+          .replace("{z}", z).replace("{x}", x).replace("{y}", y),
+          x: left, y: top, width: tpx, height: tpx }));
       }
     }
   }

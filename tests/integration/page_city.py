@@ -192,11 +192,11 @@ class CityEnv(Env):
     """A broker and a daemon on this city's registry, the daemon's clock
     set to 16:00 local on DAY."""
 
-    def __init__(self, name="page"):
+    def __init__(self, name="page", extra=""):
         self.dir = make_dir("wt-%s-" % name)
         self.broker = Broker(self.dir).start()
-        self.daemon = Daemon(self.dir, self.broker.port, extra=CONFIG,
-                             facilities=False)
+        self.daemon = Daemon(self.dir, self.broker.port,
+                             extra=CONFIG + extra, facilities=False)
         self.offset_file = os.path.join(self.dir, "clock.offset")
         with open(self.offset_file, "w") as f:
             f.write("%d\n" % (NOW_MS - int(time.time() * 1000)))

@@ -13,16 +13,22 @@ exception, and every request the tab made went to the daemon's origin.
 Screenshots are kept under the build's test-tmp (paths printed).
 """
 
+import http.server
 import json
+import math
 import os
+import re
+import struct
 import sys
+import threading
 import urllib.error
 import urllib.request
+import zlib
 
 from cdp import Browser
 from harness import TMP_ROOT, publish_counted, run
-from page_city import (CITY, CY, DAY, NG, RECYCLING_TARGET, TRUCKS,
-                       CityEnv, later)
+from page_city import (CITY, CY, DAY, FACILITIES, NG, RECYCLING_TARGET,
+                       TRUCKS, CityEnv, later)
 
 ARTEFACTS = TMP_ROOT or os.path.join(os.getcwd(), "test-tmp")
 
@@ -327,6 +333,103 @@ def see_unhealthy(tab, env):
     assert tab.eval("window.wtMarker") == 1
 
 
+def png(width, height, rgb):
+    """A plain PNG of one colour (zlib and struct: no imaging library)."""
+    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data)))
+    return (b"\x89PNG\r\n\x1a\n" +
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0,
+                                       0, 0)) +
+            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+class TileServer:
+    """A tile server on loopback, in a thread of the test: answers
+    /tiles/{z}/{x}/{y}.png with a plain tile and records each path."""
+
+    def __init__(self):
+        tile, paths = png(256, 256, (28, 44, 60)), []
+        self.paths = paths
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                paths.append(self.path)
+                ok = re.fullmatch(r"/tiles/\d+/\d+/\d+\.png", self.path)
+                body = tile if ok else b""
+                self.send_response(200 if ok else 404)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                   Handler)
+        self.origin = "http://127.0.0.1:%d" % self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def tile_of(lat, lon, z):
+    """The Web Mercator tile holding a point at zoom z."""
+    n, phi = 2 ** z, math.radians(lat)
+    return (int((lon + 180) / 360 * n),
+            int((1 - math.log(math.tan(phi) + 1 / math.cos(phi)) / math.pi)
+                / 2 * n))
+
+
+def test_tiles():
+    """With page.tile_url set the map draws that server's tiles under the
+    facilities, the CSP lets them in, and nothing else leaves the
+    daemon's origin."""
+    tiles = TileServer()
+    extra = 'page:\n  tile_url: "%s/tiles/{z}/{x}/{y}.png"\n' % tiles.origin
+    try:
+        with CityEnv("page-tiles", extra) as env:
+            env.start()
+            base = "http://127.0.0.1:%d" % env.daemon.http_port
+            csp = fetch(base, "/")[1]["Content-Security-Policy"]
+            assert "img-src 'self' data: %s" % tiles.origin in csp, csp
+            browser = Browser(env.dir)
+            try:
+                tab = browser.new_tab()
+                tab.navigate(base + "/")
+                n = tab.wait_js("document.querySelectorAll('#map g.site')"
+                                ".length == 7 && document.querySelectorAll("
+                                "'#map image').length", 20, "the tiles")
+                tab.wait(lambda: len([
+                    r for r in tab.events("Network.loadingFinished")]) >=
+                    len(tab.events("Network.requestWillBeSent")) and
+                    len(tiles.paths) >= n, 10, "the tiles to load")
+                got = {tuple(map(int, re.findall(r"\d+", p)))
+                       for p in tiles.paths}
+                zooms = {z for z, _, _ in got}
+                assert len(zooms) == 1 and len(got) == n, (zooms, got, n)
+                z = zooms.pop()
+                # Every facility lies on a tile that was drawn.
+                for f in FACILITIES:
+                    x, y = tile_of(f[5], f[6], z)
+                    assert (z, x, y) in got, (f[0], z, x, y, got)
+                foreign = [u for u in tab.requests()
+                           if not u.startswith(base + "/") and
+                           not u.startswith(tiles.origin + "/tiles/")]
+                assert not foreign, foreign
+                check_no_problems(tab)
+                tab.screenshot(artefact("page-tiles.png"))
+                print("tiles: zoom %d, %d tiles" % (z, n))
+            finally:
+                browser.close()
+    finally:
+        tiles.close()
+
+
 if __name__ == "__main__":
     print("screenshots go to %s" % ARTEFACTS, file=sys.stderr)
-    run([test_page])
+    run([test_page, test_tiles])
