@@ -18,6 +18,22 @@
   const SERIES_COLOURS = ["#4dabf7", "#3fb950", "#ff9f43", "#b197fc",
     "#f783ac", "#ffd43b", "#63e6be", "#a9e34b", "#e599f7", "#74c0fc"];
 
+  /* One colour per waste class, the same in every chart; a class without
+   * one takes the next of the series colours. */
+  const CLASS_COLOURS = {
+    "msw.residual": "#8ea0b2", "msw.food": "#3fb950", "msw.recyclable": "#4dabf7",
+    "msw.hazardous": "#f85149", "msw.mixed": "#adb5bd", "msw.bulky": "#e599f7",
+    "msw.garden": "#a9e34b", hw: "#ff9f43", medical: "#f783ac",
+    "cw.excavated_soil": "#c08457", "cw.engineering": "#d9a066",
+    "cw.demolition": "#a47148", "cw.renovation": "#e0b084", "cw.slurry": "#8d6e63"
+  };
+  function classColour(k) {
+    if (CLASS_COLOURS[k]) return CLASS_COLOURS[k];
+    let h = 0;
+    for (const ch of k) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+    return SERIES_COLOURS[h % SERIES_COLOURS.length];
+  }
+
   const state = {
     lang: "zh", config: null, today: null, alerts: null, vehicles: null,
     registry: null, trend: null, reach: "unknown", polledAt: 0,
@@ -239,6 +255,7 @@
     for (const k of classes) {
       const fill = el("div", { class: "fill" });
       fill.style.width = (100 * by[k] / max).toFixed(1) + "%";
+      fill.style.background = classColour(k);
       box.append(el("div", { class: "bar", "data-class": k },
         el("span", null, sub("cls", k)), el("div", { class: "track" }, fill),
         el("span", { class: "num" }, tonnes(by[k]))));
@@ -266,6 +283,43 @@
     }
     if (!rows.length)
       tb.append(el("tr", null, el("td", { colspan: 8 }, t("no_data"))));
+    renderDistrictClasses(c);
+  }
+
+  /* Each district's tonnage by class as one stacked bar, the longest
+   * district's bar full width, so that districts compare at a glance. */
+  function renderDistrictClasses(c) {
+    const by = {}, classes = new Set();
+    for (const x of list(c.tonnage, "tonnage")) {
+      if (!num(x.kg) || x.district === CITY) continue;
+      (by[x.district] = by[x.district] || {})[x.waste] =
+        (by[x.district][x.waste] || 0) + x.kg;
+      classes.add(x.waste);
+    }
+    const total = d => Object.values(by[d]).reduce((a, b) => a + b, 0);
+    const districts = Object.keys(by).sort((a, b) => a.localeCompare(b, "zh-CN"));
+    const max = Math.max(1, ...districts.map(total));
+    const order = [...classes].sort();
+    const box = clear($("district-classes"));
+    for (const d of districts) {
+      const bar = el("div", { class: "stack" });
+      for (const k of order) {
+        if (!by[d][k]) continue;
+        const seg = el("span", { class: "seg", "data-class": k, "data-kg": by[d][k],
+          title: sub("cls", k) + " " + tonnes(by[d][k]) });
+        seg.style.width = (100 * by[d][k] / max).toFixed(2) + "%";
+        seg.style.background = classColour(k);
+        bar.append(seg);
+      }
+      box.append(el("div", { class: "stackrow", "data-district": d },
+        el("span", null, d), bar, el("span", { class: "num" }, tonnes(total(d)))));
+    }
+    const lg = clear($("district-classes-legend"));
+    for (const k of order) {
+      const sp = el("span", { class: "lg series" }, sub("cls", k));
+      sp.style.color = classColour(k);
+      lg.append(sp);
+    }
   }
 
   /* ---- alerts and discrepancies ---- */

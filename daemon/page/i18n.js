@@ -5,7 +5,7 @@
 window.WT_I18N = {
   zh: {
     title: "城市固体废物监管", city: "全市今日", districts: "各区今日",
-    by_class: "分类收运量", district: "区", collected: "收运量",
+    by_class: "分类收运量", district: "区", district_classes: "各区分类收运量", collected: "收运量",
     recycling: "回收利用率", harmless: "无害化处理率", closure: "联单闭合率",
     clearance: "中转站日产日清", discrepancy_rate: "差异率",
     overdue: "超期联单", discrepancies: "差异联单", open_manifests: "在途联单",
@@ -61,6 +61,7 @@ window.WT_I18N = {
   en: {
     title: "Municipal solid waste supervision", city: "City today",
     districts: "Districts today", by_class: "Tonnage by class",
+    district_classes: "Tonnage by class and district",
     district: "District", collected: "Collected", recycling: "Recycling",
     harmless: "Harmless treatment", closure: "Manifest closure",
     clearance: "Station clearance", discrepancy_rate: "Discrepancy rate",

@@ -194,6 +194,24 @@ def see_districts(tab):
                               "100.0%", "0.0%", "0.0%", "0"], cells(tab, CY)
     assert cells(tab, CITY) == ["全市", "20.0 吨", "35.0%", "85.0%",
                                 "50.0%", "50.0%", "50.0%", "0"]
+    # Tonnage by class per district (the receiving facility's district,
+    # transfer stations excluded): 南关区 L-1 5000 residual, R-1 3000
+    # recyclables, H-1 + H-2 1800 hazardous = 9.8 t; 朝阳区 I-1 8000
+    # residual, K-1 4000 food = 12.0 t, the longest bar.
+    stacks = tab.eval(
+        "Object.fromEntries([...document.querySelectorAll("
+        "'#district-classes .stackrow')].filter(r => r.checkVisibility())"
+        ".map(r => [r.dataset.district, [r.querySelector('.num').innerText,"
+        " Object.fromEntries([...r.querySelectorAll('.seg')].map(s => "
+        "[s.dataset.class, [+s.dataset.kg, s.title, "
+        "+s.style.width.replace('%', '')]]))]]))")
+    assert stacks == {
+        NG: ["9.8 吨", {"msw.residual": [5000, "其他垃圾 5.0 吨", 41.67],
+                       "msw.recyclable": [3000, "可回收物 3.0 吨", 25],
+                       "hw": [1800, "危险废物 1.8 吨", 15]}],
+        CY: ["12.0 吨", {"msw.residual": [8000, "其他垃圾 8.0 吨", 66.67],
+                        "msw.food": [4000, "厨余垃圾 4.0 吨", 33.33]}]}, \
+        stacks
 
 
 def see_trends(tab):
