@@ -36,7 +36,7 @@
 
   const state = {
     lang: "zh", config: null, today: null, alerts: null, vehicles: null,
-    registry: null, trend: null, reach: "unknown", polledAt: 0,
+    registry: null, trend: null, reach: "unknown",
     trendAt: 0, registryAt: 0, manifestNo: null
   };
 
@@ -66,19 +66,16 @@
       : (s / 3600).toFixed(1) + (state.lang === "zh" ? "小时" : " h");
     return state.lang === "zh" ? v + t("ago") : v + " " + t("ago");
   }
-  /* Times in the city's offset when the daemon tells it, else local. */
-  function when(ms) {
+  /* "YYYY-MM-DD HH:MM[:SS]" in the city's offset (the daemon's
+   * time.local_offset), else the browser's. */
+  function when(ms, secs) {
     if (!num(ms)) return "—";
-    const off = state.config && state.config.local_offset;
-    const m = /^([+-])(\d\d):?(\d\d)$/.exec(off || "");
-    if (!m) {
-      const d = new Date(ms);
-      return d.toLocaleString(state.lang === "zh" ? "zh-CN" : "en-GB",
-        { hour12: false });
-    }
-    const sign = m[1] === "-" ? -1 : 1;
-    const d = new Date(ms + sign * (m[2] * 60 + +m[3]) * 60000);
-    return d.toISOString().slice(0, 16).replace("T", " ");
+    const m = /^([+-])(\d\d):?(\d\d)$/.exec(
+      (state.config && state.config.local_offset) || "");
+    const off = m ? (m[1] === "-" ? -1 : 1) * (m[2] * 60 + +m[3])
+      : -new Date(ms).getTimezoneOffset();
+    return new Date(ms + off * 60000).toISOString()
+      .slice(0, secs ? 19 : 16).replace("T", " ");
   }
 
   /* ---- DOM ---- */
@@ -176,7 +173,6 @@
         state.trendAt = now;
       } catch (e) { /* next round */ }
     }
-    state.polledAt = Date.now();
     render();
   }
 
@@ -212,9 +208,12 @@
     document.body.dataset.health = st;
     banner.hidden = msg === null;
     banner.textContent = msg || "";
+    /* The ages are the daemon's at its last answer, whose time is shown
+     * too: when it stops answering, they visibly stop. */
     $("fresh").textContent = t("last_message") + " " +
       age(today.last_message_age_s) + " · " + t("last_commit") + " " +
-      age(today.last_commit_age_s);
+      age(today.last_commit_age_s) + " · " + t("updated") + " " +
+      when(today.now_ms, true).slice(11);
     $("day").textContent = cityOf(today).day || "";
   }
 

@@ -14,6 +14,7 @@ window.WT_I18N = {
     trends: "近30天趋势", trend_tonnage: "分类收运量（吨/日）",
     trend_recycling: "回收利用率与目标", target: "目标", close: "关闭",
     last_message: "最后消息", last_commit: "最后入库", ago: "前",
+    updated: "更新于",
     never: "无", healthy: "运行正常", unhealthy: "运行异常",
     unreachable: "无法连接守护进程", banner_unhealthy: "守护进程运行异常：",
     banner_unreachable: "无法连接守护进程，显示的是最后一次取得的数据",
@@ -72,6 +73,7 @@ window.WT_I18N = {
     trend_tonnage: "Tonnage by class (t/day)",
     trend_recycling: "Recycling rate and target", target: "target",
     close: "Close", last_message: "last message", last_commit: "last commit",
+    updated: "as of",
     ago: "ago", never: "none", healthy: "Healthy", unhealthy: "Unhealthy",
     unreachable: "Daemon unreachable", banner_unhealthy: "Daemon unhealthy: ",
     banner_unreachable:

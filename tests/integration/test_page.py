@@ -180,6 +180,8 @@ def see_today(tab):
     # Freshness: the header says how old the last message and commit are.
     fresh = tab.eval("document.getElementById('fresh').innerText")
     assert "最后消息" in fresh and "最后入库" in fresh and "前" in fresh, fresh
+    # ... as of the daemon's clock, 16:00 local and a few seconds.
+    assert "更新于 16:00:" in fresh, fresh
     assert tab.eval("document.getElementById('health').innerText") == \
         "运行正常"
     assert tab.eval("document.getElementById('banner').hidden")
