@@ -178,7 +178,8 @@ test_positions_bound(struct store_query *q, int64_t now)
 	char query[64], err[128];
 	double first, last, since;
 
-	snprintf(query, sizeof(query), "since=%" PRId64, (int64_t)(now - 86400000));
+	snprintf(query, sizeof(query), "since=%" PRId64,
+	    (int64_t)(now - 86400000));
 	r.query = query;
 	CHECK(api_query(q, &r, &out) == 1);
 	CHECK_INT(out.status, 200);
