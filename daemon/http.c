@@ -259,7 +259,7 @@ authorised(struct http *h, struct evhttp_request *req, const char *path)
 		return 1;
 	a = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Authorization");
-	if (api_auth_check(h->auth, a))
+	if (api_auth_check(h->auth, a, clock_ms()))
 		return 1;
 	if (h->auth_tokens > 0)
 		evhttp_add_header(out, "WWW-Authenticate",
