@@ -266,8 +266,27 @@ def check_security(hdrs, what):
 
 # ---- the tests ----
 
+def test_openapi_examples():
+    # The document's own examples fit its schemas (they are what a reader
+    # copies); every operation answers GET and documents 401.
+    spec = S["spec"] = load_spec()
+    n = 0
+    for path, item in spec["paths"].items():
+        assert list(item) == ["get"], path
+        responses = item["get"]["responses"]
+        assert "401" in responses, path
+        for code, resp in responses.items():
+            if "$ref" in resp:
+                resp = spec["components"]["responses"][
+                    resp["$ref"].split("/")[-1]]
+            c = resp["content"]["application/json"]
+            if "example" in c:
+                validate(path.replace("{", "").replace("}", ""), int(code),
+                         json.dumps(c["example"]))
+                n += 1
+    assert n >= 29, n
+
 def test_build_database():
-    S["spec"] = load_spec()
     env = ApiEnv()
     S["env"] = env
     S["d"] = env.daemon.start()
@@ -673,7 +692,7 @@ def test_stop():
 
 if __name__ == "__main__":
     try:
-        run([test_build_database, test_indicators_known_day,
+        run([test_openapi_examples, test_build_database, test_indicators_known_day,
              test_indicators_bounds, test_manifest, test_vehicles,
              test_positions, test_alerts, test_today,
              test_facilities_and_config, test_auth,
