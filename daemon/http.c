@@ -3,6 +3,7 @@
 
 #include "api.h"
 #include "api_auth.h"
+#include "apiq.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -39,11 +40,10 @@ struct http {
 	 * which outlives the server. NULL: no credentials asked. */
 	struct api_auth *auth;
 	int auth_tokens, auth_users;
-	/* The API's read-only connection, this thread's only: opened at
-	 * the first request that needs it, again after a failure. */
-	char *db_path;
-	struct store_query *q;
-	int64_t q_retry_ms;
+	/* The API's database paths: answered on a thread of their own
+	 * (apiq.h), delivered here when api_done fires. */
+	struct apiq *apiq;
+	struct event *api_done;
 	pthread_mutex_t mu; /* guards the fields below */
 	int published;
 	struct report_snap live; /* the loop's and the city thread's */
@@ -64,7 +64,6 @@ struct http_conf {
 #define PATH_MAX_   1024 /* a longer path is 404 */
 #define JSON	    "application/json; charset=utf-8"
 #define TEXT	    "text/plain; charset=utf-8"
-#define DB_RETRY_MS 1000
 
 /*
  * daemon/page.c serves the operator page (its header: page.h); declared
@@ -248,21 +247,6 @@ view_conf(struct http *h, struct conf_view *v, const char *path)
 	pthread_mutex_unlock(&h->mu);
 }
 
-/* The API's connection, (re)opened when needed; NULL: cannot now. */
-static struct store_query *
-reader(struct http *h)
-{
-	int64_t now = clock_ms();
-
-	if (h->q != NULL || now < h->q_retry_ms)
-		return h->q;
-	if (store_query_open(h->db_path, &h->q) == -1) {
-		h->q = NULL;
-		h->q_retry_ms = now + DB_RETRY_MS;
-	}
-	return h->q;
-}
-
 /* 1 when the request may go on; else answered 401. /healthz is open:
  * monitors probe it, and it tells no figures. */
 static int
@@ -275,7 +259,7 @@ authorised(struct http *h, struct evhttp_request *req, const char *path)
 		return 1;
 	a = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Authorization");
-	if (api_auth_check(h->auth, a))
+	if (api_auth_check(h->auth, a, clock_ms()))
 		return 1;
 	if (h->auth_tokens > 0)
 		evhttp_add_header(out, "WWW-Authenticate",
@@ -328,33 +312,50 @@ from_snapshot(struct http *h, struct evhttp_request *req, const char *path,
 	return 1;
 }
 
-/* The API's paths that read the database or the configuration. */
+/* An answer of the API's thread, on this one. */
+static void
+deliver(void *arg, void *tag, struct api_reply *r)
+{
+	struct evhttp_request *req = tag;
+
+	(void)arg;
+	/* A client gone meanwhile: evhttp frees the request it kept. */
+	if (r->body == NULL)
+		fail(req, "/api/", 503, "out of memory");
+	else
+		reply(req, r->status, JSON, r->body);
+	free(r->body);
+}
+
+static void
+api_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct http *h = arg;
+
+	(void)fd;
+	(void)what;
+	apiq_collect(h->apiq, deliver, h);
+}
+
+/* The API's paths: from the configuration, or handed to its thread. */
 static int
 api(struct http *h, struct evhttp_request *req, const char *path,
     const char *query, const struct conf_view *cv)
 {
-	struct api_req ar = { path, query, clock_ms(), cv->offset_min };
-	struct api_reply r = { 0, NULL };
-	const char *body = NULL;
+	struct api_req ar = { path, query, 0, cv->offset_min };
+	const char *body;
 
+	if (api_is_query(path)) {
+		if (apiq_submit(h->apiq, &ar, req) == -1)
+			fail(req, path, 503,
+			    "busy: too many API requests waiting");
+		return 1;
+	}
 	if (strcmp(path, "/api/v1/facilities") == 0)
 		body = cv->facilities;
 	else if (strcmp(path, "/api/v1/config") == 0)
 		body = cv->config;
-	else if (api_query(reader(h), &ar, &r)) {
-		if (r.body == NULL)
-			fail(req, path, 503, "out of memory");
-		else
-			reply(req, r.status, JSON, r.body);
-		/* A connection that failed is opened afresh next time. */
-		if (r.status == 503 && h->q != NULL &&
-		    !store_query_timed_out(h->q)) {
-			store_query_close(h->q);
-			h->q = NULL;
-		}
-		free(r.body);
-		return 1;
-	} else
+	else
 		return 0;
 	if (body == NULL)
 		fail(req, path, 503, "starting");
@@ -521,8 +522,7 @@ http_start(const struct config *c, struct http **out)
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return -1;
 	pthread_mutex_init(&h->mu, NULL);
-	if ((h->db_path = strdup(c->database.path)) == NULL ||
-	    (h->base = event_base_new()) == NULL ||
+	if ((h->base = event_base_new()) == NULL ||
 	    (h->evh = evhttp_new(h->base)) == NULL)
 		goto fail;
 	/* Let every known method through to route(), which answers 405 with
@@ -543,7 +543,9 @@ http_start(const struct config *c, struct http **out)
 	h->port = bound_port(bs);
 	h->listener = evhttp_bound_socket_get_listener(bs);
 	if ((h->resume = evtimer_new(h->base, resume_accepting, h)) == NULL ||
-	    (h->stop = event_new(h->base, -1, 0, stop_cb, h)) == NULL)
+	    (h->stop = event_new(h->base, -1, 0, stop_cb, h)) == NULL ||
+	    (h->api_done = event_new(h->base, -1, 0, api_done, h)) == NULL ||
+	    apiq_start(c->database.path, h->api_done, &h->apiq) == -1)
 		goto fail;
 	accepting = h;
 	evconnlistener_set_error_cb(h->listener, accept_error);
@@ -593,6 +595,11 @@ http_free(struct http *h)
 		event_active(h->stop, EV_READ, 0);
 		pthread_join(h->thread, NULL);
 	}
+	/* After this thread: nothing is delivered any more; the requests
+	 * still waiting go with evhttp's connections below. */
+	apiq_stop(h->apiq);
+	if (h->api_done != NULL)
+		event_free(h->api_done);
 	if (h->stop != NULL)
 		event_free(h->stop);
 	if (accepting == h)
@@ -603,8 +610,6 @@ http_free(struct http *h)
 		evhttp_free(h->evh);
 	if (h->base != NULL)
 		event_base_free(h->base);
-	store_query_close(h->q);
-	free(h->db_path);
 	conf_free(h->conf);
 	pthread_mutex_destroy(&h->mu);
 	free(h);

@@ -9,8 +9,9 @@
  * a reconciliation or a busy wait on the database. It never touches the
  * loop's state: it answers from the snapshots handed to it by
  * http_publish() (the loop) and http_publish_city() (the city thread),
- * and from the database through a read-only connection of its own (the
- * API's history: bounded in rows and time, lib/api.h).
+ * and, for the API's history, from the database through the read-only
+ * connection of a thread of its own (apiq.h; bounded in rows and time,
+ * lib/api.h).
  */
 #ifndef WT_HTTP_H
 #define WT_HTTP_H

@@ -730,25 +730,59 @@ segment(const char *rest, const char *prefix, const char *suffix, char *seg,
 	return decode(s, n, seg, segsz) == 0 && seg[0] != '\0' ? 1 : -1;
 }
 
+/* Which of the database's paths: 0 none, else the route; seg decoded. */
+enum route {
+	R_NONE,
+	R_INDICATORS,
+	R_VEHICLES,
+	R_ALERTS,
+	R_MANIFEST,
+	R_POSITIONS,
+	R_BAD_MANIFEST,
+	R_BAD_PLATE
+};
+
+static enum route
+route_of(const char *path, char *seg, size_t segsz)
+{
+	const char *rest;
+	int m, p;
+
+	if (strncmp(path, PREFIX, strlen(PREFIX)) != 0)
+		return R_NONE;
+	rest = path + strlen(PREFIX);
+	if (strcmp(rest, "indicators") == 0)
+		return R_INDICATORS;
+	if (strcmp(rest, "vehicles") == 0)
+		return R_VEHICLES;
+	if (strcmp(rest, "alerts") == 0)
+		return R_ALERTS;
+	if ((m = segment(rest, "manifests/", "", seg, segsz)) != 0)
+		return m == 1 ? R_MANIFEST : R_BAD_MANIFEST;
+	if ((p = segment(rest, "vehicles/", "/positions", seg, segsz)) != 0)
+		return p == 1 ? R_POSITIONS : R_BAD_PLATE;
+	return R_NONE;
+}
+
+int
+api_is_query(const char *path)
+{
+	char seg[PATHSEG_MAX];
+
+	return route_of(path, seg, sizeof(seg)) != R_NONE;
+}
+
 int
 api_query(struct store_query *q, const struct api_req *r, struct api_reply *out)
 {
-	const char *rest;
 	char seg[PATHSEG_MAX];
-	int m = 0, p = 0, rc = 1;
+	enum route rt = route_of(r->path, seg, sizeof(seg));
 
-	if (strncmp(r->path, PREFIX, strlen(PREFIX)) != 0)
+	if (rt == R_NONE)
 		return 0;
-	rest = r->path + strlen(PREFIX);
-	if (strcmp(rest, "indicators") != 0 && strcmp(rest, "vehicles") != 0 &&
-	    strcmp(rest, "alerts") != 0 &&
-	    (m = segment(rest, "manifests/", "", seg, sizeof(seg))) == 0 &&
-	    (p = segment(rest, "vehicles/", "/positions", seg, sizeof(seg))) ==
-		0)
-		return 0;
-	if (m == -1 || p == -1) {
+	if (rt == R_BAD_MANIFEST || rt == R_BAD_PLATE) {
 		api_error(out, 400, "bad %s in the path",
-		    m == -1 ? "manifest number" : "plate");
+		    rt == R_BAD_MANIFEST ? "manifest number" : "plate");
 		return 1;
 	}
 	if (q == NULL) {
@@ -756,16 +790,16 @@ api_query(struct store_query *q, const struct api_req *r, struct api_reply *out)
 		return 1;
 	}
 	store_query_budget(q, API_BUDGET_MS);
-	if (strcmp(rest, "indicators") == 0)
+	if (rt == R_INDICATORS)
 		indicators(q, r, out);
-	else if (strcmp(rest, "vehicles") == 0)
+	else if (rt == R_VEHICLES)
 		vehicles(q, r, out);
-	else if (strcmp(rest, "alerts") == 0)
+	else if (rt == R_ALERTS)
 		alerts(q, out);
-	else if (m == 1)
+	else if (rt == R_MANIFEST)
 		manifest(q, seg, out);
 	else
 		positions(q, r, seg, out);
 	store_query_budget(q, 0);
-	return rc;
+	return 1;
 }

@@ -51,6 +51,9 @@ struct api_req {
 int api_query(struct store_query *q, const struct api_req *req,
     struct api_reply *out);
 
+/* 1 when api_query() answers path (its work may take API_BUDGET_MS). */
+int api_is_query(const char *path);
+
 /* {"status":status,"error":"..."} into out. */
 void api_error(struct api_reply *out, int status, const char *fmt, ...)
     WT_PRINTF(3, 4);

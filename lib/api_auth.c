@@ -20,6 +20,9 @@
 #define TOKEN_MIN   16
 #define HEADER_MAX  1024 /* an Authorization value longer than this fails */
 #define REMEMBERED  32	 /* basic credentials that passed */
+/* Hashes computed per second at most (a yescrypt one takes about 40 ms,
+ * on the HTTP thread): a flood of guesses cannot hold the thread up. */
+#define HASHES_PER_S 4
 
 struct entry {
 	char *name; /* NULL for a token */
@@ -34,6 +37,8 @@ struct api_auth {
 	struct crypt_data cd;
 	uint8_t seen[REMEMBERED][32]; /* digests of headers that passed */
 	size_t nseen, next;
+	int64_t second; /* of the hashes counted */
+	int hashes;
 };
 
 /* RFC 6750 b64token: the characters a bearer token is made of. */
@@ -379,7 +384,7 @@ remembered(const struct api_auth *a, const uint8_t d[32])
 }
 
 int
-api_auth_check(struct api_auth *a, const char *h)
+api_auth_check(struct api_auth *a, const char *h, int64_t now_ms)
 {
 	uint8_t d[32];
 
@@ -394,7 +399,11 @@ api_auth_check(struct api_auth *a, const char *h)
 		return 0;
 	if (remembered(a, d))
 		return 1;
-	if (!check_basic(a, h))
+	if (now_ms / 1000 != a->second) {
+		a->second = now_ms / 1000;
+		a->hashes = 0;
+	}
+	if (a->hashes++ >= HASHES_PER_S || !check_basic(a, h))
 		return 0;
 	memcpy(a->seen[a->next], d, sizeof(d));
 	a->next = (a->next + 1) % REMEMBERED;

@@ -15,6 +15,8 @@
 #ifndef WT_API_AUTH_H
 #define WT_API_AUTH_H
 
+#include <stdint.h>
+
 #include "attr.h"
 
 struct api_auth;
@@ -33,10 +35,12 @@ void api_auth_free(struct api_auth *a);
  * a user and password of the file, else 0. Tokens are compared in
  * constant time; an unknown user costs a hash as a known one does.
  * Basic credentials that passed are remembered (as a digest) so that a
- * page polling every few seconds does not pay for a slow hash each time.
- * Not thread-safe: one thread checks.
+ * page polling every few seconds does not pay for a slow hash each time;
+ * others are hashed, a few a second at most (now_ms: the clock's), the
+ * rest refused unhashed. Not thread-safe: one thread checks.
  */
-int api_auth_check(struct api_auth *a, const char *authorization);
+int api_auth_check(struct api_auth *a, const char *authorization,
+    int64_t now_ms);
 
 /* The number of tokens and users (for the log). */
 void api_auth_counts(const struct api_auth *a, int *tokens, int *users);

@@ -266,8 +266,27 @@ def check_security(hdrs, what):
 
 # ---- the tests ----
 
+def test_openapi_examples():
+    # The document's own examples fit its schemas (they are what a reader
+    # copies); every operation answers GET and documents 401.
+    spec = S["spec"] = load_spec()
+    n = 0
+    for path, item in spec["paths"].items():
+        assert list(item) == ["get"], path
+        responses = item["get"]["responses"]
+        assert "401" in responses, path
+        for code, resp in responses.items():
+            if "$ref" in resp:
+                resp = spec["components"]["responses"][
+                    resp["$ref"].split("/")[-1]]
+            c = resp["content"]["application/json"]
+            if "example" in c:
+                validate(path.replace("{", "").replace("}", ""), int(code),
+                         json.dumps(c["example"]))
+                n += 1
+    assert n >= 29, n
+
 def test_build_database():
-    S["spec"] = load_spec()
     env = ApiEnv()
     S["env"] = env
     S["d"] = env.daemon.start()
@@ -548,6 +567,31 @@ def test_headers_and_charset():
             assert "charset=utf-8" in hdrs["content-type"], (path, hdrs)
 
 
+def test_abandoned_requests():
+    # Clients that hang up before the API's thread has answered: the
+    # answers find no connection (evhttp frees the request); the endpoint
+    # goes on, and the sanitizers (test_stop) see no use after free.
+    import socket
+    for i in range(40):
+        s = socket.create_connection(("127.0.0.1", S["d"].http_port), 5)
+        s.sendall(("GET /api/v1/indicators?from=2023-06-01&to=2023-08-31"
+                   " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                   "\r\n" % TOKEN).encode())
+        if i % 2:
+            s.shutdown(socket.SHUT_WR)
+        s.close()
+    # Meanwhile the queue may be full (32; more: 503 busy), while
+    # /healthz answers from memory; then the API answers again.
+    code, _, body, _ = request("/healthz")
+    assert (code, body) == (200, b"ok\n")
+    code, _, body, _ = request("/api/v1/alerts")
+    assert code == 200 or json.loads(body) == {
+        "status": 503, "error": "busy: too many API requests waiting"}, body
+    wait_for(lambda: request("/api/v1/alerts")[0] == 200, 30,
+             "the API's queue to drain")
+    assert api("/api/v1/alerts")["truncated"] is False
+
+
 def test_head():
     for path in ["/api/v1/config", "/api/v1/indicators?from=%s&to=%s"
                  % (sc.DAY, sc.DAY), "/metrics"]:
@@ -648,11 +692,11 @@ def test_stop():
 
 if __name__ == "__main__":
     try:
-        run([test_build_database, test_indicators_known_day,
+        run([test_openapi_examples, test_build_database, test_indicators_known_day,
              test_indicators_bounds, test_manifest, test_vehicles,
              test_positions, test_alerts, test_today,
              test_facilities_and_config, test_auth,
-             test_headers_and_charset, test_head, test_start_checks,
+             test_headers_and_charset, test_abandoned_requests, test_head, test_start_checks,
              test_unhealthy_503_headers, test_report_timings, test_stop])
     finally:
         if S["env"] is not None:

@@ -66,6 +66,7 @@ test_buf(void)
 	"$6$saltsaltsalt$PMWE8DTlam1JU37Piyk43bHcMxTJq6sgu5DKB0/tGPjanN35jcY68" \
 	"QkpDfPFUGPWX5uCxIQkSPzMmqEiVNgts."
 #define TOKEN "abcdefghijklmnop0123"
+#define T0    1796630400000LL /* a clock's time, ms */
 
 static struct api_auth *
 load(const char *text, mode_t mode, char **errors)
@@ -93,25 +94,44 @@ test_auth(void)
 	CHECK(a != NULL && err == NULL);
 	api_auth_counts(a, &tokens, &users);
 	CHECK(tokens == 1 && users == 1);
-	CHECK(api_auth_check(a, "Bearer " TOKEN) == 1);
-	CHECK(api_auth_check(a, "bearer  " TOKEN) == 1);
-	CHECK(api_auth_check(a, "Bearer " TOKEN "x") == 0);
-	CHECK(api_auth_check(a, "Bearer abcdefghijklmnop012") == 0);
-	CHECK(api_auth_check(a, "Bearer abcdefghijklmnop0124") == 0);
-	CHECK(api_auth_check(a, NULL) == 0);
-	CHECK(api_auth_check(a, "") == 0);
-	/* alice:secret, twice (the second remembered) */
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0") == 1);
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0") == 1);
+	CHECK(api_auth_check(a, "Bearer " TOKEN, T0) == 1);
+	CHECK(api_auth_check(a, "bearer  " TOKEN, T0) == 1);
+	CHECK(api_auth_check(a, "Bearer " TOKEN "x", T0) == 0);
+	CHECK(api_auth_check(a, "Bearer abcdefghijklmnop012", T0) == 0);
+	CHECK(api_auth_check(a, "Bearer abcdefghijklmnop0124", T0) == 0);
+	CHECK(api_auth_check(a, NULL, T0) == 0);
+	CHECK(api_auth_check(a, "", T0) == 0);
+	/* alice:secret, twice (the second remembered); each try below in a
+	 * second of its own, under the rate of hashes */
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", T0) == 1);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", T0) == 1);
 	/* alice:secreT, bob:secret, alice (no colon), bad base64 */
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVU") == 0);
-	CHECK(api_auth_check(a, "Basic Ym9iOnNlY3JldA==") == 0);
-	CHECK(api_auth_check(a, "Basic YWxpY2U=") == 0);
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0=") == 0);
-	CHECK(api_auth_check(a, "Basic ****") == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVU", T0 + 1000) == 0);
+	CHECK(api_auth_check(a, "Basic Ym9iOnNlY3JldA==", T0 + 2000) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U=", T0 + 3000) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0=", T0 + 4000) == 0);
+	CHECK(api_auth_check(a, "Basic ****", T0 + 5000) == 0);
 	/* token: TOKEN as basic credentials: "token" is not a user */
-	CHECK(api_auth_check(a, "Basic dG9rZW46YWJjZGVmZ2hpamtsbW5vcDAxMjM=") ==
-	    0);
+	CHECK(api_auth_check(a, "Basic dG9rZW46YWJjZGVmZ2hpamtsbW5vcDAxMjM=",
+		  T0 + 6000) == 0);
+	api_auth_free(a);
+
+	/* Four hashes a second: the fifth try is refused unhashed, even
+	 * the right password; the next second it passes. A remembered one
+	 * and tokens are never held back. */
+	a = load("token:" TOKEN "\nalice:" HASH "\n", 0600, &err);
+	CHECK(a != NULL);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVU", T0) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVV", T0 + 100) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVW", T0 + 200) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVX", T0 + 300) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", T0 + 400) == 0);
+	CHECK(api_auth_check(a, "Bearer " TOKEN, T0 + 500) == 1);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", T0 + 1000) == 1);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVZ", T0 + 1100) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVZ", T0 + 1200) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVZ", T0 + 1300) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", T0 + 1400) == 1);
 	api_auth_free(a);
 
 	CHECK(load("token:" TOKEN "\n", 0644, &err) == NULL);
@@ -178,7 +198,8 @@ test_positions_bound(struct store_query *q, int64_t now)
 	char query[64], err[128];
 	double first, last, since;
 
-	snprintf(query, sizeof(query), "since=%" PRId64, (int64_t)(now - 86400000));
+	snprintf(query, sizeof(query), "since=%" PRId64,
+	    (int64_t)(now - 86400000));
 	r.query = query;
 	CHECK(api_query(q, &r, &out) == 1);
 	CHECK_INT(out.status, 200);
