@@ -134,6 +134,7 @@ def test_page():
             see_trends(tab)
             see_map(tab)
             tab.screenshot(artefact("page.png"), full=True)
+            see_screens(tab)
             see_manifest(tab)
             tab.screenshot(artefact("page-manifest.png"))
             tab.eval("document.getElementById('manifest').close()")
@@ -264,6 +265,34 @@ def see_map(tab):
     metres = tab.eval("+document.querySelector('#map .scale').dataset.metres")
     assert metres in (500, 1000, 2000, 5000), metres
     assert tab.eval("document.querySelectorAll('#map image').length") == 0
+
+
+def see_screens(tab):
+    """Readable from a phone-sized window to a 4K wall screen: nothing
+    wider than the window, the figures on screen, and on the wall the
+    figures large."""
+    for w, h in ((800, 1000), (1280, 800), (1920, 1080), (3840, 2160)):
+        tab.call("Emulation.setDeviceMetricsOverride", {
+            "width": w, "height": h, "deviceScaleFactor": 1,
+            "mobile": False})
+        tab.wait(lambda: tab.eval("innerWidth") == w, 5, "a %d px window" % w)
+        over = tab.eval("document.documentElement.scrollWidth - innerWidth")
+        assert over <= 0, "%d px: %d px too wide" % (w, over)
+        # The districts' table fits its panel: no column scrolled away.
+        over = tab.eval("(e => e.scrollWidth - e.clientWidth)("
+                        "document.querySelector('.tablewrap'))")
+        assert over <= 0, "%d px: the table is %d px too wide" % (w, over)
+        assert kpi(tab, "collected") == ["20.0 吨"], w
+        assert tab.eval("document.querySelectorAll('#map g.vehicle')"
+                        ".length") == 3, w
+        size = tab.eval("parseFloat(getComputedStyle(document.querySelector("
+                        "'[data-kpi=collected] .value')).fontSize)")
+        # 1.7 rem of a root size of 0.6 vw + 8 px, at most 30 px.
+        assert size >= (45 if w >= 3840 else 23), (w, size)
+        if w == 1280:
+            tab.screenshot(artefact("page-laptop.png"))
+    tab.call("Emulation.clearDeviceMetricsOverride")
+    tab.wait(lambda: tab.eval("innerWidth") == 1600, 5, "the window back")
 
 
 def see_manifest(tab):
