@@ -423,8 +423,7 @@ bind_accepts(sqlite3_stmt *st, int i, const struct cfg_facility *f)
 			return -1;
 		len += (size_t)n;
 	}
-	return sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT) ==
-		SQLITE_OK
+	return sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT) == SQLITE_OK
 	    ? 0
 	    : -1;
 }
