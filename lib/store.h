@@ -205,10 +205,10 @@ int store_clock_state(struct store *s, int64_t *newest_ms,
 /* An unload, explicit or inferred from a track (lib/muck.c decides). */
 struct store_unload {
 	const char *vehicle, *plate;
-	int64_t ts_ms, since_ms; /* when; the earliest it can have begun */
-	double lat, lon;	 /* NaN: unknown */
-	const char *how;	 /* event, load_state, tipping, dwell */
-	int candidate;		 /* a dwell, until a weighing settles it */
+	int64_t ts_ms, since_ms;      /* when; the earliest it can have begun */
+	double lat, lon;	      /* NaN: unknown */
+	const char *how;	      /* event, load_state, tipping, dwell */
+	int candidate;		      /* a dwell, until a weighing settles it */
 	const char *site, *site_kind; /* the site it fell in; NULL: none */
 	const char *district;	      /* origin district */
 	const char *waste, *origin;   /* origin: construction site */
