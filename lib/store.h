@@ -333,6 +333,13 @@ typedef void (
 int store_day_indicators(struct store *s, const char *day,
     store_indicators_fn fn, void *arg) WT_MUST_CHECK;
 
+/* Muck trucks on local day `day`, city-wide (daily_muck's 全市 row). */
+struct store_muck_day {
+	int64_t trips, authorised, unauthorised, night_window, permit;
+};
+int store_day_muck(struct store *s, const char *day,
+    struct store_muck_day *out) WT_MUST_CHECK;
+
 /* A manifest needing attention (a discrepancy, or overdue). */
 struct store_manifest_item {
 	char scheme[16], manifest_no[64], verdict[16];

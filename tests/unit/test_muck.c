@@ -17,6 +17,7 @@
 #include "event.h"
 #include "muck.h"
 #include "rawdb.h"
+#include "report.h"
 #include "store.h"
 #include "tmpfiles.h"
 
@@ -301,6 +302,23 @@ check_alerts(sqlite3 *db)
 	    0);
 }
 
+/* /status's city block: the 全市 row of the 7th. */
+static void
+check_city(const char *path)
+{
+	static struct report_city city;
+	struct store *r;
+
+	CHECK(store_open_reader(path, &r) == 0);
+	CHECK(report_city_compute(r, "2026-12-07", &city) == 0);
+	CHECK_INT((int)city.muck.trips, 2);
+	CHECK_INT((int)city.muck.authorised, 1);
+	CHECK_INT((int)city.muck.unauthorised, 1);
+	CHECK_INT((int)city.muck.night_window, 1);
+	CHECK_INT((int)city.muck.permit, 1);
+	store_close(r);
+}
+
 /* A batch rolled back is fed again from the state it started with. */
 static void
 test_rollback(sqlite3 *db)
@@ -355,6 +373,7 @@ main(void)
 	CHECK(store_commit(st) == 0);
 	check_day(db);
 	CHECK_INT((int)muck_counters(mk)->outliers, 1);
+	check_city(path);
 	check_alerts(db);
 
 	/* A restart: a fresh module, the same messages again. */
