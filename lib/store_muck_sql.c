@@ -95,8 +95,9 @@ const char store_muck_v13[] =
     /* Construction waste received (counted inbound tickets) by the
      * construction site it came from: the ticket's origin when it names
      * a registered generator, else the plate's last load at one in the
-     * 24 h before, else the site its track loaded at (an unload's
-     * origin), else none (site NULL). */
+     * 24 h before, else the site its track loaded at (the origin of
+     * its last unload up to an hour after the ticket), else none (site
+     * NULL). */
     "CREATE VIEW daily_cw_origins AS"
     " SELECT day, g.district AS district, site, sum(kg) AS kg,"
     " count(*) AS tickets FROM (SELECT w.day AS day, w.net_kg AS kg,"
@@ -108,7 +109,7 @@ const char store_muck_v13[] =
     " (SELECT u.origin FROM unloads u WHERE u.plate = w.plate"
     " AND u.origin IS NOT NULL AND u.ts_ms > w.first_ms - 86400000"
     " AND u.ts_ms <= coalesce(w.second_ms, w.first_ms) + 3600000"
-    " ORDER BY abs(u.ts_ms - w.first_ms) LIMIT 1)) AS site"
+    " ORDER BY u.ts_ms DESC LIMIT 1)) AS site"
     " FROM weighings w WHERE w.status = 'complete'"
     " AND w.net_kg IS NOT NULL AND (w.dq_flags & 3584) = 0"
     " AND w.direction = 'in' AND w.waste LIKE 'cw.%') c"
