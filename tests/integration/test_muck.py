@@ -255,8 +255,12 @@ def test_muck():
         assert d.status()["city"]["muck"] == {
             "trips": 1, "authorised_unloads": 0, "unauthorised_unloads": 1,
             "night_window_violations": 0, "permit_violations": 0}
-        st = d.status()["alerts"]["open_by_kind"]
+        # The city thread refreshes about once a second after a change.
+        st = wait_for(lambda: d.status()["alerts"]["open_by_kind"]
+                      if d.status()["alerts"]["open"] == 4 else None, 20,
+                      "/status to show the alerts")
         assert st["unauthorised_unload"] == 2 and st["permit"] == 1, st
+        assert st["night_window"] == 1, st
 
         # The same messages again: duplicates, nothing new.
         before = d.status()["ingest"]["duplicates"]
