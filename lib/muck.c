@@ -437,8 +437,10 @@ permit_reason(struct muck *m, struct mv *v, int64_t ts_ms, const char *waste)
 	char day[16];
 	size_t i;
 
+	/* A registry that lists no vehicle at all is a city that does not
+	 * register them: nobody is unregistered there. */
 	if (r == NULL)
-		return "unregistered";
+		return m->cfg->nvehicles > 0 ? "unregistered" : NULL;
 	norm_local_day(ts_ms, m->cfg->time.local_offset_min, day);
 	if (r->permit_from != NULL && strcmp(day, r->permit_from) < 0)
 		return "not_yet_valid";
