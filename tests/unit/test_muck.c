@@ -56,7 +56,7 @@ feed(struct ev *e)
 {
 	enum store_result res;
 
-	muck_before(mk, e, T0 + 30 * HOUR);
+	muck_before(mk, st, e, T0 + 30 * HOUR);
 	CHECK(store_event(st, e, ++mid, 480, T0 + 30 * HOUR, &res) == 0);
 	CHECK(muck_after(mk, st, e, mid, res) == 0);
 }
@@ -379,6 +379,36 @@ test_no_registry(sqlite3 *db)
 	free(errors);
 }
 
+/* A restart between a loaded fix and the empty one, and between a load
+ * event and the loaded truck's moving by day: the new run's tracks start
+ * from what is stored and still see the unload and the night window. */
+static void
+test_warm(sqlite3 *db)
+{
+	int64_t t = T0 + 3 * HOUR;
+
+	CHECK(store_begin(st) == 0);
+	pos("T8", "吉A00008", t, 43.75, 125.15, 0, "full", -1);
+	pos("T8", "吉A00008", t + MIN, 43.75, 125.15, 0, "full", -1);
+	vevent("load", "T9", "吉A00009", t, "cw.slurry");
+	CHECK(store_commit(st) == 0);
+	muck_free(mk);
+	CHECK(muck_new(cfg, &mk) == 0);
+	CHECK(store_begin(st) == 0);
+	pos("T8", "吉A00008", t + 2 * MIN, 43.75, 125.15, 0, "empty", -1);
+	pos("T9", "吉A00009", t + 7 * HOUR, 43.76, 125.16, 40, NULL, -1);
+	CHECK(store_commit(st) == 0);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM unloads WHERE vehicle"
+		      " = 'T8' AND how = 'load_state' AND ts_ms = "
+		      "1796583720000"),
+	    1);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM muck_violations WHERE"
+		      " subject = '吉A00009/2026-12-07'"),
+	    1);
+}
+
 int
 main(void)
 {
@@ -415,6 +445,7 @@ main(void)
 
 	test_rollback(db);
 	test_no_registry(db);
+	test_warm(db);
 
 	sqlite3_close(db);
 	muck_free(mk);
