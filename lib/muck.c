@@ -523,7 +523,8 @@ construction_at(struct muck *m, double lat, double lon)
 
 /* Where an unload fell (u->site, site_kind, authorised). fallback: a
  * registered facility the event named, taken when the position says
- * nothing against it. 1 when it fell at a construction site. */
+ * nothing against it. 1 when it fell at a generator (a construction
+ * site, a clinic: where loads are taken on). */
 static int
 place(struct muck *m, struct mv *v, const char *waste,
     const struct cfg_facility *fallback, struct store_unload *u,
@@ -592,7 +593,7 @@ inferred(struct muck *m, struct store *s, struct mv *v,
 	const char *sd;
 	int added;
 
-	/* A stop at a construction site is a load, not an unload. */
+	/* A stop at a generator's site is a load, not an unload. */
 	if (place(m, v, v->waste, NULL, &u, &sd) && !u.authorised &&
 	    u.candidate)
 		return 0;
