@@ -11,11 +11,13 @@
 #include <string.h>
 
 /* Rows a replay never turns into rows: a cut payload (too_large keeps a
- * prefix) and a pruned one; and rows already replayed into rows. */
+ * prefix), and rows already replayed into rows. A pruned payload is
+ * selected, to be reported as skipped. */
 static const char next_sql[] =
     "SELECT id, received_ms, topic, reason, payload FROM rejects"
-    " WHERE id > ?1 AND payload IS NOT NULL AND reason <> 'too_large'"
+    " WHERE id > ?1 AND reason <> 'too_large'"
     " AND (?2 IS NULL OR reason = ?2) AND received_ms >= ?3"
+    " AND (?5 = 0 OR received_ms < ?5)"
     " AND (replay_outcome IS NULL OR replay_outcome = 'rejected')"
     " ORDER BY id LIMIT ?4";
 
@@ -56,6 +58,7 @@ row_copy(sqlite3_stmt *st, struct store_replay_row *r)
 	r->received_ms = sqlite3_column_int64(st, 1);
 	r->topic = column_dup(st, 2);
 	r->reason = column_dup(st, 3);
+	r->pruned = sqlite3_column_type(st, 4) == SQLITE_NULL;
 	/* One byte more: an empty payload still gets a pointer. */
 	if ((r->payload = malloc((size_t)len + 1)) != NULL && len > 0)
 		memcpy(r->payload, blob, (size_t)len);
@@ -79,6 +82,7 @@ store_replay_next(struct store *s, const struct store_replay_filter *f,
 	store_bind_text(st, 2, f->reason);
 	sqlite3_bind_int64(st, 3, f->since_ms);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)n);
+	sqlite3_bind_int64(st, 5, f->until_ms);
 	while (k < n && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (row_copy(st, &rows[k]) == -1) {
 			store_replay_rows_free(rows, k + 1);
