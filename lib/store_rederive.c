@@ -65,12 +65,13 @@ static const char fs_update_sql[] =
 /* The message's version of the ticket, current (0) or in history (1),
  * the one weighed nearest the event's first weighing first. */
 static const char wb_find_sql[] =
-    "SELECT 0, id, version, first_ms, day, dq_flags FROM weighings"
+    "SELECT 0, id, version, first_ms, day, dq_flags,"
+    " abs(first_ms - ?4) AS dist FROM weighings"
     " WHERE facility = ?1 AND ticket = ?2 AND message_id = ?3"
-    " UNION ALL SELECT 1, id, version, first_ms, day, dq_flags"
-    " FROM weighings_history"
+    " UNION ALL SELECT 1, id, version, first_ms, day, dq_flags,"
+    " abs(first_ms - ?4) AS dist FROM weighings_history"
     " WHERE facility = ?1 AND ticket = ?2 AND message_id = ?3"
-    " ORDER BY abs(first_ms - ?4) LIMIT 1";
+    " ORDER BY dist LIMIT 1";
 static const char wb_other_sql[] =
     "SELECT 1 FROM weighings WHERE facility = ?1 AND ticket = ?2"
     " UNION ALL SELECT 1 FROM weighings_history"
