@@ -23,7 +23,8 @@ struct replay {
 	struct replay_stats st;
 	struct store_replay_row rows[REPLAY_CHUNK];
 	struct store_rederive_row arows[REPLAY_CHUNK];
-	struct ev_list evs; /* one accepted message decoded again */
+	struct ev_list evs;	   /* one accepted message decoded again */
+	struct store_rederive *rd; /* accepted: the job's statements */
 	unsigned conflict_logs;
 };
 
@@ -41,6 +42,10 @@ replay_new(struct ingest *in, struct store *s, const struct replay_req *req,
 	r->req.reason[sizeof(r->req.reason) - 1] = '\0';
 	r->req.topic[sizeof(r->req.topic) - 1] = '\0';
 	r->req.profile[sizeof(r->req.profile) - 1] = '\0';
+	if (r->req.accepted && store_rederive_open(s, &r->rd) == -1) {
+		free(r);
+		return -1;
+	}
 	*out = r;
 	return 0;
 }
@@ -51,6 +56,7 @@ replay_free(struct replay *r)
 	if (r == NULL)
 		return;
 	ev_list_free(&r->evs);
+	store_rederive_close(r->rd);
 	free(r);
 }
 
@@ -175,7 +181,7 @@ rederive_row(struct replay *r, const struct store_rederive_row *row,
 			    (long long)row->id, detail);
 		return 0;
 	}
-	if (store_rederive(r->store, row->id, r->evs.ev, r->evs.n,
+	if (store_rederive(r->rd, row->id, r->evs.ev, r->evs.n,
 		ingest_local_offset(r->in), now_ms, &res) == -1) {
 		ev_list_clear(&r->evs);
 		return -1;

@@ -548,9 +548,15 @@ struct store_rd_result {
  * stored; the message records now_ms as rederived_ms. -1 only when the
  * database failed.
  */
-int store_rederive(struct store *s, int64_t message_id, const struct ev *evs,
-    size_t n, int local_offset_min, int64_t now_ms,
+struct store_rederive;
+int store_rederive(struct store_rederive *job, int64_t message_id,
+    const struct ev *evs, size_t n, int local_offset_min, int64_t now_ms,
     struct store_rd_result *out) WT_MUST_CHECK;
+/* A job's state (its prepared statements): open one per replay, close it
+ * before the store. */
+int store_rederive_open(struct store *s,
+    struct store_rederive **out) WT_MUST_CHECK;
+void store_rederive_close(struct store_rederive *job);
 
 const char *store_path(const struct store *s);
 /* The writer connection's last error message (for /status). */

@@ -184,8 +184,21 @@ done:
 
 /* ---- one message ---- */
 
-/* The statements of one message's re-derivation, prepared on demand. */
+/* A job's statements, prepared once: an UPDATE of weighings compiles
+ * every trigger on the table, which costs more than the re-derivation
+ * of a message itself. */
+#define RD_STMTS 16
+struct store_rederive {
+	struct store *s;
+	struct {
+		const char *sql; /* one of the texts above */
+		sqlite3_stmt *st;
+	} cache[RD_STMTS];
+};
+
+/* One message's re-derivation. */
 struct rd {
+	struct store_rederive *job;
 	struct store *s;
 	int64_t mid, now_ms;
 	int off_min;
@@ -193,12 +206,56 @@ struct rd {
 	struct store_rd_result *out;
 };
 
+int
+store_rederive_open(struct store *s, struct store_rederive **out)
+{
+	if ((*out = calloc(1, sizeof(**out))) == NULL)
+		return -1;
+	(*out)->s = s;
+	return 0;
+}
+
+void
+store_rederive_close(struct store_rederive *job)
+{
+	size_t i;
+
+	if (job == NULL)
+		return;
+	for (i = 0; i < RD_STMTS; i++)
+		sqlite3_finalize(job->cache[i].st);
+	free(job);
+}
+
+/* The statement of sql, prepared on first use; release() it after. */
 static int
 prepare(struct rd *r, const char *sql, sqlite3_stmt **st)
 {
-	return sqlite3_prepare_v2(r->s->db, sql, -1, st, NULL) == SQLITE_OK
-	    ? 0
-	    : -1;
+	struct store_rederive *job = r->job;
+	size_t i;
+
+	for (i = 0; i < RD_STMTS && job->cache[i].sql != NULL; i++)
+		if (job->cache[i].sql == sql) {
+			*st = job->cache[i].st;
+			return 0;
+		}
+	if (i == RD_STMTS ||
+	    sqlite3_prepare_v3(r->s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+		NULL) != SQLITE_OK)
+		return -1;
+	job->cache[i].sql = sql;
+	job->cache[i].st = *st;
+	return 0;
+}
+
+/* Done with a cached statement (NULL: none). */
+static void
+release(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }
 
 /* Step st once: 1 a row, 0 none (or a write done), -1 error. */
@@ -256,7 +313,7 @@ reorigin_load(struct rd *r, const char *old_plate, const char *plate,
 		store_bind_text(st, 2, plate);
 		sqlite3_bind_int64(st, 3, ts_ms);
 		rc = step(st) == -1 ? -1 : 0;
-		sqlite3_finalize(st);
+		release(st);
 	}
 	return rc;
 }
@@ -318,8 +375,8 @@ vehicle_event(struct rd *r, const struct ev *e)
 		rc = reorigin_load(r, old_plate, v->plate, v->ts_ms);
 done:
 	free(old_plate);
-	sqlite3_finalize(find);
-	sqlite3_finalize(up);
+	release(find);
+	release(up);
 	return rc;
 }
 
@@ -354,8 +411,8 @@ facility_status(struct rd *r, const struct ev *e)
 		r->out->changed[STORE_RD_FACILITY_STATUS]++;
 	rc = 0;
 done:
-	sqlite3_finalize(find);
-	sqlite3_finalize(up);
+	release(find);
+	release(up);
 	return rc;
 }
 
@@ -373,7 +430,7 @@ weighing_other(struct rd *r, const struct ev_weighing *w)
 	store_bind_text(st, 2, w->ticket);
 	if ((rc = step(st)) == 0)
 		conflict(r, "no stored ticket", w->ticket);
-	sqlite3_finalize(st);
+	release(st);
 	return rc == -1 ? -1 : 0;
 }
 
@@ -452,8 +509,8 @@ weighing(struct rd *r, const struct ev *e)
 				     : STORE_RD_WEIGHINGS]++;
 	rc = 0;
 done:
-	sqlite3_finalize(find);
-	sqlite3_finalize(up);
+	release(find);
+	release(up);
 	return rc;
 }
 
@@ -470,7 +527,7 @@ all_named(struct rd *r)
 	sqlite3_bind_int64(st, 1, r->mid);
 	if ((rc = step(st)) == 1)
 		rows = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	release(st);
 	if (rc != 1)
 		return -1;
 	if ((size_t)rows > r->matched) {
@@ -522,15 +579,17 @@ mark(struct rd *r)
 	sqlite3_bind_int64(st, 1, r->mid);
 	sqlite3_bind_int64(st, 2, r->now_ms);
 	rc = step(st) == -1 ? -1 : 0;
-	sqlite3_finalize(st);
+	release(st);
 	return rc;
 }
 
 int
-store_rederive(struct store *s, int64_t message_id, const struct ev *evs,
-    size_t n, int local_offset_min, int64_t now_ms, struct store_rd_result *out)
+store_rederive(struct store_rederive *job, int64_t message_id,
+    const struct ev *evs, size_t n, int local_offset_min, int64_t now_ms,
+    struct store_rd_result *out)
 {
-	struct rd r = { s, message_id, now_ms, local_offset_min, 0, out };
+	struct store *s = job->s;
+	struct rd r = { job, s, message_id, now_ms, local_offset_min, 0, out };
 	size_t i;
 	int changed = 0;
 
