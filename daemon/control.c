@@ -135,6 +135,8 @@ step_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	rc = replay_step(c->job, clock_ms(), STEP_US);
 	st = replay_stats(c->job);
+	if (rc != -1 && !dry)
+		pipeline_replayed(c->pipe);
 	if (rc == -1) {
 		if (ctlmsg_error_line("the database failed; what was "
 				      "committed stays, run the replay again",

@@ -60,6 +60,26 @@ def position(i):
                         "lon": 125.31}))
 
 
+def manifest():
+    """A manifest (the native dialect) naming ticket T00000 and declaring
+    its true mass, 7 500 kg: a discrepancy while the ticket says 7.5 kg."""
+    return ("wt/v1/manifests/M-1",
+            json.dumps({"scheme": "CN_KW", "status": "received",
+                        "version": 1, "ts": BASE_MS - 3600000,
+                        "plate": "吉A5G000",
+                        "receiver": {"facility": "CC-KWP-01"},
+                        "lines": [{"line": 1, "waste": "msw.food",
+                                   "qty": net_t(0) * 1000, "unit": "kg"}],
+                        "tickets": [{"facility": "CC-KWP-01",
+                                     "ticket": "T00000"}]}))
+
+
+def verdict(env):
+    rows = env.daemon.query("SELECT verdict FROM reconciliations"
+                            " WHERE manifest_no = 'M-1'")
+    return rows[0][0] if rows else None
+
+
 def ctl(env, *args):
     return subprocess.run([CTL, "-c", env.daemon.conf] + list(args),
                           capture_output=True, text=True, timeout=300)
@@ -141,9 +161,9 @@ def test_rederive_after_fix():
     with make_env("rederive") as env:
         d = env.daemon
         publish(env, [weighing(i) for i in range(n)] +
-                [position(i) for i in range(2)])
-        wait_for(lambda: d.count("messages") == n + 2, 30,
-                 "%d messages stored" % (n + 2))
+                [position(i) for i in range(2)] + [manifest()])
+        wait_for(lambda: d.count("messages") == n + 3, 30,
+                 "%d messages stored" % (n + 3))
         want_kg = sum(net_t(i) * 1000 for i in range(n))
         # Accepted as kilograms: the day's figures a thousand times low.
         assert d.query("SELECT sum(net_kg) FROM weighings")[0][0] == \
@@ -151,13 +171,16 @@ def test_rederive_after_fix():
         wait_for(lambda: collected(env, "全市") == want_kg / 1000, 20,
                  "the wrong figures")
         assert collected(env, "朝阳区") == want_kg / 1000
+        wait_for(lambda: verdict(env) == "discrepancy", 20,
+                 "the manifest judged on 7.5 kg")
 
         reload(env, "t")
         before = row_sets(env)
-        # The dry run: every ticket would change, the positions cannot.
+        # The dry run: every ticket would change; the positions and the
+        # manifest cannot.
         r = ctl(env, "replay", "--accepted", "--dry-run")
         assert r.returncode == 0, r.stderr
-        assert r.stdout == expected_table(True, n + 2, n, 0, 2, n), r.stdout
+        assert r.stdout == expected_table(True, n + 3, n, 0, 3, n), r.stdout
         assert row_sets(env) == before
 
         r = ctl(env, "replay", "--accepted", "--profile", "vendory",
@@ -179,6 +202,8 @@ def test_rederive_after_fix():
         # The indicators follow as they do for fresh rows.
         assert collected(env, "全市") == want_kg
         assert collected(env, "朝阳区") == want_kg
+        # Reconciliation follows: the manifest now agrees with its ticket.
+        wait_for(lambda: verdict(env) == "ok", 20, "the verdict corrected")
         # Provenance: each corrected message says when, once.
         assert d.count("messages", "rederived_ms IS NOT NULL") == n
         assert d.count("messages", "rederived_ms IS NOT NULL AND"
@@ -189,7 +214,7 @@ def test_rederive_after_fix():
         after = row_sets(env)
         r = ctl(env, "replay", "--accepted")
         assert r.returncode == 0, r.stderr
-        assert r.stdout == expected_table(False, n + 2, 0, n, 2, 0), r.stdout
+        assert r.stdout == expected_table(False, n + 3, 0, n, 3, 0), r.stdout
         assert row_sets(env) == after
         env.ok = True
 
