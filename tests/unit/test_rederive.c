@@ -15,7 +15,9 @@
 #include "dbfiles.h"
 
 #include "config.h"
+#include "ctlmsg.h"
 #include "ingest.h"
+#include "json.h"
 #include "profile.h"
 #include "replay.h"
 #include "spool.h"
@@ -324,6 +326,62 @@ check_kept(struct env *e)
 	free(after);
 }
 
+/* The control socket's lines for a replay of accepted messages: the
+ * request goes and comes back whole; a reason with it is refused; the
+ * figures line is JSON with every table. */
+static void
+check_lines(void)
+{
+	struct replay_req req = { .accepted = 1,
+		.since_ms = T0,
+		.until_ms = T0 + 86400000,
+		.dry_run = 1 },
+			  back;
+	struct replay_stats st = { .selected = 5, .rederived = 3 };
+	char line[CTLMSG_MAX], err[160];
+	struct json *doc;
+
+	snprintf(req.profile, sizeof(req.profile), "vendor-\"b\"");
+	snprintf(req.topic, sizeof(req.topic), "vy/#");
+	CHECK(ctlmsg_replay_request(&req, line, sizeof(line)) == 0);
+	CHECK(ctlmsg_parse_replay(line, strlen(line) - 1, &back, err,
+		  sizeof(err)) == 0);
+	CHECK(back.accepted && back.dry_run);
+	CHECK_STR(back.profile, "vendor-\"b\"");
+	CHECK_STR(back.topic, "vy/#");
+	CHECK_INT(back.since_ms, T0);
+	CHECK_INT(back.until_ms, T0 + 86400000);
+	snprintf(req.reason, sizeof(req.reason), "missing_field");
+	CHECK(ctlmsg_replay_request(&req, line, sizeof(line)) == 0);
+	CHECK(ctlmsg_parse_replay(line, strlen(line) - 1, &back, err,
+		  sizeof(err)) == -1);
+	CHECK_STR(err, "accepted messages have no reason");
+	/* An older client's request: no accepted, profile or until_ms. */
+	{
+		static const char old[] =
+		    "{\"command\":\"replay\",\"since_ms\":5}";
+
+		CHECK(ctlmsg_parse_replay(old, sizeof(old) - 1, &back, err,
+			  sizeof(err)) == 0);
+	}
+	CHECK(!back.accepted && back.until_ms == 0 && back.since_ms == 5);
+	st.changed[STORE_RD_WEIGHINGS_HISTORY] = 2;
+	CHECK(ctlmsg_stats_line("done", &st, 1, 0, line, sizeof(line)) == 0);
+	doc = json_parse(line, strlen(line) - 1, err, sizeof(err));
+	CHECK(doc != NULL);
+	if (doc != NULL) {
+		double v = -1;
+
+		CHECK(json_num(json_get(json_get(doc, "changed"),
+				   "weighings_history"),
+			  &v) == 0 &&
+		    v == 2);
+		CHECK(json_num(json_get(doc, "rederived"), &v) == 0 && v == 3);
+		CHECK(json_is_yes(json_get(doc, "accepted")));
+		json_free(doc);
+	}
+}
+
 int
 main(void)
 {
@@ -334,6 +392,7 @@ main(void)
 	char *before, *after;
 
 	tmpfiles_init("test_rederive");
+	check_lines();
 	load(&e, 0, "no", "kg");
 	load(&e, 1, "no", "t");
 	load(&e, 2, "alt", "t");

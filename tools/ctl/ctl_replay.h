@@ -9,8 +9,7 @@ struct config;
 	"[--accepted [--profile P] | --reason R] [--topic FILTER] [--since T] " \
 	"[--until T] [--dry-run] [--format table|json]"
 #define CTL_REPLAY_HELP                                                        \
-	"re-run stored rejects (or, with --accepted, accepted messages) "      \
-	"through the current profiles (the daemon does the work)"
+	"re-run rejects, or accepted messages, through the current profiles"
 
 /* An exit status: 0, 1 failure, 64 usage, 69 the daemon does not answer,
  * 75 the daemon stopped in the middle (what it committed stays). */
