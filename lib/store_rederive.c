@@ -29,25 +29,35 @@ static const char next_sql[] =
     " ORDER BY id LIMIT ?5";
 
 static const char ve_find_sql[] =
-    "SELECT id, message_id, plate FROM vehicle_events"
+    "SELECT id, message_id, plate, ts_ms FROM vehicle_events"
     " WHERE vehicle = ?1 AND type = ?2 AND ts_ms = ?3";
-/* The site's district is stamped again only when the site changed. */
+/* The message's events, to pair those whose key changed. */
+static const char ve_rows_sql[] =
+    "SELECT id, vehicle, type, ts_ms, plate FROM vehicle_events"
+    " WHERE message_id = ?1 ORDER BY id";
+/* The site's district is stamped again only when the site changed, the
+ * day only when the time did. */
 static const char ve_update_sql[] =
-    "UPDATE vehicle_events SET plate = ?2, site = ?3, facility = ?4,"
+    "UPDATE vehicle_events SET type = ?13, vehicle = ?14, ts_ms = ?15,"
+    " day = CASE WHEN ts_ms = ?15 THEN day ELSE ?16 END,"
+    " plate = ?2, site = ?3, facility = ?4,"
     " waste = ?5, mass_kg = ?6, manifest_no = ?7, lat = ?8, lon = ?9,"
     " dq_flags = ?10, count = ?11, count_unit = ?12,"
     " site_district = CASE WHEN site IS ?3 THEN site_district"
     " ELSE (SELECT district FROM generators WHERE id = ?3) END"
-    " WHERE id = ?1 AND (plate IS NOT ?2 OR site IS NOT ?3"
+    " WHERE id = ?1 AND (type IS NOT ?13 OR vehicle IS NOT ?14"
+    " OR ts_ms IS NOT ?15 OR plate IS NOT ?2 OR site IS NOT ?3"
     " OR facility IS NOT ?4 OR waste IS NOT ?5 OR mass_kg IS NOT ?6"
     " OR manifest_no IS NOT ?7 OR lat IS NOT ?8 OR lon IS NOT ?9"
     " OR dq_flags IS NOT ?10 OR count IS NOT ?11"
     " OR count_unit IS NOT ?12)";
 /* A load's tickets: those of its plate (before and after the change)
- * in the next 24 h, as the insert trigger vehicle_events_origin. */
+ * in the 24 h after it (its time before and after the change), as the
+ * insert trigger vehicle_events_origin. */
 #define LOAD_TICKETS                                                           \
 	"(SELECT w.id FROM weighings w WHERE w.plate IN (?1, ?2)"              \
-	" AND w.first_ms >= ?3 AND w.first_ms <= ?3 + 86400000)"
+	" AND ((w.first_ms >= ?3 AND w.first_ms <= ?3 + 86400000)"             \
+	" OR (w.first_ms >= ?4 AND w.first_ms <= ?4 + 86400000)))"
 static const char origin_del_sql[] =
     "DELETE FROM ticket_origins WHERE ticket_id IN " LOAD_TICKETS;
 static const char origin_ins_sql[] =
@@ -56,11 +66,16 @@ static const char origin_ins_sql[] =
 
 static const char fs_find_sql[] = "SELECT id, message_id FROM facility_status"
 				  " WHERE facility = ?1 AND ts_ms = ?2";
+static const char fs_rows_sql[] = "SELECT id, facility, ts_ms"
+				  " FROM facility_status WHERE message_id = ?1"
+				  " ORDER BY id";
 static const char fs_update_sql[] =
     "UPDATE facility_status SET state = ?2, inventory_kg = ?3,"
-    " throughput_kg = ?4, extra = ?5, dq_flags = ?6 WHERE id = ?1"
+    " throughput_kg = ?4, extra = ?5, dq_flags = ?6, facility = ?7,"
+    " ts_ms = ?8 WHERE id = ?1"
     " AND (state IS NOT ?2 OR inventory_kg IS NOT ?3"
-    " OR throughput_kg IS NOT ?4 OR extra IS NOT ?5 OR dq_flags IS NOT ?6)";
+    " OR throughput_kg IS NOT ?4 OR extra IS NOT ?5 OR dq_flags IS NOT ?6"
+    " OR facility IS NOT ?7 OR ts_ms IS NOT ?8)";
 
 /* The message's version of the ticket, current (0) or in history (1),
  * the one weighed nearest the event's first weighing first. */
@@ -187,7 +202,7 @@ done:
 /* A job's statements, prepared once: an UPDATE of weighings compiles
  * every trigger on the table, which costs more than the re-derivation
  * of a message itself. */
-#define RD_STMTS 16
+#define RD_STMTS 20
 struct store_rederive {
 	struct store *s;
 	struct {
@@ -195,6 +210,9 @@ struct store_rederive {
 		sqlite3_stmt *st;
 	} cache[RD_STMTS];
 };
+
+/* Events of one message whose key moved, at most. */
+#define RD_PENDING 64
 
 /* One message's re-derivation. */
 struct rd {
@@ -204,6 +222,9 @@ struct rd {
 	int off_min;
 	size_t matched; /* rows of the message the events named */
 	struct store_rd_result *out;
+	/* Events whose key names no row: paired in order with the
+	 * message's rows no event names (the fix moved their key). */
+	size_t pending[RD_PENDING], npending;
 };
 
 int
@@ -258,15 +279,6 @@ release(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
-/* Step st once: 1 a row, 0 none (or a write done), -1 error. */
-static int
-step(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
 static void
 conflict(struct rd *r, const char *what, const char *key)
 {
@@ -275,18 +287,52 @@ conflict(struct rd *r, const char *what, const char *key)
 	    key != NULL ? key : "?");
 }
 
+/* Step st once: 1 a row, 0 none (or a write done), -2 a constraint
+ * refused the write (a moved key is another row's), -1 error. */
+static int
+step(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return (rc & 0xff) == SQLITE_CONSTRAINT ? -2 : -1;
+}
+
+/* A write st: 1 a row changed, 0 none, -1 error; a constraint is a
+ * conflict (0). */
+static int
+write_step(struct rd *r, sqlite3_stmt *st, const char *key)
+{
+	int rc = step(st);
+
+	if (rc == -2) {
+		conflict(r, "its corrected key is another row's:", key);
+		return 0;
+	}
+	if (rc == -1)
+		return -1;
+	return sqlite3_changes(r->s->db) > 0;
+}
+
 /*
- * The row of the key: 1 the message's (*id), 0 another message's, -1
- * error; none: a conflict (and 0).
+ * The row of the key: 1 the message's (*id), 0 another message's (or
+ * none: the event is left for pairing, or a conflict when too many),
+ * -1 error.
  */
 static int
-owned(struct rd *r, sqlite3_stmt *find, const char *what, const char *key,
-    int64_t *id)
+owned(struct rd *r, sqlite3_stmt *find, size_t ev, int64_t *id)
 {
 	int rc = step(find);
 
-	if (rc == 0)
-		conflict(r, what, key);
+	if (rc == 0) {
+		if (r->npending == RD_PENDING)
+			conflict(r, "too many events with a new key:", "64");
+		else
+			r->pending[r->npending++] = ev;
+	}
 	if (rc != 1)
 		return rc;
 	*id = sqlite3_column_int64(find, 0);
@@ -296,10 +342,11 @@ owned(struct rd *r, sqlite3_stmt *find, const char *what, const char *key,
 	return 1;
 }
 
-/* Tickets a changed load attributes get their origins again. */
+/* Tickets a changed load attributes, before and after, get their
+ * origins again. */
 static int
-reorigin_load(struct rd *r, const char *old_plate, const char *plate,
-    int64_t ts_ms)
+reorigin_load(struct rd *r, const char *old_plate, int64_t old_ts,
+    const char *plate, int64_t ts_ms)
 {
 	const char *sql[] = { origin_del_sql, origin_ins_sql };
 	sqlite3_stmt *st = NULL;
@@ -312,7 +359,8 @@ reorigin_load(struct rd *r, const char *old_plate, const char *plate,
 		store_bind_text(st, 1, old_plate);
 		store_bind_text(st, 2, plate);
 		sqlite3_bind_int64(st, 3, ts_ms);
-		rc = step(st) == -1 ? -1 : 0;
+		sqlite3_bind_int64(st, 4, old_ts);
+		rc = step(st) < 0 ? -1 : 0;
 		release(st);
 	}
 	return rc;
@@ -327,27 +375,26 @@ bind_count(sqlite3_stmt *st, int i, int64_t count)
 		sqlite3_bind_null(st, i);
 }
 
+/* The row as it was: what a changed load attributed. */
+struct ve_old {
+	int64_t id, ts_ms;
+	const char *plate;
+	int load;
+};
+
+/* Row old.id made what event e says; a load re-attributes its tickets. */
 static int
-vehicle_event(struct rd *r, const struct ev *e)
+update_ve(struct rd *r, const struct ev *e, const struct ve_old *old)
 {
 	const struct ev_vehicle_event *v = &e->u.vev;
-	sqlite3_stmt *find = NULL, *up = NULL;
-	char *old_plate = NULL;
-	int64_t id;
-	int rc = -1, own;
+	sqlite3_stmt *up = NULL;
+	char day[16];
+	int rc;
 
-	if (prepare(r, ve_find_sql, &find) == -1 ||
-	    prepare(r, ve_update_sql, &up) == -1)
-		goto done;
-	store_bind_text(find, 1, v->vehicle);
-	store_bind_text(find, 2, v->type);
-	sqlite3_bind_int64(find, 3, v->ts_ms);
-	if ((own = owned(r, find, "no vehicle event of", v->vehicle, &id)) !=
-	    1) {
-		rc = own;
-		goto done;
-	}
-	sqlite3_bind_int64(up, 1, id);
+	if (prepare(r, ve_update_sql, &up) == -1)
+		return -1;
+	norm_local_day(v->ts_ms, r->off_min, day);
+	sqlite3_bind_int64(up, 1, old->id);
 	store_bind_text(up, 2, v->plate);
 	store_bind_text(up, 3, v->site);
 	store_bind_text(up, 4, v->facility);
@@ -360,44 +407,62 @@ vehicle_event(struct rd *r, const struct ev *e)
 	    e->dq | store_facility_flag(r->s, v->facility));
 	bind_count(up, 11, v->count);
 	store_bind_text(up, 12, v->count_unit);
+	store_bind_text(up, 13, v->type);
+	store_bind_text(up, 14, v->vehicle);
+	sqlite3_bind_int64(up, 15, v->ts_ms);
+	store_bind_text(up, 16, day);
+	rc = write_step(r, up, v->vehicle);
+	release(up);
+	if (rc != 1)
+		return rc;
+	r->out->changed[STORE_RD_VEHICLE_EVENTS]++;
+	if (old->load || strcmp(v->type, "load") == 0)
+		return reorigin_load(r, old->plate, old->ts_ms, v->plate,
+		    v->ts_ms);
+	return 0;
+}
+
+static int
+vehicle_event(struct rd *r, const struct ev *e, size_t ev)
+{
+	const struct ev_vehicle_event *v = &e->u.vev;
+	sqlite3_stmt *find = NULL;
+	struct ve_old old = { 0 };
+	char *plate = NULL;
+	int rc = -1;
+
+	if (prepare(r, ve_find_sql, &find) == -1)
+		return -1;
+	store_bind_text(find, 1, v->vehicle);
+	store_bind_text(find, 2, v->type);
+	sqlite3_bind_int64(find, 3, v->ts_ms);
+	if ((rc = owned(r, find, ev, &old.id)) != 1)
+		goto done;
+	old.ts_ms = sqlite3_column_int64(find, 3);
+	old.load = strcmp(v->type, "load") == 0;
+	rc = -1;
 	/* The plate before the change: the tickets it attributed. */
 	if (sqlite3_column_text(find, 2) != NULL &&
-	    (old_plate = strdup((const char *)sqlite3_column_text(find, 2))) ==
+	    (plate = strdup((const char *)sqlite3_column_text(find, 2))) ==
 		NULL)
 		goto done;
-	if (step(up) == -1)
-		goto done;
-	rc = 0;
-	if (sqlite3_changes(r->s->db) == 0)
-		goto done;
-	r->out->changed[STORE_RD_VEHICLE_EVENTS]++;
-	if (strcmp(v->type, "load") == 0)
-		rc = reorigin_load(r, old_plate, v->plate, v->ts_ms);
+	old.plate = plate;
+	rc = update_ve(r, e, &old) == -1 ? -1 : 0;
 done:
-	free(old_plate);
+	free(plate);
 	release(find);
-	release(up);
 	return rc;
 }
 
 static int
-facility_status(struct rd *r, const struct ev *e)
+update_fs(struct rd *r, const struct ev *e, int64_t id)
 {
 	const struct ev_facility_status *f = &e->u.fst;
-	sqlite3_stmt *find = NULL, *up = NULL;
-	int64_t id;
-	int rc = -1, own;
+	sqlite3_stmt *up = NULL;
+	int rc;
 
-	if (prepare(r, fs_find_sql, &find) == -1 ||
-	    prepare(r, fs_update_sql, &up) == -1)
-		goto done;
-	store_bind_text(find, 1, f->facility);
-	sqlite3_bind_int64(find, 2, f->ts_ms);
-	if ((own = owned(r, find, "no status report of", f->facility, &id)) !=
-	    1) {
-		rc = own;
-		goto done;
-	}
+	if (prepare(r, fs_update_sql, &up) == -1)
+		return -1;
 	sqlite3_bind_int64(up, 1, id);
 	store_bind_text(up, 2, f->state);
 	store_bind_real(up, 3, f->inventory_kg);
@@ -405,14 +470,121 @@ facility_status(struct rd *r, const struct ev *e)
 	store_bind_text(up, 5, f->extra_json);
 	sqlite3_bind_int64(up, 6,
 	    e->dq | store_facility_flag(r->s, f->facility));
-	if (step(up) == -1)
-		goto done;
-	if (sqlite3_changes(r->s->db) > 0)
-		r->out->changed[STORE_RD_FACILITY_STATUS]++;
-	rc = 0;
-done:
-	release(find);
+	store_bind_text(up, 7, f->facility);
+	sqlite3_bind_int64(up, 8, f->ts_ms);
+	rc = write_step(r, up, f->facility);
 	release(up);
+	if (rc == 1)
+		r->out->changed[STORE_RD_FACILITY_STATUS]++;
+	return rc == -1 ? -1 : 0;
+}
+
+static int
+facility_status(struct rd *r, const struct ev *e, size_t ev)
+{
+	const struct ev_facility_status *f = &e->u.fst;
+	sqlite3_stmt *find = NULL;
+	int64_t id;
+	int rc;
+
+	if (prepare(r, fs_find_sql, &find) == -1)
+		return -1;
+	store_bind_text(find, 1, f->facility);
+	sqlite3_bind_int64(find, 2, f->ts_ms);
+	rc = owned(r, find, ev, &id);
+	release(find);
+	if (rc != 1)
+		return rc;
+	return update_fs(r, e, id);
+}
+
+/* Whether an event of kind k in evs has the key of the current row of
+ * st (a vehicle event's or a status report's). */
+static int
+key_named(sqlite3_stmt *st, enum ev_kind k, const struct ev *evs, size_t n)
+{
+	const char *a = (const char *)sqlite3_column_text(st, 1);
+	const char *t = (const char *)sqlite3_column_text(st, 2);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (evs[i].kind != k)
+			continue;
+		if (k == EV_VEHICLE_EVENT &&
+		    strcmp(evs[i].u.vev.vehicle, a) == 0 &&
+		    strcmp(evs[i].u.vev.type, t) == 0 &&
+		    evs[i].u.vev.ts_ms == sqlite3_column_int64(st, 3))
+			return 1;
+		if (k == EV_FACILITY_STATUS &&
+		    strcmp(evs[i].u.fst.facility, a) == 0 &&
+		    evs[i].u.fst.ts_ms == sqlite3_column_int64(st, 2))
+			return 1;
+	}
+	return 0;
+}
+
+/* One pending event of kind k and the message's row it pairs with. */
+static int
+move_one(struct rd *r, sqlite3_stmt *rows, const struct ev *e)
+{
+	struct ve_old old = { sqlite3_column_int64(rows, 0), 0, NULL, 0 };
+	char *plate = NULL;
+	int rc;
+
+	r->matched++;
+	if (e->kind == EV_FACILITY_STATUS)
+		return update_fs(r, e, old.id);
+	old.ts_ms = sqlite3_column_int64(rows, 3);
+	old.load =
+	    strcmp((const char *)sqlite3_column_text(rows, 2), "load") == 0;
+	if (sqlite3_column_text(rows, 4) != NULL &&
+	    (plate = strdup((const char *)sqlite3_column_text(rows, 4))) ==
+		NULL)
+		return -1;
+	old.plate = plate;
+	rc = update_ve(r, e, &old);
+	free(plate);
+	return rc;
+}
+
+/*
+ * The events of kind k whose key names no row, paired in order with the
+ * message's rows of that kind no event names: the same number of each,
+ * else a conflict (the fix would add or remove rows).
+ */
+static int
+move_keys(struct rd *r, enum ev_kind k, const struct ev *evs, size_t n)
+{
+	sqlite3_stmt *rows = NULL;
+	size_t i = 0, want = 0, j;
+	int rc = 0, more;
+
+	for (j = 0; j < r->npending; j++)
+		want += evs[r->pending[j]].kind == k;
+	if (want == 0)
+		return 0;
+	if (prepare(r, k == EV_VEHICLE_EVENT ? ve_rows_sql : fs_rows_sql,
+		&rows) == -1)
+		return -1;
+	sqlite3_bind_int64(rows, 1, r->mid);
+	j = 0;
+	while (rc == 0 && r->out->outcome != STORE_RD_CONFLICT &&
+	    (more = step(rows)) == 1) {
+		if (key_named(rows, k, evs, n))
+			continue;
+		while (j < r->npending && evs[r->pending[j]].kind != k)
+			j++;
+		if (j == r->npending)
+			break; /* more rows than events: counted below */
+		rc = move_one(r, rows, &evs[r->pending[j++]]);
+		i++;
+	}
+	release(rows);
+	if (rc == 0 && more < 0)
+		rc = -1;
+	if (rc == 0 && i < want)
+		conflict(r,
+		    "an event names no row of the message:", ev_kind_name(k));
 	return rc;
 }
 
@@ -502,9 +674,9 @@ weighing(struct rd *r, const struct ev *e)
 	if (prepare(r, hist ? wbh_update_sql : wb_update_sql, &up) == -1)
 		goto done;
 	wb_bind_update(up, e, id, day, dq, fp);
-	if (step(up) == -1)
+	if ((found = write_step(r, up, w->ticket)) == -1)
 		goto done;
-	if (sqlite3_changes(r->s->db) > 0)
+	if (found == 1)
 		r->out->changed[hist ? STORE_RD_WEIGHINGS_HISTORY
 				     : STORE_RD_WEIGHINGS]++;
 	rc = 0;
@@ -549,13 +721,13 @@ rederive_events(struct rd *r, const struct ev *evs, size_t n)
 	     i++) {
 		switch (evs[i].kind) {
 		case EV_VEHICLE_EVENT:
-			rc = vehicle_event(r, &evs[i]);
+			rc = vehicle_event(r, &evs[i], i);
 			break;
 		case EV_WEIGHING:
 			rc = weighing(r, &evs[i]);
 			break;
 		case EV_FACILITY_STATUS:
-			rc = facility_status(r, &evs[i]);
+			rc = facility_status(r, &evs[i], i);
 			break;
 		default:
 			conflict(r, "an event of kind",
@@ -563,6 +735,10 @@ rederive_events(struct rd *r, const struct ev *evs, size_t n)
 			break;
 		}
 	}
+	if (rc == 0 && r->out->outcome != STORE_RD_CONFLICT)
+		rc = move_keys(r, EV_VEHICLE_EVENT, evs, n);
+	if (rc == 0 && r->out->outcome != STORE_RD_CONFLICT)
+		rc = move_keys(r, EV_FACILITY_STATUS, evs, n);
 	if (rc == 0 && r->out->outcome != STORE_RD_CONFLICT)
 		rc = all_named(r);
 	return rc;
@@ -578,7 +754,7 @@ mark(struct rd *r)
 		return -1;
 	sqlite3_bind_int64(st, 1, r->mid);
 	sqlite3_bind_int64(st, 2, r->now_ms);
-	rc = step(st) == -1 ? -1 : 0;
+	rc = step(st) < 0 ? -1 : 0;
 	release(st);
 	return rc;
 }

@@ -47,6 +47,9 @@ static const char conf_fmt[] =
     "  - {id: TS, kind: transfer_station, district: 南关区}\n"
     "profiles:\n"
     "  - name: scaleco\n"
+    "    tables:\n"
+    "      fac_ids: {TS: TS-2}\n"
+    "      veh_ids: {KW-1: KW-0001}\n"
     "    kinds:\n"
     "      - kind: weighing\n"
     "        topic: \"scaleco/{fac}/ticket\"\n"
@@ -65,7 +68,7 @@ static const char conf_fmt[] =
     "      - kind: vehicle_event\n"
     "        topic: \"scaleco/{veh}/event\"\n"
     "        fields:\n"
-    "          vehicle: {topic: veh}\n"
+    "          vehicle: %s\n"
     "          type: type\n"
     "          ts: ts\n"
     "          waste: waste\n"
@@ -73,14 +76,14 @@ static const char conf_fmt[] =
     "      - kind: facility_status\n"
     "        topic: \"scaleco/{fac}/status\"\n"
     "        fields:\n"
-    "          facility: {topic: fac}\n"
+    "          facility: %s\n"
     "          ts: ts\n"
     "          state: state\n"
     "          inventory_kg: {path: stock, unit: %s}\n";
 
 struct env {
-	struct config *cfg[4];
-	struct profile_set *profiles[4];
+	struct config *cfg[5];
+	struct profile_set *profiles[5];
 	struct store *store;
 	struct ingest *in;
 	const char *db;
@@ -90,8 +93,12 @@ static void
 load(struct env *e, int i, const char *ticket, const char *unit)
 {
 	char text[2048];
+	/* The fifth: vehicle and facility ids mapped to new ones. */
+	int map = i == 4;
 
-	snprintf(text, sizeof(text), conf_fmt, ticket, unit, unit, unit, unit);
+	snprintf(text, sizeof(text), conf_fmt, ticket, unit, unit,
+	    map ? "{topic: veh, map: veh_ids}" : "{topic: veh}", unit,
+	    map ? "{topic: fac, map: fac_ids}" : "{topic: fac}", unit);
 	load_test_config(text, &e->cfg[i], &e->profiles[i]);
 }
 
@@ -303,6 +310,41 @@ check_wrong(const struct env *e)
 	    0);
 }
 
+/* A fix that gives the vehicle and the facility other ids moves the
+ * keys of their rows: corrected in place, paired in order with the
+ * message's rows no event names any more. */
+static void
+check_moved(struct env *e)
+{
+	struct replay_stats st;
+
+	ingest_set_config(e->in, e->cfg[4], e->profiles[4]);
+	run(e, "", 0, 0, &st);
+	CHECK_INT(st.rederived, 2);
+	CHECK_INT(st.conflict, 0);
+	CHECK_INT(st.changed[STORE_RD_VEHICLE_EVENTS], 1);
+	CHECK_INT(st.changed[STORE_RD_FACILITY_STATUS], 1);
+	CHECK_INT(q(e,
+		      "SELECT count(*) FROM vehicle_events WHERE vehicle ="
+		      " 'KW-0001' AND mass_kg = 7500 AND message_id = 42"),
+	    1);
+	CHECK_INT(q(e,
+		      "SELECT count(*) FROM facility_status WHERE facility ="
+		      " 'TS-2' AND inventory_kg = 120000 AND message_id = 43"),
+	    1);
+	run(e, "", 0, 0, &st);
+	CHECK_INT(st.rederived, 0);
+	CHECK_INT(st.unchanged, 44);
+	/* Back: the keys move back. */
+	ingest_set_config(e->in, e->cfg[1], e->profiles[1]);
+	run(e, "", 0, 0, &st);
+	CHECK_INT(st.rederived, 2);
+	CHECK_INT(q(e,
+		      "SELECT count(*) FROM vehicle_events WHERE vehicle ="
+		      " 'KW-1'"),
+	    1);
+}
+
 /* A profile that reads the ticket number from elsewhere names tickets
  * that are not the message's: every message is left as it is; one that
  * refuses the payload (a missing field) too. */
@@ -397,6 +439,7 @@ main(void)
 	load(&e, 1, "no", "t");
 	load(&e, 2, "alt", "t");
 	load(&e, 3, "missing", "t");
+	load(&e, 4, "no", "t");
 	e.db = e.cfg[0]->database.path;
 	CHECK(store_open(e.db, 0, &e.store) == 0);
 	CHECK(store_sync_config(e.store, e.cfg[0]) == 0);
@@ -451,6 +494,7 @@ main(void)
 	run(&e, "", T0 + 24000000, 1, &st);
 	CHECK_INT(st.selected, 1); /* A40, received at T0 + 24 400 000 */
 
+	check_moved(&e);
 	check_kept(&e);
 	/* A pruned payload is reported, never passed over in silence. */
 	CHECK(
@@ -463,7 +507,7 @@ main(void)
 
 	ingest_free(e.in);
 	store_close(e.store);
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		config_free(e.cfg[i]);
 		profile_set_free(e.profiles[i]);
 	}
