@@ -55,6 +55,69 @@ copy_opt(const char *name, const char *arg, char *dst, size_t size)
 	return 0;
 }
 
+/* A time option's value into *ms; -1 (said on stderr) when not one. */
+static int
+time_opt(const struct config *cfg, const char *name, const char *arg,
+    int64_t *ms)
+{
+	if (ctl_parse_since(arg, cfg, ms) == -1) {
+		fprintf(stderr, "replay: --%s %s: not a time\n", name, arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* One option: 0, or an exit status (-1: --help, printed). */
+static int
+one_opt(const struct config *cfg, int ch, struct replay_req *req, int *json)
+{
+	switch (ch) {
+	case 'r':
+		return copy_opt("reason", optarg, req->reason,
+			   sizeof(req->reason)) == -1
+		    ? EXIT_USAGE
+		    : 0;
+	case 't':
+		return copy_opt("topic", optarg, req->topic,
+			   sizeof(req->topic)) == -1
+		    ? EXIT_USAGE
+		    : 0;
+	case 'p':
+		return copy_opt("profile", optarg, req->profile,
+			   sizeof(req->profile)) == -1
+		    ? EXIT_USAGE
+		    : 0;
+	case 's':
+		return time_opt(cfg, "since", optarg, &req->since_ms) == -1
+		    ? EXIT_USAGE
+		    : 0;
+	case 'u':
+		return time_opt(cfg, "until", optarg, &req->until_ms) == -1
+		    ? EXIT_USAGE
+		    : 0;
+	case 'a':
+		req->accepted = 1;
+		return 0;
+	case 'n':
+		req->dry_run = 1;
+		return 0;
+	case 'f':
+		if (strcmp(optarg, "json") != 0 &&
+		    strcmp(optarg, "table") != 0) {
+			fprintf(stderr, "replay: --format table|json\n");
+			return EXIT_USAGE;
+		}
+		*json = strcmp(optarg, "json") == 0;
+		return 0;
+	case 'h':
+		fputs(usage_text, stdout);
+		return -1;
+	default:
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+}
+
 static int
 parse_args(const struct config *cfg, int argc, char **argv,
     struct replay_req *req, int *json)
@@ -71,67 +134,14 @@ parse_args(const struct config *cfg, int argc, char **argv,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	int ch, rc;
 
 	memset(req, 0, sizeof(*req));
 	*json = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			if (copy_opt("reason", optarg, req->reason,
-				sizeof(req->reason)) == -1)
-				return EXIT_USAGE;
-			break;
-		case 't':
-			if (copy_opt("topic", optarg, req->topic,
-				sizeof(req->topic)) == -1)
-				return EXIT_USAGE;
-			break;
-		case 's':
-			if (ctl_parse_since(optarg, cfg, &req->since_ms) ==
-			    -1) {
-				fprintf(stderr,
-				    "replay: --since %s: not a time\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'u':
-			if (ctl_parse_since(optarg, cfg, &req->until_ms) ==
-			    -1) {
-				fprintf(stderr,
-				    "replay: --until %s: not a time\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'a':
-			req->accepted = 1;
-			break;
-		case 'p':
-			if (copy_opt("profile", optarg, req->profile,
-				sizeof(req->profile)) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'n':
-			req->dry_run = 1;
-			break;
-		case 'f':
-			if (strcmp(optarg, "json") != 0 &&
-			    strcmp(optarg, "table") != 0) {
-				fprintf(stderr,
-				    "replay: --format table|json\n");
-				return EXIT_USAGE;
-			}
-			*json = strcmp(optarg, "json") == 0;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return -1;
-		default:
-			fputs(usage_text, stderr);
-			return EXIT_USAGE;
-		}
-	}
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		if ((rc = one_opt(cfg, ch, req, json)) != 0)
+			return rc;
 	if (optind != argc) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
