@@ -204,12 +204,13 @@ chunk_accepted(struct replay *r, int64_t now_ms, struct replay_stats *st,
 	size_t i;
 	int rc = 0;
 
-	if (store_rederive_next(r->store, &f, st->last_id, REPLAY_CHUNK,
-		r->arows, got) == -1)
+	if (store_rederive_next(r->store, &f, st->last_ms, st->last_id,
+		REPLAY_CHUNK, r->arows, got) == -1)
 		return -1;
 	for (i = 0; i < *got && rc == 0; i++) {
 		rc = rederive_row(r, &r->arows[i], now_ms, st);
 		st->last_id = r->arows[i].id;
+		st->last_ms = r->arows[i].received_ms;
 	}
 	store_rederive_rows_free(r->arows, *got);
 	return rc;

@@ -508,14 +508,15 @@ struct store_rederive_row {
 	size_t payload_len;
 };
 /*
- * Up to n accepted messages with an id above after_id received in the
- * filter's period, lowest id first, pruned payloads included (the caller
- * reports them). The payload of a position is not read: positions are
- * never re-derived. Rows are the caller's (store_rederive_rows_free).
+ * Up to n accepted messages received in the filter's period, in the
+ * order of receipt (time, then id) after the one received at after_ms
+ * with id after_id (0, 0: from the start), pruned payloads included (the
+ * caller reports them). The payload of a position is not read: positions
+ * are never re-derived. Rows are the caller's (store_rederive_rows_free).
  */
 int store_rederive_next(struct store *s, const struct store_rederive_filter *f,
-    int64_t after_id, size_t n, struct store_rederive_row *rows,
-    size_t *got) WT_MUST_CHECK;
+    int64_t after_ms, int64_t after_id, size_t n,
+    struct store_rederive_row *rows, size_t *got) WT_MUST_CHECK;
 void store_rederive_rows_free(struct store_rederive_row *rows, size_t n);
 
 /* The tables whose rows a re-derivation changes in place. */

@@ -20,13 +20,17 @@
 const char *const store_rd_table_names[STORE_RD_TABLES] = { "weighings",
 	"weighings_history", "vehicle_events", "facility_status" };
 
-/* Positions' payloads are not read: they are never re-derived. */
+/* In the order of receipt (messages_received, whose entries are ordered
+ * by time and id), after the last one done: each chunk reads only its
+ * rows, however long ago the period begins. Positions' payloads are not
+ * read: they are never re-derived. */
 static const char next_sql[] =
     "SELECT id, received_ms, topic, profile, coalesce(kind, ''),"
     " CASE WHEN kind IS 'position' THEN NULL ELSE payload END"
-    " FROM messages WHERE id > ?1 AND received_ms >= ?2"
+    " FROM messages WHERE received_ms >= ?2"
+    " AND (received_ms > ?2 OR id > ?1)"
     " AND (?3 = 0 OR received_ms < ?3) AND (?4 IS NULL OR profile = ?4)"
-    " ORDER BY id LIMIT ?5";
+    " ORDER BY received_ms, id LIMIT ?5";
 
 static const char ve_find_sql[] =
     "SELECT id, message_id, plate, ts_ms FROM vehicle_events"
@@ -165,7 +169,8 @@ row_copy(sqlite3_stmt *st, struct store_rederive_row *r)
 
 int
 store_rederive_next(struct store *s, const struct store_rederive_filter *f,
-    int64_t after_id, size_t n, struct store_rederive_row *rows, size_t *got)
+    int64_t after_ms, int64_t after_id, size_t n,
+    struct store_rederive_row *rows, size_t *got)
 {
 	sqlite3_stmt *st = NULL;
 	size_t k = 0;
@@ -175,7 +180,8 @@ store_rederive_next(struct store *s, const struct store_rederive_filter *f,
 	if (sqlite3_prepare_v2(s->db, next_sql, -1, &st, NULL) != SQLITE_OK)
 		goto done;
 	sqlite3_bind_int64(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, f->since_ms);
+	sqlite3_bind_int64(st, 2,
+	    after_ms > f->since_ms ? after_ms : f->since_ms);
 	sqlite3_bind_int64(st, 3, f->until_ms);
 	store_bind_text(st, 4, f->profile);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)n);
