@@ -160,6 +160,8 @@ rederive_row(struct replay *r, const struct store_rederive_row *row,
 
 	if (r->req.topic[0] != '\0' && !topic_match(r->req.topic, row->topic))
 		return 0;
+	if (r->req.profile[0] != '\0' && strcmp(r->req.profile, row->profile))
+		return 0;
 	st->selected++;
 	if (!rederivable(row->kind)) {
 		st->not_rederivable++;

@@ -512,7 +512,10 @@ struct store_rederive_row {
  * order of receipt (time, then id) after the one received at after_ms
  * with id after_id (0, 0: from the start), pruned payloads included (the
  * caller reports them). The payload of a position is not read: positions
- * are never re-derived. Rows are the caller's (store_rederive_rows_free).
+ * are never re-derived; nor that of a message of another profile than
+ * f->profile, which the caller must pass over (the rows are all of the
+ * period's, so that a chunk costs its rows only). Rows are the caller's
+ * (store_rederive_rows_free).
  */
 int store_rederive_next(struct store *s, const struct store_rederive_filter *f,
     int64_t after_ms, int64_t after_id, size_t n,

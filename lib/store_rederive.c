@@ -21,15 +21,17 @@ const char *const store_rd_table_names[STORE_RD_TABLES] = { "weighings",
 	"weighings_history", "vehicle_events", "facility_status" };
 
 /* In the order of receipt (messages_received, whose entries are ordered
- * by time and id), after the last one done: each chunk reads only its
- * rows, however long ago the period begins. Positions' payloads are not
- * read: they are never re-derived. */
+ * by time and id), after the last one done and before the period's end
+ * (INT64_MAX: none): each chunk reads its own rows and no more, however
+ * large the table. The profile is checked by the caller (a filter here
+ * would read on until enough rows match). The payload of a position, or
+ * of a message of another profile, is not read. */
 static const char next_sql[] =
     "SELECT id, received_ms, topic, profile, coalesce(kind, ''),"
-    " CASE WHEN kind IS 'position' THEN NULL ELSE payload END"
+    " CASE WHEN kind IS 'position' OR profile IS NOT coalesce(?4, profile)"
+    " THEN NULL ELSE payload END"
     " FROM messages WHERE received_ms >= ?2"
-    " AND (received_ms > ?2 OR id > ?1)"
-    " AND (?3 = 0 OR received_ms < ?3) AND (?4 IS NULL OR profile = ?4)"
+    " AND (received_ms > ?2 OR id > ?1) AND received_ms < ?3"
     " ORDER BY received_ms, id LIMIT ?5";
 
 static const char ve_find_sql[] =
@@ -182,7 +184,7 @@ store_rederive_next(struct store *s, const struct store_rederive_filter *f,
 	sqlite3_bind_int64(st, 1, after_id);
 	sqlite3_bind_int64(st, 2,
 	    after_ms > f->since_ms ? after_ms : f->since_ms);
-	sqlite3_bind_int64(st, 3, f->until_ms);
+	sqlite3_bind_int64(st, 3, f->until_ms > 0 ? f->until_ms : INT64_MAX);
 	store_bind_text(st, 4, f->profile);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)n);
 	while (k < n && (step = sqlite3_step(st)) == SQLITE_ROW) {
