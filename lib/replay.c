@@ -97,7 +97,8 @@ replay_row(struct replay *r, const struct store_replay_row *row, int64_t now_ms,
 	struct ingest_replay_result res;
 	int changed;
 
-	if (r->req.topic[0] != '\0' && !topic_match(r->req.topic, row->topic))
+	if (row->skip ||
+	    (r->req.topic[0] != '\0' && !topic_match(r->req.topic, row->topic)))
 		return 0;
 	st->selected++;
 	if (row->pruned) {
@@ -231,12 +232,13 @@ chunk_rejects(struct replay *r, int64_t now_ms, struct replay_stats *st,
 	size_t i;
 	int rc = 0;
 
-	if (store_replay_next(r->store, &f, st->last_id, REPLAY_CHUNK, r->rows,
-		got) == -1)
+	if (store_replay_next(r->store, &f, st->last_ms, st->last_id,
+		REPLAY_CHUNK, r->rows, got) == -1)
 		return -1;
 	for (i = 0; i < *got && rc == 0; i++) {
 		rc = replay_row(r, &r->rows[i], now_ms, st);
 		st->last_id = r->rows[i].id;
+		st->last_ms = r->rows[i].received_ms;
 	}
 	store_replay_rows_free(r->rows, *got);
 	return rc;

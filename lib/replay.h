@@ -48,7 +48,7 @@ struct replay_stats {
 	uint64_t not_rederivable; /* positions, manifests, bindings */
 	uint64_t changed[STORE_RD_TABLES]; /* rows corrected, per table */
 	int64_t last_id; /* the last reject (or message) done */
-	int64_t last_ms; /* accepted: its time of receipt (their order) */
+	int64_t last_ms; /* its time of receipt (their order) */
 	int done;
 };
 

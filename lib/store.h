@@ -471,17 +471,21 @@ struct store_replay_row {
 	void *payload;
 	size_t payload_len;
 	int pruned; /* retention dropped the payload: nothing to replay */
+	int skip;   /* not selected: the caller passes it over */
 };
 
 /*
- * Up to n rejects with an id above after_id that a replay may retry,
- * lowest id first: the payload is whole (not cut to a prefix) or pruned
- * by retention (said in pruned, for the caller to report), and no
- * replay has yet turned it into rows. The rows are the
+ * Up to n rejects received in the filter's period, in the order of
+ * receipt (time, then id) after the one received at after_ms with id
+ * after_id (0, 0: from the start). Each is either one a replay may retry
+ * (payload whole, or pruned by retention: said in pruned, for the caller
+ * to report; no replay has turned it into rows yet), or flagged skip (of
+ * another reason, cut to a prefix, or replayed into rows already), for
+ * the caller to pass over: a chunk costs its rows only. The rows are the
  * caller's (store_replay_rows_free); *got says how many, 0 at the end.
  */
 int store_replay_next(struct store *s, const struct store_replay_filter *f,
-    int64_t after_id, size_t n, struct store_replay_row *rows,
+    int64_t after_ms, int64_t after_id, size_t n, struct store_replay_row *rows,
     size_t *got) WT_MUST_CHECK;
 void store_replay_rows_free(struct store_replay_row *rows, size_t n);
 /*
