@@ -496,6 +496,20 @@ main(void)
 	CHECK_INT(st.not_rederivable, 1);
 	run(&e, "", T0 + 24000000, 1, &st);
 	CHECK_INT(st.selected, 1); /* A40, received at T0 + 24 400 000 */
+	/* Before: the rest. */
+	{
+		struct replay_req until = { .accepted = 1,
+			.dry_run = 1,
+			.until_ms = T0 + 24000000 };
+		struct replay *u;
+
+		CHECK(replay_new(e.in, e.store, &until, &u) == 0);
+		while (replay_step(u, T0 + 86400000, 1000000) == 1)
+			;
+		CHECK_INT(replay_stats(u)->selected, 44);
+		CHECK(replay_stats(u)->done);
+		replay_free(u);
+	}
 
 	check_moved(&e);
 	check_kept(&e);
