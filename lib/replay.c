@@ -118,7 +118,8 @@ replay_row(struct replay *r, const struct store_replay_row *row, int64_t now_ms,
 	return 0;
 }
 
-/* The kinds whose rows are never re-derived (docs/replay.md). */
+/* The kinds whose rows a replay re-derives; never the others
+ * (positions, manifests, bindings: docs/replay.md). */
 static int
 rederivable(const char *kind)
 {
