@@ -43,7 +43,8 @@ client_close(struct control *c)
 {
 	if (c->job != NULL) {
 		log_notice("control: replay stopped by the client after "
-			   "reject %lld",
+			   "%s %lld",
+		    replay_request(c->job)->accepted ? "message" : "reject",
 		    (long long)replay_stats(c->job)->last_id);
 		replay_free(c->job);
 		c->job = NULL;
@@ -85,19 +86,48 @@ job_end(struct control *c, const char *line)
 }
 
 static void
+log_done(const struct replay_stats *st, int dry, int accepted)
+{
+	if (accepted)
+		log_notice(
+		    "control: replay of accepted messages %s: %llu "
+		    "selected, %llu re-derived, %llu unchanged, %llu "
+		    "refused now, %llu conflicts, %llu not re-derivable, "
+		    "%llu pruned",
+		    dry ? "dry run done" : "done",
+		    (unsigned long long)st->selected,
+		    (unsigned long long)st->rederived,
+		    (unsigned long long)st->unchanged,
+		    (unsigned long long)st->rejected,
+		    (unsigned long long)st->conflict,
+		    (unsigned long long)st->not_rederivable,
+		    (unsigned long long)st->pruned);
+	else
+		log_notice("control: replay %s: %llu selected, %llu stored, "
+			   "%llu duplicate, %llu rejected again, %llu pruned",
+		    dry ? "dry run done" : "done",
+		    (unsigned long long)st->selected,
+		    (unsigned long long)st->stored,
+		    (unsigned long long)st->duplicate,
+		    (unsigned long long)st->rejected,
+		    (unsigned long long)st->pruned);
+}
+
+static void
 step_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct control *c = arg;
 	struct timeval gap = { 0, STEP_GAP_US };
 	const struct replay_stats *st;
 	char line[CTLMSG_MAX];
-	int rc, dry;
+	int rc, dry, acc;
 
 	(void)fd;
 	(void)what;
 	if (c->job == NULL)
 		return;
 	dry = replay_request(c->job)->dry_run;
+	acc = replay_request(c->job)->accepted;
 	/* While the database refuses writes, ingestion's retries come first. */
 	if (pipeline_writes_failing(c->pipe)) {
 		evtimer_add(c->step_ev, &gap);
@@ -105,6 +135,8 @@ step_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	rc = replay_step(c->job, clock_ms(), STEP_US);
 	st = replay_stats(c->job);
+	if (rc != -1 && !dry)
+		pipeline_replayed(c->pipe);
 	if (rc == -1) {
 		if (ctlmsg_error_line("the database failed; what was "
 				      "committed stays, run the replay again",
@@ -113,19 +145,15 @@ step_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (rc == 0) {
-		log_notice("control: replay %s: %llu selected, %llu stored, "
-			   "%llu duplicate, %llu rejected again",
-		    dry ? "dry run done" : "done",
-		    (unsigned long long)st->selected,
-		    (unsigned long long)st->stored,
-		    (unsigned long long)st->duplicate,
-		    (unsigned long long)st->rejected);
-		if (ctlmsg_stats_line("done", st, dry, line, sizeof(line)) == 0)
+		log_done(st, dry, acc);
+		if (ctlmsg_stats_line("done", st, acc, dry, line,
+			sizeof(line)) == 0)
 			job_end(c, line);
 		return;
 	}
 	if (clock_mono_us() - c->last_progress_us >= PROGRESS_US &&
-	    ctlmsg_stats_line("progress", st, dry, line, sizeof(line)) == 0) {
+	    ctlmsg_stats_line("progress", st, acc, dry, line, sizeof(line)) ==
+		0) {
 		say(c, line);
 		c->last_progress_us = clock_mono_us();
 	}
@@ -158,10 +186,21 @@ start_job(struct control *c, const char *line, size_t len)
 		refuse(c, "out of memory");
 		return;
 	}
-	log_notice("control: replay%s of rejects (reason %s, topic %s, "
-		   "received since %lld ms)",
-	    req.dry_run ? " (dry run)" : "", req.reason[0] ? req.reason : "any",
-	    req.topic[0] ? req.topic : "any", (long long)req.since_ms);
+	if (req.accepted)
+		log_notice(
+		    "control: replay%s of accepted messages (profile %s, "
+		    "topic %s, received since %lld ms, before %lld ms)",
+		    req.dry_run ? " (dry run)" : "",
+		    req.profile[0] ? req.profile : "any",
+		    req.topic[0] ? req.topic : "any", (long long)req.since_ms,
+		    (long long)req.until_ms);
+	else
+		log_notice("control: replay%s of rejects (reason %s, topic %s, "
+			   "received since %lld ms, before %lld ms)",
+		    req.dry_run ? " (dry run)" : "",
+		    req.reason[0] ? req.reason : "any",
+		    req.topic[0] ? req.topic : "any", (long long)req.since_ms,
+		    (long long)req.until_ms);
 	c->last_progress_us = clock_mono_us();
 	evtimer_add(c->step_ev, &now);
 }

@@ -29,9 +29,10 @@ int ctlmsg_replay_request(const struct replay_req *req, char *buf,
 /* Parse one request line into *req; -1 with the reason in err. */
 int ctlmsg_parse_replay(const char *line, size_t len, struct replay_req *req,
     char *err, size_t errsz) WT_MUST_CHECK;
-/* A reply line: event "progress" or "done" with the figures. */
+/* A reply line: event "progress" or "done" with the figures (those of a
+ * replay of accepted messages when accepted). */
 int ctlmsg_stats_line(const char *event, const struct replay_stats *st,
-    int dry_run, char *buf, size_t len) WT_MUST_CHECK;
+    int accepted, int dry_run, char *buf, size_t len) WT_MUST_CHECK;
 /* An "error" reply line with message (escaped). */
 int ctlmsg_error_line(const char *message, char *buf, size_t len) WT_MUST_CHECK;
 

@@ -247,14 +247,14 @@ static const char *const outcome_names[] = { "stored", "duplicate", "history" };
 
 /* Decode into in->evs with the built-in or a declared profile. */
 static int
-decode(struct ingest *in, const struct profile *p, const struct spool_rec *rec,
-    const struct decode_ctx *ctx, struct decode_err *err)
+decode(const struct profile *p, const struct spool_rec *rec,
+    const struct decode_ctx *ctx, struct ev_list *evs, struct decode_err *err)
 {
 	if (p != NULL)
 		return decode_profile(p, rec->topic, rec->payload,
-		    rec->payload_len, ctx, &in->evs, err);
+		    rec->payload_len, ctx, evs, err);
 	return native_decode(rec->topic, rec->payload, rec->payload_len, ctx,
-	    &in->evs, err);
+	    evs, err);
 }
 
 /* Store every event of the message, counted in c; the message's outcome
@@ -315,7 +315,7 @@ ingest_one(struct ingest *in, const struct spool_rec *rec, int64_t now_ms)
 		    "no subscription with a "
 		    "known profile matches the topic",
 		    now_ms);
-	if (decode(in, p, rec, &ctx, &err) == -1)
+	if (decode(p, rec, &ctx, &in->evs, &err) == -1)
 		return reject(in, &m, err.reason, err.detail, now_ms);
 	/* Without a digest the message cannot be checked for a duplicate:
 	 * fail the batch, which is retried, rather than store it blind. */
@@ -368,7 +368,7 @@ ingest_replay_one(struct ingest *in, const struct store_replay_row *row,
 		snprintf(out->detail, sizeof(out->detail), "no_profile");
 		return 0;
 	}
-	if (decode(in, p, &rec, &ctx, &err) == -1) {
+	if (decode(p, &rec, &ctx, &in->evs, &err) == -1) {
 		snprintf(out->detail, sizeof(out->detail), "%.24s: %.190s",
 		    err.reason, err.detail);
 		rc = 0;
@@ -393,6 +393,42 @@ ingest_replay_one(struct ingest *in, const struct store_replay_row *row,
 done:
 	ev_list_clear(&in->evs);
 	return rc;
+}
+
+int
+ingest_decode_stored(struct ingest *in, const char *topic, const void *payload,
+    size_t len, int64_t received_ms, struct ev_list *evs, char *detail,
+    size_t dsz)
+{
+	const struct config *cfg = in->cfg;
+	struct decode_ctx ctx = { cfg->time.local_offset_min, received_ms,
+		(int64_t)cfg->time.future_tolerance_s * 1000 };
+	struct spool_rec rec = { .topic = topic,
+		.topic_len = strlen(topic),
+		.payload = payload,
+		.payload_len = len,
+		.full_len = len,
+		.received_ms = received_ms };
+	const struct profile *p = NULL;
+	struct decode_err err;
+
+	ev_list_clear(evs);
+	if (profile_for(in, topic, &p) == NULL) {
+		snprintf(detail, dsz, "no_profile");
+		return -1;
+	}
+	if (decode(p, &rec, &ctx, evs, &err) == -1) {
+		snprintf(detail, dsz, "%.24s: %.190s", err.reason, err.detail);
+		ev_list_clear(evs);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ingest_local_offset(const struct ingest *in)
+{
+	return in->cfg->time.local_offset_min;
 }
 
 static void

@@ -103,6 +103,18 @@ struct ingest_replay_result {
 int ingest_replay_one(struct ingest *in, const struct store_replay_row *row,
     int dry_run, int64_t now_ms,
     struct ingest_replay_result *out) WT_MUST_CHECK;
+/*
+ * Decode a stored payload through the configuration and profiles as they
+ * are now, its times judged against received_ms, into evs (cleared
+ * first): a replay of accepted messages (lib/replay.c). -1 with the
+ * reason and detail in detail when no profile takes the topic or the
+ * profile refuses the payload.
+ */
+int ingest_decode_stored(struct ingest *in, const char *topic,
+    const void *payload, size_t len, int64_t received_ms, struct ev_list *evs,
+    char *detail, size_t dsz) WT_MUST_CHECK;
+/* The configured time.local_offset, in minutes. */
+int ingest_local_offset(const struct ingest *in);
 const char *ingest_reason_name(enum ingest_reason r);
 /* Time of the last commit and of the last message received (ms, 0 = never). */
 int64_t ingest_last_commit_ms(const struct ingest *in);

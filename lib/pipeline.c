@@ -596,3 +596,9 @@ pipeline_replay_new(struct pipeline *p, const struct replay_req *req,
 {
 	return replay_new(p->ingest, p->store, req, out);
 }
+
+void
+pipeline_replayed(struct pipeline *p)
+{
+	p->reconcile_behind = 1;
+}

@@ -242,5 +242,8 @@ struct replay;
 struct replay_req;
 int pipeline_replay_new(struct pipeline *p, const struct replay_req *req,
     struct replay **out) WT_MUST_CHECK;
+/* A replay's slice committed rows: the next tick reconciles, as after a
+ * batch of fresh ones (the queue says what changed). */
+void pipeline_replayed(struct pipeline *p);
 
 #endif

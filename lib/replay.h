@@ -1,6 +1,8 @@
 /*
  * replay: re-run stored rejects through the configuration and profiles
- * as they are now, after a profile fix (docs/replay.md). A job walks the
+ * as they are now, after a profile fix (docs/replay.md); or, asked for
+ * explicitly, accepted messages, whose rows are then corrected in place
+ * (store_rederive, same slices: see there and docs/replay.md). A job walks the
  * rejects table by id in slices, each one transaction holding the rows
  * the replayed messages became and the outcome recorded on each reject,
  * so a replay stopped at any point (a crash, a stop) keeps what it
@@ -15,16 +17,19 @@
 #include <stdint.h>
 
 #include "attr.h"
+#include "store.h"
 
 struct ingest;
 struct replay;
-struct store;
 
 struct replay_req {
 	char reason[32];  /* "": any reason */
 	char topic[256];  /* an MQTT topic filter; "": any topic */
 	int64_t since_ms; /* received at or after; 0: any time */
+	int64_t until_ms; /* received before; 0: no end */
 	int dry_run;	  /* decode and look up only; write nothing */
+	int accepted;	  /* accepted messages, not rejects */
+	char profile[64]; /* accepted: decoded by this profile; "": any */
 };
 
 struct replay_stats {
@@ -35,7 +40,15 @@ struct replay_stats {
 	uint64_t rejected;  /* rejected again */
 	uint64_t marked;    /* rejects rows whose outcome was (re)written */
 	uint64_t rows;	    /* canonical rows written */
-	int64_t last_id;    /* the highest reject id done */
+	uint64_t pruned;    /* payload gone with retention: skipped */
+	/* accepted messages: */
+	uint64_t rederived;	  /* rows corrected in place */
+	uint64_t unchanged;	  /* rows already right */
+	uint64_t conflict;	  /* the events name other rows: left as is */
+	uint64_t not_rederivable; /* positions, manifests, bindings */
+	uint64_t changed[STORE_RD_TABLES]; /* rows corrected, per table */
+	int64_t last_id; /* the last reject (or message) done */
+	int64_t last_ms; /* its time of receipt (their order) */
 	int done;
 };
 

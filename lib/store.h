@@ -23,7 +23,7 @@
 struct store;
 struct config;
 
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 14
 
 /* What a write did: inserted, nothing new (idempotent no-op), or kept as
  * history without moving the current state (late or older version). */
@@ -548,6 +548,7 @@ int store_query_prune_due(struct store_query *q,
 struct store_replay_filter {
 	const char *reason; /* NULL: any reason */
 	int64_t since_ms;   /* received at or after; 0: any time */
+	int64_t until_ms;   /* received before; 0: no end */
 };
 
 struct store_replay_row {
@@ -555,16 +556,22 @@ struct store_replay_row {
 	char *topic, *reason;
 	void *payload;
 	size_t payload_len;
+	int pruned; /* retention dropped the payload: nothing to replay */
+	int skip;   /* not selected: the caller passes it over */
 };
 
 /*
- * Up to n rejects with an id above after_id that a replay may retry,
- * lowest id first: the payload is kept whole (not pruned, not cut to a
- * prefix), and no replay has yet turned it into rows. The rows are the
+ * Up to n rejects received in the filter's period, in the order of
+ * receipt (time, then id) after the one received at after_ms with id
+ * after_id (0, 0: from the start). Each is either one a replay may retry
+ * (payload whole, or pruned by retention: said in pruned, for the caller
+ * to report; no replay has turned it into rows yet), or flagged skip (of
+ * another reason, cut to a prefix, or replayed into rows already), for
+ * the caller to pass over: a chunk costs its rows only. The rows are the
  * caller's (store_replay_rows_free); *got says how many, 0 at the end.
  */
 int store_replay_next(struct store *s, const struct store_replay_filter *f,
-    int64_t after_id, size_t n, struct store_replay_row *rows,
+    int64_t after_ms, int64_t after_id, size_t n, struct store_replay_row *rows,
     size_t *got) WT_MUST_CHECK;
 void store_replay_rows_free(struct store_replay_row *rows, size_t n);
 /*
@@ -576,6 +583,74 @@ void store_replay_rows_free(struct store_replay_row *rows, size_t n);
  */
 int store_replay_mark(struct store *s, int64_t id, int64_t now_ms,
     const char *outcome, const char *detail, int *changed) WT_MUST_CHECK;
+
+/* ---- re-deriving accepted messages (store_rederive.c) ---- */
+
+struct store_rederive_filter {
+	const char *profile; /* NULL: any */
+	int64_t since_ms;    /* received at or after */
+	int64_t until_ms;    /* received before; 0: no end */
+};
+struct store_rederive_row {
+	int64_t id, received_ms;
+	char *topic, *profile, *kind;
+	void *payload; /* NULL when retention pruned it (or a position's) */
+	size_t payload_len;
+};
+/*
+ * Up to n accepted messages received in the filter's period, in the
+ * order of receipt (time, then id) after the one received at after_ms
+ * with id after_id (0, 0: from the start), pruned payloads included (the
+ * caller reports them). The payload of a position is not read: positions
+ * are never re-derived; nor that of a message of another profile than
+ * f->profile, which the caller must pass over (the rows are all of the
+ * period's, so that a chunk costs its rows only). Rows are the caller's
+ * (store_rederive_rows_free).
+ */
+int store_rederive_next(struct store *s, const struct store_rederive_filter *f,
+    int64_t after_ms, int64_t after_id, size_t n,
+    struct store_rederive_row *rows, size_t *got) WT_MUST_CHECK;
+void store_rederive_rows_free(struct store_rederive_row *rows, size_t n);
+
+/* The tables whose rows a re-derivation changes in place. */
+enum store_rd_table {
+	STORE_RD_WEIGHINGS,
+	STORE_RD_WEIGHINGS_HISTORY,
+	STORE_RD_VEHICLE_EVENTS,
+	STORE_RD_FACILITY_STATUS,
+	STORE_RD_TABLES
+};
+extern const char *const store_rd_table_names[STORE_RD_TABLES];
+enum store_rd_outcome {
+	STORE_RD_UNCHANGED, /* the rows already say what the events say */
+	STORE_RD_CHANGED,   /* rows corrected in place */
+	STORE_RD_CONFLICT   /* the events name other rows: left as is */
+};
+struct store_rd_result {
+	enum store_rd_outcome outcome;
+	int64_t changed[STORE_RD_TABLES]; /* rows changed, per table */
+	char detail[160];		  /* why a conflict */
+};
+/*
+ * Inside a transaction: bring the rows of accepted message message_id in
+ * line with evs (its payload decoded again; weighings, vehicle events and
+ * facility statuses only), all of them or none: each event must name a
+ * row of the message by its key (a ticket and its version, a vehicle's
+ * event, a facility's report), or a row another message owns (nothing
+ * to do), and every row of the message must be named. Changed rows keep
+ * their id, key, message and the stamps taken when they were first
+ * stored; the message records now_ms as rederived_ms. -1 only when the
+ * database failed.
+ */
+struct store_rederive;
+int store_rederive(struct store_rederive *job, int64_t message_id,
+    const struct ev *evs, size_t n, int local_offset_min, int64_t now_ms,
+    struct store_rd_result *out) WT_MUST_CHECK;
+/* A job's state (its prepared statements): open one per replay, close it
+ * before the store. */
+int store_rederive_open(struct store *s,
+    struct store_rederive **out) WT_MUST_CHECK;
+void store_rederive_close(struct store_rederive *job);
 
 const char *store_path(const struct store *s);
 /* The writer connection's last error message (for /status). */

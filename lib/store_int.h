@@ -24,6 +24,7 @@
  *	store_backup.c		a consistent copy of a live database
  *	store_query.c		wastetrackctl's read-only named queries
  *	store_replay.c		rejects a replay may retry, their outcome
+ *	store_rederive.c	accepted messages' rows derived again
  *	store.c			open, close, transactions, the spool position
  *	store_prune.c		retention in slices, each its own transaction
  *	store_alert.c		alerts from rules, each its own transaction
@@ -222,6 +223,10 @@ int store_put_weighing(struct store *s, const struct ev *e, int64_t mid,
     int off_min, enum store_result *res) WT_MUST_CHECK;
 int store_put_manifest(struct store *s, const struct ev *e, int64_t mid,
     int off_min, int64_t now_ms, enum store_result *res) WT_MUST_CHECK;
+/* The digest of a ticket's figures (all but its version) that tells a
+ * correction from a re-send; out holds 64 hex digits. */
+int store_wb_fingerprint(const struct ev_weighing *w,
+    char out[65]) WT_MUST_CHECK;
 
 /* ---- store_recon_inc.c: the steps of a reconciliation ---- */
 

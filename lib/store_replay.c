@@ -1,23 +1,29 @@
 /*
  * store_replay: the SQL of replaying stored rejects (store.h). The rows
- * are selected by primary key ranges, so a replay over a year of rejects
- * costs a chunk at a time; the reason and time filters run on the rows
- * the chunk reads (rejects_reason would serve a reason alone, but a
- * chunk must also move forward by id to be resumable).
+ * are read in the order of receipt along rejects_received (time, then
+ * id), after the last one read and before the period's end, a chunk at a
+ * time: each chunk reads its own rows and no more, however many rows
+ * before it the filters leave out, so a replay of yesterday over a year
+ * of rejects, or of a rare reason, costs a chunk per slice.
  */
 #include "store_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Rows a replay never turns into rows: a cut payload (too_large keeps a
- * prefix) and a pruned one; and rows already replayed into rows. */
+/* Rows a replay never turns into rows are read but flagged (skip), and
+ * their payload left where it is: another reason, a cut payload
+ * (too_large keeps a prefix), rows already replayed into rows. A pruned
+ * payload is selected, to be reported as skipped. */
+#define SKIP                                                                   \
+	" (reason = 'too_large' OR reason IS NOT coalesce(?5, reason)"         \
+	" OR (replay_outcome IS NOT NULL AND replay_outcome <> 'rejected'))"
 static const char next_sql[] =
-    "SELECT id, received_ms, topic, reason, payload FROM rejects"
-    " WHERE id > ?1 AND payload IS NOT NULL AND reason <> 'too_large'"
-    " AND (?2 IS NULL OR reason = ?2) AND received_ms >= ?3"
-    " AND (replay_outcome IS NULL OR replay_outcome = 'rejected')"
-    " ORDER BY id LIMIT ?4";
+    "SELECT id, received_ms, topic, reason,"
+    " CASE WHEN" SKIP " THEN NULL ELSE payload END," SKIP
+    " FROM rejects WHERE received_ms >= ?2"
+    " AND (received_ms > ?2 OR id > ?1) AND received_ms < ?3"
+    " ORDER BY received_ms, id LIMIT ?4";
 
 static const char mark_sql[] =
     "UPDATE rejects SET replayed_ms = ?2, replay_outcome = ?3,"
@@ -56,6 +62,8 @@ row_copy(sqlite3_stmt *st, struct store_replay_row *r)
 	r->received_ms = sqlite3_column_int64(st, 1);
 	r->topic = column_dup(st, 2);
 	r->reason = column_dup(st, 3);
+	r->skip = sqlite3_column_int(st, 5);
+	r->pruned = !r->skip && sqlite3_column_type(st, 4) == SQLITE_NULL;
 	/* One byte more: an empty payload still gets a pointer. */
 	if ((r->payload = malloc((size_t)len + 1)) != NULL && len > 0)
 		memcpy(r->payload, blob, (size_t)len);
@@ -66,7 +74,8 @@ row_copy(sqlite3_stmt *st, struct store_replay_row *r)
 
 int
 store_replay_next(struct store *s, const struct store_replay_filter *f,
-    int64_t after_id, size_t n, struct store_replay_row *rows, size_t *got)
+    int64_t after_ms, int64_t after_id, size_t n, struct store_replay_row *rows,
+    size_t *got)
 {
 	sqlite3_stmt *st = NULL;
 	size_t k = 0;
@@ -76,9 +85,11 @@ store_replay_next(struct store *s, const struct store_replay_filter *f,
 	if (sqlite3_prepare_v2(s->db, next_sql, -1, &st, NULL) != SQLITE_OK)
 		goto done;
 	sqlite3_bind_int64(st, 1, after_id);
-	store_bind_text(st, 2, f->reason);
-	sqlite3_bind_int64(st, 3, f->since_ms);
+	sqlite3_bind_int64(st, 2,
+	    after_ms > f->since_ms ? after_ms : f->since_ms);
+	sqlite3_bind_int64(st, 3, f->until_ms > 0 ? f->until_ms : INT64_MAX);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)n);
+	store_bind_text(st, 5, f->reason);
 	while (k < n && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (row_copy(st, &rows[k]) == -1) {
 			store_replay_rows_free(rows, k + 1);

@@ -516,6 +516,17 @@ static const char *const migrations[] = {
 	 * site there accepts the waste, night-window and permit violations,
 	 * their daily views (store_muck_sql.c, docs/geofence.md). */
 	store_muck_v13,
+	/* v14: re-deriving accepted messages (store_rederive.c,
+	 * docs/replay.md). A message whose rows a replay changed says when;
+	 * the rows of one message are found by its id, except positions,
+	 * which are never re-derived (an index on the largest table would
+	 * cost every ingested position). */
+	"ALTER TABLE messages ADD COLUMN rederived_ms INTEGER;"
+	"CREATE INDEX vehicle_events_message ON vehicle_events(message_id);"
+	"CREATE INDEX facility_status_message ON facility_status(message_id);"
+	"CREATE INDEX weighings_message ON weighings(message_id);"
+	"CREATE INDEX weighings_history_message ON"
+	" weighings_history(message_id);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -41,8 +41,8 @@ fp_num(struct sha256 *h, double v)
 
 /* A digest of everything the sender said about a ticket except its
  * version: equal digests mean a re-send, not a correction. */
-static int
-wb_fingerprint(const struct ev_weighing *w, char out[65])
+int
+store_wb_fingerprint(const struct ev_weighing *w, char out[65])
 {
 	struct sha256 h;
 	uint8_t d[32];
@@ -244,7 +244,7 @@ store_put_weighing(struct store *s, const struct ev *e, int64_t mid,
 
 	norm_local_day(w->first_ms, off_min, day);
 	k.day = day;
-	if (wb_fingerprint(w, fp) == -1)
+	if (store_wb_fingerprint(w, fp) == -1)
 		return -1;
 	if ((found = wb_current(s, w, day, &cur)) == -1 ||
 	    wb_stamp(s, w, &cur, found, &f, &k) == -1)

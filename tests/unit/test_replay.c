@@ -3,7 +3,8 @@
  * the daemon makes them (spool records through ingest_batch), the
  * configuration is then fixed, and replays turn what the fix accepts into
  * rows: a dry run writes nothing, filters select, a second replay changes
- * nothing, a reject whose payload was stored since is a duplicate.
+ * nothing, a reject whose payload was stored since is a duplicate, one
+ * whose payload retention pruned is reported as skipped.
  */
 #include "check.h"
 #include "tmpfiles.h"
@@ -132,6 +133,27 @@ run(struct env *e, const char *reason, const char *topic, int64_t since,
 	replay_free(r);
 }
 
+/* What retention does to the payload of the rejects of topic. */
+static int
+prune_payload(const char *path, const char *topic)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_busy_timeout(db, 5000) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db,
+		"UPDATE rejects SET payload = NULL WHERE topic = ?1", -1, &st,
+		NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
 static long long
 q(const struct env *e, const char *sql)
 {
@@ -213,6 +235,15 @@ main(void)
 	CHECK_INT(st.marked, 0);
 	CHECK_INT(st.rows, 0);
 	CHECK_INT(q(&e, "SELECT count(*) FROM positions"), 5);
+	CHECK_INT(q(&e, "SELECT count(*) FROM messages"), 5);
+
+	/* A reject whose payload retention pruned is reported, never
+	 * passed over in silence, and nothing is written for it. */
+	CHECK(prune_payload(e.db, "wt/v1/vehicles/KW-0218/position") == 0);
+	run(&e, "", "", 0, 0, &st);
+	CHECK_INT(st.selected, 2);
+	CHECK_INT(st.pruned, 1);
+	CHECK_INT(st.rejected, 1);
 	CHECK_INT(q(&e, "SELECT count(*) FROM messages"), 5);
 
 	ingest_free(e.in);

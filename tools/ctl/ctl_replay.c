@@ -23,16 +23,25 @@
 static const char usage_text[] =
     "usage: wastetrackctl [-c FILE] replay " CTL_REPLAY_ARGS "\n"
     "  " CTL_REPLAY_HELP ".\n"
+    "  --accepted       accepted messages instead of rejects: their rows\n"
+    "                   are corrected in place where the current profiles\n"
+    "                   derive them differently (weighings, vehicle events,\n"
+    "                   facility statuses)\n"
+    "  --profile P      (--accepted) only messages decoded by profile P\n"
     "  --reason R       only rejects of this reason (missing_field, ...)\n"
-    "  --topic FILTER   only rejects whose topic matches this MQTT filter\n"
-    "  --since T        only rejects received at or after T: a local day\n"
+    "  --topic FILTER   only those whose topic matches this MQTT filter\n"
+    "  --since T        only those received at or after T: a local day\n"
     "                   YYYY-MM-DD, RFC 3339, or back from now (90m, 7d)\n"
+    "  --until T        only those received before T (same forms; a day:\n"
+    "                   before it begins)\n"
     "  --dry-run        say what would change; write nothing\n"
     "  --format F       table (default) or json (the daemon's last line)\n"
-    "Replayed rejects that became rows are never selected again; a second\n"
-    "replay of unchanged input changes nothing. Exit status: 0 done;\n"
-    "1 failure; 64 usage; 69 wastetrackd does not answer; 75 it stopped\n"
-    "in the middle (what it committed stays: run the replay again).\n";
+    "Replayed rejects that became rows are never selected again; accepted\n"
+    "messages already right are left alone: a second replay of unchanged\n"
+    "input changes nothing. Payloads that retention pruned are counted as\n"
+    "skipped. Exit status: 0 done; 1 failure; 64 usage; 69 wastetrackd\n"
+    "does not answer; 75 it stopped in the middle (what it committed\n"
+    "stays: run the replay again).\n";
 
 /* An option's value into dst; -1 (said on stderr) when too long. */
 static int
@@ -46,6 +55,69 @@ copy_opt(const char *name, const char *arg, char *dst, size_t size)
 	return 0;
 }
 
+/* A time option's value into *ms; -1 (said on stderr) when not one. */
+static int
+time_opt(const struct config *cfg, const char *name, const char *arg,
+    int64_t *ms)
+{
+	if (ctl_parse_since(arg, cfg, ms) == -1) {
+		fprintf(stderr, "replay: --%s %s: not a time\n", name, arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* One option: 0, or an exit status (-1: --help, printed). */
+static int
+one_opt(const struct config *cfg, int ch, struct replay_req *req, int *json)
+{
+	switch (ch) {
+	case 'r':
+		return copy_opt("reason", optarg, req->reason,
+			   sizeof(req->reason)) == -1
+		    ? EXIT_USAGE
+		    : 0;
+	case 't':
+		return copy_opt("topic", optarg, req->topic,
+			   sizeof(req->topic)) == -1
+		    ? EXIT_USAGE
+		    : 0;
+	case 'p':
+		return copy_opt("profile", optarg, req->profile,
+			   sizeof(req->profile)) == -1
+		    ? EXIT_USAGE
+		    : 0;
+	case 's':
+		return time_opt(cfg, "since", optarg, &req->since_ms) == -1
+		    ? EXIT_USAGE
+		    : 0;
+	case 'u':
+		return time_opt(cfg, "until", optarg, &req->until_ms) == -1
+		    ? EXIT_USAGE
+		    : 0;
+	case 'a':
+		req->accepted = 1;
+		return 0;
+	case 'n':
+		req->dry_run = 1;
+		return 0;
+	case 'f':
+		if (strcmp(optarg, "json") != 0 &&
+		    strcmp(optarg, "table") != 0) {
+			fprintf(stderr, "replay: --format table|json\n");
+			return EXIT_USAGE;
+		}
+		*json = strcmp(optarg, "json") == 0;
+		return 0;
+	case 'h':
+		fputs(usage_text, stdout);
+		return -1;
+	default:
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+}
+
 static int
 parse_args(const struct config *cfg, int argc, char **argv,
     struct replay_req *req, int *json)
@@ -54,58 +126,30 @@ parse_args(const struct config *cfg, int argc, char **argv,
 		{ "reason", required_argument, NULL, 'r' },
 		{ "topic", required_argument, NULL, 't' },
 		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "accepted", no_argument, NULL, 'a' },
+		{ "profile", required_argument, NULL, 'p' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	int ch, rc;
 
 	memset(req, 0, sizeof(*req));
 	*json = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			if (copy_opt("reason", optarg, req->reason,
-				sizeof(req->reason)) == -1)
-				return EXIT_USAGE;
-			break;
-		case 't':
-			if (copy_opt("topic", optarg, req->topic,
-				sizeof(req->topic)) == -1)
-				return EXIT_USAGE;
-			break;
-		case 's':
-			if (ctl_parse_since(optarg, cfg, &req->since_ms) ==
-			    -1) {
-				fprintf(stderr,
-				    "replay: --since %s: not a time\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'n':
-			req->dry_run = 1;
-			break;
-		case 'f':
-			if (strcmp(optarg, "json") != 0 &&
-			    strcmp(optarg, "table") != 0) {
-				fprintf(stderr,
-				    "replay: --format table|json\n");
-				return EXIT_USAGE;
-			}
-			*json = strcmp(optarg, "json") == 0;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return -1;
-		default:
-			fputs(usage_text, stderr);
-			return EXIT_USAGE;
-		}
-	}
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		if ((rc = one_opt(cfg, ch, req, json)) != 0)
+			return rc;
 	if (optind != argc) {
 		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (req->accepted ? req->reason[0] != '\0' : req->profile[0] != '\0') {
+		fprintf(stderr,
+		    "replay: --reason is for rejects, --profile "
+		    "for --accepted\n");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -138,14 +182,14 @@ figure(const struct json *doc, const char *key)
 }
 
 static void
-print_table(const struct json *doc)
+print_rejects(const struct json *doc)
 {
 	static const char *const keys[] = { "selected", "stored", "duplicate",
-		"history", "rejected", "marked", "rows" };
+		"history", "rejected", "marked", "rows", "pruned" };
 	static const char *const what[] = { "rejects selected", "became rows",
 		"already stored (duplicates)", "older versions kept aside",
 		"rejected again", "rejects whose outcome was recorded",
-		"rows written" };
+		"rows written", "skipped: payload pruned" };
 	size_t i;
 
 	printf("%s\n",
@@ -154,6 +198,45 @@ print_table(const struct json *doc)
 		: "replay done");
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		printf("  %-36s %llu\n", what[i], figure(doc, keys[i]));
+}
+
+static void
+print_accepted(const struct json *doc)
+{
+	static const char *const keys[] = { "selected", "rederived",
+		"unchanged", "rejected", "conflict", "not_rederivable",
+		"pruned" };
+	static const char *const what[] = { "messages selected",
+		"re-derived (rows corrected)", "unchanged",
+		"refused by the profiles now (kept)",
+		"naming other rows (kept)", "not re-derivable (kept)",
+		"skipped: payload pruned" };
+	static const char *const tables[] = { "weighings", "weighings_history",
+		"vehicle_events", "facility_status" };
+	const struct json *changed = json_get(doc, "changed");
+	size_t i;
+
+	printf("%s\n",
+	    json_is_yes(json_get(doc, "dry_run"))
+		? "dry run: nothing was written; a replay of accepted messages "
+		  "would give"
+		: "replay of accepted messages done");
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		printf("  %-36s %llu\n", what[i], figure(doc, keys[i]));
+	printf("  %-20s %8s %8s %8s\n", "rows", "added", "removed", "changed");
+	/* Rows are corrected in place: never added or removed. */
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		printf("  %-20s %8d %8d %8llu\n", tables[i], 0, 0,
+		    changed != NULL ? figure(changed, tables[i]) : 0);
+}
+
+static void
+print_table(const struct json *doc)
+{
+	if (json_is_yes(json_get(doc, "accepted")))
+		print_accepted(doc);
+	else
+		print_rejects(doc);
 }
 
 /* One reply line: 1 for progress, 0 done (printed), an exit status >= 1

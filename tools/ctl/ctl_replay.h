@@ -5,12 +5,11 @@
 
 struct config;
 
-#define CTL_REPLAY_ARGS                                                        \
-	"[--reason R] [--topic FILTER] [--since T] [--dry-run] "               \
-	"[--format table|json]"
+#define CTL_REPLAY_ARGS                                                         \
+	"[--accepted [--profile P] | --reason R] [--topic FILTER] [--since T] " \
+	"[--until T] [--dry-run] [--format table|json]"
 #define CTL_REPLAY_HELP                                                        \
-	"re-run stored rejects through the current profiles (the daemon does " \
-	"the work)"
+	"re-run rejects, or accepted messages, through the current profiles"
 
 /* An exit status: 0, 1 failure, 64 usage, 69 the daemon does not answer,
  * 75 the daemon stopped in the middle (what it committed stays). */
