@@ -270,6 +270,41 @@ test_budget(struct store_query *q)
 	CHECK(!store_query_timed_out(q));
 }
 
+/*
+ * The open alerts through the index of open alerts, not a walk over every
+ * alert ever raised (none is ever deleted): with the budget spent before
+ * the query starts, a walk over 20 000 resolved alerts reaches the
+ * handler and is stopped; the 3 open ones cost too few steps to reach it.
+ */
+static void
+test_alerts_open_only(const char *path, struct store_query *q)
+{
+	struct store_q_args a = { { NULL }, { 0, API_MAX_ALERTS + 1 } };
+	sqlite3 *db = raw_open(path);
+	int64_t t0;
+	int rows = 0;
+
+	raw_exec(db,
+	    "BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+	    " FROM n WHERE i < 20000) INSERT INTO alerts(kind, severity,"
+	    " subject, opened_ms, resolved_ms, evidence) SELECT 'permit',"
+	    " 'warning', 'P' || i, i, i + 1, '{}' FROM n;"
+	    " INSERT INTO alerts(kind, severity, subject, opened_ms, evidence)"
+	    " VALUES('permit', 'warning', 'O1', 1, '{}'), ('permit',"
+	    " 'warning', 'O2', 2, '{}'), ('night_window', 'warning', 'O3', 3,"
+	    " '{}'); COMMIT");
+	sqlite3_close(db);
+	store_query_budget(q, 1);
+	t0 = clock_mono_us();
+	while (clock_mono_us() - t0 < 1500)
+		;
+	CHECK(
+	    store_query_run(q, STORE_Q_API_ALERTS, &a, count_row, &rows) == 0);
+	CHECK(!store_query_timed_out(q));
+	CHECK_INT(rows, 3);
+	store_query_budget(q, 0);
+}
+
 int
 main(void)
 {
@@ -288,6 +323,7 @@ main(void)
 	if (q != NULL) {
 		test_positions_bound(q, now);
 		test_budget(q);
+		test_alerts_open_only(path, q);
 	}
 	store_query_close(q);
 	store_close(s);
