@@ -407,25 +407,30 @@ log_config_changes(struct store *s, const struct config *cfg)
 static int
 bind_accepts(sqlite3_stmt *st, int i, const struct cfg_facility *f)
 {
-	char buf[1024];
-	size_t k, len = 0;
-	int n;
+	char *buf;
+	size_t k, len = 1, n;
+	int rc;
 
 	if (f->accepts == NULL) {
 		sqlite3_bind_null(st, i);
 		return 0;
 	}
-	buf[0] = '\0';
-	for (k = 0; k < f->naccepts; k++) {
-		n = snprintf(buf + len, sizeof(buf) - len, "%s%s",
-		    k > 0 ? "," : "", f->accepts[k]);
-		if (n < 0 || (size_t)n >= sizeof(buf) - len)
-			return -1;
-		len += (size_t)n;
+	/* As long as the list is: the configuration bounds it, not us. */
+	for (k = 0; k < f->naccepts; k++)
+		len += strlen(f->accepts[k]) + 1;
+	if ((buf = malloc(len)) == NULL)
+		return -1;
+	for (k = 0, len = 0; k < f->naccepts; k++) {
+		if (k > 0)
+			buf[len++] = ',';
+		n = strlen(f->accepts[k]);
+		memcpy(buf + len, f->accepts[k], n);
+		len += n;
 	}
-	return sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT) == SQLITE_OK
-	    ? 0
-	    : -1;
+	buf[len] = '\0';
+	rc = sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
+	free(buf);
+	return rc == SQLITE_OK ? 0 : -1;
 }
 
 int

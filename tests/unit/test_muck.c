@@ -409,6 +409,35 @@ test_warm(sqlite3 *db)
 	    1);
 }
 
+/* A facility's accepts, however long, is stored whole: 80 patterns of
+ * 13 characters and 79 commas make 1 119, more than a fixed buffer of
+ * 1 KiB took (the sync then failed without a word). */
+static void
+test_long_accepts(sqlite3 *db)
+{
+	static char text[2048];
+	struct config *c2;
+	char *errors = NULL;
+	size_t len;
+	int i;
+
+	len = (size_t)snprintf(text, sizeof(text),
+	    "facilities:\n  - {id: BIG, kind: cw_disposal_site, accepts: [");
+	for (i = 0; i < 80; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s",
+		    i > 0 ? ", " : "", "cw.demolition");
+	snprintf(text + len, sizeof(text) - len, "]}\n");
+	CHECK(config_load(write_t("big.yaml", text), &c2, &errors) == 0);
+	CHECK(store_sync_config(st, c2) == 0);
+	CHECK_INT(raw_int(db,
+		      "SELECT length(accepts) FROM facilities"
+		      " WHERE id = 'BIG'"),
+	    80 * 13 + 79);
+	CHECK(store_sync_config(st, cfg) == 0);
+	config_free(c2);
+	free(errors);
+}
+
 int
 main(void)
 {
@@ -446,6 +475,7 @@ main(void)
 	test_rollback(db);
 	test_no_registry(db);
 	test_warm(db);
+	test_long_accepts(db);
 
 	sqlite3_close(db);
 	muck_free(mk);
