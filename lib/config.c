@@ -9,6 +9,7 @@
  * refused inside kept trees; libyaml's document API hides them, so each
  * file is also scanned as events (config_file.c).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,13 +35,26 @@ seen_pos(struct ctx *ctx, const char *sec, const char *name)
 	return pos;
 }
 
-/* 127.0.0.0/8, ::1 or localhost: only this host can connect. */
+/* 127.0.0.0/8, ::1 or localhost: only this host can connect. An
+ * address, not a name that starts like one ("127.example.org"): a name
+ * resolves wherever its DNS says. */
 static int
 loopback(const char *listen)
 {
-	return strncmp(listen, "127.", 4) == 0 ||
-	    strncmp(listen, "[::1]:", 6) == 0 ||
-	    strncmp(listen, "localhost:", 10) == 0;
+	const char *colon = strrchr(listen, ':');
+	char host[INET_ADDRSTRLEN];
+	struct in_addr a;
+	size_t n = colon != NULL ? (size_t)(colon - listen) : 0;
+
+	if (strncmp(listen, "[::1]:", 6) == 0 ||
+	    strncmp(listen, "localhost:", 10) == 0)
+		return 1;
+	if (n == 0 || n >= sizeof(host))
+		return 0;
+	memcpy(host, listen, n);
+	host[n] = '\0';
+	return inet_pton(AF_INET, host, &a) == 1 &&
+	    (ntohl(a.s_addr) >> 24) == 127;
 }
 
 /*

@@ -147,6 +147,18 @@ static const struct bad_case {
 	    "want tcp://host:port or ssl://host:port\n" },
 	{ "bad listen", "http:\n  listen: 8080\n",
 	    "@:2:11: invalid listen address \"8080\": want host:port\n" },
+	/* A name that merely starts like a loopback address is not one: it
+	 * resolves to wherever its DNS says. */
+	{ "listen on a name that starts with 127.",
+	    "http:\n  listen: \"127.example.org:8080\"\n",
+	    "@:2:3: http.listen \"127.example.org:8080\" is not a loopback "
+	    "address and http.auth_file is not set: set one, or listen on "
+	    "127.0.0.1 behind a reverse proxy\n" },
+	{ "listen on a name that ends in 127.0.0.1",
+	    "http:\n  listen: \"127.0.0.1.example.org:8080\"\n",
+	    "@:2:3: http.listen \"127.0.0.1.example.org:8080\" is not a "
+	    "loopback address and http.auth_file is not set: set one, or "
+	    "listen on 127.0.0.1 behind a reverse proxy\n" },
 	{ "listen port too large", "http:\n  listen: \"127.0.0.1:65536\"\n",
 	    "@:2:11: invalid listen address \"127.0.0.1:65536\": "
 	    "want host:port\n" },
