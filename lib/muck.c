@@ -33,6 +33,7 @@ struct mv {
 	char waste[32];	 /* category of the current load; "" unknown */
 	char origin[64]; /* construction site of the current load */
 	int load_evt;	 /* a load event since the last unload */
+	int64_t load_ms; /* the last load seen (event or rise), 0 none */
 	int64_t last_ms; /* last position with a point */
 	double last_lat, last_lon;
 	int64_t night_day, permit_day; /* local day numbers written */
@@ -573,6 +574,17 @@ unloaded(struct mv *v)
 	v->waste[0] = v->origin[0] = '\0';
 }
 
+/* The window around ts_ms where an inferred unload and an unload event
+ * are one: MUCK_SAME_UNLOAD_MS either side, not before the last load. */
+static void
+same_window(const struct mv *v, int64_t ts_ms, int64_t *lo, int64_t *hi)
+{
+	*lo = ts_ms - MUCK_SAME_UNLOAD_MS;
+	*hi = ts_ms + MUCK_SAME_UNLOAD_MS;
+	if (v->load_ms != 0 && v->load_ms < ts_ms && v->load_ms >= *lo)
+		*lo = v->load_ms + 1;
+}
+
 /* An unload the track revealed. */
 static int
 inferred(struct muck *m, struct store *s, struct mv *v,
@@ -591,12 +603,24 @@ inferred(struct muck *m, struct store *s, struct mv *v,
 		.waste = nz(v->waste),
 		.origin = nz(v->origin) };
 	const char *sd;
-	int added;
+	int64_t lo, hi;
+	int added, told;
 
 	/* A stop at a generator's site is a load, not an unload. */
 	if (place(m, v, v->waste, NULL, &u, &sd) && !u.authorised &&
 	    u.candidate)
 		return 0;
+	/* The unload event came first (a replay after a restart, whose
+	 * track forgot it): its row is this unload. */
+	same_window(v, ev->ts_ms, &lo, &hi);
+	if (store_unload_event_near(s, v->id, lo, hi, &told) == -1)
+		return -1;
+	if (told) {
+		m->c.merged++;
+		if (!u.candidate)
+			unloaded(v);
+		return 0;
+	}
 	u.district = district_of(m, v, sd);
 	u.muck = is_muck(m, v);
 	if (store_unload_add(s, &u, m->cfg->time.local_offset_min, mid,
@@ -654,6 +678,7 @@ warm(struct muck *m, struct store *s, struct mv *v, int64_t ts_ms)
 	if (found && ld.ts_ms < ts_ms) {
 		unload_note_load(&v->track);
 		v->load_evt = 1;
+		v->load_ms = ld.ts_ms;
 		snprintf(v->waste, sizeof(v->waste), "%s", ld.waste);
 		if (config_generator(m->cfg, nz(ld.site)) != NULL)
 			snprintf(v->origin, sizeof(v->origin), "%s", ld.site);
@@ -745,6 +770,8 @@ after_position(struct muck *m, struct store *s, const struct ev *e, int64_t mid)
 	v->last_ms = p->ts_ms;
 	v->last_lat = p->lat;
 	v->last_lon = p->lon;
+	if (c->rose)
+		v->load_ms = p->ts_ms;
 	if (c->emitted && inferred(m, s, v, &c->ev, mid) == -1)
 		return -1;
 	/* Loaded where? At a construction site: the load's origin, and the
@@ -765,6 +792,7 @@ after_load(struct muck *m, struct store *s, struct mv *v,
 
 	unload_note_load(&v->track);
 	v->load_evt = 1;
+	v->load_ms = ve->ts_ms;
 	snprintf(v->waste, sizeof(v->waste), "%s", ve->waste);
 	snprintf(v->origin, sizeof(v->origin), "%s", g != NULL ? g->id : "");
 	if (check_site(m, s, v, g, ve->ts_ms, ve->waste) == -1)
@@ -789,7 +817,8 @@ after_unload(struct muck *m, struct store *s, struct mv *v,
 		.waste = ve->waste,
 		.origin = nz(v->origin) };
 	const char *sd;
-	int added;
+	int64_t lo, hi;
+	int added, gone;
 
 	if (isnan(u.lat) && v->last_ms != 0 &&
 	    llabs(ve->ts_ms - v->last_ms) <= MUCK_LAST_FIX_MS) {
@@ -807,6 +836,12 @@ after_unload(struct muck *m, struct store *s, struct mv *v,
 		&added) == -1)
 		return -1;
 	m->c.unloads += (uint64_t)added;
+	/* The track inferred this unload before the event came (they come
+	 * on separate topics): one unload, the event's row. */
+	same_window(v, ve->ts_ms, &lo, &hi);
+	if (store_unload_absorb(s, v->id, lo, hi, &gone) == -1)
+		return -1;
+	m->c.merged += (uint64_t)gone;
 	unloaded(v);
 	return 0;
 }

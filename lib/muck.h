@@ -47,6 +47,10 @@ struct muck;
 /* An explicit unload without a position takes the vehicle's last one
  * when it is at most this old. */
 #define MUCK_LAST_FIX_MS (10 * 60 * 1000LL)
+/* An unload inferred from the track and an unload event of the same
+ * vehicle at most this far apart (and no load seen between) are one
+ * unload: the event's row stands for both (docs/geofence.md). */
+#define MUCK_SAME_UNLOAD_MS (5 * 60 * 1000LL)
 
 struct muck_counters {
 	uint64_t unloads;    /* unload rows written (inferred and events) */
@@ -54,6 +58,7 @@ struct muck_counters {
 	uint64_t outliers;   /* positions flagged SPEED_OUTLIER */
 	uint64_t violations; /* night-window and permit rows written */
 	uint64_t untracked;  /* positions of vehicles that found no room */
+	uint64_t merged;     /* inferred unloads an unload event stood for */
 	uint64_t evicted;
 	size_t vehicles; /* tracked now */
 };

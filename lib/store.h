@@ -233,6 +233,17 @@ int store_unload_add(struct store *s, const struct store_unload *u,
 int store_unload_weighed(struct store *s, const char *plate, int64_t first_ms,
     int64_t second_ms, int loaded, int muck, int *changed) WT_MUST_CHECK;
 /*
+ * One unload seen twice: inferred from the track and told by an unload
+ * event (docs/geofence.md). store_unload_event_near: *found 1 when the
+ * vehicle has an event's unload with ts_ms in [from_ms, to_ms];
+ * store_unload_absorb removes its inferred ones there (*removed rows),
+ * the event's row standing for them.
+ */
+int store_unload_event_near(struct store *s, const char *vehicle,
+    int64_t from_ms, int64_t to_ms, int *found) WT_MUST_CHECK;
+int store_unload_absorb(struct store *s, const char *vehicle, int64_t from_ms,
+    int64_t to_ms, int *removed) WT_MUST_CHECK;
+/*
  * What a vehicle's track was before this run saw it (lib/muck.c warms a
  * track it starts with them): its last positions before before_ms, up
  * to n, oldest first, speed outliers left out; and its current load, the

@@ -86,6 +86,36 @@ store_unload_weighed(struct store *s, const char *plate, int64_t first_ms,
 }
 
 int
+store_unload_event_near(struct store *s, const char *vehicle, int64_t from_ms,
+    int64_t to_ms, int *found)
+{
+	sqlite3_stmt *st = s->st[S_UNLOAD_EVENT_NEAR];
+
+	store_bind_text(st, 1, vehicle);
+	sqlite3_bind_int64(st, 2, from_ms);
+	sqlite3_bind_int64(st, 3, to_ms);
+	if ((*found = store_lookup(s, S_UNLOAD_EVENT_NEAR)) == -1)
+		return -1;
+	store_lookup_end(s, S_UNLOAD_EVENT_NEAR);
+	return 0;
+}
+
+int
+store_unload_absorb(struct store *s, const char *vehicle, int64_t from_ms,
+    int64_t to_ms, int *removed)
+{
+	sqlite3_stmt *st = s->st[S_UNLOAD_ABSORB];
+
+	store_bind_text(st, 1, vehicle);
+	sqlite3_bind_int64(st, 2, from_ms);
+	sqlite3_bind_int64(st, 3, to_ms);
+	if (store_run(s, S_UNLOAD_ABSORB) == -1)
+		return -1;
+	*removed = store_changed(s);
+	return 0;
+}
+
+int
 store_violation_add(struct store *s, const struct store_violation *v,
     int local_offset_min, int *added)
 {

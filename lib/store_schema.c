@@ -736,6 +736,14 @@ const char *const store_stmt_sql[S_COUNT] = {
 	    " WHERE vehicle = ?1 AND type = 'load' AND ts_ms > coalesce("
 	    "(SELECT max(ts_ms) FROM unloads WHERE vehicle = ?1"
 	    " AND state = 'unload'), -1) ORDER BY ts_ms DESC LIMIT 1",
+	/* One unload seen twice (docs/geofence.md): through the (vehicle,
+	 * ts_ms, how) key of unloads. */
+	[S_UNLOAD_EVENT_NEAR] =
+	    "SELECT 1 FROM unloads WHERE vehicle = ?1 AND ts_ms >= ?2"
+	    " AND ts_ms <= ?3 AND how = 'event' LIMIT 1",
+	[S_UNLOAD_ABSORB] =
+	    "DELETE FROM unloads WHERE vehicle = ?1 AND ts_ms >= ?2"
+	    " AND ts_ms <= ?3 AND how <> 'event'",
 };
 
 /* One version: its statements and the user_version bump in one

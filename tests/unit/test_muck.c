@@ -117,6 +117,24 @@ weighing(const char *plate, int64_t ts, double gross, double tare)
 	feed(&e);
 }
 
+/* An unload event at a facility, without a position of its own. */
+static void
+unload_evt(const char *vehicle, const char *plate, int64_t ts,
+    const char *facility, const char *waste)
+{
+	struct ev e;
+
+	memset(&e, 0, sizeof(e));
+	ev_init(&e, EV_VEHICLE_EVENT);
+	e.u.vev.type = "unload";
+	e.u.vev.vehicle = vehicle;
+	e.u.vev.plate = plate;
+	e.u.vev.ts_ms = ts;
+	e.u.vev.facility = facility;
+	e.u.vev.waste = waste;
+	feed(&e);
+}
+
 /* Every message of the day, in the order the broker delivered them. */
 static void
 the_day(void)
@@ -409,6 +427,44 @@ test_warm(sqlite3 *db)
 	    1);
 }
 
+/* The load state goes empty at CW1 (an unload inferred at t + 1 min),
+ * then the explicit unload event of t + 2 min arrives on its own topic:
+ * one unload, the event's, at CW1 and authorised; the same messages
+ * again (a redelivery, then a restart that replays them) still one. */
+static void
+test_unload_twice(sqlite3 *db)
+{
+	static const char q[] =
+	    "SELECT how, coalesce(site, '-'), authorised, ts_ms FROM unloads"
+	    " WHERE vehicle = 'T10'";
+	int64_t t = T0 + 4 * HOUR;
+	char want[128];
+	int round;
+
+	snprintf(want, sizeof(want), "event|CW1|1|%lld\n",
+	    (long long)(t + 2 * MIN));
+	for (round = 0; round < 3; round++) {
+		if (round == 2) {
+			muck_free(mk);
+			CHECK(muck_new(cfg, &mk) == 0);
+		}
+		muck_begin(mk, t);
+		CHECK(store_begin(st) == 0);
+		pos("T10", "吉A00004", t, 43.80, 125.20, 0, "full", -1);
+		pos("T10", "吉A00004", t + MIN, 43.80, 125.20, 0, "empty", -1);
+		unload_evt("T10", "吉A00004", t + 2 * MIN, "CW1",
+		    "cw.demolition");
+		CHECK(store_commit(st) == 0);
+		muck_commit(mk);
+		check_dump(db, q, want);
+	}
+	/* T4's dwell and T10's one unload: district A's muck trips. */
+	CHECK_INT(raw_int(db,
+		      "SELECT trips FROM daily_muck WHERE day ="
+		      " '2026-12-07' AND district = 'A'"),
+	    2);
+}
+
 /* A facility's accepts, however long, is stored whole: 80 patterns of
  * 13 characters and 79 commas make 1 119, more than a fixed buffer of
  * 1 KiB took (the sync then failed without a word). */
@@ -476,6 +532,7 @@ main(void)
 	test_no_registry(db);
 	test_warm(db);
 	test_long_accepts(db);
+	test_unload_twice(db);
 
 	sqlite3_close(db);
 	muck_free(mk);
