@@ -334,6 +334,21 @@ done:
 	return rc;
 }
 
+void
+ingest_replay_begin(struct ingest *in, int64_t now_ms)
+{
+	muck_begin_replay(in->muck, now_ms);
+}
+
+void
+ingest_replay_end(struct ingest *in, int ok)
+{
+	if (ok)
+		muck_commit(in->muck);
+	else
+		muck_rollback(in->muck);
+}
+
 int
 ingest_replay_one(struct ingest *in, const struct store_replay_row *row,
     int dry_run, int64_t now_ms, struct ingest_replay_result *out)

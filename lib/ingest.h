@@ -83,6 +83,10 @@ const struct ingest_counters *ingest_counters(const struct ingest *in);
 /* The muck trucks' figures (lib/muck.h). */
 struct muck_counters;
 const struct muck_counters *ingest_muck_counters(const struct ingest *in);
+/* Around each slice of a replay (lib/replay.c), as muck_begin_replay()
+ * and muck_commit()/muck_rollback() (ok 0) say. */
+void ingest_replay_begin(struct ingest *in, int64_t now_ms);
+void ingest_replay_end(struct ingest *in, int ok);
 
 /*
  * Replay one stored reject through the configuration and profiles as

@@ -62,7 +62,7 @@ struct muck {
 	struct mv *v;
 	uint32_t n, cap, free_head; /* free list: index + 1 */
 	uint32_t *bucket;
-	int in_batch;
+	int in_batch, replay;
 	uint32_t batch;
 	struct saved *jr;
 	size_t njr, capjr;
@@ -267,12 +267,24 @@ muck_begin(struct muck *m, int64_t now_ms)
 	m->batch++;
 	m->njr = 0;
 	m->in_batch = 1;
+	m->replay = 0;
 	m->cur.valid = 0;
+}
+
+void
+muck_begin_replay(struct muck *m, int64_t now_ms)
+{
+	muck_begin(m, now_ms);
+	m->replay = 1;
 }
 
 void
 muck_commit(struct muck *m)
 {
+	if (m->replay) {
+		muck_rollback(m);
+		return;
+	}
 	m->in_batch = 0;
 	m->njr = 0;
 }
@@ -282,6 +294,7 @@ muck_rollback(struct muck *m)
 {
 	size_t i;
 
+	m->replay = 0;
 	/* Newest first: a vehicle made in the batch goes last. */
 	for (i = m->njr; i-- > 0;) {
 		struct saved *s = &m->jr[i];

@@ -72,6 +72,15 @@ void muck_set_config(struct muck *m, const struct config *cfg);
 void muck_begin(struct muck *m, int64_t now_ms);
 void muck_commit(struct muck *m);
 void muck_rollback(struct muck *m);
+/*
+ * A batch of old messages replayed (lib/replay.c): what they reveal is
+ * written, but the tracks are left as they were, whether it commits or
+ * rolls back: an old load or unload event does not re-arm or empty a
+ * live truck, and a vehicle first seen in the replay is not kept (its
+ * next live position starts it from what is stored then, the replayed
+ * rows in their place). Old positions are late for a live track anyway.
+ */
+void muck_begin_replay(struct muck *m, int64_t now_ms);
 
 /*
  * Before e is stored: a position is fed to its vehicle's track, and

@@ -257,6 +257,9 @@ replay_step(struct replay *r, int64_t now_ms, int64_t budget_us)
 		return 0;
 	if (store_begin(r->store) == -1)
 		return -1;
+	/* The muck module sees the replayed messages in the slice's
+	 * transaction (muck.h: the live tracks are left as they were). */
+	ingest_replay_begin(r->in, now_ms);
 	do {
 		rc = r->req.accepted ? chunk_accepted(r, now_ms, &st, &got)
 				     : chunk_rejects(r, now_ms, &st, &got);
@@ -269,6 +272,7 @@ replay_step(struct replay *r, int64_t now_ms, int64_t budget_us)
 		store_rollback(r->store);
 	else if (store_commit(r->store) == -1)
 		goto fail;
+	ingest_replay_end(r->in, !r->req.dry_run);
 	st.done = got < REPLAY_CHUNK;
 	r->st = st;
 	return st.done ? 0 : 1;
@@ -277,5 +281,6 @@ fail:
 	    r->req.accepted ? "message" : "reject", (long long)r->st.last_id,
 	    store_errmsg(r->store));
 	store_rollback(r->store);
+	ingest_replay_end(r->in, 0);
 	return -1;
 }

@@ -117,10 +117,10 @@ weighing(const char *plate, int64_t ts, double gross, double tare)
 	feed(&e);
 }
 
-/* An unload event at a facility, without a position of its own. */
+/* An unload event at a facility, at (lat, lon) (NaN: not given). */
 static void
 unload_evt(const char *vehicle, const char *plate, int64_t ts,
-    const char *facility, const char *waste)
+    const char *facility, const char *waste, double lat, double lon)
 {
 	struct ev e;
 
@@ -132,6 +132,8 @@ unload_evt(const char *vehicle, const char *plate, int64_t ts,
 	e.u.vev.ts_ms = ts;
 	e.u.vev.facility = facility;
 	e.u.vev.waste = waste;
+	e.u.vev.lat = lat;
+	e.u.vev.lon = lon;
 	feed(&e);
 }
 
@@ -453,7 +455,7 @@ test_unload_twice(sqlite3 *db)
 		pos("T10", "吉A00004", t, 43.80, 125.20, 0, "full", -1);
 		pos("T10", "吉A00004", t + MIN, 43.80, 125.20, 0, "empty", -1);
 		unload_evt("T10", "吉A00004", t + 2 * MIN, "CW1",
-		    "cw.demolition");
+		    "cw.demolition", NAN, NAN);
 		CHECK(store_commit(st) == 0);
 		muck_commit(mk);
 		check_dump(db, q, want);
@@ -463,6 +465,53 @@ test_unload_twice(sqlite3 *db)
 		      "SELECT trips FROM daily_muck WHERE day ="
 		      " '2026-12-07' AND district = 'A'"),
 	    2);
+}
+
+/* A replay (old rejects fed again) writes what they reveal but leaves
+ * the live tracks as they were: T11's unload event of two days ago does
+ * not empty the truck loaded now, so its empty fix is still an unload;
+ * T12, first seen in the replay, is not kept, committed or rolled back. */
+static void
+test_replay(sqlite3 *db)
+{
+	int64_t t = T0 + 5 * HOUR;
+	size_t before;
+
+	muck_begin(mk, t);
+	CHECK(store_begin(st) == 0);
+	pos("T11", "吉A00011", t, 43.70, 125.10, 0, "full", -1);
+	CHECK(store_commit(st) == 0);
+	muck_commit(mk);
+	before = muck_counters(mk)->vehicles;
+
+	muck_begin_replay(mk, t);
+	CHECK(store_begin(st) == 0);
+	unload_evt("T11", "吉A00011", t - 48 * HOUR, "CW1", "cw.slurry", 43.80,
+	    125.20);
+	pos("T12", "吉A00012", t - 47 * HOUR, 43.70, 125.10, 0, "full", -1);
+	CHECK(store_commit(st) == 0);
+	muck_commit(mk);
+	CHECK_INT((int)muck_counters(mk)->vehicles, (int)before);
+	muck_begin_replay(mk, t);
+	CHECK(store_begin(st) == 0);
+	pos("T12", "吉A00012", t - 46 * HOUR, 43.70, 125.10, 0, "full", -1);
+	store_rollback(st);
+	muck_rollback(mk);
+	CHECK_INT((int)muck_counters(mk)->vehicles, (int)before);
+
+	muck_begin(mk, t);
+	CHECK(store_begin(st) == 0);
+	pos("T11", "吉A00011", t + MIN, 43.70, 125.10, 0, "empty", -1);
+	CHECK(store_commit(st) == 0);
+	muck_commit(mk);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM unloads WHERE vehicle = 'T11'"
+		      " AND how = 'load_state' AND ts_ms = 1796590860000"),
+	    1);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM unloads WHERE vehicle = 'T11'"
+		      " AND how = 'event'"),
+	    1);
 }
 
 /* A facility's accepts, however long, is stored whole: 80 patterns of
@@ -533,6 +582,7 @@ main(void)
 	test_warm(db);
 	test_long_accepts(db);
 	test_unload_twice(db);
+	test_replay(db);
 
 	sqlite3_close(db);
 	muck_free(mk);

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "ingest.h"
+#include "muck.h"
 #include "profile.h"
 #include "replay.h"
 #include "spool.h"
@@ -188,9 +189,13 @@ main(void)
 		      "'rejected' AND replay_detail LIKE 'future_ts: %'"),
 	    5);
 
-	ingest_set_config(e.in, e.cfg[1], e.profiles[1]);
-	/* A dry run says what would change and writes nothing. */
+	/* A restart into the fixed configuration: no vehicle tracked. */
+	ingest_free(e.in);
+	CHECK(ingest_open(e.store, e.cfg[1], e.profiles[1], &e.in) == 0);
+	/* A dry run says what would change and writes nothing; the
+	 * positions it fed start no track (lib/muck.h, muck_begin_replay). */
 	run(&e, "", "", 0, 1, &st);
+	CHECK_INT(ingest_muck_counters(e.in)->vehicles, 0);
 	CHECK_INT(st.selected, 7);
 	CHECK_INT(st.stored, 4);
 	CHECK_INT(st.duplicate, 1);
@@ -218,6 +223,7 @@ main(void)
 	CHECK_INT(st.rejected, 2);
 	CHECK_INT(st.rows, 4);
 	CHECK_INT(st.marked, 5);
+	CHECK_INT(ingest_muck_counters(e.in)->vehicles, 0);
 	CHECK_INT(q(&e, "SELECT count(*) FROM positions"), 5);
 	CHECK_INT(q(&e,
 		      "SELECT count(*) FROM messages m JOIN rejects r ON"
