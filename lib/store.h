@@ -542,6 +542,10 @@ void store_query_close(struct store_query *q);
  * -1). */
 int store_query_run(struct store_query *q, enum store_q id,
     const struct store_q_args *a, store_rows_fn fn, void *arg) WT_MUST_CHECK;
+/* How the backend would run query id: one row per step, its own words
+ * (for tests that a query reads through indexes); 0 or -1. */
+int store_query_plan(struct store_query *q, enum store_q id, store_rows_fn fn,
+    void *arg) WT_MUST_CHECK;
 /* The queries run after this have ms (0: no limit) in all: one still
  * running then is abandoned (store_query_run() -1), and
  * store_query_timed_out() says 1 until the next call of this. */

@@ -166,9 +166,11 @@ static const char *const query_sql[STORE_Q_COUNT] = {
 	    "SELECT vehicle, plate, device, first_seen_ms, last_seen_ms"
 	    " FROM vehicles WHERE plate = ?1 OR vehicle = ?4"
 	    " UNION SELECT NULL, ?1, NULL, NULL, NULL WHERE NOT EXISTS (" VEHICLE_IDS
-	    ") AND (EXISTS (SELECT 1 FROM weighings"
-	    " WHERE plate = ?1) OR EXISTS (SELECT 1 FROM vehicle_events"
-	    " WHERE plate = ?1)) ORDER BY 1",
+	    /* Only what an index answers: vehicle_events has none on plate
+	     * (an unknown plate would read the whole table), and a plate
+	     * that never sent a position has none to show. */
+	    ") AND EXISTS (SELECT 1 FROM weighings WHERE plate = ?1)"
+	    " ORDER BY 1",
 	[STORE_Q_VEHICLE_EVENTS] =
 	    "SELECT ts_ms, type, vehicle, site, facility, waste, mass_kg,"
 	    " manifest_no, dq_flags FROM vehicle_events WHERE day = ?2"
@@ -523,6 +525,32 @@ store_query_run(struct store_query *q, enum store_q id,
 		log_warnx("store: %s: %s", q->path, sqlite3_errmsg(q->db));
 	sqlite3_finalize(st);
 	return stopped || rc != SQLITE_DONE ? -1 : 0;
+}
+
+int
+store_query_plan(struct store_query *q, enum store_q id, store_rows_fn fn,
+    void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	char *sql;
+	int rc = -1;
+
+	if ((unsigned)id >= STORE_Q_COUNT ||
+	    (sql = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", query_sql[id])) ==
+		NULL)
+		return -1;
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("store: %s: %s", q->path, sqlite3_errmsg(q->db));
+		goto done;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (emit_row(st, fn, arg) == -1)
+			break;
+	rc = rc == SQLITE_DONE ? 0 : -1;
+done:
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	return rc;
 }
 
 /*

@@ -305,6 +305,35 @@ test_alerts_open_only(const char *path, struct store_query *q)
 	store_query_budget(q, 0);
 }
 
+/* The plan's steps, one a line. */
+static int
+plan_row(void *arg, int n, const char *const *names,
+    const struct store_value *v)
+{
+	char *out = arg;
+	size_t len = strlen(out);
+
+	(void)names;
+	if (v != NULL && n > 0 && v[n - 1].type == STORE_V_TEXT)
+		snprintf(out + len, 2048 - len, "%s\n", v[n - 1].s);
+	return 0;
+}
+
+/* /api/v1/vehicles/{plate}/positions first asks whether the plate is
+ * known: only through indexes, never a scan of vehicle_events (an
+ * unknown plate read the whole table). */
+static void
+test_vehicles_plan(struct store_query *q)
+{
+	char plan[2048] = "";
+
+	CHECK(store_query_plan(q, STORE_Q_VEHICLES, plan_row, plan) == 0);
+	if (strstr(plan, "vehicle_events") != NULL)
+		fprintf(stderr, "%s", plan);
+	CHECK(strstr(plan, "vehicle_events") == NULL);
+	CHECK(strstr(plan, "SEARCH weighings") != NULL);
+}
+
 int
 main(void)
 {
@@ -324,6 +353,7 @@ main(void)
 		test_positions_bound(q, now);
 		test_budget(q);
 		test_alerts_open_only(path, q);
+		test_vehicles_plan(q);
 	}
 	store_query_close(q);
 	store_close(s);
