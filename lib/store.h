@@ -23,7 +23,7 @@
 struct store;
 struct config;
 
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 
 /* What a write did: inserted, nothing new (idempotent no-op), or kept as
  * history without moving the current state (late or older version). */

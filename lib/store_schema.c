@@ -527,6 +527,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX weighings_message ON weighings(message_id);"
 	"CREATE INDEX weighings_history_message ON"
 	" weighings_history(message_id);",
+	/* v15: daily_cw_origins falls back on a plate's unloads around a
+	 * ticket (store_muck_sql.c): through an index, not a scan of
+	 * unloads per ticket. */
+	"CREATE INDEX unloads_plate ON unloads(plate, ts_ms);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -514,6 +514,22 @@ test_replay(sqlite3 *db)
 	    1);
 }
 
+/* daily_cw_origins falls back on the plate's unloads around each
+ * ticket: through unloads_plate (v15), not a scan of unloads. */
+static void
+test_origins_plan(sqlite3 *db)
+{
+	char *plan = dump(db,
+	    "EXPLAIN QUERY PLAN SELECT * FROM"
+	    " daily_cw_origins");
+
+	if (strstr(plan, "INDEX unloads_plate") == NULL)
+		fprintf(stderr, "%s", plan);
+	CHECK(strstr(plan, "SEARCH u USING INDEX unloads_plate") != NULL);
+	CHECK(strstr(plan, "SCAN u\n") == NULL);
+	free(plan);
+}
+
 /* A facility's accepts, however long, is stored whole: 80 patterns of
  * 13 characters and 79 commas make 1 119, more than a fixed buffer of
  * 1 KiB took (the sync then failed without a word). */
@@ -583,6 +599,7 @@ main(void)
 	test_long_accepts(db);
 	test_unload_twice(db);
 	test_replay(db);
+	test_origins_plan(db);
 
 	sqlite3_close(db);
 	muck_free(mk);
