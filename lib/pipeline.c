@@ -358,6 +358,7 @@ pipeline_report(struct pipeline *p, uint64_t written_bytes,
 	struct store_info info = { 0 };
 
 	r->ingest = ingest_counters(p->ingest);
+	r->muck = ingest_muck_counters(p->ingest);
 	r->spool_backlog_bytes = pipeline_backlog_bytes(p, written_bytes);
 	r->spool_corrupt = spool_reader_corrupt(p->reader);
 	r->last_message_ms = ingest_last_message_ms(p->ingest);

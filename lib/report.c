@@ -129,10 +129,13 @@ report_snap_copy(struct report_snap *dst, const struct report *src)
 	copy_str(dst->ckpt_error, sizeof(dst->ckpt_error),
 	    src->db.checkpoint_error);
 	dst->ingest = *src->ingest;
+	if (src->muck != NULL)
+		dst->muck = *src->muck;
 	if (src->city != NULL)
 		dst->city = *src->city;
 	dst->r = *src;
 	dst->r.ingest = &dst->ingest;
+	dst->r.muck = src->muck != NULL ? &dst->muck : NULL;
 	dst->r.city = &dst->city;
 	dst->r.mqtt.last_error = or_null(dst->mqtt_error);
 	dst->r.db.last_error = or_null(dst->db_error);
@@ -227,9 +230,19 @@ status_ingest(struct buf *b, const struct report *r)
 		    ev_kind_name((enum ev_kind)i), c->by_kind[i]);
 	bprintf(b,
 	    "},\"queue_bytes\":%" PRIu64 ",\"spool_corrupt\":%" PRIu64
-	    ",\"last_message_age_s\":%.3f}",
+	    ",\"last_message_age_s\":%.3f",
 	    r->spool_backlog_bytes, r->spool_corrupt,
 	    age_s(r, r->last_message_ms));
+	if (r->muck != NULL)
+		bprintf(b,
+		    ",\"muck\":{\"vehicles\":%zu,\"unloads\":%" PRIu64
+		    ",\"candidates\":%" PRIu64 ",\"merged\":%" PRIu64
+		    ",\"outliers\":%" PRIu64 ",\"violations\":%" PRIu64
+		    ",\"untracked\":%" PRIu64 ",\"evicted\":%" PRIu64 "}",
+		    r->muck->vehicles, r->muck->unloads, r->muck->candidates,
+		    r->muck->merged, r->muck->outliers, r->muck->violations,
+		    r->muck->untracked, r->muck->evicted);
+	bprintf(b, "}");
 }
 
 static void
@@ -504,6 +517,37 @@ metrics_alerts(struct buf *b, const struct report_city *cy)
 	    cy->alerts.unpublished);
 }
 
+/* The muck module's counters (docs/geofence.md). */
+static void
+metrics_muck(struct buf *b, const struct muck_counters *m)
+{
+	static const char *const help[][2] = {
+		{ "unloads", "Unload rows written (inferred and events)." },
+		{ "candidates", "Dwell candidates written." },
+		{ "merged",
+		    "Inferred unloads an unload event of the same vehicle "
+		    "stood for." },
+		{ "outliers", "Positions flagged SPEED_OUTLIER." },
+		{ "violations", "Night-window and permit rows written." },
+		{ "untracked",
+		    "Messages of vehicles the full track table had no room "
+		    "for." },
+		{ "evicted", "Idle vehicles evicted from the track table." },
+	};
+	const uint64_t v[] = { m->unloads, m->candidates, m->merged,
+		m->outliers, m->violations, m->untracked, m->evicted };
+	char name[48];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(name, sizeof(name), "muck_%s_total", help[i][0]);
+		metric(b, name, "counter", help[i][1]);
+		bprintf(b, "wastetrack_%s %" PRIu64 "\n", name, v[i]);
+	}
+	metric(b, "muck_vehicles", "gauge", "Vehicles tracked now.");
+	bprintf(b, "wastetrack_muck_vehicles %zu\n", m->vehicles);
+}
+
 char *
 report_metrics(const struct report *r)
 {
@@ -570,6 +614,8 @@ report_metrics(const struct report *r)
 	    "WAL checkpoints that failed (the WAL grows meanwhile).");
 	bprintf(&b, "wastetrack_checkpoint_failures_total %" PRIu64 "\n",
 	    r->db.checkpoint_failures);
+	if (r->muck != NULL)
+		metrics_muck(&b, r->muck);
 	metrics_city(&b, city_of(r));
 	metrics_alerts(&b, city_of(r));
 	metric(&b, "uptime_seconds", "gauge", "Seconds since start.");

@@ -13,6 +13,7 @@
 
 #include "attr.h"
 #include "ingest.h"
+#include "muck.h"
 #include "store.h"
 
 struct report_tonnage {
@@ -77,7 +78,8 @@ struct report {
 		size_t nsubs;
 	} mqtt;
 	const struct ingest_counters *ingest;
-	uint64_t spool_backlog_bytes; /* acked, not yet committed */
+	const struct muck_counters *muck; /* NULL: not reported */
+	uint64_t spool_backlog_bytes;	  /* acked, not yet committed */
 	uint64_t spool_corrupt;
 	int64_t last_message_ms;
 	struct {
@@ -121,6 +123,7 @@ struct report {
 struct report_snap {
 	struct report r;
 	struct ingest_counters ingest;
+	struct muck_counters muck;
 	struct report_city city;
 	char mqtt_error[160], db_error[160], ckpt_error[160];
 };

@@ -15,7 +15,9 @@ whatever the time the test runs."""
 import calendar
 import json
 import os
+import shutil
 import signal
+import subprocess
 import time
 
 from harness import Env, Publisher, run, wait_for
@@ -236,6 +238,34 @@ def check_alerts(d):
     assert ev["origin"] == "CS-1" and ev["lat"] == FIELD[0], ev
 
 
+# The muck module's counters after the day, once (docs/http.md):
+# unloads written V1, V2, V3 (load state) and V4 (event); V5's dwell a
+# candidate; V1's jump the one outlier; V3's night window and V4's
+# permit the violations; five vehicles tracked, none refused.
+MUCK_COUNTERS = {"vehicles": 5, "unloads": 4, "candidates": 1, "merged": 0,
+                 "outliers": 1, "violations": 2, "untracked": 0,
+                 "evicted": 0}
+
+
+def check_counters(d):
+    got = wait_for(lambda: d.status()["ingest"].get("muck")
+                   if d.status()["ingest"].get("muck", {}).get("unloads")
+                   == 4 else None, 20, "/status to show ingest.muck")
+    assert got == MUCK_COUNTERS, got
+    code, metrics = d.http("/metrics")
+    assert code == 200, code
+    for k, v in MUCK_COUNTERS.items():
+        name = ("wastetrack_muck_vehicles" if k == "vehicles"
+                else "wastetrack_muck_%s_total" % k)
+        assert "\n%s %d\n" % (name, v) in metrics, (name, metrics)
+    if shutil.which("promtool"):
+        p = subprocess.run(["promtool", "check", "metrics"], input=metrics,
+                           capture_output=True, text=True)
+        assert p.returncode == 0, p.stdout + p.stderr
+    else:
+        print("  (promtool not installed: metrics checked by hand only)")
+
+
 def test_muck():
     msgs = messages()
     with Env("muck", extra=EXTRA, include=["muck-registry.yaml"]) as env:
@@ -253,6 +283,7 @@ def test_muck():
                  "the messages taken")
         assert d.count("rejects") == 0, d.query("SELECT * FROM rejects")
         check_rows(d)
+        check_counters(d)
         wait_for(lambda: d.count("alerts") >= 4, 30, "the alerts")
         check_alerts(d)
         # /status: today is the 8th for the daemon: V2's dump.
