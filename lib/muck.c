@@ -30,8 +30,11 @@ struct mv {
 	unsigned gen; /* of reg_idx */
 	long reg_idx; /* cfg->vehicles index, -1 none */
 	struct unload_track track;
-	char waste[32];	 /* category of the current load; "" unknown */
-	char origin[64]; /* construction site of the current load */
+	char waste[32]; /* category of the current load; "" unknown */
+	/* The construction site of the current load: its index in
+	 * cfg->generators (-1 none), not a copy of its id, which may be of
+	 * any length; muck_set_config() maps it into a new configuration. */
+	long origin_idx;
 	int load_evt;	 /* a load event since the last unload */
 	int64_t load_ms; /* the last load seen (event or rise), 0 none */
 	int64_t last_ms; /* last position with a point */
@@ -116,9 +119,29 @@ muck_free(struct muck *m)
 	free(m);
 }
 
+/* The loads' origins, indexes into the old configuration's generators
+ * (alive until this returns), into the new one's: a site it no longer
+ * lists is no origin any more. */
+static void
+remap_origins(struct muck *m, const struct config *cfg)
+{
+	const struct cfg_generator *g;
+	uint32_t i;
+
+	for (i = 0; i < m->n; i++) {
+		if (!m->v[i].used || m->v[i].origin_idx < 0)
+			continue;
+		g = config_generator(cfg,
+		    m->cfg->generators[m->v[i].origin_idx].id);
+		m->v[i].origin_idx = g != NULL ? g - cfg->generators : -1;
+	}
+}
+
 void
 muck_set_config(struct muck *m, const struct config *cfg)
 {
+	if (cfg != m->cfg)
+		remap_origins(m, cfg);
 	m->cfg = cfg;
 	m->gen++;
 	set_params(m);
@@ -231,6 +254,7 @@ get(struct muck *m, const char *id, int64_t now_ms, uint32_t *idx, int *created)
 	snprintf(v->id, sizeof(v->id), "%s", id);
 	v->used = 1;
 	v->reg_idx = -1;
+	v->origin_idx = -1;
 	v->night_day = v->permit_day = INT64_MIN;
 	unload_track_init(&v->track);
 	h = hash(id);
@@ -388,6 +412,26 @@ nz(const char *s)
 	return s != NULL && *s != '\0' ? s : NULL;
 }
 
+static const struct cfg_generator *
+origin_of(const struct muck *m, const struct mv *v)
+{
+	return v->origin_idx >= 0 ? &m->cfg->generators[v->origin_idx] : NULL;
+}
+
+static const char *
+origin_id(const struct muck *m, const struct mv *v)
+{
+	const struct cfg_generator *g = origin_of(m, v);
+
+	return g != NULL ? g->id : NULL;
+}
+
+static void
+set_origin(const struct muck *m, struct mv *v, const struct cfg_generator *g)
+{
+	v->origin_idx = g != NULL ? g - m->cfg->generators : -1;
+}
+
 static int64_t
 local_day_no(int64_t ts_ms, int offset_min)
 {
@@ -412,7 +456,7 @@ muck_in_hours(int64_t ts_ms, int offset_min, int from, int to)
 static const char *
 district_of(struct muck *m, struct mv *v, const char *site_district)
 {
-	const struct cfg_generator *g = config_generator(m->cfg, nz(v->origin));
+	const struct cfg_generator *g = origin_of(m, v);
 	const struct cfg_vehicle *r = registry(m, v);
 
 	if (g != NULL)
@@ -482,7 +526,7 @@ check_permit(struct muck *m, struct store *s, struct mv *v, int64_t ts_ms,
 	if (why == NULL)
 		return 0;
 	return violation(m, s, "permit", nz(v->plate) ? v->plate : v->id, why,
-	    v, ts_ms, waste, nz(v->origin),
+	    v, ts_ms, waste, origin_id(m, v),
 	    r != NULL && r->district ? r->district : district_of(m, v, NULL));
 }
 
@@ -584,7 +628,8 @@ static void
 unloaded(struct mv *v)
 {
 	v->load_evt = 0;
-	v->waste[0] = v->origin[0] = '\0';
+	v->waste[0] = '\0';
+	v->origin_idx = -1;
 }
 
 /* The window around ts_ms where an inferred unload and an unload event
@@ -614,7 +659,7 @@ inferred(struct muck *m, struct store *s, struct mv *v,
 		.how = hows[ev->how],
 		.candidate = ev->how == UNLOAD_BY_DWELL,
 		.waste = nz(v->waste),
-		.origin = nz(v->origin) };
+		.origin = origin_id(m, v) };
 	const char *sd;
 	int64_t lo, hi;
 	int added, told;
@@ -693,8 +738,7 @@ warm(struct muck *m, struct store *s, struct mv *v, int64_t ts_ms)
 		v->load_evt = 1;
 		v->load_ms = ld.ts_ms;
 		snprintf(v->waste, sizeof(v->waste), "%s", ld.waste);
-		if (config_generator(m->cfg, nz(ld.site)) != NULL)
-			snprintf(v->origin, sizeof(v->origin), "%s", ld.site);
+		set_origin(m, v, config_generator(m->cfg, nz(ld.site)));
 	}
 }
 
@@ -761,7 +805,7 @@ moving_rules(struct muck *m, struct store *s, struct mv *v,
 	    nz(v->plate) ? v->plate : v->id, dstr);
 	r = registry(m, v);
 	return violation(m, s, "night_window", subject, "", v, p->ts_ms,
-	    v->waste, nz(v->origin),
+	    v->waste, origin_id(m, v),
 	    r != NULL && r->district ? r->district : district_of(m, v, NULL));
 }
 
@@ -790,7 +834,7 @@ after_position(struct muck *m, struct store *s, const struct ev *e, int64_t mid)
 	/* Loaded where? At a construction site: the load's origin, and the
 	 * site's permit. Only on the rise, so once per load. */
 	if (c->rose && (g = construction_at(m, p->lat, p->lon)) != NULL) {
-		snprintf(v->origin, sizeof(v->origin), "%s", g->id);
+		set_origin(m, v, g);
 		if (check_site(m, s, v, g, p->ts_ms, v->waste) == -1)
 			return -1;
 	}
@@ -807,7 +851,7 @@ after_load(struct muck *m, struct store *s, struct mv *v,
 	v->load_evt = 1;
 	v->load_ms = ve->ts_ms;
 	snprintf(v->waste, sizeof(v->waste), "%s", ve->waste);
-	snprintf(v->origin, sizeof(v->origin), "%s", g != NULL ? g->id : "");
+	set_origin(m, v, g);
 	if (check_site(m, s, v, g, ve->ts_ms, ve->waste) == -1)
 		return -1;
 	if (strncmp(ve->waste, "cw.", 3) == 0 ||
@@ -828,7 +872,7 @@ after_unload(struct muck *m, struct store *s, struct mv *v,
 		.lon = ve->lon,
 		.how = "event",
 		.waste = ve->waste,
-		.origin = nz(v->origin) };
+		.origin = origin_id(m, v) };
 	const char *sd;
 	int64_t lo, hi;
 	int added, gone;
@@ -881,6 +925,7 @@ after_weighing(struct muck *m, struct store *s, const struct ev_weighing *w)
 	/* Construction waste over a weighbridge: the plate's permit. The
 	 * plate may never have sent a position: a probe, not kept. */
 	memset(&probe, 0, sizeof(probe));
+	probe.origin_idx = -1;
 	snprintf(probe.id, sizeof(probe.id), "%s", w->plate);
 	snprintf(probe.plate, sizeof(probe.plate), "%s", w->plate);
 	probe.gen = m->gen - 1;

@@ -66,7 +66,8 @@ struct muck_counters {
 int muck_new(const struct config *cfg, struct muck **out) WT_MUST_CHECK;
 void muck_free(struct muck *m);
 /* A new configuration (SIGHUP): its fences, registry, hours and dwell
- * from now on; the tracks stay. */
+ * from now on; the tracks stay (the loads' origins are looked up in it:
+ * the old configuration must still be alive during the call). */
 void muck_set_config(struct muck *m, const struct config *cfg);
 
 void muck_begin(struct muck *m, int64_t now_ms);

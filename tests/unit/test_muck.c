@@ -530,6 +530,74 @@ test_origins_plan(sqlite3 *db)
 	free(plan);
 }
 
+/* A construction site whose id is 30 Chinese characters (90 bytes),
+ * longer than the 63 a fixed buffer kept (cut mid-character): T13 loads
+ * there, the configuration is swapped (SIGHUP) for one that lists
+ * another site first, and the unload still names the whole id and its
+ * district. */
+#define LONG_ID "长春市南关区人民大街与解放大路交汇处东南角商业综合体建设工程"
+static const char long_site[] =
+    "  - {id: \"" LONG_ID "\", kind: construction_site, district: L,\n"
+    "     lat: 43.60, lon: 125.00, geofence: {radius_m: 100}}\n";
+static const char other_site[] =
+    "  - {id: CS9, kind: construction_site, district: M,\n"
+    "     lat: 43.55, lon: 125.05, geofence: {radius_m: 100}}\n";
+
+static struct config *
+with_sites(const char *name, const char *first, const char *second)
+{
+	static char text[4096];
+	const char *g = strstr(conf, "generators:\n");
+	struct config *c = NULL;
+	char *errors = NULL;
+	int n = (int)(g - conf) + (int)strlen("generators:\n");
+
+	snprintf(text, sizeof(text), "%.*s%s%s%s", n, conf, first, second,
+	    conf + n);
+	if (config_load(write_t(name, text), &c, &errors) != 0)
+		fprintf(stderr, "%s", errors != NULL ? errors : "?\n");
+	free(errors);
+	CHECK(c != NULL);
+	return c;
+}
+
+static void
+test_long_origin(sqlite3 *db)
+{
+	struct config *c2 = with_sites("long1.yaml", long_site, ""),
+		      *c3 = with_sites("long2.yaml", other_site, long_site);
+	int64_t t = T0 + 6 * HOUR;
+	struct ev e;
+
+	if (c2 == NULL || c3 == NULL)
+		return;
+	CHECK_STR(c2->generators[0].id, LONG_ID);
+	CHECK_STR(c3->generators[1].id, LONG_ID);
+	muck_set_config(mk, c2);
+	memset(&e, 0, sizeof(e));
+	ev_init(&e, EV_VEHICLE_EVENT);
+	e.u.vev.type = "load";
+	e.u.vev.vehicle = "T13";
+	e.u.vev.plate = "吉A00004";
+	e.u.vev.ts_ms = t;
+	e.u.vev.site = LONG_ID;
+	e.u.vev.waste = "cw.demolition";
+	CHECK(store_begin(st) == 0);
+	feed(&e);
+	CHECK(store_commit(st) == 0);
+	muck_set_config(mk, c3);
+	CHECK(store_begin(st) == 0);
+	unload_evt("T13", "吉A00004", t + HOUR, "CW1", "cw.demolition", 43.80,
+	    125.20);
+	CHECK(store_commit(st) == 0);
+	muck_set_config(mk, cfg);
+	check_dump(db,
+	    "SELECT origin, district FROM unloads WHERE vehicle = 'T13'",
+	    LONG_ID "|L\n");
+	config_free(c2);
+	config_free(c3);
+}
+
 /* A facility's accepts, however long, is stored whole: 80 patterns of
  * 13 characters and 79 commas make 1 119, more than a fixed buffer of
  * 1 KiB took (the sync then failed without a word). */
@@ -600,6 +668,7 @@ main(void)
 	test_unload_twice(db);
 	test_replay(db);
 	test_origins_plan(db);
+	test_long_origin(db);
 
 	sqlite3_close(db);
 	muck_free(mk);
