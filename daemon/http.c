@@ -247,20 +247,32 @@ view_conf(struct http *h, struct conf_view *v, const char *path)
 	pthread_mutex_unlock(&h->mu);
 }
 
-/* 1 when the request may go on; else answered 401. /healthz is open:
+/* 1 when the request may go on; else answered 401, or 503 when the
+ * password could not be checked now (api_auth.h). /healthz is open:
  * monitors probe it, and it tells no figures. */
 static int
 authorised(struct http *h, struct evhttp_request *req, const char *path)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 	const char *a;
+	char *peer = NULL;
+	ev_uint16_t port;
+	int v;
 
 	if (h->auth == NULL || strcmp(path, "/healthz") == 0)
 		return 1;
 	a = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Authorization");
-	if (api_auth_check(h->auth, a, clock_ms()))
+	if (conn != NULL)
+		evhttp_connection_get_peer(conn, &peer, &port);
+	if ((v = api_auth_check(h->auth, a, peer, clock_ms())) == API_AUTH_OK)
 		return 1;
+	if (v == API_AUTH_BUSY) {
+		evhttp_add_header(out, "Retry-After", "1");
+		fail(req, path, 503, "busy: too many password checks");
+		return 0;
+	}
 	if (h->auth_tokens > 0)
 		evhttp_add_header(out, "WWW-Authenticate",
 		    "Bearer realm=\"wastetrack\"");

@@ -23,6 +23,12 @@
 /* Hashes computed per second at most (a yescrypt one takes about 40 ms,
  * on the HTTP thread): a flood of guesses cannot hold the thread up. */
 #define HASHES_PER_S 4
+/* ...and for each client address, so that one guessing fast leaves
+ * room for the others; the addresses of the last few seconds are kept
+ * in a bounded table (the oldest second's place is taken). */
+#define CLIENT_HASHES_PER_S 2
+#define CLIENTS		    64
+#define CLIENT_MAX	    64 /* bytes of an address, NUL included */
 
 struct entry {
 	char *name; /* NULL for a token */
@@ -39,6 +45,11 @@ struct api_auth {
 	size_t nseen, next;
 	int64_t second; /* of the hashes counted */
 	int hashes;
+	struct client {
+		char addr[CLIENT_MAX];
+		int64_t second;
+		int hashes;
+	} clients[CLIENTS];
 };
 
 /* RFC 6750 b64token: the characters a bearer token is made of. */
@@ -383,31 +394,81 @@ remembered(const struct api_auth *a, const uint8_t d[32])
 	return ok;
 }
 
-int
-api_auth_check(struct api_auth *a, const char *h, int64_t now_ms)
+/* Basic credentials that would be hashed (a user and a password): the
+ * others are refused without spending the budget. */
+static int
+well_formed(const char *b64)
 {
+	char cred[HEADER_MAX];
+	int ok;
+
+	ok = b64decode(b64, cred, sizeof(cred)) == 0 &&
+	    strchr(cred, ':') != NULL;
+	explicit_bzero(cred, sizeof(cred));
+	return ok;
+}
+
+/* The client's entry, this second's count in it. */
+static struct client *
+client_of(struct api_auth *a, const char *addr, int64_t second)
+{
+	struct client *c = NULL;
+	size_t i;
+
+	if (addr == NULL || addr[0] == '\0')
+		addr = "?";
+	for (i = 0; i < CLIENTS && c == NULL; i++)
+		if (strncmp(a->clients[i].addr, addr, CLIENT_MAX - 1) == 0)
+			c = &a->clients[i];
+	if (c == NULL) {
+		c = &a->clients[0];
+		for (i = 1; i < CLIENTS; i++)
+			if (a->clients[i].second < c->second)
+				c = &a->clients[i];
+		snprintf(c->addr, sizeof(c->addr), "%s", addr);
+		c->hashes = 0;
+	}
+	if (c->second != second) {
+		c->second = second;
+		c->hashes = 0;
+	}
+	return c;
+}
+
+int
+api_auth_check(struct api_auth *a, const char *h, const char *client,
+    int64_t now_ms)
+{
+	struct client *c;
 	uint8_t d[32];
 
 	if (h == NULL || strlen(h) >= HEADER_MAX)
-		return 0;
+		return API_AUTH_REFUSED;
 	if (strncasecmp(h, "Bearer ", 7) == 0)
 		return check_token(a, h + 7 + strspn(h + 7, " "));
 	if (strncasecmp(h, "Basic ", 6) != 0 || a->dummy == NULL)
-		return 0;
+		return API_AUTH_REFUSED;
 	h += 6 + strspn(h + 6, " ");
 	if (sha256(h, strlen(h), d) == -1)
-		return 0;
+		return API_AUTH_REFUSED;
 	if (remembered(a, d))
-		return 1;
+		return API_AUTH_OK;
+	if (!well_formed(h))
+		return API_AUTH_REFUSED;
 	if (now_ms / 1000 != a->second) {
 		a->second = now_ms / 1000;
 		a->hashes = 0;
 	}
-	if (a->hashes++ >= HASHES_PER_S || !check_basic(a, h))
-		return 0;
+	c = client_of(a, client, a->second);
+	if (a->hashes >= HASHES_PER_S || c->hashes >= CLIENT_HASHES_PER_S)
+		return API_AUTH_BUSY;
+	a->hashes++;
+	c->hashes++;
+	if (!check_basic(a, h))
+		return API_AUTH_REFUSED;
 	memcpy(a->seen[a->next], d, sizeof(d));
 	a->next = (a->next + 1) % REMEMBERED;
 	if (a->nseen < REMEMBERED)
 		a->nseen++;
-	return 1;
+	return API_AUTH_OK;
 }

@@ -157,9 +157,10 @@ class ApiEnv(sc.CityEnv):
 
 # ---- HTTP ----
 
-def request(path, auth="token", method="GET", headers=None, port=None):
+def request(path, auth="token", method="GET", headers=None, port=None,
+            source=None):
     """(status, headers (lower-case names, repeated ones joined), body,
-    seconds)."""
+    seconds). source: the local address to connect from (127/8)."""
     h = dict(headers or {})
     if auth == "token":
         h["Authorization"] = "Bearer " + TOKEN
@@ -169,7 +170,9 @@ def request(path, auth="token", method="GET", headers=None, port=None):
     elif auth is not None:
         h["Authorization"] = auth
     c = http.client.HTTPConnection("127.0.0.1", port or S["d"].http_port,
-                                   timeout=10 * TIMEOUT_SCALE)
+                                   timeout=10 * TIMEOUT_SCALE,
+                                   source_address=(source, 0) if source
+                                   else None)
     try:
         t0 = time.monotonic()
         c.request(method, path, headers=h)
@@ -496,6 +499,49 @@ def test_facilities_and_config():
                              "positions_window_s": 86400}, doc
 
 
+def refused(a, source=None):
+    """a is refused (401); a 503 (this address's password checks for the
+    second are spent) is retried when its Retry-After says."""
+    for _ in range(3):
+        code, hdrs, body, _ = request("/api/v1/config", auth=a,
+                                      source=source)
+        if code != 503:
+            break
+        assert hdrs.get("retry-after") == "1", hdrs
+        time.sleep(1)
+    assert code == 401, (a, code, body)
+    check_security(hdrs, a)
+    assert validate("/api/v1/config", 401, body) == {
+        "status": 401, "error": "credentials refused"}, a
+
+
+def basic(user, password):
+    return "Basic " + base64.b64encode(
+        ("%s:%s" % (user, password)).encode()).decode()
+
+
+def test_auth_budget():
+    """Wrong passwords as fast as one address can send them: two are
+    checked a second, the others answered 503 with Retry-After: 1 (not
+    401, which makes a browser drop the password it holds); another
+    address still has its own checks (401 for a wrong one, not 503)."""
+    codes = []
+    for i in range(12):
+        code, hdrs, body, _ = request("/api/v1/config",
+                                      auth=basic(USER, "guess%d" % i),
+                                      source="127.0.0.3")
+        codes.append(code)
+        if code == 503:
+            assert hdrs.get("retry-after") == "1", hdrs
+            check_security(hdrs, "503")
+            assert json.loads(body) == {
+                "status": 503,
+                "error": "busy: too many password checks"}, body
+            break
+    assert codes[-1] == 503 and set(codes[:-1]) <= {401}, codes
+    refused(basic(USER, "other-address"), source="127.0.0.2")
+
+
 def test_auth():
     for path in ["/api/v1/config", "/status", "/metrics", "/",
                  "/static/app.js", "/nowhere"]:
@@ -522,8 +568,7 @@ def test_auth():
         "Bearer " + TOKEN + "0", "Bearer ", "Token " + TOKEN, TOKEN,
     ]
     for a in wrong:
-        assert api("/api/v1/config", 401, auth=a) == {
-            "status": 401, "error": "credentials refused"}, a
+        refused(a)
     # /healthz stays open for monitoring.
     code, hdrs, body, _ = request("/healthz", auth=None)
     assert (code, body) == (200, b"ok\n"), (code, body)
@@ -695,7 +740,7 @@ if __name__ == "__main__":
         run([test_openapi_examples, test_build_database, test_indicators_known_day,
              test_indicators_bounds, test_manifest, test_vehicles,
              test_positions, test_alerts, test_today,
-             test_facilities_and_config, test_auth,
+             test_facilities_and_config, test_auth, test_auth_budget,
              test_headers_and_charset, test_abandoned_requests, test_head, test_start_checks,
              test_unhealthy_503_headers, test_report_timings, test_stop])
     finally:

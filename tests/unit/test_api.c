@@ -94,44 +94,96 @@ test_auth(void)
 	CHECK(a != NULL && err == NULL);
 	api_auth_counts(a, &tokens, &users);
 	CHECK(tokens == 1 && users == 1);
-	CHECK(api_auth_check(a, "Bearer " TOKEN, T0) == 1);
-	CHECK(api_auth_check(a, "bearer  " TOKEN, T0) == 1);
-	CHECK(api_auth_check(a, "Bearer " TOKEN "x", T0) == 0);
-	CHECK(api_auth_check(a, "Bearer abcdefghijklmnop012", T0) == 0);
-	CHECK(api_auth_check(a, "Bearer abcdefghijklmnop0124", T0) == 0);
-	CHECK(api_auth_check(a, NULL, T0) == 0);
-	CHECK(api_auth_check(a, "", T0) == 0);
+	CHECK(api_auth_check(a, "Bearer " TOKEN, "10.0.0.1", T0) == 1);
+	CHECK(api_auth_check(a, "bearer  " TOKEN, "10.0.0.1", T0) == 1);
+	CHECK(api_auth_check(a, "Bearer " TOKEN "x", "10.0.0.1", T0) == 0);
+	CHECK(api_auth_check(a, "Bearer abcdefghijklmnop012", "10.0.0.1", T0) ==
+	    0);
+	CHECK(api_auth_check(a, "Bearer abcdefghijklmnop0124", "10.0.0.1",
+		  T0) == 0);
+	CHECK(api_auth_check(a, NULL, "10.0.0.1", T0) == 0);
+	CHECK(api_auth_check(a, "", "10.0.0.1", T0) == 0);
 	/* alice:secret, twice (the second remembered); each try below in a
 	 * second of its own, under the rate of hashes */
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", T0) == 1);
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", T0) == 1);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", "10.0.0.1", T0) == 1);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", "10.0.0.1", T0) == 1);
 	/* alice:secreT, bob:secret, alice (no colon), bad base64 */
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVU", T0 + 1000) == 0);
-	CHECK(api_auth_check(a, "Basic Ym9iOnNlY3JldA==", T0 + 2000) == 0);
-	CHECK(api_auth_check(a, "Basic YWxpY2U=", T0 + 3000) == 0);
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0=", T0 + 4000) == 0);
-	CHECK(api_auth_check(a, "Basic ****", T0 + 5000) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVU", "10.0.0.1",
+		  T0 + 1000) == 0);
+	CHECK(api_auth_check(a, "Basic Ym9iOnNlY3JldA==", "10.0.0.1",
+		  T0 + 2000) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U=", "10.0.0.1", T0 + 3000) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0=", "10.0.0.1",
+		  T0 + 4000) == 0);
+	CHECK(api_auth_check(a, "Basic ****", "10.0.0.1", T0 + 5000) == 0);
 	/* token: TOKEN as basic credentials: "token" is not a user */
 	CHECK(api_auth_check(a, "Basic dG9rZW46YWJjZGVmZ2hpamtsbW5vcDAxMjM=",
-		  T0 + 6000) == 0);
+		  "10.0.0.1", T0 + 6000) == 0);
 	api_auth_free(a);
 
-	/* Four hashes a second: the fifth try is refused unhashed, even
-	 * the right password; the next second it passes. A remembered one
-	 * and tokens are never held back. */
+	/* Two hashes a second for each client address, four in all: past
+	 * either budget a try is not checked (BUSY, the daemon's 503 with
+	 * Retry-After: 1), never refused: a browser keeps the password that
+	 * a flood of guesses from elsewhere would make it drop. A remembered
+	 * one and tokens are never held back. */
 	a = load("token:" TOKEN "\nalice:" HASH "\n", 0600, &err);
 	CHECK(a != NULL);
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVU", T0) == 0);
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVV", T0 + 100) == 0);
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVW", T0 + 200) == 0);
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVX", T0 + 300) == 0);
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", T0 + 400) == 0);
-	CHECK(api_auth_check(a, "Bearer " TOKEN, T0 + 500) == 1);
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", T0 + 1000) == 1);
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVZ", T0 + 1100) == 0);
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVZ", T0 + 1200) == 0);
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVZ", T0 + 1300) == 0);
-	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", T0 + 1400) == 1);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVU", "10.6.6.6", T0) ==
+	    API_AUTH_REFUSED);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVV", "10.6.6.6", T0) ==
+	    API_AUTH_REFUSED);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVW", "10.6.6.6", T0) ==
+	    API_AUTH_BUSY);
+	/* the guesser's third is not the others' loss */
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", "10.0.0.2", T0) ==
+	    API_AUTH_OK);
+	CHECK(api_auth_check(a, "Basic Ym9iOnNlY3JldA==", "10.0.0.3", T0) ==
+	    API_AUTH_REFUSED);
+	/* four hashed this second: all others wait, even a right one */
+	CHECK(api_auth_check(a, "Basic Ym9iOnNlY3JldA==", "10.0.0.4", T0) ==
+	    API_AUTH_BUSY);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", NULL, T0) ==
+	    API_AUTH_OK); /* remembered */
+	CHECK(
+	    api_auth_check(a, "Bearer " TOKEN, "10.6.6.6", T0) == API_AUTH_OK);
+	/* The table of addresses is bounded: 200 of them in one second. */
+	{
+		char addr[32];
+		int i, busy = 0;
+
+		for (i = 0; i < 200; i++) {
+			snprintf(addr, sizeof(addr), "10.1.%d.%d", i / 256,
+			    i % 256);
+			busy += api_auth_check(a, "Basic YWxpY2U6c2VjcmVa",
+				    addr, T0 + 5000) == API_AUTH_BUSY;
+		}
+		CHECK_INT(busy, 196);
+	}
+	api_auth_free(a);
+
+	/* The budget in all, from one client at a time. */
+	a = load("token:" TOKEN "\nalice:" HASH "\n", 0600, &err);
+	CHECK(a != NULL);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVU", "10.0.0.1", T0) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVV", "10.0.0.2",
+		  T0 + 100) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVW", "10.0.0.3",
+		  T0 + 200) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVX", "10.0.0.4",
+		  T0 + 300) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", "10.0.0.5",
+		  T0 + 400) == API_AUTH_BUSY);
+	CHECK(api_auth_check(a, "Bearer " TOKEN, "10.0.0.1", T0 + 500) == 1);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", "10.0.0.5",
+		  T0 + 1000) == 1);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVZ", "10.0.0.1",
+		  T0 + 1100) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVZ", "10.0.0.2",
+		  T0 + 1200) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmVZ", "10.0.0.3",
+		  T0 + 1300) == 0);
+	CHECK(api_auth_check(a, "Basic YWxpY2U6c2VjcmV0", "10.0.0.4",
+		  T0 + 1400) == 1);
 	api_auth_free(a);
 
 	CHECK(load("token:" TOKEN "\n", 0644, &err) == NULL);
