@@ -5,6 +5,7 @@
  * and the verdict with the reason for it in words
  * (docs/reconciliation.md, docs/indicators.md).
  */
+#include "api.h"
 #include "ctl.h"
 
 #include <getopt.h>
@@ -74,7 +75,8 @@ text(const struct store_value *v, int i)
 	return i >= 0 && v[i].type == STORE_V_TEXT ? v[i].s : "";
 }
 
-/* The verdict in words, from the rules of docs/indicators.md. */
+/* The verdict in words, from the rules of docs/indicators.md: the same
+ * words as the API's (api_verdict_why). */
 static void
 why(char *out, size_t n, const struct verdict_ctx *x, int nc,
     const char *const *names, const struct store_value *v)
@@ -87,24 +89,8 @@ why(char *out, size_t n, const struct verdict_ctx *x, int nc,
 	double tol = setting(settings, "tol=", NAN);
 	double overdue_h = setting(settings, "overdue_ms=", NAN) / 3600000;
 
-	if (strcmp(verdict, "ok") == 0 || strcmp(verdict, "discrepancy") == 0)
-		snprintf(out, n,
-		    "received %.10g kg against %.10g kg declared: %+.2f %%, "
-		    "%s the tolerance of %g %%",
-		    recv, decl, diff,
-		    strcmp(verdict, "ok") == 0 ? "within" : "beyond", tol);
-	else if (strcmp(verdict, "overdue") == 0)
-		snprintf(out, n,
-		    "still %s more than %g h after departure, and no "
-		    "received weight",
-		    x->status[0] ? x->status : "in transit", overdue_h);
-	else if (strcmp(verdict, "pending") == 0)
-		snprintf(out, n,
-		    isnan(decl) ? "no declared mass in kg to compare with"
-				: "no received weight yet: no ticket linked, "
-				  "no figure from the receiver");
-	else
-		snprintf(out, n, "%s", verdict);
+	api_verdict_why(out, n, verdict, x->status, decl, recv, diff, tol,
+	    overdue_h);
 }
 
 /* The verdict's row with the reason added as a last column. */
