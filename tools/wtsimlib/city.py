@@ -326,7 +326,6 @@ class City:
 
     def truck_actor(self, tr):
         rng = self.rng
-        spec = tr.spec
         tr.now = self.start_ms + rng.randrange(0, self.interval, 1000)
         yield tr.now
         phase = rng.random()
@@ -334,75 +333,82 @@ class City:
             yield from self.stay(tr, rng.uniform(0, 1800), acc_on=False)
             phase = 1.0
         while True:
-            m = self.new_trip(tr, tr.now)
-            self.manifest_msg(m, "created", 1, tr.now)
-            if phase < 0.55:
-                # Start of the simulation: already standing at the site, loading.
-                tr.pos = offset(rng, m.site.pos, 20)
-                loading = rng.uniform(0, spec["loading"][1] * 60)
-            else:
-                if tr.trips == 0:
-                    # Somewhere between the depot and the site.
-                    f = rng.random()
-                    tr.pos = (tr.depot[0] + (m.site.pos[0] - tr.depot[0]) * f,
-                              tr.depot[1] + (m.site.pos[1] - tr.depot[1]) * f)
-                yield from self.drive(tr, offset(rng, m.site.pos, 20))
-                loading = rng.uniform(*spec["loading"]) * 60
+            yield from self.trip(tr, phase)
             phase = 1.0
-            yield from self.stay(tr, loading)
-            t_load = tr.now + rng.randrange(0, self.interval, 1000)
-            tr.load_state = "full" if m.declared > 0.5 * spec["load"][1] else "half"
-            self.vehicle_event(tr, t_load, "load", m, m.declared)
-            t_dep = t_load + rng.randint(30, 150) * 1000
-            self.manifest_msg(m, "in_transit", 2, t_dep)
-            yield from self.stay(tr, (t_dep - tr.now) / 1000)
-
-            fac = m.facility
-            yield from self.drive(tr, offset(rng, fac.gate, 15))
-            yield from self.stay(tr, rng.uniform(0, 8 * 60))  # queue at the gate
-
-            # Weighbridge: gross on the way in, tare on the way out.
-            if rng.random() < 0.03:  # gross error: wrong declaration, spillage...
-                factor = 1 + rng.choice([-1, 1]) * rng.uniform(0.12, 0.25)
-            else:
-                factor = 1 + max(-0.08, min(0.06, rng.gauss(-0.01, 0.02)))
-            net = int(round(m.declared * factor / 10)) * 10
-            tare = int(round((tr.tare + rng.randint(-30, 30)) / 10)) * 10
-            self.ticket_no[fac.id] += 1
-            w = Obj(ticket="%04d" % self.ticket_no[fac.id], gross=tare + net, tare=tare,
-                    first=tr.now + rng.randint(5, 25) * 1000, second=None,
-                    status="open", version=None)
-            self.weighing_msg(tr, m, w.first, w)
-            yield from self.stay(tr, (w.first - tr.now) / 1000 + rng.uniform(60, 180))
-            tr.pos = offset(rng, fac.tip, 10)
-            yield from self.stay(tr, rng.uniform(4, 10) * 60)
-            t_unload = tr.now + rng.randrange(0, self.interval, 1000)
-            tr.load_state = "empty"
-            self.vehicle_event(tr, t_unload, "unload", m, net)
-            yield from self.stay(tr, (t_unload - tr.now) / 1000 + rng.uniform(3, 8) * 60)
-            tr.pos = offset(rng, fac.gate, 15)
-            w.second = tr.now + rng.randint(5, 25) * 1000
-            w.status, w.version = "complete", 1
-            self.weighing_msg(tr, m, w.second, w)
-            self.account(fac, w.second, net)
-
-            # The manifest system follows in its own time; the truck moves on.
-            t_recv = w.second + rng.randint(60, 900) * 1000
-            self.manifest_msg(m, "received", 3, t_recv, w.ticket)
-            t_close = t_recv + rng.randint(10, 120) * 60_000
-            if rng.random() < 0.01:  # a corrected ticket (re-tared) before closing
-                t_corr = w.second + rng.randint(10, 60) * 60_000
-                w.tare += rng.choice([-1, 1]) * rng.randrange(20, 200, 10)
-                w.version = 2
-                self.weighing_msg(tr, m, t_corr, w)
-                t_close = max(t_close, t_corr + 60_000)
-            self.manifest_msg(m, "closed", 4, t_close, w.ticket)
-            tr.trips += 1
-            yield from self.stay(tr, (w.second - tr.now) / 1000 + rng.uniform(20, 90))
-
             if rng.random() < 0.3:  # back to the depot for a break
                 yield from self.drive(tr, offset(rng, tr.depot, 30))
                 yield from self.stay(tr, rng.uniform(10, 60) * 60, acc_on=False)
+
+    def trip(self, tr, phase=1.0):
+        """One trip: to a site, load, to the facility, weighbridge, unload,
+        weighbridge out. phase < 0.55: the simulation starts with the truck
+        already loading at the site."""
+        rng = self.rng
+        spec = tr.spec
+        m = self.new_trip(tr, tr.now)
+        self.manifest_msg(m, "created", 1, tr.now)
+        if phase < 0.55:
+            # Start of the simulation: already standing at the site, loading.
+            tr.pos = offset(rng, m.site.pos, 20)
+            loading = rng.uniform(0, spec["loading"][1] * 60)
+        else:
+            if tr.trips == 0 and not getattr(tr, "placed", False):
+                # Somewhere between the depot and the site.
+                f = rng.random()
+                tr.pos = (tr.depot[0] + (m.site.pos[0] - tr.depot[0]) * f,
+                          tr.depot[1] + (m.site.pos[1] - tr.depot[1]) * f)
+            yield from self.drive(tr, offset(rng, m.site.pos, 20))
+            loading = rng.uniform(*spec["loading"]) * 60
+        yield from self.stay(tr, loading)
+        t_load = tr.now + rng.randrange(0, self.interval, 1000)
+        tr.load_state = "full" if m.declared > 0.5 * spec["load"][1] else "half"
+        self.vehicle_event(tr, t_load, "load", m, m.declared)
+        t_dep = t_load + rng.randint(30, 150) * 1000
+        self.manifest_msg(m, "in_transit", 2, t_dep)
+        yield from self.stay(tr, (t_dep - tr.now) / 1000)
+
+        fac = m.facility
+        yield from self.drive(tr, offset(rng, fac.gate, 15))
+        yield from self.stay(tr, rng.uniform(0, 8 * 60))  # queue at the gate
+
+        # Weighbridge: gross on the way in, tare on the way out.
+        if rng.random() < 0.03:  # gross error: wrong declaration, spillage...
+            factor = 1 + rng.choice([-1, 1]) * rng.uniform(0.12, 0.25)
+        else:
+            factor = 1 + max(-0.08, min(0.06, rng.gauss(-0.01, 0.02)))
+        net = int(round(m.declared * factor / 10)) * 10
+        tare = int(round((tr.tare + rng.randint(-30, 30)) / 10)) * 10
+        self.ticket_no[fac.id] += 1
+        w = Obj(ticket="%04d" % self.ticket_no[fac.id], gross=tare + net, tare=tare,
+                first=tr.now + rng.randint(5, 25) * 1000, second=None,
+                status="open", version=None)
+        self.weighing_msg(tr, m, w.first, w)
+        yield from self.stay(tr, (w.first - tr.now) / 1000 + rng.uniform(60, 180))
+        tr.pos = offset(rng, fac.tip, 10)
+        yield from self.stay(tr, rng.uniform(4, 10) * 60)
+        t_unload = tr.now + rng.randrange(0, self.interval, 1000)
+        tr.load_state = "empty"
+        self.vehicle_event(tr, t_unload, "unload", m, net)
+        yield from self.stay(tr, (t_unload - tr.now) / 1000 + rng.uniform(3, 8) * 60)
+        tr.pos = offset(rng, fac.gate, 15)
+        w.second = tr.now + rng.randint(5, 25) * 1000
+        w.status, w.version = "complete", 1
+        self.weighing_msg(tr, m, w.second, w)
+        self.account(fac, w.second, net)
+
+        # The manifest system follows in its own time; the truck moves on.
+        t_recv = w.second + rng.randint(60, 900) * 1000
+        self.manifest_msg(m, "received", 3, t_recv, w.ticket)
+        t_close = t_recv + rng.randint(10, 120) * 60_000
+        if rng.random() < 0.01:  # a corrected ticket (re-tared) before closing
+            t_corr = w.second + rng.randint(10, 60) * 60_000
+            w.tare += rng.choice([-1, 1]) * rng.randrange(20, 200, 10)
+            w.version = 2
+            self.weighing_msg(tr, m, t_corr, w)
+            t_close = max(t_close, t_corr + 60_000)
+        self.manifest_msg(m, "closed", 4, t_close, w.ticket)
+        tr.trips += 1
+        yield from self.stay(tr, (w.second - tr.now) / 1000 + rng.uniform(20, 90))
 
     # --- facilities -------------------------------------------------------
 
