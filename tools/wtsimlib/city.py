@@ -3,6 +3,7 @@
 import heapq
 import time
 
+from .muck import DEFAULT_HOURS, GLITCH_DLAT, Muck
 from .streams import Streams, furnace_temp
 from .world import (DISTRICTS, FACILITIES, INDUSTRIES, KIND_ORDER, KINDS,
                     PLATE_LETTERS, ROOT, SITE_NAMES, WORDS, Obj, bearing,
@@ -18,7 +19,8 @@ class City:
     output depends only on the seed.
     """
 
-    def __init__(self, rng, start_ms, ntrucks, interval_s, status_interval_s):
+    def __init__(self, rng, start_ms, ntrucks, interval_s, status_interval_s,
+                 muck_hours=DEFAULT_HOURS, muck_violations=True):
         self.rng = rng
         self.start_ms = start_ms
         self.interval = interval_s * 1000
@@ -50,6 +52,7 @@ class City:
         nvans = 0 if ntrucks < 20 else max(2, ntrucks // 50)
         self.trucks = self._make_fleet(ntrucks - nvans)
         self.streams = Streams(self, nvans)
+        self.muck = Muck(self, muck_hours, muck_violations)
 
     # --- the static world -------------------------------------------------
 
@@ -159,7 +162,10 @@ class City:
         # Every actor first runs at the start and then sleeps until its own,
         # randomly staggered, first report.
         for tr in self.trucks:
-            self.wake(self.start_ms, self.truck_actor(tr))
+            if tr.kind == "construction":
+                self.wake(self.start_ms, self.muck.actor(tr))
+            else:
+                self.wake(self.start_ms, self.truck_actor(tr))
         for f in self.facility.values():
             self.wake(self.start_ms, self.facility_actor(f))
         for actor in self.streams.actors():
@@ -193,6 +199,9 @@ class City:
         lat, lon = tr.pos
         if speed == 0:  # GPS jitter of a standing vehicle
             lat, lon = offset(rng, tr.pos, 2.5)
+        elif getattr(tr, "glitch_at", None) is not None and tr.now >= tr.glitch_at:
+            lat += GLITCH_DLAT  # one fix kilometres off: a speed outlier
+            tr.glitch_at = None
         msg = {"ts": self.tsfmt()(tr.now), "lat": round(lat, 6), "lon": round(lon, 6),
                "plate": tr.plate, "device": tr.device, "speed_kmh": round(speed, 1),
                "heading_deg": int(tr.heading) % 360}
