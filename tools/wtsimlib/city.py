@@ -208,6 +208,7 @@ class City:
         if rng.random() < 0.9:
             msg["alt_m"] = int(tr.alt + rng.uniform(-4, 4))
         msg["load_state"] = tr.load_state
+        tr.placed = True
         if not acc_on:
             msg["speed_kmh"] = 0.0
         self.emit(tr.now, "%s/vehicles/%s/position" % (ROOT, tr.id), msg)
@@ -361,8 +362,9 @@ class City:
             tr.pos = offset(rng, m.site.pos, 20)
             loading = rng.uniform(0, spec["loading"][1] * 60)
         else:
-            if tr.trips == 0 and not getattr(tr, "placed", False):
-                # Somewhere between the depot and the site.
+            if not getattr(tr, "placed", False):
+                # Somewhere between the depot and the site (before its
+                # first report: a jump later would be a speed outlier).
                 f = rng.random()
                 tr.pos = (tr.depot[0] + (m.site.pos[0] - tr.depot[0]) * f,
                           tr.depot[1] + (m.site.pos[1] - tr.depot[1]) * f)
