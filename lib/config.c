@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config_int.h"
+#include "geofence.h"
 
 /* Rules between keys, checked once everything is read. */
 static void
@@ -47,6 +48,11 @@ cross_check(struct ctx *ctx)
 		    "\"reconnect_min_s\" must not exceed "
 		    "\"reconnect_max_s\"");
 	}
+	/* The value was checked when set (cfg_hours_ok). */
+	(void)cfg_parse_hours(cfg->supervision.muck_hours,
+	    &cfg->supervision.muck_from_min, &cfg->supervision.muck_to_min);
+	if (diag_count(&ctx->diag) == 0)
+		(void)cfg_build_fences(ctx);
 }
 
 /* API */
@@ -62,6 +68,8 @@ config_default(void)
 	    (cfg->subs = calloc(1, sizeof(*cfg->subs))) == NULL)
 		goto fail;
 	cfg->nsubs = 1;
+	(void)cfg_parse_hours(cfg->supervision.muck_hours,
+	    &cfg->supervision.muck_from_min, &cfg->supervision.muck_to_min);
 	if ((cfg->subs[0].topic = strdup("wt/v1/#")) == NULL ||
 	    (cfg->subs[0].profile = strdup("wastetrack")) == NULL)
 		goto fail;
@@ -138,6 +146,7 @@ config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	cfg_free_fields(cfg_top_keys, cfg);
+	geofence_set_free(cfg->fences);
 	for (i = 0; i < cfg->nfiles; i++)
 		free(cfg->files[i]);
 	free(cfg->files);

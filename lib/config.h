@@ -37,9 +37,29 @@ struct cfg_alarm {
 	struct cfg_pos pos; /* of the value's key */
 };
 
+/* Declared in lib/geofence.h. */
+struct geofence_ring;
+struct geofence_set;
+
+/* A site's fence (WGS-84): a circle around the site's lat/lon, or a
+ * polygon. Neither (radius_m 0, rings NULL): the site has no fence. */
+struct cfg_fence {
+	double radius_m;	     /* > 0: circle around lat/lon */
+	struct geofence_ring *rings; /* polygon: rings[0] outline, then
+				      * holes; NULL: none. each ring's v[]
+				      * owned by the config */
+	size_t nrings;
+	struct cfg_pos pos; /* of the geofence key */
+};
+
 struct cfg_facility {
 	char *id, *name, *kind, *district;
-	int harmless; /* 0/1 */
+	int harmless;	 /* 0/1 */
+	double lat, lon; /* WGS-84 (converted from crs); NAN: not given */
+	char *crs;	 /* as written (lat, lon, fence are converted) */
+	struct cfg_fence fence;
+	char **accepts; /* category patterns: "cw.*" */
+	size_t naccepts;
 	struct cfg_alarm *alarms;
 	size_t nalarms;
 	int alarm_after_s;	   /* a threshold crossed this long alarms */
@@ -51,8 +71,12 @@ struct cfg_facility {
 /* Kinds of generators: where waste arises (DESIGN: registries). */
 struct cfg_generator {
 	char *id, *name, *kind, *district;
-	double lat, lon;	   /* NAN when not given */
+	double lat, lon;	   /* NAN when not given; WGS-84 */
+	char *crs;		   /* as written (lat, lon, fence converted) */
 	int max_pickup_interval_h; /* clinics; 0 for other kinds */
+	struct cfg_fence fence;
+	char *permit_from, *permit_to; /* construction sites; YYYY-MM-DD or
+					* NULL */
 	struct cfg_pos pos;
 };
 
@@ -156,6 +180,17 @@ struct config {
 	struct {
 		int interval_s; /* 0..3600; 0 = no alerts are raised */
 	} alerts;
+	/* Muck trucks (docs/geofence.md). */
+	struct {
+		char *muck_hours; /* "22:00-06:00" as written; NULL: none */
+		int muck_from_min, muck_to_min; /* local minutes of the day;
+						 * -1: no window */
+		int unload_dwell_s;		/* 0: no dwell candidates */
+	} supervision;
+	/* Every fence of facilities and generators, built at load. A tag
+	 * below nfacilities is a facility's index, else nfacilities plus a
+	 * generator's (config_site()). NULL when there are none. */
+	struct geofence_set *fences;
 	/* private */
 	char **files; /* every file read, for cfg_pos.file */
 	size_t nfiles;
@@ -198,6 +233,15 @@ const struct cfg_generator *config_generator(const struct config *cfg,
     const char *id);
 const struct cfg_vehicle *config_vehicle(const struct config *cfg,
     const char *plate);
+
+/* The site a fence tag of cfg->fences names: one of *fac, *gen is set,
+ * the other NULL (both NULL for a tag out of range). */
+void config_site(const struct config *cfg, size_t tag,
+    const struct cfg_facility **fac, const struct cfg_generator **gen);
+
+/* 1 when a category pattern ("cw.*", "*", "msw.food") matches the
+ * canonical category waste, else 0 (NULL waste: 0). */
+int config_waste_match(const char *pattern, const char *waste);
 
 /*
  * Call fn once for every key of the schema, as its full dotted path, in

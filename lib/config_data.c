@@ -50,6 +50,34 @@ config_vehicle(const struct config *cfg, const char *plate)
 	return NULL;
 }
 
+void
+config_site(const struct config *cfg, size_t tag,
+    const struct cfg_facility **fac, const struct cfg_generator **gen)
+{
+	*fac = NULL;
+	*gen = NULL;
+	if (tag < cfg->nfacilities)
+		*fac = &cfg->facilities[tag];
+	else if (tag - cfg->nfacilities < cfg->ngenerators)
+		*gen = &cfg->generators[tag - cfg->nfacilities];
+}
+
+int
+config_waste_match(const char *pattern, const char *waste)
+{
+	size_t n;
+
+	if (pattern == NULL || waste == NULL)
+		return 0;
+	if (strcmp(pattern, "*") == 0)
+		return 1;
+	n = strlen(pattern);
+	/* "cw.*": the family and its dot, so "cw.*" is not "cwx.a". */
+	if (n >= 2 && strcmp(pattern + n - 2, ".*") == 0)
+		return strncmp(pattern, waste, n - 1) == 0;
+	return strcmp(pattern, waste) == 0;
+}
+
 const struct cfg_node *
 cfg_node_get(const struct cfg_node *map, const char *key)
 {

@@ -7,6 +7,8 @@
  *
  *	config_util.c	memory, diagnostics and libyaml node helpers
  *	config_data.c	lookups, defaults, freeing, dropping lists and trees
+ *	config_site.c	sites' coordinates and fences, supervision hours,
+ *			the fence index
  *	config_registry.c the registries' tables and values of their own
  *			shape (generators, vehicles, facility alarms)
  *	config_schema.c	the key tables, value parsers and item checks
@@ -209,12 +211,26 @@ int cfg_parse_ll(const char *, long long *);
 int cfg_parse_double(const char *, double *);
 int cfg_parse_offset(const char *, int *);
 
+/* config_site.c */
+void cfg_parse_fence(struct ctx *, const struct key *, const yaml_node_t *,
+    void *);
+void cfg_release_fence(const struct key *, void *);
+int cfg_crs_ok(const char *);
+int cfg_site_accept(struct ctx *, const yaml_node_t *, const char *,
+    const char *, double *, double *, const char *, struct cfg_fence *);
+int cfg_parse_hours(const char *, int *, int *);
+int cfg_hours_ok(const char *);
+int cfg_build_fences(struct ctx *);
+
 /* config_registry.c: the tables config_schema.c names. */
 extern const struct listspec cfg_generators_list;
 extern const struct listspec cfg_vehicles_list;
 void cfg_parse_alarms(struct ctx *, const struct key *, const yaml_node_t *,
     void *);
 void cfg_release_alarms(const struct key *, void *);
+void cfg_parse_accepts(struct ctx *, const struct key *, const yaml_node_t *,
+    void *);
+void cfg_release_accepts(const struct key *, void *);
 
 /* config_file.c: -1 after reporting (or recording out of memory). */
 int cfg_read_file(struct ctx *, const char *, const yaml_mark_t *, const char *,

@@ -59,11 +59,38 @@ static const struct key generator_keys[] = { { .name = "id",
 	    .off = G(lon),
 	    .dmin = -180,
 	    .dmax = 180 },
+	{ .name = "crs",
+	    .type = K_STR,
+	    .off = G(crs),
+	    .flags = F_NONEMPTY,
+	    .check = cfg_crs_ok,
+	    .badmsg = "unknown coordinate system",
+	    .badhint = ": want wgs84, gcj02 or bd09" },
 	{ .name = "max_pickup_interval_h",
 	    .type = K_INT,
 	    .off = G(max_pickup_interval_h),
 	    .min = 1,
 	    .max = 8760 },
+	{ .name = "geofence",
+	    .type = K_CUSTOM,
+	    .off = G(fence),
+	    .parse = cfg_parse_fence,
+	    .release = cfg_release_fence },
+	/* Construction sites: the permit's first and last day. */
+	{ .name = "permit_from",
+	    .type = K_STR,
+	    .off = G(permit_from),
+	    .flags = F_NONEMPTY,
+	    .check = date_ok,
+	    .badmsg = "invalid date",
+	    .badhint = ": want YYYY-MM-DD" },
+	{ .name = "permit_to",
+	    .type = K_STR,
+	    .off = G(permit_to),
+	    .flags = F_NONEMPTY,
+	    .check = date_ok,
+	    .badmsg = "invalid date",
+	    .badhint = ": want YYYY-MM-DD" },
 	{ .name = NULL } };
 
 static const struct key vehicle_keys[] = { { .name = "plate",
@@ -161,38 +188,47 @@ waste_pattern_ok(const char *s)
 	return cfg_in_oneof(families, fam);
 }
 
-static char ***
-waste_field(const struct key *k, void *base)
+static void
+patterns_free(char ***arr, size_t *n)
 {
-	return (char ***)(void *)((char *)base + k->off);
+	size_t i;
+
+	for (i = 0; *arr != NULL && i < *n; i++)
+		free((*arr)[i]);
+	free(*arr);
+	*arr = NULL;
+	*n = 0;
 }
 
 static void
 release_waste(const struct key *k, void *base)
 {
-	char ***arr = waste_field(k, base);
 	struct cfg_vehicle *v = base;
-	size_t i;
 
-	for (i = 0; *arr != NULL && i < v->nwaste; i++)
-		free((*arr)[i]);
-	free(*arr);
-	*arr = NULL;
-	v->nwaste = 0;
+	(void)k;
+	patterns_free(&v->waste, &v->nwaste);
 }
 
-/* waste: a list of category patterns (only vehicles have one). */
-static void
-parse_waste(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
-    void *base)
+void
+cfg_release_accepts(const struct key *k, void *base)
 {
-	struct cfg_vehicle *veh = base;
+	struct cfg_facility *f = base;
+
+	(void)k;
+	patterns_free(&f->accepts, &f->naccepts);
+}
+
+/* A list of category patterns into *out, *nout (released first). */
+static void
+parse_patterns(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
+    char ***out, size_t *nout)
+{
 	yaml_node_item_t *it;
 	yaml_node_t *in;
 	char **arr, *s;
 	size_t n;
 
-	release_waste(k, base);
+	patterns_free(out, nout);
 	if (cfg_is_null(v))
 		return;
 	if (v->type != YAML_SEQUENCE_NODE) {
@@ -203,7 +239,7 @@ parse_waste(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
 	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
 	if ((arr = cfg_calloc(ctx, n + 1, sizeof(*arr))) == NULL)
 		return;
-	*waste_field(k, base) = arr;
+	*out = arr;
 	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
 	     it++) {
 		in = cfg_node(ctx, *it);
@@ -221,8 +257,28 @@ parse_waste(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
 		}
 		if ((s = cfg_strdup(ctx, cfg_scalar(in))) == NULL)
 			return;
-		arr[veh->nwaste++] = s;
+		arr[(*nout)++] = s;
 	}
+}
+
+/* waste: what a vehicle may carry. */
+static void
+parse_waste(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
+    void *base)
+{
+	struct cfg_vehicle *veh = base;
+
+	parse_patterns(ctx, k, v, &veh->waste, &veh->nwaste);
+}
+
+/* accepts: what a facility may receive (authorised unloads). */
+void
+cfg_parse_accepts(struct ctx *ctx, const struct key *k, const yaml_node_t *v,
+    void *base)
+{
+	struct cfg_facility *f = base;
+
+	parse_patterns(ctx, k, v, &f->accepts, &f->naccepts);
 }
 
 /* Facility alarms */
@@ -385,8 +441,7 @@ generator_accept(struct ctx *ctx, void *elem, const yaml_node_t *map)
 {
 	struct cfg_generator *g = elem;
 	const yaml_node_t *n;
-	int has_lat = cfg_map_get(ctx, map, "lat") != NULL;
-	int has_lon = cfg_map_get(ctx, map, "lon") != NULL;
+	int cs = strcmp(g->kind, "construction_site") == 0;
 
 	if (config_generator(ctx->cfg, g->id) != NULL) {
 		n = cfg_map_get(ctx, map, "id");
@@ -394,14 +449,22 @@ generator_accept(struct ctx *ctx, void *elem, const yaml_node_t *map)
 		    g->id);
 		return -1;
 	}
-	if (has_lat != has_lon) {
-		cfg_errat(ctx, &map->start_mark,
-		    "generator \"%s\": give both lat and lon, or neither",
-		    g->id);
+	if (!cs &&
+	    ((n = cfg_map_get(ctx, map, "permit_from")) != NULL ||
+		(n = cfg_map_get(ctx, map, "permit_to")) != NULL)) {
+		cfg_errat(ctx, &n->start_mark,
+		    "permits apply to construction sites only");
 		return -1;
 	}
-	if (!has_lat)
-		g->lat = g->lon = NAN;
+	if (g->permit_from != NULL && g->permit_to != NULL &&
+	    strcmp(g->permit_from, g->permit_to) > 0) {
+		cfg_errat(ctx, &cfg_map_get(ctx, map, "permit_to")->start_mark,
+		    "permit_to is before permit_from");
+		return -1;
+	}
+	if (cfg_site_accept(ctx, map, "generator", g->id, &g->lat, &g->lon,
+		g->crs, &g->fence) == -1)
+		return -1;
 	n = cfg_map_get(ctx, map, "max_pickup_interval_h");
 	if (n != NULL && strcmp(g->kind, "clinic") != 0) {
 		cfg_errat(ctx, &n->start_mark,

@@ -96,6 +96,33 @@ static const struct key facility_keys[] = {
 	    .off = offsetof(struct cfg_facility, clear_threshold_kg),
 	    .dmin = 0,
 	    .dmax = 1e6 },
+	/* Where it is and what it takes (docs/geofence.md). */
+	{ .name = "lat",
+	    .type = K_DOUBLE,
+	    .off = offsetof(struct cfg_facility, lat),
+	    .dmin = -90,
+	    .dmax = 90 },
+	{ .name = "lon",
+	    .type = K_DOUBLE,
+	    .off = offsetof(struct cfg_facility, lon),
+	    .dmin = -180,
+	    .dmax = 180 },
+	{ .name = "crs",
+	    .type = K_STR,
+	    .off = offsetof(struct cfg_facility, crs),
+	    .flags = F_NONEMPTY,
+	    .check = cfg_crs_ok,
+	    .badmsg = "unknown coordinate system",
+	    .badhint = ": want wgs84, gcj02 or bd09" },
+	{ .name = "geofence",
+	    .type = K_CUSTOM,
+	    .off = offsetof(struct cfg_facility, fence),
+	    .parse = cfg_parse_fence,
+	    .release = cfg_release_fence },
+	{ .name = "accepts",
+	    .type = K_CUSTOM,
+	    .parse = cfg_parse_accepts,
+	    .release = cfg_release_accepts },
 	{ .name = NULL }
 };
 
@@ -355,6 +382,24 @@ static const struct key retention_keys[] = { { .name = "messages_days",
 	    .defnum = 90 },
 	{ .name = NULL } };
 
+/* Muck trucks (docs/geofence.md). */
+static const struct key supervision_keys[] = {
+	{ .name = "muck_hours",
+	    .type = K_STR,
+	    .off = C(supervision.muck_hours),
+	    .check = cfg_hours_ok,
+	    .badmsg = "invalid hours",
+	    .badhint = ": want HH:MM-HH:MM",
+	    .defstr = "22:00-06:00" },
+	{ .name = "unload_dwell_s",
+	    .type = K_INT,
+	    .off = C(supervision.unload_dwell_s),
+	    .min = 0,
+	    .max = 86400,
+	    .defnum = 120 },
+	{ .name = NULL }
+};
+
 /* Alerts (docs/alerts.md). */
 static const struct key alerts_keys[] = { { .name = "interval_s",
 					      .type = K_INT,
@@ -402,6 +447,10 @@ const struct key cfg_top_keys[] = { { .name = "include", .type = K_INCLUDE },
 	    .type = K_SECTION,
 	    .sub = alerts_keys,
 	    .where = "alerts" },
+	{ .name = "supervision",
+	    .type = K_SECTION,
+	    .sub = supervision_keys,
+	    .where = "supervision" },
 	{ .name = NULL } };
 
 #undef C
@@ -584,7 +633,8 @@ facility_accept(struct ctx *ctx, void *elem, const yaml_node_t *map)
 	/* Reports print the name; the id is better than "(null)". */
 	if (f->name == NULL && (f->name = cfg_strdup(ctx, f->id)) == NULL)
 		return -1;
-	return 0;
+	return cfg_site_accept(ctx, map, "facility", f->id, &f->lat, &f->lon,
+	    f->crs, &f->fence);
 }
 
 /*
