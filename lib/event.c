@@ -99,6 +99,7 @@ ev_init(struct ev *e, enum ev_kind k)
 	case EV_POSITION:
 		e->u.pos.ts_ms = WT_NOTIME;
 		e->u.pos.fix_valid = -1;
+		e->u.pos.body_lifted = -1;
 		e->u.pos.lat = e->u.pos.lon = e->u.pos.speed_kmh = NAN;
 		e->u.pos.heading_deg = e->u.pos.alt_m = NAN;
 		break;

@@ -62,6 +62,9 @@ struct ev_position {
 	const char *coord_sys; /* as sent; lat/lon are WGS-84 */
 	int64_t ts_ms;
 	int64_t fix_valid; /* 0 = no GNSS fix, -1 unknown */
+	/* Tipping body raised (a muck truck unloading): 1, 0, -1 unknown.
+	 * Not stored; lib/muck.c infers unloads from it. */
+	int64_t body_lifted;
 	double lat, lon, speed_kmh, heading_deg, alt_m;
 };
 

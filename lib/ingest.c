@@ -6,6 +6,7 @@
 #include "event.h"
 #include "log.h"
 #include "decode.h"
+#include "muck.h"
 #include "native.h"
 #include "profile.h"
 #include "norm.h"
@@ -33,6 +34,7 @@ struct ingest {
 	uint64_t log_suppressed;
 	const struct profile_set *profiles;
 	struct ev_list evs; /* the events of one message */
+	struct muck *muck;  /* unloads, night window, permits: muck.h */
 	char error[160];    /* why the last failed batch failed */
 };
 
@@ -71,7 +73,9 @@ ingest_open(struct store *store, const struct config *cfg,
 	in->store = store;
 	in->cfg = cfg;
 	in->profiles = profiles;
-	if (store_spool_pos(store, &in->committed) == -1) {
+	if (muck_new(cfg, &in->muck) == -1 ||
+	    store_spool_pos(store, &in->committed) == -1) {
+		muck_free(in->muck);
 		free(in);
 		return -1;
 	}
@@ -88,6 +92,7 @@ ingest_free(struct ingest *in)
 		log_notice("ingest: %llu reject log lines suppressed",
 		    (unsigned long long)in->log_suppressed);
 	ev_list_free(&in->evs);
+	muck_free(in->muck);
 	free(in);
 }
 
@@ -97,6 +102,13 @@ ingest_set_config(struct ingest *in, const struct config *cfg,
 {
 	in->cfg = cfg;
 	in->profiles = profiles;
+	muck_set_config(in->muck, cfg);
+}
+
+const struct muck_counters *
+ingest_muck_counters(const struct ingest *in)
+{
+	return muck_counters(in->muck);
 }
 
 const struct ingest_counters *
@@ -256,8 +268,13 @@ store_events(struct ingest *in, const struct store_msg *m, int64_t mid,
 
 	*best = STORE_HISTORY;
 	for (i = 0; i < in->evs.n; i++) {
+		/* Positions go through their track first: an outlier is
+		 * stored flagged. */
+		muck_before(in->muck, &in->evs.ev[i], now_ms);
 		if (store_event(in->store, &in->evs.ev[i], mid,
-			in->cfg->time.local_offset_min, now_ms, &res) == -1)
+			in->cfg->time.local_offset_min, now_ms, &res) == -1 ||
+		    muck_after(in->muck, in->store, &in->evs.ev[i], mid, res) ==
+			-1)
 			return -1;
 		count_result(c, in->evs.ev[i].kind, res);
 		if (res == STORE_NEW ||
@@ -400,6 +417,7 @@ ingest_batch(struct ingest *in, struct spool_reader *r, struct spool_pos limit,
 	int rc = 0;
 
 	memset(&in->batch, 0, sizeof(in->batch));
+	muck_begin(in->muck, now_ms);
 	if (store_begin(in->store) == -1)
 		goto fail;
 	while (n < max && (rc = spool_read(r, limit, &rec)) == 1) {
@@ -415,11 +433,13 @@ ingest_batch(struct ingest *in, struct spool_reader *r, struct spool_pos limit,
 	if (n == 0 && spool_reader_pos(r).seg == in->committed.seg &&
 	    spool_reader_pos(r).off == in->committed.off) {
 		store_rollback(in->store);
+		muck_commit(in->muck); /* nothing was fed */
 		return 0;
 	}
 	if (store_set_spool_pos(in->store, spool_reader_pos(r)) == -1 ||
 	    store_commit(in->store) == -1)
 		goto fail;
+	muck_commit(in->muck);
 	in->batch.commits = 1;
 	counters_add(&in->total, &in->batch);
 	in->committed = spool_reader_pos(r);
@@ -431,6 +451,9 @@ fail:
 	snprintf(in->error, sizeof(in->error), "%s",
 	    rc == -1 ? "cannot read the spool" : store_errmsg(in->store));
 	store_rollback(in->store);
+	/* The batch is read again: its vehicles start again from where
+	 * they were before it. */
+	muck_rollback(in->muck);
 	spool_reader_seek(r, in->committed);
 	in->total.write_errors++;
 	return -1;

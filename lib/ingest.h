@@ -80,6 +80,9 @@ int ingest_batch(struct ingest *in, struct spool_reader *r,
     int budget_ms) WT_MUST_CHECK;
 
 const struct ingest_counters *ingest_counters(const struct ingest *in);
+/* The muck trucks' figures (lib/muck.h). */
+struct muck_counters;
+const struct muck_counters *ingest_muck_counters(const struct ingest *in);
 
 /*
  * Replay one stored reject through the configuration and profiles as

@@ -40,6 +40,7 @@ static const struct pf_canon c_position[] = {
 	F("load_state", PF_T_ENUM, v_load, pos.load_state),
 	F("coord_sys", PF_T_ENUM, v_coord, pos.coord_sys),
 	F("fix_valid", PF_T_BOOL, NULL, pos.fix_valid),
+	F("body_lifted", PF_T_BOOL, NULL, pos.body_lifted),
 };
 static const struct pf_canon c_vevent[] = {
 	F("type", PF_T_ENUM, v_vtype, vev.type),

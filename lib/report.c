@@ -343,7 +343,13 @@ status_city(struct buf *b, const struct report *r)
 	status_items(b, "open_discrepancies", cy->discrepancy_items,
 	    cy->ndiscrepancy_items);
 	status_items(b, "overdue", cy->overdue_items, cy->noverdue_items);
-	bprintf(b, "}");
+	bprintf(b,
+	    ",\"muck\":{\"trips\":%" PRId64 ",\"authorised_unloads\":%" PRId64
+	    ",\"unauthorised_unloads\":%" PRId64
+	    ",\"night_window_violations\":%" PRId64
+	    ",\"permit_violations\":%" PRId64 "}}",
+	    cy->muck.trips, cy->muck.authorised, cy->muck.unauthorised,
+	    cy->muck.night_window, cy->muck.permit);
 }
 
 /* Alerts: open per kind, the newest open ones (docs/alerts.md). */

@@ -51,6 +51,7 @@ struct report_city {
 	size_t nalert_kinds;
 	struct store_alert_item alert_items[REPORT_MAX_ITEMS];
 	size_t nalert_items;
+	struct store_muck_day muck; /* city-wide, docs/geofence.md */
 };
 
 /*

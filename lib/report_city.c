@@ -120,6 +120,8 @@ report_city_compute(struct store *s, const char *day, struct report_city *c)
 		c->overdue_manifests = mc.overdue;
 		c->discrepancies = mc.discrepancies;
 	}
+	if (store_day_muck(s, c->day, &c->muck) == -1)
+		memset(&c->muck, 0, sizeof(c->muck));
 	city_alerts(s, c);
 	store_read_end(s);
 	return 0;

@@ -23,7 +23,7 @@
 struct store;
 struct config;
 
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 /* What a write did: inserted, nothing new (idempotent no-op), or kept as
  * history without moving the current state (late or older version). */
@@ -200,6 +200,49 @@ int store_hold_payloads(struct store *s, int64_t hold_ms,
 int store_clock_state(struct store *s, int64_t *newest_ms,
     int *clock_behind) WT_MUST_CHECK;
 
+/* ---- muck trucks (docs/geofence.md) ---- */
+
+/* An unload, explicit or inferred from a track (lib/muck.c decides). */
+struct store_unload {
+	const char *vehicle, *plate;
+	int64_t ts_ms, since_ms;      /* when; the earliest it can have begun */
+	double lat, lon;	      /* NaN: unknown */
+	const char *how;	      /* event, load_state, tipping, dwell */
+	int candidate;		      /* a dwell, until a weighing settles it */
+	const char *site, *site_kind; /* the site it fell in; NULL: none */
+	const char *district;	      /* origin district */
+	const char *waste, *origin;   /* origin: construction site */
+	int muck, authorised;	      /* 0/1 */
+};
+/*
+ * Record an unload (inside a transaction). One row per (vehicle, ts_ms,
+ * how): writing it again rewrites where it fell and whether it is
+ * authorised, never the state a weighing gave it. *added: 1 when the row
+ * was written (inserted or rewritten).
+ */
+int store_unload_add(struct store *s, const struct store_unload *u,
+    int local_offset_min, int64_t message_id, int *added) WT_MUST_CHECK;
+/*
+ * A weighing of plate settles its dwell candidates: weighed empty at
+ * first_ms, the latest candidate before is the unload and the others
+ * are dropped; weighed loaded, the latest candidate between first_ms and
+ * second_ms (unloaded at the weighbridge) is, and those before are
+ * dropped. muck: the weighing was of construction waste, so the unload it
+ * confirms was a muck truck's. *changed: rows changed.
+ */
+int store_unload_weighed(struct store *s, const char *plate, int64_t first_ms,
+    int64_t second_ms, int loaded, int muck, int *changed) WT_MUST_CHECK;
+/* A night-window or permit violation, once per (kind, subject, local
+ * day, reason); *added: 1 when new. */
+struct store_violation {
+	const char *kind, *subject, *reason; /* reason "" for none */
+	const char *vehicle, *plate, *district, *waste, *site;
+	int64_t ts_ms;
+	double lat, lon;
+};
+int store_violation_add(struct store *s, const struct store_violation *v,
+    int local_offset_min, int *added) WT_MUST_CHECK;
+
 /* ---- alerts (docs/alerts.md) ---- */
 
 /*
@@ -289,6 +332,13 @@ typedef void (
     *store_indicators_fn)(void *arg, const struct store_indicators *row);
 int store_day_indicators(struct store *s, const char *day,
     store_indicators_fn fn, void *arg) WT_MUST_CHECK;
+
+/* Muck trucks on local day `day`, city-wide (daily_muck's 全市 row). */
+struct store_muck_day {
+	int64_t trips, authorised, unauthorised, night_window, permit;
+};
+int store_day_muck(struct store *s, const char *day,
+    struct store_muck_day *out) WT_MUST_CHECK;
 
 /* A manifest needing attention (a discrepancy, or overdue). */
 struct store_manifest_item {

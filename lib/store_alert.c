@@ -76,17 +76,19 @@ const struct store_alert_rule store_alert_rules_core[] = {
 const size_t store_alert_nrules_core =
     sizeof(store_alert_rules_core) / sizeof(store_alert_rules_core[0]);
 
-/* The sets the daemon evaluates, in order: these and the streams'
- * (store_streams_sql.c). */
+/* The sets the daemon evaluates, in order: these, the streams'
+ * (store_streams_sql.c) and the muck trucks' (store_muck_sql.c). */
 const struct store_alert_set store_alert_sets[] = {
 	{ store_alert_rules_core, &store_alert_nrules_core },
 	{ store_alert_rules_streams, &store_alert_nrules_streams },
+	{ store_alert_rules_muck, &store_alert_nrules_muck },
 	{ NULL, NULL },
 };
 
 const char *const store_alert_kinds[] = { "discrepancy", "overdue_manifest",
 	"clinic_pickup_overdue", "station_not_cleared", "facility_alarm",
-	"facility_silent", "unknown_facility", NULL };
+	"facility_silent", "unknown_facility", "unauthorised_unload",
+	"night_window", "permit", NULL };
 
 /* The conditions of one rule, on the writer's connection only. */
 static const char now_temp_sql[] =

@@ -10,11 +10,13 @@
  *	store_db.c		a bare connection: exec, PRAGMA, open, file size
  *	store_schema.c		the migrations and the statements' text
  *	store_streams_sql.c	the streams' schema (v11) and alert rules
+ *	store_muck_sql.c	the muck trucks' schema (v13) and alert rules
  *	store_stmt.c		bind, run, look up the prepared statements
  *	store_seen.c		the vehicles-seen cache of a transaction
  *	store_version.c		weighings and manifests (rows with versions)
  *	store_write.c		every other write; store_event() dispatches
  *	store_streams.c		the registries' sync, running alert rules
+ *	store_muck.c		unloads and muck violations
  *	store_recon_inc.c	the steps of an incremental pass, the runner
  *	store_reconcile.c	manifests against tickets: full, passes
  *	store_read.c		the reports' reads
@@ -72,6 +74,10 @@ enum stmt_id {
 	S_BIND_UPSERT,
 	S_BIND_AT,
 	S_FACILITY_KNOWN,
+	S_UNLOAD_UPSERT,
+	S_UNLOAD_CONFIRM,
+	S_UNLOAD_DROP,
+	S_VIOLATION_ADD,
 	S_COUNT
 };
 
@@ -154,6 +160,14 @@ extern const size_t store_alert_nrules_streams;
 extern const char store_streams_v11[];
 /* Schema v12: counts of containers (vehicle events, clinics, agri). */
 extern const char store_streams_v12[];
+
+/* ---- store_muck_sql.c ---- */
+
+/* unauthorised_unload, night_window, permit */
+extern const struct store_alert_rule store_alert_rules_muck[];
+extern const size_t store_alert_nrules_muck;
+/* Schema v13: unloads, muck violations, their views. */
+extern const char store_muck_v13[];
 
 /* ---- store_stmt.c: the writer's prepared statements ---- */
 

@@ -153,6 +153,40 @@ fail:
 	return -1;
 }
 
+/* The tables by day, not the view: its GROUP BY over a UNION would
+ * read every day for one. */
+int
+store_day_muck(struct store *s, const char *day, struct store_muck_day *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(s->ro,
+		"SELECT count(*), coalesce(sum(authorised), 0),"
+		" (SELECT count(*) FROM muck_violations WHERE day = ?1"
+		" AND kind = 'night_window'), (SELECT count(*) FROM"
+		" muck_violations WHERE day = ?1 AND kind = 'permit')"
+		" FROM unloads WHERE day = ?1 AND state = 'unload'"
+		" AND muck = 1",
+		-1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->trips = sqlite3_column_int64(st, 0);
+		out->authorised = sqlite3_column_int64(st, 1);
+		out->unauthorised = out->trips - out->authorised;
+		out->night_window = sqlite3_column_int64(st, 2);
+		out->permit = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+fail:
+	log_warnx("store: muck figures: %s", sqlite3_errmsg(s->ro));
+	return -1;
+}
+
 int
 store_manifest_items(struct store *s, const char *verdict, int limit,
     store_item_fn fn, void *arg)

@@ -512,6 +512,10 @@ static const char *const migrations[] = {
 	 * when count is), summed in the clinics' and agricultural views
 	 * (store_streams_sql.c). */
 	store_streams_v12,
+	/* v13: muck trucks — every unload with where it fell and whether a
+	 * site there accepts the waste, night-window and permit violations,
+	 * their daily views (store_muck_sql.c, docs/geofence.md). */
+	store_muck_v13,
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -685,6 +689,31 @@ const char *const store_stmt_sql[S_COUNT] = {
 	    " AND valid_from_ms <= ?2 ORDER BY valid_from_ms DESC LIMIT 1",
 	[S_FACILITY_KNOWN] = "SELECT district, kind, harmless FROM facilities"
 			     " WHERE id = ?1",
+	/* Unloads and violations (store_muck.c). */
+	[S_UNLOAD_UPSERT] =
+	    "INSERT INTO unloads(vehicle, plate, ts_ms, since_ms, day, lat,"
+	    " lon, how, state, site, site_kind, district, waste, origin, muck,"
+	    " authorised, message_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	    " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+	    " ON CONFLICT(vehicle, ts_ms, how) DO UPDATE SET"
+	    " plate = coalesce(excluded.plate, plate),"
+	    " lat = excluded.lat, lon = excluded.lon, site = excluded.site,"
+	    " site_kind = excluded.site_kind, district = excluded.district,"
+	    " waste = excluded.waste, origin = excluded.origin,"
+	    " muck = excluded.muck, authorised = excluded.authorised",
+	[S_UNLOAD_CONFIRM] =
+	    "UPDATE unloads SET state = 'unload', muck = max(muck, ?4)"
+	    " WHERE id = (SELECT id"
+	    " FROM unloads WHERE state = 'candidate' AND plate = ?1"
+	    " AND since_ms >= ?2 AND since_ms < ?3"
+	    " ORDER BY since_ms DESC LIMIT 1)",
+	[S_UNLOAD_DROP] =
+	    "UPDATE unloads SET state = 'dropped' WHERE state = 'candidate'"
+	    " AND plate = ?1 AND since_ms < ?2",
+	[S_VIOLATION_ADD] =
+	    "INSERT OR IGNORE INTO muck_violations(kind, subject, day, reason,"
+	    " vehicle, plate, ts_ms, lat, lon, district, waste, site)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 };
 
 /* One version: its statements and the user_version bump in one

@@ -48,13 +48,15 @@ sync_generators(struct store *s, const struct config *cfg)
 		"DELETE FROM temp.sync_ids") == -1 ||
 	    prepare(s,
 		"INSERT INTO generators(id, name, kind, district, lat, lon,"
-		" max_pickup_interval_h, registered_ms) VALUES(?1, ?2, ?3, ?4,"
+		" max_pickup_interval_h, registered_ms, permit_from,"
+		" permit_to) VALUES(?1, ?2, ?3, ?4,"
 		" ?5, ?6, ?7, CAST(1000 * (julianday('now') - 2440587.5) *"
-		" 86400 AS INTEGER)) ON CONFLICT(id) DO UPDATE SET"
+		" 86400 AS INTEGER), ?8, ?9) ON CONFLICT(id) DO UPDATE SET"
 		" name = excluded.name, kind = excluded.kind,"
 		" district = excluded.district, lat = excluded.lat,"
 		" lon = excluded.lon, max_pickup_interval_h ="
-		" excluded.max_pickup_interval_h",
+		" excluded.max_pickup_interval_h, permit_from ="
+		" excluded.permit_from, permit_to = excluded.permit_to",
 		&st) == -1)
 		goto done;
 	for (i = 0; i < cfg->ngenerators; i++) {
@@ -70,6 +72,8 @@ sync_generators(struct store *s, const struct config *cfg)
 			sqlite3_bind_int(st, 7, g->max_pickup_interval_h);
 		else
 			sqlite3_bind_null(st, 7);
+		store_bind_text(st, 8, g->permit_from);
+		store_bind_text(st, 9, g->permit_to);
 		if (step_done(s, st, g->id) == -1)
 			goto done;
 	}

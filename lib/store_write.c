@@ -402,6 +402,32 @@ log_config_changes(struct store *s, const struct config *cfg)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* A facility's accepted categories as one text: "cw.*,msw.food"; NULL
+ * when it has no list (it accepts any waste, docs/geofence.md). */
+static int
+bind_accepts(sqlite3_stmt *st, int i, const struct cfg_facility *f)
+{
+	char buf[1024];
+	size_t k, len = 0;
+	int n;
+
+	if (f->accepts == NULL) {
+		sqlite3_bind_null(st, i);
+		return 0;
+	}
+	buf[0] = '\0';
+	for (k = 0; k < f->naccepts; k++) {
+		n = snprintf(buf + len, sizeof(buf) - len, "%s%s",
+		    k > 0 ? "," : "", f->accepts[k]);
+		if (n < 0 || (size_t)n >= sizeof(buf) - len)
+			return -1;
+		len += (size_t)n;
+	}
+	return sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT) == SQLITE_OK
+	    ? 0
+	    : -1;
+}
+
 int
 store_sync_config(struct store *s, const struct config *cfg)
 {
@@ -415,7 +441,8 @@ store_sync_config(struct store *s, const struct config *cfg)
 	    store_db_exec(s->db, "DELETE FROM facilities") == -1 ||
 	    sqlite3_prepare_v2(s->db,
 		"INSERT INTO facilities(id, name, kind,"
-		" district, harmless) VALUES(?1, ?2, ?3, ?4, ?5)",
+		" district, harmless, lat, lon, accepts)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 		-1, &st, NULL) != SQLITE_OK)
 		goto done;
 	for (i = 0; i < cfg->nfacilities; i++) {
@@ -426,6 +453,10 @@ store_sync_config(struct store *s, const struct config *cfg)
 		store_bind_text(st, 3, f->kind);
 		store_bind_text(st, 4, f->district);
 		sqlite3_bind_int(st, 5, f->harmless);
+		store_bind_real(st, 6, f->lat);
+		store_bind_real(st, 7, f->lon);
+		if (bind_accepts(st, 8, f) == -1)
+			goto done;
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			log_warnx("store: facility %s: %s", f->id,
 			    sqlite3_errmsg(s->db));

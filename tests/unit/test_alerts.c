@@ -160,7 +160,7 @@ report_on(struct store *r)
 	rep.alerts.synced_ms = 42;
 	CHECK(report_city_compute(r, "2023-08-10", &city) == 0);
 	CHECK_INT(city.nalert_items, 1);
-	CHECK_INT(city.nalert_kinds, 7);
+	CHECK_INT(city.nalert_kinds, 10);
 	js = report_status_json(&rep);
 	m = report_metrics(&rep);
 	CHECK(js != NULL && m != NULL);

@@ -420,7 +420,7 @@ test_indicators(const char *path)
 	CHECK(store_open(path, 0, &s) == 0);
 	db = raw_open(path);
 	raw_exec(db,
-	    "DELETE FROM vehicle_events; DELETE FROM"
+	    "DELETE FROM vehicle_events; DELETE FROM unloads; DELETE FROM"
 	    " daily_unload_results; DELETE FROM facilities;");
 	fill_days(db);
 	ind = raw_dump(db, indicators_sql);
