@@ -97,11 +97,13 @@ def generated(rng, i, permit):
         % (i, i, district, lat, lon, geo, permit))
 
 
-def registries(wtsim, seed, trucks, nsites):
-    """{"with": text, "without": text, "fences": N, "city_fences": n}."""
+def registries(wtsim, seed, trucks, nsites, start):
+    """{"with": text, "without": text, "fences": N, "city_fences": n}
+    for the city of the mix (same seed, trucks and start)."""
     def sim(*args):
         return subprocess.run([wtsim, "--seed", str(seed), "--trucks",
-                               str(trucks)] + list(args), check=True,
+                               str(trucks), "--start", start] + list(args),
+                              check=True,
                               stdout=subprocess.PIPE).stdout.decode()
     city = sections(sim("--print-registry"))
     plain = sections(sim("--print-facilities"))
