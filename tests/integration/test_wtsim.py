@@ -10,7 +10,8 @@ dump in a field 10 minutes after the start, the daytime run at the first
 moment outside the hours with an hour to spare, which from 21:15 is
 06:01 the next morning. The geometry is checked with an independent
 local projection, with margins far above its error. Last, the daemon must
-accept the registry as configuration (`wastetrackd -n`).
+accept the registry as configuration (`wastetrackd -n`), and the
+registries of tools/bench/run --sites too.
 """
 
 import hashlib
@@ -303,15 +304,39 @@ def test_regular():
 
 
 def test_daemon_accepts():
+    rc, out = daemon_check(wtsim("--print-registry").decode())
+    assert rc == 0 and "configuration OK" in out, out[-2000:]
+
+
+def daemon_check(text):
     d = make_dir("wtsim-")
     conf = os.path.join(d, "wastetrack.yaml")
     with open(conf, "w") as f:
         f.write('database:\n  path: "%s/wt.db"\n' % d)
-        f.write(wtsim("--print-registry").decode())
+        f.write(text)
     p = subprocess.run([DAEMON, "-n", "-c", conf], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=60)
-    assert p.returncode == 0, p.stdout.decode()
-    assert b"configuration OK" in p.stdout
+    return p.returncode, p.stdout.decode()
+
+
+def test_bench_registries():
+    # tools/bench/run --sites 500 --trucks 2000: the registry with the
+    # sites has exactly 500 fences (the city's 9 facilities and 24
+    # construction sites, 467 generated), and the daemon takes both it and
+    # the one without (none); stripped of geometry, no fence is left.
+    sys.path.insert(0, os.path.join(ROOT, "tools", "bench"))
+    import sites
+    regs = sites.registries(WTSIM, 1, 2000, 500, START)
+    assert regs["city_fences"] == 33, regs["city_fences"]
+    assert regs["with"].count("geofence:") == 500
+    assert regs["without"].count("geofence:") == 0
+    assert regs["with"].count("holes:") > 0
+    for k in ("with", "without"):
+        rc, out = daemon_check(regs[k])
+        assert rc == 0 and "configuration OK" in out, (k, out[-2000:])
+    bare = sites.strip_geometry(regs["with"])
+    assert "geofence" not in bare and "supervision" not in bare
+    assert bare.count("\n  - {") == regs["with"].count("\n  - {")
 
 
 def test_bad_hours():
@@ -324,4 +349,4 @@ def test_bad_hours():
 if __name__ == "__main__":
     run([test_registry, test_stream, test_expired, test_dump, test_daytime,
          test_speed_outlier, test_regular, test_daemon_accepts,
-         test_bad_hours])
+         test_bench_registries, test_bad_hours])
