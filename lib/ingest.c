@@ -270,7 +270,7 @@ store_events(struct ingest *in, const struct store_msg *m, int64_t mid,
 	for (i = 0; i < in->evs.n; i++) {
 		/* Positions go through their track first: an outlier is
 		 * stored flagged. */
-		muck_before(in->muck, &in->evs.ev[i], now_ms);
+		muck_before(in->muck, in->store, &in->evs.ev[i], now_ms);
 		if (store_event(in->store, &in->evs.ev[i], mid,
 			in->cfg->time.local_offset_min, now_ms, &res) == -1 ||
 		    muck_after(in->muck, in->store, &in->evs.ev[i], mid, res) ==

@@ -16,10 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NBUCKETS  (MUCK_MAX_VEHICLES * 2)
-#define MAX_TAGS  8
-#define DAY_MS	  86400000LL
-#define MINUTE_MS 60000LL
+#define NBUCKETS   (MUCK_MAX_VEHICLES * 2)
+#define WARM_FIXES 32 /* stored positions a new track starts from */
+#define MAX_TAGS   8
+#define DAY_MS	   86400000LL
+#define MINUTE_MS  60000LL
 
 struct mv {
 	char id[64], plate[32];
@@ -201,15 +202,17 @@ grow(struct muck *m)
 	return 0;
 }
 
-/* The vehicle's entry, made if new; NULL when there is no room. */
+/* The vehicle's entry, made if new (*created); NULL when there is no
+ * room. */
 static struct mv *
-get(struct muck *m, const char *id, int64_t now_ms, uint32_t *idx)
+get(struct muck *m, const char *id, int64_t now_ms, uint32_t *idx, int *created)
 {
 	struct mv *v;
 	uint32_t h;
 
 	if (id == NULL || strlen(id) >= sizeof(v->id))
 		return NULL;
+	*created = 0;
 	if ((v = find(m, id, idx)) != NULL) {
 		journal(m, *idx, 0);
 		v->touched_ms = now_ms;
@@ -235,6 +238,7 @@ get(struct muck *m, const char *id, int64_t now_ms, uint32_t *idx)
 	v->touched_ms = now_ms;
 	m->c.vehicles++;
 	journal(m, *idx, 1);
+	*created = 1;
 	return v;
 }
 
@@ -437,8 +441,10 @@ permit_reason(struct muck *m, struct mv *v, int64_t ts_ms, const char *waste)
 	char day[16];
 	size_t i;
 
+	/* A registry that lists no vehicle at all is a city that does not
+	 * register them: nobody is unregistered there. */
 	if (r == NULL)
-		return "unregistered";
+		return m->cfg->nvehicles > 0 ? "unregistered" : NULL;
 	norm_local_day(ts_ms, m->cfg->time.local_offset_min, day);
 	if (r->permit_from != NULL && strcmp(day, r->permit_from) < 0)
 		return "not_yet_valid";
@@ -517,7 +523,8 @@ construction_at(struct muck *m, double lat, double lon)
 
 /* Where an unload fell (u->site, site_kind, authorised). fallback: a
  * registered facility the event named, taken when the position says
- * nothing against it. 1 when it fell at a construction site. */
+ * nothing against it. 1 when it fell at a generator (a construction
+ * site, a clinic: where loads are taken on). */
 static int
 place(struct muck *m, struct mv *v, const char *waste,
     const struct cfg_facility *fallback, struct store_unload *u,
@@ -586,7 +593,7 @@ inferred(struct muck *m, struct store *s, struct mv *v,
 	const char *sd;
 	int added;
 
-	/* A stop at a construction site is a load, not an unload. */
+	/* A stop at a generator's site is a load, not an unload. */
 	if (place(m, v, v->waste, NULL, &u, &sd) && !u.authorised &&
 	    u.candidate)
 		return 0;
@@ -604,24 +611,75 @@ inferred(struct muck *m, struct store *s, struct mv *v,
 	return 0;
 }
 
+/*
+ * A vehicle this run has not seen (a restart, an eviction) starts from
+ * what is stored: its last positions before ts_ms are fed to the fresh
+ * track, whatever they reveal ignored (it was written when they came),
+ * and a load event after its last unload makes it loaded. So a load
+ * state that changes across a restart is still an unload. A failed read
+ * only leaves the track fresh.
+ */
+static void
+warm(struct muck *m, struct store *s, struct mv *v, int64_t ts_ms)
+{
+	struct store_fix fx[WARM_FIXES];
+	struct unload_event ev;
+	struct unload_fix f;
+	struct store_load ld;
+	size_t n = 0, i;
+	uint32_t dq;
+	int emitted, found = 0;
+
+	if (s == NULL || ts_ms == WT_NOTIME ||
+	    store_vehicle_recent(s, v->id, ts_ms, fx, WARM_FIXES, &n) == -1 ||
+	    store_vehicle_load(s, v->id, &ld, &found) == -1)
+		log_warnx("muck: %s: its stored track could not be read: it "
+			  "starts afresh",
+		    v->id);
+	for (i = 0; i < n; i++) {
+		f.ts_ms = fx[i].ts_ms;
+		f.lat = fx[i].lat;
+		f.lon = fx[i].lon;
+		f.speed_kmh = fx[i].speed_kmh;
+		f.load_state = nz(fx[i].load_state);
+		f.tipping = -1;
+		dq = 0;
+		if (unload_feed(&v->track, &m->params, &f, &dq, &ev,
+			&emitted) == UNLOAD_FIX_USED) {
+			v->last_ms = f.ts_ms;
+			v->last_lat = f.lat;
+			v->last_lon = f.lon;
+		}
+	}
+	if (found && ld.ts_ms < ts_ms) {
+		unload_note_load(&v->track);
+		v->load_evt = 1;
+		snprintf(v->waste, sizeof(v->waste), "%s", ld.waste);
+		if (config_generator(m->cfg, nz(ld.site)) != NULL)
+			snprintf(v->origin, sizeof(v->origin), "%s", ld.site);
+	}
+}
+
 void
-muck_before(struct muck *m, struct ev *e, int64_t now_ms)
+muck_before(struct muck *m, struct store *s, struct ev *e, int64_t now_ms)
 {
 	const struct ev_position *p = &e->u.pos;
 	struct unload_fix fix;
 	struct cur *c = &m->cur;
 	struct mv *v;
-	int was_loaded;
+	int was_loaded, created;
 
 	c->valid = 0;
 	m->now_ms = now_ms;
 	if (e->kind != EV_POSITION)
 		return;
-	if ((v = get(m, p->vehicle, now_ms, &c->idx)) == NULL) {
+	if ((v = get(m, p->vehicle, now_ms, &c->idx, &created)) == NULL) {
 		m->c.untracked++;
 		return;
 	}
 	set_plate(m, v, p->plate);
+	if (created)
+		warm(m, s, v, p->ts_ms);
 	fix.ts_ms = p->ts_ms;
 	fix.lat = p->lat;
 	fix.lon = p->lon;
@@ -788,6 +846,7 @@ muck_after(struct muck *m, struct store *s, const struct ev *e,
 	const struct ev_vehicle_event *ve = &e->u.vev;
 	struct mv *v;
 	uint32_t idx;
+	int created;
 
 	if (e->kind == EV_POSITION)
 		return m->cur.valid ? after_position(m, s, e, message_id) : 0;
@@ -798,11 +857,13 @@ muck_after(struct muck *m, struct store *s, const struct ev *e,
 		return after_weighing(m, s, &e->u.wb);
 	if (e->kind != EV_VEHICLE_EVENT || ve->type == NULL)
 		return 0;
-	if ((v = get(m, ve->vehicle, m->now_ms, &idx)) == NULL) {
+	if ((v = get(m, ve->vehicle, m->now_ms, &idx, &created)) == NULL) {
 		m->c.untracked++;
 		return 0;
 	}
 	set_plate(m, v, ve->plate);
+	if (created)
+		warm(m, s, v, ve->ts_ms);
 	if (strcmp(ve->type, "load") == 0)
 		return after_load(m, s, v, ve);
 	if (strcmp(ve->type, "unload") == 0)

@@ -19,8 +19,10 @@
  * muck_rollback(), so that a batch rolled back and read again is fed
  * again from the state it started with. Every row written is keyed, so a
  * replay of the same messages (redelivery, a restart before the commit)
- * writes nothing twice. After a restart the tracks start afresh: a load
- * state that changes across the restart is not seen as an unload.
+ * writes nothing twice. A vehicle first seen in a run (after a restart,
+ * or an eviction) starts from its stored positions and load events, read
+ * once (two indexed reads), so that a load state that changes across a
+ * restart is still an unload.
  */
 #ifndef WT_MUCK_H
 #define WT_MUCK_H
@@ -72,7 +74,7 @@ void muck_rollback(struct muck *m);
  * stored with result res, muck_after() writes what it revealed (inside
  * the caller's transaction). -1 only when the store failed.
  */
-void muck_before(struct muck *m, struct ev *e, int64_t now_ms);
+void muck_before(struct muck *m, struct store *s, struct ev *e, int64_t now_ms);
 int muck_after(struct muck *m, struct store *s, const struct ev *e,
     int64_t message_id, enum store_result res) WT_MUST_CHECK;
 

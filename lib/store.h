@@ -232,6 +232,27 @@ int store_unload_add(struct store *s, const struct store_unload *u,
  */
 int store_unload_weighed(struct store *s, const char *plate, int64_t first_ms,
     int64_t second_ms, int loaded, int muck, int *changed) WT_MUST_CHECK;
+/*
+ * What a vehicle's track was before this run saw it (lib/muck.c warms a
+ * track it starts with them): its last positions before before_ms, up
+ * to n, oldest first, speed outliers left out; and its current load, the
+ * newest `load` event after its last unload (*found 0 when none).
+ */
+struct store_fix {
+	int64_t ts_ms;
+	double lat, lon, speed_kmh; /* NaN: unknown */
+	char load_state[8];	    /* "" unknown */
+};
+int store_vehicle_recent(struct store *s, const char *vehicle,
+    int64_t before_ms, struct store_fix *out, size_t n,
+    size_t *got) WT_MUST_CHECK;
+struct store_load {
+	int64_t ts_ms;
+	char waste[32], site[64];
+};
+int store_vehicle_load(struct store *s, const char *vehicle,
+    struct store_load *out, int *found) WT_MUST_CHECK;
+
 /* A night-window or permit violation, once per (kind, subject, local
  * day, reason); *added: 1 when new. */
 struct store_violation {

@@ -9,6 +9,10 @@
 
 #include "norm.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
 int
 store_unload_add(struct store *s, const struct store_unload *u,
     int local_offset_min, int64_t message_id, int *added)
@@ -104,5 +108,73 @@ store_violation_add(struct store *s, const struct store_violation *v,
 	if (store_run(s, S_VIOLATION_ADD) == -1)
 		return -1;
 	*added = store_changed(s);
+	return 0;
+}
+
+static double
+col_real(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL
+	    ? NAN
+	    : sqlite3_column_double(st, i);
+}
+
+static void
+col_text(sqlite3_stmt *st, int i, char *out, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	snprintf(out, n, "%s", t != NULL ? (const char *)t : "");
+}
+
+int
+store_vehicle_recent(struct store *s, const char *vehicle, int64_t before_ms,
+    struct store_fix *out, size_t n, size_t *got)
+{
+	sqlite3_stmt *st = s->st[S_VEHICLE_RECENT];
+	struct store_fix t;
+	size_t k = 0, i;
+	int rc = 0;
+
+	*got = 0;
+	store_bind_text(st, 1, vehicle);
+	sqlite3_bind_int64(st, 2, before_ms);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)n);
+	while (k < n && (rc = store_lookup(s, S_VEHICLE_RECENT)) == 1) {
+		out[k].ts_ms = sqlite3_column_int64(st, 0);
+		out[k].lat = col_real(st, 1);
+		out[k].lon = col_real(st, 2);
+		out[k].speed_kmh = col_real(st, 3);
+		col_text(st, 4, out[k].load_state, sizeof(out[k].load_state));
+		k++;
+	}
+	store_lookup_end(s, S_VEHICLE_RECENT);
+	if (k < n && rc == -1)
+		return -1;
+	/* Newest first from the index: the track wants them in order. */
+	for (i = 0; i < k / 2; i++) {
+		t = out[i];
+		out[i] = out[k - 1 - i];
+		out[k - 1 - i] = t;
+	}
+	*got = k;
+	return 0;
+}
+
+int
+store_vehicle_load(struct store *s, const char *vehicle, struct store_load *out,
+    int *found)
+{
+	sqlite3_stmt *st = s->st[S_VEHICLE_LOAD];
+
+	store_bind_text(st, 1, vehicle);
+	if ((*found = store_lookup(s, S_VEHICLE_LOAD)) == -1)
+		return -1;
+	if (*found) {
+		out->ts_ms = sqlite3_column_int64(st, 0);
+		col_text(st, 1, out->waste, sizeof(out->waste));
+		col_text(st, 2, out->site, sizeof(out->site));
+	}
+	store_lookup_end(s, S_VEHICLE_LOAD);
 	return 0;
 }

@@ -78,20 +78,34 @@ const char store_muck_v13[] =
     " WHERE NOT EXISTS (SELECT 1 FROM unloads u WHERE u.day = r.day)"
     " UNION ALL SELECT day, count(*) AS unloads, sum(authorised)"
     " AS authorised FROM unloads WHERE state = 'unload' GROUP BY day;"
-    /* Muck trucks per origin district and day, and the city (全市). */
+    /* Muck trucks per origin district and day, and the city (全市).
+     * The keys are DISTINCT over a UNION ALL of plain rows and the
+     * figures subqueries by day, as daily_indicators does: SQLite
+     * pushes a filter on day into that (and so into the indexes), never
+     * into an aggregate over a UNION. */
+    "CREATE INDEX muck_violations_day ON muck_violations(day);"
     "CREATE VIEW daily_muck AS"
-    " SELECT day, district, sum(t) AS trips, sum(a) AS authorised_unloads,"
-    " sum(t) - sum(a) AS unauthorised_unloads,"
-    " sum(n) AS night_window_violations, sum(p) AS permit_violations"
-    " FROM (SELECT day, district, 1 AS t, authorised AS a, 0 AS n, 0 AS p"
-    " FROM unloads WHERE state = 'unload' AND muck = 1"
-    " UNION ALL SELECT day, '全市', 1, authorised, 0, 0"
-    " FROM unloads WHERE state = 'unload' AND muck = 1"
-    " UNION ALL SELECT day, district, 0, 0, kind = 'night_window',"
-    " kind = 'permit' FROM muck_violations"
-    " UNION ALL SELECT day, '全市', 0, 0, kind = 'night_window',"
-    " kind = 'permit' FROM muck_violations)"
-    " GROUP BY day, district;"
+    " SELECT day, district, trips, authorised_unloads,"
+    " trips - authorised_unloads AS unauthorised_unloads,"
+    " night_window_violations, permit_violations FROM (SELECT k.day AS day,"
+    " k.district AS district, (SELECT count(*) FROM unloads u"
+    " WHERE u.day = k.day AND u.state = 'unload' AND u.muck = 1"
+    " AND (u.district IS k.district OR k.district = '全市')) AS trips,"
+    " (SELECT count(*) FROM unloads u WHERE u.day = k.day"
+    " AND u.state = 'unload' AND u.muck = 1 AND u.authorised = 1"
+    " AND (u.district IS k.district OR k.district = '全市'))"
+    " AS authorised_unloads, (SELECT count(*) FROM muck_violations v"
+    " WHERE v.day = k.day AND v.kind = 'night_window'"
+    " AND (v.district IS k.district OR k.district = '全市'))"
+    " AS night_window_violations, (SELECT count(*) FROM muck_violations v"
+    " WHERE v.day = k.day AND v.kind = 'permit'"
+    " AND (v.district IS k.district OR k.district = '全市'))"
+    " AS permit_violations FROM (SELECT DISTINCT day, district FROM ("
+    " SELECT day, district FROM unloads WHERE state = 'unload' AND muck = 1"
+    " UNION ALL SELECT day, '全市' FROM unloads"
+    " WHERE state = 'unload' AND muck = 1"
+    " UNION ALL SELECT day, district FROM muck_violations"
+    " UNION ALL SELECT day, '全市' FROM muck_violations)) k);"
     /* Construction waste received (counted inbound tickets) by the
      * construction site it came from: the ticket's origin when it names
      * a registered generator, else the plate's last load at one in the

@@ -714,6 +714,17 @@ const char *const store_stmt_sql[S_COUNT] = {
 	    "INSERT OR IGNORE INTO muck_violations(kind, subject, day, reason,"
 	    " vehicle, plate, ts_ms, lat, lon, district, waste, site)"
 	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	/* Through the (vehicle, ts_ms) key of positions, and the (vehicle,
+	 * type, ts_ms) one of vehicle_events. */
+	[S_VEHICLE_RECENT] =
+	    "SELECT ts_ms, lat, lon, speed_kmh, load_state FROM positions"
+	    " WHERE vehicle = ?1 AND ts_ms < ?2 AND (dq_flags & 256) = 0"
+	    " AND lat IS NOT NULL ORDER BY ts_ms DESC LIMIT ?3",
+	[S_VEHICLE_LOAD] =
+	    "SELECT ts_ms, waste, site FROM vehicle_events"
+	    " WHERE vehicle = ?1 AND type = 'load' AND ts_ms > coalesce("
+	    "(SELECT max(ts_ms) FROM unloads WHERE vehicle = ?1"
+	    " AND state = 'unload'), -1) ORDER BY ts_ms DESC LIMIT 1",
 };
 
 /* One version: its statements and the user_version bump in one

@@ -15,6 +15,7 @@ whatever the time the test runs."""
 import calendar
 import json
 import os
+import signal
 import time
 
 from harness import Env, Publisher, run, wait_for
@@ -49,6 +50,11 @@ vehicles:
      waste: ["cw.*"], permit_from: "2025-01-01", permit_to: "2026-06-30"}
   - {plate: "吉A55555", kind: muck_truck, district: "双阳区",
      waste: ["cw.*"], permit_from: "2026-01-01", permit_to: "2027-12-31"}
+"""
+
+# Added on SIGHUP: the field becomes a disposal site.
+FIELD_SITE = """  - {id: CW-F, kind: cw_disposal_site, district: "双阳区",
+     lat: 43.70, lon: 125.10, geofence: {radius_m: 100}, accepts: ["cw.*"]}
 """
 
 EXTRA = """alerts:
@@ -255,8 +261,12 @@ def test_muck():
         assert d.status()["city"]["muck"] == {
             "trips": 1, "authorised_unloads": 0, "unauthorised_unloads": 1,
             "night_window_violations": 0, "permit_violations": 0}
-        st = d.status()["alerts"]["open_by_kind"]
+        # The city thread refreshes about once a second after a change.
+        st = wait_for(lambda: d.status()["alerts"]["open_by_kind"]
+                      if d.status()["alerts"]["open"] == 4 else None, 20,
+                      "/status to show the alerts")
         assert st["unauthorised_unload"] == 2 and st["permit"] == 1, st
+        assert st["night_window"] == 1, st
 
         # The same messages again: duplicates, nothing new.
         before = d.status()["ingest"]["duplicates"]
@@ -279,6 +289,31 @@ def test_muck():
                  "a sync after them")
         check_rows(d)
         check_alerts(d)
+
+        # SIGHUP with a disposal site drawn around the field: the fences
+        # are swapped with the configuration. V1's next dump there, at
+        # 01:30 on the 8th, is authorised; V2's, stored before, keeps
+        # the answer of its time.
+        with open(os.path.join(env.dir, "muck-registry.yaml"), "w") as f:
+            f.write(REGISTRY.replace("generators:\n",
+                                     FIELD_SITE + "generators:\n"))
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: d.count("facilities", "id = 'CW-F'") == 1, 20,
+                 "the reloaded registry")
+        a = ("V1", "吉A11111", D1)
+        pub.publish_all([pos(*a, "01:00", 43.85, 125.25, 0, "full"),
+                         pos(*a, "01:20", 43.71, 125.11, 40, "full"),
+                         pos(*a, "01:25", *FIELD, 0, "full"),
+                         pos(*a, "01:30", *FIELD, 0, "empty"),
+                         pos(*a, "01:40", 43.71, 125.11, 30, "empty")])
+        got = wait_for(lambda: d.query(
+            "SELECT site, authorised, district, origin FROM unloads"
+            " WHERE vehicle = 'V1' AND ts_ms = ?", (ms(D1, "01:30"),)),
+            20, "V1's second unload")
+        assert got == [("CW-F", 1, NG, "CS-1")], got
+        got = d.query("SELECT site, authorised FROM unloads"
+                      " WHERE vehicle = 'V2'")
+        assert got == [(None, 0)], got
         pub.close()
 
 

@@ -56,7 +56,7 @@ feed(struct ev *e)
 {
 	enum store_result res;
 
-	muck_before(mk, e, T0 + 30 * HOUR);
+	muck_before(mk, st, e, T0 + 30 * HOUR);
 	CHECK(store_event(st, e, ++mid, 480, T0 + 30 * HOUR, &res) == 0);
 	CHECK(muck_after(mk, st, e, mid, res) == 0);
 }
@@ -145,6 +145,8 @@ the_day(void)
 	pos("T2", "吉A00002", T0 + 10 * HOUR, 43.75, 125.15, 0, "full", -1);
 	pos("T2", "吉A00002", T0 + 10 * HOUR + 5 * MIN, 43.76, 125.16, 40,
 	    "full", -1);
+	/* T6: not in the registry (which lists vehicles), loads soil. */
+	vevent("load", "T6", "吉A00006", T0 + 9 * HOUR, "cw.excavated_soil");
 	/* T3: unregistered, loads food waste, tips at the incinerator. */
 	vevent("load", "T3", "吉A00003", T0 + 11 * HOUR, "msw.food");
 	pos("T3", "吉A00003", T0 + 11 * HOUR + 30 * MIN, 43.90, 125.30, 0, NULL,
@@ -243,8 +245,10 @@ check_day(sqlite3 *db)
 	 * permit, the first moving one the window. */
 	snprintf(want, sizeof(want),
 	    "night_window|吉A00002/2026-12-07||B|%lld\n"
-	    "permit|吉A00002|expired|B|%lld\n",
-	    (long long)(T0 + 10 * HOUR + 5 * MIN), (long long)(T0 + 10 * HOUR));
+	    "permit|吉A00002|expired|B|%lld\n"
+	    "permit|吉A00006|unregistered|NULL|%lld\n",
+	    (long long)(T0 + 10 * HOUR + 5 * MIN), (long long)(T0 + 10 * HOUR),
+	    (long long)(T0 + 9 * HOUR));
 	check_dump(db,
 	    "SELECT kind, subject, reason, district, ts_ms"
 	    " FROM muck_violations ORDER BY kind, subject",
@@ -254,16 +258,18 @@ check_day(sqlite3 *db)
 	check_dump(db, "SELECT * FROM daily_unloads ORDER BY day",
 	    "2026-12-07|3|2\n2026-12-08|1|0\n");
 	/* Muck trucks only (T3 is not one): by origin district. 7th: A
-	 * T4's dwell outside; B T2's night and permit; C T1 at CW1; 全市
-	 * the sum. 8th: C the field. */
+	 * T4's dwell outside; B T2's night and permit; C T1 at CW1; no
+	 * district: T6's permit (unregistered, no origin); 全市 the sum.
+	 * 8th: C the field. */
 	check_dump(db,
 	    "SELECT day, district, trips, authorised_unloads,"
 	    " unauthorised_unloads, night_window_violations,"
 	    " permit_violations FROM daily_muck ORDER BY day, district",
+	    "2026-12-07|NULL|0|0|0|0|1\n"
 	    "2026-12-07|A|1|0|1|0|0\n"
 	    "2026-12-07|B|0|0|0|1|1\n"
 	    "2026-12-07|C|1|1|0|0|0\n"
-	    "2026-12-07|全市|2|1|1|1|1\n"
+	    "2026-12-07|全市|2|1|1|1|2\n"
 	    "2026-12-08|C|1|0|1|0|0\n"
 	    "2026-12-08|全市|1|0|1|0|0\n");
 }
@@ -279,6 +285,7 @@ check_alerts(sqlite3 *db)
 	snprintf(want, sizeof(want),
 	    "night_window|吉A00002/2026-12-07|B\n"
 	    "permit|吉A00002|B\n"
+	    "permit|吉A00006|NULL\n"
 	    "unauthorised_unload|吉A00001@%lld|C\n"
 	    "unauthorised_unload|吉A00004@%lld|A\n",
 	    (long long)(T0 + 24 * HOUR + 5 * MIN),
@@ -315,7 +322,7 @@ check_city(const char *path)
 	CHECK_INT((int)city.muck.authorised, 1);
 	CHECK_INT((int)city.muck.unauthorised, 1);
 	CHECK_INT((int)city.muck.night_window, 1);
-	CHECK_INT((int)city.muck.permit, 1);
+	CHECK_INT((int)city.muck.permit, 2);
 	store_close(r);
 }
 
@@ -347,6 +354,58 @@ test_rollback(sqlite3 *db)
 	CHECK_INT(raw_int(db,
 		      "SELECT count(*) FROM unloads WHERE vehicle"
 		      " = 'T5' AND authorised = 1 AND site = 'CW1'"),
+	    1);
+}
+
+/* Where the registry lists no vehicle, nobody is unregistered. */
+static void
+test_no_registry(sqlite3 *db)
+{
+	struct config *c2;
+	char *errors = NULL;
+
+	CHECK(config_load(write_t("noveh.yaml", "supervision: {}\n"), &c2,
+		  &errors) == 0);
+	muck_set_config(mk, c2);
+	CHECK(store_begin(st) == 0);
+	vevent("load", "T7", "吉A00007", T0 + 50 * HOUR, "cw.slurry");
+	CHECK(store_commit(st) == 0);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM muck_violations"
+		      " WHERE plate = '吉A00007'"),
+	    0);
+	muck_set_config(mk, cfg);
+	config_free(c2);
+	free(errors);
+}
+
+/* A restart between a loaded fix and the empty one, and between a load
+ * event and the loaded truck's moving by day: the new run's tracks start
+ * from what is stored and still see the unload and the night window. */
+static void
+test_warm(sqlite3 *db)
+{
+	int64_t t = T0 + 3 * HOUR;
+
+	CHECK(store_begin(st) == 0);
+	pos("T8", "吉A00008", t, 43.75, 125.15, 0, "full", -1);
+	pos("T8", "吉A00008", t + MIN, 43.75, 125.15, 0, "full", -1);
+	vevent("load", "T9", "吉A00009", t, "cw.slurry");
+	CHECK(store_commit(st) == 0);
+	muck_free(mk);
+	CHECK(muck_new(cfg, &mk) == 0);
+	CHECK(store_begin(st) == 0);
+	pos("T8", "吉A00008", t + 2 * MIN, 43.75, 125.15, 0, "empty", -1);
+	pos("T9", "吉A00009", t + 7 * HOUR, 43.76, 125.16, 40, NULL, -1);
+	CHECK(store_commit(st) == 0);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM unloads WHERE vehicle"
+		      " = 'T8' AND how = 'load_state' AND ts_ms = "
+		      "1796583720000"),
+	    1);
+	CHECK_INT(raw_int(db,
+		      "SELECT count(*) FROM muck_violations WHERE"
+		      " subject = '吉A00009/2026-12-07'"),
 	    1);
 }
 
@@ -385,6 +444,8 @@ main(void)
 	check_day(db);
 
 	test_rollback(db);
+	test_no_registry(db);
+	test_warm(db);
 
 	sqlite3_close(db);
 	muck_free(mk);
