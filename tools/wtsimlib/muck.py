@@ -228,8 +228,9 @@ class Muck:
         while True:
             if not self.can_start(tr.now):
                 yield from self.home(tr)
+                # Too late in the window (or outside it): the next opening.
                 yield from self.park_until(
-                    tr, self.hours.next_open(tr.now + TRIP_MARGIN_MS) +
+                    tr, self.hours.next_open(self.hours.next_closed(tr.now)) +
                     rng.randrange(0, 3_600_000, 1000))
                 continue
             yield from city.trip(tr, 1.0)
