@@ -40,11 +40,27 @@ struct store_msg {
 };
 
 /*
- * Open or create the database at path, durable per full_sync (0: a
- * crash of the machine may lose the last commits; 1: every commit is on
- * disk when store_commit() returns), then migrate to
- * STORE_SCHEMA_VERSION. A database newer than this binary is refused.
+ * Backends. A store is opened with a backend chosen by name
+ * (database.backend); every function below then goes to that backend.
+ * The functions that open by path without a backend name use the
+ * default one, store_backend_default. An unknown name, or a backend that
+ * lacks an operation, is refused: -1 with the reason logged.
  */
+extern const char *const store_backend_default;
+/* 1 when a backend of this name is built in. */
+int store_backend_known(const char *name);
+/* The name of the backend s was opened with. */
+const char *store_backend_name(const struct store *s);
+
+/*
+ * Open or create the database at path (for a backend that is a server,
+ * where to reach it), durable per full_sync (0: a crash of the machine
+ * may lose the last commits; 1: every commit is durable when
+ * store_commit() returns), then migrate to STORE_SCHEMA_VERSION. A
+ * database newer than this binary is refused.
+ */
+int store_open_backend(const char *backend, const char *path, int full_sync,
+    struct store **out) WT_MUST_CHECK;
 int store_open(const char *path, int full_sync,
     struct store **out) WT_MUST_CHECK;
 void store_close(struct store *s);
@@ -310,6 +326,8 @@ int store_alerts_acked(struct store *s, const int64_t *ids,
  * A store that only reads (the report functions below), for a thread
  * other than the writer's; closed with store_close().
  */
+int store_open_reader_backend(const char *backend, const char *path,
+    struct store **out) WT_MUST_CHECK;
 int store_open_reader(const char *path, struct store **out) WT_MUST_CHECK;
 /* The report reads between these see one snapshot of the database. */
 int store_read_begin(struct store *s) WT_MUST_CHECK;
@@ -414,6 +432,11 @@ void store_on_commit_pressure(struct store *s, store_pressure_fn fn, void *arg);
 int store_maint_catch_up(struct store *s) WT_MUST_CHECK;
 
 struct store_maint;
+/* Whether s's backend has background maintenance at all: without it,
+ * store_maint_open() refuses, and the pressure is never reported. */
+int store_has_maint(const struct store *s);
+int store_maint_open_backend(const char *backend, const char *path,
+    struct store_maint **out) WT_MUST_CHECK;
 int store_maint_open(const char *path, struct store_maint **out) WT_MUST_CHECK;
 /* Do what needs nobody to wait, never waiting itself: *pending pages
  * were outstanding, *done of them are now done. */
@@ -443,6 +466,8 @@ struct store_backup_info {
  * the copy is one committed state, checked and on disk before it appears
  * under its name. 0, or -1 with the reason logged.
  */
+int store_backup_backend(const char *backend, const char *path,
+    const char *dest, struct store_backup_info *info) WT_MUST_CHECK;
 int store_backup(const char *path, const char *dest,
     struct store_backup_info *info) WT_MUST_CHECK;
 
@@ -525,6 +550,8 @@ struct store_q_args {
 	int64_t num[4];	     /* ?5..?8 */
 };
 
+int store_query_open_backend(const char *backend, const char *path,
+    struct store_query **out) WT_MUST_CHECK;
 int store_query_open(const char *path, struct store_query **out) WT_MUST_CHECK;
 void store_query_close(struct store_query *q);
 /* Run query id, fn per row; 0, or -1 with the reason logged (or fn's

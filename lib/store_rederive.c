@@ -170,10 +170,11 @@ row_copy(sqlite3_stmt *st, struct store_rederive_row *r)
 }
 
 int
-store_rederive_next(struct store *s, const struct store_rederive_filter *f,
-    int64_t after_ms, int64_t after_id, size_t n,
-    struct store_rederive_row *rows, size_t *got)
+store_sqlite_rederive_next(struct store *pub,
+    const struct store_rederive_filter *f, int64_t after_ms, int64_t after_id,
+    size_t n, struct store_rederive_row *rows, size_t *got)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = NULL;
 	size_t k = 0;
 	int rc = -1, step = SQLITE_DONE;
@@ -211,8 +212,9 @@ done:
  * every trigger on the table, which costs more than the re-derivation
  * of a message itself. */
 #define RD_STMTS 20
-struct store_rederive {
-	struct store *s;
+struct sqlite_rederive {
+	struct store_rederive pub; /* first: see store_backend.h */
+	struct store_sqlite *s;
 	struct {
 		const char *sql; /* one of the texts above */
 		sqlite3_stmt *st;
@@ -224,8 +226,8 @@ struct store_rederive {
 
 /* One message's re-derivation. */
 struct rd {
-	struct store_rederive *job;
-	struct store *s;
+	struct sqlite_rederive *job;
+	struct store_sqlite *s;
 	int64_t mid, now_ms;
 	int off_min;
 	size_t matched; /* rows of the message the events named */
@@ -236,17 +238,21 @@ struct rd {
 };
 
 int
-store_rederive_open(struct store *s, struct store_rederive **out)
+store_sqlite_rederive_open(struct store *pub, struct store_rederive **out)
 {
-	if ((*out = calloc(1, sizeof(**out))) == NULL)
+	struct sqlite_rederive *job;
+
+	if ((job = calloc(1, sizeof(*job))) == NULL)
 		return -1;
-	(*out)->s = s;
+	job->s = store_sqlite_of(pub);
+	*out = &job->pub;
 	return 0;
 }
 
 void
-store_rederive_close(struct store_rederive *job)
+store_sqlite_rederive_close(struct store_rederive *pub)
 {
+	struct sqlite_rederive *job = (struct sqlite_rederive *)pub;
 	size_t i;
 
 	if (job == NULL)
@@ -260,7 +266,7 @@ store_rederive_close(struct store_rederive *job)
 static int
 prepare(struct rd *r, const char *sql, sqlite3_stmt **st)
 {
-	struct store_rederive *job = r->job;
+	struct sqlite_rederive *job = r->job;
 	size_t i;
 
 	for (i = 0; i < RD_STMTS && job->cache[i].sql != NULL; i++)
@@ -768,11 +774,12 @@ mark(struct rd *r)
 }
 
 int
-store_rederive(struct store_rederive *job, int64_t message_id,
+store_sqlite_rederive(struct store_rederive *pub, int64_t message_id,
     const struct ev *evs, size_t n, int local_offset_min, int64_t now_ms,
     struct store_rd_result *out)
 {
-	struct store *s = job->s;
+	struct sqlite_rederive *job = (struct sqlite_rederive *)pub;
+	struct store_sqlite *s = job->s;
 	struct rd r = { job, s, message_id, now_ms, local_offset_min, 0, out };
 	size_t i;
 	int changed = 0;
