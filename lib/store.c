@@ -12,9 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The SQLite backend's table (lib/store_sqlite_ops.c). */
-extern const struct store_backend store_backend_sqlite;
-
 /* The backends built in; the first is the default (store_open()). */
 const struct store_backend *const store_backends[] = {
 	&store_backend_sqlite,
@@ -58,7 +55,7 @@ static const struct {
 	OP(reconcile_behind, 0),
 	OP(prune_payloads, 0),
 	OP(prune_slice, 0),
-	OP(vacuum_slice, 1),
+	OP(reclaim_slice, 1),
 	OP(hold_payloads, 0),
 	OP(clock_state, 0),
 	OP(unload_add, 0),
@@ -348,14 +345,14 @@ store_maint_close(struct store_maint *m)
 }
 
 int
-store_vacuum_slice(struct store *s, int pages, int64_t budget_us,
+store_reclaim_slice(struct store *s, int pages, int64_t budget_us,
     int64_t *freed, int64_t *left)
 {
-	if (s->be->vacuum_slice == NULL) {
+	if (s->be->reclaim_slice == NULL) {
 		*freed = *left = 0;
 		return 0;
 	}
-	return s->be->vacuum_slice(s, pages, budget_us, freed, left);
+	return s->be->reclaim_slice(s, pages, budget_us, freed, left);
 }
 
 /* ---- the same for every backend ---- */

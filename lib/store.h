@@ -1,9 +1,10 @@
 /*
  * store: the database — schema, migrations, idempotent writes and the few
- * read queries the status endpoint needs. Backend-neutral: the SQLite
- * implementation lives in lib/store*.c (the only files that include
- * sqlite3.h); a PostgreSQL one can implement this same header in sibling
- * files.
+ * read queries the status endpoint needs. Backend-neutral: each function
+ * goes through the table of the backend its handle was opened with
+ * (lib/store_backend.h; the dispatcher is lib/store.c), and a backend is
+ * a set of files of its own (lib/store_*.c, the only files with SQL).
+ * docs/architecture.md, "Store backends", says what each backend does.
  *
  * One writer connection, used by the loop thread only, plus a read-only
  * connection for reports. All writes happen between store_begin() and
@@ -194,13 +195,14 @@ int store_prune_slice(struct store *s, const struct store_retention *r,
     struct store_prune *pr, int max_rows, int64_t budget_us) WT_MUST_CHECK;
 
 /*
- * Give free pages back to the file system (incremental auto-vacuum), in
- * steps of `pages` until budget_us have passed or none are left; outside
- * a transaction. *left: free pages still in the file (0 also when the
- * file is not in incremental mode). The file shrinks at the next
- * checkpoint.
+ * Give the space retention freed back to the file system, in steps of
+ * `pages` units of about 4 KiB until budget_us have passed or none are
+ * left; outside a transaction. *left: units still free in the database (0
+ * also when it does not keep free space that way, or where the backend
+ * gives space back by itself: then nothing is done). The database may
+ * shrink only at the next background maintenance.
  */
-int store_vacuum_slice(struct store *s, int pages, int64_t budget_us,
+int store_reclaim_slice(struct store *s, int pages, int64_t budget_us,
     int64_t *freed, int64_t *left) WT_MUST_CHECK;
 
 /*
@@ -338,10 +340,12 @@ int store_data_version(struct store *s, int64_t *v) WT_MUST_CHECK;
 struct store_info {
 	int schema_version;
 	int64_t size_bytes; /* on disk, the log included */
-	/* Bytes in the write-ahead log, 0 where the backend has none. */
-	int64_t wal_bytes;
+	/* Bytes of committed work not yet merged into the database's main
+	 * files (a log the background maintenance empties); 0 where the
+	 * backend keeps none. */
+	int64_t log_bytes;
 };
-/* Cheap enough for every batch (two stat() calls); never fails. */
+/* Cheap enough for every batch (no query); never fails. */
 int store_info(struct store *s, struct store_info *info);
 
 /* Called per row of a report query. */
@@ -415,11 +419,11 @@ int store_alert_items(struct store *s, int limit, store_alert_item_fn fn,
 extern const char *const store_alert_kinds[];
 
 /*
- * Background maintenance: work a commit leaves for later (for SQLite,
- * copying the write-ahead log into the database file). By default the
+ * Background maintenance: work a commit leaves for later (merging the
+ * log of committed work into the database's main files). By default the
  * writer does it itself inside some commits. With
  * store_on_commit_pressure() it only calls fn(arg, pending) after each
- * commit, pending being how much such work has accumulated (in pages of
+ * commit, pending being how much such work has accumulated (in units of
  * about 4 KiB; 0 where the backend has none), and a store_maint handle on
  * a thread of the caller's does the work. fn must not block. NULL
  * restores the default.
@@ -438,7 +442,7 @@ int store_has_maint(const struct store *s);
 int store_maint_open_backend(const char *backend, const char *path,
     struct store_maint **out) WT_MUST_CHECK;
 int store_maint_open(const char *path, struct store_maint **out) WT_MUST_CHECK;
-/* Do what needs nobody to wait, never waiting itself: *pending pages
+/* Do what needs nobody to wait, never waiting itself: *pending units
  * were outstanding, *done of them are now done. */
 int store_maint_step(struct store_maint *m, int *pending,
     int *done) WT_MUST_CHECK;
@@ -446,7 +450,8 @@ int store_maint_step(struct store_maint *m, int *pending,
  * writer and readers, and holds the writer up while it works (busy: does
  * nothing). */
 int store_maint_truncate(struct store_maint *m) WT_MUST_CHECK;
-/* Bytes in the write-ahead log now (0 where the backend has none). */
+/* Bytes in the log of committed work now (0 where the backend has
+ * none). */
 int64_t store_maint_log_bytes(struct store_maint *m);
 const char *store_maint_errmsg(struct store_maint *m);
 void store_maint_close(struct store_maint *m);
@@ -475,15 +480,16 @@ int store_backup(const char *path, const char *dest,
 
 /*
  * A connection that can only read, for a program other than the daemon
- * (wastetrackctl): opened read-only, never checkpointing the write-ahead
- * log, waiting up to a few seconds for a lock, so it works while the
+ * (wastetrackctl): opened read-only, never doing the writer's background
+ * maintenance, waiting up to a few seconds for a lock, so it works while the
  * daemon writes. Each query is one read transaction. The queries are
  * named, not written by the caller: their text is the backend's.
  */
 struct store_query;
 
-/* PRAGMA application_id of a wastetrack database: "WTRK" (0 in files of
- * schema versions before the one that sets it). */
+/* The application id a wastetrack database records, "WTRK", so that a
+ * tool can tell it from any other database (0 in databases of schema
+ * versions before the one that sets it). */
 #define STORE_APPLICATION_ID 0x5754524B
 
 enum store_vtype { STORE_V_NULL, STORE_V_INT, STORE_V_REAL, STORE_V_TEXT };

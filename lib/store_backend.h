@@ -77,7 +77,7 @@ struct store_backend {
 	    struct store_prune *pr, int max_rows, int64_t budget_us);
 	/* Optional: NULL gives nothing back (*freed = *left = 0), as for a
 	 * database that returns free space by itself. */
-	int (*vacuum_slice)(struct store *s, int pages, int64_t budget_us,
+	int (*reclaim_slice)(struct store *s, int pages, int64_t budget_us,
 	    int64_t *freed, int64_t *left);
 	int (
 	    *hold_payloads)(struct store *s, int64_t hold_ms, int clock_behind);
@@ -176,7 +176,10 @@ const struct store_backend *store_backend_find(const char *name, char *err,
  * name of the first one missing.
  */
 const char *store_backend_check(const struct store_backend *be);
-/* The backends built in, NULL-terminated (test_store checks each). */
+/* The backends built in, NULL-terminated, the default first
+ * (test_store_backend checks each). */
 extern const struct store_backend *const store_backends[];
+/* Their tables, each in its backend's files. */
+extern const struct store_backend store_backend_sqlite; /* store_sqlite_ops.c */
 
 #endif

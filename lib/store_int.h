@@ -472,7 +472,7 @@ int store_sqlite_db_id(struct store *pub, char *out, size_t n) WT_MUST_CHECK;
 /* store_prune.c: retention */
 int store_sqlite_prune_slice(struct store *pub, const struct store_retention *r,
     struct store_prune *pr, int max_rows, int64_t budget_us) WT_MUST_CHECK;
-int store_sqlite_vacuum_slice(struct store *pub, int pages, int64_t budget_us,
+int store_sqlite_reclaim_slice(struct store *pub, int pages, int64_t budget_us,
     int64_t *freed, int64_t *left) WT_MUST_CHECK;
 
 /* store_alert.c: alerts */
@@ -529,7 +529,5 @@ int store_sqlite_reconcile_pass(struct store *pub, int64_t now_ms,
 int store_sqlite_reconcile_full(struct store *pub, int64_t now_ms,
     const struct config *cfg) WT_MUST_CHECK;
 int store_sqlite_reconcile_behind(struct store *pub, int *behind) WT_MUST_CHECK;
-
-extern const struct store_backend store_backend_sqlite;
 
 #endif

@@ -410,7 +410,7 @@ fail:
 }
 
 int
-store_sqlite_vacuum_slice(struct store *pub, int pages, int64_t budget_us,
+store_sqlite_reclaim_slice(struct store *pub, int pages, int64_t budget_us,
     int64_t *freed, int64_t *left)
 {
 	struct store_sqlite *s = store_sqlite_of(pub);

@@ -148,8 +148,8 @@ store_sqlite_info(struct store *pub, struct store_info *info)
 {
 	struct store_sqlite *s = store_sqlite_of(pub);
 
-	info->wal_bytes = store_file_size(s->path, "-wal");
-	info->size_bytes = store_file_size(s->path, "") + info->wal_bytes;
+	info->log_bytes = store_file_size(s->path, "-wal");
+	info->size_bytes = store_file_size(s->path, "") + info->log_bytes;
 	/* store_open() migrated to it, or failed. */
 	info->schema_version = STORE_SCHEMA_VERSION;
 	return 0;
