@@ -7,7 +7,7 @@
  * once its time budget is spent and the next pass goes on from there.
  * Then what the broker has not acknowledged yet, for the publisher, and
  * the reports' reads. Sits beside store_prune.c at the top of the stack
- * of store_int.h: it calls store_db.c and store.c (transactions).
+ * of store_int.h: it calls store_db.c and store_sqlite.c (transactions).
  */
 #include "store_int.h"
 
@@ -84,11 +84,6 @@ const struct store_alert_set store_alert_sets[] = {
 	{ store_alert_rules_muck, &store_alert_nrules_muck },
 	{ NULL, NULL },
 };
-
-const char *const store_alert_kinds[] = { "discrepancy", "overdue_manifest",
-	"clinic_pickup_overdue", "station_not_cleared", "facility_alarm",
-	"facility_silent", "unknown_facility", "unauthorised_unload",
-	"night_window", "permit", NULL };
 
 /* The conditions of one rule, on the writer's connection only. */
 static const char now_temp_sql[] =

@@ -1,11 +1,15 @@
 /*
- * store_int: what the SQLite implementation of store.h shares between its
- * files. Included by those files and by the store's unit test only; the
- * rest of the program sees store.h, which a PostgreSQL backend implements
- * in sibling files.
+ * store_int: what the SQLite backend of store.h shares between its files.
+ * Included by those files and by the store's unit tests only; the rest of
+ * the program sees store.h, whose functions (store.c) reach these files
+ * through the table store_backend_sqlite (store_backend.h). Another
+ * backend, PostgreSQL's, is a set of files of its own beside these.
  *
  * The files form a one-way stack: each calls only files above it in this
- * list, never one below, so they read bottom-up (check with nm -u):
+ * list, never one below, so they read bottom-up (check with nm -u). Above
+ * them all, store_common.c (backend-neutral: names, freeing rows), which
+ * any backend may call; below them all, store.c, the dispatcher, which
+ * calls only through the tables of store_backend.h.
  *
  *	store_db.c		a bare connection: exec, PRAGMA, open, file size
  *	store_schema.c		the migrations and the statements' text
@@ -25,9 +29,10 @@
  *	store_query.c		wastetrackctl's read-only named queries
  *	store_replay.c		rejects a replay may retry, their outcome
  *	store_rederive.c	accepted messages' rows derived again
- *	store.c			open, close, transactions, the spool position
+ *	store_sqlite.c		open, close, transactions, the spool position
  *	store_prune.c		retention in slices, each its own transaction
  *	store_alert.c		alerts from rules, each its own transaction
+ *	store_sqlite_ops.c	the table of entry points (store_backend_sqlite)
  *
  * The sections below follow the same order.
  */
@@ -105,7 +110,7 @@ struct store_sqlite {
 	char plate_buf[64];
 	store_pressure_fn pressure_fn;
 	void *pressure_arg;
-	int64_t next_mid;	 /* see load_next_mid() in store.c */
+	int64_t next_mid;	 /* see load_next_mid(), store_sqlite.c */
 	struct store_seen *seen; /* STORE_SEEN_SLOTS, store_seen.c */
 	size_t nseen;
 	/* Bounds of one reconciliation pass (0: the defaults of

@@ -25,18 +25,6 @@
 #define PRUNE_CHUNK	500
 #define PRUNE_CHUNK_MIN 20
 
-const char *const store_prune_names[STORE_PRUNE_KINDS] = {
-	[STORE_PRUNE_PAYLOADS] = "raw payloads",
-	[STORE_PRUNE_MESSAGES] = "messages",
-	[STORE_PRUNE_REJECT_PAYLOADS] = "reject payloads",
-	[STORE_PRUNE_REJECTS] = "rejects",
-	[STORE_PRUNE_POSITIONS] = "positions",
-	[STORE_PRUNE_POSITIONS_THIN] = "thinned positions",
-	[STORE_PRUNE_VEHICLE_EVENTS] = "vehicle events",
-	[STORE_PRUNE_WEIGHINGS_HISTORY] = "ticket versions",
-	[STORE_PRUNE_FACILITY_STATUS] = "facility statuses",
-};
-
 /*
  * One chunk of a kind: the statements run in order with :cut, :n and the
  * hold bound; the changes of the last one are the chunk's rows. Rows go

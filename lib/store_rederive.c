@@ -17,9 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const store_rd_table_names[STORE_RD_TABLES] = { "weighings",
-	"weighings_history", "vehicle_events", "facility_status" };
-
 /* In the order of receipt (messages_received, whose entries are ordered
  * by time and id), after the last one done and before the period's end
  * (INT64_MAX: none): each chunk reads its own rows and no more, however
@@ -122,20 +119,6 @@ static const char mark_sql[] =
     "UPDATE messages SET rederived_ms = ?2 WHERE id = ?1";
 
 /* ---- reading the messages ---- */
-
-void
-store_rederive_rows_free(struct store_rederive_row *rows, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(rows[i].topic);
-		free(rows[i].profile);
-		free(rows[i].kind);
-		free(rows[i].payload);
-		memset(&rows[i], 0, sizeof(rows[i]));
-	}
-}
 
 static char *
 column_dup(sqlite3_stmt *st, int col)

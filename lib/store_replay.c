@@ -30,19 +30,6 @@ static const char mark_sql[] =
     " replay_detail = ?4 WHERE id = ?1 AND (replay_outcome IS NOT ?3"
     " OR replay_detail IS NOT ?4)";
 
-void
-store_replay_rows_free(struct store_replay_row *rows, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(rows[i].topic);
-		free(rows[i].reason);
-		free(rows[i].payload);
-		memset(&rows[i], 0, sizeof(rows[i]));
-	}
-}
-
 static char *
 column_dup(sqlite3_stmt *st, int col)
 {

@@ -1,6 +1,6 @@
 /*
  * store_seen: the vehicles-seen cache of the open transaction. store_write.c
- * fills it from positions and vehicle events; store.c writes it out at
+ * fills it from positions and vehicle events; store_sqlite.c writes it out at
  * commit and drops it at rollback.
  */
 #include "store_int.h"

@@ -1,7 +1,8 @@
 /*
- * store: see store.h. This file opens and closes the SQLite connections,
- * prepares the writer's statements, runs transactions and keeps the spool
- * position in `meta`. It is the top of the store's files (store_int.h).
+ * store_sqlite: the SQLite backend's open and close (the writer's and a
+ * reader's connections, the writer's prepared statements), transactions,
+ * and the spool position and database id in `meta` (store.h). Its place
+ * in the SQLite files' stack is in store_int.h.
  */
 #include "store_int.h"
 
