@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The backends built in; the first is the default (store_open()). */
+/* The backends built in. */
 const struct store_backend *const store_backends[] = {
 	&store_backend_sqlite,
 	NULL,
@@ -143,22 +143,22 @@ const struct store_backend *
 store_backend_find(const char *name, char *err, size_t n)
 {
 	size_t i, len;
-	int w;
 
+	if (name == NULL)
+		name = store_backend_default;
 	for (i = 0; store_backends[i] != NULL; i++)
 		if (strcmp(store_backends[i]->name, name) == 0)
 			return store_backends[i];
-	w = snprintf(err, n, "unknown store backend \"%s\" (known:", name);
-	for (i = 0; store_backends[i] != NULL && w >= 0; i++) {
+	if (n == 0)
+		return NULL;
+	/* Each piece is cut to the room left, which is never 0. */
+	snprintf(err, n, "unknown store backend \"%s\" (known:", name);
+	for (i = 0; store_backends[i] != NULL; i++) {
 		len = strlen(err);
-		if (len >= n)
-			break;
-		w = snprintf(err + len, n - len, " %s",
-		    store_backends[i]->name);
+		snprintf(err + len, n - len, " %s", store_backends[i]->name);
 	}
 	len = strlen(err);
-	if (len < n)
-		snprintf(err + len, n - len, ")");
+	snprintf(err + len, n - len, ")");
 	return NULL;
 }
 

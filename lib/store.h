@@ -44,8 +44,9 @@ struct store_msg {
  * Backends. A store is opened with a backend chosen by name
  * (database.backend); every function below then goes to that backend.
  * The functions that open by path without a backend name use the
- * default one, store_backend_default. An unknown name, or a backend that
- * lacks an operation, is refused: -1 with the reason logged.
+ * default one, store_backend_default, as does a NULL name. An unknown
+ * name, or a backend that lacks an operation, is refused: -1 with the
+ * reason logged ("unknown store backend ..."), the handle left alone.
  */
 extern const char *const store_backend_default;
 /* 1 when a backend of this name is built in. */

@@ -165,8 +165,9 @@ struct store_backend {
 };
 
 /*
- * The backend of this name (NULL when there is none, with the reason in
- * err: "unknown store backend ..." naming the known ones).
+ * The backend of this name, NULL meaning the default (NULL when there is
+ * none, with the reason in err, cut to n: "unknown store backend ..."
+ * naming the known ones).
  */
 const struct store_backend *store_backend_find(const char *name, char *err,
     size_t n);
@@ -176,8 +177,8 @@ const struct store_backend *store_backend_find(const char *name, char *err,
  * name of the first one missing.
  */
 const char *store_backend_check(const struct store_backend *be);
-/* The backends built in, NULL-terminated, the default first
- * (test_store_backend checks each). */
+/* The backends built in, NULL-terminated (test_store_backend checks
+ * each). */
 extern const struct store_backend *const store_backends[];
 /* Their tables, each in its backend's files. */
 extern const struct store_backend store_backend_sqlite; /* store_sqlite_ops.c */

@@ -42,6 +42,8 @@ test_unknown(void)
 	CHECK_INT(store_backend_known("sqlite"), 1);
 	CHECK_INT(store_backend_known("SQLite"), 0);
 	CHECK_INT(store_backend_known(""), 0);
+	CHECK_INT(store_backend_known(NULL), 1); /* the default */
+	CHECK(store_backend_find("x", err, 0) == NULL);
 	CHECK_STR(store_backend_default, "sqlite");
 
 	/* Refused before anything is created. */
