@@ -192,12 +192,18 @@ query_int(struct store_pg *pg, const char *sql, int *out, char *err,
 int
 store_pg_version(struct store_pg *pg, char *err, size_t errlen)
 {
-	int v;
+	int exists, v;
 
+	/* A query naming a missing table fails at parse time: look first. */
 	if (query_int(pg,
-		"SELECT coalesce((SELECT max(version) FROM schema_version"
-		" WHERE to_regclass('schema_version') IS NOT NULL), 0)",
-		&v, err, errlen) == -1)
+		"SELECT (to_regclass('schema_version') IS NOT NULL)::int",
+		&exists, err, errlen) == -1)
+		return -1;
+	if (!exists)
+		return 0;
+	if (query_int(pg,
+		"SELECT coalesce(max(version), 0) FROM schema_version", &v, err,
+		errlen) == -1)
 		return -1;
 	return v;
 }

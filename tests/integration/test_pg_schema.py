@@ -431,7 +431,8 @@ def test_parity():
 
 
 def test_password_file():
-    """store_pg_open reads database.password_file as mqtt's is read."""
+    """store_pg_open reads database.password_file as mqtt's is read;
+    store_pg_migrate keeps to its version."""
     with pg.Postgres("passwd") as db:
         bad = os.path.join(db.dir, "bad.password")
         for content, msg in [("", "empty"), ("wrong\n", "password "
@@ -452,6 +453,12 @@ def test_password_file():
         p = subprocess.run([MIGRATE, db.url, db.passfile],
                            capture_output=True, text=True)
         assert p.returncode == 0 and p.stdout.split() == ["14", "14"], p
+        # A database of a later version is left alone.
+        db.psql("INSERT INTO schema_version VALUES(15, 0)")
+        p = subprocess.run([MIGRATE, db.url, db.passfile],
+                           capture_output=True, text=True)
+        assert p.returncode == 1 and "newer than this" in p.stderr, p
+        assert db.query("SELECT max(version) FROM schema_version") == [[15]]
 
 
 def test_partitions():
