@@ -230,6 +230,13 @@ def fixture():
                      "吉A20002", ms(1), "二道区", "cw.demolition"),
                     ("permit", "吉A20002", DAY, "expired", "v2", "吉A20002",
                      ms(5), "二道区", "cw.excavated_soil")])
+    s += insert("positions", "vehicle, device, plate, ts_ms, lat, lon,"
+                " speed_kmh, heading_deg, alt_m, load_state, dq_flags,"
+                " message_id", [
+                    ("v2", "013912345678", "吉A20002", ms(16.9), 43.9, 125.3,
+                     0.0, 90.0, 210.5, "full", 0, 1),
+                    ("v2", "013912345678", "吉A20002", ms(17), None, None,
+                     12.5, None, None, "empty", 64, 2)])
     s += insert("daily_unload_results", "day, unloads, authorised",
                 [("2026-12-01", 5, 4)])
     return s
@@ -255,6 +262,42 @@ def corrections():
 # meta is untyped in SQLite (numbers stay numbers) and text here.
 META = [("local_offset_min", 480), ("clearance_tolerance_pct", 5),
         ("reconcile_current_ms", T0 + 20 * H)]
+
+
+# Payloads: bytes, written as each dialect spells a blob, read as hex.
+PAYLOADS = [
+    ("messages", "topic, profile, received_ms, sha256, outcome, kind,"
+     " payload", ("wt/v1/positions/v1", "wastetrack", T0 + H, "ab" * 32,
+                  "stored", "position", b'{"lat":43.9}')),
+    ("messages", "topic, profile, received_ms, sha256, outcome, kind,"
+     " payload", ("wt/v1/positions/v1", "wastetrack", T0 + 2 * H, "cd" * 32,
+                  "duplicate", "position", None)),
+    ("rejects", "topic, profile, received_ms, payload, reason, detail",
+     ("wt/v1/x", None, T0 + H, b"\xff\xfe", "bad_utf8", "byte 0")),
+]
+BLOBS = {"messages": "payload", "rejects": "payload"}
+
+
+def blob_inserts(spell):
+    out = []
+    for table, cols, row in PAYLOADS:
+        vals = [spell(v) if isinstance(v, bytes) else q(v) for v in row]
+        out.append("INSERT INTO %s(%s) VALUES(%s)"
+                   % (table, cols, ", ".join(vals)))
+    return out
+
+
+def sqlite_select(name):
+    if name in BLOBS:
+        return "SELECT *, CASE WHEN {0} IS NOT NULL THEN lower(hex({0}))" \
+            " END FROM {1}".format(BLOBS[name], name)
+    return "SELECT * FROM %s" % name
+
+
+def pg_select(name):
+    if name in BLOBS:
+        return "SELECT *, encode(%s, 'hex') FROM %s" % (BLOBS[name], name)
+    return "SELECT * FROM %s" % name
 
 
 def sqlite_meta():
@@ -346,8 +389,13 @@ def compare_rows(name, a, b):
 def compare_all(lite, db, views, tables, stage):
     errors, seen = [], {}
     for name in views + tables:
-        a = lite.execute("SELECT * FROM %s" % name).fetchall()
-        b = db.query("SELECT * FROM %s" % name)
+        a = lite.execute(sqlite_select(name)).fetchall()
+        b = db.query(pg_select(name))
+        if name in BLOBS:  # compared as hex, the last column
+            i = [c[0] for c in lite.execute(
+                "SELECT * FROM %s" % name).description].index(BLOBS[name])
+            a = [r[:i] + r[i + 1:] for r in a]
+            b = [r[:i] + r[i + 1:] for r in b]
         seen[name] = len(a)
         diff = compare_rows(name, a, b)
         if diff and name in EXPECTED_DIFF:
@@ -396,10 +444,12 @@ def test_parity():
         for t in ["facilities", "generators", "vehicle_registry",
                   "reconcile_queue", "reconcile_tickets"]:
             lite.execute("DELETE FROM %s" % t)
-        for st in sqlite_meta() + fixture():
+        for st in sqlite_meta() + fixture() + blob_inserts(
+                lambda b: "X'%s'" % b.hex()):
             lite.execute(st)
         lite.commit()
-        db.psql(";\n".join(pg_meta() + fixture()) + ";")
+        db.psql(";\n".join(pg_meta() + fixture() + blob_inserts(
+            lambda b: "'\\x%s'::bytea" % b.hex())) + ";")
         seen = compare_all(lite, db, views, tables, "the fixture")
         # The fixture reaches the views it is for (figures by hand):
         # T1 8000 (generator 宽城区) + T2 3000 (facility 朝阳区) + T3 1000
