@@ -498,11 +498,15 @@ def test_password_file():
         p = subprocess.run([MIGRATE, db.url, db.passfile],
                            capture_output=True, text=True)
         assert p.returncode == 0 and p.stdout.split() == ["0", "14"], p
-        # A restart keeps the schema: the next start has nothing to do.
-        db.restart()
-        p = subprocess.run([MIGRATE, db.url, db.passfile],
-                           capture_output=True, text=True)
-        assert p.returncode == 0 and p.stdout.split() == ["14", "14"], p
+        # A restart keeps the schema, and so does a crash (SIGKILL, then
+        # recovery): the next start has nothing to do.
+        for crash in (False, True):
+            old = db.proc.pid
+            db.restart(crash=crash)
+            assert db.proc.pid != old
+            p = subprocess.run([MIGRATE, db.url, db.passfile],
+                               capture_output=True, text=True)
+            assert p.returncode == 0 and p.stdout.split() == ["14", "14"], p
         # A database of a later version is left alone.
         db.psql("INSERT INTO schema_version VALUES(15, 0)")
         p = subprocess.run([MIGRATE, db.url, db.passfile],
