@@ -5,7 +5,8 @@ on a condition (pg_isready) with a timeout, and nothing left running
 however the test ends.
 
 PostgreSQL refuses to run as root and the suite runs as root, so the
-cluster belongs to an unprivileged user (WT_PG_USER, by default nobody).
+cluster belongs to an unprivileged user (WT_PG_USER, by default nobody;
+run by another user, to that user).
 The server runs in the foreground through harness.spawn(): its own
 process group, a parent-death signal (set again after the change of
 user, which clears it), and a command line naming the data dir under
@@ -47,8 +48,10 @@ class Postgres:
         self.password = "pw-%d-%s" % (os.getpid(), os.urandom(6).hex())
         self.proc = None
         self.log = os.path.join(self.dir, "postgres.log")
-        pw = pwd.getpwnam(USER)
-        self.uid, self.gid = pw.pw_uid, pw.pw_gid
+        # Run by a user other than root, the cluster is simply theirs.
+        pw = pwd.getpwnam(USER) if os.geteuid() == 0 else None
+        self.uid = pw.pw_uid if pw else os.geteuid()
+        self.gid = pw.pw_gid if pw else os.getegid()
         os.chown(self.dir, self.uid, self.gid)
         # The socket path is bound by sun_path (108 bytes).
         sock = os.path.join(self.dir, ".s.PGSQL.%d" % self.port)
@@ -65,8 +68,9 @@ class Postgres:
 
     def _as_user(self, argv):
         # --pdeathsig after the uid change: the change clears it.
-        return ["setpriv", "--reuid=%d" % self.uid, "--regid=%d" % self.gid,
-                "--clear-groups", "--pdeathsig", "KILL", "--"] + argv
+        user = (["--reuid=%d" % self.uid, "--regid=%d" % self.gid,
+                 "--clear-groups"] if os.geteuid() == 0 else [])
+        return ["setpriv"] + user + ["--pdeathsig", "KILL", "--"] + argv
 
     def init(self):
         """initdb: trust on the socket (the harness), passwords on TCP."""
