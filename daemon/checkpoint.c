@@ -194,6 +194,12 @@ checkpoint_start(struct store *s, struct checkpoint **out)
 	struct checkpoint *c;
 	char path[PATH_MAX];
 
+	*out = NULL;
+	if (!store_has_maint(s)) {
+		log_info("checkpoint: the %s store needs no maintenance thread",
+		    store_backend_name(s));
+		return 0;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -1;
 	pthread_mutex_init(&c->mu, NULL);
@@ -203,7 +209,8 @@ checkpoint_start(struct store *s, struct checkpoint **out)
 	snprintf(c->dir, sizeof(c->dir), "%s", dirname(path));
 	c->kick_pages = KICK_PAGES;
 	c->catch_up_pages = CATCH_UP_PAGES;
-	if (store_maint_open(store_path(s), &c->conn) == -1)
+	if (store_maint_open_backend(store_backend_name(s), store_path(s),
+		&c->conn) == -1)
 		goto fail;
 	if (pthread_create(&c->thread, NULL, run, c) != 0) {
 		log_warnx("checkpoint: cannot start a thread");
@@ -254,6 +261,10 @@ checkpoint_catch_up(struct checkpoint *c, struct store *s)
 void
 checkpoint_state(struct checkpoint *c, struct checkpoint_state *st)
 {
+	if (c == NULL) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
 	pthread_mutex_lock(&c->mu);
 	*st = c->st;
 	pthread_mutex_unlock(&c->mu);

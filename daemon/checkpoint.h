@@ -15,7 +15,9 @@
 struct checkpoint;
 struct store;
 
-/* Start the thread and route the writer's commit notifications to it. */
+/* Start the thread and route the writer's commit notifications to it;
+ * *out NULL (and no thread) when the store's backend has no background
+ * maintenance (store_has_maint()): the functions below take that NULL. */
 int checkpoint_start(struct store *s, struct checkpoint **out);
 /* Stop and join; the writer checkpoints for itself again. */
 void checkpoint_stop(struct checkpoint *c, struct store *s);

@@ -367,7 +367,7 @@ pipeline_report(struct pipeline *p, uint64_t written_bytes,
 	(void)store_info(p->store, &info);
 	r->db.schema_version = info.schema_version;
 	r->db.size_bytes = info.size_bytes;
-	r->db.wal_bytes = info.wal_bytes;
+	r->db.wal_bytes = info.log_bytes;
 	r->db.last_commit_ms = ingest_last_commit_ms(p->ingest);
 	r->db.commit_gap_max_us = p->commit_gap_max_us;
 	r->db.reconcile_behind = p->reconcile_behind;

@@ -186,7 +186,7 @@ vacuum_some(struct pipeline *p, int64_t budget_us)
 
 	if (budget_us <= 0)
 		return;
-	if (store_vacuum_slice(p->store, VACUUM_STEP_PAGES, budget_us, &freed,
+	if (store_reclaim_slice(p->store, VACUUM_STEP_PAGES, budget_us, &freed,
 		&left) == -1)
 		left = 0; /* logged; the next round tries again */
 	p->vacuumed += freed;

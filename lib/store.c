@@ -1,296 +1,746 @@
 /*
- * store: see store.h. This file opens and closes the SQLite connections,
- * prepares the writer's statements, runs transactions and keeps the spool
- * position in `meta`. It is the top of the store's files (store_int.h).
+ * store: see store.h. The dispatcher: each function of store.h finds the
+ * backend its handle was opened with and makes one indirect call to its
+ * operation (store_backend.h). Backend-neutral: no SQL here, and nothing
+ * of any one backend but its table's name in backends[].
  */
-#include "store_int.h"
+#include "store_backend.h"
 
 #include "log.h"
 
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
-/* A long reader stops checkpoints from resetting the WAL; once it leaves,
- * the file shrinks back to this instead of staying at its high-water
- * mark. */
-#define JOURNAL_SIZE_LIMIT 33554432 /* 32 MiB: the WAL after a restart */
-#define STR_(x)		   #x
-#define STR(x)		   STR_(x)
-#define CACHE_KIB	   -12288 /* the writer's page cache: 12 MiB */
+/* The backends built in. */
+const struct store_backend *const store_backends[] = {
+	&store_backend_sqlite,
+	NULL,
+};
 
-static int load_next_mid(struct store *);
+const char *const store_backend_default = "sqlite";
 
 /*
- * The writer's busy handler. SQLite's own (busy_timeout) sleeps 1, 2, 5,
- * 10, 15, 20... ms: a lock the checkpoint thread holds for 3 ms would cost
- * a batch 33 ms. Poll every 100 us for the first 10 ms instead, then every
- * millisecond, and give up after STORE_BUSY_GIVE_UP_MS like busy_timeout
- * would.
+ * Every operation, and whether the dispatcher calls it unchecked (0), or
+ * checks for NULL first (1: optional alone; 2: the background-maintenance
+ * group, all of it or none).
  */
-static int
-writer_busy(void *arg, int count)
-{
-	struct timespec ts = { 0, count < 100 ? 100000 : 1000000 };
-	int64_t waited_us = count < 100 ? (int64_t)count * 100
-					: 10000 + (int64_t)(count - 100) * 1000;
+static const struct {
+	const char *name;
+	size_t off;
+	int optional;
+} ops[] = {
+#define OP(op, opt)                                                            \
+	{                                                                      \
+#op, offsetof(struct store_backend, op), opt                   \
+	}
+	OP(open, 0),
+	OP(close, 0),
+	OP(path, 0),
+	OP(errmsg, 0),
+	OP(info, 0),
+	OP(begin, 0),
+	OP(commit, 0),
+	OP(rollback, 0),
+	OP(spool_pos, 0),
+	OP(set_spool_pos, 0),
+	OP(db_id, 0),
+	OP(message_find, 0),
+	OP(message_add, 0),
+	OP(event, 0),
+	OP(reject, 0),
+	OP(sync_config, 0),
+	OP(reconcile_pass, 0),
+	OP(reconcile_full, 0),
+	OP(reconcile_behind, 0),
+	OP(prune_payloads, 0),
+	OP(prune_slice, 0),
+	OP(reclaim_slice, 1),
+	OP(hold_payloads, 0),
+	OP(clock_state, 0),
+	OP(unload_add, 0),
+	OP(unload_weighed, 0),
+	OP(unload_event_near, 0),
+	OP(unload_absorb, 0),
+	OP(vehicle_recent, 0),
+	OP(vehicle_load, 0),
+	OP(violation_add, 0),
+	OP(alerts_sync, 0),
+	OP(alerts_pending, 0),
+	OP(alerts_acked, 0),
+	OP(replay_next, 0),
+	OP(replay_mark, 0),
+	OP(rederive_next, 0),
+	OP(rederive_open, 0),
+	OP(rederive, 0),
+	OP(rederive_close, 0),
+	OP(open_reader, 0),
+	OP(read_begin, 0),
+	OP(read_end, 0),
+	OP(data_version, 0),
+	OP(day_tonnage, 0),
+	OP(manifest_counts, 0),
+	OP(day_indicators, 0),
+	OP(day_muck, 0),
+	OP(manifest_items, 0),
+	OP(alert_open_by_kind, 0),
+	OP(alert_counts, 0),
+	OP(alert_items, 0),
+	OP(on_commit_pressure, 1),
+	OP(maint_catch_up, 1),
+	OP(maint_open, 2),
+	OP(maint_step, 2),
+	OP(maint_truncate, 2),
+	OP(maint_log_bytes, 2),
+	OP(maint_errmsg, 2),
+	OP(maint_close, 2),
+	OP(backup, 1),
+	OP(query_open, 0),
+	OP(query_close, 0),
+	OP(query_run, 0),
+	OP(query_budget, 0),
+	OP(query_timed_out, 0),
+	OP(query_prune_due, 0),
+	OP(query_plan, 1),
+#undef OP
+};
+#define NOPS (sizeof(ops) / sizeof(ops[0]))
 
-	(void)arg;
-	if (waited_us >= (int64_t)STORE_BUSY_GIVE_UP_MS * 1000)
-		return 0;
-	nanosleep(&ts, NULL);
-	return 1;
+/* The list above names every operation: a new one that is not listed
+ * makes the table larger than the list and stops the build. */
+_Static_assert(sizeof(struct store_backend) ==
+	offsetof(struct store_backend, open) + NOPS * sizeof(void (*)(void)),
+    "store.c's ops[] must list every operation of struct store_backend");
+
+static int
+op_set(const struct store_backend *be, size_t i)
+{
+	void (*fp)(void);
+
+	memcpy(&fp, (const char *)be + ops[i].off, sizeof(fp));
+	return fp != NULL;
 }
 
-/* The writer's settings, then the schema. */
-static int
-writer_setup(sqlite3 *db, const char *path, int full_sync)
+const char *
+store_backend_check(const struct store_backend *be)
 {
-	sqlite3_busy_handler(db, writer_busy, NULL);
-	if (store_db_exec(db, "PRAGMA journal_mode = WAL") == -1 ||
-	    store_db_exec(db,
-		full_sync ? "PRAGMA synchronous = FULL"
-			  : "PRAGMA synchronous = NORMAL") == -1 ||
-	    store_db_exec(db, "PRAGMA foreign_keys = ON") == -1 ||
-	    /* The random-key indexes (dedupe) stay in memory longer: the
-	     * cost per message grows far slower with the database. */
-	    store_db_exec(db, "PRAGMA cache_size = " STR(CACHE_KIB)) == -1 ||
-	    store_db_exec(db,
-		"PRAGMA journal_size_limit = " STR(JOURNAL_SIZE_LIMIT)) == -1)
+	int maint = -1; /* whether the group is there: -1 not seen yet */
+	size_t i;
+
+	if (be->name == NULL)
+		return "name";
+	for (i = 0; i < NOPS; i++) {
+		if (ops[i].optional == 0 && !op_set(be, i))
+			return ops[i].name;
+		if (ops[i].optional != 2)
+			continue;
+		if (maint == -1)
+			maint = op_set(be, i);
+		else if (maint != op_set(be, i))
+			return ops[i].name;
+	}
+	return NULL;
+}
+
+const struct store_backend *
+store_backend_find(const char *name, char *err, size_t n)
+{
+	size_t i, len;
+
+	if (name == NULL)
+		name = store_backend_default;
+	for (i = 0; store_backends[i] != NULL; i++)
+		if (strcmp(store_backends[i]->name, name) == 0)
+			return store_backends[i];
+	if (n == 0)
+		return NULL;
+	/* Each piece is cut to the room left, which is never 0. */
+	snprintf(err, n, "unknown store backend \"%s\" (known:", name);
+	for (i = 0; store_backends[i] != NULL; i++) {
+		len = strlen(err);
+		snprintf(err + len, n - len, " %s", store_backends[i]->name);
+	}
+	len = strlen(err);
+	snprintf(err + len, n - len, ")");
+	return NULL;
+}
+
+int
+store_backend_known(const char *name)
+{
+	char err[8];
+
+	return store_backend_find(name, err, sizeof(err)) != NULL;
+}
+
+/* The backend of this name, ready to use, or NULL with the reason
+ * logged. */
+static const struct store_backend *
+backend(const char *name)
+{
+	const struct store_backend *be;
+	const char *missing;
+	char err[160];
+
+	if ((be = store_backend_find(name, err, sizeof(err))) == NULL) {
+		log_warnx("store: %s", err);
+		return NULL;
+	}
+	if ((missing = store_backend_check(be)) != NULL) {
+		log_warnx("store: the %s backend lacks the operation %s",
+		    be->name, missing);
+		return NULL;
+	}
+	return be;
+}
+
+const char *
+store_backend_name(const struct store *s)
+{
+	return s->be->name;
+}
+
+/* ---- opening: by backend name, or the default one ---- */
+
+int
+store_open_backend(const char *name, const char *path, int full_sync,
+    struct store **out)
+{
+	const struct store_backend *be;
+
+	if ((be = backend(name)) == NULL ||
+	    be->open(path, full_sync, out) == -1)
 		return -1;
-	return store_migrate(db, path, STORE_SCHEMA_VERSION);
+	(*out)->be = be;
+	return 0;
 }
 
 int
 store_open(const char *path, int full_sync, struct store **out)
 {
-	struct store *s = NULL;
-	size_t i;
+	return store_open_backend(store_backend_default, path, full_sync, out);
+}
 
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->path = strdup(path)) == NULL)
-		goto fail;
-	if (store_open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-		&s->db) == -1 ||
-	    writer_setup(s->db, path, full_sync) == -1)
-		goto fail;
-	for (i = 0; i < S_COUNT; i++) {
-		if (sqlite3_prepare_v3(s->db, store_stmt_sql[i], -1,
-			SQLITE_PREPARE_PERSISTENT, &s->st[i],
-			NULL) != SQLITE_OK) {
-			log_warnx("store: prepare %s: %s", store_stmt_sql[i],
-			    sqlite3_errmsg(s->db));
-			goto fail;
-		}
-	}
-	if (load_next_mid(s) == -1 ||
-	    store_open_conn(path, SQLITE_OPEN_READONLY, &s->ro) == -1)
-		goto fail;
-	*out = s;
+int
+store_open_reader_backend(const char *name, const char *path,
+    struct store **out)
+{
+	const struct store_backend *be;
+
+	if ((be = backend(name)) == NULL || be->open_reader(path, out) == -1)
+		return -1;
+	(*out)->be = be;
 	return 0;
-fail:
-	store_close(s);
-	return -1;
 }
 
 int
 store_open_reader(const char *path, struct store **out)
 {
-	struct store *s = NULL;
-
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->path = strdup(path)) == NULL ||
-	    store_open_conn(path, SQLITE_OPEN_READONLY, &s->ro) == -1) {
-		store_close(s);
-		return -1;
-	}
-	*out = s;
-	return 0;
+	return store_open_reader_backend(store_backend_default, path, out);
 }
 
 void
 store_close(struct store *s)
 {
-	size_t i;
-
-	if (s == NULL)
-		return;
-	store_seen_clear(s);
-	free(s->seen);
-	for (i = 0; i < S_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
-	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
-		log_warnx("store: close: %s", sqlite3_errmsg(s->db));
-	sqlite3_close(s->ro);
-	free(s->path);
-	free(s);
+	if (s != NULL)
+		s->be->close(s);
 }
+
+int
+store_query_open_backend(const char *name, const char *path,
+    struct store_query **out)
+{
+	const struct store_backend *be;
+
+	if ((be = backend(name)) == NULL || be->query_open(path, out) == -1)
+		return -1;
+	(*out)->be = be;
+	return 0;
+}
+
+int
+store_query_open(const char *path, struct store_query **out)
+{
+	return store_query_open_backend(store_backend_default, path, out);
+}
+
+void
+store_query_close(struct store_query *q)
+{
+	if (q != NULL)
+		q->be->query_close(q);
+}
+
+int
+store_backup_backend(const char *name, const char *path, const char *dest,
+    struct store_backup_info *info)
+{
+	const struct store_backend *be;
+
+	if ((be = backend(name)) == NULL)
+		return -1;
+	if (be->backup == NULL) {
+		log_warnx("store: the %s backend makes no copies of its own: "
+			  "use the database's own tools",
+		    be->name);
+		return -1;
+	}
+	return be->backup(path, dest, info);
+}
+
+int
+store_backup(const char *path, const char *dest, struct store_backup_info *info)
+{
+	return store_backup_backend(store_backend_default, path, dest, info);
+}
+
+/* ---- background maintenance: a backend may have none ---- */
+
+int
+store_has_maint(const struct store *s)
+{
+	return s->be->maint_open != NULL;
+}
+
+void
+store_on_commit_pressure(struct store *s, store_pressure_fn fn, void *arg)
+{
+	if (s->be->on_commit_pressure != NULL)
+		s->be->on_commit_pressure(s, fn, arg);
+}
+
+int
+store_maint_catch_up(struct store *s)
+{
+	return s->be->maint_catch_up != NULL ? s->be->maint_catch_up(s) : 0;
+}
+
+int
+store_maint_open_backend(const char *name, const char *path,
+    struct store_maint **out)
+{
+	const struct store_backend *be;
+
+	if ((be = backend(name)) == NULL)
+		return -1;
+	if (be->maint_open == NULL) {
+		log_warnx("store: the %s backend has no background maintenance",
+		    be->name);
+		return -1;
+	}
+	if (be->maint_open(path, out) == -1)
+		return -1;
+	(*out)->be = be;
+	return 0;
+}
+
+int
+store_maint_open(const char *path, struct store_maint **out)
+{
+	return store_maint_open_backend(store_backend_default, path, out);
+}
+
+void
+store_maint_close(struct store_maint *m)
+{
+	if (m != NULL)
+		m->be->maint_close(m);
+}
+
+int
+store_reclaim_slice(struct store *s, int pages, int64_t budget_us,
+    int64_t *freed, int64_t *left)
+{
+	if (s->be->reclaim_slice == NULL) {
+		*freed = *left = 0;
+		return 0;
+	}
+	return s->be->reclaim_slice(s, pages, budget_us, freed, left);
+}
+
+/* ---- the same for every backend ---- */
+
+int
+store_reconcile(struct store *s, int64_t now_ms, const struct config *cfg)
+{
+	int more;
+
+	return store_reconcile_pass(s, now_ms, cfg, &more);
+}
+
+void
+store_rederive_close(struct store_rederive *job)
+{
+	if (job != NULL)
+		job->be->rederive_close(job);
+}
+
+int
+store_rederive_open(struct store *s, struct store_rederive **out)
+{
+	if (s->be->rederive_open(s, out) == -1)
+		return -1;
+	(*out)->be = s->be;
+	return 0;
+}
+
+/* ---- the rest: one indirect call each ---- */
 
 const char *
 store_path(const struct store *s)
 {
-	return s->path;
+	return s->be->path(s);
 }
 
 const char *
 store_errmsg(struct store *s)
 {
-	return sqlite3_errmsg(s->db);
+	return s->be->errmsg(s);
 }
 
 int
 store_info(struct store *s, struct store_info *info)
 {
-	info->wal_bytes = store_file_size(s->path, "-wal");
-	info->size_bytes = store_file_size(s->path, "") + info->wal_bytes;
-	/* store_open() migrated to it, or failed. */
-	info->schema_version = STORE_SCHEMA_VERSION;
-	return 0;
+	return s->be->info(s, info);
 }
-
-/* ---- transactions ---- */
 
 int
 store_begin(struct store *s)
 {
-	if (store_run(s, S_BEGIN) == -1)
-		return -1;
-	s->in_txn = 1;
-	return 0;
+	return s->be->begin(s);
 }
 
 int
 store_commit(struct store *s)
 {
-	if (store_seen_flush(s) == -1 || store_run(s, S_COMMIT) == -1)
-		return -1;
-	s->in_txn = 0;
-	return 0;
+	return s->be->commit(s);
 }
 
 void
 store_rollback(struct store *s)
 {
-	/* A failed COMMIT may already have rolled back on its own; a
-	 * failing ROLLBACK has logged, and leaves nothing to undo here. */
-	if (sqlite3_get_autocommit(s->db) == 0 &&
-	    store_run(s, S_ROLLBACK) == -1)
-		log_debug("store: rollback failed");
-	s->in_txn = 0;
-	store_seen_clear(s);
-	/* The rolled-back rows leave a gap; reading max(id) again also
-	 * steps over a row some other writer may have added. A failure
-	 * keeps the old next id: the next insert then fails and rolls
-	 * back in turn. */
-	if (load_next_mid(s) == -1)
-		log_debug("store: cannot read the next message id");
-}
-
-/* The id the next message row gets: rows are written after their events,
- * which refer to it. Read again after a rollback. */
-static int
-load_next_mid(struct store *s)
-{
-	int found = store_lookup(s, S_MSG_MAX);
-
-	if (found == -1)
-		return -1;
-	s->next_mid = found ? sqlite3_column_int64(s->st[S_MSG_MAX], 0) + 1 : 1;
-	if (found)
-		store_lookup_end(s, S_MSG_MAX);
-	return 0;
-}
-
-/* ---- meta: the spool position ---- */
-
-static int
-meta_get_i64(struct store *s, const char *key, int64_t *v)
-{
-	int found;
-
-	store_bind_text(s->st[S_META_GET], 1, key);
-	if ((found = store_lookup(s, S_META_GET)) == 1) {
-		*v = sqlite3_column_int64(s->st[S_META_GET], 0);
-		store_lookup_end(s, S_META_GET);
-	}
-	return found;
-}
-
-static int
-meta_set_i64(struct store *s, const char *key, int64_t v)
-{
-	store_bind_text(s->st[S_META_SET], 1, key);
-	sqlite3_bind_int64(s->st[S_META_SET], 2, v);
-	return store_run(s, S_META_SET);
+	s->be->rollback(s);
 }
 
 int
 store_spool_pos(struct store *s, struct spool_pos *pos)
 {
-	int64_t seg = 1, off = 0;
-
-	if (meta_get_i64(s, "spool_seg", &seg) == -1 ||
-	    meta_get_i64(s, "spool_off", &off) == -1)
-		return -1;
-	pos->seg = (uint64_t)seg;
-	pos->off = (uint64_t)off;
-	return 0;
+	return s->be->spool_pos(s, pos);
 }
 
 int
 store_set_spool_pos(struct store *s, struct spool_pos pos)
 {
-	if (meta_set_i64(s, "spool_seg", (int64_t)pos.seg) == -1 ||
-	    meta_set_i64(s, "spool_off", (int64_t)pos.off) == -1)
-		return -1;
-	return 0;
-}
-
-/* ---- meta: the database's identity ---- */
-
-static int
-new_db_id(char *out, size_t n)
-{
-	unsigned char b[STORE_ID_LEN / 2];
-	size_t i;
-
-	if (n <= STORE_ID_LEN ||
-	    getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
-		log_warn("store: cannot make a database id");
-		return -1;
-	}
-	for (i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-	return 0;
+	return s->be->set_spool_pos(s, pos);
 }
 
 int
 store_db_id(struct store *s, char *out, size_t n)
 {
-	const unsigned char *v;
-	int found;
+	return s->be->db_id(s, out, n);
+}
 
-	store_bind_text(s->st[S_META_GET], 1, "db_id");
-	if ((found = store_lookup(s, S_META_GET)) == -1)
-		return -1;
-	if (found) {
-		v = sqlite3_column_text(s->st[S_META_GET], 0);
-		found = v != NULL && strlen((const char *)v) == STORE_ID_LEN &&
-		    n > STORE_ID_LEN;
-		if (found)
-			memcpy(out, v, STORE_ID_LEN + 1);
-		store_lookup_end(s, S_META_GET);
-		if (found)
-			return 0;
-	}
-	/* Made once, the first time anyone asks (a new database, or one
-	 * from before identities), and never changed: a copy or backup of
-	 * the file keeps it. */
-	if (new_db_id(out, n) == -1)
-		return -1;
-	store_bind_text(s->st[S_META_SET], 1, "db_id");
-	store_bind_text(s->st[S_META_SET], 2, out);
-	return store_run(s, S_META_SET);
+int
+store_message_find(struct store *s, const struct store_msg *m,
+    int64_t *message_id, enum store_result *res)
+{
+	return s->be->message_find(s, m, message_id, res);
+}
+
+int
+store_message_add(struct store *s, const struct store_msg *m,
+    int64_t message_id, const char *outcome, const char *kind)
+{
+	return s->be->message_add(s, m, message_id, outcome, kind);
+}
+
+int
+store_event(struct store *s, const struct ev *e, int64_t message_id,
+    int local_offset_min, int64_t now_ms, enum store_result *res)
+{
+	return s->be->event(s, e, message_id, local_offset_min, now_ms, res);
+}
+
+int
+store_reject(struct store *s, const struct store_msg *m, const char *reason,
+    const char *detail)
+{
+	return s->be->reject(s, m, reason, detail);
+}
+
+int
+store_sync_config(struct store *s, const struct config *cfg)
+{
+	return s->be->sync_config(s, cfg);
+}
+
+int
+store_reconcile_pass(struct store *s, int64_t now_ms, const struct config *cfg,
+    int *more)
+{
+	return s->be->reconcile_pass(s, now_ms, cfg, more);
+}
+
+int
+store_reconcile_full(struct store *s, int64_t now_ms, const struct config *cfg)
+{
+	return s->be->reconcile_full(s, now_ms, cfg);
+}
+
+int
+store_reconcile_behind(struct store *s, int *behind)
+{
+	return s->be->reconcile_behind(s, behind);
+}
+
+int
+store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned)
+{
+	return s->be->prune_payloads(s, cutoff_ms, pruned);
+}
+
+int
+store_prune_slice(struct store *s, const struct store_retention *r,
+    struct store_prune *pr, int max_rows, int64_t budget_us)
+{
+	return s->be->prune_slice(s, r, pr, max_rows, budget_us);
+}
+
+int
+store_hold_payloads(struct store *s, int64_t hold_ms, int clock_behind)
+{
+	return s->be->hold_payloads(s, hold_ms, clock_behind);
+}
+
+int
+store_clock_state(struct store *s, int64_t *newest_ms, int *clock_behind)
+{
+	return s->be->clock_state(s, newest_ms, clock_behind);
+}
+
+int
+store_unload_add(struct store *s, const struct store_unload *u,
+    int local_offset_min, int64_t message_id, int *added)
+{
+	return s->be->unload_add(s, u, local_offset_min, message_id, added);
+}
+
+int
+store_unload_weighed(struct store *s, const char *plate, int64_t first_ms,
+    int64_t second_ms, int loaded, int muck, int *changed)
+{
+	return s->be->unload_weighed(s, plate, first_ms, second_ms, loaded,
+	    muck, changed);
+}
+
+int
+store_unload_event_near(struct store *s, const char *vehicle, int64_t from_ms,
+    int64_t to_ms, int *found)
+{
+	return s->be->unload_event_near(s, vehicle, from_ms, to_ms, found);
+}
+
+int
+store_unload_absorb(struct store *s, const char *vehicle, int64_t from_ms,
+    int64_t to_ms, int *removed)
+{
+	return s->be->unload_absorb(s, vehicle, from_ms, to_ms, removed);
+}
+
+int
+store_vehicle_recent(struct store *s, const char *vehicle, int64_t before_ms,
+    struct store_fix *out, size_t n, size_t *got)
+{
+	return s->be->vehicle_recent(s, vehicle, before_ms, out, n, got);
+}
+
+int
+store_vehicle_load(struct store *s, const char *vehicle, struct store_load *out,
+    int *found)
+{
+	return s->be->vehicle_load(s, vehicle, out, found);
+}
+
+int
+store_violation_add(struct store *s, const struct store_violation *v,
+    int local_offset_min, int *added)
+{
+	return s->be->violation_add(s, v, local_offset_min, added);
+}
+
+int
+store_alerts_sync(struct store *s, int64_t now_ms, int64_t budget_us, int *more)
+{
+	return s->be->alerts_sync(s, now_ms, budget_us, more);
+}
+
+int
+store_alerts_pending(struct store *s, store_alert_fn fn, void *arg)
+{
+	return s->be->alerts_pending(s, fn, arg);
+}
+
+int
+store_alerts_acked(struct store *s, const int64_t *ids,
+    const enum store_alert_step *steps, size_t n)
+{
+	return s->be->alerts_acked(s, ids, steps, n);
+}
+
+int
+store_replay_next(struct store *s, const struct store_replay_filter *f,
+    int64_t after_ms, int64_t after_id, size_t n, struct store_replay_row *rows,
+    size_t *got)
+{
+	return s->be->replay_next(s, f, after_ms, after_id, n, rows, got);
+}
+
+int
+store_replay_mark(struct store *s, int64_t id, int64_t now_ms,
+    const char *outcome, const char *detail, int *changed)
+{
+	return s->be->replay_mark(s, id, now_ms, outcome, detail, changed);
+}
+
+int
+store_rederive_next(struct store *s, const struct store_rederive_filter *f,
+    int64_t after_ms, int64_t after_id, size_t n,
+    struct store_rederive_row *rows, size_t *got)
+{
+	return s->be->rederive_next(s, f, after_ms, after_id, n, rows, got);
+}
+
+int
+store_rederive(struct store_rederive *job, int64_t message_id,
+    const struct ev *evs, size_t n, int local_offset_min, int64_t now_ms,
+    struct store_rd_result *out)
+{
+	return job->be->rederive(job, message_id, evs, n, local_offset_min,
+	    now_ms, out);
+}
+
+int
+store_read_begin(struct store *s)
+{
+	return s->be->read_begin(s);
+}
+
+void
+store_read_end(struct store *s)
+{
+	s->be->read_end(s);
+}
+
+int
+store_data_version(struct store *s, int64_t *v)
+{
+	return s->be->data_version(s, v);
+}
+
+int
+store_day_tonnage(struct store *s, const char *day, store_row_fn fn, void *arg)
+{
+	return s->be->day_tonnage(s, day, fn, arg);
+}
+
+int
+store_manifest_counts(struct store *s, struct store_manifest_counts *c)
+{
+	return s->be->manifest_counts(s, c);
+}
+
+int
+store_day_indicators(struct store *s, const char *day, store_indicators_fn fn,
+    void *arg)
+{
+	return s->be->day_indicators(s, day, fn, arg);
+}
+
+int
+store_day_muck(struct store *s, const char *day, struct store_muck_day *out)
+{
+	return s->be->day_muck(s, day, out);
+}
+
+int
+store_manifest_items(struct store *s, const char *verdict, int limit,
+    store_item_fn fn, void *arg)
+{
+	return s->be->manifest_items(s, verdict, limit, fn, arg);
+}
+
+int
+store_alert_open_by_kind(struct store *s, store_row_fn fn, void *arg)
+{
+	return s->be->alert_open_by_kind(s, fn, arg);
+}
+
+int
+store_alert_counts(struct store *s, struct store_alert_counts *c)
+{
+	return s->be->alert_counts(s, c);
+}
+
+int
+store_alert_items(struct store *s, int limit, store_alert_item_fn fn, void *arg)
+{
+	return s->be->alert_items(s, limit, fn, arg);
+}
+
+int
+store_maint_step(struct store_maint *m, int *pending, int *done)
+{
+	return m->be->maint_step(m, pending, done);
+}
+
+int
+store_maint_truncate(struct store_maint *m)
+{
+	return m->be->maint_truncate(m);
+}
+
+int64_t
+store_maint_log_bytes(struct store_maint *m)
+{
+	return m->be->maint_log_bytes(m);
+}
+
+const char *
+store_maint_errmsg(struct store_maint *m)
+{
+	return m->be->maint_errmsg(m);
+}
+
+int
+store_query_run(struct store_query *q, enum store_q id,
+    const struct store_q_args *a, store_rows_fn fn, void *arg)
+{
+	return q->be->query_run(q, id, a, fn, arg);
+}
+
+void
+store_query_budget(struct store_query *q, int ms)
+{
+	q->be->query_budget(q, ms);
+}
+
+int
+store_query_plan(struct store_query *q, enum store_q id, store_rows_fn fn,
+    void *arg)
+{
+	return q->be->query_plan != NULL ? q->be->query_plan(q, id, fn, arg)
+					 : -1;
+}
+
+int
+store_query_timed_out(const struct store_query *q)
+{
+	return q->be->query_timed_out(q);
+}
+
+int
+store_query_prune_due(struct store_query *q, const struct store_retention *r,
+    int64_t due[STORE_PRUNE_KINDS])
+{
+	return q->be->query_prune_due(q, r, due);
 }

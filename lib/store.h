@@ -1,9 +1,10 @@
 /*
  * store: the database — schema, migrations, idempotent writes and the few
- * read queries the status endpoint needs. Backend-neutral: the SQLite
- * implementation lives in lib/store*.c (the only files that include
- * sqlite3.h); a PostgreSQL one can implement this same header in sibling
- * files.
+ * read queries the status endpoint needs. Backend-neutral: each function
+ * goes through the table of the backend its handle was opened with
+ * (lib/store_backend.h; the dispatcher is lib/store.c), and a backend is
+ * a set of files of its own (lib/store_*.c, the only files with SQL).
+ * docs/architecture.md, "Store backends", says what each backend does.
  *
  * One writer connection, used by the loop thread only, plus a read-only
  * connection for reports. All writes happen between store_begin() and
@@ -40,11 +41,28 @@ struct store_msg {
 };
 
 /*
- * Open or create the database at path, durable per full_sync (0: a
- * crash of the machine may lose the last commits; 1: every commit is on
- * disk when store_commit() returns), then migrate to
- * STORE_SCHEMA_VERSION. A database newer than this binary is refused.
+ * Backends. A store is opened with a backend chosen by name
+ * (database.backend); every function below then goes to that backend.
+ * The functions that open by path without a backend name use the
+ * default one, store_backend_default, as does a NULL name. An unknown
+ * name, or a backend that lacks an operation, is refused: -1 with the
+ * reason logged ("unknown store backend ..."), the handle left alone.
  */
+extern const char *const store_backend_default;
+/* 1 when a backend of this name is built in. */
+int store_backend_known(const char *name);
+/* The name of the backend s was opened with. */
+const char *store_backend_name(const struct store *s);
+
+/*
+ * Open or create the database at path (for a backend that is a server,
+ * where to reach it), durable per full_sync (0: a crash of the machine
+ * may lose the last commits; 1: every commit is durable when
+ * store_commit() returns), then migrate to STORE_SCHEMA_VERSION. A
+ * database newer than this binary is refused.
+ */
+int store_open_backend(const char *backend, const char *path, int full_sync,
+    struct store **out) WT_MUST_CHECK;
 int store_open(const char *path, int full_sync,
     struct store **out) WT_MUST_CHECK;
 void store_close(struct store *s);
@@ -178,13 +196,14 @@ int store_prune_slice(struct store *s, const struct store_retention *r,
     struct store_prune *pr, int max_rows, int64_t budget_us) WT_MUST_CHECK;
 
 /*
- * Give free pages back to the file system (incremental auto-vacuum), in
- * steps of `pages` until budget_us have passed or none are left; outside
- * a transaction. *left: free pages still in the file (0 also when the
- * file is not in incremental mode). The file shrinks at the next
- * checkpoint.
+ * Give the space retention freed back to the file system, in steps of
+ * `pages` units of about 4 KiB until budget_us have passed or none are
+ * left; outside a transaction. *left: units still free in the database (0
+ * also when it does not keep free space that way, or where the backend
+ * gives space back by itself: then nothing is done). The database may
+ * shrink only at the next background maintenance.
  */
-int store_vacuum_slice(struct store *s, int pages, int64_t budget_us,
+int store_reclaim_slice(struct store *s, int pages, int64_t budget_us,
     int64_t *freed, int64_t *left) WT_MUST_CHECK;
 
 /*
@@ -321,6 +340,8 @@ int store_alerts_acked(struct store *s, const int64_t *ids,
  * A store that only reads (the report functions below), for a thread
  * other than the writer's; closed with store_close().
  */
+int store_open_reader_backend(const char *backend, const char *path,
+    struct store **out) WT_MUST_CHECK;
 int store_open_reader(const char *path, struct store **out) WT_MUST_CHECK;
 /* The report reads between these see one snapshot of the database. */
 int store_read_begin(struct store *s) WT_MUST_CHECK;
@@ -331,10 +352,12 @@ int store_data_version(struct store *s, int64_t *v) WT_MUST_CHECK;
 struct store_info {
 	int schema_version;
 	int64_t size_bytes; /* on disk, the log included */
-	/* Bytes in the write-ahead log, 0 where the backend has none. */
-	int64_t wal_bytes;
+	/* Bytes of committed work not yet merged into the database's main
+	 * files (a log the background maintenance empties); 0 where the
+	 * backend keeps none. */
+	int64_t log_bytes;
 };
-/* Cheap enough for every batch (two stat() calls); never fails. */
+/* Cheap enough for every batch (no query); never fails. */
 int store_info(struct store *s, struct store_info *info);
 
 /* Called per row of a report query. */
@@ -408,11 +431,11 @@ int store_alert_items(struct store *s, int limit, store_alert_item_fn fn,
 extern const char *const store_alert_kinds[];
 
 /*
- * Background maintenance: work a commit leaves for later (for SQLite,
- * copying the write-ahead log into the database file). By default the
+ * Background maintenance: work a commit leaves for later (merging the
+ * log of committed work into the database's main files). By default the
  * writer does it itself inside some commits. With
  * store_on_commit_pressure() it only calls fn(arg, pending) after each
- * commit, pending being how much such work has accumulated (in pages of
+ * commit, pending being how much such work has accumulated (in units of
  * about 4 KiB; 0 where the backend has none), and a store_maint handle on
  * a thread of the caller's does the work. fn must not block. NULL
  * restores the default.
@@ -425,8 +448,13 @@ void store_on_commit_pressure(struct store *s, store_pressure_fn fn, void *arg);
 int store_maint_catch_up(struct store *s) WT_MUST_CHECK;
 
 struct store_maint;
+/* Whether s's backend has background maintenance at all: without it,
+ * store_maint_open() refuses, and the pressure is never reported. */
+int store_has_maint(const struct store *s);
+int store_maint_open_backend(const char *backend, const char *path,
+    struct store_maint **out) WT_MUST_CHECK;
 int store_maint_open(const char *path, struct store_maint **out) WT_MUST_CHECK;
-/* Do what needs nobody to wait, never waiting itself: *pending pages
+/* Do what needs nobody to wait, never waiting itself: *pending units
  * were outstanding, *done of them are now done. */
 int store_maint_step(struct store_maint *m, int *pending,
     int *done) WT_MUST_CHECK;
@@ -434,7 +462,8 @@ int store_maint_step(struct store_maint *m, int *pending,
  * writer and readers, and holds the writer up while it works (busy: does
  * nothing). */
 int store_maint_truncate(struct store_maint *m) WT_MUST_CHECK;
-/* Bytes in the write-ahead log now (0 where the backend has none). */
+/* Bytes in the log of committed work now (0 where the backend has
+ * none). */
 int64_t store_maint_log_bytes(struct store_maint *m);
 const char *store_maint_errmsg(struct store_maint *m);
 void store_maint_close(struct store_maint *m);
@@ -454,6 +483,8 @@ struct store_backup_info {
  * the copy is one committed state, checked and on disk before it appears
  * under its name. 0, or -1 with the reason logged.
  */
+int store_backup_backend(const char *backend, const char *path,
+    const char *dest, struct store_backup_info *info) WT_MUST_CHECK;
 int store_backup(const char *path, const char *dest,
     struct store_backup_info *info) WT_MUST_CHECK;
 
@@ -461,15 +492,16 @@ int store_backup(const char *path, const char *dest,
 
 /*
  * A connection that can only read, for a program other than the daemon
- * (wastetrackctl): opened read-only, never checkpointing the write-ahead
- * log, waiting up to a few seconds for a lock, so it works while the
+ * (wastetrackctl): opened read-only, never doing the writer's background
+ * maintenance, waiting up to a few seconds for a lock, so it works while the
  * daemon writes. Each query is one read transaction. The queries are
  * named, not written by the caller: their text is the backend's.
  */
 struct store_query;
 
-/* PRAGMA application_id of a wastetrack database: "WTRK" (0 in files of
- * schema versions before the one that sets it). */
+/* The application id a wastetrack database records, "WTRK", so that a
+ * tool can tell it from any other database (0 in databases of schema
+ * versions before the one that sets it). */
 #define STORE_APPLICATION_ID 0x5754524B
 
 enum store_vtype { STORE_V_NULL, STORE_V_INT, STORE_V_REAL, STORE_V_TEXT };
@@ -536,6 +568,8 @@ struct store_q_args {
 	int64_t num[4];	     /* ?5..?8 */
 };
 
+int store_query_open_backend(const char *backend, const char *path,
+    struct store_query **out) WT_MUST_CHECK;
 int store_query_open(const char *path, struct store_query **out) WT_MUST_CHECK;
 void store_query_close(struct store_query *q);
 /* Run query id, fn per row; 0, or -1 with the reason logged (or fn's

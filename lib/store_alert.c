@@ -7,7 +7,7 @@
  * once its time budget is spent and the next pass goes on from there.
  * Then what the broker has not acknowledged yet, for the publisher, and
  * the reports' reads. Sits beside store_prune.c at the top of the stack
- * of store_int.h: it calls store_db.c and store.c (transactions).
+ * of store_int.h: it calls store_db.c and store_sqlite.c (transactions).
  */
 #include "store_int.h"
 
@@ -85,11 +85,6 @@ const struct store_alert_set store_alert_sets[] = {
 	{ NULL, NULL },
 };
 
-const char *const store_alert_kinds[] = { "discrepancy", "overdue_manifest",
-	"clinic_pickup_overdue", "station_not_cleared", "facility_alarm",
-	"facility_silent", "unknown_facility", "unauthorised_unload",
-	"night_window", "permit", NULL };
-
 /* The conditions of one rule, on the writer's connection only. */
 static const char now_temp_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS alert_now(subject TEXT PRIMARY KEY,"
@@ -130,8 +125,8 @@ static const char resolve_sql[] =
 /* Run sql with the rule's kind, severity, now and the slice; *changes:
  * rows written. */
 static int
-alert_run(struct store *s, const char *sql, const struct store_alert_rule *r,
-    int64_t now_ms, int slice, int *changes)
+alert_run(struct store_sqlite *s, const char *sql,
+    const struct store_alert_rule *r, int64_t now_ms, int slice, int *changes)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = -1, n;
@@ -161,7 +156,7 @@ done:
 
 /* One rule, in one transaction. *more when it hit its slice. */
 static int
-alert_rule_sync(struct store *s, const struct store_alert_rule *r,
+alert_rule_sync(struct store_sqlite *s, const struct store_alert_rule *r,
     int64_t now_ms, int *more)
 {
 	int slice = s->alert_slice > 0 ? s->alert_slice : ALERT_SLICE;
@@ -174,14 +169,14 @@ alert_rule_sync(struct store *s, const struct store_alert_rule *r,
 		return -1;
 	}
 	snprintf(collect, len, collect_fmt, r->sql);
-	if (store_begin(s) == -1)
+	if (store_sqlite_begin(&s->pub) == -1)
 		goto fail;
 	if (store_db_exec(s->db, now_temp_sql) == -1 ||
 	    alert_run(s, collect, r, now_ms, slice, NULL) == -1 ||
 	    alert_run(s, open_sql, r, now_ms, slice, &opened) == -1 ||
 	    alert_run(s, resolve_sql, r, now_ms, slice, &resolved) == -1 ||
-	    store_commit(s) == -1) {
-		store_rollback(s);
+	    store_sqlite_commit(&s->pub) == -1) {
+		store_sqlite_rollback(&s->pub);
 		goto fail;
 	}
 	if (opened > 0 || resolved > 0)
@@ -196,8 +191,9 @@ fail:
 }
 
 int
-store_alerts_sync_sets(struct store *s, const struct store_alert_set *sets,
-    int64_t now_ms, int64_t budget_us, int *more)
+store_alerts_sync_sets(struct store_sqlite *s,
+    const struct store_alert_set *sets, int64_t now_ms, int64_t budget_us,
+    int *more)
 {
 	int64_t t0 = clock_mono_us();
 	const struct store_alert_set *set;
@@ -238,8 +234,11 @@ store_alerts_sync_sets(struct store *s, const struct store_alert_set *sets,
 }
 
 int
-store_alerts_sync(struct store *s, int64_t now_ms, int64_t budget_us, int *more)
+store_sqlite_alerts_sync(struct store *pub, int64_t now_ms, int64_t budget_us,
+    int *more)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
+
 	return store_alerts_sync_sets(s, store_alert_sets, now_ms, budget_us,
 	    more);
 }
@@ -261,8 +260,9 @@ static const char pending_sql[] =
     " WHERE " STORE_ALERT_PENDING ") ORDER BY id";
 
 int
-store_alerts_pending(struct store *s, store_alert_fn fn, void *arg)
+store_sqlite_alerts_pending(struct store *pub, store_alert_fn fn, void *arg)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = NULL;
 	struct store_alert_msg m;
 	int rc;
@@ -294,15 +294,16 @@ fail:
 }
 
 int
-store_alerts_acked(struct store *s, const int64_t *ids,
+store_sqlite_alerts_acked(struct store *pub, const int64_t *ids,
     const enum store_alert_step *steps, size_t n)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = NULL;
 	size_t i;
 
 	if (n == 0)
 		return 0;
-	if (store_begin(s) == -1)
+	if (store_sqlite_begin(&s->pub) == -1)
 		return -1;
 	/* Steps only go forward: a late acknowledgement of an earlier step
 	 * (sent again after a reconnect) never takes one back. */
@@ -319,19 +320,20 @@ store_alerts_acked(struct store *s, const int64_t *ids,
 			goto fail;
 	}
 	sqlite3_finalize(st);
-	return store_commit(s);
+	return store_sqlite_commit(&s->pub);
 fail:
 	log_warnx("store: alerts acknowledged: %s", sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
-	store_rollback(s);
+	store_sqlite_rollback(&s->pub);
 	return -1;
 }
 
 /* ---- reads for reports ---- */
 
 int
-store_alert_open_by_kind(struct store *s, store_row_fn fn, void *arg)
+store_sqlite_alert_open_by_kind(struct store *pub, store_row_fn fn, void *arg)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -354,8 +356,9 @@ fail:
 }
 
 int
-store_alert_counts(struct store *s, struct store_alert_counts *c)
+store_sqlite_alert_counts(struct store *pub, struct store_alert_counts *c)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = NULL;
 
 	memset(c, 0, sizeof(*c));
@@ -386,8 +389,10 @@ col_copy(sqlite3_stmt *st, int i, char *out, size_t n)
 }
 
 int
-store_alert_items(struct store *s, int limit, store_alert_item_fn fn, void *arg)
+store_sqlite_alert_items(struct store *pub, int limit, store_alert_item_fn fn,
+    void *arg)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	struct store_alert_item it;
 	sqlite3_stmt *st = NULL;
 	int rc;

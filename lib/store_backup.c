@@ -126,7 +126,8 @@ done:
 }
 
 int
-store_backup(const char *path, const char *dest, struct store_backup_info *info)
+store_sqlite_backup(const char *path, const char *dest,
+    struct store_backup_info *info)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	struct stat st;

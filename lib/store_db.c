@@ -1,7 +1,7 @@
 /*
  * store_db: helpers on a bare SQLite connection, below everything else of
  * the store: open a connection, run SQL text, read a PRAGMA, size a file.
- * They take a sqlite3 *, not a struct store, so the schema, the readers
+ * They take a sqlite3 *, not a struct store_sqlite, so the schema, the readers
  * and the maintenance connection use them too.
  */
 #include "store_int.h"

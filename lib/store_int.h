@@ -1,11 +1,15 @@
 /*
- * store_int: what the SQLite implementation of store.h shares between its
- * files. Included by those files and by the store's unit test only; the
- * rest of the program sees store.h, which a PostgreSQL backend implements
- * in sibling files.
+ * store_int: what the SQLite backend of store.h shares between its files.
+ * Included by those files and by the store's unit tests only; the rest of
+ * the program sees store.h, whose functions (store.c) reach these files
+ * through the table store_backend_sqlite (store_backend.h). Another
+ * backend, PostgreSQL's, is a set of files of its own beside these.
  *
  * The files form a one-way stack: each calls only files above it in this
- * list, never one below, so they read bottom-up (check with nm -u):
+ * list, never one below, so they read bottom-up (check with nm -u). Above
+ * them all, store_common.c (backend-neutral: names, freeing rows), which
+ * any backend may call; below them all, store.c, the dispatcher, which
+ * calls only through the tables of store_backend.h.
  *
  *	store_db.c		a bare connection: exec, PRAGMA, open, file size
  *	store_schema.c		the migrations and the statements' text
@@ -25,9 +29,10 @@
  *	store_query.c		wastetrackctl's read-only named queries
  *	store_replay.c		rejects a replay may retry, their outcome
  *	store_rederive.c	accepted messages' rows derived again
- *	store.c			open, close, transactions, the spool position
+ *	store_sqlite.c		open, close, transactions, the spool position
  *	store_prune.c		retention in slices, each its own transaction
  *	store_alert.c		alerts from rules, each its own transaction
+ *	store_sqlite_ops.c	the table of entry points (store_backend_sqlite)
  *
  * The sections below follow the same order.
  */
@@ -40,6 +45,7 @@
 
 #include "attr.h"
 #include "store.h"
+#include "store_backend.h"
 
 /* The writer's prepared statements; their text is stmt_sql[] in
  * store_schema.c. */
@@ -96,7 +102,8 @@ struct store_seen {
 
 #define STORE_SEEN_SLOTS 1024 /* a power of two */
 
-struct store {
+struct store_sqlite {
+	struct store pub; /* first: see store_backend.h */
 	char *path;
 	sqlite3 *db; /* writer, loop thread only */
 	sqlite3 *ro; /* reports */
@@ -105,7 +112,7 @@ struct store {
 	char plate_buf[64];
 	store_pressure_fn pressure_fn;
 	void *pressure_arg;
-	int64_t next_mid;	 /* see load_next_mid() in store.c */
+	int64_t next_mid;	 /* see load_next_mid(), store_sqlite.c */
 	struct store_seen *seen; /* STORE_SEEN_SLOTS, store_seen.c */
 	size_t nseen;
 	/* Bounds of one reconciliation pass (0: the defaults of
@@ -119,6 +126,13 @@ struct store {
 	size_t alert_set, alert_rule;
 	int alert_slice;
 };
+
+/* The SQLite state of a handle the SQLite backend made. */
+static inline struct store_sqlite *
+store_sqlite_of(struct store *s)
+{
+	return (struct store_sqlite *)s;
+}
 
 /* Readers and checkpoints give up on a lock after this long. */
 #define STORE_BUSY_GIVE_UP_MS 5000
@@ -180,15 +194,15 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 void store_bind_real(sqlite3_stmt *st, int i, double v);
 void store_bind_time(sqlite3_stmt *st, int i, int64_t v);
 /* Step a write statement to completion and reset it; 0 or -1. */
-int store_run(struct store *s, enum stmt_id id) WT_MUST_CHECK;
+int store_run(struct store_sqlite *s, enum stmt_id id) WT_MUST_CHECK;
 /* Step a lookup: 1 with the row's columns readable until
  * store_lookup_end(), 0 when there is no row, -1 on error (reset). */
-int store_lookup(struct store *s, enum stmt_id id) WT_MUST_CHECK;
-void store_lookup_end(struct store *s, enum stmt_id id);
+int store_lookup(struct store_sqlite *s, enum stmt_id id) WT_MUST_CHECK;
+void store_lookup_end(struct store_sqlite *s, enum stmt_id id);
 /* Whether the last write changed a row. */
-int store_changed(struct store *s);
+int store_changed(struct store_sqlite *s);
 /* DQ_UNKNOWN_FACILITY when id names no facility of the registry. */
-uint32_t store_facility_flag(struct store *s, const char *id);
+uint32_t store_facility_flag(struct store_sqlite *s, const char *id);
 
 /* A facility as the registry has it at the time of a write. */
 struct store_facility {
@@ -196,34 +210,36 @@ struct store_facility {
 	int harmless; /* -1: unknown */
 	char district[64], kind[32];
 };
-int store_facility_get(struct store *s, const char *id,
+int store_facility_get(struct store_sqlite *s, const char *id,
     struct store_facility *f) WT_MUST_CHECK;
 
 /* ---- store_streams.c ---- */
 
 /* Write the generators, vehicles and facility alarm settings of cfg
  * (inside store_sync_config()'s transaction, after the facilities). */
-int store_streams_sync(struct store *s, const struct config *cfg) WT_MUST_CHECK;
+int store_streams_sync(struct store_sqlite *s,
+    const struct config *cfg) WT_MUST_CHECK;
 
 /* Run rule's SQL at now_ms on the writer's connection: fn once per
  * condition that holds (district and evidence may be NULL). */
 typedef void (*store_condition_fn)(void *arg, const char *subject,
     const char *district, const char *evidence);
-int store_alert_rule_eval(struct store *s, const struct store_alert_rule *rule,
-    int64_t now_ms, store_condition_fn fn, void *arg) WT_MUST_CHECK;
+int store_alert_rule_eval(struct store_sqlite *s,
+    const struct store_alert_rule *rule, int64_t now_ms, store_condition_fn fn,
+    void *arg) WT_MUST_CHECK;
 
 /* ---- store_seen.c: the vehicles-seen cache of a transaction ---- */
 
-int store_seen_flush(struct store *s) WT_MUST_CHECK;
-void store_seen_clear(struct store *s);
-int store_vehicle_seen(struct store *s, const char *vehicle, const char *plate,
-    const char *device, int64_t ts) WT_MUST_CHECK;
+int store_seen_flush(struct store_sqlite *s) WT_MUST_CHECK;
+void store_seen_clear(struct store_sqlite *s);
+int store_vehicle_seen(struct store_sqlite *s, const char *vehicle,
+    const char *plate, const char *device, int64_t ts) WT_MUST_CHECK;
 
 /* ---- store_version.c: versioned rows ---- */
 
-int store_put_weighing(struct store *s, const struct ev *e, int64_t mid,
+int store_put_weighing(struct store_sqlite *s, const struct ev *e, int64_t mid,
     int off_min, enum store_result *res) WT_MUST_CHECK;
-int store_put_manifest(struct store *s, const struct ev *e, int64_t mid,
+int store_put_manifest(struct store_sqlite *s, const struct ev *e, int64_t mid,
     int off_min, int64_t now_ms, enum store_result *res) WT_MUST_CHECK;
 /* The digest of a ticket's figures (all but its version) that tells a
  * correction from a re-send; out holds 64 hex digits. */
@@ -345,10 +361,10 @@ extern const struct recon_step store_recon_time_step;
 extern const struct recon_step store_recon_slice_steps[];
 extern const size_t store_recon_nslice_steps;
 
-int store_recon_run(struct store *s, const struct recon_step *step,
+int store_recon_run(struct store_sqlite *s, const struct recon_step *step,
     const struct recon_args *a) WT_MUST_CHECK;
-int store_recon_steps(struct store *s, const struct recon_step *steps, size_t n,
-    const struct recon_args *a) WT_MUST_CHECK;
+int store_recon_steps(struct store_sqlite *s, const struct recon_step *steps,
+    size_t n, const struct recon_args *a) WT_MUST_CHECK;
 
 /* ---- store_alert.c: alerts from rules (docs/alerts.md) ---- */
 
@@ -365,12 +381,166 @@ struct store_alert_set {
 };
 extern const struct store_alert_set store_alert_sets[];
 /* store_alerts_sync() over the given sets (tests bring their own). */
-int store_alerts_sync_sets(struct store *s, const struct store_alert_set *sets,
-    int64_t now_ms, int64_t budget_us, int *more) WT_MUST_CHECK;
+int store_alerts_sync_sets(struct store_sqlite *s,
+    const struct store_alert_set *sets, int64_t now_ms, int64_t budget_us,
+    int *more) WT_MUST_CHECK;
 
 /* The rows with a step still to send (schema v9's alerts_unpublished
  * index is on the same expression, so that the query can use it). */
 #define STORE_ALERT_PENDING                                                    \
 	"published < CASE WHEN resolved_ms IS NULL THEN 1 ELSE 3 END"
+
+/* ---- the entry points: store_backend_sqlite's operations ----
+ *
+ * Each is the store.h function of the same name without "sqlite_", on
+ * the handle the SQLite backend made (store_sqlite_of() gives its state).
+ * By file; store_sqlite_ops.c fills the table. */
+
+/* store_read.c: the reader */
+int store_sqlite_read_begin(struct store *pub) WT_MUST_CHECK;
+void store_sqlite_read_end(struct store *pub);
+int store_sqlite_data_version(struct store *pub, int64_t *v) WT_MUST_CHECK;
+int store_sqlite_day_tonnage(struct store *pub, const char *day,
+    store_row_fn fn, void *arg) WT_MUST_CHECK;
+int store_sqlite_manifest_counts(struct store *pub,
+    struct store_manifest_counts *c) WT_MUST_CHECK;
+int store_sqlite_day_indicators(struct store *pub, const char *day,
+    store_indicators_fn fn, void *arg) WT_MUST_CHECK;
+int store_sqlite_day_muck(struct store *pub, const char *day,
+    struct store_muck_day *out) WT_MUST_CHECK;
+int store_sqlite_manifest_items(struct store *pub, const char *verdict,
+    int limit, store_item_fn fn, void *arg) WT_MUST_CHECK;
+
+/* store_wal.c: background maintenance */
+void store_sqlite_on_commit_pressure(struct store *pub, store_pressure_fn fn,
+    void *arg);
+int store_sqlite_maint_catch_up(struct store *pub) WT_MUST_CHECK;
+int store_sqlite_maint_open(const char *path,
+    struct store_maint **out) WT_MUST_CHECK;
+int store_sqlite_maint_step(struct store_maint *pub, int *pending,
+    int *done) WT_MUST_CHECK;
+int store_sqlite_maint_truncate(struct store_maint *pub) WT_MUST_CHECK;
+int64_t store_sqlite_maint_log_bytes(struct store_maint *pub);
+const char *store_sqlite_maint_errmsg(struct store_maint *pub);
+void store_sqlite_maint_close(struct store_maint *pub);
+
+/* store_backup.c: backup */
+int store_sqlite_backup(const char *path, const char *dest,
+    struct store_backup_info *info) WT_MUST_CHECK;
+
+/* store_query.c: read-only named queries */
+int store_sqlite_query_open(const char *path,
+    struct store_query **out) WT_MUST_CHECK;
+void store_sqlite_query_close(struct store_query *pub);
+void store_sqlite_query_budget(struct store_query *pub, int ms);
+int store_sqlite_query_timed_out(const struct store_query *pub);
+int store_sqlite_query_run(struct store_query *pub, enum store_q id,
+    const struct store_q_args *a, store_rows_fn fn, void *arg) WT_MUST_CHECK;
+int store_sqlite_query_plan(struct store_query *pub, enum store_q id,
+    store_rows_fn fn, void *arg) WT_MUST_CHECK;
+int store_sqlite_query_prune_due(struct store_query *pub,
+    const struct store_retention *r,
+    int64_t due[STORE_PRUNE_KINDS]) WT_MUST_CHECK;
+
+/* store_replay.c: rejects replayed */
+int store_sqlite_replay_next(struct store *pub,
+    const struct store_replay_filter *f, int64_t after_ms, int64_t after_id,
+    size_t n, struct store_replay_row *rows, size_t *got) WT_MUST_CHECK;
+int store_sqlite_replay_mark(struct store *pub, int64_t id, int64_t now_ms,
+    const char *outcome, const char *detail, int *changed) WT_MUST_CHECK;
+
+/* store_rederive.c: accepted messages re-derived */
+int store_sqlite_rederive_next(struct store *pub,
+    const struct store_rederive_filter *f, int64_t after_ms, int64_t after_id,
+    size_t n, struct store_rederive_row *rows, size_t *got) WT_MUST_CHECK;
+int store_sqlite_rederive_open(struct store *pub,
+    struct store_rederive **out) WT_MUST_CHECK;
+void store_sqlite_rederive_close(struct store_rederive *pub);
+int store_sqlite_rederive(struct store_rederive *pub, int64_t message_id,
+    const struct ev *evs, size_t n, int local_offset_min, int64_t now_ms,
+    struct store_rd_result *out) WT_MUST_CHECK;
+
+/* store_sqlite.c: open, close, transactions, meta */
+int store_sqlite_open(const char *path, int full_sync,
+    struct store **out) WT_MUST_CHECK;
+int store_sqlite_open_reader(const char *path,
+    struct store **out) WT_MUST_CHECK;
+void store_sqlite_close(struct store *pub);
+const char *store_sqlite_path(const struct store *pub);
+const char *store_sqlite_errmsg(struct store *pub);
+int store_sqlite_info(struct store *pub, struct store_info *info);
+int store_sqlite_begin(struct store *pub) WT_MUST_CHECK;
+int store_sqlite_commit(struct store *pub) WT_MUST_CHECK;
+void store_sqlite_rollback(struct store *pub);
+int store_sqlite_spool_pos(struct store *pub,
+    struct spool_pos *pos) WT_MUST_CHECK;
+int store_sqlite_set_spool_pos(struct store *pub,
+    struct spool_pos pos) WT_MUST_CHECK;
+int store_sqlite_db_id(struct store *pub, char *out, size_t n) WT_MUST_CHECK;
+
+/* store_prune.c: retention */
+int store_sqlite_prune_slice(struct store *pub, const struct store_retention *r,
+    struct store_prune *pr, int max_rows, int64_t budget_us) WT_MUST_CHECK;
+int store_sqlite_reclaim_slice(struct store *pub, int pages, int64_t budget_us,
+    int64_t *freed, int64_t *left) WT_MUST_CHECK;
+
+/* store_alert.c: alerts */
+int store_sqlite_alerts_sync(struct store *pub, int64_t now_ms,
+    int64_t budget_us, int *more) WT_MUST_CHECK;
+int store_sqlite_alerts_pending(struct store *pub, store_alert_fn fn,
+    void *arg) WT_MUST_CHECK;
+int store_sqlite_alerts_acked(struct store *pub, const int64_t *ids,
+    const enum store_alert_step *steps, size_t n) WT_MUST_CHECK;
+int store_sqlite_alert_open_by_kind(struct store *pub, store_row_fn fn,
+    void *arg) WT_MUST_CHECK;
+int store_sqlite_alert_counts(struct store *pub,
+    struct store_alert_counts *c) WT_MUST_CHECK;
+int store_sqlite_alert_items(struct store *pub, int limit,
+    store_alert_item_fn fn, void *arg) WT_MUST_CHECK;
+
+/* store_write.c: writes */
+int store_sqlite_message_find(struct store *pub, const struct store_msg *m,
+    int64_t *message_id, enum store_result *res) WT_MUST_CHECK;
+int store_sqlite_message_add(struct store *pub, const struct store_msg *m,
+    int64_t message_id, const char *outcome, const char *kind) WT_MUST_CHECK;
+int store_sqlite_reject(struct store *pub, const struct store_msg *m,
+    const char *reason, const char *detail) WT_MUST_CHECK;
+int store_sqlite_event(struct store *pub, const struct ev *e,
+    int64_t message_id, int local_offset_min, int64_t now_ms,
+    enum store_result *res) WT_MUST_CHECK;
+int store_sqlite_sync_config(struct store *pub,
+    const struct config *cfg) WT_MUST_CHECK;
+int store_sqlite_prune_payloads(struct store *pub, int64_t cutoff_ms,
+    int64_t *pruned) WT_MUST_CHECK;
+int store_sqlite_hold_payloads(struct store *pub, int64_t hold_ms,
+    int clock_behind) WT_MUST_CHECK;
+int store_sqlite_clock_state(struct store *pub, int64_t *newest_ms,
+    int *clock_behind) WT_MUST_CHECK;
+
+/* store_muck.c: muck trucks */
+int store_sqlite_unload_add(struct store *pub, const struct store_unload *u,
+    int local_offset_min, int64_t message_id, int *added) WT_MUST_CHECK;
+int store_sqlite_unload_weighed(struct store *pub, const char *plate,
+    int64_t first_ms, int64_t second_ms, int loaded, int muck,
+    int *changed) WT_MUST_CHECK;
+int store_sqlite_unload_event_near(struct store *pub, const char *vehicle,
+    int64_t from_ms, int64_t to_ms, int *found) WT_MUST_CHECK;
+int store_sqlite_unload_absorb(struct store *pub, const char *vehicle,
+    int64_t from_ms, int64_t to_ms, int *removed) WT_MUST_CHECK;
+int store_sqlite_violation_add(struct store *pub,
+    const struct store_violation *v, int local_offset_min,
+    int *added) WT_MUST_CHECK;
+int store_sqlite_vehicle_recent(struct store *pub, const char *vehicle,
+    int64_t before_ms, struct store_fix *out, size_t n,
+    size_t *got) WT_MUST_CHECK;
+int store_sqlite_vehicle_load(struct store *pub, const char *vehicle,
+    struct store_load *out, int *found) WT_MUST_CHECK;
+
+/* store_reconcile.c: reconciliation */
+int store_sqlite_reconcile_pass(struct store *pub, int64_t now_ms,
+    const struct config *cfg, int *more) WT_MUST_CHECK;
+int store_sqlite_reconcile_full(struct store *pub, int64_t now_ms,
+    const struct config *cfg) WT_MUST_CHECK;
+int store_sqlite_reconcile_behind(struct store *pub, int *behind) WT_MUST_CHECK;
 
 #endif

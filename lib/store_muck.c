@@ -14,9 +14,10 @@
 #include <string.h>
 
 int
-store_unload_add(struct store *s, const struct store_unload *u,
+store_sqlite_unload_add(struct store *pub, const struct store_unload *u,
     int local_offset_min, int64_t message_id, int *added)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = s->st[S_UNLOAD_UPSERT];
 	char day[16];
 
@@ -48,9 +49,10 @@ store_unload_add(struct store *s, const struct store_unload *u,
 }
 
 int
-store_unload_weighed(struct store *s, const char *plate, int64_t first_ms,
-    int64_t second_ms, int loaded, int muck, int *changed)
+store_sqlite_unload_weighed(struct store *pub, const char *plate,
+    int64_t first_ms, int64_t second_ms, int loaded, int muck, int *changed)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *c = s->st[S_UNLOAD_CONFIRM], *d = s->st[S_UNLOAD_DROP];
 	int64_t lo, hi;
 
@@ -86,9 +88,10 @@ store_unload_weighed(struct store *s, const char *plate, int64_t first_ms,
 }
 
 int
-store_unload_event_near(struct store *s, const char *vehicle, int64_t from_ms,
-    int64_t to_ms, int *found)
+store_sqlite_unload_event_near(struct store *pub, const char *vehicle,
+    int64_t from_ms, int64_t to_ms, int *found)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = s->st[S_UNLOAD_EVENT_NEAR];
 
 	store_bind_text(st, 1, vehicle);
@@ -101,9 +104,10 @@ store_unload_event_near(struct store *s, const char *vehicle, int64_t from_ms,
 }
 
 int
-store_unload_absorb(struct store *s, const char *vehicle, int64_t from_ms,
-    int64_t to_ms, int *removed)
+store_sqlite_unload_absorb(struct store *pub, const char *vehicle,
+    int64_t from_ms, int64_t to_ms, int *removed)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = s->st[S_UNLOAD_ABSORB];
 
 	store_bind_text(st, 1, vehicle);
@@ -116,9 +120,10 @@ store_unload_absorb(struct store *s, const char *vehicle, int64_t from_ms,
 }
 
 int
-store_violation_add(struct store *s, const struct store_violation *v,
+store_sqlite_violation_add(struct store *pub, const struct store_violation *v,
     int local_offset_min, int *added)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = s->st[S_VIOLATION_ADD];
 	char day[16];
 
@@ -158,9 +163,10 @@ col_text(sqlite3_stmt *st, int i, char *out, size_t n)
 }
 
 int
-store_vehicle_recent(struct store *s, const char *vehicle, int64_t before_ms,
-    struct store_fix *out, size_t n, size_t *got)
+store_sqlite_vehicle_recent(struct store *pub, const char *vehicle,
+    int64_t before_ms, struct store_fix *out, size_t n, size_t *got)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = s->st[S_VEHICLE_RECENT];
 	struct store_fix t;
 	size_t k = 0, i;
@@ -192,9 +198,10 @@ store_vehicle_recent(struct store *s, const char *vehicle, int64_t before_ms,
 }
 
 int
-store_vehicle_load(struct store *s, const char *vehicle, struct store_load *out,
-    int *found)
+store_sqlite_vehicle_load(struct store *pub, const char *vehicle,
+    struct store_load *out, int *found)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = s->st[S_VEHICLE_LOAD];
 
 	store_bind_text(st, 1, vehicle);

@@ -25,18 +25,6 @@
 #define PRUNE_CHUNK	500
 #define PRUNE_CHUNK_MIN 20
 
-const char *const store_prune_names[STORE_PRUNE_KINDS] = {
-	[STORE_PRUNE_PAYLOADS] = "raw payloads",
-	[STORE_PRUNE_MESSAGES] = "messages",
-	[STORE_PRUNE_REJECT_PAYLOADS] = "reject payloads",
-	[STORE_PRUNE_REJECTS] = "rejects",
-	[STORE_PRUNE_POSITIONS] = "positions",
-	[STORE_PRUNE_POSITIONS_THIN] = "thinned positions",
-	[STORE_PRUNE_VEHICLE_EVENTS] = "vehicle events",
-	[STORE_PRUNE_WEIGHINGS_HISTORY] = "ticket versions",
-	[STORE_PRUNE_FACILITY_STATUS] = "facility statuses",
-};
-
 /*
  * One chunk of a kind: the statements run in order with :cut, :n and the
  * hold bound; the changes of the last one are the chunk's rows. Rows go
@@ -152,7 +140,8 @@ bind_named(sqlite3_stmt *st, const char *name, int64_t v)
 /* Run one statement with the chunk's parameters; *rows its changes. A
  * SELECT's first column goes to *rows instead (-1: no row). */
 static int
-run_sql(struct store *s, const char *sql, const int64_t *args, int64_t *rows)
+run_sql(struct store_sqlite *s, const char *sql, const int64_t *args,
+    int64_t *rows)
 {
 	static const char *const names[] = { ":cut", ":n", ":hold_ms",
 		":hold_mid", ":a", ":b", ":end", ":iv" };
@@ -180,7 +169,7 @@ run_sql(struct store *s, const char *sql, const int64_t *args, int64_t *rows)
 enum { A_CUT, A_N, A_HOLD_MS, A_HOLD_MID, A_A, A_B, A_END, A_IV, A_COUNT };
 
 static int
-meta_int(struct store *s, const char *key, int64_t *v)
+meta_int(struct store_sqlite *s, const char *key, int64_t *v)
 {
 	sqlite3_stmt *st = s->st[S_META_GET];
 	int found;
@@ -194,7 +183,7 @@ meta_int(struct store *s, const char *key, int64_t *v)
 }
 
 static int
-meta_put(struct store *s, const char *key, int64_t v)
+meta_put(struct store_sqlite *s, const char *key, int64_t v)
 {
 	store_bind_text(s->st[S_META_SET], 1, key);
 	sqlite3_bind_int64(s->st[S_META_SET], 2, v);
@@ -205,7 +194,7 @@ meta_put(struct store *s, const char *key, int64_t v)
  * or after the mark (meta positions_thinned_ms, 0 before the first
  * window); the end when there is none. */
 static int
-thin_start(struct store *s, int64_t *args, int64_t *a)
+thin_start(struct store_sqlite *s, int64_t *args, int64_t *a)
 {
 	int64_t mark = 0;
 
@@ -246,8 +235,8 @@ thin_next_window(int64_t w, int64_t took_us, int64_t budget_us, int64_t rows,
 /* One window of whole intervals before the cutoff's interval; *window is
  * its length, then the next one's. */
 static int
-thin_chunk(struct store *s, const struct store_retention *r, int64_t *args,
-    int *window, int64_t budget_us, int64_t *rows, int *done)
+thin_chunk(struct store_sqlite *s, const struct store_retention *r,
+    int64_t *args, int *window, int64_t budget_us, int64_t *rows, int *done)
 {
 	int64_t a = 0, w, t0 = clock_mono_us();
 
@@ -275,7 +264,7 @@ thin_chunk(struct store *s, const struct store_retention *r, int64_t *args,
 }
 
 static int
-prune_chunk(struct store *s, const struct store_retention *r,
+prune_chunk(struct store_sqlite *s, const struct store_retention *r,
     const struct hold *h, int kind, int n, int *window, int64_t budget_us,
     int64_t *rows, int *done)
 {
@@ -313,7 +302,7 @@ prune_chunk(struct store *s, const struct store_retention *r,
 }
 
 static int
-read_hold(struct store *s, struct hold *h)
+read_hold(struct store_sqlite *s, struct hold *h)
 {
 	h->ms = h->mid = 0;
 	if (meta_int(s, "payload_hold_ms", &h->ms) == -1 ||
@@ -361,15 +350,16 @@ next_kind(const struct store_prune *pr, int k)
 }
 
 int
-store_prune_slice(struct store *s, const struct store_retention *r,
+store_sqlite_prune_slice(struct store *pub, const struct store_retention *r,
     struct store_prune *pr, int max_rows, int64_t budget_us)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	int64_t t0 = clock_mono_us(), t1, rows, total = 0;
 	struct hold h;
 	int done, n;
 	int *chunk;
 
-	if (store_begin(s) == -1)
+	if (store_sqlite_begin(&s->pub) == -1)
 		return -1;
 	if (read_hold(s, &h) == -1)
 		goto fail;
@@ -393,7 +383,7 @@ store_prune_slice(struct store *s, const struct store_retention *r,
 			*chunk = next_chunk(n, clock_mono_us() - t1, budget_us);
 		pr->kind = next_kind(pr, pr->kind);
 	}
-	if (store_commit(s) == -1)
+	if (store_sqlite_commit(&s->pub) == -1)
 		goto fail;
 	pr->slices++;
 	/* The commit writes every page the slice dirtied, and deleting a
@@ -403,14 +393,15 @@ store_prune_slice(struct store *s, const struct store_retention *r,
 		pr->limit = next_limit(total, clock_mono_us() - t0, budget_us);
 	return 0;
 fail:
-	store_rollback(s);
+	store_sqlite_rollback(&s->pub);
 	return -1;
 }
 
 int
-store_vacuum_slice(struct store *s, int pages, int64_t budget_us,
+store_sqlite_reclaim_slice(struct store *pub, int pages, int64_t budget_us,
     int64_t *freed, int64_t *left)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	int64_t t0 = clock_mono_us(), mode, before;
 	char sql[64];
 

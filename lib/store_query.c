@@ -19,7 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-struct store_query {
+struct sqlite_query {
+	struct store_query pub; /* first: see store_backend.h */
 	sqlite3 *db;
 	char *path;
 	int64_t deadline_us; /* monotonic; 0: none */
@@ -330,7 +331,7 @@ immutable_uri(const char *path)
  * through it, as usual.
  */
 static int
-open_ro(struct store_query *q)
+open_ro(struct sqlite_query *q)
 {
 	char wal[PATH_MAX];
 	char *uri;
@@ -364,9 +365,9 @@ open_ro(struct store_query *q)
 }
 
 int
-store_query_open(const char *path, struct store_query **out)
+store_sqlite_query_open(const char *path, struct store_query **out)
 {
-	struct store_query *q;
+	struct sqlite_query *q;
 	int on = 1;
 
 	*out = NULL;
@@ -385,16 +386,18 @@ store_query_open(const char *path, struct store_query **out)
 		&on) != SQLITE_OK ||
 	    store_db_exec(q->db, "PRAGMA query_only = 1") == -1)
 		goto fail;
-	*out = q;
+	*out = &q->pub;
 	return 0;
 fail:
-	store_query_close(q);
+	store_sqlite_query_close((struct store_query *)q);
 	return -1;
 }
 
 void
-store_query_close(struct store_query *q)
+store_sqlite_query_close(struct store_query *pub)
 {
+	struct sqlite_query *q = (struct sqlite_query *)pub;
+
 	if (q == NULL)
 		return;
 	sqlite3_close(q->db);
@@ -474,7 +477,7 @@ emit_names(sqlite3_stmt *st, store_rows_fn fn, void *arg)
 static int
 over_budget(void *arg)
 {
-	struct store_query *q = arg;
+	struct sqlite_query *q = arg;
 
 	if (q->deadline_us == 0 || clock_mono_us() < q->deadline_us)
 		return 0;
@@ -483,8 +486,10 @@ over_budget(void *arg)
 }
 
 void
-store_query_budget(struct store_query *q, int ms)
+store_sqlite_query_budget(struct store_query *pub, int ms)
 {
+	struct sqlite_query *q = (struct sqlite_query *)pub;
+
 	q->timed_out = 0;
 	q->deadline_us = ms > 0 ? clock_mono_us() + (int64_t)ms * 1000 : 0;
 	sqlite3_progress_handler(q->db, ms > 0 ? 4000 : 0,
@@ -492,15 +497,16 @@ store_query_budget(struct store_query *q, int ms)
 }
 
 int
-store_query_timed_out(const struct store_query *q)
+store_sqlite_query_timed_out(const struct store_query *pub)
 {
-	return q->timed_out;
+	return ((const struct sqlite_query *)pub)->timed_out;
 }
 
 int
-store_query_run(struct store_query *q, enum store_q id,
+store_sqlite_query_run(struct store_query *pub, enum store_q id,
     const struct store_q_args *a, store_rows_fn fn, void *arg)
 {
+	struct sqlite_query *q = (struct sqlite_query *)pub;
 	sqlite3_stmt *st = NULL;
 	int rc, stopped = 0;
 
@@ -528,9 +534,10 @@ store_query_run(struct store_query *q, enum store_q id,
 }
 
 int
-store_query_plan(struct store_query *q, enum store_q id, store_rows_fn fn,
-    void *arg)
+store_sqlite_query_plan(struct store_query *pub, enum store_q id,
+    store_rows_fn fn, void *arg)
 {
+	struct sqlite_query *q = (struct sqlite_query *)pub;
 	sqlite3_stmt *st = NULL;
 	char *sql;
 	int rc = -1;
@@ -592,7 +599,7 @@ static const char *const due_sql[STORE_PRUNE_KINDS] = {
 };
 
 static int
-count_due(struct store_query *q, const char *sql, int64_t cut, int64_t iv,
+count_due(struct sqlite_query *q, const char *sql, int64_t cut, int64_t iv,
     int64_t poscut, int64_t *n)
 {
 	sqlite3_stmt *st = NULL;
@@ -617,9 +624,10 @@ count_due(struct store_query *q, const char *sql, int64_t cut, int64_t iv,
 }
 
 int
-store_query_prune_due(struct store_query *q, const struct store_retention *r,
-    int64_t due[STORE_PRUNE_KINDS])
+store_sqlite_query_prune_due(struct store_query *pub,
+    const struct store_retention *r, int64_t due[STORE_PRUNE_KINDS])
 {
+	struct sqlite_query *q = (struct sqlite_query *)pub;
 	int64_t hold = 0, poscut = r->cutoff[STORE_PRUNE_POSITIONS];
 	int k, rc = -1;
 

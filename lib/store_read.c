@@ -11,14 +11,18 @@
 #include <string.h>
 
 int
-store_read_begin(struct store *s)
+store_sqlite_read_begin(struct store *pub)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
+
 	return store_db_exec(s->ro, "BEGIN");
 }
 
 void
-store_read_end(struct store *s)
+store_sqlite_read_end(struct store *pub)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
+
 	/* A read transaction has nothing to lose: a failed end has been
 	 * logged, and the next store_read_begin() reports the state. */
 	if (store_db_exec(s->ro, "COMMIT") == -1)
@@ -26,14 +30,16 @@ store_read_end(struct store *s)
 }
 
 int
-store_data_version(struct store *s, int64_t *v)
+store_sqlite_data_version(struct store *pub, int64_t *v)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
+
 	return store_pragma_int(s->ro, "PRAGMA data_version", v);
 }
 
 static int
-ro_query(struct store *s, const char *sql, const char *arg1, int64_t arg2,
-    store_row_fn fn, void *arg)
+ro_query(struct store_sqlite *s, const char *sql, const char *arg1,
+    int64_t arg2, store_row_fn fn, void *arg)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -59,8 +65,11 @@ ro_query(struct store *s, const char *sql, const char *arg1, int64_t arg2,
 }
 
 int
-store_day_tonnage(struct store *s, const char *day, store_row_fn fn, void *arg)
+store_sqlite_day_tonnage(struct store *pub, const char *day, store_row_fn fn,
+    void *arg)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
+
 	/* Transfer stations pass waste on: counting them would count twice. */
 	return ro_query(s,
 	    "SELECT coalesce(district, 'unknown'), waste,"
@@ -79,8 +88,10 @@ take_count(void *arg, const char *a, const char *b, double v)
 }
 
 int
-store_manifest_counts(struct store *s, struct store_manifest_counts *c)
+store_sqlite_manifest_counts(struct store *pub, struct store_manifest_counts *c)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
+
 	memset(c, 0, sizeof(*c));
 	if (ro_query(s,
 		"SELECT NULL, NULL, count(*) FROM manifests WHERE"
@@ -115,9 +126,10 @@ col_text(sqlite3_stmt *st, int i, char *out, size_t n)
 }
 
 int
-store_day_indicators(struct store *s, const char *day, store_indicators_fn fn,
-    void *arg)
+store_sqlite_day_indicators(struct store *pub, const char *day,
+    store_indicators_fn fn, void *arg)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	struct store_indicators r;
 	sqlite3_stmt *st;
 	int rc;
@@ -156,8 +168,10 @@ fail:
 /* The tables by day, not the view: its GROUP BY over a UNION would
  * read every day for one. */
 int
-store_day_muck(struct store *s, const char *day, struct store_muck_day *out)
+store_sqlite_day_muck(struct store *pub, const char *day,
+    struct store_muck_day *out)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -188,9 +202,10 @@ fail:
 }
 
 int
-store_manifest_items(struct store *s, const char *verdict, int limit,
+store_sqlite_manifest_items(struct store *pub, const char *verdict, int limit,
     store_item_fn fn, void *arg)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	struct store_manifest_item it;
 	sqlite3_stmt *st;
 	int rc;

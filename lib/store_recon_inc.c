@@ -232,7 +232,7 @@ recon_bind(sqlite3_stmt *st, const struct recon_args *a)
 }
 
 int
-store_recon_run(struct store *s, const struct recon_step *step,
+store_recon_run(struct store_sqlite *s, const struct recon_step *step,
     const struct recon_args *a)
 {
 	sqlite3_stmt *st = NULL;
@@ -252,8 +252,8 @@ done:
 }
 
 int
-store_recon_steps(struct store *s, const struct recon_step *steps, size_t n,
-    const struct recon_args *a)
+store_recon_steps(struct store_sqlite *s, const struct recon_step *steps,
+    size_t n, const struct recon_args *a)
 {
 	size_t i;
 

@@ -99,7 +99,7 @@ recon_args_of(struct recon_args *a, int64_t now_ms, const struct config *cfg)
 
 /* 1 with the value as text in out, 0 when the key is absent, -1. */
 static int
-meta_text(struct store *s, const char *key, char *out, size_t n)
+meta_text(struct store_sqlite *s, const char *key, char *out, size_t n)
 {
 	sqlite3_stmt *st = s->st[S_META_GET];
 	const unsigned char *v;
@@ -115,7 +115,7 @@ meta_text(struct store *s, const char *key, char *out, size_t n)
 }
 
 static int
-meta_put_text(struct store *s, const char *key, const char *v)
+meta_put_text(struct store_sqlite *s, const char *key, const char *v)
 {
 	store_bind_text(s->st[S_META_SET], 1, key);
 	store_bind_text(s->st[S_META_SET], 2, v);
@@ -123,7 +123,7 @@ meta_put_text(struct store *s, const char *key, const char *v)
 }
 
 static int
-meta_put_i64(struct store *s, const char *key, int64_t v)
+meta_put_i64(struct store_sqlite *s, const char *key, int64_t v)
 {
 	store_bind_text(s->st[S_META_SET], 1, key);
 	sqlite3_bind_int64(s->st[S_META_SET], 2, v);
@@ -132,7 +132,7 @@ meta_put_i64(struct store *s, const char *key, int64_t v)
 
 /* One integer of a query without parameters: 1 found, 0 none or NULL. */
 static int
-query_i64(struct store *s, const char *sql, int64_t bind, int64_t *v)
+query_i64(struct store_sqlite *s, const char *sql, int64_t bind, int64_t *v)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
@@ -163,7 +163,7 @@ done:
  * manifest is derived again (queued in slices, unless the caller
  * derives them all itself: requeue 0). */
 static int
-recon_params(struct store *s, const struct recon_args *a, int requeue)
+recon_params(struct store_sqlite *s, const struct recon_args *a, int requeue)
 {
 	char now[96], was[96];
 	int found;
@@ -191,8 +191,8 @@ recon_params(struct store *s, const struct recon_args *a, int requeue)
 /* The keys >= cursor in key order: queue `limit` of them (c = 0), or
  * read the one after them as the next cursor (c = 1). */
 static int
-requeue_stmt(struct store *s, int c, const char *cs, const char *cn, int limit,
-    sqlite3_stmt **out)
+requeue_stmt(struct store_sqlite *s, int c, const char *cs, const char *cn,
+    int limit, sqlite3_stmt **out)
 {
 	static const char *const sql[] = {
 		"INSERT OR IGNORE INTO reconcile_queue(scheme, manifest_no)"
@@ -218,7 +218,7 @@ requeue_stmt(struct store *s, int c, const char *cs, const char *cn, int limit,
 /* Queue the next chunk of every manifest, in key order from a cursor
  * kept in meta, until all are queued. */
 static int
-recon_requeue(struct store *s)
+recon_requeue(struct store_sqlite *s)
 {
 	char cs[128] = "", cn[128] = "", flag[8];
 	int limit = s->recon_requeue > 0 ? s->recon_requeue : RECON_REQUEUE;
@@ -264,7 +264,7 @@ fail:
 
 /* Expand the oldest ticket marks into manifests to derive. */
 static int
-recon_marks(struct store *s, struct recon_args *a)
+recon_marks(struct store_sqlite *s, struct recon_args *a)
 {
 	int limit = s->recon_marks > 0 ? s->recon_marks : RECON_MARKS;
 	int found;
@@ -283,7 +283,7 @@ recon_marks(struct store *s, struct recon_args *a)
 
 /* Whether work is left for the next pass. */
 static int
-recon_left(struct store *s, int *more)
+recon_left(struct store_sqlite *s, int *more)
 {
 	int64_t v = 0;
 
@@ -299,7 +299,7 @@ recon_left(struct store *s, int *more)
 }
 
 static int
-recon_pass(struct store *s, struct recon_args *a, int *more)
+recon_pass(struct store_sqlite *s, struct recon_args *a, int *more)
 {
 	char last[32];
 	int found;
@@ -336,7 +336,7 @@ recon_pass(struct store *s, struct recon_args *a, int *more)
 }
 
 static int
-recon_txn_end(struct store *s, int ok)
+recon_txn_end(struct store_sqlite *s, int ok)
 {
 	if (ok && store_db_exec(s->db, "COMMIT") == 0)
 		return 0;
@@ -347,9 +347,10 @@ recon_txn_end(struct store *s, int ok)
 }
 
 int
-store_reconcile_pass(struct store *s, int64_t now_ms, const struct config *cfg,
-    int *more)
+store_sqlite_reconcile_pass(struct store *pub, int64_t now_ms,
+    const struct config *cfg, int *more)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	struct recon_args a;
 	int64_t t0 = clock_mono_us(), took;
 	int rc;
@@ -373,16 +374,10 @@ store_reconcile_pass(struct store *s, int64_t now_ms, const struct config *cfg,
 }
 
 int
-store_reconcile(struct store *s, int64_t now_ms, const struct config *cfg)
+store_sqlite_reconcile_full(struct store *pub, int64_t now_ms,
+    const struct config *cfg)
 {
-	int more;
-
-	return store_reconcile_pass(s, now_ms, cfg, &more);
-}
-
-int
-store_reconcile_full(struct store *s, int64_t now_ms, const struct config *cfg)
-{
+	struct store_sqlite *s = store_sqlite_of(pub);
 	struct recon_args a;
 	int ok;
 
@@ -397,7 +392,9 @@ store_reconcile_full(struct store *s, int64_t now_ms, const struct config *cfg)
 }
 
 int
-store_reconcile_behind(struct store *s, int *behind)
+store_sqlite_reconcile_behind(struct store *pub, int *behind)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
+
 	return recon_left(s, behind);
 }

@@ -17,9 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const store_rd_table_names[STORE_RD_TABLES] = { "weighings",
-	"weighings_history", "vehicle_events", "facility_status" };
-
 /* In the order of receipt (messages_received, whose entries are ordered
  * by time and id), after the last one done and before the period's end
  * (INT64_MAX: none): each chunk reads its own rows and no more, however
@@ -123,20 +120,6 @@ static const char mark_sql[] =
 
 /* ---- reading the messages ---- */
 
-void
-store_rederive_rows_free(struct store_rederive_row *rows, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(rows[i].topic);
-		free(rows[i].profile);
-		free(rows[i].kind);
-		free(rows[i].payload);
-		memset(&rows[i], 0, sizeof(rows[i]));
-	}
-}
-
 static char *
 column_dup(sqlite3_stmt *st, int col)
 {
@@ -170,10 +153,11 @@ row_copy(sqlite3_stmt *st, struct store_rederive_row *r)
 }
 
 int
-store_rederive_next(struct store *s, const struct store_rederive_filter *f,
-    int64_t after_ms, int64_t after_id, size_t n,
-    struct store_rederive_row *rows, size_t *got)
+store_sqlite_rederive_next(struct store *pub,
+    const struct store_rederive_filter *f, int64_t after_ms, int64_t after_id,
+    size_t n, struct store_rederive_row *rows, size_t *got)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = NULL;
 	size_t k = 0;
 	int rc = -1, step = SQLITE_DONE;
@@ -211,8 +195,9 @@ done:
  * every trigger on the table, which costs more than the re-derivation
  * of a message itself. */
 #define RD_STMTS 20
-struct store_rederive {
-	struct store *s;
+struct sqlite_rederive {
+	struct store_rederive pub; /* first: see store_backend.h */
+	struct store_sqlite *s;
 	struct {
 		const char *sql; /* one of the texts above */
 		sqlite3_stmt *st;
@@ -224,8 +209,8 @@ struct store_rederive {
 
 /* One message's re-derivation. */
 struct rd {
-	struct store_rederive *job;
-	struct store *s;
+	struct sqlite_rederive *job;
+	struct store_sqlite *s;
 	int64_t mid, now_ms;
 	int off_min;
 	size_t matched; /* rows of the message the events named */
@@ -236,17 +221,21 @@ struct rd {
 };
 
 int
-store_rederive_open(struct store *s, struct store_rederive **out)
+store_sqlite_rederive_open(struct store *pub, struct store_rederive **out)
 {
-	if ((*out = calloc(1, sizeof(**out))) == NULL)
+	struct sqlite_rederive *job;
+
+	if ((job = calloc(1, sizeof(*job))) == NULL)
 		return -1;
-	(*out)->s = s;
+	job->s = store_sqlite_of(pub);
+	*out = &job->pub;
 	return 0;
 }
 
 void
-store_rederive_close(struct store_rederive *job)
+store_sqlite_rederive_close(struct store_rederive *pub)
 {
+	struct sqlite_rederive *job = (struct sqlite_rederive *)pub;
 	size_t i;
 
 	if (job == NULL)
@@ -260,7 +249,7 @@ store_rederive_close(struct store_rederive *job)
 static int
 prepare(struct rd *r, const char *sql, sqlite3_stmt **st)
 {
-	struct store_rederive *job = r->job;
+	struct sqlite_rederive *job = r->job;
 	size_t i;
 
 	for (i = 0; i < RD_STMTS && job->cache[i].sql != NULL; i++)
@@ -768,11 +757,12 @@ mark(struct rd *r)
 }
 
 int
-store_rederive(struct store_rederive *job, int64_t message_id,
+store_sqlite_rederive(struct store_rederive *pub, int64_t message_id,
     const struct ev *evs, size_t n, int local_offset_min, int64_t now_ms,
     struct store_rd_result *out)
 {
-	struct store *s = job->s;
+	struct sqlite_rederive *job = (struct sqlite_rederive *)pub;
+	struct store_sqlite *s = job->s;
 	struct rd r = { job, s, message_id, now_ms, local_offset_min, 0, out };
 	size_t i;
 	int changed = 0;

@@ -30,19 +30,6 @@ static const char mark_sql[] =
     " replay_detail = ?4 WHERE id = ?1 AND (replay_outcome IS NOT ?3"
     " OR replay_detail IS NOT ?4)";
 
-void
-store_replay_rows_free(struct store_replay_row *rows, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(rows[i].topic);
-		free(rows[i].reason);
-		free(rows[i].payload);
-		memset(&rows[i], 0, sizeof(rows[i]));
-	}
-}
-
 static char *
 column_dup(sqlite3_stmt *st, int col)
 {
@@ -73,10 +60,11 @@ row_copy(sqlite3_stmt *st, struct store_replay_row *r)
 }
 
 int
-store_replay_next(struct store *s, const struct store_replay_filter *f,
+store_sqlite_replay_next(struct store *pub, const struct store_replay_filter *f,
     int64_t after_ms, int64_t after_id, size_t n, struct store_replay_row *rows,
     size_t *got)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = NULL;
 	size_t k = 0;
 	int rc = -1, step = SQLITE_DONE;
@@ -109,9 +97,10 @@ done:
 }
 
 int
-store_replay_mark(struct store *s, int64_t id, int64_t now_ms,
+store_sqlite_replay_mark(struct store *pub, int64_t id, int64_t now_ms,
     const char *outcome, const char *detail, int *changed)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 

@@ -1,6 +1,6 @@
 /*
  * store_seen: the vehicles-seen cache of the open transaction. store_write.c
- * fills it from positions and vehicle events; store.c writes it out at
+ * fills it from positions and vehicle events; store_sqlite.c writes it out at
  * commit and drops it at rollback.
  */
 #include "store_int.h"
@@ -15,7 +15,7 @@
  * and latest time, as the upsert per message had them.
  */
 void
-store_seen_clear(struct store *s)
+store_seen_clear(struct store_sqlite *s)
 {
 	size_t i;
 
@@ -30,7 +30,7 @@ store_seen_clear(struct store *s)
 }
 
 int
-store_seen_flush(struct store *s)
+store_seen_flush(struct store_sqlite *s)
 {
 	sqlite3_stmt *st = s->st[S_VEHICLE_SEEN];
 	size_t i;
@@ -68,7 +68,7 @@ keep_latest(char **dst, const char *src)
 }
 
 static struct store_seen *
-seen_slot(struct store *s, const char *vehicle)
+seen_slot(struct store_sqlite *s, const char *vehicle)
 {
 	uint32_t h = 2166136261u;
 	const unsigned char *p;
@@ -84,8 +84,8 @@ seen_slot(struct store *s, const char *vehicle)
 }
 
 int
-store_vehicle_seen(struct store *s, const char *vehicle, const char *plate,
-    const char *device, int64_t ts)
+store_vehicle_seen(struct store_sqlite *s, const char *vehicle,
+    const char *plate, const char *device, int64_t ts)
 {
 	struct store_seen *v;
 

@@ -42,7 +42,7 @@ store_bind_time(sqlite3_stmt *st, int i, int64_t v)
 }
 
 int
-store_run(struct store *s, enum stmt_id id)
+store_run(struct store_sqlite *s, enum stmt_id id)
 {
 	sqlite3_stmt *st = s->st[id];
 	int rc = sqlite3_step(st);
@@ -58,7 +58,7 @@ store_run(struct store *s, enum stmt_id id)
 }
 
 int
-store_lookup(struct store *s, enum stmt_id id)
+store_lookup(struct store_sqlite *s, enum stmt_id id)
 {
 	int rc = sqlite3_step(s->st[id]);
 
@@ -74,21 +74,21 @@ store_lookup(struct store *s, enum stmt_id id)
 }
 
 void
-store_lookup_end(struct store *s, enum stmt_id id)
+store_lookup_end(struct store_sqlite *s, enum stmt_id id)
 {
 	sqlite3_reset(s->st[id]);
 	sqlite3_clear_bindings(s->st[id]);
 }
 
 int
-store_changed(struct store *s)
+store_changed(struct store_sqlite *s)
 {
 	return sqlite3_changes(s->db) > 0;
 }
 
 /* DQ_UNKNOWN_FACILITY when id names no facility of the registry. */
 uint32_t
-store_facility_flag(struct store *s, const char *id)
+store_facility_flag(struct store_sqlite *s, const char *id)
 {
 	int found;
 
@@ -104,7 +104,8 @@ store_facility_flag(struct store *s, const char *id)
  * none (or id is NULL). Rows keep these values, so that a later change
  * of the registry does not move their past. */
 int
-store_facility_get(struct store *s, const char *id, struct store_facility *f)
+store_facility_get(struct store_sqlite *s, const char *id,
+    struct store_facility *f)
 {
 	sqlite3_stmt *st = s->st[S_FACILITY_KNOWN];
 	const char *v;

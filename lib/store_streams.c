@@ -13,7 +13,7 @@
 #include "log.h"
 
 static int
-prepare(struct store *s, const char *sql, sqlite3_stmt **st)
+prepare(struct store_sqlite *s, const char *sql, sqlite3_stmt **st)
 {
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
 		log_warnx("store: %s: %s", sql, sqlite3_errmsg(s->db));
@@ -23,7 +23,7 @@ prepare(struct store *s, const char *sql, sqlite3_stmt **st)
 }
 
 static int
-step_done(struct store *s, sqlite3_stmt *st, const char *what)
+step_done(struct store_sqlite *s, sqlite3_stmt *st, const char *what)
 {
 	int rc = sqlite3_step(st);
 
@@ -37,7 +37,7 @@ step_done(struct store *s, sqlite3_stmt *st, const char *what)
 /* Generators keep registered_ms across syncs: a clinic never picked up
  * is overdue counted from when it first appeared in the registry. */
 static int
-sync_generators(struct store *s, const struct config *cfg)
+sync_generators(struct store_sqlite *s, const struct config *cfg)
 {
 	sqlite3_stmt *st = NULL;
 	size_t i;
@@ -109,7 +109,7 @@ waste_json(const struct cfg_vehicle *v, char *out, size_t n)
 }
 
 static int
-sync_vehicles(struct store *s, const struct config *cfg)
+sync_vehicles(struct store_sqlite *s, const struct config *cfg)
 {
 	sqlite3_stmt *st = NULL;
 	char waste[1024];
@@ -147,8 +147,8 @@ done:
 }
 
 static int
-sync_alarms(struct store *s, const struct cfg_facility *f, sqlite3_stmt *upd,
-    sqlite3_stmt *ins)
+sync_alarms(struct store_sqlite *s, const struct cfg_facility *f,
+    sqlite3_stmt *upd, sqlite3_stmt *ins)
 {
 	size_t j;
 
@@ -176,7 +176,7 @@ sync_alarms(struct store *s, const struct cfg_facility *f, sqlite3_stmt *upd,
 }
 
 int
-store_streams_sync(struct store *s, const struct config *cfg)
+store_streams_sync(struct store_sqlite *s, const struct config *cfg)
 {
 	sqlite3_stmt *upd = NULL, *ins = NULL;
 	size_t i;
@@ -204,8 +204,9 @@ done:
 }
 
 int
-store_alert_rule_eval(struct store *s, const struct store_alert_rule *rule,
-    int64_t now_ms, store_condition_fn fn, void *arg)
+store_alert_rule_eval(struct store_sqlite *s,
+    const struct store_alert_rule *rule, int64_t now_ms, store_condition_fn fn,
+    void *arg)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;

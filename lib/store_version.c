@@ -170,7 +170,7 @@ wb_copy_current(sqlite3_stmt *st, struct wb_current *cur)
  * -1 error.
  */
 static int
-wb_current(struct store *s, const struct ev_weighing *w, const char *day,
+wb_current(struct store_sqlite *s, const struct ev_weighing *w, const char *day,
     struct wb_current *cur)
 {
 	sqlite3_stmt *st = s->st[S_WB_GET];
@@ -199,7 +199,7 @@ wb_current(struct store *s, const struct ev_weighing *w, const char *day,
  * where it was first counted — and its day too, unless it moves the
  * first weighing (then the day is that time's in the offset of now). */
 static int
-wb_stamp(struct store *s, const struct ev_weighing *w,
+wb_stamp(struct store_sqlite *s, const struct ev_weighing *w,
     const struct wb_current *cur, int found, struct store_facility *f,
     struct wb_stamp *k)
 {
@@ -230,7 +230,7 @@ wb_stamp(struct store *s, const struct ev_weighing *w,
  * row moves with it (day included) and keeps its identity (key_day).
  */
 int
-store_put_weighing(struct store *s, const struct ev *e, int64_t mid,
+store_put_weighing(struct store_sqlite *s, const struct ev *e, int64_t mid,
     int off_min, enum store_result *res)
 {
 	const struct ev_weighing *w = &e->u.wb;
@@ -288,7 +288,7 @@ struct man_current {
 };
 
 static int
-man_current(struct store *s, const struct ev_manifest *m,
+man_current(struct store_sqlite *s, const struct ev_manifest *m,
     struct man_current *cur)
 {
 	sqlite3_stmt *st = s->st[S_MAN_GET];
@@ -339,7 +339,7 @@ man_masses(const struct ev *e, double *declared, double *received)
 }
 
 static int
-man_upsert(struct store *s, const struct ev *e, int64_t mid, int off_min,
+man_upsert(struct store_sqlite *s, const struct ev *e, int64_t mid, int off_min,
     int64_t now_ms)
 {
 	const struct ev_manifest *m = &e->u.man;
@@ -394,7 +394,7 @@ man_upsert(struct store *s, const struct ev *e, int64_t mid, int off_min,
 /* The lines replace the previous ones when an update has any; tickets
  * only accumulate. */
 static int
-man_lines_tickets(struct store *s, const struct ev_manifest *m)
+man_lines_tickets(struct store_sqlite *s, const struct ev_manifest *m)
 {
 	sqlite3_stmt *st;
 	size_t i;
@@ -434,7 +434,7 @@ man_lines_tickets(struct store *s, const struct ev_manifest *m)
 }
 
 static int
-man_apply(struct store *s, const struct ev *e, int64_t mid, int off_min,
+man_apply(struct store_sqlite *s, const struct ev *e, int64_t mid, int off_min,
     int64_t now_ms)
 {
 	if (man_upsert(s, e, mid, off_min, now_ms) == -1)
@@ -449,7 +449,7 @@ man_apply(struct store *s, const struct ev *e, int64_t mid, int off_min,
  * applied (STATUS_REGRESSION_IGNORED); an older one is LATE.
  */
 int
-store_put_manifest(struct store *s, const struct ev *e, int64_t mid,
+store_put_manifest(struct store_sqlite *s, const struct ev *e, int64_t mid,
     int off_min, int64_t now_ms, enum store_result *res)
 {
 	const struct ev_manifest *m = &e->u.man;

@@ -17,7 +17,8 @@
 #define AUTOCHECKPOINT_FRAMES 1000
 
 /* A connection that only checkpoints, for a thread of its own. */
-struct store_maint {
+struct sqlite_maint {
+	struct store_maint pub; /* first: see store_backend.h */
 	sqlite3 *db;
 	char *path;
 };
@@ -25,7 +26,7 @@ struct store_maint {
 static int
 wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
-	struct store *s = arg;
+	struct store_sqlite *s = arg;
 
 	(void)db;
 	(void)name;
@@ -34,8 +35,11 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 }
 
 void
-store_on_commit_pressure(struct store *s, store_pressure_fn fn, void *arg)
+store_sqlite_on_commit_pressure(struct store *pub, store_pressure_fn fn,
+    void *arg)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
+
 	s->pressure_fn = fn;
 	s->pressure_arg = arg;
 	/* The hook replaces the autocheckpoint, which is a WAL hook too. */
@@ -65,15 +69,17 @@ wal_checkpoint(sqlite3 *db, int mode, int *frames, int *copied)
  * from its beginning instead of growing it.
  */
 int
-store_maint_catch_up(struct store *s)
+store_sqlite_maint_catch_up(struct store *pub)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
+
 	return wal_checkpoint(s->db, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 int
-store_maint_open(const char *path, struct store_maint **out)
+store_sqlite_maint_open(const char *path, struct store_maint **out)
 {
-	struct store_maint *m = NULL;
+	struct sqlite_maint *m = NULL;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
 	    (m->path = strdup(path)) == NULL ||
@@ -84,10 +90,10 @@ store_maint_open(const char *path, struct store_maint **out)
 	if (store_db_exec(m->db, "PRAGMA journal_mode = WAL") == -1)
 		goto fail;
 	sqlite3_busy_timeout(m->db, MAINT_WAIT_MS);
-	*out = m;
+	*out = &m->pub;
 	return 0;
 fail:
-	store_maint_close(m);
+	store_sqlite_maint_close((struct store_maint *)m);
 	return -1;
 }
 
@@ -97,8 +103,10 @@ fail:
  * at its next transaction if everything had been copied by then.
  */
 int
-store_maint_step(struct store_maint *m, int *pending, int *done)
+store_sqlite_maint_step(struct store_maint *pub, int *pending, int *done)
 {
+	struct sqlite_maint *m = (struct sqlite_maint *)pub;
+
 	return wal_checkpoint(m->db, SQLITE_CHECKPOINT_PASSIVE, pending, done);
 }
 
@@ -109,26 +117,34 @@ store_maint_step(struct store_maint *m, int *pending, int *done)
  * just "not now".
  */
 int
-store_maint_truncate(struct store_maint *m)
+store_sqlite_maint_truncate(struct store_maint *pub)
 {
+	struct sqlite_maint *m = (struct sqlite_maint *)pub;
+
 	return wal_checkpoint(m->db, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 }
 
 int64_t
-store_maint_log_bytes(struct store_maint *m)
+store_sqlite_maint_log_bytes(struct store_maint *pub)
 {
+	struct sqlite_maint *m = (struct sqlite_maint *)pub;
+
 	return store_file_size(m->path, "-wal");
 }
 
 const char *
-store_maint_errmsg(struct store_maint *m)
+store_sqlite_maint_errmsg(struct store_maint *pub)
 {
+	struct sqlite_maint *m = (struct sqlite_maint *)pub;
+
 	return sqlite3_errmsg(m->db);
 }
 
 void
-store_maint_close(struct store_maint *m)
+store_sqlite_maint_close(struct store_maint *pub)
 {
+	struct sqlite_maint *m = (struct sqlite_maint *)pub;
+
 	if (m == NULL)
 		return;
 	sqlite3_close(m->db);

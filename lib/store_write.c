@@ -17,9 +17,10 @@
 #include <string.h>
 
 int
-store_message_find(struct store *s, const struct store_msg *m,
+store_sqlite_message_find(struct store *pub, const struct store_msg *m,
     int64_t *message_id, enum store_result *res)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = s->st[S_MSG_FIND];
 	int found;
 
@@ -35,9 +36,10 @@ store_message_find(struct store *s, const struct store_msg *m,
 }
 
 int
-store_message_add(struct store *s, const struct store_msg *m,
+store_sqlite_message_add(struct store *pub, const struct store_msg *m,
     int64_t message_id, const char *outcome, const char *kind)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = s->st[S_MSG_INSERT];
 
 	sqlite3_bind_int64(st, 1, message_id);
@@ -59,9 +61,10 @@ store_message_add(struct store *s, const struct store_msg *m,
 }
 
 int
-store_reject(struct store *s, const struct store_msg *m, const char *reason,
-    const char *detail)
+store_sqlite_reject(struct store *pub, const struct store_msg *m,
+    const char *reason, const char *detail)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = s->st[S_REJECT];
 
 	store_bind_text(st, 1, m->topic);
@@ -78,7 +81,8 @@ store_reject(struct store *s, const struct store_msg *m, const char *reason,
  * sends no plate of its own belong to the vehicle it was registered to
  * then, not to the one it is registered to now. */
 static int
-bound_plate(struct store *s, const char *device, int64_t ts, const char **plate)
+bound_plate(struct store_sqlite *s, const char *device, int64_t ts,
+    const char **plate)
 {
 	sqlite3_stmt *st = s->st[S_BIND_AT];
 	int found;
@@ -97,7 +101,7 @@ bound_plate(struct store *s, const char *device, int64_t ts, const char **plate)
 }
 
 static int
-put_position(struct store *s, const struct ev *e, int64_t mid,
+put_position(struct store_sqlite *s, const struct ev *e, int64_t mid,
     enum store_result *res)
 {
 	const struct ev_position *p = &e->u.pos;
@@ -132,8 +136,8 @@ put_position(struct store *s, const struct ev *e, int64_t mid,
 /* The local day is stamped at write time, like a ticket's: a later
  * change of time.local_offset does not move past unloads. */
 static int
-put_vehicle_event(struct store *s, const struct ev *e, int64_t mid, int off_min,
-    enum store_result *res)
+put_vehicle_event(struct store_sqlite *s, const struct ev *e, int64_t mid,
+    int off_min, enum store_result *res)
 {
 	const struct ev_vehicle_event *v = &e->u.vev;
 	sqlite3_stmt *st = s->st[S_VEVENT];
@@ -170,7 +174,7 @@ put_vehicle_event(struct store *s, const struct ev *e, int64_t mid, int off_min,
 }
 
 static int
-put_facility_status(struct store *s, const struct ev *e, int64_t mid,
+put_facility_status(struct store_sqlite *s, const struct ev *e, int64_t mid,
     enum store_result *res)
 {
 	const struct ev_facility_status *f = &e->u.fst;
@@ -196,8 +200,8 @@ put_facility_status(struct store *s, const struct ev *e, int64_t mid,
  * us still resolve; a later re-binding holds from when we learn it.
  */
 static int
-put_binding(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms,
-    enum store_result *res)
+put_binding(struct store_sqlite *s, const struct ev *e, int64_t mid,
+    int64_t now_ms, enum store_result *res)
 {
 	const struct ev_device_binding *b = &e->u.bind;
 	sqlite3_stmt *st = s->st[S_BIND_LATEST];
@@ -231,9 +235,11 @@ put_binding(struct store *s, const struct ev *e, int64_t mid, int64_t now_ms,
 }
 
 int
-store_event(struct store *s, const struct ev *e, int64_t message_id,
+store_sqlite_event(struct store *pub, const struct ev *e, int64_t message_id,
     int local_offset_min, int64_t now_ms, enum store_result *res)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
+
 	switch (e->kind) {
 	case EV_POSITION:
 		return put_position(s, e, message_id, res);
@@ -260,7 +266,7 @@ store_event(struct store *s, const struct ev *e, int64_t message_id,
 
 /* Settings the views read (they cannot see the configuration). */
 static int
-sync_meta(struct store *s, const struct config *cfg)
+sync_meta(struct store_sqlite *s, const struct config *cfg)
 {
 	char sql[256];
 
@@ -287,7 +293,7 @@ fmt_offset(int min, char out[8])
 
 /* The setting the last start (or reload) recorded; 0 when none. */
 static int
-meta_double(struct store *s, const char *key, double *v)
+meta_double(struct store_sqlite *s, const char *key, double *v)
 {
 	sqlite3_stmt *st = s->st[S_META_GET];
 	int found;
@@ -302,7 +308,7 @@ meta_double(struct store *s, const char *key, double *v)
 }
 
 static void
-log_settings_changes(struct store *s, const struct config *cfg)
+log_settings_changes(struct store_sqlite *s, const struct config *cfg)
 {
 	char was[8], now[8];
 	double v;
@@ -386,7 +392,7 @@ log_facility_change(sqlite3_stmt *st, const struct config *cfg)
  * SIGHUP.
  */
 static int
-log_config_changes(struct store *s, const struct config *cfg)
+log_config_changes(struct store_sqlite *s, const struct config *cfg)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -434,8 +440,9 @@ bind_accepts(sqlite3_stmt *st, int i, const struct cfg_facility *f)
 }
 
 int
-store_sync_config(struct store *s, const struct config *cfg)
+store_sqlite_sync_config(struct store *pub, const struct config *cfg)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int rc = -1;
@@ -478,8 +485,11 @@ done:
 }
 
 int
-store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned)
+store_sqlite_prune_payloads(struct store *pub, int64_t cutoff_ms,
+    int64_t *pruned)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
+
 	sqlite3_bind_int64(s->st[S_PRUNE], 1, cutoff_ms);
 	if (store_run(s, S_PRUNE) == -1)
 		return -1;
@@ -488,8 +498,9 @@ store_prune_payloads(struct store *s, int64_t cutoff_ms, int64_t *pruned)
 }
 
 int
-store_hold_payloads(struct store *s, int64_t hold_ms, int clock_behind)
+store_sqlite_hold_payloads(struct store *pub, int64_t hold_ms, int clock_behind)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	static const char *const keys[] = { "payload_hold_mid",
 		"payload_hold_ms", "clock_behind" };
 	int64_t values[] = { s->next_mid, hold_ms, clock_behind != 0 };
@@ -506,8 +517,10 @@ store_hold_payloads(struct store *s, int64_t hold_ms, int clock_behind)
 }
 
 int
-store_clock_state(struct store *s, int64_t *newest_ms, int *clock_behind)
+store_sqlite_clock_state(struct store *pub, int64_t *newest_ms,
+    int *clock_behind)
 {
+	struct store_sqlite *s = store_sqlite_of(pub);
 	sqlite3_stmt *st = s->st[S_CLOCK_STATE];
 	int found;
 

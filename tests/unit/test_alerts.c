@@ -398,13 +398,16 @@ test_slices(void)
 	    "INSERT INTO t VALUES ('a', 1), ('b', 2), ('c', 3),"
 	    " ('d', 4), ('e', 5), ('f', 6), ('g', 7), (NULL, 8);");
 	/* Three rows a slice and no time: one slice a call. */
-	s->alert_slice = 3;
-	CHECK(store_alerts_sync_sets(s, good_set, T0, 0, &more) == 0);
+	store_sqlite_of(s)->alert_slice = 3;
+	CHECK(store_alerts_sync_sets(store_sqlite_of(s), good_set, T0, 0,
+		  &more) == 0);
 	CHECK_INT(more, 1);
 	CHECK_INT(q(db, "SELECT count(*) FROM alerts"), 3);
-	CHECK(store_alerts_sync_sets(s, good_set, T0, 0, &more) == 0);
+	CHECK(store_alerts_sync_sets(store_sqlite_of(s), good_set, T0, 0,
+		  &more) == 0);
 	CHECK_INT(more, 1);
-	CHECK(store_alerts_sync_sets(s, good_set, T0, 0, &more) == 0);
+	CHECK(store_alerts_sync_sets(store_sqlite_of(s), good_set, T0, 0,
+		  &more) == 0);
 	CHECK_INT(more, 0);
 	/* Seven: the row without a subject is not a condition. */
 	CHECK_INT(q(db,
@@ -414,8 +417,8 @@ test_slices(void)
 	/* All cleared: resolved three at a time. */
 	raw_exec(db, "DELETE FROM t");
 	for (i = 0; i < 3; i++)
-		CHECK(
-		    store_alerts_sync_sets(s, good_set, T0 + 1, 0, &more) == 0);
+		CHECK(store_alerts_sync_sets(store_sqlite_of(s), good_set,
+			  T0 + 1, 0, &more) == 0);
 	CHECK_INT(more, 0);
 	CHECK_INT(q(db,
 		      "SELECT count(*) FROM alerts WHERE resolved_ms IS NULL"),
@@ -426,15 +429,18 @@ test_slices(void)
 	    "INSERT INTO alerts(kind, severity, subject, opened_ms)"
 	    " VALUES ('broken', 'info', 'x', 1);"
 	    "INSERT INTO t VALUES ('h', 9)");
-	CHECK(store_alerts_sync_sets(s, both_sets, T0 + 2, BIG, &more) == -1);
+	CHECK(store_alerts_sync_sets(store_sqlite_of(s), both_sets, T0 + 2, BIG,
+		  &more) == -1);
 	CHECK_INT(more, 1);
-	CHECK(store_alerts_sync_sets(s, both_sets, T0 + 2, BIG, &more) == 0);
+	CHECK(store_alerts_sync_sets(store_sqlite_of(s), both_sets, T0 + 2, BIG,
+		  &more) == 0);
 	CHECK_INT(more, 0);
 	CHECK_INT(q(db,
 		      "SELECT count(*) FROM alerts WHERE resolved_ms IS NULL"),
 	    2);
 	/* Evidence that is not a small JSON object: its size instead. */
-	CHECK(store_alerts_sync_sets(s, bad_set, T0 + 3, BIG, &more) == 0);
+	CHECK(store_alerts_sync_sets(store_sqlite_of(s), bad_set, T0 + 3, BIG,
+		  &more) == 0);
 	CHECK_INT(q(db,
 		      "SELECT count(*) FROM alerts WHERE kind ="
 		      " 'bad_evidence' AND subject = 'x' AND evidence ="
@@ -495,7 +501,8 @@ test_publisher(void)
 	    "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1"
 	    " FROM c WHERE i < 20) INSERT INTO t SELECT 's' || i, i"
 	    " FROM c;");
-	CHECK(store_alerts_sync_sets(s, good_set, T0, BIG, &more) == 0);
+	CHECK(store_alerts_sync_sets(store_sqlite_of(s), good_set, T0, BIG,
+		  &more) == 0);
 	/* Broker down: nothing goes, nothing is in flight. */
 	x.refuse = 1;
 	CHECK(alert_pub_flush(ap, s, fake_send, &x) == 0);

@@ -449,9 +449,9 @@ test_same_as_full(void)
 	if (store_open(pi, 0, &inc) == -1 || store_open(pf, 0, &full) == -1)
 		goto done;
 	/* Every catch-up in many slices. */
-	inc->recon_slice = 7;
-	inc->recon_marks = 5;
-	inc->recon_requeue = 11;
+	store_sqlite_of(inc)->recon_slice = 7;
+	store_sqlite_of(inc)->recon_marks = 5;
+	store_sqlite_of(inc)->recon_requeue = 11;
 	CHECK(store_sync_config(inc, cfg) == 0);
 	CHECK(store_sync_config(full, cfg) == 0);
 	edge_cases();
@@ -633,7 +633,8 @@ test_upgrade(void)
 		      "SELECT count(*) FROM meta"
 		      " WHERE key = 'reconcile_requeue'"),
 	    1);
-	s->recon_requeue = 1; /* a catch-up of several passes */
+	store_sqlite_of(s)->recon_requeue =
+	    1; /* a catch-up of several passes */
 	do {
 		CHECK(store_reconcile_pass(s, T0 + 5 * HOUR, cfg, &more) == 0);
 		n++;

@@ -718,8 +718,8 @@ test_vacuum(int v)
 	CHECK_INT(pr.rows[STORE_PRUNE_REJECTS], 2000);
 	CHECK(raw_int(db, "PRAGMA freelist_count") > 2000);
 	while (left > 0 && steps < 1000) {
-		if (store_vacuum_slice(s, 256, 50000, &f, &left) == -1) {
-			CHECK(!"store_vacuum_slice");
+		if (store_reclaim_slice(s, 256, 50000, &f, &left) == -1) {
+			CHECK(!"store_reclaim_slice");
 			break;
 		}
 		freed += f;
@@ -768,7 +768,7 @@ test_vacuum_too_large(void)
 	r.cutoff[STORE_PRUNE_REJECTS] = NOW;
 	round_all(s, &r, &pr, 4000);
 	CHECK_INT(pr.rows[STORE_PRUNE_REJECTS], 500);
-	CHECK(store_vacuum_slice(s, 128, 50000, &freed, &left) == 0);
+	CHECK(store_reclaim_slice(s, 128, 50000, &freed, &left) == 0);
 	CHECK_INT(freed, 0);
 	CHECK_INT(left, 0);
 	sqlite3_close(db);

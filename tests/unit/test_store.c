@@ -836,7 +836,7 @@ test_writes(void)
 	CHECK(store_info(s, &info) == 0);
 	CHECK_INT(info.schema_version, STORE_SCHEMA_VERSION);
 	CHECK(info.size_bytes > 0);
-	CHECK(info.wal_bytes >= 0 && info.wal_bytes <= info.size_bytes);
+	CHECK(info.log_bytes >= 0 && info.log_bytes <= info.size_bytes);
 	sqlite3_close(db);
 	store_close(s);
 	test_spool_pos(db_path("spool.db"));

@@ -228,7 +228,8 @@ eval(const char *kind, const char *severity, int64_t now, char *evidence,
 		if (strcmp(r->kind, kind) != 0 ||
 		    strcmp(r->severity, severity) != 0)
 			continue;
-		CHECK(store_alert_rule_eval(S, r, now, on_cond, &c) == 0);
+		CHECK(store_alert_rule_eval(store_sqlite_of(S), r, now, on_cond,
+			  &c) == 0);
 		if (evidence != NULL)
 			snprintf(evidence, evsize, "%s", c.evidence);
 		return c.text;

@@ -3,6 +3,7 @@
 import heapq
 import time
 
+from .muck import DEFAULT_HOURS, GLITCH_DLAT, Muck
 from .streams import Streams, furnace_temp
 from .world import (DISTRICTS, FACILITIES, INDUSTRIES, KIND_ORDER, KINDS,
                     PLATE_LETTERS, ROOT, SITE_NAMES, WORDS, Obj, bearing,
@@ -18,7 +19,8 @@ class City:
     output depends only on the seed.
     """
 
-    def __init__(self, rng, start_ms, ntrucks, interval_s, status_interval_s):
+    def __init__(self, rng, start_ms, ntrucks, interval_s, status_interval_s,
+                 muck_hours=DEFAULT_HOURS, muck_violations=True):
         self.rng = rng
         self.start_ms = start_ms
         self.interval = interval_s * 1000
@@ -50,6 +52,7 @@ class City:
         nvans = 0 if ntrucks < 20 else max(2, ntrucks // 50)
         self.trucks = self._make_fleet(ntrucks - nvans)
         self.streams = Streams(self, nvans)
+        self.muck = Muck(self, muck_hours, muck_violations)
 
     # --- the static world -------------------------------------------------
 
@@ -159,7 +162,10 @@ class City:
         # Every actor first runs at the start and then sleeps until its own,
         # randomly staggered, first report.
         for tr in self.trucks:
-            self.wake(self.start_ms, self.truck_actor(tr))
+            if tr.kind == "construction":
+                self.wake(self.start_ms, self.muck.actor(tr))
+            else:
+                self.wake(self.start_ms, self.truck_actor(tr))
         for f in self.facility.values():
             self.wake(self.start_ms, self.facility_actor(f))
         for actor in self.streams.actors():
@@ -193,12 +199,16 @@ class City:
         lat, lon = tr.pos
         if speed == 0:  # GPS jitter of a standing vehicle
             lat, lon = offset(rng, tr.pos, 2.5)
+        elif getattr(tr, "glitch_at", None) is not None and tr.now >= tr.glitch_at:
+            lat += GLITCH_DLAT  # one fix kilometres off: a speed outlier
+            tr.glitch_at = None
         msg = {"ts": self.tsfmt()(tr.now), "lat": round(lat, 6), "lon": round(lon, 6),
                "plate": tr.plate, "device": tr.device, "speed_kmh": round(speed, 1),
                "heading_deg": int(tr.heading) % 360}
         if rng.random() < 0.9:
             msg["alt_m"] = int(tr.alt + rng.uniform(-4, 4))
         msg["load_state"] = tr.load_state
+        tr.placed = True
         if not acc_on:
             msg["speed_kmh"] = 0.0
         self.emit(tr.now, "%s/vehicles/%s/position" % (ROOT, tr.id), msg)
@@ -326,7 +336,6 @@ class City:
 
     def truck_actor(self, tr):
         rng = self.rng
-        spec = tr.spec
         tr.now = self.start_ms + rng.randrange(0, self.interval, 1000)
         yield tr.now
         phase = rng.random()
@@ -334,75 +343,83 @@ class City:
             yield from self.stay(tr, rng.uniform(0, 1800), acc_on=False)
             phase = 1.0
         while True:
-            m = self.new_trip(tr, tr.now)
-            self.manifest_msg(m, "created", 1, tr.now)
-            if phase < 0.55:
-                # Start of the simulation: already standing at the site, loading.
-                tr.pos = offset(rng, m.site.pos, 20)
-                loading = rng.uniform(0, spec["loading"][1] * 60)
-            else:
-                if tr.trips == 0:
-                    # Somewhere between the depot and the site.
-                    f = rng.random()
-                    tr.pos = (tr.depot[0] + (m.site.pos[0] - tr.depot[0]) * f,
-                              tr.depot[1] + (m.site.pos[1] - tr.depot[1]) * f)
-                yield from self.drive(tr, offset(rng, m.site.pos, 20))
-                loading = rng.uniform(*spec["loading"]) * 60
+            yield from self.trip(tr, phase)
             phase = 1.0
-            yield from self.stay(tr, loading)
-            t_load = tr.now + rng.randrange(0, self.interval, 1000)
-            tr.load_state = "full" if m.declared > 0.5 * spec["load"][1] else "half"
-            self.vehicle_event(tr, t_load, "load", m, m.declared)
-            t_dep = t_load + rng.randint(30, 150) * 1000
-            self.manifest_msg(m, "in_transit", 2, t_dep)
-            yield from self.stay(tr, (t_dep - tr.now) / 1000)
-
-            fac = m.facility
-            yield from self.drive(tr, offset(rng, fac.gate, 15))
-            yield from self.stay(tr, rng.uniform(0, 8 * 60))  # queue at the gate
-
-            # Weighbridge: gross on the way in, tare on the way out.
-            if rng.random() < 0.03:  # gross error: wrong declaration, spillage...
-                factor = 1 + rng.choice([-1, 1]) * rng.uniform(0.12, 0.25)
-            else:
-                factor = 1 + max(-0.08, min(0.06, rng.gauss(-0.01, 0.02)))
-            net = int(round(m.declared * factor / 10)) * 10
-            tare = int(round((tr.tare + rng.randint(-30, 30)) / 10)) * 10
-            self.ticket_no[fac.id] += 1
-            w = Obj(ticket="%04d" % self.ticket_no[fac.id], gross=tare + net, tare=tare,
-                    first=tr.now + rng.randint(5, 25) * 1000, second=None,
-                    status="open", version=None)
-            self.weighing_msg(tr, m, w.first, w)
-            yield from self.stay(tr, (w.first - tr.now) / 1000 + rng.uniform(60, 180))
-            tr.pos = offset(rng, fac.tip, 10)
-            yield from self.stay(tr, rng.uniform(4, 10) * 60)
-            t_unload = tr.now + rng.randrange(0, self.interval, 1000)
-            tr.load_state = "empty"
-            self.vehicle_event(tr, t_unload, "unload", m, net)
-            yield from self.stay(tr, (t_unload - tr.now) / 1000 + rng.uniform(3, 8) * 60)
-            tr.pos = offset(rng, fac.gate, 15)
-            w.second = tr.now + rng.randint(5, 25) * 1000
-            w.status, w.version = "complete", 1
-            self.weighing_msg(tr, m, w.second, w)
-            self.account(fac, w.second, net)
-
-            # The manifest system follows in its own time; the truck moves on.
-            t_recv = w.second + rng.randint(60, 900) * 1000
-            self.manifest_msg(m, "received", 3, t_recv, w.ticket)
-            t_close = t_recv + rng.randint(10, 120) * 60_000
-            if rng.random() < 0.01:  # a corrected ticket (re-tared) before closing
-                t_corr = w.second + rng.randint(10, 60) * 60_000
-                w.tare += rng.choice([-1, 1]) * rng.randrange(20, 200, 10)
-                w.version = 2
-                self.weighing_msg(tr, m, t_corr, w)
-                t_close = max(t_close, t_corr + 60_000)
-            self.manifest_msg(m, "closed", 4, t_close, w.ticket)
-            tr.trips += 1
-            yield from self.stay(tr, (w.second - tr.now) / 1000 + rng.uniform(20, 90))
-
             if rng.random() < 0.3:  # back to the depot for a break
                 yield from self.drive(tr, offset(rng, tr.depot, 30))
                 yield from self.stay(tr, rng.uniform(10, 60) * 60, acc_on=False)
+
+    def trip(self, tr, phase=1.0):
+        """One trip: to a site, load, to the facility, weighbridge, unload,
+        weighbridge out. phase < 0.55: the simulation starts with the truck
+        already loading at the site."""
+        rng = self.rng
+        spec = tr.spec
+        m = self.new_trip(tr, tr.now)
+        self.manifest_msg(m, "created", 1, tr.now)
+        if phase < 0.55:
+            # Start of the simulation: already standing at the site, loading.
+            tr.pos = offset(rng, m.site.pos, 20)
+            loading = rng.uniform(0, spec["loading"][1] * 60)
+        else:
+            if not getattr(tr, "placed", False):
+                # Somewhere between the depot and the site (before its
+                # first report: a jump later would be a speed outlier).
+                f = rng.random()
+                tr.pos = (tr.depot[0] + (m.site.pos[0] - tr.depot[0]) * f,
+                          tr.depot[1] + (m.site.pos[1] - tr.depot[1]) * f)
+            yield from self.drive(tr, offset(rng, m.site.pos, 20))
+            loading = rng.uniform(*spec["loading"]) * 60
+        yield from self.stay(tr, loading)
+        t_load = tr.now + rng.randrange(0, self.interval, 1000)
+        tr.load_state = "full" if m.declared > 0.5 * spec["load"][1] else "half"
+        self.vehicle_event(tr, t_load, "load", m, m.declared)
+        t_dep = t_load + rng.randint(30, 150) * 1000
+        self.manifest_msg(m, "in_transit", 2, t_dep)
+        yield from self.stay(tr, (t_dep - tr.now) / 1000)
+
+        fac = m.facility
+        yield from self.drive(tr, offset(rng, fac.gate, 15))
+        yield from self.stay(tr, rng.uniform(0, 8 * 60))  # queue at the gate
+
+        # Weighbridge: gross on the way in, tare on the way out.
+        if rng.random() < 0.03:  # gross error: wrong declaration, spillage...
+            factor = 1 + rng.choice([-1, 1]) * rng.uniform(0.12, 0.25)
+        else:
+            factor = 1 + max(-0.08, min(0.06, rng.gauss(-0.01, 0.02)))
+        net = int(round(m.declared * factor / 10)) * 10
+        tare = int(round((tr.tare + rng.randint(-30, 30)) / 10)) * 10
+        self.ticket_no[fac.id] += 1
+        w = Obj(ticket="%04d" % self.ticket_no[fac.id], gross=tare + net, tare=tare,
+                first=tr.now + rng.randint(5, 25) * 1000, second=None,
+                status="open", version=None)
+        self.weighing_msg(tr, m, w.first, w)
+        yield from self.stay(tr, (w.first - tr.now) / 1000 + rng.uniform(60, 180))
+        tr.pos = offset(rng, fac.tip, 10)
+        yield from self.stay(tr, rng.uniform(4, 10) * 60)
+        t_unload = tr.now + rng.randrange(0, self.interval, 1000)
+        tr.load_state = "empty"
+        self.vehicle_event(tr, t_unload, "unload", m, net)
+        yield from self.stay(tr, (t_unload - tr.now) / 1000 + rng.uniform(3, 8) * 60)
+        tr.pos = offset(rng, fac.gate, 15)
+        w.second = tr.now + rng.randint(5, 25) * 1000
+        w.status, w.version = "complete", 1
+        self.weighing_msg(tr, m, w.second, w)
+        self.account(fac, w.second, net)
+
+        # The manifest system follows in its own time; the truck moves on.
+        t_recv = w.second + rng.randint(60, 900) * 1000
+        self.manifest_msg(m, "received", 3, t_recv, w.ticket)
+        t_close = t_recv + rng.randint(10, 120) * 60_000
+        if rng.random() < 0.01:  # a corrected ticket (re-tared) before closing
+            t_corr = w.second + rng.randint(10, 60) * 60_000
+            w.tare += rng.choice([-1, 1]) * rng.randrange(20, 200, 10)
+            w.version = 2
+            self.weighing_msg(tr, m, t_corr, w)
+            t_close = max(t_close, t_corr + 60_000)
+        self.manifest_msg(m, "closed", 4, t_close, w.ticket)
+        tr.trips += 1
+        yield from self.stay(tr, (w.second - tr.now) / 1000 + rng.uniform(20, 90))
 
     # --- facilities -------------------------------------------------------
 

@@ -11,8 +11,9 @@
   850 °C for 40 minutes every six hours.
 - Permits: the registry gives every muck truck a permit; one has expired.
 
-registry_yaml() prints facilities, generators and vehicles for
-wastetrack.yaml, so that the daemon knows the simulated city.
+registry_yaml() prints facilities, generators, vehicles and supervision
+for wastetrack.yaml, so that the daemon knows the simulated city, with the
+geometry of every facility and construction site (wtsimlib.muck).
 """
 
 from .world import (FACILITIES, RURAL_DISTRICTS, DISTRICTS, ROOT, SITE_KINDS,
@@ -202,13 +203,17 @@ class Streams:
         out = ["facilities:"]
         for fid, f in FACILITIES.items():
             out.append('  - {id: "%s", name: "%s", kind: %s, district: "%s", '
-                       'harmless: %s%s}'
+                       'harmless: %s%s%s}'
                        % (fid, f[5], f[0], f[1], "true" if f[2] else "false",
+                          city.muck.facility_yaml(fid),
                           FACILITY_EXTRA.get(f[0], "")))
         out.append("generators:")
         for sites in city.sites.values():
             for s in sites:
-                out.append(self._generator(s, SITE_KINDS[s.id.split("-")[1]]))
+                kind = SITE_KINDS[s.id.split("-")[1]]
+                out.append(self._generator(
+                    s, kind, extra=city.muck.site_yaml()
+                    if kind == "construction_site" else ""))
         for c in self.clinics:
             out.append(self._generator(c, c.kind, c.interval_h))
         for p in self.farm_points:
@@ -236,11 +241,13 @@ class Streams:
                        'waste: ["%s"]}'
                        % (v.plate, v.id, VEHICLE_KINDS[v.kind], v.district,
                           "mw" if v.kind == "medical" else "agri.*"))
+        out.append(city.muck.supervision_yaml().rstrip("\n"))
         return "\n".join(out) + "\n"
 
     @staticmethod
-    def _generator(s, kind, interval_h=None):
-        extra = ", max_pickup_interval_h: %d" % interval_h if interval_h else ""
+    def _generator(s, kind, interval_h=None, extra=""):
+        if interval_h:
+            extra += ", max_pickup_interval_h: %d" % interval_h
         return ('  - {id: "%s", name: "%s", kind: %s, district: "%s", '
                 'lat: %.6f, lon: %.6f%s}'
                 % (s.id, s.name, kind, s.district, s.pos[0], s.pos[1], extra))

@@ -1,0 +1,57 @@
+/*
+ * store_common: what store.h exports that is the same whatever the
+ * backend: the names of its enumerations, and freeing the rows it hands
+ * to callers (plain allocations, so every backend's are freed alike).
+ * Backend-neutral, below every backend's files: any of them may call it.
+ */
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *const store_prune_names[STORE_PRUNE_KINDS] = {
+	[STORE_PRUNE_PAYLOADS] = "raw payloads",
+	[STORE_PRUNE_MESSAGES] = "messages",
+	[STORE_PRUNE_REJECT_PAYLOADS] = "reject payloads",
+	[STORE_PRUNE_REJECTS] = "rejects",
+	[STORE_PRUNE_POSITIONS] = "positions",
+	[STORE_PRUNE_POSITIONS_THIN] = "thinned positions",
+	[STORE_PRUNE_VEHICLE_EVENTS] = "vehicle events",
+	[STORE_PRUNE_WEIGHINGS_HISTORY] = "ticket versions",
+	[STORE_PRUNE_FACILITY_STATUS] = "facility statuses",
+};
+
+const char *const store_alert_kinds[] = { "discrepancy", "overdue_manifest",
+	"clinic_pickup_overdue", "station_not_cleared", "facility_alarm",
+	"facility_silent", "unknown_facility", "unauthorised_unload",
+	"night_window", "permit", NULL };
+
+const char *const store_rd_table_names[STORE_RD_TABLES] = { "weighings",
+	"weighings_history", "vehicle_events", "facility_status" };
+
+void
+store_replay_rows_free(struct store_replay_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].topic);
+		free(rows[i].reason);
+		free(rows[i].payload);
+		memset(&rows[i], 0, sizeof(rows[i]));
+	}
+}
+
+void
+store_rederive_rows_free(struct store_rederive_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].topic);
+		free(rows[i].profile);
+		free(rows[i].kind);
+		free(rows[i].payload);
+		memset(&rows[i], 0, sizeof(rows[i]));
+	}
+}
