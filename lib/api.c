@@ -577,31 +577,6 @@ struct manifest {
 	char status[32]; /* of the last manifest row */
 };
 
-static int
-col(int n, const char *const *names, const char *name)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return i;
-	return -1;
-}
-
-static double
-num(const struct store_value *v, int i)
-{
-	if (i < 0 || v[i].type == STORE_V_NULL)
-		return NAN;
-	return v[i].type == STORE_V_INT ? (double)v[i].i : v[i].r;
-}
-
-static const char *
-text(const struct store_value *v, int i)
-{
-	return i >= 0 && v[i].type == STORE_V_TEXT ? v[i].s : "";
-}
-
 /* A setting "key=value" of the recorded reconciliation parameters. */
 static double
 setting(const char *settings, const char *key)
@@ -619,7 +594,7 @@ manifest_row(void *arg, int n, const char *const *names,
 
 	if (v != NULL)
 		snprintf(m->status, sizeof(m->status), "%s",
-		    text(v, col(n, names, "status")));
+		    store_value_text(v, store_col(n, names, "status")));
 	return row_object(&m->rows, n, names, v);
 }
 
@@ -629,13 +604,16 @@ verdict_why(struct api_buf *b, void *arg, int n, const char *const *names,
     const struct store_value *v)
 {
 	struct manifest *m = arg;
-	const char *settings = text(v, col(n, names, "settings"));
+	const char *settings =
+	    store_value_text(v, store_col(n, names, "settings"));
 	char why[256];
 
-	api_verdict_why(why, sizeof(why), text(v, col(n, names, "verdict")),
-	    m->status, num(v, col(n, names, "declared_kg")),
-	    num(v, col(n, names, "received_kg")),
-	    num(v, col(n, names, "diff_pct")), setting(settings, "tol="),
+	api_verdict_why(why, sizeof(why),
+	    store_value_text(v, store_col(n, names, "verdict")), m->status,
+	    store_value_num(v, store_col(n, names, "declared_kg")),
+	    store_value_num(v, store_col(n, names, "received_kg")),
+	    store_value_num(v, store_col(n, names, "diff_pct")),
+	    setting(settings, "tol="),
 	    setting(settings, "overdue_ms=") / 3600000);
 	api_buf_key(b, "why");
 	api_buf_str(b, why);

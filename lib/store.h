@@ -516,6 +516,12 @@ struct store_value {
  * the names only (also when no row follows). Return -1 to stop. */
 typedef int (*store_rows_fn)(void *arg, int n, const char *const *names,
     const struct store_value *v);
+/* Reading such a row by column name: the index of name among names[0..n-1]
+ * (-1: absent); a value as a number (NAN when NULL or absent) or as
+ * text ("" when not text). Any index, -1 included, may be passed on. */
+int store_col(int n, const char *const *names, const char *name);
+double store_value_num(const struct store_value *v, int i);
+const char *store_value_text(const struct store_value *v, int i);
 
 enum store_q {
 	/* Days ?1..?2 ("YYYY-MM-DD"): tonnage by class and the indicators

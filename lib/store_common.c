@@ -6,6 +6,7 @@
  */
 #include "store.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,4 +55,29 @@ store_rederive_rows_free(struct store_rederive_row *rows, size_t n)
 		free(rows[i].payload);
 		memset(&rows[i], 0, sizeof(rows[i]));
 	}
+}
+
+int
+store_col(int n, const char *const *names, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+double
+store_value_num(const struct store_value *v, int i)
+{
+	if (i < 0 || v[i].type == STORE_V_NULL)
+		return NAN;
+	return v[i].type == STORE_V_INT ? (double)v[i].i : v[i].r;
+}
+
+const char *
+store_value_text(const struct store_value *v, int i)
+{
+	return i >= 0 && v[i].type == STORE_V_TEXT ? v[i].s : "";
 }

@@ -9,6 +9,8 @@
 #include "log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 int
@@ -63,4 +65,28 @@ store_file_size(const char *path, const char *suffix)
 
 	snprintf(p, sizeof(p), "%s%s", path, suffix);
 	return stat(p, &st) == 0 ? (int64_t)st.st_size : 0;
+}
+
+char *
+store_db_text_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return strdup(t != NULL ? (const char *)t : "");
+}
+
+void *
+store_db_blob_dup(sqlite3_stmt *st, int col, size_t *len)
+{
+	const void *blob = sqlite3_column_blob(st, col);
+	int n = sqlite3_column_bytes(st, col);
+	char *p;
+
+	/* One byte more: an empty value still gets a pointer. */
+	if ((p = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	if (n > 0)
+		memcpy(p, blob, (size_t)n);
+	*len = (size_t)n;
+	return p;
 }

@@ -145,6 +145,11 @@ int store_pragma_int(sqlite3 *db, const char *pragma, int64_t *v) WT_MUST_CHECK;
 int store_open_conn(const char *path, int flags, sqlite3 **out) WT_MUST_CHECK;
 /* Size of path + suffix ("" or "-wal"); 0 when it does not exist. */
 int64_t store_file_size(const char *path, const char *suffix);
+/* The current row's column col: a copy of its text ("" when NULL), or of
+ * its bytes (never NULL when memory allows, even when empty; *len set).
+ * NULL when out of memory; the caller frees. */
+char *store_db_text_dup(sqlite3_stmt *st, int col);
+void *store_db_blob_dup(sqlite3_stmt *st, int col, size_t *len);
 
 /* ---- store_schema.c ---- */
 

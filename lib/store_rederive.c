@@ -120,36 +120,20 @@ static const char mark_sql[] =
 
 /* ---- reading the messages ---- */
 
-static char *
-column_dup(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	return strdup(t != NULL ? (const char *)t : "");
-}
-
 static int
 row_copy(sqlite3_stmt *st, struct store_rederive_row *r)
 {
-	const void *blob = sqlite3_column_blob(st, 5);
-	int len = sqlite3_column_bytes(st, 5);
-
 	r->id = sqlite3_column_int64(st, 0);
 	r->received_ms = sqlite3_column_int64(st, 1);
-	r->topic = column_dup(st, 2);
-	r->profile = column_dup(st, 3);
-	r->kind = column_dup(st, 4);
+	r->topic = store_db_text_dup(st, 2);
+	r->profile = store_db_text_dup(st, 3);
+	r->kind = store_db_text_dup(st, 4);
 	if (r->topic == NULL || r->profile == NULL || r->kind == NULL)
 		return -1;
 	if (sqlite3_column_type(st, 5) == SQLITE_NULL)
 		return 0;
-	/* One byte more: an empty payload still gets a pointer. */
-	if ((r->payload = malloc((size_t)len + 1)) == NULL)
-		return -1;
-	if (len > 0)
-		memcpy(r->payload, blob, (size_t)len);
-	r->payload_len = (size_t)len;
-	return 0;
+	r->payload = store_db_blob_dup(st, 5, &r->payload_len);
+	return r->payload != NULL ? 0 : -1;
 }
 
 int

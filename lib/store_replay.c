@@ -30,31 +30,17 @@ static const char mark_sql[] =
     " replay_detail = ?4 WHERE id = ?1 AND (replay_outcome IS NOT ?3"
     " OR replay_detail IS NOT ?4)";
 
-static char *
-column_dup(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	return strdup(t != NULL ? (const char *)t : "");
-}
-
 /* Copy the current row of st into r; -1 when out of memory. */
 static int
 row_copy(sqlite3_stmt *st, struct store_replay_row *r)
 {
-	const void *blob = sqlite3_column_blob(st, 4);
-	int len = sqlite3_column_bytes(st, 4);
-
 	r->id = sqlite3_column_int64(st, 0);
 	r->received_ms = sqlite3_column_int64(st, 1);
-	r->topic = column_dup(st, 2);
-	r->reason = column_dup(st, 3);
+	r->topic = store_db_text_dup(st, 2);
+	r->reason = store_db_text_dup(st, 3);
 	r->skip = sqlite3_column_int(st, 5);
 	r->pruned = !r->skip && sqlite3_column_type(st, 4) == SQLITE_NULL;
-	/* One byte more: an empty payload still gets a pointer. */
-	if ((r->payload = malloc((size_t)len + 1)) != NULL && len > 0)
-		memcpy(r->payload, blob, (size_t)len);
-	r->payload_len = (size_t)len;
+	r->payload = store_db_blob_dup(st, 4, &r->payload_len);
 	return r->topic != NULL && r->reason != NULL && r->payload != NULL ? 0
 									   : -1;
 }

@@ -50,42 +50,19 @@ setting(const char *settings, const char *key, double dflt)
 	return p != NULL ? strtod(p + strlen(key), NULL) : dflt;
 }
 
-static int
-col(int n, const char *const *names, const char *name)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return i;
-	return -1;
-}
-
-static double
-num(const struct store_value *v, int i)
-{
-	if (i < 0 || v[i].type == STORE_V_NULL)
-		return NAN;
-	return v[i].type == STORE_V_INT ? (double)v[i].i : v[i].r;
-}
-
-static const char *
-text(const struct store_value *v, int i)
-{
-	return i >= 0 && v[i].type == STORE_V_TEXT ? v[i].s : "";
-}
-
 /* The verdict in words, from the rules of docs/indicators.md: the same
  * words as the API's (api_verdict_why). */
 static void
 why(char *out, size_t n, const struct verdict_ctx *x, int nc,
     const char *const *names, const struct store_value *v)
 {
-	const char *verdict = text(v, col(nc, names, "verdict"));
-	const char *settings = text(v, col(nc, names, "settings"));
-	double decl = num(v, col(nc, names, "declared_kg"));
-	double recv = num(v, col(nc, names, "received_kg"));
-	double diff = num(v, col(nc, names, "diff_pct"));
+	const char *verdict =
+	    store_value_text(v, store_col(nc, names, "verdict"));
+	const char *settings =
+	    store_value_text(v, store_col(nc, names, "settings"));
+	double decl = store_value_num(v, store_col(nc, names, "declared_kg"));
+	double recv = store_value_num(v, store_col(nc, names, "received_kg"));
+	double diff = store_value_num(v, store_col(nc, names, "diff_pct"));
 	double tol = setting(settings, "tol=", NAN);
 	double overdue_h = setting(settings, "overdue_ms=", NAN) / 3600000;
 
@@ -126,7 +103,7 @@ manifest_row(void *arg, int n, const char *const *names,
 
 	if (v != NULL)
 		snprintf(x->status, sizeof(x->status), "%s",
-		    text(v, col(n, names, "status")));
+		    store_value_text(v, store_col(n, names, "status")));
 	return ctl_out_row(x->o, n, names, v);
 }
 
