@@ -32,6 +32,14 @@ static const char *const generator_kinds[] = { "clinic", "enterprise",
 #define G(f) offsetof(struct cfg_generator, f)
 #define V(f) offsetof(struct cfg_vehicle, f)
 
+/* A day, YYYY-MM-DD: the permits of construction sites and vehicles. */
+#define DATE_KEY(key, offset)                                                  \
+	{                                                                      \
+		.name = key, .type = K_STR, .off = offset,                     \
+		.flags = F_NONEMPTY, .check = date_ok,                         \
+		.badmsg = "invalid date", .badhint = ": want YYYY-MM-DD"       \
+	}
+
 static const struct key generator_keys[] = { { .name = "id",
 						 .type = K_STR,
 						 .off = G(id),
@@ -77,21 +85,8 @@ static const struct key generator_keys[] = { { .name = "id",
 	    .parse = cfg_parse_fence,
 	    .release = cfg_release_fence },
 	/* Construction sites: the permit's first and last day. */
-	{ .name = "permit_from",
-	    .type = K_STR,
-	    .off = G(permit_from),
-	    .flags = F_NONEMPTY,
-	    .check = date_ok,
-	    .badmsg = "invalid date",
-	    .badhint = ": want YYYY-MM-DD" },
-	{ .name = "permit_to",
-	    .type = K_STR,
-	    .off = G(permit_to),
-	    .flags = F_NONEMPTY,
-	    .check = date_ok,
-	    .badmsg = "invalid date",
-	    .badhint = ": want YYYY-MM-DD" },
-	{ .name = NULL } };
+	DATE_KEY("permit_from", G(permit_from)),
+	DATE_KEY("permit_to", G(permit_to)), { .name = NULL } };
 
 static const struct key vehicle_keys[] = { { .name = "plate",
 					       .type = K_STR,
@@ -109,21 +104,8 @@ static const struct key vehicle_keys[] = { { .name = "plate",
 	    .off = V(waste),
 	    .parse = parse_waste,
 	    .release = release_waste },
-	{ .name = "permit_from",
-	    .type = K_STR,
-	    .off = V(permit_from),
-	    .flags = F_NONEMPTY,
-	    .check = date_ok,
-	    .badmsg = "invalid date",
-	    .badhint = ": want YYYY-MM-DD" },
-	{ .name = "permit_to",
-	    .type = K_STR,
-	    .off = V(permit_to),
-	    .flags = F_NONEMPTY,
-	    .check = date_ok,
-	    .badmsg = "invalid date",
-	    .badhint = ": want YYYY-MM-DD" },
-	{ .name = NULL } };
+	DATE_KEY("permit_from", V(permit_from)),
+	DATE_KEY("permit_to", V(permit_to)), { .name = NULL } };
 
 const struct listspec cfg_generators_list = {
 	.item = generator_keys,
