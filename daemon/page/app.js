@@ -542,6 +542,9 @@
     const node = clear($("map"));
     const W = 800, H = 560, PAD = 40;
     const reg = state.registry || {};
+    /* Facilities are few and named on the map; generators (a city has
+     * hundreds) get a smaller mark and their name only on hover. */
+    const facs = new Set(list(reg.facilities, "facilities"));
     const sites = list(reg.facilities, "facilities").concat(list(reg.generators, "generators"))
       .filter(f => num(f.lat) && num(f.lon));
     const trucks = list(state.vehicles, "vehicles").filter(v => num(v.lat) && num(v.lon));
@@ -587,8 +590,11 @@
       for (const ring of fenceRings(f))
         g.append(svg("polygon", { class: "fence",
           points: ring.map(p => P(p[0], p[1]).map(v => v.toFixed(1)).join(",")).join(" ") }));
-      g.append(svg("rect", { class: "fac", x: px - 5, y: py - 5, width: 10, height: 10 }),
-        svg("text", { class: "fac-label", x: px + 8, y: py + 4 }, f.name || f.id));
+      if (facs.has(f))
+        g.append(svg("rect", { class: "fac", x: px - 5, y: py - 5, width: 10, height: 10 }),
+          svg("text", { class: "fac-label", x: px + 8, y: py + 4 }, f.name || f.id));
+      else
+        g.append(svg("rect", { class: "gen", x: px - 3, y: py - 3, width: 6, height: 6 }));
       g.append(svg("title", {}, (f.name || f.id) + " · " + (f.kind || "") + " · " + (f.district || "")));
       node.append(g);
     }

@@ -79,6 +79,9 @@ CONFIG = ('time:\n  local_offset: "+08:00"\nfacilities:\n' + "".join(
        "" if harmless is None else ", harmless: %s" % str(harmless).lower(),
        lat, lon, fence)
     for fid, kind, district, harmless, name, lat, lon, fence in FACILITIES)
+    # One generator: drawn as a small mark, named only on hover.
+    + 'generators:\n  - {id: "NG-MK-001", name: "南关区农贸市场", kind: market,'
+    ' district: "%s", lat: 43.850, lon: 125.340}\n' % NG
     + "reconcile:\n  tolerance_pct: 10\n  overdue_h: 48\n"
     # alerts evaluated every second, not every 10 s: the test waits less.
     "alerts:\n  interval_s: 1\n")

@@ -253,8 +253,16 @@ def see_map(tab):
     assert a[4] == "rgb(255, 159, 67)", a
     assert b[4] == "rgb(77, 171, 247)", b
     assert trucks["吉A30009"][4] == "rgb(107, 119, 133)", trucks
-    # Seven facilities, each with its fence: six circles and a polygon.
-    assert tab.eval("document.querySelectorAll('#map g.site').length") == 7
+    # Seven facilities, each with its fence: six circles and a polygon;
+    # and the market, a generator: a small mark, no label.
+    assert tab.eval("document.querySelectorAll('#map g.site').length") == 8
+    assert tab.eval("document.querySelectorAll('#map g.site text.fac-label')"
+                    ".length") == 7
+    assert tab.eval("document.querySelectorAll('#map g.site rect.gen')"
+                    ".length") == 1
+    assert "南关区农贸市场" not in tab.eval(
+        "Array.from(document.querySelectorAll('#map text'))"
+        ".map(e => e.textContent).join(' ')")
     assert tab.eval("document.querySelectorAll('#map g.site circle.fence')"
                     ".length") == 6
     assert tab.eval("document.querySelectorAll('#map g.site polygon.fence')"
@@ -451,7 +459,7 @@ def test_tiles():
                 tab = browser.new_tab()
                 tab.navigate(base + "/")
                 n = tab.wait_js("document.querySelectorAll('#map g.site')"
-                                ".length == 7 && document.querySelectorAll("
+                                ".length == 8 && document.querySelectorAll("
                                 "'#map image').length", 20, "the tiles")
                 tab.wait(lambda: len([
                     r for r in tab.events("Network.loadingFinished")]) >=
