@@ -548,10 +548,29 @@ alerts(struct store_query *q, struct api_reply *out)
 
 /* ---- the manifest ---- */
 
-void
-api_verdict_why(char *out, size_t n, const char *verdict, const char *status,
-    double decl, double recv, double diff, double tol, double overdue_h)
+/* A setting "key=value" of the recorded reconciliation parameters. */
+static double
+setting(const char *settings, const char *key)
 {
+	const char *p = strstr(settings, key);
+
+	return p != NULL ? strtod(p + strlen(key), NULL) : NAN;
+}
+
+void
+api_verdict_why(char *out, size_t n, const char *status, int nc,
+    const char *const *names, const struct store_value *v)
+{
+	const char *verdict =
+	    store_value_text(v, store_col(nc, names, "verdict"));
+	const char *settings =
+	    store_value_text(v, store_col(nc, names, "settings"));
+	double decl = store_value_num(v, store_col(nc, names, "declared_kg"));
+	double recv = store_value_num(v, store_col(nc, names, "received_kg"));
+	double diff = store_value_num(v, store_col(nc, names, "diff_pct"));
+	double tol = setting(settings, "tol=");
+	double overdue_h = setting(settings, "overdue_ms=") / 3600000;
+
 	if (strcmp(verdict, "ok") == 0 || strcmp(verdict, "discrepancy") == 0)
 		snprintf(out, n,
 		    "received %.10g kg against %.10g kg declared: %+.2f %%, "
@@ -577,15 +596,6 @@ struct manifest {
 	char status[32]; /* of the last manifest row */
 };
 
-/* A setting "key=value" of the recorded reconciliation parameters. */
-static double
-setting(const char *settings, const char *key)
-{
-	const char *p = strstr(settings, key);
-
-	return p != NULL ? strtod(p + strlen(key), NULL) : NAN;
-}
-
 static int
 manifest_row(void *arg, int n, const char *const *names,
     const struct store_value *v)
@@ -604,17 +614,9 @@ verdict_why(struct api_buf *b, void *arg, int n, const char *const *names,
     const struct store_value *v)
 {
 	struct manifest *m = arg;
-	const char *settings =
-	    store_value_text(v, store_col(n, names, "settings"));
 	char why[256];
 
-	api_verdict_why(why, sizeof(why),
-	    store_value_text(v, store_col(n, names, "verdict")), m->status,
-	    store_value_num(v, store_col(n, names, "declared_kg")),
-	    store_value_num(v, store_col(n, names, "received_kg")),
-	    store_value_num(v, store_col(n, names, "diff_pct")),
-	    setting(settings, "tol="),
-	    setting(settings, "overdue_ms=") / 3600000);
+	api_verdict_why(why, sizeof(why), m->status, n, names, v);
 	api_buf_key(b, "why");
 	api_buf_str(b, why);
 }

@@ -19,6 +19,7 @@
 struct config;
 struct report;
 struct store_query;
+struct store_value;
 
 #define API_MAX_DAYS		92
 #define API_MAX_VEHICLES	5000
@@ -69,12 +70,12 @@ char *api_reg_config(const struct config *cfg,
 void api_reg_tile_origin(const struct config *cfg, char *out, size_t n);
 
 /*
- * The reason a manifest has its verdict, in words (docs/indicators.md):
- * verdict, masses, tolerance and overdue hours from the verdict's row,
- * status from the manifest's.
+ * The reason a manifest has its verdict, in words (docs/indicators.md),
+ * from the verdict's row (nc columns: verdict, declared_kg, received_kg,
+ * diff_pct and the recorded settings' tolerance and overdue time) and the
+ * manifest's status. One text for the API and wastetrackctl.
  */
-void api_verdict_why(char *out, size_t n, const char *verdict,
-    const char *status, double declared_kg, double received_kg, double diff_pct,
-    double tolerance_pct, double overdue_h);
+void api_verdict_why(char *out, size_t n, const char *status, int nc,
+    const char *const *names, const struct store_value *v);
 
 #endif

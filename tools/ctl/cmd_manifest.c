@@ -42,34 +42,6 @@ struct verdict_ctx {
 	char status[32];
 };
 
-static double
-setting(const char *settings, const char *key, double dflt)
-{
-	const char *p = settings ? strstr(settings, key) : NULL;
-
-	return p != NULL ? strtod(p + strlen(key), NULL) : dflt;
-}
-
-/* The verdict in words, from the rules of docs/indicators.md: the same
- * words as the API's (api_verdict_why). */
-static void
-why(char *out, size_t n, const struct verdict_ctx *x, int nc,
-    const char *const *names, const struct store_value *v)
-{
-	const char *verdict =
-	    store_value_text(v, store_col(nc, names, "verdict"));
-	const char *settings =
-	    store_value_text(v, store_col(nc, names, "settings"));
-	double decl = store_value_num(v, store_col(nc, names, "declared_kg"));
-	double recv = store_value_num(v, store_col(nc, names, "received_kg"));
-	double diff = store_value_num(v, store_col(nc, names, "diff_pct"));
-	double tol = setting(settings, "tol=", NAN);
-	double overdue_h = setting(settings, "overdue_ms=", NAN) / 3600000;
-
-	api_verdict_why(out, n, verdict, x->status, decl, recv, diff, tol,
-	    overdue_h);
-}
-
 /* The verdict's row with the reason added as a last column. */
 static int
 verdict_row(void *arg, int n, const char *const *names,
@@ -87,7 +59,7 @@ verdict_row(void *arg, int n, const char *const *names,
 	if (v == NULL)
 		return ctl_out_row(x->o, n + 1, nn, NULL);
 	memcpy(vv, v, sizeof(*vv) * (size_t)n);
-	why(reason, sizeof(reason), x, n, names, v);
+	api_verdict_why(reason, sizeof(reason), x->status, n, names, v);
 	memset(&vv[n], 0, sizeof(vv[n]));
 	vv[n].type = STORE_V_TEXT;
 	vv[n].s = reason;
