@@ -8,6 +8,7 @@
 
 #include "log.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,4 +90,12 @@ store_db_blob_dup(sqlite3_stmt *st, int col, size_t *len)
 		memcpy(p, blob, (size_t)n);
 	*len = (size_t)n;
 	return p;
+}
+
+double
+store_db_real(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL
+	    ? NAN
+	    : sqlite3_column_double(st, col);
 }

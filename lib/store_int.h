@@ -150,6 +150,8 @@ int64_t store_file_size(const char *path, const char *suffix);
  * NULL when out of memory; the caller frees. */
 char *store_db_text_dup(sqlite3_stmt *st, int col);
 void *store_db_blob_dup(sqlite3_stmt *st, int col, size_t *len);
+/* The current row's column col as a number, NAN when NULL. */
+double store_db_real(sqlite3_stmt *st, int col);
 
 /* ---- store_schema.c ---- */
 

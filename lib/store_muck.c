@@ -9,7 +9,6 @@
 
 #include "norm.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -146,14 +145,6 @@ store_sqlite_violation_add(struct store *pub, const struct store_violation *v,
 	return 0;
 }
 
-static double
-col_real(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL
-	    ? NAN
-	    : sqlite3_column_double(st, i);
-}
-
 static void
 col_text(sqlite3_stmt *st, int i, char *out, size_t n)
 {
@@ -178,9 +169,9 @@ store_sqlite_vehicle_recent(struct store *pub, const char *vehicle,
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)n);
 	while (k < n && (rc = store_lookup(s, S_VEHICLE_RECENT)) == 1) {
 		out[k].ts_ms = sqlite3_column_int64(st, 0);
-		out[k].lat = col_real(st, 1);
-		out[k].lon = col_real(st, 2);
-		out[k].speed_kmh = col_real(st, 3);
+		out[k].lat = store_db_real(st, 1);
+		out[k].lon = store_db_real(st, 2);
+		out[k].speed_kmh = store_db_real(st, 3);
 		col_text(st, 4, out[k].load_state, sizeof(out[k].load_state));
 		k++;
 	}

@@ -6,7 +6,6 @@
 
 #include "log.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,14 +108,6 @@ store_sqlite_manifest_counts(struct store *pub, struct store_manifest_counts *c)
 	return 0;
 }
 
-static double
-col_real(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL
-	    ? NAN
-	    : sqlite3_column_double(st, i);
-}
-
 static void
 col_text(sqlite3_stmt *st, int i, char *out, size_t n)
 {
@@ -145,14 +136,14 @@ store_sqlite_day_indicators(struct store *pub, const char *day,
 	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		col_text(st, 0, r.district, sizeof(r.district));
-		r.collected_kg = col_real(st, 1);
-		r.recycling_rate = col_real(st, 2);
-		r.harmless_rate = col_real(st, 3);
-		r.cw_rate = col_real(st, 4);
-		r.clearance_rate = col_real(st, 5);
-		r.closure_rate = col_real(st, 6);
-		r.discrepancy_rate = col_real(st, 7);
-		r.authorised_share = col_real(st, 8);
+		r.collected_kg = store_db_real(st, 1);
+		r.recycling_rate = store_db_real(st, 2);
+		r.harmless_rate = store_db_real(st, 3);
+		r.cw_rate = store_db_real(st, 4);
+		r.clearance_rate = store_db_real(st, 5);
+		r.closure_rate = store_db_real(st, 6);
+		r.discrepancy_rate = store_db_real(st, 7);
+		r.authorised_share = store_db_real(st, 8);
 		r.manifests = sqlite3_column_int64(st, 9);
 		r.overdue = sqlite3_column_int64(st, 10);
 		fn(arg, &r);
@@ -224,9 +215,9 @@ store_sqlite_manifest_items(struct store *pub, const char *verdict, int limit,
 		col_text(st, 0, it.scheme, sizeof(it.scheme));
 		col_text(st, 1, it.manifest_no, sizeof(it.manifest_no));
 		col_text(st, 2, it.verdict, sizeof(it.verdict));
-		it.declared_kg = col_real(st, 3);
-		it.received_kg = col_real(st, 4);
-		it.diff_pct = col_real(st, 5);
+		it.declared_kg = store_db_real(st, 3);
+		it.received_kg = store_db_real(st, 4);
+		it.diff_pct = store_db_real(st, 5);
 		it.departed_ms = sqlite3_column_type(st, 6) == SQLITE_NULL
 		    ? WT_NOTIME
 		    : sqlite3_column_int64(st, 6);
