@@ -193,6 +193,7 @@ checkpoint_start(struct store *s, struct checkpoint **out)
 {
 	struct checkpoint *c;
 	char path[PATH_MAX];
+	struct store_where w = { 0 };
 
 	*out = NULL;
 	if (!store_has_maint(s)) {
@@ -209,8 +210,9 @@ checkpoint_start(struct store *s, struct checkpoint **out)
 	snprintf(c->dir, sizeof(c->dir), "%s", dirname(path));
 	c->kick_pages = KICK_PAGES;
 	c->catch_up_pages = CATCH_UP_PAGES;
-	if (store_maint_open_backend(store_backend_name(s), store_path(s),
-		&c->conn) == -1)
+	w.backend = store_backend_name(s);
+	w.path = store_path(s);
+	if (store_maint_open_at(&w, &c->conn) == -1)
 		goto fail;
 	if (pthread_create(&c->thread, NULL, run, c) != 0) {
 		log_warnx("checkpoint: cannot start a thread");

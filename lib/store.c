@@ -15,6 +15,9 @@
 /* The backends built in. */
 const struct store_backend *const store_backends[] = {
 	&store_backend_sqlite,
+#ifdef WT_HAVE_PG
+	&store_backend_pg,
+#endif
 	NULL,
 };
 
@@ -68,6 +71,8 @@ static const struct {
 	OP(alerts_sync, 0),
 	OP(alerts_pending, 0),
 	OP(alerts_acked, 0),
+	OP(cluster_beat, 1),
+	OP(take_late_duplicates, 1),
 	OP(replay_next, 0),
 	OP(replay_mark, 0),
 	OP(rederive_next, 0),
@@ -203,13 +208,12 @@ store_backend_name(const struct store *s)
 /* ---- opening: by backend name, or the default one ---- */
 
 int
-store_open_backend(const char *name, const char *path, int full_sync,
-    struct store **out)
+store_open_at(const struct store_where *w, int full_sync, struct store **out)
 {
 	const struct store_backend *be;
 
-	if ((be = backend(name)) == NULL ||
-	    be->open(path, full_sync, out) == -1)
+	if ((be = backend(w->backend)) == NULL ||
+	    be->open(w, full_sync, out) == -1)
 		return -1;
 	(*out)->be = be;
 	return 0;
@@ -218,16 +222,17 @@ store_open_backend(const char *name, const char *path, int full_sync,
 int
 store_open(const char *path, int full_sync, struct store **out)
 {
-	return store_open_backend(store_backend_default, path, full_sync, out);
+	struct store_where w = { .path = path };
+
+	return store_open_at(&w, full_sync, out);
 }
 
 int
-store_open_reader_backend(const char *name, const char *path,
-    struct store **out)
+store_open_reader_at(const struct store_where *w, struct store **out)
 {
 	const struct store_backend *be;
 
-	if ((be = backend(name)) == NULL || be->open_reader(path, out) == -1)
+	if ((be = backend(w->backend)) == NULL || be->open_reader(w, out) == -1)
 		return -1;
 	(*out)->be = be;
 	return 0;
@@ -236,7 +241,9 @@ store_open_reader_backend(const char *name, const char *path,
 int
 store_open_reader(const char *path, struct store **out)
 {
-	return store_open_reader_backend(store_backend_default, path, out);
+	struct store_where w = { .path = path };
+
+	return store_open_reader_at(&w, out);
 }
 
 void
@@ -247,12 +254,11 @@ store_close(struct store *s)
 }
 
 int
-store_query_open_backend(const char *name, const char *path,
-    struct store_query **out)
+store_query_open_at(const struct store_where *w, struct store_query **out)
 {
 	const struct store_backend *be;
 
-	if ((be = backend(name)) == NULL || be->query_open(path, out) == -1)
+	if ((be = backend(w->backend)) == NULL || be->query_open(w, out) == -1)
 		return -1;
 	(*out)->be = be;
 	return 0;
@@ -261,7 +267,9 @@ store_query_open_backend(const char *name, const char *path,
 int
 store_query_open(const char *path, struct store_query **out)
 {
-	return store_query_open_backend(store_backend_default, path, out);
+	struct store_where w = { .path = path };
+
+	return store_query_open_at(&w, out);
 }
 
 void
@@ -272,12 +280,12 @@ store_query_close(struct store_query *q)
 }
 
 int
-store_backup_backend(const char *name, const char *path, const char *dest,
+store_backup_at(const struct store_where *w, const char *dest,
     struct store_backup_info *info)
 {
 	const struct store_backend *be;
 
-	if ((be = backend(name)) == NULL)
+	if ((be = backend(w->backend)) == NULL)
 		return -1;
 	if (be->backup == NULL) {
 		log_warnx("store: the %s backend makes no copies of its own: "
@@ -285,13 +293,15 @@ store_backup_backend(const char *name, const char *path, const char *dest,
 		    be->name);
 		return -1;
 	}
-	return be->backup(path, dest, info);
+	return be->backup(w, dest, info);
 }
 
 int
 store_backup(const char *path, const char *dest, struct store_backup_info *info)
 {
-	return store_backup_backend(store_backend_default, path, dest, info);
+	struct store_where w = { .path = path };
+
+	return store_backup_at(&w, dest, info);
 }
 
 /* ---- background maintenance: a backend may have none ---- */
@@ -316,19 +326,18 @@ store_maint_catch_up(struct store *s)
 }
 
 int
-store_maint_open_backend(const char *name, const char *path,
-    struct store_maint **out)
+store_maint_open_at(const struct store_where *w, struct store_maint **out)
 {
 	const struct store_backend *be;
 
-	if ((be = backend(name)) == NULL)
+	if ((be = backend(w->backend)) == NULL)
 		return -1;
 	if (be->maint_open == NULL) {
 		log_warnx("store: the %s backend has no background maintenance",
 		    be->name);
 		return -1;
 	}
-	if (be->maint_open(path, out) == -1)
+	if (be->maint_open(w, out) == -1)
 		return -1;
 	(*out)->be = be;
 	return 0;
@@ -337,7 +346,9 @@ store_maint_open_backend(const char *name, const char *path,
 int
 store_maint_open(const char *path, struct store_maint **out)
 {
-	return store_maint_open_backend(store_backend_default, path, out);
+	struct store_where w = { .path = path };
+
+	return store_maint_open_at(&w, out);
 }
 
 void
@@ -385,6 +396,31 @@ store_rederive_open(struct store *s, struct store_rederive **out)
 }
 
 /* ---- the rest: one indirect call each ---- */
+
+int
+store_cluster_beat(struct store *s, const char *instance, const char *group,
+    int64_t now_ms, struct store_cluster *out)
+{
+	if (s->be->cluster_beat != NULL)
+		return s->be->cluster_beat(s, instance, group, now_ms, out);
+	memset(out, 0, sizeof(*out));
+	out->leader = 1;
+	return 0;
+}
+
+int
+store_is_shared(const struct store *s)
+{
+	return s->be->cluster_beat != NULL;
+}
+
+int64_t
+store_take_late_duplicates(struct store *s)
+{
+	return s->be->take_late_duplicates != NULL
+	    ? s->be->take_late_duplicates(s)
+	    : 0;
+}
 
 const char *
 store_path(const struct store *s)

@@ -55,13 +55,29 @@ int store_backend_known(const char *name);
 const char *store_backend_name(const struct store *s);
 
 /*
+ * Where a store is (database.* of the configuration): the backend by
+ * name (NULL: the default), its address (a file for SQLite, a libpq
+ * connection URI for PostgreSQL), the file holding its password (NULL:
+ * none; the backend's own means apply) and the name of this instance
+ * (NULL: "default"), under which a store shared by several daemons keeps
+ * each one's spool position. The strings are the caller's; a store
+ * copies what it keeps.
+ */
+struct store_where {
+	const char *backend;
+	const char *path;
+	const char *password_file;
+	const char *instance;
+};
+
+/*
  * Open or create the database at path (for a backend that is a server,
  * where to reach it), durable per full_sync (0: a crash of the machine
  * may lose the last commits; 1: every commit is durable when
  * store_commit() returns), then migrate to STORE_SCHEMA_VERSION. A
  * database newer than this binary is refused.
  */
-int store_open_backend(const char *backend, const char *path, int full_sync,
+int store_open_at(const struct store_where *w, int full_sync,
     struct store **out) WT_MUST_CHECK;
 int store_open(const char *path, int full_sync,
     struct store **out) WT_MUST_CHECK;
@@ -340,7 +356,7 @@ int store_alerts_acked(struct store *s, const int64_t *ids,
  * A store that only reads (the report functions below), for a thread
  * other than the writer's; closed with store_close().
  */
-int store_open_reader_backend(const char *backend, const char *path,
+int store_open_reader_at(const struct store_where *w,
     struct store **out) WT_MUST_CHECK;
 int store_open_reader(const char *path, struct store **out) WT_MUST_CHECK;
 /* The report reads between these see one snapshot of the database. */
@@ -451,7 +467,7 @@ struct store_maint;
 /* Whether s's backend has background maintenance at all: without it,
  * store_maint_open() refuses, and the pressure is never reported. */
 int store_has_maint(const struct store *s);
-int store_maint_open_backend(const char *backend, const char *path,
+int store_maint_open_at(const struct store_where *w,
     struct store_maint **out) WT_MUST_CHECK;
 int store_maint_open(const char *path, struct store_maint **out) WT_MUST_CHECK;
 /* Do what needs nobody to wait, never waiting itself: *pending units
@@ -483,8 +499,8 @@ struct store_backup_info {
  * the copy is one committed state, checked and on disk before it appears
  * under its name. 0, or -1 with the reason logged.
  */
-int store_backup_backend(const char *backend, const char *path,
-    const char *dest, struct store_backup_info *info) WT_MUST_CHECK;
+int store_backup_at(const struct store_where *w, const char *dest,
+    struct store_backup_info *info) WT_MUST_CHECK;
 int store_backup(const char *path, const char *dest,
     struct store_backup_info *info) WT_MUST_CHECK;
 
@@ -574,7 +590,7 @@ struct store_q_args {
 	int64_t num[4];	     /* ?5..?8 */
 };
 
-int store_query_open_backend(const char *backend, const char *path,
+int store_query_open_at(const struct store_where *w,
     struct store_query **out) WT_MUST_CHECK;
 int store_query_open(const char *path, struct store_query **out) WT_MUST_CHECK;
 void store_query_close(struct store_query *q);
@@ -706,6 +722,41 @@ int store_rederive(struct store_rederive *job, int64_t message_id,
 int store_rederive_open(struct store *s,
     struct store_rederive **out) WT_MUST_CHECK;
 void store_rederive_close(struct store_rederive *job);
+
+/*
+ * Several daemons on one store (docs/cluster.md). The loop calls
+ * store_cluster_beat() once a tick, outside a transaction: it records
+ * this instance as alive (id, group, now), makes it the leader when no
+ * other instance is (the one that reconciles, raises alerts and prunes;
+ * for PostgreSQL, whoever holds an advisory lock), and lists the other
+ * instances seen lately. A backend that serves a single daemon (SQLite)
+ * has no such operation: every daemon is then its own leader, alone.
+ */
+#define STORE_PEERS_MAX 16
+struct store_peer {
+	char id[64];
+	char group[64];
+	int leader;
+	int64_t seen_ms;
+};
+struct store_cluster {
+	int leader;		 /* 1: this instance leads */
+	int64_t leader_since_ms; /* since when (0: not leader) */
+	size_t npeers;		 /* the others, at most STORE_PEERS_MAX */
+	struct store_peer peers[STORE_PEERS_MAX];
+};
+int store_cluster_beat(struct store *s, const char *instance, const char *group,
+    int64_t now_ms, struct store_cluster *out) WT_MUST_CHECK;
+/* 1 when several daemons may share this store (store_cluster_beat()
+ * means something); 0 for SQLite. */
+int store_is_shared(const struct store *s);
+/*
+ * Messages store_message_find() called new that the store found already
+ * stored when the transaction ran (another instance stored them first: a
+ * backend that pipelines learns it late), taken since the last call:
+ * the counters move them from stored to duplicates. Always 0 for SQLite.
+ */
+int64_t store_take_late_duplicates(struct store *s);
 
 const char *store_path(const struct store *s);
 /* The writer connection's last error message (for /status). */

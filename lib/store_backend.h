@@ -46,7 +46,8 @@ struct store_backend {
 	const char *name; /* database.backend: "sqlite" */
 
 	/* ---- the writer ---- */
-	int (*open)(const char *path, int full_sync, struct store **out);
+	int (*open)(const struct store_where *w, int full_sync,
+	    struct store **out);
 	void (*close)(struct store *s);
 	const char *(*path)(const struct store *s);
 	const char *(*errmsg)(struct store *s);
@@ -118,8 +119,15 @@ struct store_backend {
 	    int64_t now_ms, struct store_rd_result *out);
 	void (*rederive_close)(struct store_rederive *job);
 
+	/* ---- several daemons on one store: optional (NULL: a store of
+	 * one daemon, which leads alone and never learns of duplicates
+	 * late) ---- */
+	int (*cluster_beat)(struct store *s, const char *instance,
+	    const char *group, int64_t now_ms, struct store_cluster *out);
+	int64_t (*take_late_duplicates)(struct store *s);
+
 	/* ---- the reader ---- */
-	int (*open_reader)(const char *path, struct store **out);
+	int (*open_reader)(const struct store_where *w, struct store **out);
 	int (*read_begin)(struct store *s);
 	void (*read_end)(struct store *s);
 	int (*data_version)(struct store *s, int64_t *v);
@@ -145,7 +153,8 @@ struct store_backend {
 	/* NULL: nothing to catch up (0). */
 	int (*maint_catch_up)(struct store *s);
 	/* NULL: store_has_maint() says 0, store_maint_open() refuses. */
-	int (*maint_open)(const char *path, struct store_maint **out);
+	int (
+	    *maint_open)(const struct store_where *w, struct store_maint **out);
 	int (*maint_step)(struct store_maint *m, int *pending, int *done);
 	int (*maint_truncate)(struct store_maint *m);
 	int64_t (*maint_log_bytes)(struct store_maint *m);
@@ -154,11 +163,12 @@ struct store_backend {
 
 	/* ---- backup: optional (NULL: refused, the backend's own tools
 	 * copy the database, e.g. pg_dump) ---- */
-	int (*backup)(const char *path, const char *dest,
+	int (*backup)(const struct store_where *w, const char *dest,
 	    struct store_backup_info *info);
 
 	/* ---- read-only named queries ---- */
-	int (*query_open)(const char *path, struct store_query **out);
+	int (
+	    *query_open)(const struct store_where *w, struct store_query **out);
 	void (*query_close)(struct store_query *q);
 	int (*query_run)(struct store_query *q, enum store_q id,
 	    const struct store_q_args *a, store_rows_fn fn, void *arg);
@@ -189,5 +199,8 @@ const char *store_backend_check(const struct store_backend *be);
 extern const struct store_backend *const store_backends[];
 /* Their tables, each in its backend's files. */
 extern const struct store_backend store_backend_sqlite; /* store_sqlite_ops.c */
+#ifdef WT_HAVE_PG
+extern const struct store_backend store_backend_pg; /* store_pg_ops.c */
+#endif
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * store_pg: connecting with libpq and applying the PostgreSQL schema's
- * migrations (store_pg.h). The only file that includes libpq.
+ * migrations (store_pg.h); the rest of the backend takes the connection
+ * from here (store_pg_int.h).
  */
-#include "store_pg.h"
+#include "store_pg_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -288,4 +289,10 @@ fail:
 	/* Already failing: the rollback's own error adds nothing. */
 	(void)exec(pg, "ROLLBACK", "postgresql", NULL, 0);
 	return -1;
+}
+
+PGconn *
+store_pg_conn(struct store_pg *pg)
+{
+	return pg->conn;
 }

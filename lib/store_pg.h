@@ -1,9 +1,9 @@
 /*
  * store_pg: the foundations of the PostgreSQL store (docs/postgresql.md):
  * a connection from a libpq URI and a password file, and the versioned
- * migrations of store_pg_schema.c applied under an advisory lock. Not yet
- * a store.h backend. libpq is included by store_pg.c only: this header
- * names none of its types.
+ * migrations of store_pg_schema.c applied under an advisory lock. The
+ * backend of store.h is built on it (store_pg_int.h, which includes
+ * libpq: this header names none of its types).
  */
 #ifndef STORE_PG_H
 #define STORE_PG_H

@@ -6,9 +6,42 @@
  */
 #include "store_int.h"
 
+/* The openers take a store_where; SQLite needs only its path (a file has
+ * no password, and one daemon only writes it). */
+static int
+sq_open(const struct store_where *w, int full_sync, struct store **out)
+{
+	return store_sqlite_open(w->path, full_sync, out);
+}
+
+static int
+sq_open_reader(const struct store_where *w, struct store **out)
+{
+	return store_sqlite_open_reader(w->path, out);
+}
+
+static int
+sq_maint_open(const struct store_where *w, struct store_maint **out)
+{
+	return store_sqlite_maint_open(w->path, out);
+}
+
+static int
+sq_backup(const struct store_where *w, const char *dest,
+    struct store_backup_info *info)
+{
+	return store_sqlite_backup(w->path, dest, info);
+}
+
+static int
+sq_query_open(const struct store_where *w, struct store_query **out)
+{
+	return store_sqlite_query_open(w->path, out);
+}
+
 const struct store_backend store_backend_sqlite = {
 	.name = "sqlite",
-	.open = store_sqlite_open,
+	.open = sq_open,
 	.close = store_sqlite_close,
 	.path = store_sqlite_path,
 	.errmsg = store_sqlite_errmsg,
@@ -48,7 +81,7 @@ const struct store_backend store_backend_sqlite = {
 	.rederive_open = store_sqlite_rederive_open,
 	.rederive = store_sqlite_rederive,
 	.rederive_close = store_sqlite_rederive_close,
-	.open_reader = store_sqlite_open_reader,
+	.open_reader = sq_open_reader,
 	.read_begin = store_sqlite_read_begin,
 	.read_end = store_sqlite_read_end,
 	.data_version = store_sqlite_data_version,
@@ -62,14 +95,14 @@ const struct store_backend store_backend_sqlite = {
 	.alert_items = store_sqlite_alert_items,
 	.on_commit_pressure = store_sqlite_on_commit_pressure,
 	.maint_catch_up = store_sqlite_maint_catch_up,
-	.maint_open = store_sqlite_maint_open,
+	.maint_open = sq_maint_open,
 	.maint_step = store_sqlite_maint_step,
 	.maint_truncate = store_sqlite_maint_truncate,
 	.maint_log_bytes = store_sqlite_maint_log_bytes,
 	.maint_errmsg = store_sqlite_maint_errmsg,
 	.maint_close = store_sqlite_maint_close,
-	.backup = store_sqlite_backup,
-	.query_open = store_sqlite_query_open,
+	.backup = sq_backup,
+	.query_open = sq_query_open,
 	.query_close = store_sqlite_query_close,
 	.query_run = store_sqlite_query_run,
 	.query_budget = store_sqlite_query_budget,
