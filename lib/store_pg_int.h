@@ -309,14 +309,15 @@ int store_pg_query_run(struct store_query *q, enum store_q id,
     const struct store_q_args *a, store_rows_fn fn, void *arg);
 void store_pg_query_budget(struct store_query *q, int ms);
 int store_pg_query_timed_out(const struct store_query *q);
-int store_pg_query_prune_due(struct store_query *q,
-    const struct store_retention *r, int64_t due[STORE_PRUNE_KINDS]);
 int store_pg_query_plan(struct store_query *q, enum store_q id,
     store_rows_fn fn, void *arg);
 
-/* store_pg_prune.c */
+/* store_pg_prune.c (query_prune_due takes a query handle of
+ * store_pg_query.c: struct pg_query's first member is its store_pgsql) */
 int store_pg_prune_slice(struct store *pub, const struct store_retention *r,
     struct store_prune *pr, int max_rows, int64_t budget_us);
+int store_pg_query_prune_due(struct store_query *q,
+    const struct store_retention *r, int64_t due[STORE_PRUNE_KINDS]);
 
 /* store_pg_replay.c */
 int store_pg_replay_next(struct store *pub, const struct store_replay_filter *f,

@@ -17,3 +17,15 @@ store_pg_prune_slice(struct store *pub, const struct store_retention *r,
 	log_warnx("store: postgresql: store_pg_prune_slice is not written yet");
 	return -1;
 }
+
+int
+store_pg_query_prune_due(struct store_query *q, const struct store_retention *r,
+    int64_t due[STORE_PRUNE_KINDS])
+{
+	(void)q;
+	(void)r;
+	(void)due;
+	log_warnx(
+	    "store: postgresql: store_pg_query_prune_due is not written yet");
+	return -1;
+}

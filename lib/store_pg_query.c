@@ -49,17 +49,6 @@ store_pg_query_timed_out(const struct store_query *q)
 	return -1;
 }
 
-int
-store_pg_query_prune_due(struct store_query *q, const struct store_retention *r,
-    int64_t due[STORE_PRUNE_KINDS])
-{
-	(void)q;
-	(void)r;
-	(void)due;
-	log_warnx(
-	    "store: postgresql: store_pg_query_prune_due is not written yet");
-	return -1;
-}
 
 int
 store_pg_query_plan(struct store_query *q, enum store_q id, store_rows_fn fn,
