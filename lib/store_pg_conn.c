@@ -165,6 +165,12 @@ store_pgsql_of(struct store *pub)
 	return (struct store_pgsql *)pub;
 }
 
+struct store_pgsql *
+store_pgsql_of_query(struct store_query *q)
+{
+	return (struct store_pgsql *)(void *)q;
+}
+
 void *
 store_pgsql_area(struct store_pgsql *s, enum pg_area a, void *(*make)(void),
     void (*release)(void *state))

@@ -302,7 +302,10 @@ int store_pg_alert_counts(struct store *pub, struct store_alert_counts *c);
 int store_pg_alert_items(struct store *pub, int limit, store_alert_item_fn fn,
     void *arg);
 
-/* store_pg_query.c */
+/* store_pg_query.c. A query handle (struct store_query) is a struct
+ * store_pgsql of kind PGK_QUERY, cast (both begin with the dispatcher's
+ * header); what queries keep beside it is in its PGA_QUERY slot. */
+struct store_pgsql *store_pgsql_of_query(struct store_query *q);
 int store_pg_query_open(const struct store_where *w, struct store_query **out);
 void store_pg_query_close(struct store_query *q);
 int store_pg_query_run(struct store_query *q, enum store_q id,
@@ -312,8 +315,7 @@ int store_pg_query_timed_out(const struct store_query *q);
 int store_pg_query_plan(struct store_query *q, enum store_q id,
     store_rows_fn fn, void *arg);
 
-/* store_pg_prune.c (query_prune_due takes a query handle of
- * store_pg_query.c: struct pg_query's first member is its store_pgsql) */
+/* store_pg_prune.c */
 int store_pg_prune_slice(struct store *pub, const struct store_retention *r,
     struct store_prune *pr, int max_rows, int64_t budget_us);
 int store_pg_query_prune_due(struct store_query *q,
