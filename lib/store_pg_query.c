@@ -100,12 +100,18 @@ store_pg_query_close(struct store_query *q)
 void
 store_pg_query_budget(struct store_query *q, int ms)
 {
-	struct qstate *st = qstate(store_pgsql_of_query(q));
+	struct store_pgsql *s = store_pgsql_of_query(q);
+	struct qstate *st = qstate(s);
 
 	if (st == NULL)
 		return;
 	st->timed_out = 0;
 	st->deadline_us = ms > 0 ? clock_mono_us() + (int64_t)ms * 1000 : 0;
+	/* No budget: none at once, also for what runs on this session
+	 * without store_pg_query_run() (store_pg_query_prune_due()). */
+	if (ms <= 0 && st->timeout_ms != 0 && !s->broken &&
+	    pgq_exec(s, "SET statement_timeout = 0") == 0)
+		st->timeout_ms = 0;
 }
 
 int
@@ -132,6 +138,8 @@ connected(struct store_pgsql *s, struct qstate *st)
 		return -1;
 	}
 	s->broken = 0;
+	/* A new session: nothing prepared, ours or pgq_query()'s. */
+	store_pgsql_prepared_clear(s);
 	memset(st->prepared, 0, sizeof(st->prepared));
 	st->timeout_ms = -1;
 	return session_setup(s);

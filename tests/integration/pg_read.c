@@ -7,9 +7,11 @@
  *	text (test_pg_read.py compares SQLite's with PostgreSQL's).
  * pg_read --budget BACKEND PATH_OR_URL [PASSWORD_FILE] MS PLATE FROM TO
  *	STORE_Q_VEHICLE_POSITIONS for PLATE over [FROM, TO) three times:
- *	with a budget of MS, then without one, then the plan of it; prints
- *	"budget rc timed_out elapsed_ms", "free rc timed_out elapsed_ms
- *	rows" and "plan lines".
+ *	with a budget of MS, then without one, then the plan of every query;
+ *	prints "budget rc timed_out elapsed_ms", "free rc timed_out
+ *	elapsed_ms rows" and "plan PLANNED QUERIES".
+ * pg_read --meta BACKEND PATH_OR_URL [PASSWORD_FILE]
+ *	STORE_Q_META alone.
  */
 #include "clock.h"
 #include "store.h"
@@ -327,8 +329,9 @@ budget(const struct store_where *w, int ms, const char *plate, int64_t from,
 {
 	struct store_q_args a = { { plate, NULL, NULL, NULL }, { from, to } };
 	struct store_query *q;
+	enum store_q id;
 	int64_t t0;
-	int rc, rows = 0;
+	int rc, rows = 0, planned;
 
 	if (store_query_open_at(w, &q) == -1)
 		return -1;
@@ -345,11 +348,29 @@ budget(const struct store_where *w, int ms, const char *plate, int64_t from,
 	    store_query_run(q, STORE_Q_VEHICLE_POSITIONS, &a, count_row, &rows);
 	printf("free %d %d %" PRId64 " %d\n", rc, store_query_timed_out(q),
 	    (clock_mono_us() - t0) / 1000, rows);
-	rows = 0;
-	rc = store_query_plan(q, STORE_Q_VEHICLE_POSITIONS, count_row, &rows);
-	printf("plan %d %d\n", rc, rows);
+	/* Every query has a plan (a generic one: no argument known). */
+	for (id = 0, planned = 0; id < STORE_Q_COUNT; id++) {
+		rows = 0;
+		if (store_query_plan(q, id, count_row, &rows) == 0 && rows > 0)
+			planned++;
+	}
+	printf("plan %d %d\n", planned, STORE_Q_COUNT);
 	store_query_close(q);
 	return 0;
+}
+
+/* pg_read --meta BACKEND PATH [PASSWORD_FILE]: STORE_Q_META alone. */
+static int
+meta(const struct store_where *w)
+{
+	struct store_query *q;
+	int rc;
+
+	if (store_query_open_at(w, &q) == -1)
+		return -1;
+	rc = store_query_run(q, STORE_Q_META, NULL, print_row, NULL);
+	store_query_close(q);
+	return rc;
 }
 
 int
@@ -360,6 +381,14 @@ main(int argc, char **argv)
 	int fixed = b ? 5 : 3; /* arguments after the optional password */
 	int i;
 
+	if (argc > 1 && strcmp(argv[1], "--meta") == 0) {
+		if (argc != 4 && argc != 5)
+			return 2;
+		w.backend = argv[2];
+		w.path = argv[3];
+		w.password_file = argc == 5 ? argv[4] : NULL;
+		return meta(&w) == -1 ? 1 : 0;
+	}
 	argv += b;
 	argc -= b;
 	if (argc != fixed + 2 && argc != fixed + 3) {
