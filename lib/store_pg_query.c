@@ -138,6 +138,7 @@ connected(struct store_pgsql *s, struct qstate *st)
 		return -1;
 	}
 	s->broken = 0;
+	log_notice("store: postgresql: connected again to %s", s->shown);
 	/* A new session: nothing prepared, ours or pgq_query()'s. */
 	store_pgsql_prepared_clear(s);
 	memset(st->prepared, 0, sizeof(st->prepared));
@@ -427,6 +428,42 @@ ready(struct store_pgsql *s, struct qstate *st, enum store_q id)
 	return prepare(s, st, id);
 }
 
+/*
+ * Run id with p: its result, or NULL (timed out, or the reason logged).
+ * A connection found lost (a server restarted under a long-lived
+ * handle: the API's) is made again and the query run once more: it only
+ * reads, and no row was given yet.
+ */
+static PGresult *
+execute(struct store_pgsql *s, struct qstate *st, enum store_q id,
+    const struct params *p)
+{
+	PGresult *r;
+	char name[32];
+	int attempt;
+
+	stmt_name(id, name, sizeof(name));
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (ready(s, st, id) == -1) {
+			/* Told (or out of time): again only when lost. */
+			if (attempt > 0 || PQstatus(s->conn) != CONNECTION_BAD)
+				return NULL;
+			continue;
+		}
+		r = PQexecPrepared(s->conn, name, NPARAMS, p->v, NULL, NULL, 0);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK)
+			return r;
+		if (attempt > 0 || PQstatus(s->conn) != CONNECTION_BAD) {
+			failed(s, st, id, r);
+			PQclear(r);
+			return NULL;
+		}
+		PQclear(r);
+		s->broken = 1;
+	}
+	return NULL;
+}
+
 int
 store_pg_query_run(struct store_query *q, enum store_q id,
     const struct store_q_args *a, store_rows_fn fn, void *arg)
@@ -435,29 +472,23 @@ store_pg_query_run(struct store_query *q, enum store_q id,
 	struct qstate *st = qstate(s);
 	struct store_q_args mine;
 	struct params p;
-	char name[32];
 	PGresult *r;
 	int rc, missing;
 
-	if (id == STORE_Q_META && st != NULL && connected(s, st) == 0 &&
-	    schema_missing(s, &missing) == 0 && missing)
-		return meta_empty(fn, arg);
-	if (ready(s, st, id) == -1)
+	if ((unsigned)id >= STORE_Q_COUNT || st == NULL)
 		return -1;
 	if (id == STORE_Q_META) {
+		if (connected(s, st) == 0 && schema_missing(s, &missing) == 0 &&
+		    missing)
+			return meta_empty(fn, arg);
 		/* META has no arguments; its $1 is this instance. */
 		memset(&mine, 0, sizeof(mine));
 		mine.text[STORE_PG_Q_INSTANCE_ARG] = s->instance;
 		a = &mine;
 	}
 	params_fill(&p, a);
-	stmt_name(id, name, sizeof(name));
-	r = PQexecPrepared(s->conn, name, NPARAMS, p.v, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		failed(s, st, id, r);
-		PQclear(r);
+	if ((r = execute(s, st, id, &p)) == NULL)
 		return -1;
-	}
 	rc = emit(r, &store_pg_named[id], fn, arg);
 	PQclear(r);
 	return rc;

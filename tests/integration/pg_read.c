@@ -12,6 +12,8 @@
  *	elapsed_ms rows" and "plan PLANNED QUERIES".
  * pg_read --meta BACKEND PATH_OR_URL [PASSWORD_FILE]
  *	STORE_Q_META alone.
+ * pg_read --restart BACKEND PATH_OR_URL [PASSWORD_FILE]
+ *	STORE_Q_ACTIVITY before and after a restart of the server.
  */
 #include "clock.h"
 #include "store.h"
@@ -373,6 +375,29 @@ meta(const struct store_where *w)
 	return rc;
 }
 
+/* pg_read --restart BACKEND PATH [PASSWORD_FILE]: STORE_Q_ACTIVITY,
+ * "ready", then, once a line comes on stdin (the server restarted
+ * meanwhile), STORE_Q_ACTIVITY again on the same handle. */
+static int
+restart(const struct store_where *w)
+{
+	struct store_q_args a = { { NULL }, { 0 } };
+	struct store_query *q;
+	char line[16];
+	int rc;
+
+	if (store_query_open_at(w, &q) == -1)
+		return -1;
+	rc = store_query_run(q, STORE_Q_ACTIVITY, &a, print_row, NULL);
+	printf("ready\n");
+	fflush(stdout);
+	if (fgets(line, sizeof(line), stdin) == NULL ||
+	    store_query_run(q, STORE_Q_ACTIVITY, &a, print_row, NULL) == -1)
+		rc = -1;
+	store_query_close(q);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -381,13 +406,17 @@ main(int argc, char **argv)
 	int fixed = b ? 5 : 3; /* arguments after the optional password */
 	int i;
 
-	if (argc > 1 && strcmp(argv[1], "--meta") == 0) {
+	if (argc > 1 &&
+	    (strcmp(argv[1], "--meta") == 0 ||
+		strcmp(argv[1], "--restart") == 0)) {
 		if (argc != 4 && argc != 5)
 			return 2;
 		w.backend = argv[2];
 		w.path = argv[3];
 		w.password_file = argc == 5 ? argv[4] : NULL;
-		return meta(&w) == -1 ? 1 : 0;
+		if (strcmp(argv[1], "--meta") == 0)
+			return meta(&w) == -1 ? 1 : 0;
+		return restart(&w) == -1 ? 1 : 0;
 	}
 	argv += b;
 	argc -= b;

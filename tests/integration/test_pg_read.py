@@ -270,5 +270,34 @@ def test_budget():
               % (budget_ms, b[2], f[2]))
 
 
+def test_restart():
+    """A query handle outlives a restart of the server (the API keeps
+    one): the first query after it connects again and answers."""
+    with pg.Postgres("restart") as db:
+        subprocess.run([MIGRATE, db.url, db.passfile], check=True,
+                       capture_output=True)
+        db.psql("INSERT INTO rejects(topic, received_ms, reason)"
+                " VALUES ('t', 1, 'bad_json')")
+        p = subprocess.Popen([READ, "--restart", "postgresql", db.url,
+                              db.passfile], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        first = []
+        while True:
+            line = p.stdout.readline()
+            assert line, p.stderr.read()
+            if line == "ready\n":
+                break
+            first.append(line)
+        old = db.proc.pid
+        db.restart()
+        assert db.proc.pid != old
+        out, err = p.communicate("go\n", timeout=60 * harness.TIMEOUT_SCALE)
+        assert p.returncode == 0, out + err
+        # The same row after as before: one reject since 0.
+        assert "".join(first) == out and "|i:1|" in out, (first, out)
+        assert "connected again" in err, err
+
+
 if __name__ == "__main__":
-    harness.run([test_same_rows, test_budget])
+    harness.run([test_same_rows, test_budget, test_restart])
