@@ -12,6 +12,8 @@
  *	elapsed_ms rows" and "plan PLANNED QUERIES".
  * pg_read --meta BACKEND PATH_OR_URL [PASSWORD_FILE]
  *	STORE_Q_META alone.
+ * pg_read --check BACKEND PATH_OR_URL [PASSWORD_FILE]
+ *	STORE_Q_INTEGRITY then STORE_Q_QUICK_CHECK.
  * pg_read --restart BACKEND PATH_OR_URL [PASSWORD_FILE]
  *	STORE_Q_ACTIVITY before and after a restart of the server.
  */
@@ -361,18 +363,31 @@ budget(const struct store_where *w, int ms, const char *plate, int64_t from,
 	return 0;
 }
 
-/* pg_read --meta BACKEND PATH [PASSWORD_FILE]: STORE_Q_META alone. */
+/* pg_read --meta|--check BACKEND PATH [PASSWORD_FILE]: STORE_Q_META,
+ * or STORE_Q_INTEGRITY and STORE_Q_QUICK_CHECK. */
 static int
-meta(const struct store_where *w)
+alone(const struct store_where *w, int check)
 {
 	struct store_query *q;
 	int rc;
 
 	if (store_query_open_at(w, &q) == -1)
 		return -1;
-	rc = store_query_run(q, STORE_Q_META, NULL, print_row, NULL);
+	if (!check)
+		rc = store_query_run(q, STORE_Q_META, NULL, print_row, NULL);
+	else if ((rc = store_query_run(q, STORE_Q_INTEGRITY, NULL, print_row,
+		      NULL)) == 0)
+		rc = store_query_run(q, STORE_Q_QUICK_CHECK, NULL, print_row,
+		    NULL);
 	store_query_close(q);
 	return rc;
+}
+
+static int
+one_mode(const char *arg)
+{
+	return strcmp(arg, "--meta") == 0 || strcmp(arg, "--check") == 0 ||
+	    strcmp(arg, "--restart") == 0;
 }
 
 /* pg_read --restart BACKEND PATH [PASSWORD_FILE]: STORE_Q_ACTIVITY,
@@ -404,19 +419,19 @@ main(int argc, char **argv)
 	struct store_where w = { NULL, NULL, NULL, "pg-read" };
 	int b = argc > 1 && strcmp(argv[1], "--budget") == 0;
 	int fixed = b ? 5 : 3; /* arguments after the optional password */
-	int i;
+	int i, rc;
 
-	if (argc > 1 &&
-	    (strcmp(argv[1], "--meta") == 0 ||
-		strcmp(argv[1], "--restart") == 0)) {
+	if (argc > 1 && one_mode(argv[1])) {
 		if (argc != 4 && argc != 5)
 			return 2;
 		w.backend = argv[2];
 		w.path = argv[3];
 		w.password_file = argc == 5 ? argv[4] : NULL;
-		if (strcmp(argv[1], "--meta") == 0)
-			return meta(&w) == -1 ? 1 : 0;
-		return restart(&w) == -1 ? 1 : 0;
+		if (strcmp(argv[1], "--restart") != 0)
+			rc = alone(&w, strcmp(argv[1], "--check") == 0);
+		else
+			rc = restart(&w);
+		return rc == -1 ? 1 : 0;
 	}
 	argv += b;
 	argc -= b;

@@ -299,5 +299,51 @@ def test_restart():
         assert "connected again" in err, err
 
 
+def checks(db):
+    rc, out, err = pg_read("--check", "postgresql", db.url, db.passfile)
+    assert rc == 0, out + err
+    return [x.strip().split(" ", 1)[1] for x in out.splitlines()]
+
+
+def test_checks():
+    """wastetrackctl check's queries on PostgreSQL: "ok" on a sound
+    database, amcheck installed or not; an invalid index in both; a
+    damaged page of a table in the whole check only (it reads every
+    table), as a row, not a failure."""
+    with pg.Postgres("check") as db:
+        subprocess.run([MIGRATE, db.url, db.passfile], check=True,
+                       capture_output=True)
+        db.psql("INSERT INTO vehicles(vehicle, plate) VALUES ('v1', 'p1')")
+        ok = ["integrity_check", "t:ok", "quick_check", "t:ok"]
+        out = checks(db)
+        assert out == ok, out
+        # The extension needs a superuser, who grants its check to the
+        # daemon's role; without the grant it is left out.
+        db.psql("CREATE EXTENSION amcheck")
+        out = checks(db)
+        assert out == ok, out
+        db.psql("GRANT EXECUTE ON FUNCTION bt_index_check(regclass)"
+                " TO wastetrack")
+        out = checks(db)
+        assert out == ok, out
+        db.psql("UPDATE pg_index SET indisvalid = false"
+                " WHERE indexrelid = 'weighings_day'::regclass")
+        bad = "t:index weighings_day is not valid"
+        assert checks(db) == ["integrity_check", bad, "quick_check", bad]
+        db.psql("UPDATE pg_index SET indisvalid = true"
+                " WHERE indexrelid = 'weighings_day'::regclass")
+        path = os.path.join(db.data, db.query(
+            "SELECT pg_relation_filepath('vehicles')")[0][0])
+        # A restart empties the server's cache: the next read of the
+        # page is of the file, whose header is then garbage.
+        db.restart()
+        with open(path, "r+b") as f:
+            f.write(b"\xff" * 24)
+        out = checks(db)
+        assert out[0] == "integrity_check" and out[2:] == ["quick_check",
+                                                           "t:ok"], out
+        assert "invalid page in block 0" in out[1], out
+
+
 if __name__ == "__main__":
-    harness.run([test_same_rows, test_budget, test_restart])
+    harness.run([test_same_rows, test_budget, test_restart, test_checks])
