@@ -177,6 +177,9 @@ stmt_name(enum store_q id, char *out, size_t n)
 	snprintf(out, n, "q_named_%d", (int)id);
 }
 
+static void failed(struct store_pgsql *s, struct qstate *st, enum store_q id,
+    const PGresult *r);
+
 static int
 prepare(struct store_pgsql *s, struct qstate *st, enum store_q id)
 {
@@ -191,9 +194,8 @@ prepare(struct store_pgsql *s, struct qstate *st, enum store_q id)
 	stmt_name(id, name, sizeof(name));
 	r = PQprepare(s->conn, name, store_pg_named[id].sql, NPARAMS, types);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		store_pgsql_fail(s, "query %d: %s", (int)id,
-		    r != NULL ? PQresultErrorMessage(r)
-			      : PQerrorMessage(s->conn));
+		/* The budget counts the preparation too. */
+		failed(s, st, id, r);
 		rc = -1;
 	} else
 		st->prepared[id] = 1;

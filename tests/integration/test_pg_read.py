@@ -152,6 +152,9 @@ def pg_read(*args):
     p = subprocess.run([READ] + [str(a) for a in args], capture_output=True,
                        text=True, errors="backslashreplace",
                        timeout=120 * harness.TIMEOUT_SCALE)
+    # Built with the sanitizers, what they find fails the test.
+    assert "runtime error" not in p.stderr and "Sanitizer" not in p.stderr, \
+        p.stderr
     return p.returncode, p.stdout, p.stderr
 
 
@@ -294,6 +297,7 @@ def test_restart():
         assert db.proc.pid != old
         out, err = p.communicate("go\n", timeout=60 * harness.TIMEOUT_SCALE)
         assert p.returncode == 0, out + err
+        assert "runtime error" not in err and "Sanitizer" not in err, err
         # The same row after as before: one reject since 0.
         assert "".join(first) == out and "|i:1|" in out, (first, out)
         assert "connected again" in err, err
