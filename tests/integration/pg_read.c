@@ -9,7 +9,9 @@
  *	STORE_Q_VEHICLE_POSITIONS for PLATE over [FROM, TO) three times:
  *	with a budget of MS, then without one, then the plan of every query;
  *	prints "budget rc timed_out elapsed_ms", "free rc timed_out
- *	elapsed_ms rows" and "plan PLANNED QUERIES".
+ *	elapsed_ms rows", "small BUDGET ROWS US" (a small query's time
+ *	without a budget, then with one, in us a run) and "plan PLANNED
+ *	QUERIES".
  * pg_read --meta BACKEND PATH_OR_URL [PASSWORD_FILE]
  *	STORE_Q_META alone.
  * pg_read --check BACKEND PATH_OR_URL [PASSWORD_FILE]
@@ -335,7 +337,7 @@ budget(const struct store_where *w, int ms, const char *plate, int64_t from,
 	struct store_query *q;
 	enum store_q id;
 	int64_t t0;
-	int rc, rows = 0, planned;
+	int i, k, rc, rows = 0, planned;
 
 	if (store_query_open_at(w, &q) == -1)
 		return -1;
@@ -352,6 +354,20 @@ budget(const struct store_where *w, int ms, const char *plate, int64_t from,
 	    store_query_run(q, STORE_Q_VEHICLE_POSITIONS, &a, count_row, &rows);
 	printf("free %d %d %" PRId64 " %d\n", rc, store_query_timed_out(q),
 	    (clock_mono_us() - t0) / 1000, rows);
+	/* What a budget costs a small query (statement_timeout set before
+	 * each): 200 runs without one, then 200 each with its own. */
+	for (i = 0; i < 2; i++) {
+		t0 = clock_mono_us();
+		for (k = 0, rows = 0; k < 200; k++) {
+			store_query_budget(q, i == 0 ? 0 : 10000);
+			if (store_query_run(q, STORE_Q_API_ALERTS_OPEN, &a,
+				count_row, &rows) == -1)
+				rc = -1;
+		}
+		printf("small %d %d %" PRId64 "\n", i, rows,
+		    (clock_mono_us() - t0) / 200);
+	}
+	store_query_budget(q, 0);
 	/* Every query has a plan (a generic one: no argument known). */
 	for (id = 0, planned = 0; id < STORE_Q_COUNT; id++) {
 		rows = 0;

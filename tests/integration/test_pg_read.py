@@ -267,10 +267,16 @@ def test_budget():
         assert f[:2] == ["0", "0"] and f[3] == "1", out
         # The query is slower than the budget, so the budget cut it.
         assert int(f[2]) > budget_ms and int(b[2]) < int(f[2]), out
+        # A small query, 200 times without a budget, 200 with: every
+        # run answered (one row each).
+        small = {x.split()[1]: x.split()[2:] for x in out.splitlines()
+                 if x.startswith("small ")}
+        assert small["0"][0] == small["1"][0] == "200", out
         # Every named query has a plan.
         assert p[0] == p[1] == "23", out
-        print("budget %s ms: cancelled after %s ms; the whole query %s ms"
-              % (budget_ms, b[2], f[2]))
+        print("budget %s ms: cancelled after %s ms; the whole query %s ms;"
+              " a small query %s us, %s us with a budget"
+              % (budget_ms, b[2], f[2], small["0"][1], small["1"][1]))
 
 
 def test_restart():
