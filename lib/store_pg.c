@@ -108,10 +108,19 @@ store_pg_open(const char *url, const char *password_file, char *err,
 {
 	/* One byte more than the limit tells a too long file apart. */
 	char password[PASSWORD_MAX + 2];
-	const char *keys[4] = { "dbname", NULL, NULL, NULL };
-	const char *vals[4] = { url, NULL, NULL, NULL };
+	/* Defaults the URI may override (they come before it): a server
+	 * that does not answer fails the connection in 10 s instead of
+	 * the kernel's minutes, and keepalives find a dead peer in about
+	 * a minute, so that the writer's spool takes over and a reader's
+	 * thread is not held; floats come back exact whatever the server's
+	 * extra_float_digits. */
+	const char *keys[11] = { "connect_timeout", "keepalives",
+		"keepalives_idle", "keepalives_interval", "keepalives_count",
+		"options", "dbname", NULL, NULL, NULL, NULL };
+	const char *vals[11] = { "10", "1", "30", "10", "3",
+		"-c extra_float_digits=3", url, NULL, NULL, NULL, NULL };
 	struct store_pg *pg;
-	int k = 1;
+	int k = 7;
 
 	if (password_file != NULL) {
 		if (read_password(password_file, password, sizeof(password) - 1,
