@@ -36,7 +36,9 @@ static const struct pg_stmt st_unload_upsert = { "m_unload_upsert",
  * SQLite's S_UNLOAD_CONFIRM then S_UNLOAD_DROP in one statement (one
  * round trip): the candidate picked is confirmed and left out of the
  * drop, which in SQLite runs after the confirmation and so no longer
- * sees it. $5 says whether there is a window to confirm in. Among
+ * sees it. $5 says whether there is a window to confirm in. Each of
+ * the two counts 1 when it changed any row, as SQLite's store_changed()
+ * says (so *changed is 0, 1 or 2, however many candidates went). Among
  * candidates of the same since_ms the newest row wins (SQLite's order
  * there is its index's).
  */
@@ -50,7 +52,8 @@ static const struct pg_stmt st_unload_weighed = { "m_unload_weighed",
 	" d AS (UPDATE unloads SET state = 'dropped' WHERE state = 'candidate'"
 	" AND plate = $1 AND since_ms < $3 AND id NOT IN (SELECT id FROM pick)"
 	" RETURNING id)"
-	" SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM d)" };
+	" SELECT (EXISTS (SELECT 1 FROM c))::int"
+	" + (EXISTS (SELECT 1 FROM d))::int" };
 
 static const struct pg_stmt st_violation_add = { "m_violation_add",
 	"INSERT INTO muck_violations(kind, subject, day, reason,"
@@ -78,7 +81,9 @@ static const struct pg_stmt st_unload_absorb = { "m_unload_absorb",
 	"DELETE FROM unloads WHERE vehicle = $1 AND ts_ms >= $2"
 	" AND ts_ms <= $3 AND how <> 'event'" };
 
-/* Rows a statement changed (its command tag), or -1. */
+/* Whether a statement changed any row: 1 or 0, as SQLite's
+ * store_changed() counts for store_muck.c (an absorb removing two
+ * inferred unloads says 1, there and here). -1 on failure. */
 static int
 run_count(struct store_pgsql *s, const struct pg_stmt *st, const struct pgp *p,
     int *n)
@@ -87,7 +92,7 @@ run_count(struct store_pgsql *s, const struct pg_stmt *st, const struct pgp *p,
 
 	if (r == NULL)
 		return -1;
-	*n = atoi(PQcmdTuples(r));
+	*n = atoi(PQcmdTuples(r)) > 0;
 	PQclear(r);
 	return 0;
 }
