@@ -597,10 +597,10 @@ static const struct pg_stmt st_due[STORE_PRUNE_KINDS] = {
 	    "SELECT count(*) FROM positions WHERE ts_ms < $1" },
 	[STORE_PRUNE_POSITIONS_THIN] = { "p_due_thin",
 	    "SELECT count(*) FROM (SELECT row_number() OVER (PARTITION BY"
-	    " vehicle, ts_ms / $2 ORDER BY ts_ms) AS k FROM positions"
-	    " WHERE ts_ms >= greatest($3, coalesce(wt_meta_num("
+	    " vehicle, ts_ms / $2::bigint ORDER BY ts_ms) AS k FROM positions"
+	    " WHERE ts_ms >= greatest($3::bigint, coalesce(wt_meta_num("
 	    "'positions_thinned_ms'), 0)::bigint)"
-	    " AND ts_ms < $1 - $1 % $2) x WHERE k > 1" },
+	    " AND ts_ms < $1::bigint - $1::bigint % $2::bigint) x WHERE k > 1" },
 	[STORE_PRUNE_VEHICLE_EVENTS] = { "p_due_vehicle_events",
 	    "SELECT count(*) FROM vehicle_events WHERE ts_ms < $1" },
 	[STORE_PRUNE_WEIGHINGS_HISTORY] = { "p_due_weighings_history",
@@ -638,10 +638,14 @@ store_pg_query_prune_due(struct store_query *q, const struct store_retention *r,
 
 	for (k = 0; k < STORE_PRUNE_KINDS; k++)
 		due[k] = 0;
-	/* One snapshot for every count, as SQLite's read transaction. */
-	if (pgq_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") ==
-	    -1)
+	/* One snapshot for every count, as SQLite's read transaction; no
+	 * time limit a query's budget may have left on the session. */
+	if (store_pgsql_ready(s) == -1 ||
+	    pgq_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") ==
+		-1)
 		return -1;
+	if (pgq_exec(s, "SET LOCAL statement_timeout = 0") == -1)
+		goto done;
 	if (run(s, &st_hold, NULL, &hold) == -1)
 		goto done;
 	for (k = 0; k < STORE_PRUNE_KINDS; k++) {
