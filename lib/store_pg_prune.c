@@ -138,34 +138,42 @@ static const struct pg_stmt st_chunk[STORE_PRUNE_KINDS] = {
  * Thinning, as store_prune.c's: a window [$1, $2) of whole intervals of
  * $3 ms at a time keeps the first point of each vehicle in each
  * interval. The window is at most a day, so it lies in at most two day
- * partitions ($4, $5: the days it touches); each vehicle's part of it is
- * found through the (vehicle, ts_ms) key, the vehicles by a skip-scan of
- * that key in those days, as SQLite's VEHICLES_CTE.
+ * partitions ($4, $5: the days it touches). The vehicles come from a
+ * skip-scan of the (vehicle, ts_ms) key in those days, as SQLite's
+ * VEHICLES_CTE, and each one's part of the window through that key; the
+ * rows go by their ctid (a TID scan; their key checks the partition),
+ * since a join on the key makes the planner read the whole day.
  */
 static const struct pg_stmt st_thin = { "p_thin",
 	"WITH RECURSIVE v(name) AS (SELECT min(vehicle) FROM positions"
 	" WHERE ts_ms >= $4 AND ts_ms < $5 UNION ALL SELECT (SELECT"
 	" min(vehicle) FROM positions WHERE vehicle > v.name"
-	" AND ts_ms >= $4 AND ts_ms < $5) FROM v WHERE v.name IS NOT NULL)"
-	" DELETE FROM positions WHERE ts_ms >= $1 AND ts_ms < $2"
-	" AND (vehicle, ts_ms) IN (SELECT vehicle, ts_ms FROM (SELECT"
-	" p.vehicle, p.ts_ms, row_number() OVER (PARTITION BY p.vehicle,"
-	" p.ts_ms / $3 ORDER BY p.ts_ms) AS k FROM v JOIN positions p"
-	" ON p.vehicle = v.name AND p.ts_ms >= $1 AND p.ts_ms < $2) x"
-	" WHERE k > 1)" };
+	" AND ts_ms >= $4 AND ts_ms < $5) FROM v WHERE v.name IS NOT NULL),"
+	" z AS MATERIALIZED (SELECT x.vehicle, x.ts_ms, x.c FROM v CROSS JOIN"
+	" LATERAL (SELECT p.vehicle, p.ts_ms, p.ctid AS c, row_number() OVER"
+	" (PARTITION BY p.ts_ms / $3 ORDER BY p.ts_ms) AS k FROM positions p"
+	" WHERE p.vehicle = v.name AND p.ts_ms >= $1 AND p.ts_ms < $2) x"
+	" WHERE x.k > 1)"
+	" DELETE FROM positions d WHERE d.ts_ms >= $1 AND d.ts_ms < $2"
+	" AND d.ctid = ANY (ARRAY(SELECT c FROM z))"
+	" AND (d.vehicle, d.ts_ms) IN (SELECT vehicle, ts_ms FROM z)" };
 
-/* Where the next window can start: the oldest position at or after $1
- * and before $2, to within its day (the first partition that has one,
- * or the default partition's oldest), so that gaps cost nothing; -1
- * when none. */
+/* Where the next window can start: the mark itself while its day has
+ * points (the first row of that day's partition: found at once), else
+ * the oldest position at or after it ($1) and before $2, to within its
+ * day (the first partition that has one, or the default partition's
+ * oldest), so that gaps cost nothing; -1 when none. $3, $4: the mark's
+ * day. */
 static const struct pg_stmt st_thin_oldest = { "p_thin_oldest",
-	"SELECT coalesce(least((SELECT min(ts_ms) FROM positions_default"
+	"SELECT CASE WHEN $1::bigint > 0 AND EXISTS (SELECT 1 FROM positions"
+	" WHERE ts_ms >= $3::bigint AND ts_ms < $4::bigint) THEN $1::bigint"
+	" ELSE coalesce(least((SELECT min(ts_ms) FROM positions_default"
 	" WHERE ts_ms >= $1 AND ts_ms < $2), (SELECT greatest($1, p.lo)"
 	" FROM (" PARTS(
 	    "'positions'") ") p WHERE p.hi > $1 AND p.lo < $2"
 			   " AND EXISTS (SELECT 1 FROM positions q WHERE q.ts_ms >="
 			   " greatest($1, p.lo) AND q.ts_ms < p.hi) ORDER BY p.lo LIMIT 1)),"
-			   " -1)" };
+			   " -1) END" };
 
 struct marks {
 	int64_t hold_ms, hold_mid, thinned_ms;
@@ -306,6 +314,12 @@ thin_next_window(int64_t w, int64_t took_us, int64_t budget_us, int64_t rows,
 	return (int)(next > THIN_WINDOW_MAX_MS ? THIN_WINDOW_MAX_MS : next);
 }
 
+static int64_t
+floor_day(int64_t ms)
+{
+	return ms - ((ms % DAY_MS) + DAY_MS) % DAY_MS;
+}
+
 /* Where the next window starts: the interval of the oldest position at
  * or after the mark; end when there is none. */
 static int
@@ -321,6 +335,8 @@ thin_start(struct store_pgsql *s, struct marks *m, int64_t iv, int64_t end,
 	pgp_init(&p);
 	pgp_i64(&p, m->thinned_ms);
 	pgp_i64(&p, end);
+	pgp_i64(&p, floor_day(m->thinned_ms));
+	pgp_i64(&p, floor_day(m->thinned_ms) + DAY_MS);
 	if (run(s, &st_thin_oldest, &p, a) == -1)
 		return -1;
 	if (*a < 0 || *a >= end)
@@ -328,12 +344,6 @@ thin_start(struct store_pgsql *s, struct marks *m, int64_t iv, int64_t end,
 	else
 		*a -= *a % iv;
 	return 0;
-}
-
-static int64_t
-floor_day(int64_t ms)
-{
-	return ms - ((ms % DAY_MS) + DAY_MS) % DAY_MS;
 }
 
 /* One window of whole intervals before the cutoff's interval, as
