@@ -197,6 +197,10 @@ static const struct pg_stmt st_thin_far = { "p_thin_far",
  * chunk (none older is ever made: wt_partitions() makes days ahead). */
 struct prune_state {
 	int64_t none_below[2]; /* positions, rejects */
+	/* The thinning's mark after a window that had points: the next
+	 * window starts there, without looking for the oldest point (the
+	 * look costs as much as a window: a gap is only past an empty one). */
+	int64_t dense_at;
 };
 
 static void *
@@ -418,9 +422,16 @@ thin_chunk(struct store_pgsql *s, const struct store_retention *r,
 {
 	int64_t cut = r->cutoff[STORE_PRUNE_POSITIONS_THIN], iv = r->thin_ms;
 	int64_t end = cut - cut % iv, a = 0, b, w, t0 = clock_mono_us();
+	struct prune_state *ps;
 	struct pgp p;
 
-	if (thin_start(s, m, iv, end, &a) == -1)
+	if ((ps = store_pgsql_area(s, PGA_PRUNE, prune_state_new, free)) ==
+	    NULL)
+		return -1;
+	if (ps->dense_at > 0 && ps->dense_at == m->thinned_ms &&
+	    m->thinned_ms < end)
+		a = m->thinned_ms - m->thinned_ms % iv;
+	else if (thin_start(s, m, iv, end, &a) == -1)
 		return -1;
 	c->done = a >= end;
 	if (c->done)
@@ -437,6 +448,7 @@ thin_chunk(struct store_pgsql *s, const struct store_retention *r,
 	if (run(s, &st_thin, &p, &c->rows) == -1 || mark_put(s, b) == -1)
 		return -1;
 	m->thinned_ms = b;
+	ps->dense_at = c->rows > 0 ? b : 0;
 	c->done = b >= end;
 	*window = thin_next_window(w, clock_mono_us() - t0, budget_us, c->rows,
 	    PRUNE_CHUNK);
