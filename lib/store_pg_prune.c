@@ -620,7 +620,13 @@ slice_chunks(struct store_pgsql *s, const struct store_retention *r,
 static void
 abandon(struct store_pgsql *s)
 {
+	struct prune_state *ps = s->area[PGA_PRUNE];
+
+	/* What the slice saw is undone: look again next time. */
+	if (ps != NULL)
+		memset(ps, 0, sizeof(*ps));
 	if (PQstatus(s->conn) == CONNECTION_BAD) {
+		/* Made again at the writer's next store_begin(). */
 		s->broken = 1;
 		return;
 	}
@@ -640,10 +646,10 @@ store_pg_prune_slice(struct store *pub, const struct store_retention *r,
 		store_pgsql_fail(s, "prune: a transaction is open");
 		return -1;
 	}
-	if (store_pgsql_ready(s) == -1 || pgq_exec(s, "BEGIN") == -1)
+	if (store_pgsql_ready(s) == -1)
 		return -1;
-	if (pgq_exec(s, LOCK_WAIT) == -1 || read_marks(s, &m) == -1 ||
-	    (pr->slices == 0 && make_ahead(s) == -1))
+	if (pgq_exec(s, "BEGIN") == -1 || pgq_exec(s, LOCK_WAIT) == -1 ||
+	    read_marks(s, &m) == -1 || (pr->slices == 0 && make_ahead(s) == -1))
 		goto fail;
 	if (pr->limit > 0 && pr->limit < limit)
 		limit = pr->limit;
