@@ -730,10 +730,11 @@ store_pg_query_prune_due(struct store_query *q, const struct store_retention *r,
 	for (k = 0; k < STORE_PRUNE_KINDS; k++)
 		due[k] = 0;
 	/* One snapshot for every count, as SQLite's read transaction; no
-	 * time limit a query's budget may have left on the session. */
-	if (store_pgsql_ready(s) == -1 ||
-	    pgq_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") ==
-		-1)
+	 * time limit a query's budget may have left on the session. A lost
+	 * connection fails here: the query handle's own next query
+	 * (store_pg_query.c) makes it again. */
+	if (pgq_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") ==
+	    -1)
 		return -1;
 	if (pgq_exec(s, "SET LOCAL statement_timeout = 0") == -1)
 		goto done;
