@@ -277,24 +277,27 @@ msg_new(struct pgw *w, int64_t mid)
 
 /* The row of a message another writer stored first is not written:
  * a late duplicate, its events not stored either. */
-static void
-msg_inserted(struct store_pgsql *s, PGresult *res, int64_t cookie)
+void
+store_pgw_message_result(struct store_pgsql *s, int64_t cookie, int inserted)
 {
 	struct pgw *w = s->area[PGA_WRITE];
 
-	if (w == NULL || cookie < 0 || (size_t)cookie >= w->nmsgs)
+	if (w == NULL || cookie < 0 || (size_t)cookie >= w->nmsgs || inserted)
 		return;
-	if (PQntuples(res) == 0) {
-		w->msgs[cookie].late = 1;
-		w->late_txn++;
-	}
+	w->msgs[cookie].late = 1;
+	w->late_txn++;
+}
+
+static void
+msg_inserted(struct store_pgsql *s, PGresult *res, int64_t cookie)
+{
+	store_pgw_message_result(s, cookie, PQntuples(res) > 0);
 }
 
 /* The row's outcome is "stored" until message_add() says otherwise:
  * the usual outcome of a position, which then costs one statement. */
 static const struct pg_stmt st_msg_insert = { "w_msg_insert",
-	"INSERT INTO messages(id, topic, profile, received_ms, sha256,"
-	" outcome, kind, payload, replay_of)"
+	"INSERT INTO messages(" STORE_PGW_MSG_COLS ")"
 	" VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 	" ON CONFLICT (sha256, topic) DO NOTHING RETURNING id" };
 static const struct pg_stmt st_msg_update = { "w_msg_update",
@@ -304,39 +307,74 @@ static const struct pg_stmt st_msg_outcome = { "w_msg_outcome",
 
 static const char *const outcome_names[] = { "stored", "duplicate", "history" };
 
-static int
-msg_send(struct store_pgsql *s, struct pgw *w, const struct store_msg *m,
-    int64_t mid, const char *outcome, const char *kind)
+void
+store_pgw_message_params(struct pgp *p, const struct store_msg *m, int64_t mid,
+    const char *outcome, const char *kind)
+{
+	pgp_i64(p, mid);
+	pgp_text(p, m->topic);
+	pgp_text(p, m->profile);
+	pgp_i64(p, m->received_ms);
+	pgp_text(p, m->sha256);
+	pgp_text(p, outcome);
+	pgp_text(p, kind);
+	if (m->keep_payload)
+		pgp_blob(p, m->payload, m->payload_len);
+	else
+		pgp_null(p);
+	if (m->replay_of > 0)
+		pgp_i64(p, m->replay_of);
+	else
+		pgp_null(p);
+}
+
+/* The message mid of the transaction from now on: its cookie, or -1. */
+static int64_t
+msg_take(struct store_pgsql *s, struct pgw *w, const struct store_msg *m,
+    int64_t mid)
 {
 	struct pgw_msg *t;
-	struct pgp p;
 
 	if ((t = msg_new(w, mid)) == NULL || key_add(w, m) == -1) {
 		store_pgsql_fail(s, "out of memory");
+		s->failed = 1;
 		return -1;
 	}
 	if (w->pend == m && w->pend_mid == mid) {
 		w->idpos++; /* the reserved id is used */
 		w->pend = NULL;
 	}
+	return (int64_t)(t - w->msgs);
+}
+
+static int
+msg_send(struct store_pgsql *s, struct pgw *w, const struct store_msg *m,
+    int64_t mid, const char *outcome, const char *kind)
+{
+	int64_t cookie = msg_take(s, w, m, mid);
+	struct pgp p;
+
+	if (cookie < 0)
+		return -1;
 	pgp_init(&p);
-	pgp_i64(&p, mid);
-	pgp_text(&p, m->topic);
-	pgp_text(&p, m->profile);
-	pgp_i64(&p, m->received_ms);
-	pgp_text(&p, m->sha256);
-	pgp_text(&p, outcome);
-	pgp_text(&p, kind);
-	if (m->keep_payload)
-		pgp_blob(&p, m->payload, m->payload_len);
-	else
-		pgp_null(&p);
-	if (m->replay_of > 0)
-		pgp_i64(&p, m->replay_of);
-	else
-		pgp_null(&p);
-	return pgq_send(s, &st_msg_insert, &p, msg_inserted,
-	    (int64_t)(t - w->msgs));
+	store_pgw_message_params(&p, m, mid, outcome, kind);
+	return pgq_send(s, &st_msg_insert, &p, msg_inserted, cookie);
+}
+
+const struct store_msg *
+store_pgw_message_take(struct store_pgsql *s, int64_t message_id,
+    enum ev_kind first, int64_t *cookie)
+{
+	struct pgw *w = pgw_of(s);
+	const struct store_msg *m;
+
+	if (w == NULL || w->pend == NULL || w->pend_mid != message_id)
+		return NULL;
+	m = w->pend;
+	if ((*cookie = msg_take(s, w, m, message_id)) < 0)
+		return NULL;
+	w->msgs[*cookie].kind_sent = ev_kind_name(first);
+	return m;
 }
 
 int
@@ -781,7 +819,9 @@ store_pg_event(struct store *pub, const struct ev *e, int64_t message_id,
 	struct store_pgsql *s = store_pgsql_of(pub);
 	int rc;
 
-	if (store_pgw_message_sent(s, message_id, e->kind) == -1)
+	/* A position writes its message's row itself (one statement). */
+	if (e->kind != EV_POSITION &&
+	    store_pgw_message_sent(s, message_id, e->kind) == -1)
 		return -1;
 	switch (e->kind) {
 	case EV_POSITION:

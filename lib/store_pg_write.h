@@ -23,6 +23,24 @@ struct pgw_facility {
 
 /* store_pg_write.c */
 
+/* The columns of a message's row, in the order of
+ * store_pgw_message_params(). */
+#define STORE_PGW_MSG_COLS                                                     \
+	"id, topic, profile, received_ms, sha256, outcome, kind, payload,"     \
+	" replay_of"
+/* The message message_find() called new, not written yet, when it is
+ * message_id: from now on the caller's to write with its first event
+ * (kind first), its row's result told through
+ * store_pgw_message_result(cookie, inserted). NULL: none (or failed:
+ * then s->failed). */
+const struct store_msg *store_pgw_message_take(struct store_pgsql *s,
+    int64_t message_id, enum ev_kind first, int64_t *cookie);
+/* Append the 9 parameters of STORE_PGW_MSG_COLS. */
+void store_pgw_message_params(struct pgp *p, const struct store_msg *m,
+    int64_t mid, const char *outcome, const char *kind);
+void store_pgw_message_result(struct store_pgsql *s, int64_t cookie,
+    int inserted);
+
 /* The message message_id's row is queued (before an event's statements
  * that must come after it): 0 or -1. */
 int store_pgw_message_sent(struct store_pgsql *s, int64_t message_id,
