@@ -16,6 +16,9 @@
  *   --now MS          the ingest's "now" (default: the clock)
  *   --reconcile MS    store_reconcile_full() at MS after feeding
  *   --alerts MS       store_alerts_sync() at MS until done, after that
+ *   --hold MS         after feeding: store_hold_payloads(MS, behind 1),
+ *                     then print store_clock_state()
+ *   --prune MS        after that: store_prune_payloads(MS), print the count
  *   --bench N         instead of input: N positions of 50 vehicles, timed
  * Prints "name value" lines: the ingest counters, late_duplicates (as
  * store_take_late_duplicates() gave them), and for --bench msgs_per_s.
@@ -38,7 +41,7 @@
 struct opts {
 	const char *instance, *input;
 	size_t batch;
-	int64_t now_ms, reconcile_ms, alerts_ms;
+	int64_t now_ms, reconcile_ms, alerts_ms, hold_ms, prune_ms;
 	long bench;
 };
 
@@ -60,7 +63,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: pg_feed [--instance NAME] [--batch N] [--now MS]"
-	    " [--reconcile MS] [--alerts MS] [--bench N] [--input FILE]"
+	    " [--reconcile MS] [--alerts MS] [--hold MS] [--prune MS]"
+	    " [--bench N] [--input FILE]"
 	    " CONFIG BACKEND PATH_OR_URL [PASSWORD_FILE]\n");
 	exit(2);
 }
@@ -90,6 +94,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->reconcile_ms = strtoll(v, NULL, 10);
 		else if (strcmp(k, "--alerts") == 0)
 			o->alerts_ms = strtoll(v, NULL, 10);
+		else if (strcmp(k, "--hold") == 0)
+			o->hold_ms = strtoll(v, NULL, 10);
+		else if (strcmp(k, "--prune") == 0)
+			o->prune_ms = strtoll(v, NULL, 10);
 		else if (strcmp(k, "--bench") == 0)
 			o->bench = strtol(v, NULL, 10);
 		else
@@ -250,6 +258,33 @@ drain(struct feed *f, const struct opts *o)
 	}
 }
 
+/* The payloads' hold, the clock state it leaves, pruning under it. */
+static int
+payloads(struct feed *f, const struct opts *o)
+{
+	int64_t newest, pruned;
+	int behind;
+
+	if (o->hold_ms != 0) {
+		if (store_begin(f->store) == -1 ||
+		    store_hold_payloads(f->store, o->hold_ms, 1) == -1 ||
+		    store_commit(f->store) == -1) {
+			store_rollback(f->store);
+			return -1;
+		}
+		if (store_clock_state(f->store, &newest, &behind) == -1)
+			return -1;
+		printf("clock_newest %" PRId64 "\nclock_behind %d\n", newest,
+		    behind);
+	}
+	if (o->prune_ms != 0) {
+		if (store_prune_payloads(f->store, o->prune_ms, &pruned) == -1)
+			return -1;
+		printf("pruned %" PRId64 "\n", pruned);
+	}
+	return 0;
+}
+
 static int
 after(struct feed *f, const struct opts *o)
 {
@@ -324,7 +359,7 @@ main(int argc, char **argv)
 	if (drain(&f, &o) == -1)
 		goto done;
 	us = clock_mono_us() - t0;
-	if (after(&f, &o) == -1)
+	if (after(&f, &o) == -1 || payloads(&f, &o) == -1)
 		goto done;
 	print_counters(&f);
 	if (o.bench > 0)

@@ -362,8 +362,10 @@ def test_parity_twice_late(tmp):
         check_by_hand(lite, db, lite_c, pg_c, len(msgs))
         print("compared %d relations, %d rows"
               % (len(seen), sum(seen.values())))
+        hold(conf, tmp, db, lite)
         twice(conf, inp, db, lite)
         late(conf, tmp, db)
+        prune(conf, tmp, db)
 
 
 def check_by_hand(lite, db, lite_c, pg_c, n):
@@ -476,6 +478,35 @@ def late(conf, tmp, db):
     seen = db.query("SELECT first_seen_ms, last_seen_ms FROM vehicles"
                     " WHERE vehicle = 'LATE-1'")
     assert seen == [[T + int(20.01 * H), T + int(20.02 * H)]], seen
+
+
+def hold(conf, tmp, db, lite):
+    """The payloads held (a clock step): nothing older than the hold is
+    pruned before a cutoff passes it, in both."""
+    empty = os.path.join(tmp, "empty.tsv")
+    open(empty, "w").close()
+    args = ("--hold", str(RECEIVED + 10), "--prune", str(RECEIVED + 5))
+    a = feed(write_config(tmp), "sqlite", os.path.join(tmp, "wt.db"),
+             empty, extra=args)
+    b = feed(conf, "postgresql", db.url, empty, instance="h",
+             passfile=db.passfile, extra=args)
+    for c in (a, b):
+        assert (c["clock_newest"], c["clock_behind"], c["pruned"]) == \
+            (RECEIVED, 1, 0), c
+    compare(lite, db)
+
+
+def prune(conf, tmp, db):
+    """A cutoff past the hold prunes every payload."""
+    empty = os.path.join(tmp, "empty.tsv")
+    n = db.query("SELECT count(*) FROM messages WHERE payload IS NOT"
+                 " NULL")[0][0]
+    assert n > 60, n
+    got = feed(conf, "postgresql", db.url, empty, instance="p",
+               passfile=db.passfile, extra=("--prune", str(NOW + 1)))
+    assert got["pruned"] == n, (got, n)
+    assert db.query("SELECT count(*) FROM messages WHERE payload IS NOT"
+                    " NULL") == [[0]]
 
 
 def main():
