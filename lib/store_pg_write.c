@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "norm.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -551,21 +552,74 @@ static const struct pg_stmt st_reject = { "w_reject",
 	"INSERT INTO rejects(topic, profile, received_ms, payload,"
 	" reason, detail) VALUES($1, $2, $3, $4, $5, $6)" };
 
+/* The length of the UTF-8 sequence at p (at most n bytes), 0 when it
+ * is not one. */
+static size_t
+utf8_seq(const char *p, size_t n)
+{
+	unsigned char c = (unsigned char)*p;
+	size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
+	return len <= n && norm_utf8_valid(p, len) ? len : 0;
+}
+
+/*
+ * A text PostgreSQL takes: a reason's detail may quote a value cut in
+ * the middle of a character ("%.32s"), which SQLite stores as it is
+ * and PostgreSQL refuses, and a refused reject would fail its batch
+ * again at every retry. Each byte of a broken sequence becomes '?'.
+ * NULL for out of memory; *copy is what to free.
+ */
+static const char *
+utf8_text(const char *in, char **copy)
+{
+	size_t i, k, n;
+
+	*copy = NULL;
+	if (in == NULL || norm_utf8_valid(in, (n = strlen(in))))
+		return in;
+	if ((*copy = malloc(n + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_seq(in + i, n - i)) == 0) {
+			(*copy)[i] = '?';
+			k = 1;
+		} else
+			memcpy(*copy + i, in + i, k);
+	}
+	(*copy)[n] = '\0';
+	return *copy;
+}
+
 int
 store_pg_reject(struct store *pub, const struct store_msg *m,
     const char *reason, const char *detail)
 {
 	struct store_pgsql *s = store_pgsql_of(pub);
+	const char *topic, *why;
+	char *c1, *c2;
 	struct pgp p;
+	int rc = -1;
 
+	topic = utf8_text(m->topic, &c1);
+	why = utf8_text(detail, &c2);
+	if ((m->topic != NULL && topic == NULL) ||
+	    (detail != NULL && why == NULL)) {
+		store_pgsql_fail(s, "out of memory");
+		goto done;
+	}
 	pgp_init(&p);
-	pgp_text(&p, m->topic);
+	pgp_text(&p, topic);
 	pgp_text(&p, m->profile);
 	pgp_i64(&p, m->received_ms);
 	pgp_blob(&p, m->payload, m->payload_len);
 	pgp_text(&p, reason);
-	pgp_text(&p, detail);
-	return pgq_send(s, &st_reject, &p, NULL, 0);
+	pgp_text(&p, why);
+	rc = pgq_send(s, &st_reject, &p, NULL, 0);
+done:
+	free(c1);
+	free(c2);
+	return rc;
 }
 
 int

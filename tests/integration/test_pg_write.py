@@ -458,8 +458,14 @@ def late(conf, tmp, db):
                                         second_ts=T + 20 * H + 60000),
             pos("LATE-1", 20.01), vevent("LATE-1", "unload", 20.02,
                                          facility="CC-KWP-01")]
+    # And a reject whose detail quotes a value cut inside a character
+    # ("%.32s"): PostgreSQL takes no broken UTF-8, so its bytes become
+    # '?' rather than the batch failing at every retry.
+    cut = "A" * 31 + "废"
+    bad = manifest("M-9", 1, "created", 20, lines=[dict(
+        line=1, waste="hw", qty=1, unit="t", waste_code=cut)])
     inp = os.path.join(tmp, "late.tsv")
-    write_input(inp, msgs)
+    write_input(inp, msgs + [bad])
     # Another writer's rows for the first two, committed.
     for i, (topic, payload) in enumerate(msgs[:2]):
         sha = hashlib.sha256(payload.encode()).hexdigest()
@@ -469,6 +475,12 @@ def late(conf, tmp, db):
     got = feed(conf, "postgresql", db.url, inp, instance="c",
                passfile=db.passfile, batch=10)
     assert got["late_duplicates"] == 2, got
+    assert got["rejected"] == 1, got
+    detail = db.query("SELECT reason, detail FROM rejects WHERE topic ="
+                      " 'wt/v1/manifests/M-9'")
+    assert detail == [["bad_value", "\"lines[0].waste_code\" \"%s???\""
+                       " is not a hazardous-waste code" % cut[:31]]], \
+        detail
     rows = db.query("SELECT ts_ms FROM positions WHERE vehicle = 'LATE-1'")
     assert rows == [[T + int(20.01 * H)]], rows
     assert db.query("SELECT count(*) FROM weighings WHERE ticket ="
