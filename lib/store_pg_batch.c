@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Positions per statement. */
-#define BATCH_ROWS 256
+/* Positions per statement (a few hundred kB of JSON). */
+#define BATCH_ROWS 1024
 
 struct pgw_batch {
 	struct pgw_json msg, pos;
