@@ -101,9 +101,11 @@ store_pgw_parts(struct store_pgsql *s)
 
 /* ---- message ids, reserved in blocks ---- */
 
+/* The sequence looked up once (OFFSET 0 keeps the subquery whole), not
+ * once per id. */
 static const struct pg_stmt st_ids = { "w_ids",
-	"SELECT nextval(pg_get_serial_sequence('messages', 'id'))"
-	" FROM generate_series(1, $1)" };
+	"SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence('messages',"
+	" 'id')::regclass AS seq OFFSET 0) q, generate_series(1, $1)" };
 
 static int
 next_id(struct store_pgsql *s, struct pgw *w, int64_t *id)
