@@ -21,6 +21,7 @@ ingest tracks every vehicle's positions through them."""
 
 import hashlib
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -562,6 +563,7 @@ def main():
 
     def parity():
         test_parity_twice_late(d)
+        shutil.rmtree(d, ignore_errors=True)  # kept when it failed
 
     parity.__name__ = "test_parity_twice_late"
     harness.run([parity])
