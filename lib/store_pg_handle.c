@@ -6,6 +6,7 @@
  */
 #include "store_pg_int.h"
 
+#include "clock.h"
 #include "log.h"
 
 #include <inttypes.h>
@@ -86,6 +87,27 @@ fail:
 	return NULL;
 }
 
+/* The partitions of today and the next two days, made at open (under
+ * the lock retention takes to make them too), so that a new database's
+ * first positions do not all land in the default partition. */
+static int
+days_ahead(struct store_pgsql *s)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+	    "BEGIN; SELECT pg_advisory_xact_lock(1465143883, 3);"
+	    " SELECT wt_partitions('positions', %lld, 2, 0),"
+	    " wt_partitions('rejects', %lld, 2, 0); COMMIT",
+	    (long long)clock_ms(), (long long)clock_ms());
+	if (pgq_exec(s, sql) == 0)
+		return 0;
+	/* Failed inside the transaction: end it (its own failure is told
+	 * too, and changes nothing: the open fails). */
+	PQclear(PQexec(s->conn, "ROLLBACK"));
+	return -1;
+}
+
 int
 store_pg_open_writer(const struct store_where *w, int full_sync,
     struct store **out)
@@ -107,6 +129,8 @@ store_pg_open_writer(const struct store_where *w, int full_sync,
 	if (from != to)
 		log_notice("store: postgresql schema %d -> %d at %s", from, to,
 		    s->shown);
+	if (days_ahead(s) == -1)
+		goto fail;
 	*out = &s->pub;
 	return 0;
 fail:

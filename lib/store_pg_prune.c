@@ -73,6 +73,10 @@ static const struct pg_stmt st_droppable = { "p_droppable",
 
 static const struct pg_stmt st_ahead = { "p_ahead",
 	"SELECT wt_partitions($1, $2, $3, 0)" };
+/* Every instance makes the days ahead when it opens (store_pg_handle.c):
+ * the same lock keeps two from making one partition twice. */
+static const struct pg_stmt st_ahead_lock = { "p_ahead_lock",
+	"SELECT pg_advisory_xact_lock(1465143883, 3)::text" };
 
 /* The hold (store_hold_payloads) and the thinning's mark. */
 static const struct pg_stmt st_marks = { "p_marks",
@@ -518,6 +522,8 @@ make_ahead(struct store_pgsql *s)
 	struct pgp p;
 	size_t i;
 
+	if (pgq_run(s, &st_ahead_lock, NULL) == -1)
+		return -1;
 	for (i = 0; i < sizeof(parents) / sizeof(parents[0]); i++) {
 		pgp_init(&p);
 		pgp_text(&p, parents[i]);
