@@ -518,6 +518,16 @@ serve(void *arg)
 	return NULL;
 }
 
+/* The API's thread, on the configured store. */
+static int
+start_api(const struct config *c, struct http *h)
+{
+	struct store_where w;
+
+	config_store_where(c, &w);
+	return apiq_start(&w, h->api_done, &h->apiq);
+}
+
 int
 http_start(const struct config *c, struct http **out)
 {
@@ -557,7 +567,7 @@ http_start(const struct config *c, struct http **out)
 	if ((h->resume = evtimer_new(h->base, resume_accepting, h)) == NULL ||
 	    (h->stop = event_new(h->base, -1, 0, stop_cb, h)) == NULL ||
 	    (h->api_done = event_new(h->base, -1, 0, api_done, h)) == NULL ||
-	    apiq_start(c->database.path, h->api_done, &h->apiq) == -1)
+	    start_api(c, h) == -1)
 		goto fail;
 	accepting = h;
 	evconnlistener_set_error_cb(h->listener, accept_error);

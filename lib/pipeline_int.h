@@ -49,6 +49,7 @@ struct pipeline {
 	int64_t last_alerts_us;	     /* monotonic; 0: never synced */
 	int alerts_behind;	     /* the last sync left work */
 	int64_t alerts_synced_ms;    /* the last complete sync's now */
+	int db_file;		     /* the store is a file (SQLite) */
 	dev_t db_dev;		     /* the database file opened */
 	ino_t db_ino;
 	int db_gone; /* its path names another file, or none */
