@@ -290,8 +290,8 @@ from_snapshot(struct http *h, struct evhttp_request *req, const char *path,
     const struct conf_view *cv)
 {
 	struct report_snap *sn;
-	const char *reason;
-	char *body = NULL, line[160];
+	const char *reason, *detail;
+	char *body = NULL, line[320];
 
 	if (strcmp(path, "/healthz") != 0 && strcmp(path, "/status") != 0 &&
 	    strcmp(path, "/metrics") != 0 && strcmp(path, "/api/v1/today") != 0)
@@ -304,7 +304,10 @@ from_snapshot(struct http *h, struct evhttp_request *req, const char *path,
 		if (report_health(&sn->r, &reason))
 			reply(req, 200, TEXT, "ok\n");
 		else {
-			snprintf(line, sizeof(line), "%s\n", reason);
+			detail = report_health_detail(&sn->r);
+			snprintf(line, sizeof(line), "%s%s%s\n", reason,
+			    detail != NULL ? ": " : "",
+			    detail != NULL ? detail : "");
 			reply(req, 503, TEXT, line);
 		}
 	} else if (strcmp(path, "/status") == 0 &&

@@ -177,6 +177,9 @@ publish(void *arg)
 	mqtt_report(wt->mqtt, &st, &r);
 	pipeline_report(wt->pipe, st.written_bytes,
 	    st.spool_failing ? st.last_error : NULL, &r);
+	/* The boot configuration's: bound at start, alive till the end. */
+	r.cluster.instance = wt->boot_cfg->mqtt.client_id;
+	r.cluster.group = wt->boot_cfg->mqtt.shared_group;
 	r.db.checkpoint_failures = ck.failures;
 	r.db.checkpoint_error = ck.failing ? ck.last_error : NULL;
 	r.stall_after_s = STALL_AFTER_S;
@@ -248,7 +251,8 @@ send_alert(void *arg, const char *topic, const void *payload, size_t len,
 static void
 alerts_flush(struct wt *wt)
 {
-	if (pipeline_writes_failing(wt->pipe))
+	/* Only the leader publishes: the others would send the same. */
+	if (pipeline_writes_failing(wt->pipe) || !pipeline_leader(wt->pipe))
 		return;
 	/* The store logs why; the next tick tries again. */
 	if (alert_pub_flush(wt->apub, wt->store, send_alert, wt) == -1)
@@ -285,6 +289,11 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	    pipeline_writes_failing(wt->pipe) ? ", database writes failing"
 					      : "");
 	pipeline_check_file(wt->pipe);
+	/* Outside any transaction: who leads decides who does the work
+	 * below (docs/cluster.md); the store logs why a beat failed. */
+	if (pipeline_beat(wt->pipe, wt->boot_cfg->mqtt.client_id,
+		wt->boot_cfg->mqtt.shared_group, now) == -1)
+		log_debug("main: cluster beat failed");
 	pipeline_prune(wt->pipe, now);
 	mqtt_state(wt->mqtt, &st);
 	/* The store logs why; the next tick tries again. */

@@ -62,7 +62,7 @@ pipeline_open(struct store *store, const struct config *cfg,
 		goto fail;
 	p->store = store;
 	p->cfg = cfg;
-	p->ref_wall_ms = now_ms;
+	p->ref_wall_ms = p->ref_start_ms = now_ms;
 	p->ref_boot_us = p->last_prune_us = clock_boot_us();
 	if (spool_dir_copy(cfg->ingest.spool_dir, p->spool_dir,
 		sizeof(p->spool_dir)) == -1)
@@ -76,6 +76,10 @@ pipeline_open(struct store *store, const struct config *cfg,
 	}
 	p->db_dev = p->db_file ? st.st_dev : 0;
 	p->db_ino = p->db_file ? st.st_ino : 0;
+	/* Alone on its store, a daemon leads from the start; sharing it,
+	 * once a beat says so. */
+	p->leader = !store_is_shared(store);
+	p->cluster.leader = p->leader;
 	if (ingest_open(store, cfg, profiles, &p->ingest) == -1 ||
 	    spool_mkdir(p->spool_dir) == -1 ||
 	    spool_reader_open(p->spool_dir, ingest_committed(p->ingest),
@@ -301,6 +305,40 @@ pipeline_error(const struct pipeline *p)
 }
 
 int
+pipeline_beat(struct pipeline *p, const char *instance, const char *group,
+    int64_t now_ms)
+{
+	struct store_cluster c;
+	int was = p->leader, rc;
+
+	rc = store_cluster_beat(p->store, instance, group, now_ms, &c);
+	if (rc == -1) {
+		/* Not known to lead: nobody's work is done twice. The peers
+		 * stay as last seen. */
+		c = p->cluster;
+		c.leader = 0;
+		c.leader_since_ms = 0;
+	}
+	p->cluster = c;
+	p->leader = c.leader;
+	p->beat_ms = now_ms;
+	if (p->leader && !was) {
+		/* Whatever the last leader left: a pass, an alert sync and
+		 * a retention round at once. */
+		p->reconcile_behind = 1;
+		p->last_alerts_us = 0;
+	} else if (!p->leader && was)
+		p->pruning = p->vacuuming = 0;
+	return rc;
+}
+
+int
+pipeline_leader(const struct pipeline *p)
+{
+	return p->leader;
+}
+
+int
 pipeline_reconcile(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
 {
 	const struct ingest_counters *c = ingest_counters(p->ingest);
@@ -309,7 +347,7 @@ pipeline_reconcile(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
 	int stale = now_ms - p->last_reconcile_ms >= PIPELINE_RECONCILE_MAX_MS;
 	int more = 0;
 
-	if (pipeline_writes_failing(p))
+	if (pipeline_writes_failing(p) || !p->leader)
 		return 0;
 	if (changes == p->reconciled_changes && !stale && !p->reconcile_behind)
 		return 0;
@@ -334,7 +372,7 @@ pipeline_alerts(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
 	int64_t every_us = (int64_t)p->cfg->alerts.interval_s * 1000000;
 	int rc;
 
-	if (every_us == 0 || pipeline_writes_failing(p))
+	if (every_us == 0 || pipeline_writes_failing(p) || !p->leader)
 		return 0;
 	/* Work left goes on at the next tick; otherwise every interval,
 	 * and the backlog first, as for reconciliation. */
@@ -364,6 +402,16 @@ pipeline_report(struct pipeline *p, uint64_t written_bytes,
 	r->spool_corrupt = spool_reader_corrupt(p->reader);
 	r->last_message_ms = ingest_last_message_ms(p->ingest);
 	r->db.path = store_path(p->store);
+	r->db.backend = store_backend_name(p->store);
+	r->db.shared = store_is_shared(p->store);
+	r->cluster.leader = p->leader;
+	r->cluster.leader_since_ms = p->leader
+	    ? (p->cluster.leader_since_ms > 0 ? p->cluster.leader_since_ms
+					      : p->ref_start_ms)
+	    : 0;
+	r->cluster.npeers = p->cluster.npeers;
+	memcpy(r->cluster.peers, p->cluster.peers,
+	    p->cluster.npeers * sizeof(p->cluster.peers[0]));
 	/* Two stat() calls; on failure the sizes read 0 until the next. */
 	(void)store_info(p->store, &info);
 	r->db.schema_version = info.schema_version;

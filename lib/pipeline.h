@@ -76,6 +76,18 @@ int pipeline_claim_spool(struct store *store, const char *spool_dir,
     int adopt) WT_MUST_CHECK;
 
 /*
+ * Once a tick, outside a transaction: record this daemon as alive in the
+ * store (instance: mqtt.client_id, group: mqtt.shared_group or NULL, as
+ * bound at start; report.h's cluster names them) and learn whether it leads (store_cluster_beat(); always with
+ * SQLite). Reconciliation, alerts and retention run only while it does:
+ * pipeline_reconcile(), pipeline_alerts() and the pruning calls do
+ * nothing otherwise. -1 when the beat failed (then it does not lead).
+ */
+int pipeline_beat(struct pipeline *p, const char *instance, const char *group,
+    int64_t now_ms);
+int pipeline_leader(const struct pipeline *p);
+
+/*
  * Once a tick: does the database path still name the file the store has
  * open (a store that is not a file: nothing to check)? When it was removed or replaced, writes count as failing (logged
  * once, with the reason in pipeline_error()) and nothing more is
