@@ -19,12 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The lock's two keys: the application id of the SQLite file ("WTRK",
- * as the migrations' lock in store_pg.c, which takes 1), then what the
- * lock is for. */
+/* The locks' two keys: the application id of the SQLite file ("WTRK",
+ * as the migrations' lock in store_pg.c, which takes 1, and the registry
+ * sync's in store_pg_sync.c, 2), then what the lock is for. */
 #define LOCK_CLASS  "1465143883"
-#define LOCK_LEADER "2"
-#define LOCK_CREATE "3"
+#define LOCK_LEADER "10"
+#define LOCK_CREATE "11"
 
 /* Peers seen within this many ms are listed: about three beats. */
 #define PEER_WINDOW_MS 3500
