@@ -241,7 +241,7 @@ def test_flood_with_a_kill():
         c.daemons[victim].start()
         t.join(600)
         assert not t.is_alive() and t.error is None, t.error
-        wait_for(lambda: c.count("messages") >= unique, 600,
+        wait_for(lambda: c.count("messages") >= unique, 180,
                  "all %d unique messages stored" % unique)
         # Let the last redeliveries settle, then count for good.
         time.sleep(2)
@@ -379,7 +379,7 @@ def test_postgresql_restarted():
                      "/healthz ok again")
         t.join(600)
         assert not t.is_alive() and t.error is None, t.error
-        wait_for(lambda: c.count("messages") >= unique, 600,
+        wait_for(lambda: c.count("messages") >= unique, 180,
                  "all %d unique messages stored" % unique)
         time.sleep(2)
         stored = c.count("messages")
