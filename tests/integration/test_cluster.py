@@ -34,6 +34,7 @@ from harness import Broker, Daemon, Publisher, make_dir, run, wait_for
 GROUP = "city"
 NAMES = ("wt-a", "wt-b", "wt-c")
 FLOOD = int(os.environ.get("WT_CLUSTER_FLOOD", "60000"))
+CTL = os.environ.get("WASTETRACKCTL", "build/tools/wastetrackctl")
 TRUCKS = 100
 # Positions an hour and more ago: inside every retention, never in the
 # future, one second apart per truck (the key is vehicle and time).
@@ -337,6 +338,13 @@ def test_leader_killed():
                  10, "the new leader to see the old one back")
         assert c.leader() == new
         pub.close()
+        # A server is backed up with its own tools.
+        p = subprocess.run([CTL, "-c", c.daemons[new].conf, "backup",
+                            os.path.join(c.dir, "copy.db")],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode != 0 and "pg_dump" in p.stderr, \
+            (p.returncode, p.stderr)
+        assert not os.path.exists(os.path.join(c.dir, "copy.db"))
         print("cluster takeover: %s killed, %s leads after %.3f s (bound "
               "%.1f s)" % (old, new, takeover, TAKEOVER_BOUND_S))
         c.ok = True
