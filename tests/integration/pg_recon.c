@@ -8,6 +8,7 @@
  *	small	bounds of a few rows: slices of 2 manifests, 3 ticket
  *		marks, a requeue of 2, alert slices of 2
  *	pass	reconciliation passes until none is left ("passes N")
+ *	pass1	one pass ("more 0|1")
  *	full	the full rebuild
  *	behind	"behind 0|1"
  *	sync	alert syncs with no time budget until none is left
@@ -118,7 +119,11 @@ run(struct store *s, char *op, int64_t now, const struct config *cfg)
 		small(s);
 	else if (strcmp(op, "pass") == 0)
 		return passes(s, now, cfg);
-	else if (strcmp(op, "full") == 0)
+	else if (strcmp(op, "pass1") == 0) {
+		if (store_reconcile_pass(s, now, cfg, &behind) == -1)
+			return -1;
+		printf("more %d\n", behind);
+	} else if (strcmp(op, "full") == 0)
 		return store_reconcile_full(s, now, cfg);
 	else if (strcmp(op, "behind") == 0) {
 		if (store_reconcile_behind(s, &behind) == -1)

@@ -407,5 +407,66 @@ def test_parity():
     shutil.rmtree(work, ignore_errors=True)
 
 
+def psql_session(db):
+    """A psql of its own whose transaction the test holds open."""
+    return subprocess.Popen(
+        [pg._tool("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+         "-h", db.dir, "-p", str(db.port), "-U", pg.SUPER, "-d", pg.DB],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+
+
+def test_concurrent_writer():
+    """Another instance's transaction open during a pass: the manifest
+    it is writing (queued already, so its write queued nothing new)
+    goes back to the queue instead of being derived from the old row,
+    and its weighing's mark, not committed yet, waits for the next
+    pass. After its commit, the next passes give the new figures."""
+    work = harness.make_dir("wt-pgrecon-")
+    conf = os.path.join(work, "recon.yaml")
+    with open(conf, "w") as f:
+        f.write(CONFIG)
+    with pg.Postgres("reconc") as db:
+        args = ["postgresql", db.url, db.passfile, conf]
+        drive(args, NOW1, "behind")
+        db.psql(";\n".join(meta_sql() + fixture()) + ";")
+        drive(args, NOW1, "pass")
+        r7 = "SELECT declared_kg, verdict FROM reconciliation_results" \
+            " WHERE manifest_no = 'R7'"
+        assert db.query(r7) == [[2000, "discrepancy"]]
+        db.psql("UPDATE manifests SET declared_kg = 2450.0, version = 2"
+                " WHERE manifest_no = 'R7'")
+        b = psql_session(db)
+        b.stdin.write(
+            "BEGIN;\nUPDATE manifests SET declared_kg = 2600.0, version = 3"
+            " WHERE manifest_no = 'R7';\n%s;\n"
+            % insert("weighings", WEIGHING, [weighing(
+                "T31", "吉B00001", 700.0, ms(12), "R3")])[0])
+        b.stdin.flush()
+        harness.wait_for(lambda: db.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE state ="
+            " 'idle in transaction'") == [[1]], what="the open transaction")
+        assert drive(args, NOW1, "pass1") == ["more 1"]
+        # R7 waits again, its verdict untouched; the mark is not seen.
+        assert db.query("SELECT manifest_no FROM reconcile_queue") == [
+            ["R7"]]
+        assert db.query(r7) == [[2000, "discrepancy"]]
+        assert db.query("SELECT count(*) FROM reconcile_tickets") == [[0]]
+        out, err = b.communicate("COMMIT;\n", timeout=60)
+        assert b.returncode == 0, err
+        drive(args, NOW1, "pass")
+        # 2500 kg for 2600: -3.85 %; R3 now named by T31: 700 for 700.
+        assert db.query(r7) == [[2600, "ok"]]
+        assert db.query("SELECT verdict, method, received_kg FROM"
+                        " reconciliation_results WHERE manifest_no = 'R3'"
+                        ) == [["ok", "ticket_ref", 700]]
+        inc = snapshot_pg(db)
+        drive(args, NOW1, "full")
+        full = snapshot_pg(db)
+        same_rows("results, passes vs full", inc[0], full[0])
+        same_rows("links, passes vs full", inc[1], full[1])
+    shutil.rmtree(work, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    harness.run([test_parity])
+    harness.run([test_parity, test_concurrent_writer])
