@@ -404,6 +404,21 @@ def test_parity():
         # Nothing is left to send.
         assert drive(pg_args, NOW2, "ack") == []
         assert drive(lite_args, NOW2, "ack") == []
+
+        # A wider tolerance (25 %): every manifest is queued again, two
+        # a pass, and R5's +20 % is ok now: its alert resolves.
+        wide = os.path.join(work, "wide.yaml")
+        with open(wide, "w") as f:
+            f.write(CONFIG.replace("tolerance_pct: 10", "tolerance_pct: 25"))
+        v, a, pending = stage(path, db, ["sqlite", path, "-", wide],
+                              ["postgresql", db.url, db.passfile, wide],
+                              views, tables, NOW2, "third")
+        ev, ea = expected_second()
+        ev["R5"] = ("ok", "ticket_ref", 20.0)
+        ea.remove(("discrepancy", "CN_MSW/R5"))
+        assert v == ev, v
+        assert a == ea, a
+        assert [p.split()[2] for p in pending] == ["2"], pending
     shutil.rmtree(work, ignore_errors=True)
 
 
