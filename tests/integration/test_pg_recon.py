@@ -282,7 +282,7 @@ def stage(lite_path, db, lite_args, pg_args, views, tables, now, name):
                   full_l[i])
         same_rows("postgresql %s, passes vs full (%s)" % (what, name),
                   inc_p[i], full_p[i])
-    print("%s: passes %s / %s, syncs %s / %s, %d steps sent" % (
+    print("%s: sqlite %s, postgresql %s; %s / %s; %d steps sent" % (
         name, out_l[0], out_p[0], out_l[2], out_p[2], len(got[2])))
     return got
 
