@@ -780,6 +780,10 @@ test_cluster(void)
 	    "\"role\":\"leader\",\"leader_since_ms\":1799999995000,"
 	    "\"peers\":[]}"));
 	free(s);
+	s = report_metrics(&r);
+	CHECK(has(s, "\nwastetrack_cluster_leader 1\n"));
+	CHECK(has(s, "\nwastetrack_cluster_peers 0\n"));
+	free(s);
 }
 
 int
