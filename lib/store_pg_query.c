@@ -49,6 +49,7 @@ store_pg_query_timed_out(const struct store_query *q)
 	return -1;
 }
 
+
 int
 store_pg_query_plan(struct store_query *q, enum store_q id, store_rows_fn fn,
     void *arg)
