@@ -21,7 +21,10 @@
  *    transaction, so the pass locks the rows of its slice (FOR SHARE
  *    SKIP LOCKED): a manifest a writer holds goes back to the queue for
  *    the next pass, and one written after the lock waits for this pass
- *    and queues itself again behind it.
+ *    and queues itself again behind it. (A manifest whose first row is
+ *    not committed yet is not seen at all: the one case left, a queue
+ *    row waiting already for a manifest that no row has, e.g. deleted
+ *    and sent again before a pass, waits for the manifest's next write.)
  *  - The full rebuild locks manifests and manifest_tickets against
  *    writers (as SQLite's BEGIN IMMEDIATE did) and empties the queue
  *    first, so that nothing committed after its reads is dropped.
