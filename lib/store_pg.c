@@ -113,12 +113,16 @@ store_pg_open(const char *url, const char *password_file, char *err,
 	 * the kernel's minutes, and keepalives find a dead peer in about
 	 * a minute, so that the writer's spool takes over and a reader's
 	 * thread is not held; floats come back exact whatever the server's
-	 * extra_float_digits. */
+	 * extra_float_digits; commits are durable when they return,
+	 * whatever the server's default, since the daemon lets its spool
+	 * go after them (off, a crash of the server loses the last
+	 * commits, and their messages with them). */
 	const char *keys[11] = { "connect_timeout", "keepalives",
 		"keepalives_idle", "keepalives_interval", "keepalives_count",
 		"options", "dbname", NULL, NULL, NULL, NULL };
 	const char *vals[11] = { "10", "1", "30", "10", "3",
-		"-c extra_float_digits=3", url, NULL, NULL, NULL, NULL };
+		"-c extra_float_digits=3 -c synchronous_commit=on", url, NULL,
+		NULL, NULL, NULL };
 	struct store_pg *pg;
 	int k = 7;
 

@@ -184,7 +184,11 @@ class Daemon:
 
     def __init__(self, workdir, broker_port, extra="", client_id=None,
                  facilities=True, mqtt_extra="", subscriptions=None,
-                 include=None):
+                 include=None, store=None):
+        # store: more keys of database: (backend, url, password_file),
+        # e.g. {"backend": "postgresql", "url": pg.url, "password_file":
+        # pg.passfile}; path stays written (SQLite's, unused otherwise).
+        self.store = dict(store or {})
         self.dir = workdir
         self.db = os.path.join(workdir, "wt.db")
         self.port_file = os.path.join(workdir, "http.port")
@@ -213,11 +217,14 @@ class Daemon:
 %ssubscriptions:
 %sdatabase:
   path: "%s"
-http:
+%shttp:
   listen: "127.0.0.1:0"
   port_file: "%s"
 %s%s""" % (broker_port, client_id or "wt-test-%d" % os.getpid(),
-           mqtt_extra, subs, self.db, self.port_file, fac, extra))
+           mqtt_extra, subs, self.db,
+           "".join("  %s: %s\n" % (k, json.dumps(v))
+                   for k, v in self.store.items()),
+           self.port_file, fac, extra))
 
     def start(self, wait_connected=True, env=None):
         if os.path.exists(self.port_file):
