@@ -785,6 +785,12 @@ store_pgw_after_end(struct store_pgsql *s, int committed)
 		return;
 	if (committed)
 		w->late_total += w->late_txn;
+	else
+		/* The sequence's advance is durable only once a transaction
+		 * that drew from it commits: after a rollback and a crash of
+		 * the server the same ids could be handed out again, to
+		 * another instance too. Drawn afresh next time. */
+		w->idpos = w->nids = 0;
 	w->late_txn = 0;
 	w->pend = NULL;
 	w->nmsgs = 0;
