@@ -52,7 +52,7 @@ struct pgw {
 	char **keys;
 	size_t nkeys, keys_cap;
 	struct pgw_parts parts;
-	int64_t late_txn, late_total;
+	int64_t late_total;
 };
 
 static void
@@ -254,7 +254,21 @@ store_pgw_message_result(struct store_pgsql *s, int64_t cookie, int inserted)
 	if (w == NULL || cookie < 0 || (size_t)cookie >= w->nmsgs || inserted)
 		return;
 	w->msgs[cookie].late = 1;
-	w->late_txn++;
+}
+
+/* The late duplicates the ingest took for new: those its counters move
+ * (one whose duplicate was found in time, at a synchronous event, was
+ * reported a duplicate already). */
+static int64_t
+late_reported_new(const struct pgw *w)
+{
+	int64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < w->nmsgs; i++)
+		if (w->msgs[i].late && w->msgs[i].reported == STORE_NEW)
+			n++;
+	return n;
 }
 
 static void
@@ -784,14 +798,13 @@ store_pgw_after_end(struct store_pgsql *s, int committed)
 	if (w == NULL)
 		return;
 	if (committed)
-		w->late_total += w->late_txn;
+		w->late_total += late_reported_new(w);
 	else
 		/* The sequence's advance is durable only once a transaction
 		 * that drew from it commits: after a rollback and a crash of
 		 * the server the same ids could be handed out again, to
 		 * another instance too. Drawn afresh next time. */
 		w->idpos = w->nids = 0;
-	w->late_txn = 0;
 	w->pend = NULL;
 	w->nmsgs = 0;
 	keys_clear(w);
