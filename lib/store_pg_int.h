@@ -20,13 +20,20 @@
  *				pipeline of queued results
  *	store_pg_handle.c	open and close, transactions, the spool
  *				position, the reader's snapshots
- *	store_pg_write.c	messages, rejects, positions, vehicle and
- *				facility events, bindings, the registry
+ *	store_pg_write.c	messages: ids, late duplicates, outcomes,
+ *				rejects, payloads, the commit's hooks
+ *	store_pg_cache.c	the vehicles seen, the facility registry
+ *	store_pg_batch.c	positions, many to a statement
+ *	store_pg_event.c	vehicle events, facility status, bindings
  *	store_pg_version.c	weighings and manifests (rows with versions)
+ *	store_pg_sync.c		the registries' sync
+ *				(those six share store_pg_write.h)
  *	store_pg_muck.c		unloads and muck violations
+ *	store_pg_rules.c	the alert rules' SQL
  *	store_pg_recon.c	reconciliation: passes, full, behind
  *	store_pg_alert.c	alert rules, their sync and delivery
  *	store_pg_read.c		the reports' reads (the reader's handle)
+ *	store_pg_qsql.c		the named queries' text (store_pg_q.h)
  *	store_pg_query.c	wastetrackctl's and the API's named queries
  *	store_pg_prune.c	retention: partitions dropped, rows in slices
  *	store_pg_replay.c	replay of rejects, re-derivation of messages
