@@ -270,12 +270,6 @@ int store_pg_clock_state(struct store *pub, int64_t *newest_ms,
     int *clock_behind);
 int64_t store_pg_take_late_duplicates(struct store *pub);
 
-/* store_pg_version.c: called by store_pg_event() */
-int store_pgv_weighing(struct store_pgsql *s, const struct ev *e,
-    int64_t message_id, int local_offset_min, enum store_result *res);
-int store_pgv_manifest(struct store_pgsql *s, const struct ev *e,
-    int64_t message_id, int local_offset_min, enum store_result *res);
-
 /* store_pg_muck.c */
 int store_pg_unload_add(struct store *pub, const struct store_unload *u,
     int local_offset_min, int64_t message_id, int *added);

@@ -618,12 +618,3 @@ store_pgv_manifest_at(struct store_pgsql *s, const struct ev *e,
 	*res = apply ? STORE_NEW : STORE_HISTORY;
 	return pgq_send(s, &st_man_applied, &p, NULL, 0);
 }
-
-/* store_pg_int.h's entry without the time: the writer's clock. */
-int
-store_pgv_manifest(struct store_pgsql *s, const struct ev *e,
-    int64_t message_id, int local_offset_min, enum store_result *res)
-{
-	return store_pgv_manifest_at(s, e, message_id, local_offset_min,
-	    clock_ms(), res);
-}

@@ -118,6 +118,8 @@ int store_pgw_binding(struct store_pgsql *s, const struct ev *e, int64_t mid,
     int64_t now_ms, enum store_result *res) WT_MUST_CHECK;
 
 /* store_pg_version.c: manifests need now (milestones, updated_ms) */
+int store_pgv_weighing(struct store_pgsql *s, const struct ev *e,
+    int64_t message_id, int local_offset_min, enum store_result *res);
 int store_pgv_manifest_at(struct store_pgsql *s, const struct ev *e,
     int64_t message_id, int local_offset_min, int64_t now_ms,
     enum store_result *res) WT_MUST_CHECK;
