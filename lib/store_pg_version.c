@@ -9,7 +9,6 @@
  */
 #include "store_pg_write.h"
 
-#include "clock.h"
 #include "log.h"
 #include "norm.h"
 #include "sha256.h"
