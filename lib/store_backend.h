@@ -181,6 +181,15 @@ struct store_backend {
 	    store_rows_fn fn, void *arg);
 };
 
+/* ---- shared by the backends (store_common.c) ---- */
+
+struct ev_weighing;
+/* The digest of a ticket's figures (all but its version) that tells a
+ * correction from a re-send; out holds 64 hex digits. Every backend
+ * stores the same (weighings.fingerprint). */
+int store_wb_fingerprint(const struct ev_weighing *w,
+    char out[65]) WT_MUST_CHECK;
+
 /*
  * The backend of this name, NULL meaning the default (NULL when there is
  * none, with the reason in err, cut to n: "unknown store backend ..."

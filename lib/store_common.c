@@ -4,9 +4,13 @@
  * to callers (plain allocations, so every backend's are freed alike).
  * Backend-neutral, below every backend's files: any of them may call it.
  */
-#include "store.h"
+#include "store_backend.h"
+
+#include "event.h"
+#include "sha256.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,4 +84,51 @@ const char *
 store_value_text(const struct store_value *v, int i)
 {
 	return i >= 0 && v[i].type == STORE_V_TEXT ? v[i].s : "";
+}
+
+/* ---- for the backends (store_backend.h) ---- */
+
+static void
+fp_add(struct sha256 *h, const char *s)
+{
+	sha256_update(h, s ? s : "\x01", s ? strlen(s) + 1 : 1);
+}
+
+static void
+fp_num(struct sha256 *h, double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.17g", v);
+	fp_add(h, isnan(v) ? NULL : buf);
+}
+
+/* A digest of everything the sender said about a ticket except its
+ * version: equal digests mean a re-send, not a correction. The same in
+ * every backend (the column holding it is part of the schema). */
+int
+store_wb_fingerprint(const struct ev_weighing *w, char out[65])
+{
+	struct sha256 h;
+	uint8_t d[32];
+
+	if (sha256_init(&h) == -1) {
+		(void)!sha256_final(&h, d);
+		return -1;
+	}
+	fp_add(&h, w->plate);
+	fp_add(&h, w->direction);
+	fp_num(&h, w->gross_kg);
+	fp_num(&h, w->tare_kg);
+	fp_num(&h, w->net_kg);
+	fp_num(&h, (double)w->first_ms);
+	fp_num(&h, w->second_ms == WT_NOTIME ? NAN : (double)w->second_ms);
+	fp_add(&h, w->waste);
+	fp_add(&h, w->origin);
+	fp_add(&h, w->status);
+	fp_add(&h, w->manifest_no);
+	if (sha256_final(&h, d) == -1)
+		return -1;
+	sha256_to_hex(d, out);
+	return 0;
 }

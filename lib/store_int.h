@@ -248,10 +248,6 @@ int store_put_weighing(struct store_sqlite *s, const struct ev *e, int64_t mid,
     int off_min, enum store_result *res) WT_MUST_CHECK;
 int store_put_manifest(struct store_sqlite *s, const struct ev *e, int64_t mid,
     int off_min, int64_t now_ms, enum store_result *res) WT_MUST_CHECK;
-/* The digest of a ticket's figures (all but its version) that tells a
- * correction from a re-send; out holds 64 hex digits. */
-int store_wb_fingerprint(const struct ev_weighing *w,
-    char out[65]) WT_MUST_CHECK;
 
 /* ---- store_recon_inc.c: the steps of a reconciliation ---- */
 

@@ -27,50 +27,6 @@ wb_status_rank(const char *status)
 	return 2; /* void: final */
 }
 
-static void
-fp_add(struct sha256 *h, const char *s)
-{
-	sha256_update(h, s ? s : "\x01", s ? strlen(s) + 1 : 1);
-}
-
-static void
-fp_num(struct sha256 *h, double v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%.17g", v);
-	fp_add(h, isnan(v) ? NULL : buf);
-}
-
-/* A digest of everything the sender said about a ticket except its
- * version, the same as store_version.c's (the column is compared). */
-static int
-wb_fingerprint(const struct ev_weighing *w, char out[65])
-{
-	struct sha256 h;
-	uint8_t d[32];
-
-	if (sha256_init(&h) == -1) {
-		(void)!sha256_final(&h, d);
-		return -1;
-	}
-	fp_add(&h, w->plate);
-	fp_add(&h, w->direction);
-	fp_num(&h, w->gross_kg);
-	fp_num(&h, w->tare_kg);
-	fp_num(&h, w->net_kg);
-	fp_num(&h, (double)w->first_ms);
-	fp_num(&h, w->second_ms == WT_NOTIME ? NAN : (double)w->second_ms);
-	fp_add(&h, w->waste);
-	fp_add(&h, w->origin);
-	fp_add(&h, w->status);
-	fp_add(&h, w->manifest_no);
-	if (sha256_final(&h, d) == -1)
-		return -1;
-	sha256_to_hex(d, out);
-	return 0;
-}
-
 /* What a row of a ticket carries besides the sender's figures (as in
  * store_version.c). */
 struct wb_stamp {
@@ -300,7 +256,7 @@ store_pgv_weighing(struct store_pgsql *s, const struct ev *e,
 
 	norm_local_day(w->first_ms, local_offset_min, day);
 	k.day = day;
-	if (wb_fingerprint(w, fp) == -1)
+	if (store_wb_fingerprint(w, fp) == -1)
 		return -1;
 	if ((found = wb_current(s, w, day, message_id, &cur, &late)) == -1)
 		return -1;

@@ -24,50 +24,6 @@ wb_status_rank(const char *status)
 	return 2; /* void: final */
 }
 
-static void
-fp_add(struct sha256 *h, const char *s)
-{
-	sha256_update(h, s ? s : "\x01", s ? strlen(s) + 1 : 1);
-}
-
-static void
-fp_num(struct sha256 *h, double v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%.17g", v);
-	fp_add(h, isnan(v) ? NULL : buf);
-}
-
-/* A digest of everything the sender said about a ticket except its
- * version: equal digests mean a re-send, not a correction. */
-int
-store_wb_fingerprint(const struct ev_weighing *w, char out[65])
-{
-	struct sha256 h;
-	uint8_t d[32];
-
-	if (sha256_init(&h) == -1) {
-		(void)!sha256_final(&h, d);
-		return -1;
-	}
-	fp_add(&h, w->plate);
-	fp_add(&h, w->direction);
-	fp_num(&h, w->gross_kg);
-	fp_num(&h, w->tare_kg);
-	fp_num(&h, w->net_kg);
-	fp_num(&h, (double)w->first_ms);
-	fp_num(&h, w->second_ms == WT_NOTIME ? NAN : (double)w->second_ms);
-	fp_add(&h, w->waste);
-	fp_add(&h, w->origin);
-	fp_add(&h, w->status);
-	fp_add(&h, w->manifest_no);
-	if (sha256_final(&h, d) == -1)
-		return -1;
-	sha256_to_hex(d, out);
-	return 0;
-}
-
 /* What a row of a ticket carries besides the sender's figures: the day
  * it is counted on, the day it was first recorded under (its identity)
  * and the facility as the registry had it then. */
