@@ -44,8 +44,8 @@ fp_num(struct sha256 *h, double v)
 
 /* A digest of everything the sender said about a ticket except its
  * version, the same as store_version.c's (the column is compared). */
-static int
-wb_fingerprint(const struct ev_weighing *w, char out[65])
+int
+store_pgv_fingerprint(const struct ev_weighing *w, char out[65])
 {
 	struct sha256 h;
 	uint8_t d[32];
@@ -300,7 +300,7 @@ store_pgv_weighing(struct store_pgsql *s, const struct ev *e,
 
 	norm_local_day(w->first_ms, local_offset_min, day);
 	k.day = day;
-	if (wb_fingerprint(w, fp) == -1)
+	if (store_pgv_fingerprint(w, fp) == -1)
 		return -1;
 	if ((found = wb_current(s, w, day, message_id, &cur, &late)) == -1)
 		return -1;

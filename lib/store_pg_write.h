@@ -117,6 +117,10 @@ int store_pgw_facility_status(struct store_pgsql *s, const struct ev *e,
 int store_pgw_binding(struct store_pgsql *s, const struct ev *e, int64_t mid,
     int64_t now_ms, enum store_result *res) WT_MUST_CHECK;
 
+/* store_pg_version.c: a digest of what the sender said about a ticket
+ * but its version (the weighings' fingerprint column, which
+ * store_pg_rederive.c compares too) */
+int store_pgv_fingerprint(const struct ev_weighing *w, char out[65]);
 /* store_pg_version.c: manifests need now (milestones, updated_ms) */
 int store_pgv_weighing(struct store_pgsql *s, const struct ev *e,
     int64_t message_id, int local_offset_min, enum store_result *res);
