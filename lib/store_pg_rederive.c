@@ -44,7 +44,6 @@ static const struct pg_stmt st_ve_rows = { "rd_ve_rows",
 	" WHERE message_id = $1 ORDER BY id" };
 /* The site's district is stamped again only when the site changed, the
  * day only when the time did. */
-#define DF(col, n) col " IS DISTINCT FROM $" #n
 static const struct pg_stmt st_ve_update = { "rd_ve_update",
 	"UPDATE vehicle_events SET type = $13, vehicle = $14, ts_ms = $15,"
 	" day = CASE WHEN ts_ms = $15 THEN day ELSE $16 END,"
@@ -54,12 +53,14 @@ static const struct pg_stmt st_ve_update = { "rd_ve_update",
 	" site_district = CASE WHEN site IS NOT DISTINCT FROM $3::text"
 	" THEN site_district"
 	" ELSE (SELECT district FROM generators WHERE id = $3) END"
-	" WHERE id = $1 AND (" DF("type", 13) " OR " DF("vehicle",
-	    14) " OR " DF("ts_ms", 15) " OR " DF("plate", 2) " OR " DF("site",
-	    3) " OR " DF("facility", 4) " OR " DF("waste",
-	    5) " OR " DF("mass_kg", 6) " OR " DF("manifest_no",
-	    7) " OR " DF("lat", 8) " OR " DF("lon", 9) " OR " DF("dq_flags",
-	    10) " OR " DF("count", 11) " OR " DF("count_unit", 12) ")" };
+	" WHERE id = $1 AND (type IS DISTINCT FROM $13"
+	" OR vehicle IS DISTINCT FROM $14 OR ts_ms IS DISTINCT FROM $15"
+	" OR plate IS DISTINCT FROM $2 OR site IS DISTINCT FROM $3"
+	" OR facility IS DISTINCT FROM $4 OR waste IS DISTINCT FROM $5"
+	" OR mass_kg IS DISTINCT FROM $6 OR manifest_no IS DISTINCT FROM $7"
+	" OR lat IS DISTINCT FROM $8 OR lon IS DISTINCT FROM $9"
+	" OR dq_flags IS DISTINCT FROM $10 OR count IS DISTINCT FROM $11"
+	" OR count_unit IS DISTINCT FROM $12)" };
 /* A load's tickets: those of its plate (before and after the change)
  * in the 24 h after it (its time before and after the change), as the
  * insert trigger on vehicle_events. */
@@ -87,10 +88,11 @@ static const struct pg_stmt st_fs_rows = { "rd_fs_rows",
 static const struct pg_stmt st_fs_update = { "rd_fs_update",
 	"UPDATE facility_status SET state = $2, inventory_kg = $3,"
 	" throughput_kg = $4, extra = $5, dq_flags = $6, facility = $7,"
-	" ts_ms = $8 WHERE id = $1 AND (" DF("state",
-	    2) " OR " DF("inventory_kg", 3) " OR " DF("throughput_kg",
-	    4) " OR " DF("extra", 5) " OR " DF("dq_flags",
-	    6) " OR " DF("facility", 7) " OR " DF("ts_ms", 8) ")" };
+	" ts_ms = $8 WHERE id = $1 AND (state IS DISTINCT FROM $2"
+	" OR inventory_kg IS DISTINCT FROM $3"
+	" OR throughput_kg IS DISTINCT FROM $4 OR extra IS DISTINCT FROM $5"
+	" OR dq_flags IS DISTINCT FROM $6 OR facility IS DISTINCT FROM $7"
+	" OR ts_ms IS DISTINCT FROM $8)" };
 
 /* The message's version of the ticket, current (0) or in history (1),
  * the one weighed nearest the event's first weighing first. */
@@ -114,8 +116,8 @@ static const struct pg_stmt st_wb_other = { "rd_wb_other",
 	" waste = $10, origin = $11, status = $12, manifest_no = $13,"         \
 	" dq_flags = $14, fingerprint = $15"
 #define WB_WHERE                                                               \
-	" WHERE id = $1 AND (" DF("fingerprint", 15) " OR " DF("dq_flags",     \
-	    14) " OR " DF("day", 2) ")"
+	" WHERE id = $1 AND (fingerprint IS DISTINCT FROM $15"                 \
+	" OR dq_flags IS DISTINCT FROM $14 OR day IS DISTINCT FROM $2)"
 static const struct pg_stmt st_wb_update = { "rd_wb_update",
 	"UPDATE weighings" WB_SET
 	", vehicle_district = CASE WHEN plate IS NOT DISTINCT FROM $3::text"
