@@ -38,12 +38,14 @@ NOW = W.NOW + 3600000   # the re-derivation's now: rederived_ms
 
 # The vendor's profile: %(unit)s its masses' unit, %(ticket)s the member
 # its ticket number is read from, %(veh)s and %(fac)s its vehicle's and
-# facility's ids (mapped to the registry's, or not).
+# facility's ids, %(site)s its clinic's (mapped to the registry's, or
+# not).
 PROFILE = """profiles:
   - name: scaleco
     tables:
       fac_ids: {TS9: CC-TS-02}
       veh_ids: {KW-1: KW-0001}
+      site_ids: {CL1: NG-CL-001}
     kinds:
       - kind: weighing
         topic: "scaleco/{fac}/ticket"
@@ -65,7 +67,7 @@ PROFILE = """profiles:
           vehicle: %(veh)s
           type: type
           plate: plate
-          site: site
+          site: %(site)s
           ts: ts
           waste: waste
           mass_kg: {path: mass, unit: %(unit)s}
@@ -78,9 +80,11 @@ PROFILE = """profiles:
           inventory_kg: {path: stock, unit: %(unit)s}
 """
 
-WRONG = dict(unit="kg", ticket="no", veh="{topic: veh}", fac="{topic: fac}")
+WRONG = dict(unit="kg", ticket="no", veh="{topic: veh}", fac="{topic: fac}",
+             site="site")
 FIXED = dict(unit="t", ticket="no", veh="{topic: veh, map: veh_ids}",
-             fac="{topic: fac, map: fac_ids}")
+             fac="{topic: fac, map: fac_ids}",
+             site="{path: site, map: site_ids}")
 # The fix, but the ticket number read from another member: every ticket
 # named is none of the stored ones.
 OTHER = dict(FIXED, ticket="alt")
@@ -96,15 +100,16 @@ def ticket(no, ver, gross, first_ms, space=""):
 
 def scaleco():
     """Ten tickets A1..A10 (net 6 t), version 2 of A1 (net 8 t: version
-    1 to history), a load of 7.5 t by KW-1 (plate 吉A00003: ticket A3
-    of that plate later that day comes from its clinic), a stock report of
+    1 to history), a load of 7.5 t by KW-1 at the vendor's clinic CL1
+    (plate 吉A00003: ticket A3 of that plate later that day comes from
+    it once CL1 is mapped to the registry's NG-CL-001), a stock report of
     120 t at TS9, and A2 again with a byte more (a re-send that wrote
     nothing): 14 messages, 13 of them with rows."""
     out = [ticket(i, 1, 10.5, T + 14 * H + i * 600000)
            for i in range(1, 11)]
     out.append(ticket(1, 2, 12.5, T + 14 * H + 600000))
     out.append(("scaleco/KW-1/event", W.js(
-        type="load", ts=T + 8 * H, plate="吉A00003", site="NG-CL-001",
+        type="load", ts=T + 8 * H, plate="吉A00003", site="CL1",
         waste="msw.food", mass=7.5)))
     out.append(("scaleco/TS9/status", W.js(
         ts=T + 3 * H, state="running", stock=120)))
@@ -184,11 +189,16 @@ def q1(db, sql):
     return db.query(sql)[0][0]
 
 
+A3_ORIGIN = ("SELECT origin_district, origin_source, round(kg)"
+             " FROM ticket_origins o JOIN weighings w ON w.id = o.ticket_id"
+             " WHERE w.ticket = 'A3'")
+
+
 def check_corrected(lite, db):
     """The rows the fix corrected, on PostgreSQL, by hand; SQLite the
     same (compared whole after)."""
-    for run in (lambda s: lite.execute(s).fetchall()[0][0],
-                lambda s: q1(db, s)):
+    first = lambda s: lite.execute(s).fetchall()[0][0]  # noqa: E731
+    for run in (first, lambda s: q1(db, s)):
         # A1 8 t, A2..A10 6 t; A1 version 1 (6 t) in history.
         assert run("SELECT round(sum(net_kg)) FROM weighings WHERE"
                    " ticket LIKE 'A%'") == 62000
@@ -199,6 +209,11 @@ def check_corrected(lite, db):
                    " vehicle = 'KW-0001'") == 7500
         assert run("SELECT count(*) FROM vehicle_events WHERE"
                    " vehicle = 'KW-1'") == 0
+        # Its ticket A3 (6 t) now comes from the clinic's district.
+        assert [tuple(r) for r in (lite.execute(A3_ORIGIN).fetchall()
+                                   if run is first else
+                                   db.query(A3_ORIGIN))] == \
+            [("南关区", "generator", 6000)]
         # The report moved to CC-TS-02: a known facility now, 120 t.
         assert run("SELECT inventory_kg FROM facility_status WHERE"
                    " facility = 'CC-TS-02' AND ts_ms = %d"
@@ -222,6 +237,10 @@ def test_rederive_parity(tmp):
         # Accepted with masses a thousand times too small.
         assert q1(db, "SELECT sum(net_kg) FROM weighings WHERE ticket"
                   " LIKE 'A%'") == 62
+        # A3 from the vehicle's district: the vendor's clinic is no
+        # generator of the registry.
+        assert [tuple(r) for r in db.query(A3_ORIGIN)] != \
+            [("南关区", "generator", 6)]
         n = q1(db, "SELECT count(*) FROM messages WHERE profile ="
                " 'scaleco'")
         assert n == 14, n
@@ -241,6 +260,7 @@ def test_rederive_parity(tmp):
         assert changed(done) == [10, 1, 1, 1], done
         assert done["selected"] == q1(db, "SELECT count(*) FROM"
                                       " messages"), done
+        print("re-derived: %s" % done)
         check_corrected(lite, db)
         seen = W.compare(lite, db)
         print("compared %d relations, %d rows" % (len(seen),
