@@ -12,13 +12,22 @@ the replay of accepted messages (lib/replay.c) on both: a dry run writes
 nothing, the run gives the same counters on both, worked out by hand,
 and leaves every table and view the same in both; a second run changes
 nothing; a profile that names other tickets is a conflict on every one
-of them and changes nothing either."""
+of them and changes nothing either.
 
+And end to end: a daemon on PostgreSQL (the cluster's configuration, one
+instance) takes a vendor's tickets in kilograms from mosquitto, its
+profile is fixed and reloaded (SIGHUP), and `wastetrackctl replay
+--accepted` has it correct them: a dry run writes nothing, the run
+corrects every ticket once, a second run changes nothing."""
+
+import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
@@ -32,6 +41,7 @@ import test_pg_write as W  # noqa: E402
 W.IGNORED[("reconcile_tickets", "id")] = "identity taken by a dry run"
 
 REDERIVE = os.environ.get("WT_PG_REDERIVE", "build/tests/pg_rederive")
+CTL = os.environ.get("WASTETRACKCTL", "build/tools/wastetrackctl")
 H = W.H
 T = W.T
 NOW = W.NOW + 3600000   # the re-derivation's now: rederived_ms
@@ -283,6 +293,119 @@ def test_rederive_parity(tmp):
         W.compare(lite, db)
 
 
+# test_rederive.py's vendor: tonnes read as kilograms (%s: the unit).
+VENDORY = """profiles:
+  - name: vendory
+    kinds:
+      - kind: weighing
+        topic: "vy/wb/{station}"
+        fields:
+          facility: {topic: station}
+          ticket: no
+          plate: plate
+          direction: {value: in}
+          gross_kg: {path: gross, unit: %s}
+          tare_kg: {path: tare, unit: %s}
+          first_ts: t1
+          second_ts: t2
+          waste: {value: msw.food}
+          status: {value: complete}
+"""
+
+
+def vy_ticket(i):
+    """Ticket i at CC-KWP-01: net 7.5 t plus i eighths (exact), this
+    morning (inside every retention and the ingest's clock checks)."""
+    t1 = (int(time.time()) // 86400 * 86400 - 86400) * 1000 \
+        + i * 60000
+    return ("vy/wb/CC-KWP-01", W.js(
+        no="T%03d" % i, plate="吉A5G%03d" % i, gross=12.5 + 7.5 + i / 8,
+        tare=12.5, t1=t1, t2=t1 + 30000))
+
+
+def ctl(d, *args):
+    p = subprocess.run([CTL, "-c", d.conf, *args], capture_output=True,
+                       text=True, timeout=120 * harness.TIMEOUT_SCALE)
+    assert p.returncode == 0, (args, p.stdout, p.stderr)
+    return p.stdout
+
+
+def test_ctl_replay_accepted():
+    n = 24
+    tmp = harness.make_dir("wt-pgrederive-ctl-")
+    prof = os.path.join(tmp, "vendory.yaml")
+    with open(prof, "w") as f:
+        f.write(VENDORY % ("kg", "kg"))
+    with pg.Postgres("rederive-ctl") as db:
+        broker = harness.Broker(tmp).start()
+        d = harness.Daemon(
+            tmp, broker.port, client_id="wt-rd",
+            subscriptions=[("wt/v1/#", "wastetrack"), ("vy/#", "vendory")],
+            include=[prof],
+            store={"backend": "postgresql", "url": db.url,
+                   "password_file": db.passfile},
+            extra='ingest:\n  spool_dir: "%s"\n'
+            % os.path.join(tmp, "spool"))
+        try:
+            d.start()
+            pub = harness.Publisher(broker.port)
+            try:
+                pub.publish_all([vy_ticket(i) for i in range(n)])
+            finally:
+                pub.close()
+            want = sum(7500 + i * 125 for i in range(n))
+            harness.wait_for(lambda: q1(db, "SELECT count(*) FROM"
+                                        " weighings") == n, 30,
+                             "%d tickets" % n)
+            assert q1(db, "SELECT sum(net_kg) FROM weighings") == \
+                want / 1000
+
+            with open(prof, "w") as f:
+                f.write(VENDORY % ("t", "t"))
+            k = d.log_text().count("configuration reloaded")
+            d.proc.send_signal(signal.SIGHUP)
+            harness.wait_for(lambda: d.log_text().count(
+                "configuration reloaded") > k, 20, "the reload")
+
+            rows = "SELECT id, net_kg, fingerprint FROM weighings ORDER BY id"
+            before = db.query(rows)
+            dry = json.loads(ctl(d, "replay", "--accepted", "--dry-run",
+                                 "--format", "json"))
+            assert (dry["selected"], dry["rederived"]) == (n, n), dry
+            assert db.query(rows) == before
+            assert q1(db, "SELECT count(*) FROM messages WHERE"
+                      " rederived_ms IS NOT NULL") == 0
+
+            done = json.loads(ctl(d, "replay", "--accepted", "--format",
+                                  "json"))
+            assert (done["selected"], done["rederived"], done["unchanged"],
+                    done["conflict"]) == (n, n, 0, 0), done
+            assert done["changed"]["weighings"] == n, done
+            assert q1(db, "SELECT sum(net_kg) FROM weighings") == want
+            assert [r[0] for r in db.query(rows)] == \
+                [r[0] for r in before]
+            assert q1(db, "SELECT round(sum(kg)) FROM ticket_origins") \
+                == want
+            assert q1(db, "SELECT count(*) FROM messages WHERE"
+                      " rederived_ms IS NOT NULL") == n
+
+            after = db.query(rows)
+            marks = db.query("SELECT id, rederived_ms FROM messages")
+            again = json.loads(ctl(d, "replay", "--accepted", "--format",
+                                   "json"))
+            assert (again["rederived"], again["unchanged"]) == (0, n), again
+            assert db.query(rows) == after
+            assert db.query("SELECT id, rederived_ms FROM messages") == \
+                marks
+            print("end to end: %d tickets re-derived, %d kg" % (n, want))
+            d.stop()
+        finally:
+            if d.proc is not None and d.proc.poll() is None:
+                d.stop()
+            broker.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     d = harness.make_dir("wt-pgrederive-")
 
@@ -291,7 +414,7 @@ def main():
         shutil.rmtree(d, ignore_errors=True)  # kept when it failed
 
     parity.__name__ = "test_rederive_parity"
-    harness.run([parity])
+    harness.run([parity, test_ctl_replay_accepted])
 
 
 if __name__ == "__main__":
