@@ -36,7 +36,9 @@
  *	store_pg_qsql.c		the named queries' text (store_pg_q.h)
  *	store_pg_query.c	wastetrackctl's and the API's named queries
  *	store_pg_prune.c	retention: partitions dropped, rows in slices
- *	store_pg_replay.c	replay of rejects, re-derivation of messages
+ *	store_pg_replay.c	replay of rejects, reading the messages to
+ *				re-derive
+ *	store_pg_rederive.c	re-deriving a message's rows in place
  *	store_pg_cluster.c	instances, the leader's advisory lock
  *	store_pg_ops.c		the table of entry points (store_backend_pg)
  */
@@ -344,6 +346,8 @@ int store_pg_replay_mark(struct store *pub, int64_t id, int64_t now_ms,
 int store_pg_rederive_next(struct store *pub,
     const struct store_rederive_filter *f, int64_t after_ms, int64_t after_id,
     size_t n, struct store_rederive_row *rows, size_t *got);
+
+/* store_pg_rederive.c */
 int store_pg_rederive_open(struct store *pub, struct store_rederive **out);
 int store_pg_rederive(struct store_rederive *job, int64_t message_id,
     const struct ev *evs, size_t n, int local_offset_min, int64_t now_ms,

@@ -4,15 +4,10 @@
  * the order of receipt (rejects_received: time, then id; the month
  * partitions before the period's start are pruned from the plan), a
  * chunk at a time, and the outcome recorded on each. And the reading of
- * accepted messages a replay re-derives (store_rederive.c's next_sql).
- *
- * Correcting the rows of re-derived messages in place (SQLite's
- * store_rederive()) is not ported yet: opening such a job refuses, with
- * a log line that says so, before any message is read.
+ * accepted messages a replay re-derives (store_rederive.c's next_sql);
+ * their rows are corrected by store_pg_rederive.c.
  */
 #include "store_pg_int.h"
-
-#include "log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -181,43 +176,4 @@ store_pg_rederive_next(struct store *pub, const struct store_rederive_filter *f,
 	PQclear(r);
 	*got = k;
 	return 0;
-}
-
-static void
-not_ported(void)
-{
-	log_warnx("store: postgresql: re-deriving accepted messages (replay "
-		  "--accepted) is not supported on PostgreSQL yet: their rows "
-		  "are left as they are");
-}
-
-int
-store_pg_rederive_open(struct store *pub, struct store_rederive **out)
-{
-	(void)pub;
-	*out = NULL;
-	not_ported();
-	return -1;
-}
-
-int
-store_pg_rederive(struct store_rederive *job, int64_t message_id,
-    const struct ev *evs, size_t n, int local_offset_min, int64_t now_ms,
-    struct store_rd_result *out)
-{
-	(void)job;
-	(void)message_id;
-	(void)evs;
-	(void)n;
-	(void)local_offset_min;
-	(void)now_ms;
-	memset(out, 0, sizeof(*out));
-	not_ported();
-	return -1;
-}
-
-void
-store_pg_rederive_close(struct store_rederive *job)
-{
-	(void)job;
 }
