@@ -26,6 +26,14 @@ import urllib.request
 
 import paho.mqtt.client as mqtt
 
+# WT_TEST_BACKEND=postgresql runs the same tests on PostgreSQL: every
+# daemon whose test names no store of its own writes into a private
+# PostgreSQL (pg.py), one per test directory, started beside the broker.
+BACKEND = os.environ.get("WT_TEST_BACKEND", "sqlite")
+if BACKEND not in ("sqlite", "postgresql"):
+    raise SystemExit("WT_TEST_BACKEND must be sqlite or postgresql, not %r"
+                     % BACKEND)
+
 DAEMON = os.environ.get("WASTETRACKD", "build/daemon/wastetrackd")
 # e.g. "valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 WRAPPER = os.environ.get("WT_DAEMON_WRAPPER", "").split()
@@ -184,9 +192,14 @@ class Daemon:
 
     def __init__(self, workdir, broker_port, extra="", client_id=None,
                  facilities=True, mqtt_extra="", subscriptions=None,
-                 include=None):
+                 include=None, store=None):
         self.dir = workdir
         self.db = os.path.join(workdir, "wt.db")
+        # The PostgreSQL this daemon writes into (a pg.Postgres: its url
+        # and passfile), or None for the SQLite file self.db.
+        if store is None and BACKEND == "postgresql":
+            store = test_postgres(workdir)
+        self.store = store
         self.port_file = os.path.join(workdir, "http.port")
         self.conf = os.path.join(workdir, "wastetrack.yaml")
         self.proc = None
@@ -203,8 +216,7 @@ class Daemon:
   - {id: "CC-HW-01", name: "长春某危险废物处置中心", kind: hw_facility, district: "绿园区", harmless: true}
   - {id: "CC-TS-02", name: "中转站", kind: transfer_station, district: "南关区"}
 """
-        with open(self.conf, "w") as f:
-            f.write("""mqtt:
+        text = """mqtt:
   url: "tcp://127.0.0.1:%d"
   client_id: "%s"
   keepalive_s: 5
@@ -217,7 +229,11 @@ http:
   listen: "127.0.0.1:0"
   port_file: "%s"
 %s%s""" % (broker_port, client_id or "wt-test-%d" % os.getpid(),
-           mqtt_extra, subs, self.db, self.port_file, fac, extra))
+           mqtt_extra, subs, self.db, self.port_file, fac, extra)
+        if self.store is not None:
+            text = pg_config(text, self.db, self.store)
+        with open(self.conf, "w") as f:
+            f.write(text)
 
     def start(self, wait_connected=True, env=None):
         if os.path.exists(self.port_file):
@@ -287,6 +303,8 @@ http:
         return json.loads(body)
 
     def query(self, sql, args=()):
+        if self.store is not None:
+            return pg_query(self.store, sql, args)
         # A separate reader, as other tools are: read-only, WAL mode.
         con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True,
                               timeout=10)
@@ -296,6 +314,8 @@ http:
             con.close()
 
     def count(self, table, where="1"):
+        if self.store is not None and where == "1":
+            where = "true"          # PostgreSQL's WHERE takes a boolean
         return self.query("SELECT count(*) FROM %s WHERE %s"
                           % (table, where))[0][0]
 
@@ -384,6 +404,7 @@ class Env:
                 self.daemon.stop()
         finally:
             self.broker.stop()
+            stop_test_postgres(self.dir, exc_type is None)
         if exc_type is None:
             shutil.rmtree(self.dir, ignore_errors=True)
         else:
@@ -408,3 +429,118 @@ def run(tests):
             print("FAIL %s: %s" % (t.__name__, e))
     print("%d passed, %d failed" % (len(tests) - failed, failed))
     sys.exit(1 if failed else 0)
+
+
+# --- the PostgreSQL backend (WT_TEST_BACKEND=postgresql) -------------------
+
+_postgres = {}          # test directory -> its pg.Postgres
+_pg_conns = {}          # id(pg.Postgres) -> a psycopg2 connection
+
+
+def test_postgres(workdir):
+    """The private PostgreSQL of the test directory workdir, started on
+    first use: every Daemon made on that directory (a restart with a new
+    configuration, a second daemon) writes into the same database, as it
+    would into the same SQLite file."""
+    key = os.path.realpath(workdir)
+    if key not in _postgres:
+        import pg      # tests/integration/pg.py; it imports this module
+        _postgres[key] = pg.Postgres(os.path.basename(key)[:12]).start()
+    return _postgres[key]
+
+
+def stop_test_postgres(workdir, ok):
+    """Stop the PostgreSQL test_postgres() started for workdir; its files
+    go when the test passed, and stay (with its log) when it failed."""
+    db = _postgres.pop(os.path.realpath(workdir), None)
+    if db is None:
+        return
+    con = _pg_conns.pop(id(db), None)
+    if con is not None:
+        con.close()
+    db.__exit__(None if ok else AssertionError, None, None)
+
+
+def _merge_section(text, section, lines):
+    """Put `lines` (indented "  key: value" lines) into the top-level
+    block mapping `section` of the YAML text: into it where the text has
+    one (a test's extra may), as a new section otherwise. A key may
+    appear only once in the daemon's configuration."""
+    head = re.compile(r"^%s:[ \t]*(#.*)?$" % re.escape(section), re.M)
+    m = head.search(text)
+    if m is None:
+        return text + "%s:\n%s" % (section, lines)
+    assert not re.search(r"^%s:[ \t]*\S" % re.escape(section), text,
+                         re.M), "flow-style %s: cannot merge" % section
+    return text[:m.end() + 1] + lines + text[m.end() + 1:]
+
+
+def pg_config(text, db_path, store):
+    """The configuration text for the PostgreSQL backend: the database
+    section names the server instead of the file (database.path is not
+    used there), and the spool stays where the SQLite backend keeps it
+    (beside wt.db, <path>.spool), so tests that look at it find it."""
+    text = text.replace('database:\n  path: "%s"\n' % db_path, "", 1)
+    text = _merge_section(text, "database",
+                          '  backend: postgresql\n  url: "%s"\n'
+                          '  password_file: "%s"\n'
+                          % (store.url, store.passfile))
+    return _merge_section(text, "ingest", '  spool_dir: "%s.spool"\n'
+                          % db_path)
+
+
+def _pg_sql(sql, args):
+    """SQLite's placeholders (?) as psycopg2's (%s); with arguments, a
+    literal % doubled (psycopg2 formats the whole text then)."""
+    if not args:
+        return sql, None
+    out = []
+    quote = None
+    for ch in sql:
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "?":
+            out.append("%s")
+            continue
+        out.append("%%" if ch == "%" else ch)
+    return "".join(out), tuple(args)
+
+
+def _pg_value(v):
+    """A value as sqlite3 would return it: numeric as int or float, bytea
+    as bytes."""
+    import decimal
+    if isinstance(v, decimal.Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, memoryview):
+        return v.tobytes()
+    return v
+
+
+def pg_query(store, sql, args=()):
+    """Run a test's SQL on PostgreSQL, read-only and autocommitted (each
+    query sees what the daemon has committed), on a connection kept per
+    server and opened again after a restart of it."""
+    import psycopg2     # Debian: python3-psycopg2
+    q, a = _pg_sql(sql, args)
+    for attempt in (0, 1):
+        con = _pg_conns.get(id(store))
+        if con is None or con.closed:
+            with open(store.passfile) as f:
+                password = f.read().rstrip("\n")
+            con = psycopg2.connect(store.url, password=password,
+                                   connect_timeout=10)
+            con.set_session(readonly=True, autocommit=True)
+            _pg_conns[id(store)] = con
+        try:
+            with con.cursor() as cur:
+                cur.execute(q, a)
+                rows = cur.fetchall() if cur.description else []
+            return [tuple(_pg_value(v) for v in r) for r in rows]
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            con.close()
+            if attempt:
+                raise
