@@ -489,9 +489,22 @@ def pg_config(text, db_path, store):
                           % db_path)
 
 
+# The two SQLite functions the tests' own SQL uses, spelled for
+# PostgreSQL with the same results: round() of a double (PostgreSQL rounds
+# only numeric) and json_extract() of a member (jsonb gives back a number
+# as a number, as SQLite does).
+_PG_SPELLING = (
+    (re.compile(r"\bround\(([^()]+), (\d+)\)"), r"round((\1)::numeric, \2)"),
+    (re.compile(r"\bjson_extract\((\w+), '\$\.(\w+)'\)"),
+     r"((\1)::jsonb -> '\2')"),
+)
+
+
 def _pg_sql(sql, args):
     """SQLite's placeholders (?) as psycopg2's (%s); with arguments, a
     literal % doubled (psycopg2 formats the whole text then)."""
+    for pattern, spelling in _PG_SPELLING:
+        sql = pattern.sub(spelling, sql)
     if not args:
         return sql, None
     out = []
