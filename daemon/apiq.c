@@ -37,7 +37,7 @@ struct apiq {
 	int stop;		/* under mu */
 	struct event *wake;
 	/* the worker's only */
-	char *db_path;
+	char *backend, *path, *password_file, *instance; /* the store */
 	struct store_query *q;
 	int64_t retry_ms;
 };
@@ -83,10 +83,12 @@ static struct store_query *
 reader(struct apiq *w)
 {
 	int64_t now = clock_ms();
+	struct store_where where = { w->backend, w->path, w->password_file,
+		w->instance };
 
 	if (w->q != NULL || now < w->retry_ms)
 		return w->q;
-	if (store_query_open(w->db_path, &w->q) == -1) {
+	if (store_query_open_at(&where, &w->q) == -1) {
 		w->q = NULL;
 		w->retry_ms = now + DB_RETRY_MS;
 	}
@@ -130,34 +132,6 @@ run(void *arg)
 	return NULL;
 }
 
-int
-apiq_start(const char *db_path, struct event *wake, struct apiq **out)
-{
-	struct apiq *w;
-
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		return -1;
-	if ((w->db_path = strdup(db_path)) == NULL) {
-		free(w);
-		return -1;
-	}
-	w->wake = wake;
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
-	if (pthread_create(&w->thread, NULL, run, w) != 0) {
-		log_warnx("http: cannot start the API's thread");
-		pthread_cond_destroy(&w->cv);
-		pthread_mutex_destroy(&w->mu);
-		free(w->db_path);
-		free(w);
-		return -1;
-	}
-	/* Named for top -H and perf: the loop keeps "wastetrackd". */
-	pthread_setname_np(w->thread, "wt-api");
-	*out = w;
-	return 0;
-}
-
 static char *
 dup_or_null(const char *s, int *failed)
 {
@@ -168,6 +142,51 @@ dup_or_null(const char *s, int *failed)
 	if ((d = strdup(s)) == NULL)
 		*failed = 1;
 	return d;
+}
+
+/* The worker's copy of where the store is. */
+static void
+where_free(struct apiq *w)
+{
+	free(w->backend);
+	free(w->path);
+	free(w->password_file);
+	free(w->instance);
+}
+
+int
+apiq_start(const struct store_where *where, struct event *wake,
+    struct apiq **out)
+{
+	struct apiq *w;
+	int failed = 0;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -1;
+	w->backend = dup_or_null(where->backend, &failed);
+	w->path = dup_or_null(where->path, &failed);
+	w->password_file = dup_or_null(where->password_file, &failed);
+	w->instance = dup_or_null(where->instance, &failed);
+	if (failed) {
+		where_free(w);
+		free(w);
+		return -1;
+	}
+	w->wake = wake;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, run, w) != 0) {
+		log_warnx("http: cannot start the API's thread");
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		where_free(w);
+		free(w);
+		return -1;
+	}
+	/* Named for top -H and perf: the loop keeps "wastetrackd". */
+	pthread_setname_np(w->thread, "wt-api");
+	*out = w;
+	return 0;
 }
 
 int
@@ -233,6 +252,6 @@ apiq_stop(struct apiq *w)
 	store_query_close(w->q);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
-	free(w->db_path);
+	where_free(w);
 	free(w);
 }

@@ -19,10 +19,11 @@ struct api_reply;
 struct api_req;
 struct apiq;
 struct event;
+struct store_where;
 
 /* Open nothing yet: the connection is made at the first request (the
  * daemon has created the database by then), again after a failure. */
-int apiq_start(const char *db_path, struct event *wake,
+int apiq_start(const struct store_where *where, struct event *wake,
     struct apiq **out) WT_MUST_CHECK;
 /* Queue a copy of r; 0, or -1 when the queue is full or memory short. */
 int apiq_submit(struct apiq *w, const struct api_req *r,

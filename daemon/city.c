@@ -82,7 +82,7 @@ run(void *arg)
 }
 
 int
-city_start(const char *db_path, int local_offset_min, struct http *h,
+city_start(const struct store_where *w, int local_offset_min, struct http *h,
     struct city **out)
 {
 	struct city *cy;
@@ -93,7 +93,7 @@ city_start(const char *db_path, int local_offset_min, struct http *h,
 	cy->offset_min = local_offset_min;
 	pthread_mutex_init(&cy->mu, NULL);
 	pthread_cond_init(&cy->cv, NULL);
-	if (store_open_reader(db_path, &cy->reader) == -1)
+	if (store_open_reader_at(w, &cy->reader) == -1)
 		goto fail;
 	if (pthread_create(&cy->thread, NULL, run, cy) != 0) {
 		log_warnx("city: cannot start a thread");

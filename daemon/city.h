@@ -14,9 +14,10 @@
 
 struct city;
 struct http;
+struct store_where;
 
-int city_start(const char *db_path, int local_offset_min, struct http *h,
-    struct city **out) WT_MUST_CHECK;
+int city_start(const struct store_where *w, int local_offset_min,
+    struct http *h, struct city **out) WT_MUST_CHECK;
 /* After a reload: the local day follows the new offset. */
 void city_set_offset(struct city *c, int local_offset_min);
 void city_stop(struct city *c);

@@ -290,8 +290,8 @@ from_snapshot(struct http *h, struct evhttp_request *req, const char *path,
     const struct conf_view *cv)
 {
 	struct report_snap *sn;
-	const char *reason;
-	char *body = NULL, line[160];
+	const char *reason, *detail;
+	char *body = NULL, line[320];
 
 	if (strcmp(path, "/healthz") != 0 && strcmp(path, "/status") != 0 &&
 	    strcmp(path, "/metrics") != 0 && strcmp(path, "/api/v1/today") != 0)
@@ -304,7 +304,10 @@ from_snapshot(struct http *h, struct evhttp_request *req, const char *path,
 		if (report_health(&sn->r, &reason))
 			reply(req, 200, TEXT, "ok\n");
 		else {
-			snprintf(line, sizeof(line), "%s\n", reason);
+			detail = report_health_detail(&sn->r);
+			snprintf(line, sizeof(line), "%s%s%s\n", reason,
+			    detail != NULL ? ": " : "",
+			    detail != NULL ? detail : "");
 			reply(req, 503, TEXT, line);
 		}
 	} else if (strcmp(path, "/status") == 0 &&
@@ -518,6 +521,16 @@ serve(void *arg)
 	return NULL;
 }
 
+/* The API's thread, on the configured store. */
+static int
+start_api(const struct config *c, struct http *h)
+{
+	struct store_where w;
+
+	config_store_where(c, &w);
+	return apiq_start(&w, h->api_done, &h->apiq);
+}
+
 int
 http_start(const struct config *c, struct http **out)
 {
@@ -557,7 +570,7 @@ http_start(const struct config *c, struct http **out)
 	if ((h->resume = evtimer_new(h->base, resume_accepting, h)) == NULL ||
 	    (h->stop = event_new(h->base, -1, 0, stop_cb, h)) == NULL ||
 	    (h->api_done = event_new(h->base, -1, 0, api_done, h)) == NULL ||
-	    apiq_start(c->database.path, h->api_done, &h->apiq) == -1)
+	    start_api(c, h) == -1)
 		goto fail;
 	accepting = h;
 	evconnlistener_set_error_cb(h->listener, accept_error);

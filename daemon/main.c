@@ -177,6 +177,9 @@ publish(void *arg)
 	mqtt_report(wt->mqtt, &st, &r);
 	pipeline_report(wt->pipe, st.written_bytes,
 	    st.spool_failing ? st.last_error : NULL, &r);
+	/* The boot configuration's: bound at start, alive till the end. */
+	r.cluster.instance = wt->boot_cfg->mqtt.client_id;
+	r.cluster.group = wt->boot_cfg->mqtt.shared_group;
 	r.db.checkpoint_failures = ck.failures;
 	r.db.checkpoint_error = ck.failing ? ck.last_error : NULL;
 	r.stall_after_s = STALL_AFTER_S;
@@ -248,7 +251,8 @@ send_alert(void *arg, const char *topic, const void *payload, size_t len,
 static void
 alerts_flush(struct wt *wt)
 {
-	if (pipeline_writes_failing(wt->pipe))
+	/* Only the leader publishes: the others would send the same. */
+	if (pipeline_writes_failing(wt->pipe) || !pipeline_leader(wt->pipe))
 		return;
 	/* The store logs why; the next tick tries again. */
 	if (alert_pub_flush(wt->apub, wt->store, send_alert, wt) == -1)
@@ -285,6 +289,11 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	    pipeline_writes_failing(wt->pipe) ? ", database writes failing"
 					      : "");
 	pipeline_check_file(wt->pipe);
+	/* Outside any transaction: who leads decides who does the work
+	 * below (docs/cluster.md); the store logs why a beat failed. */
+	if (pipeline_beat(wt->pipe, wt->boot_cfg->mqtt.client_id,
+		wt->boot_cfg->mqtt.shared_group, now) == -1)
+		log_debug("main: cluster beat failed");
 	pipeline_prune(wt->pipe, now);
 	mqtt_state(wt->mqtt, &st);
 	/* The store logs why; the next tick tries again. */
@@ -322,24 +331,27 @@ replay_progress(void *arg, uint64_t replayed)
 static int
 open_store(struct wt *wt)
 {
-	const char *path = wt->cfg->database.path;
+	const char *spool = wt->cfg->ingest.spool_dir;
+	struct store_where where;
 	int64_t last_us = 0; /* the first batch reports at once */
 	int rc;
 
-	if ((rc = pipeline_lock(path, &wt->lock_fd)) != 0)
+	config_store_where(wt->cfg, &where);
+	if ((rc = pipeline_lock(spool, &wt->lock_fd)) != 0)
 		return rc == 1 ? EXIT_LOCKED : -1;
 	/* Opening may migrate a large database: one step's time for it. */
-	notify_send("EXTEND_TIMEOUT_USEC=%llu\nSTATUS=opening %s",
-	    START_STEP_USEC, path);
-	if (store_open(path, wt->cfg->database.synchronous == CFG_SYNC_FULL,
+	notify_send("EXTEND_TIMEOUT_USEC=%llu\nSTATUS=opening the %s store",
+	    START_STEP_USEC, where.backend);
+	if (store_open_at(&where,
+		wt->cfg->database.synchronous == CFG_SYNC_FULL,
 		&wt->store) == -1 ||
-	    (rc = pipeline_claim_spool(wt->store, path, wt->adopt)) == -1)
+	    (rc = pipeline_claim_spool(wt->store, spool, wt->adopt)) == -1)
 		return -1;
 	if (rc == 1) {
 		log_warnx("main: refusing to start: to import the spool's "
 			  "messages into %s, start once with -A; to start "
-			  "without them, move %s.spool away",
-		    path, path);
+			  "without them, move %s away",
+		    store_path(wt->store), spool);
 		return EXIT_FOREIGN_SPOOL;
 	}
 	if (store_sync_config(wt->store, wt->cfg) == -1 ||
@@ -358,9 +370,11 @@ start_control(struct wt *wt)
 	char path[PATH_MAX];
 
 	if (ctlmsg_socket_path(wt->boot_cfg, path, sizeof(path)) == -1) {
-		log_warnx("main: the control socket's path, %s.ctl, is too "
+		log_warnx("main: the control socket's path (beside %s) is too "
 			  "long for a socket (107 bytes at most)",
-		    wt->boot_cfg->database.path);
+		    wt->boot_cfg->database.backend == CFG_DB_SQLITE
+			? wt->boot_cfg->database.path
+			: wt->boot_cfg->ingest.spool_dir);
 		return -1;
 	}
 	return control_start(wt->base, path, wt->pipe, &wt->control);
@@ -372,6 +386,7 @@ start_io(struct wt *wt)
 	struct spool_writer *w = NULL;
 	struct spool_pos start;
 	const struct config *c = wt->boot_cfg;
+	struct store_where where;
 
 	if (alert_pub_new(&wt->apub) == -1 ||
 	    pipeline_writer_open(wt->pipe,
@@ -391,8 +406,9 @@ start_io(struct wt *wt)
 	publish(wt);
 	if (http_serve(wt->http) == -1)
 		return -1;
-	return city_start(c->database.path, wt->cfg->time.local_offset_min,
-	    wt->http, &wt->city);
+	config_store_where(c, &where);
+	return city_start(&where, wt->cfg->time.local_offset_min, wt->http,
+	    &wt->city);
 }
 
 static int
@@ -516,8 +532,9 @@ main(int argc, char *argv[])
 	if (setup_events(&wt) == -1 || start_io(&wt) == -1)
 		goto done;
 	notify_send("READY=1");
-	log_notice("main: wastetrackd %s running (database %s)", WT_VERSION,
-	    wt.cfg->database.path);
+	log_notice("main: wastetrackd %s running (%s store %s, instance %s)",
+	    WT_VERSION, store_backend_name(wt.store), store_path(wt.store),
+	    wt.cfg->mqtt.client_id);
 	event_base_dispatch(wt.base);
 	notify_send("STOPPING=1");
 	mqtt_stop(wt.mqtt);

@@ -467,7 +467,17 @@ copy_topics(struct mqtt *m, const struct config *cfg)
 	if (m->topics == NULL || m->qos == NULL)
 		return -1;
 	for (i = 0; i < cfg->nsubs; i++) {
-		if ((m->topics[i] = strdup(cfg->subs[i].topic)) == NULL)
+		/* A shared subscription (docs/cluster.md): the broker hands
+		 * each message to one member of the group; messages still
+		 * arrive under their own topic. */
+		if (cfg->mqtt.shared_group != NULL) {
+			if (asprintf(&m->topics[i], "$share/%s/%s",
+				cfg->mqtt.shared_group,
+				cfg->subs[i].topic) == -1) {
+				m->topics[i] = NULL;
+				return -1;
+			}
+		} else if ((m->topics[i] = strdup(cfg->subs[i].topic)) == NULL)
 			return -1;
 		m->qos[i] = cfg->mqtt.qos;
 	}

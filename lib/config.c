@@ -11,6 +11,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 #include "api_auth.h"
 #include "config_int.h"
 #include "geofence.h"
+#include "store.h"
 
 /* Where key sec.name was set, or the file's start (a default). */
 static struct cfg_pos
@@ -83,6 +86,123 @@ check_http(struct ctx *ctx)
 	}
 }
 
+/* ingest.spool_dir when the files do not set it: beside the SQLite
+ * file (same filesystem, same lifetime, same backups), else a fixed
+ * directory of the service's. */
+static int
+spool_default(struct config *cfg)
+{
+	char *dir = NULL;
+
+	if (cfg->database.backend == CFG_DB_SQLITE) {
+		if (asprintf(&dir, "%s.spool", cfg->database.path) == -1)
+			return -1;
+	} else if ((dir = strdup(CFG_PG_SPOOL_DIR)) == NULL)
+		return -1;
+	free(cfg->ingest.spool_dir);
+	cfg->ingest.spool_dir = dir;
+	return 0;
+}
+
+/*
+ * A libpq URI. No password in it: the file would then hold a secret that
+ * backups, diffs and bug reports carry (mqtt.password is refused for the
+ * same reason). NULL when good, else what is wrong.
+ */
+static const char *
+pg_url_bad(const char *s)
+{
+	const char *auth, *end, *at;
+
+	if (strncmp(s, "postgresql://", 13) == 0)
+		auth = s + 13;
+	else if (strncmp(s, "postgres://", 11) == 0)
+		auth = s + 11;
+	else
+		return "must be a libpq URI, "
+		       "postgresql://USER@HOST:PORT/DATABASE";
+	end = auth + strcspn(auth, "/?");
+	at = memchr(auth, '@', (size_t)(end - auth));
+	if (strstr(s, "password=") != NULL ||
+	    (at != NULL && memchr(auth, ':', (size_t)(at - auth)) != NULL))
+		return "must not hold a password: put it in "
+		       "database.password_file";
+	if (strpbrk(s, " \t\r\n") != NULL)
+		return "must not contain white space";
+	return NULL;
+}
+
+/* The position of a key given by section and name, and whether it was
+ * set in a file. */
+static int
+set_at(struct ctx *ctx, const char *sec, const char *name, struct cfg_pos *pos)
+{
+	const struct key *t, *k;
+
+	*pos = seen_pos(ctx, sec, name);
+	for (t = cfg_top_keys; t->name != NULL; t++)
+		for (k = t->sub; strcmp(t->name, sec) == 0 && k && k->name; k++)
+			if (strcmp(k->name, name) == 0)
+				return cfg_find_seen(ctx, k) != NULL;
+	return 0;
+}
+
+/*
+ * The store (docs/cluster.md): PostgreSQL needs its URI; a shared group
+ * needs a store several daemons can share. The password file is read by
+ * the store when it connects (again after a reconnection, so that a
+ * rotated password works); here only whether it can be.
+ */
+static void
+check_store(struct ctx *ctx)
+{
+	struct config *cfg = ctx->cfg;
+	const char *name = config_backend_name(cfg);
+	struct cfg_pos pos;
+	const char *why;
+	int fd;
+
+	if (cfg->database.url != NULL &&
+	    (why = pg_url_bad(cfg->database.url)) != NULL) {
+		(void)set_at(ctx, "database", "url", &pos);
+		cfg_errpos(ctx, &pos, "database.url %s", why);
+	}
+	if (set_at(ctx, "database", "backend", &pos) &&
+	    !store_backend_known(name))
+		cfg_errpos(ctx, &pos,
+		    "database.backend \"%s\" is not built into this "
+		    "program (built with -Dpostgresql=disabled?)",
+		    name);
+	if (cfg->database.backend == CFG_DB_POSTGRESQL &&
+	    cfg->database.url == NULL) {
+		(void)set_at(ctx, "database", "backend", &pos);
+		cfg_errpos(ctx, &pos,
+		    "database.backend: postgresql needs database.url "
+		    "(postgresql://USER@HOST:PORT/DATABASE)");
+	}
+	if (cfg->mqtt.shared_group != NULL &&
+	    cfg->database.backend != CFG_DB_POSTGRESQL) {
+		(void)set_at(ctx, "mqtt", "shared_group", &pos);
+		cfg_errpos(ctx, &pos,
+		    "mqtt.shared_group needs database.backend: postgresql "
+		    "(several daemons cannot share the SQLite file %s)",
+		    cfg->database.path);
+	}
+	if (cfg->database.password_file != NULL) {
+		if ((fd = open(cfg->database.password_file,
+			 O_RDONLY | O_CLOEXEC)) == -1) {
+			(void)set_at(ctx, "database", "password_file", &pos);
+			cfg_errpos(ctx, &pos,
+			    "cannot read password_file \"%s\": %s",
+			    cfg->database.password_file, strerror(errno));
+		} else
+			close(fd);
+	}
+	if (!set_at(ctx, "ingest", "spool_dir", &pos) &&
+	    spool_default(cfg) == -1)
+		diag_nomem(&ctx->diag);
+}
+
 /* Rules between keys, checked once everything is read. */
 static void
 cross_check(struct ctx *ctx)
@@ -120,6 +240,7 @@ cross_check(struct ctx *ctx)
 	if (diag_count(&ctx->diag) == 0)
 		(void)cfg_build_fences(ctx);
 	check_http(ctx);
+	check_store(ctx);
 }
 
 /* API */
@@ -135,6 +256,8 @@ config_default(void)
 	    (cfg->subs = calloc(1, sizeof(*cfg->subs))) == NULL)
 		goto fail;
 	cfg->nsubs = 1;
+	if (spool_default(cfg) == -1)
+		goto fail;
 	(void)cfg_parse_hours(cfg->supervision.muck_hours,
 	    &cfg->supervision.muck_from_min, &cfg->supervision.muck_to_min);
 	if ((cfg->subs[0].topic = strdup("wt/v1/#")) == NULL ||
@@ -203,6 +326,22 @@ config_load_default(const char *path, struct config **out, char **errors,
 	if (errors != NULL)
 		*errors = NULL;
 	return (*out = config_default()) != NULL ? 0 : -1;
+}
+
+const char *
+config_backend_name(const struct config *cfg)
+{
+	return cfg_backend_names[cfg->database.backend];
+}
+
+void
+config_store_where(const struct config *cfg, struct store_where *w)
+{
+	w->backend = config_backend_name(cfg);
+	w->path = cfg->database.backend == CFG_DB_SQLITE ? cfg->database.path
+							 : cfg->database.url;
+	w->password_file = cfg->database.password_file;
+	w->instance = cfg->mqtt.client_id;
 }
 
 void

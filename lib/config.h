@@ -112,6 +112,8 @@ const struct cfg_node *cfg_node_get(const struct cfg_node *map,
     const char *key);
 
 enum cfg_sync { CFG_SYNC_NORMAL = 0, CFG_SYNC_FULL = 1 };
+/* database.backend, as indices into its list of names. */
+enum cfg_backend { CFG_DB_SQLITE = 0, CFG_DB_POSTGRESQL = 1 };
 
 struct config {
 	char *path; /* main file, NULL for embedded defaults */
@@ -128,6 +130,9 @@ struct config {
 		char *username;
 		char *password; /* read from password_file */
 		char *ca_file, *cert_file, *key_file;
+		/* Subscribe as $share/GROUP/filter (docs/cluster.md); NULL:
+		 * plain subscriptions. Only with a shared store. */
+		char *shared_group;
 	} mqtt;
 	struct cfg_subscription *subs;
 	size_t nsubs;
@@ -135,6 +140,11 @@ struct config {
 		char *path;
 		enum cfg_sync synchronous;
 		int raw_retention_days; /* 0..3650; 0 = keep no payloads */
+		int backend;		/* enum cfg_backend */
+		char *url;		/* PostgreSQL: a libpq URI */
+		/* PostgreSQL's password, read by the store at connect (only
+		 * checked readable at load); NULL: libpq's own means. */
+		char *password_file;
 	} database;
 	struct {
 		char *listen;	 /* "host:port"; port 0 = ephemeral */
@@ -172,6 +182,9 @@ struct config {
 	struct {
 		size_t max_payload;  /* bytes; larger messages are rejected */
 		size_t spool_max_mb; /* un-committed journal bound (MiB) */
+		/* Never NULL after a load: by default <database.path>.spool
+		 * with SQLite, CFG_PG_SPOOL_DIR with PostgreSQL. */
+		char *spool_dir;
 	} ingest;
 	/* Days each kind of record is kept (0..3650; 0 = for ever). Raw
 	 * payloads: database.raw_retention_days. docs/database.md. */
@@ -212,6 +225,22 @@ struct config {
  * HTTP 127.0.0.1:8080, local offset +08:00. NULL when out of memory.
  */
 struct config *config_default(void) WT_MUST_CHECK;
+
+/* The spool's default directory with PostgreSQL (no database file to
+ * sit beside). */
+#define CFG_PG_SPOOL_DIR "/var/lib/wastetrack/spool"
+
+/* database.backend's name ("sqlite", "postgresql"). */
+const char *config_backend_name(const struct config *cfg);
+
+/*
+ * Where the configured store is, for store_open_at() and the other
+ * openers of store.h: the backend's name, the SQLite file or the
+ * PostgreSQL URI, the password file, and this instance's name
+ * (mqtt.client_id). The strings stay cfg's.
+ */
+struct store_where;
+void config_store_where(const struct config *cfg, struct store_where *w);
 
 /*
  * Load path on top of the defaults. On success returns 0 and *out. On any

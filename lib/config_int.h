@@ -206,6 +206,7 @@ void cfg_trees_drop(void *, const struct treespec *);
 /* config_schema.c: the tables, and checks the setters share. */
 extern const struct key cfg_top_keys[];
 extern const struct key cfg_mqtt_keys[];
+extern const char *const cfg_backend_names[];
 extern const char *const cfg_builtin_profiles[];
 int cfg_parse_ll(const char *, long long *);
 int cfg_parse_double(const char *, double *);

@@ -19,6 +19,7 @@ static int url_ok(const char *);
 static int listen_ok(const char *);
 static int tile_url_ok(const char *);
 static int topic_ok(const char *);
+static int share_ok(const char *);
 static const char *qos_check(long long);
 static int facility_accept(struct ctx *, void *, const yaml_node_t *);
 static int profile_accept(struct ctx *, const struct cfg_node *);
@@ -37,6 +38,9 @@ static const char *const facility_kinds[] = { "transfer_station", "incinerator",
 	"hw_facility", "mw_facility", NULL };
 
 static const char *const sync_modes[] = { "normal", "full", NULL };
+
+/* In the order of enum cfg_backend. */
+const char *const cfg_backend_names[] = { "sqlite", "postgresql", NULL };
 
 #define C(f) offsetof(struct config, f)
 
@@ -234,6 +238,14 @@ const struct key cfg_mqtt_keys[] = {
 	    .type = K_SECTION,
 	    .sub = tls_keys,
 	    .where = "mqtt.tls" },
+	/* Refused with SQLite (config.c): a file serves one daemon. */
+	{ .name = "shared_group",
+	    .type = K_STR,
+	    .off = C(mqtt.shared_group),
+	    .flags = F_NONEMPTY,
+	    .check = share_ok,
+	    .badmsg = "invalid shared_group",
+	    .badhint = ": want 1 to 63 characters without /, + or #" },
 	{ .name = NULL }
 };
 
@@ -254,6 +266,23 @@ static const struct key database_keys[] = {
 	    .min = 0,
 	    .max = 3650,
 	    .defnum = 7 },
+	{ .name = "backend",
+	    .type = K_ENUM,
+	    .off = C(database.backend),
+	    .oneof = cfg_backend_names,
+	    .defnum = CFG_DB_SQLITE },
+	/* Required with postgresql; its shape is checked in config.c,
+	 * whose messages never repeat it (it might hold a password). */
+	{ .name = "url",
+	    .type = K_STR,
+	    .off = C(database.url),
+	    .flags = F_NONEMPTY },
+	/* Read by the store when it connects; checked readable at load
+	 * (config.c), so that -n finds a wrong path. */
+	{ .name = "password_file",
+	    .type = K_STR,
+	    .off = C(database.password_file),
+	    .flags = F_NONEMPTY | F_PATH },
 	{ .name = NULL }
 };
 
@@ -342,6 +371,11 @@ static const struct key ingest_keys[] = { { .name = "max_payload",
 	    .min = 1,
 	    .max = 4096,
 	    .defnum = 64 },
+	/* Default from the backend (config.c). */
+	{ .name = "spool_dir",
+	    .type = K_STR,
+	    .off = C(ingest.spool_dir),
+	    .flags = F_NONEMPTY | F_PATH },
 	{ .name = NULL } };
 
 /* Days per kind of record (docs/database.md, Retention): 0 keeps it for
@@ -550,6 +584,16 @@ tile_url_ok(const char *s)
 		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
 			return 0;
 	return 1;
+}
+
+/* A shared subscription's name: one topic level, no wildcard (MQTT 5.0,
+ * 4.8.2), short enough for /status. */
+static int
+share_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len >= 1 && len <= 63 && strpbrk(s, "/+#") == NULL;
 }
 
 /* An MQTT topic filter: '+' and '#' fill a level, '#' only the last. */

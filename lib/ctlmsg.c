@@ -11,7 +11,11 @@
 int
 ctlmsg_socket_path(const struct config *cfg, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s.ctl", cfg->database.path);
+	/* Beside the SQLite file as before; with a server, beside this
+	 * daemon's own spool (each daemon of a group has one). */
+	int n = snprintf(buf, len, "%s.ctl",
+	    cfg->database.backend == CFG_DB_SQLITE ? cfg->database.path
+						   : cfg->ingest.spool_dir);
 
 	/* sun_path holds 108 bytes on Linux. */
 	return n < 0 || (size_t)n >= len || n >= 108 ? -1 : 0;

@@ -18,8 +18,9 @@ struct config;
 /* A request or a reply line is at most this long (newline included). */
 #define CTLMSG_MAX 1024
 
-/* The socket: beside the database, like its spool, so that whoever may
- * read the database's directory finds it (docs/replay.md). */
+/* The socket: beside the SQLite database, like its spool, so that
+ * whoever may read the database's directory finds it (docs/replay.md);
+ * with PostgreSQL, beside the daemon's spool (<ingest.spool_dir>.ctl). */
 int ctlmsg_socket_path(const struct config *cfg, char *buf,
     size_t len) WT_MUST_CHECK;
 

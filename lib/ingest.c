@@ -457,6 +457,22 @@ counters_add(struct ingest_counters *t, const struct ingest_counters *b)
 		dst[i] += src[i];
 }
 
+/*
+ * Messages another daemon of the group stored first (a redelivery after
+ * a crash): the store learns it only when the batch ran (store.h), after
+ * they were counted as stored. Moved to duplicates, so that stored counts
+ * each message once across the group.
+ */
+static void
+late_duplicates(struct ingest *in)
+{
+	int64_t late = store_take_late_duplicates(in->store);
+	uint64_t n = late > 0 ? (uint64_t)late : 0;
+
+	in->batch.stored -= n < in->batch.stored ? n : in->batch.stored;
+	in->batch.duplicates += n;
+}
+
 int
 ingest_batch(struct ingest *in, struct spool_reader *r, struct spool_pos limit,
     size_t max, int64_t now_ms, int budget_ms)
@@ -491,6 +507,7 @@ ingest_batch(struct ingest *in, struct spool_reader *r, struct spool_pos limit,
 	    store_commit(in->store) == -1)
 		goto fail;
 	muck_commit(in->muck);
+	late_duplicates(in);
 	in->batch.commits = 1;
 	counters_add(&in->total, &in->batch);
 	in->committed = spool_reader_pos(r);
@@ -502,6 +519,8 @@ fail:
 	snprintf(in->error, sizeof(in->error), "%s",
 	    rc == -1 ? "cannot read the spool" : store_errmsg(in->store));
 	store_rollback(in->store);
+	/* Nothing of the batch was stored, its late finds included. */
+	(void)store_take_late_duplicates(in->store);
 	/* The batch is read again: its vehicles start again from where
 	 * they were before it. */
 	muck_rollback(in->muck);

@@ -25,15 +25,15 @@
 #define OWNER_FILE "database-id"
 #define LOCK_FILE  "lock"
 
-/* The spool sits beside the database: same filesystem, same lifetime,
- * same backups. */
+/* ingest.spool_dir: by default beside a SQLite file (same filesystem,
+ * same lifetime, same backups), a directory of its own for a server. */
 static int
-spool_dir_of(const char *db_path, char *out, size_t n)
+spool_dir_copy(const char *dir, char *out, size_t n)
 {
-	int len = snprintf(out, n, "%s.spool", db_path);
+	int len = snprintf(out, n, "%s", dir);
 
 	if (len < 0 || (size_t)len >= n) {
-		log_warnx("pipeline: database path too long for its spool");
+		log_warnx("pipeline: spool directory path too long");
 		return -1;
 	}
 	return 0;
@@ -62,19 +62,24 @@ pipeline_open(struct store *store, const struct config *cfg,
 		goto fail;
 	p->store = store;
 	p->cfg = cfg;
-	p->ref_wall_ms = now_ms;
+	p->ref_wall_ms = p->ref_start_ms = now_ms;
 	p->ref_boot_us = p->last_prune_us = clock_boot_us();
-	if (spool_dir_of(cfg->database.path, p->spool_dir,
+	if (spool_dir_copy(cfg->ingest.spool_dir, p->spool_dir,
 		sizeof(p->spool_dir)) == -1)
 		goto fail;
 	/* The file the store has just opened: pipeline_check_file()
-	 * compares the path with it. */
-	if (stat(store_path(store), &st) == -1) {
+	 * compares the path with it. A server has no file to check. */
+	p->db_file = !store_is_shared(store);
+	if (p->db_file && stat(store_path(store), &st) == -1) {
 		log_warn("pipeline: stat %s", store_path(store));
 		goto fail;
 	}
-	p->db_dev = st.st_dev;
-	p->db_ino = st.st_ino;
+	p->db_dev = p->db_file ? st.st_dev : 0;
+	p->db_ino = p->db_file ? st.st_ino : 0;
+	/* Alone on its store, a daemon leads from the start; sharing it,
+	 * once a beat says so. */
+	p->leader = !store_is_shared(store);
+	p->cluster.leader = p->leader;
 	if (ingest_open(store, cfg, profiles, &p->ingest) == -1 ||
 	    spool_mkdir(p->spool_dir) == -1 ||
 	    spool_reader_open(p->spool_dir, ingest_committed(p->ingest),
@@ -139,7 +144,7 @@ pipeline_replay(struct pipeline *p, pipeline_progress_fn *progress, void *arg)
 		    clock_ms(), 0);
 		if (n == -1) {
 			log_warnx("pipeline: cannot replay the spool into %s",
-			    p->cfg->database.path);
+			    store_path(p->store));
 			return -1;
 		}
 		if (progress != NULL && n > 0)
@@ -300,6 +305,40 @@ pipeline_error(const struct pipeline *p)
 }
 
 int
+pipeline_beat(struct pipeline *p, const char *instance, const char *group,
+    int64_t now_ms)
+{
+	struct store_cluster c;
+	int was = p->leader, rc;
+
+	rc = store_cluster_beat(p->store, instance, group, now_ms, &c);
+	if (rc == -1) {
+		/* Not known to lead: nobody's work is done twice. The peers
+		 * stay as last seen. */
+		c = p->cluster;
+		c.leader = 0;
+		c.leader_since_ms = 0;
+	}
+	p->cluster = c;
+	p->leader = c.leader;
+	p->beat_ms = now_ms;
+	if (p->leader && !was) {
+		/* Whatever the last leader left: a pass, an alert sync and
+		 * a retention round at once. */
+		p->reconcile_behind = 1;
+		p->last_alerts_us = 0;
+	} else if (!p->leader && was)
+		p->pruning = p->vacuuming = 0;
+	return rc;
+}
+
+int
+pipeline_leader(const struct pipeline *p)
+{
+	return p->leader;
+}
+
+int
 pipeline_reconcile(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
 {
 	const struct ingest_counters *c = ingest_counters(p->ingest);
@@ -308,7 +347,7 @@ pipeline_reconcile(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
 	int stale = now_ms - p->last_reconcile_ms >= PIPELINE_RECONCILE_MAX_MS;
 	int more = 0;
 
-	if (pipeline_writes_failing(p))
+	if (pipeline_writes_failing(p) || !p->leader)
 		return 0;
 	if (changes == p->reconciled_changes && !stale && !p->reconcile_behind)
 		return 0;
@@ -333,7 +372,7 @@ pipeline_alerts(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
 	int64_t every_us = (int64_t)p->cfg->alerts.interval_s * 1000000;
 	int rc;
 
-	if (every_us == 0 || pipeline_writes_failing(p))
+	if (every_us == 0 || pipeline_writes_failing(p) || !p->leader)
 		return 0;
 	/* Work left goes on at the next tick; otherwise every interval,
 	 * and the backlog first, as for reconciliation. */
@@ -363,6 +402,16 @@ pipeline_report(struct pipeline *p, uint64_t written_bytes,
 	r->spool_corrupt = spool_reader_corrupt(p->reader);
 	r->last_message_ms = ingest_last_message_ms(p->ingest);
 	r->db.path = store_path(p->store);
+	r->db.backend = store_backend_name(p->store);
+	r->db.shared = store_is_shared(p->store);
+	r->cluster.leader = p->leader;
+	r->cluster.leader_since_ms = p->leader
+	    ? (p->cluster.leader_since_ms > 0 ? p->cluster.leader_since_ms
+					      : p->ref_start_ms)
+	    : 0;
+	r->cluster.npeers = p->cluster.npeers;
+	memcpy(r->cluster.peers, p->cluster.peers,
+	    p->cluster.npeers * sizeof(p->cluster.peers[0]));
 	/* Two stat() calls; on failure the sizes read 0 until the next. */
 	(void)store_info(p->store, &info);
 	r->db.schema_version = info.schema_version;
@@ -400,14 +449,14 @@ pipeline_spool_dir(const struct pipeline *p)
 /* ---- whose spool: one writer, one database ---- */
 
 int
-pipeline_lock(const char *db_path, int *out)
+pipeline_lock(const char *spool_dir, int *out)
 {
 	char dir[PATH_MAX], path[PATH_MAX], buf[32];
 	ssize_t n;
 	int fd, len;
 
 	*out = -1;
-	if (spool_dir_of(db_path, dir, sizeof(dir)) == -1 ||
+	if (spool_dir_copy(spool_dir, dir, sizeof(dir)) == -1 ||
 	    spool_file(dir, LOCK_FILE, path, sizeof(path)) == -1 ||
 	    spool_mkdir(dir) == -1)
 		return -1;
@@ -426,9 +475,9 @@ pipeline_lock(const char *db_path, int *out)
 		n = pread(fd, buf, sizeof(buf) - 1, 0);
 		buf[n > 0 ? n : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
-		log_warnx("pipeline: another wastetrackd (pid %s) holds %s "
-			  "and its spool (lock %s)",
-		    buf[0] ? buf : "unknown", db_path, path);
+		log_warnx("pipeline: another wastetrackd (pid %s) holds the "
+			  "spool %s and its database (lock %s)",
+		    buf[0] ? buf : "unknown", dir, path);
 		close(fd);
 		return 1;
 	}
@@ -518,14 +567,15 @@ restart_at(struct store *store, uint64_t seg)
 }
 
 int
-pipeline_claim_spool(struct store *store, const char *db_path, int adopt)
+pipeline_claim_spool(struct store *store, const char *spool_dir, int adopt)
 {
+	const char *db_path = store_path(store);
 	char dir[PATH_MAX], id[STORE_ID_LEN + 1], owner[STORE_ID_LEN + 2];
 	struct spool_pos c;
 	uint64_t first, last;
 	int has_owner, ours;
 
-	if (spool_dir_of(db_path, dir, sizeof(dir)) == -1 ||
+	if (spool_dir_copy(spool_dir, dir, sizeof(dir)) == -1 ||
 	    spool_mkdir(dir) == -1 ||
 	    store_db_id(store, id, sizeof(id)) == -1 ||
 	    store_spool_pos(store, &c) == -1 ||
@@ -575,6 +625,8 @@ pipeline_check_file(struct pipeline *p)
 	struct stat st;
 	int gone;
 
+	if (!p->db_file)
+		return;
 	if (stat(path, &st) == -1)
 		gone = errno == ENOENT || errno == ENOTDIR;
 	else

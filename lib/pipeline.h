@@ -1,6 +1,6 @@
 /*
  * pipeline: the spool reader and the ingest behind it, with every decision
- * the loop makes about them: where the spool lives (beside the database),
+ * the loop makes about them: where the spool lives (ingest.spool_dir),
  * replaying it at start, draining it in batches, how many acknowledged
  * bytes still wait, which segments may go, which segment a new writer
  * starts, when database writes count as failing and how long to wait
@@ -51,17 +51,17 @@ int pipeline_open(struct store *store, const struct config *cfg,
 void pipeline_free(struct pipeline *p);
 
 /*
- * One writer per database and spool: take the lock file in the spool
- * directory of the database at db_path (creating the directory), before
+ * One writer per spool, and so per SQLite database: take the lock file
+ * in spool_dir (ingest.spool_dir; creating the directory), before
  * anything else touches either. 0 and *fd (hold it open while running;
  * the kernel releases it however the process ends), 1 when another
  * process holds it (logged with its pid), -1 on error.
  */
-int pipeline_lock(const char *db_path, int *fd) WT_MUST_CHECK;
+int pipeline_lock(const char *spool_dir, int *fd) WT_MUST_CHECK;
 void pipeline_unlock(int fd);
 
 /*
- * Before pipeline_open(): make sure the spool beside db_path belongs to
+ * Before pipeline_open(): make sure the spool in spool_dir belongs to
  * store's database. The spool records the database's id (store_db_id);
  * a spool without one is taken as the database's when the committed
  * position lies within it. Returns 0 when it is (now) this database's,
@@ -72,12 +72,24 @@ void pipeline_unlock(int fd);
  * since removed) replays from the first segment, with a warning that
  * the messages between may be missing.
  */
-int pipeline_claim_spool(struct store *store, const char *db_path,
+int pipeline_claim_spool(struct store *store, const char *spool_dir,
     int adopt) WT_MUST_CHECK;
 
 /*
+ * Once a tick, outside a transaction: record this daemon as alive in the
+ * store (instance: mqtt.client_id, group: mqtt.shared_group or NULL, as
+ * bound at start; report.h's cluster names them) and learn whether it leads (store_cluster_beat(); always with
+ * SQLite). Reconciliation, alerts and retention run only while it does:
+ * pipeline_reconcile(), pipeline_alerts() and the pruning calls do
+ * nothing otherwise. -1 when the beat failed (then it does not lead).
+ */
+int pipeline_beat(struct pipeline *p, const char *instance, const char *group,
+    int64_t now_ms);
+int pipeline_leader(const struct pipeline *p);
+
+/*
  * Once a tick: does the database path still name the file the store has
- * open? When it was removed or replaced, writes count as failing (logged
+ * open (a store that is not a file: nothing to check)? When it was removed or replaced, writes count as failing (logged
  * once, with the reason in pipeline_error()) and nothing more is
  * committed: messages stay in the spool; when it names the file again,
  * ingestion resumes.

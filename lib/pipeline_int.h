@@ -49,9 +49,17 @@ struct pipeline {
 	int64_t last_alerts_us;	     /* monotonic; 0: never synced */
 	int alerts_behind;	     /* the last sync left work */
 	int64_t alerts_synced_ms;    /* the last complete sync's now */
+	int db_file;		     /* the store is a file (SQLite) */
 	dev_t db_dev;		     /* the database file opened */
 	ino_t db_ino;
 	int db_gone; /* its path names another file, or none */
+	/* Several daemons on one store (docs/cluster.md): the last beat's
+	 * answer, and whether this daemon does the leader's work
+	 * (reconciliation, alerts, retention): always with SQLite. */
+	struct store_cluster cluster;
+	int leader;
+	int64_t beat_ms;      /* the last beat (0: none yet) */
+	int64_t ref_start_ms; /* pipeline_open()'s now: alone, leader since */
 	char gone_error[PATH_MAX + 96];
 };
 

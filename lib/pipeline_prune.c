@@ -248,8 +248,8 @@ pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
 	int64_t step;
 
 	/* A database file that is gone takes nothing more: see
-	 * pipeline_check_file(). */
-	if (p->db_gone)
+	 * pipeline_check_file(). Retention is the leader's. */
+	if (p->db_gone || !p->leader)
 		return 0;
 	if (!p->clock_checked && check_clock_at_start(p, now_ms) == -1)
 		return 0;
@@ -289,7 +289,8 @@ pipeline_prune_at(struct pipeline *p, int64_t now_ms, int64_t now_boot_us)
 int
 pipeline_prune_busy(const struct pipeline *p)
 {
-	return (p->pruning || p->vacuuming) && !p->hold_pending && !p->db_gone;
+	return (p->pruning || p->vacuuming) && !p->hold_pending &&
+	    !p->db_gone && p->leader;
 }
 
 int

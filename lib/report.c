@@ -155,7 +155,10 @@ report_health(const struct report *r, const char **reason)
 		return 0;
 	}
 	if (r->db.writes_failing) {
+		/* A server may be down or restarting: the daemon keeps
+		 * acknowledging into its spool meanwhile. */
 		*reason = r->db.file_gone ? "database file removed or replaced"
+		    : r->db.shared	  ? "store unavailable"
 					  : "database writes failing";
 		return 0;
 	}
@@ -245,11 +248,27 @@ status_ingest(struct buf *b, const struct report *r)
 	bprintf(b, "}");
 }
 
+const char *
+report_health_detail(const struct report *r)
+{
+	const char *reason;
+
+	if (report_health(r, &reason) || !r->db.shared ||
+	    !r->db.writes_failing || r->db.file_gone)
+		return NULL;
+	return r->db.last_error;
+}
+
+/* A file for SQLite, a URI (without its password) for a server. */
 static void
 status_db(struct buf *b, const struct report *r)
 {
 	bprintf(b, ",\"database\":{\"path\":");
-	bjson(b, r->db.path);
+	bjson(b, r->db.shared ? NULL : r->db.path);
+	bprintf(b, ",\"backend\":");
+	bjson(b, r->db.backend != NULL ? r->db.backend : "sqlite");
+	bprintf(b, ",\"url\":");
+	bjson(b, r->db.shared ? r->db.path : NULL);
 	bprintf(b,
 	    ",\"size_bytes\":%" PRId64 ",\"wal_bytes\":%" PRId64
 	    ",\"schema_version\":%d,\"last_commit_age_s\":%.3f,\"commits\":%" PRIu64
@@ -266,6 +285,36 @@ status_db(struct buf *b, const struct report *r)
 	    r->db.checkpoint_failures);
 	bjson(b, r->db.checkpoint_error);
 	bprintf(b, "}");
+}
+
+/* This daemon among those sharing the store, and the others seen. */
+static void
+status_cluster(struct buf *b, const struct report *r)
+{
+	const struct store_peer *e;
+	size_t i;
+
+	bprintf(b, ",\"cluster\":{\"instance\":");
+	bjson(b, r->cluster.instance);
+	bprintf(b, ",\"group\":");
+	bjson(b, r->cluster.group);
+	bprintf(b, ",\"role\":\"%s\",\"leader_since_ms\":",
+	    r->cluster.leader ? "leader" : "follower");
+	if (r->cluster.leader)
+		bprintf(b, "%" PRId64, r->cluster.leader_since_ms);
+	else
+		bprintf(b, "null");
+	bprintf(b, ",\"peers\":[");
+	for (i = 0; i < r->cluster.npeers; i++) {
+		e = &r->cluster.peers[i];
+		bprintf(b, "%s{\"id\":", i ? "," : "");
+		bjson(b, e->id);
+		bprintf(b, ",\"group\":");
+		bjson(b, e->group[0] != '\0' ? e->group : NULL);
+		bprintf(b, ",\"leader\":%s,\"seen_ms\":%" PRId64 "}",
+		    e->leader ? "true" : "false", e->seen_ms);
+	}
+	bprintf(b, "]}");
 }
 
 /* A number or null: JSON has no NaN or infinity (printf would write
@@ -419,6 +468,7 @@ report_status_json(const struct report *r)
 	status_mqtt(&b, r);
 	status_ingest(&b, r);
 	status_db(&b, r);
+	status_cluster(&b, r);
 	status_city(&b, r);
 	status_alerts(&b, r);
 	bprintf(&b, "}\n");

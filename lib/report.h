@@ -83,7 +83,9 @@ struct report {
 	uint64_t spool_corrupt;
 	int64_t last_message_ms;
 	struct {
-		const char *path;
+		const char *path;    /* SQLite: the file; else the URI */
+		const char *backend; /* "sqlite", "postgresql" */
+		int shared;	     /* a server several daemons may share */
 		int schema_version;
 		int64_t size_bytes, wal_bytes;
 		int64_t last_commit_ms;
@@ -106,6 +108,15 @@ struct report {
 		unsigned inflight;
 		uint64_t acked, failed;
 	} alerts;
+	/* This daemon among those sharing the store (docs/cluster.md). */
+	struct {
+		const char *instance; /* mqtt.client_id */
+		const char *group;    /* mqtt.shared_group; NULL: none */
+		int leader;
+		int64_t leader_since_ms;
+		size_t npeers;
+		struct store_peer peers[STORE_PEERS_MAX];
+	} cluster;
 	const struct report_city *city; /* NULL: none computed yet */
 	int stall_after_s;		/* backlog without a commit this long */
 	/* When the loop last published this snapshot (0: not a snapshot).
@@ -138,9 +149,12 @@ void report_snap_copy(struct report_snap *dst, const struct report *src);
 /*
  * Health: 1 when healthy. Otherwise 0 and *reason names the first
  * problem: "loop not responding", "database file removed or replaced",
- * "database writes failing", "broker disconnected" or "ingest stalled".
+ * "database writes failing" (SQLite), "store unavailable" (a server: down,
+ * restarting, unreachable), "broker disconnected" or "ingest stalled".
  */
 int report_health(const struct report *r, const char **reason);
+/* For "store unavailable": the store's last error (NULL: none to add). */
+const char *report_health_detail(const struct report *r);
 
 /* /status body (malloc'd JSON) and /metrics body (malloc'd text). */
 char *report_status_json(const struct report *r) WT_MUST_CHECK;

@@ -193,13 +193,21 @@ class Daemon:
     def __init__(self, workdir, broker_port, extra="", client_id=None,
                  facilities=True, mqtt_extra="", subscriptions=None,
                  include=None, store=None):
+        # store: more keys of database: (backend, url, password_file),
+        # e.g. {"backend": "postgresql", "url": pg.url, "password_file":
+        # pg.passfile}; path stays written (SQLite's, unused otherwise).
         self.dir = workdir
         self.db = os.path.join(workdir, "wt.db")
-        # The PostgreSQL this daemon writes into (a pg.Postgres: its url
-        # and passfile), or None for the SQLite file self.db.
-        if store is None and BACKEND == "postgresql":
-            store = test_postgres(workdir)
-        self.store = store
+        # With WT_TEST_BACKEND=postgresql and no store named by the test:
+        # the test directory's private PostgreSQL (test_postgres()), and
+        # the spool where SQLite's would be, so tests that look at it
+        # find it.
+        self.pg = None
+        if not store and BACKEND == "postgresql":
+            self.pg = test_postgres(workdir)
+            store = {"backend": "postgresql", "url": self.pg.url,
+                     "password_file": self.pg.passfile}
+        self.store = dict(store or {})
         self.port_file = os.path.join(workdir, "http.port")
         self.conf = os.path.join(workdir, "wastetrack.yaml")
         self.proc = None
@@ -225,13 +233,17 @@ class Daemon:
 %ssubscriptions:
 %sdatabase:
   path: "%s"
-http:
+%shttp:
   listen: "127.0.0.1:0"
   port_file: "%s"
 %s%s""" % (broker_port, client_id or "wt-test-%d" % os.getpid(),
-           mqtt_extra, subs, self.db, self.port_file, fac, extra)
-        if self.store is not None:
-            text = pg_config(text, self.db, self.store)
+           mqtt_extra, subs, self.db,
+           "".join("  %s: %s\n" % (k, json.dumps(v))
+                   for k, v in self.store.items()),
+           self.port_file, fac, extra)
+        if self.pg is not None:
+            text = _merge_section(text, "ingest", '  spool_dir: "%s.spool"\n'
+                                  % self.db)
         with open(self.conf, "w") as f:
             f.write(text)
 
@@ -303,7 +315,7 @@ http:
         return json.loads(body)
 
     def query(self, sql, args=()):
-        if self.store is not None:
+        if self.store.get("backend") == "postgresql":
             return pg_query(self.store, sql, args)
         # A separate reader, as other tools are: read-only, WAL mode.
         con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True,
@@ -314,7 +326,7 @@ http:
             con.close()
 
     def count(self, table, where="1"):
-        if self.store is not None and where == "1":
+        if self.store.get("backend") == "postgresql" and where == "1":
             where = "true"          # PostgreSQL's WHERE takes a boolean
         return self.query("SELECT count(*) FROM %s WHERE %s"
                           % (table, where))[0][0]
@@ -434,7 +446,7 @@ def run(tests):
 # --- the PostgreSQL backend (WT_TEST_BACKEND=postgresql) -------------------
 
 _postgres = {}          # test directory -> its pg.Postgres
-_pg_conns = {}          # id(pg.Postgres) -> a psycopg2 connection
+_pg_conns = {}          # database URL -> a psycopg2 connection
 
 
 def test_postgres(workdir):
@@ -455,7 +467,7 @@ def stop_test_postgres(workdir, ok):
     db = _postgres.pop(os.path.realpath(workdir), None)
     if db is None:
         return
-    con = _pg_conns.pop(id(db), None)
+    con = _pg_conns.pop(db.url, None)
     if con is not None:
         con.close()
     db.__exit__(None if ok else AssertionError, None, None)
@@ -473,20 +485,6 @@ def _merge_section(text, section, lines):
     assert not re.search(r"^%s:[ \t]*\S" % re.escape(section), text,
                          re.M), "flow-style %s: cannot merge" % section
     return text[:m.end() + 1] + lines + text[m.end() + 1:]
-
-
-def pg_config(text, db_path, store):
-    """The configuration text for the PostgreSQL backend: the database
-    section names the server instead of the file (database.path is not
-    used there), and the spool stays where the SQLite backend keeps it
-    (beside wt.db, <path>.spool), so tests that look at it find it."""
-    text = text.replace('database:\n  path: "%s"\n' % db_path, "", 1)
-    text = _merge_section(text, "database",
-                          '  backend: postgresql\n  url: "%s"\n'
-                          '  password_file: "%s"\n'
-                          % (store.url, store.passfile))
-    return _merge_section(text, "ingest", '  spool_dir: "%s.spool"\n'
-                          % db_path)
 
 
 # The two SQLite functions the tests' own SQL uses, spelled for
@@ -534,20 +532,24 @@ def _pg_value(v):
 
 
 def pg_query(store, sql, args=()):
-    """Run a test's SQL on PostgreSQL, read-only and autocommitted (each
-    query sees what the daemon has committed), on a connection kept per
-    server and opened again after a restart of it."""
+    """Run a test's SQL on the PostgreSQL of a daemon's store (its url and
+    password_file), read-only and autocommitted (each query sees what the
+    daemon has committed), on a connection kept per database and opened
+    again after a restart of the server."""
     import psycopg2     # Debian: python3-psycopg2
     q, a = _pg_sql(sql, args)
+    url = store["url"]
     for attempt in (0, 1):
-        con = _pg_conns.get(id(store))
+        con = _pg_conns.get(url)
         if con is None or con.closed:
-            with open(store.passfile) as f:
-                password = f.read().rstrip("\n")
-            con = psycopg2.connect(store.url, password=password,
+            password = None
+            if store.get("password_file"):
+                with open(store["password_file"]) as f:
+                    password = f.read().rstrip("\n")
+            con = psycopg2.connect(url, password=password,
                                    connect_timeout=10)
             con.set_session(readonly=True, autocommit=True)
-            _pg_conns[id(store)] = con
+            _pg_conns[url] = con
         try:
             with con.cursor() as cur:
                 cur.execute(q, a)

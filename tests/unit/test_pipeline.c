@@ -474,12 +474,12 @@ test_lock(struct env *e)
 {
 	int fd, fd2;
 
-	CHECK_INT(pipeline_lock(e->db, &fd), 0);
+	CHECK_INT(pipeline_lock(e->cfg->ingest.spool_dir, &fd), 0);
 	CHECK(fd != -1);
-	CHECK_INT(pipeline_lock(e->db, &fd2), 1);
+	CHECK_INT(pipeline_lock(e->cfg->ingest.spool_dir, &fd2), 1);
 	CHECK_INT(fd2, -1);
 	pipeline_unlock(fd);
-	CHECK_INT(pipeline_lock(e->db, &fd2), 0);
+	CHECK_INT(pipeline_lock(e->cfg->ingest.spool_dir, &fd2), 0);
 	pipeline_unlock(fd2);
 }
 
@@ -506,17 +506,21 @@ test_claim(struct env *e)
 	CHECK(spool_bounds(tpath("wt.db.spool"), &first, &last) == 0);
 	CHECK(first > 0 && c.seg >= first && c.seg <= last);
 	CHECK_STR(owner_of_spool(), "");
-	CHECK_INT(pipeline_claim_spool(e->store, e->db, 0), 0);
+	CHECK_INT(pipeline_claim_spool(e->store, e->cfg->ingest.spool_dir, 0),
+	    0);
 	CHECK_STR(owner_of_spool(), id);
-	CHECK_INT(pipeline_claim_spool(e->store, e->db, 0), 0);
+	CHECK_INT(pipeline_claim_spool(e->store, e->cfg->ingest.spool_dir, 0),
+	    0);
 	CHECK(store_spool_pos(e->store, &pos) == 0 && pos_eq(pos, c));
 	/* Another database's. */
 	write_t("wt.db.spool/database-id",
 	    "00000000000000000000000000000000\n");
-	CHECK_INT(pipeline_claim_spool(e->store, e->db, 0), 1);
+	CHECK_INT(pipeline_claim_spool(e->store, e->cfg->ingest.spool_dir, 0),
+	    1);
 	CHECK_STR(owner_of_spool(), "00000000000000000000000000000000");
 	CHECK(store_spool_pos(e->store, &pos) == 0 && pos_eq(pos, c));
-	CHECK_INT(pipeline_claim_spool(e->store, e->db, 1), 0);
+	CHECK_INT(pipeline_claim_spool(e->store, e->cfg->ingest.spool_dir, 1),
+	    0);
 	CHECK_STR(owner_of_spool(), id);
 	CHECK(store_spool_pos(e->store, &pos) == 0 && pos.seg == first &&
 	    pos.off == 0);
@@ -526,7 +530,8 @@ test_claim(struct env *e)
 	CHECK(store_begin(e->store) == 0 &&
 	    store_set_spool_pos(e->store, pos) == 0 &&
 	    store_commit(e->store) == 0);
-	CHECK_INT(pipeline_claim_spool(e->store, e->db, 0), 0);
+	CHECK_INT(pipeline_claim_spool(e->store, e->cfg->ingest.spool_dir, 0),
+	    0);
 	CHECK(store_spool_pos(e->store, &pos) == 0 && pos.seg == first &&
 	    pos.off == 0);
 	/* Replay from there: what the spool holds is stored once more as

@@ -282,7 +282,7 @@ check_spool(struct ctl_out *o, const struct config *cfg, const struct meta *m)
 	struct stat st;
 
 	memset(&s, 0, sizeof(s));
-	snprintf(s.dir, sizeof(s.dir), "%s.spool", cfg->database.path);
+	snprintf(s.dir, sizeof(s.dir), "%s", cfg->ingest.spool_dir);
 	s.exists = stat(s.dir, &st) == 0 && S_ISDIR(st.st_mode);
 	if (s.exists && spool_bounds(s.dir, &s.first, &s.last) == -1) {
 		snprintf(s.status, sizeof(s.status), "cannot read %s: %s",

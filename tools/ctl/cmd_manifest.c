@@ -141,7 +141,7 @@ run(const struct ctl_cmd *c, const struct config *cfg, int argc, char **argv)
 	if (rc == EXIT_OK && !found) {
 		fprintf(stderr,
 		    "wastetrackctl manifest: no manifest %s in %s\n",
-		    argv[optind], cfg->database.path);
+		    argv[optind], ctl_db_name(cfg));
 		return EXIT_NOINPUT;
 	}
 	return rc;

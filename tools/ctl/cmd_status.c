@@ -330,7 +330,7 @@ print_database(const struct config *cfg)
 	if (rc == -1)
 		return -1;
 	printf("figures from the database %s (not from the daemon)\n",
-	    cfg->database.path);
+	    ctl_db_name(cfg));
 	printf("today %s: %lld messages stored, %lld rejected; newest message "
 	       "%.0f s ago\n",
 	    day, (long long)f.v[0], (long long)f.v[1],

@@ -108,7 +108,7 @@ run(const struct ctl_cmd *c, const struct config *cfg, int argc, char **argv)
 	rc = ctl_finish(o, rc);
 	if (rc == EXIT_OK && known == 0) {
 		fprintf(stderr, "wastetrackctl vehicle: no vehicle %s in %s\n",
-		    plate, cfg->database.path);
+		    plate, ctl_db_name(cfg));
 		return EXIT_NOINPUT;
 	}
 	return rc;

@@ -46,6 +46,8 @@ int ctl_common_opt(const struct ctl_cmd *c, int ch, const char *arg,
 /* The default format: a table on a terminal, CSV elsewhere. */
 enum ctl_fmt ctl_default_fmt(void);
 
+/* The store named for people: the SQLite file or the PostgreSQL URI. */
+const char *ctl_db_name(const struct config *cfg);
 /* Open the configured database read-only: 0, or -1 with the reason on
  * stderr. */
 int ctl_open(const struct config *cfg, struct store_query **q);

@@ -139,17 +139,38 @@ ctl_common_opt(const struct ctl_cmd *c, int ch, const char *arg,
 	return 1;
 }
 
+const char *
+ctl_db_name(const struct config *cfg)
+{
+	return cfg->database.backend == CFG_DB_SQLITE ? cfg->database.path
+						      : cfg->database.url;
+}
+
 int
 ctl_open(const struct config *cfg, struct store_query **q)
 {
-	if (access(cfg->database.path, F_OK) == -1) {
+	struct store_where w;
+
+	/* A file that is not there would be created empty: say so instead.
+	 * A server says itself what is wrong when it is asked. */
+	if (cfg->database.backend == CFG_DB_SQLITE &&
+	    access(cfg->database.path, F_OK) == -1) {
 		fprintf(stderr,
 		    "wastetrackctl: %s: no database there "
 		    "(database.path)\n",
 		    cfg->database.path);
 		return -1;
 	}
-	return store_query_open(cfg->database.path, q);
+	config_store_where(cfg, &w);
+	if (store_query_open_at(&w, q) == -1) {
+		if (cfg->database.backend != CFG_DB_SQLITE)
+			fprintf(stderr,
+			    "wastetrackctl: cannot open the %s store "
+			    "(database.url; the reason is logged above)\n",
+			    w.backend);
+		return -1;
+	}
+	return 0;
 }
 
 struct counted {
@@ -266,10 +287,20 @@ cmd_backup(const struct ctl_cmd *c, const struct config *cfg, int argc,
     char **argv)
 {
 	struct store_backup_info info;
+	struct store_where w;
 
 	if (argc != 2 || argv[1][0] == '-')
 		return ctl_usage_error(c, "one DEST expected");
-	if (store_backup(cfg->database.path, argv[1], &info) == -1)
+	if (cfg->database.backend != CFG_DB_SQLITE) {
+		fprintf(stderr,
+		    "wastetrackctl: backup: the %s store is backed up with "
+		    "its own tools (pg_dump, or a base backup and WAL "
+		    "archiving; docs/cluster.md), not by wastetrackctl\n",
+		    config_backend_name(cfg));
+		return EXIT_FAIL;
+	}
+	config_store_where(cfg, &w);
+	if (store_backup_at(&w, argv[1], &info) == -1)
 		return EXIT_FAIL;
 	printf("backup of %s written to %s\n"
 	       "schema version %d, database id %s, %" PRId64 " bytes;\n"

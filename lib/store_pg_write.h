@@ -1,0 +1,68 @@
+/*
+ * store_pg_write: what the files of the PostgreSQL backend's write path
+ * (store_pg_write.c, store_pg_event.c, store_pg_version.c,
+ * store_pg_sync.c) share, and nothing else includes.
+ *
+ * The write path keeps, per writer handle (its PGA_WRITE slot), the
+ * state of the open transaction: the messages it wrote (for late
+ * duplicates and outcomes corrected at commit), the vehicles seen, and
+ * the facility registry as read once per transaction.
+ */
+#ifndef WT_STORE_PG_WRITE_H
+#define WT_STORE_PG_WRITE_H
+
+#include "store_pg_int.h"
+
+/* What the registry says of a facility, as store_int.h's
+ * store_facility: rows keep these values. */
+struct pgw_facility {
+	int known, has_district, has_kind;
+	int harmless; /* -1: unknown */
+	char district[64], kind[32];
+};
+
+/* store_pg_write.c */
+
+/* The message message_id's row is queued (before an event's statements
+ * that must come after it): 0 or -1. */
+int store_pgw_message_sent(struct store_pgsql *s, int64_t message_id,
+    enum ev_kind first) WT_MUST_CHECK;
+/* 1 when message_id turned out to be stored already by another writer
+ * (known once the queue was collected: call after a pgq_query()). */
+int store_pgw_message_late(struct store_pgsql *s, int64_t message_id);
+/* A queued event of message_id whose answer comes later: new 1 (or 0)
+ * once its result is read (store_pgw_async_result()). */
+int64_t store_pgw_async_cookie(struct store_pgsql *s, int64_t message_id);
+void store_pgw_async_result(struct store_pgsql *s, int64_t cookie, int isnew);
+/* An event answered now: its result, for the message's outcome. */
+void store_pgw_sync_result(struct store_pgsql *s, int64_t message_id,
+    enum store_result res);
+/* The vehicles-seen cache: written at commit, in the order of keys. */
+int store_pgw_vehicle_seen(struct store_pgsql *s, const char *vehicle,
+    const char *plate, const char *device, int64_t ts) WT_MUST_CHECK;
+/* The registry as this transaction sees it (read at its first use). */
+int store_pgw_facility_get(struct store_pgsql *s, const char *id,
+    struct pgw_facility *f) WT_MUST_CHECK;
+/* DQ_UNKNOWN_FACILITY when id names no facility of the registry; -1 on
+ * failure (as a flag that would be all bits: check with < 0). */
+int64_t store_pgw_facility_flag(struct store_pgsql *s, const char *id);
+/* Forget the registry read (after store_sync_config() changed it). */
+void store_pgw_facility_forget(struct store_pgsql *s);
+
+/* store_pg_event.c: positions, vehicle events, facility status and
+ * bindings, for store_pg_event() */
+int store_pgw_position(struct store_pgsql *s, const struct ev *e, int64_t mid,
+    enum store_result *res) WT_MUST_CHECK;
+int store_pgw_vehicle_event(struct store_pgsql *s, const struct ev *e,
+    int64_t mid, int off_min, enum store_result *res) WT_MUST_CHECK;
+int store_pgw_facility_status(struct store_pgsql *s, const struct ev *e,
+    int64_t mid, enum store_result *res) WT_MUST_CHECK;
+int store_pgw_binding(struct store_pgsql *s, const struct ev *e, int64_t mid,
+    int64_t now_ms, enum store_result *res) WT_MUST_CHECK;
+
+/* store_pg_version.c: manifests need now (milestones, updated_ms) */
+int store_pgv_manifest_at(struct store_pgsql *s, const struct ev *e,
+    int64_t message_id, int local_offset_min, int64_t now_ms,
+    enum store_result *res) WT_MUST_CHECK;
+
+#endif
