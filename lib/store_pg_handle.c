@@ -52,8 +52,8 @@ shown_uri(const char *url)
 	return out;
 }
 
-static struct store_pgsql *
-handle_new(enum pg_kind kind, const struct store_where *w)
+struct store_pgsql *
+store_pgsql_new(enum pg_kind kind, const struct store_where *w)
 {
 	struct store_pgsql *s;
 	char err[512];
@@ -98,7 +98,7 @@ store_pg_open_writer(const struct store_where *w, int full_sync,
 	 * returns once PostgreSQL says it is durable, whatever full_sync,
 	 * because the spool is emptied after it. */
 	(void)full_sync;
-	if ((s = handle_new(PGK_WRITER, w)) == NULL)
+	if ((s = store_pgsql_new(PGK_WRITER, w)) == NULL)
 		return -1;
 	if (store_pg_migrate(s->pg, &from, &to, err, sizeof(err)) == -1) {
 		log_warnx("store: %s", err);
@@ -121,7 +121,7 @@ store_pg_open_reader(const struct store_where *w, struct store **out)
 	char err[512];
 	int v;
 
-	if ((s = handle_new(PGK_READER, w)) == NULL)
+	if ((s = store_pgsql_new(PGK_READER, w)) == NULL)
 		return -1;
 	if ((v = store_pg_version(s->pg, err, sizeof(err))) == -1) {
 		log_warnx("store: %s", err);

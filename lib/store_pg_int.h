@@ -200,6 +200,12 @@ struct store_pgsql {
 
 struct store_pgsql *store_pgsql_of(struct store *pub);
 
+/* A handle of kind connected to w->path, not migrated nor checked (the
+ * openers of store_pg_handle.c and store_pg_query.c do that); NULL on
+ * failure, logged. store_pg_close_handle() frees it. */
+struct store_pgsql *store_pgsql_new(enum pg_kind kind,
+    const struct store_where *w);
+
 /* The slot of area, made by make (NULL on failure, logged) the first
  * time and freed by release at close. */
 void *store_pgsql_area(struct store_pgsql *s, enum pg_area a,
