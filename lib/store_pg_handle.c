@@ -202,8 +202,8 @@ reconnect(struct store_pgsql *s)
 	return 0;
 }
 
-static int
-ready(struct store_pgsql *s)
+int
+store_pgsql_ready(struct store_pgsql *s)
 {
 	if (s->broken && reconnect(s) == -1)
 		return -1;
@@ -240,7 +240,7 @@ store_pg_begin(struct store *pub)
 		store_pgsql_fail(s, "a transaction is already open");
 		return -1;
 	}
-	if (ready(s) == -1)
+	if (store_pgsql_ready(s) == -1)
 		return -1;
 	refresh_size(s);
 	if (PQenterPipelineMode(s->conn) != 1) {
@@ -451,7 +451,7 @@ store_pg_read_begin(struct store *pub)
 {
 	struct store_pgsql *s = store_pgsql_of(pub);
 
-	if (ready(s) == -1)
+	if (store_pgsql_ready(s) == -1)
 		return -1;
 	/* One snapshot for every read of a report, as SQLite's read
 	 * transaction gives. */
@@ -478,7 +478,7 @@ store_pg_data_version(struct store *pub, int64_t *v)
 	struct store_pgsql *s = store_pgsql_of(pub);
 	PGresult *r;
 
-	if (ready(s) == -1 ||
+	if (store_pgsql_ready(s) == -1 ||
 	    (r = pgq_query(s, &st_data_version, NULL)) == NULL)
 		return -1;
 	*v = pgr_i64(r, 0, 0, 0);

@@ -148,6 +148,13 @@ void store_pgsql_prepared_clear(struct store_pgsql *s);
 int store_pgsql_push_sync(struct store_pgsql *s) WT_MUST_CHECK;
 int store_pgsql_drain(struct store_pgsql *s);
 
+/* Before a transaction on a handle: reconnect a lost connection, forget
+ * (or deallocate) the preparations a new connection or a failed pipeline
+ * lost. store_pg_begin() and the reader's read_begin call it; so does a
+ * transaction run outside the pipeline (the retention slice, which
+ * drops partitions). 0 or -1 with s->err. */
+int store_pgsql_ready(struct store_pgsql *s) WT_MUST_CHECK;
+
 /* Set s->err (and log it at warning level). */
 void store_pgsql_fail(struct store_pgsql *s, const char *fmt, ...)
     WT_PRINTF(2, 3);
