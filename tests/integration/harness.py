@@ -458,6 +458,8 @@ def test_postgres(workdir):
     if key not in _postgres:
         import pg      # tests/integration/pg.py; it imports this module
         _postgres[key] = pg.Postgres(os.path.basename(key)[:12]).start()
+        print("harness: WT_TEST_BACKEND=postgresql: the daemons of %s "
+              "write into %s" % (key, _postgres[key].url), file=sys.stderr)
     return _postgres[key]
 
 
