@@ -501,24 +501,37 @@ _PG_SPELLING = (
 
 
 def _pg_sql(sql, args):
-    """SQLite's placeholders (?) as psycopg2's (%s); with arguments, a
-    literal % doubled (psycopg2 formats the whole text then)."""
+    """SQLite's placeholders as psycopg2's: ? as %s, ?N as %(pN)s (then
+    the arguments by name); with arguments, a literal % doubled
+    (psycopg2 formats the whole text then)."""
     for pattern, spelling in _PG_SPELLING:
         sql = pattern.sub(spelling, sql)
     if not args:
         return sql, None
     out = []
     quote = None
-    for ch in sql:
+    numbered = False
+    i = 0
+    while i < len(sql):
+        ch = sql[i]
+        i += 1
         if quote:
             if ch == quote:
                 quote = None
         elif ch in "'\"":
             quote = ch
         elif ch == "?":
-            out.append("%s")
+            m = re.match(r"\d+", sql[i:])
+            if m:
+                numbered = True
+                out.append("%%(p%s)s" % m.group(0))
+                i += m.end()
+            else:
+                out.append("%s")
             continue
         out.append("%%" if ch == "%" else ch)
+    if numbered:
+        return "".join(out), {"p%d" % (k + 1): v for k, v in enumerate(args)}
     return "".join(out), tuple(args)
 
 
