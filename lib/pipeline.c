@@ -323,8 +323,8 @@ pipeline_beat(struct pipeline *p, const char *instance, const char *group,
 	p->leader = c.leader;
 	p->beat_ms = now_ms;
 	if (p->leader && !was) {
-		/* Whatever the last leader left: a pass, an alert sync and
-		 * a retention round at once. */
+		/* Whatever the last leader left: a pass and an alert sync
+		 * at once; retention at its own interval. */
 		p->reconcile_behind = 1;
 		p->last_alerts_us = 0;
 	} else if (!p->leader && was)
@@ -412,7 +412,8 @@ pipeline_report(struct pipeline *p, uint64_t written_bytes,
 	r->cluster.npeers = p->cluster.npeers;
 	memcpy(r->cluster.peers, p->cluster.peers,
 	    p->cluster.npeers * sizeof(p->cluster.peers[0]));
-	/* Two stat() calls; on failure the sizes read 0 until the next. */
+	/* SQLite: two stat() calls; on failure the sizes read 0 until the
+	 * next. A server: the size last asked for (store_info()). */
 	(void)store_info(p->store, &info);
 	r->db.schema_version = info.schema_version;
 	r->db.size_bytes = info.size_bytes;

@@ -660,6 +660,12 @@ report_metrics(const struct report *r)
 	bprintf(&b, "wastetrack_db_size_bytes %" PRId64 "\n", r->db.size_bytes);
 	metric(&b, "db_wal_bytes", "gauge", "Size of the write-ahead log.");
 	bprintf(&b, "wastetrack_db_wal_bytes %" PRId64 "\n", r->db.wal_bytes);
+	metric(&b, "cluster_leader", "gauge",
+	    "1 while this daemon leads (reconciles, raises alerts, prunes).");
+	bprintf(&b, "wastetrack_cluster_leader %d\n", r->cluster.leader);
+	metric(&b, "cluster_peers", "gauge",
+	    "Other daemons on the same store seen lately.");
+	bprintf(&b, "wastetrack_cluster_peers %zu\n", r->cluster.npeers);
 	metric(&b, "checkpoint_failures_total", "counter",
 	    "WAL checkpoints that failed (the WAL grows meanwhile).");
 	bprintf(&b, "wastetrack_checkpoint_failures_total %" PRIu64 "\n",

@@ -108,10 +108,17 @@ store_pg_open(const char *url, const char *password_file, char *err,
 {
 	/* One byte more than the limit tells a too long file apart. */
 	char password[PASSWORD_MAX + 2];
-	const char *keys[4] = { "dbname", NULL, NULL, NULL };
-	const char *vals[4] = { url, NULL, NULL, NULL };
+	/*
+	 * Before the URI (whose own options then win): commits durable
+	 * when they return, whatever the server's default, since the
+	 * daemon lets its spool go after them; off, a crash of the server
+	 * loses the last commits, and their messages with them.
+	 */
+	const char *keys[5] = { "options", "dbname", NULL, NULL, NULL };
+	const char *vals[5] = { "-c synchronous_commit=on", url, NULL, NULL,
+		NULL };
 	struct store_pg *pg;
-	int k = 1;
+	int k = 2;
 
 	if (password_file != NULL) {
 		if (read_password(password_file, password, sizeof(password) - 1,

@@ -5,11 +5,8 @@
  * the events of a message another writer stored first (a late
  * duplicate, store_pg_write.c) are never written.
  *
- * A position costs no round trip: it is queued, and its result (new, or
- * already there) read at the latest when the transaction commits; the
- * plate of a terminal that sends none is its binding's at the time,
- * looked up by the statement itself. The other events are few and
- * answer at once, as SQLite's do, so that ingest counts them exactly.
+ * Positions are store_pg_batch.c's. These events are few and answer at
+ * once, as SQLite's do, so that ingest counts them exactly.
  */
 #include "store_pg_write.h"
 
@@ -19,67 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The guard every event's statement carries. */
+/* The guard each statement carries: its message's row. */
 #define MSG_EXISTS(n) "EXISTS (SELECT 1 FROM messages WHERE id = " n ")"
-
-/* A new position returns its row: the vehicles-seen cache takes it. */
-static const struct pg_stmt st_position = { "w_position",
-	"INSERT INTO positions(vehicle, device, plate, ts_ms,"
-	" lat, lon, speed_kmh, heading_deg, alt_m, load_state, dq_flags,"
-	" message_id) SELECT $1::text, $2::text, coalesce($3::text,"
-	" (SELECT b.plate FROM device_bindings b WHERE b.device = $2"
-	" AND b.valid_from_ms <= $4 ORDER BY b.valid_from_ms DESC"
-	" LIMIT 1)), $4::bigint, $5::float8, $6::float8, $7::float8,"
-	" $8::float8, $9::float8, $10::text, $11::bigint, $12::bigint"
-	" WHERE " MSG_EXISTS(
-	    "$12") " ON CONFLICT(vehicle, ts_ms) DO NOTHING"
-		   " RETURNING vehicle, plate, device, ts_ms" };
-
-static void
-position_done(struct store_pgsql *s, PGresult *res, int64_t cookie)
-{
-	int isnew = PQntuples(res) > 0;
-
-	store_pgw_async_result(s, cookie, isnew);
-	/* A failure to remember the vehicle fails the commit. */
-	if (isnew &&
-	    store_pgw_vehicle_seen(s, pgr_text(res, 0, 0), pgr_text(res, 0, 1),
-		pgr_text(res, 0, 2), pgr_i64(res, 0, 3, 0)) == -1)
-		s->failed = 1;
-}
-
-int
-store_pgw_position(struct store_pgsql *s, const struct ev *e, int64_t mid,
-    enum store_result *res)
-{
-	const struct ev_position *p = &e->u.pos;
-	struct pgp q;
-	int64_t cookie;
-
-	/* A message already found stored by another writer: nothing. */
-	if (store_pgw_message_late(s, mid)) {
-		*res = STORE_DUPLICATE;
-		return 0;
-	}
-	cookie = store_pgw_async_cookie(s, mid);
-	pgp_init(&q);
-	pgp_text(&q, p->vehicle);
-	pgp_text(&q, p->device);
-	pgp_text(&q, p->plate);
-	pgp_i64(&q, p->ts_ms);
-	pgp_real(&q, p->lat);
-	pgp_real(&q, p->lon);
-	pgp_real(&q, p->speed_kmh);
-	pgp_real(&q, p->heading_deg);
-	pgp_real(&q, p->alt_m);
-	pgp_text(&q, p->load_state);
-	pgp_i64(&q, e->dq);
-	pgp_i64(&q, mid);
-	/* New until its result says otherwise (the message's outcome is
-	 * then corrected at commit, store_pg_write.c). */
-	*res = STORE_NEW;
-	return pgq_send(s, &st_position, &q, position_done, cookie);
-}
 
 /* The local day is stamped at write time, like a ticket's: a later
  * change of time.local_offset does not move past unloads. */

@@ -94,8 +94,13 @@ struct rstep {
 	" AND NOT EXISTS (SELECT 1 FROM reconciliation_links l3"               \
 	" WHERE l3.facility = w2.facility AND l3.ticket = w2.ticket"           \
 	" AND l3.day = w2.day AND l3.method = 'ticket_ref'))"
-#define PR_ALLOCATION                                                          \
-	"UPDATE reconciliation_links AS l SET allocated_kg ="                  \
+/* SQLite's allocation, written only where the share changes: each
+ * link written runs the links' trigger (ticket origins derived again),
+ * and a share unchanged would derive the same origins. where: the links
+ * (l1) to allocate. */
+#define PR_ALLOCATION(where)                                                   \
+	"UPDATE reconciliation_links AS l SET allocated_kg = c.kg FROM"        \
+	" (SELECT l1.scheme, l1.manifest_no, l1.facility, l1.ticket, l1.day,"  \
 	" (SELECT w.net_kg *"                                                  \
 	" CASE WHEN t.n = 1 THEN 1.0 WHEN t.undeclared > 0 OR t.decl <= 0"     \
 	" THEN 1.0 / t.n ELSE m.declared_kg / t.decl END"                      \
@@ -104,10 +109,14 @@ struct rstep {
 	" sum((m2.declared_kg IS NULL)::int) AS undeclared FROM"               \
 	" reconciliation_links l2"                                             \
 	" JOIN manifests m2 USING (scheme, manifest_no)"                       \
-	" WHERE l2.facility = l.facility AND l2.ticket = l.ticket"             \
-	" AND l2.day = l.day) t WHERE w.facility = l.facility"                 \
-	" AND w.ticket = l.ticket AND w.day = l.day AND m.scheme = l.scheme"   \
-	" AND m.manifest_no = l.manifest_no)"
+	" WHERE l2.facility = l1.facility AND l2.ticket = l1.ticket"           \
+	" AND l2.day = l1.day) t WHERE w.facility = l1.facility"               \
+	" AND w.ticket = l1.ticket AND w.day = l1.day"                         \
+	" AND m.scheme = l1.scheme AND m.manifest_no = l1.manifest_no) AS kg"  \
+	" FROM reconciliation_links l1" where ") c"                            \
+	" WHERE l.scheme = c.scheme AND l.manifest_no = c.manifest_no"         \
+	" AND l.facility = c.facility AND l.ticket = c.ticket"                 \
+	" AND l.day = c.day AND l.allocated_kg IS DISTINCT FROM c.kg"
 /* $1 now, $2 tolerance, $3 overdue. */
 #define PR_VERDICT                                                             \
 	"INSERT INTO reconciliation_results(scheme, manifest_no,"              \
@@ -177,7 +186,7 @@ static const struct rstep full_steps[] = {
 	      " JOIN weighings w ON" PR_PLATE_WINDOW
 	      " ON CONFLICT DO NOTHING" },
 	    "w" },
-	{ { "rc_full_alloc", PR_ALLOCATION }, "" },
+	{ { "rc_full_alloc", PR_ALLOCATION("") }, "" },
 	{ { "rc_full_cancelled",
 	      "DELETE FROM reconciliation_results WHERE (scheme, manifest_no)"
 	      " IN (SELECT scheme, manifest_no FROM manifests"
@@ -403,8 +412,8 @@ static const struct rstep slice_steps[] = {
 	      " AND l.manifest_no = r.manifest_no ON CONFLICT DO NOTHING" },
 	    "" },
 	{ { "rc_alloc",
-	      PR_ALLOCATION " WHERE (l.facility, l.ticket, l.day) IN"
-			    " (SELECT facility, ticket, day FROM recon_tix)" },
+	      PR_ALLOCATION(" WHERE (l1.facility, l1.ticket, l1.day) IN"
+			    " (SELECT facility, ticket, day FROM recon_tix)") },
 	    "" },
 	{ { "rc_v",
 	      "INSERT INTO recon_v(scheme, manifest_no)"

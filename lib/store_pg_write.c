@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "norm.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -37,17 +38,6 @@ struct pgw_msg {
 	const char *kind_sent;	    /* the kind the row was written with */
 };
 
-/* A vehicle seen in the open transaction: the row it will get. */
-struct pgw_seen {
-	char *vehicle, *plate, *device; /* NULL vehicle: a free slot */
-	int64_t first, last;
-};
-
-struct pgw_fac {
-	char *id;
-	struct pgw_facility f;
-};
-
 struct pgw {
 	int64_t ids[ID_BLOCK];
 	size_t nids, idpos;
@@ -60,11 +50,7 @@ struct pgw {
 	/* "topic\nsha256" of the messages of the transaction, a hash set. */
 	char **keys;
 	size_t nkeys, keys_cap;
-	struct pgw_seen *seen;
-	size_t nseen, seen_cap;
-	struct pgw_fac *fac;
-	size_t nfac;
-	int fac_loaded;
+	struct pgw_parts parts;
 	int64_t late_txn, late_total;
 };
 
@@ -81,42 +67,14 @@ keys_clear(struct pgw *w)
 }
 
 static void
-seen_clear(struct pgw *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->seen_cap; i++) {
-		free(w->seen[i].vehicle);
-		free(w->seen[i].plate);
-		free(w->seen[i].device);
-		memset(&w->seen[i], 0, sizeof(w->seen[i]));
-	}
-	w->nseen = 0;
-}
-
-static void
-fac_clear(struct pgw *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->nfac; i++)
-		free(w->fac[i].id);
-	free(w->fac);
-	w->fac = NULL;
-	w->nfac = 0;
-	w->fac_loaded = 0;
-}
-
-static void
 pgw_free(void *state)
 {
 	struct pgw *w = state;
 
 	keys_clear(w);
 	free(w->keys);
-	seen_clear(w);
-	free(w->seen);
-	fac_clear(w);
+	store_pgw_cache_free(w->parts.cache);
+	store_pgw_batch_free(w->parts.batch);
 	free(w->msgs);
 	free(w);
 }
@@ -131,6 +89,14 @@ static struct pgw *
 pgw_of(struct store_pgsql *s)
 {
 	return store_pgsql_area(s, PGA_WRITE, pgw_make, pgw_free);
+}
+
+struct pgw_parts *
+store_pgw_parts(struct store_pgsql *s)
+{
+	struct pgw *w = pgw_of(s);
+
+	return w != NULL ? &w->parts : NULL;
 }
 
 /* ---- message ids, reserved in blocks ---- */
@@ -277,24 +243,27 @@ msg_new(struct pgw *w, int64_t mid)
 
 /* The row of a message another writer stored first is not written:
  * a late duplicate, its events not stored either. */
-static void
-msg_inserted(struct store_pgsql *s, PGresult *res, int64_t cookie)
+void
+store_pgw_message_result(struct store_pgsql *s, int64_t cookie, int inserted)
 {
 	struct pgw *w = s->area[PGA_WRITE];
 
-	if (w == NULL || cookie < 0 || (size_t)cookie >= w->nmsgs)
+	if (w == NULL || cookie < 0 || (size_t)cookie >= w->nmsgs || inserted)
 		return;
-	if (PQntuples(res) == 0) {
-		w->msgs[cookie].late = 1;
-		w->late_txn++;
-	}
+	w->msgs[cookie].late = 1;
+	w->late_txn++;
+}
+
+static void
+msg_inserted(struct store_pgsql *s, PGresult *res, int64_t cookie)
+{
+	store_pgw_message_result(s, cookie, PQntuples(res) > 0);
 }
 
 /* The row's outcome is "stored" until message_add() says otherwise:
  * the usual outcome of a position, which then costs one statement. */
 static const struct pg_stmt st_msg_insert = { "w_msg_insert",
-	"INSERT INTO messages(id, topic, profile, received_ms, sha256,"
-	" outcome, kind, payload, replay_of)"
+	"INSERT INTO messages(" STORE_PGW_MSG_COLS ")"
 	" VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 	" ON CONFLICT (sha256, topic) DO NOTHING RETURNING id" };
 static const struct pg_stmt st_msg_update = { "w_msg_update",
@@ -304,39 +273,74 @@ static const struct pg_stmt st_msg_outcome = { "w_msg_outcome",
 
 static const char *const outcome_names[] = { "stored", "duplicate", "history" };
 
-static int
-msg_send(struct store_pgsql *s, struct pgw *w, const struct store_msg *m,
-    int64_t mid, const char *outcome, const char *kind)
+void
+store_pgw_message_params(struct pgp *p, const struct store_msg *m, int64_t mid,
+    const char *outcome, const char *kind)
+{
+	pgp_i64(p, mid);
+	pgp_text(p, m->topic);
+	pgp_text(p, m->profile);
+	pgp_i64(p, m->received_ms);
+	pgp_text(p, m->sha256);
+	pgp_text(p, outcome);
+	pgp_text(p, kind);
+	if (m->keep_payload)
+		pgp_blob(p, m->payload, m->payload_len);
+	else
+		pgp_null(p);
+	if (m->replay_of > 0)
+		pgp_i64(p, m->replay_of);
+	else
+		pgp_null(p);
+}
+
+/* The message mid of the transaction from now on: its cookie, or -1. */
+static int64_t
+msg_take(struct store_pgsql *s, struct pgw *w, const struct store_msg *m,
+    int64_t mid)
 {
 	struct pgw_msg *t;
-	struct pgp p;
 
 	if ((t = msg_new(w, mid)) == NULL || key_add(w, m) == -1) {
 		store_pgsql_fail(s, "out of memory");
+		s->failed = 1;
 		return -1;
 	}
 	if (w->pend == m && w->pend_mid == mid) {
 		w->idpos++; /* the reserved id is used */
 		w->pend = NULL;
 	}
+	return (int64_t)(t - w->msgs);
+}
+
+static int
+msg_send(struct store_pgsql *s, struct pgw *w, const struct store_msg *m,
+    int64_t mid, const char *outcome, const char *kind)
+{
+	int64_t cookie = msg_take(s, w, m, mid);
+	struct pgp p;
+
+	if (cookie < 0)
+		return -1;
 	pgp_init(&p);
-	pgp_i64(&p, mid);
-	pgp_text(&p, m->topic);
-	pgp_text(&p, m->profile);
-	pgp_i64(&p, m->received_ms);
-	pgp_text(&p, m->sha256);
-	pgp_text(&p, outcome);
-	pgp_text(&p, kind);
-	if (m->keep_payload)
-		pgp_blob(&p, m->payload, m->payload_len);
-	else
-		pgp_null(&p);
-	if (m->replay_of > 0)
-		pgp_i64(&p, m->replay_of);
-	else
-		pgp_null(&p);
-	return pgq_send(s, &st_msg_insert, &p, msg_inserted,
-	    (int64_t)(t - w->msgs));
+	store_pgw_message_params(&p, m, mid, outcome, kind);
+	return pgq_send(s, &st_msg_insert, &p, msg_inserted, cookie);
+}
+
+const struct store_msg *
+store_pgw_message_take(struct store_pgsql *s, int64_t message_id,
+    enum ev_kind first, int64_t *cookie)
+{
+	struct pgw *w = pgw_of(s);
+	const struct store_msg *m;
+
+	if (w == NULL || w->pend == NULL || w->pend_mid != message_id)
+		return NULL;
+	m = w->pend;
+	if ((*cookie = msg_take(s, w, m, message_id)) < 0)
+		return NULL;
+	w->msgs[*cookie].kind_sent = ev_kind_name(first);
+	return m;
 }
 
 int
@@ -421,11 +425,49 @@ store_pg_message_add(struct store *pub, const struct store_msg *m,
 	    (t->reported == STORE_NEW && kind != NULL && t->kind_sent != NULL &&
 		strcmp(kind, t->kind_sent) == 0))
 		return 0;
+	/* After the row, which may be waiting with its positions. */
+	if (store_pgw_batch_flush(s) == -1)
+		return -1;
 	pgp_init(&p);
 	pgp_i64(&p, message_id);
 	pgp_text(&p, outcome);
 	pgp_text(&p, kind);
 	return pgq_send(s, &st_msg_update, &p, NULL, 0);
+}
+
+int64_t
+store_pgw_message_id(struct store_pgsql *s, int64_t cookie)
+{
+	struct pgw *w = s->area[PGA_WRITE];
+
+	if (w == NULL || cookie < 0 || (size_t)cookie >= w->nmsgs)
+		return -1;
+	return w->msgs[cookie].mid;
+}
+
+/* Ids rise within a transaction (blocks of one sequence), so a binary
+ * search finds them; one given by a caller may not: then a scan. */
+int64_t
+store_pgw_message_cookie(struct store_pgsql *s, int64_t message_id)
+{
+	struct pgw *w = s->area[PGA_WRITE];
+	struct pgw_msg *t;
+	size_t lo = 0, hi, mid;
+
+	if (w == NULL)
+		return -1;
+	hi = w->nmsgs;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (w->msgs[mid].mid == message_id)
+			return (int64_t)mid;
+		if (w->msgs[mid].mid < message_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	t = msg_of(w, message_id);
+	return t != NULL ? (int64_t)(t - w->msgs) : -1;
 }
 
 int
@@ -504,274 +546,80 @@ fix_outcomes(struct store_pgsql *s, struct pgw *w)
 	return 0;
 }
 
-/* ---- the vehicles seen ---- */
-
-/*
- * `vehicles` is updated once per transaction and vehicle, not once per
- * position, as store_seen.c does for SQLite: the latest plate and device
- * in arrival order, the earliest and latest time. The rows are written
- * at commit in the order of their keys, so that two writers updating the
- * same vehicles take their locks in the same order and never deadlock.
- */
-static const struct pg_stmt st_seen = { "w_seen",
-	"INSERT INTO vehicles(vehicle, plate, device, first_seen_ms,"
-	" last_seen_ms) VALUES($1, $2, $3, $4, $5)"
-	" ON CONFLICT(vehicle) DO UPDATE SET"
-	" plate = coalesce(excluded.plate, vehicles.plate),"
-	" device = coalesce(excluded.device, vehicles.device),"
-	" first_seen_ms = least(vehicles.first_seen_ms,"
-	" excluded.first_seen_ms),"
-	" last_seen_ms = greatest(vehicles.last_seen_ms,"
-	" excluded.last_seen_ms)" };
-
-static size_t
-seen_slot(const struct pgw *w, const char *vehicle)
-{
-	uint32_t h = 2166136261u;
-	const unsigned char *p;
-	size_t i;
-
-	for (p = (const unsigned char *)vehicle; *p != '\0'; p++)
-		h = (h ^ *p) * 16777619u;
-	for (i = h & (w->seen_cap - 1); w->seen[i].vehicle != NULL;
-	     i = (i + 1) & (w->seen_cap - 1))
-		if (strcmp(w->seen[i].vehicle, vehicle) == 0)
-			break;
-	return i;
-}
-
-static int
-seen_grow(struct pgw *w)
-{
-	struct pgw_seen *old = w->seen;
-	size_t i, cap = w->seen_cap, ncap = cap == 0 ? 1024 : 2 * cap;
-
-	if ((w->seen = calloc(ncap, sizeof(*w->seen))) == NULL) {
-		w->seen = old;
-		return -1;
-	}
-	w->seen_cap = ncap;
-	for (i = 0; i < cap; i++)
-		if (old[i].vehicle != NULL)
-			w->seen[seen_slot(w, old[i].vehicle)] = old[i];
-	free(old);
-	return 0;
-}
-
-static int
-keep_latest(char **dst, const char *src)
-{
-	char *copy;
-
-	if (src == NULL)
-		return 0;
-	if ((copy = strdup(src)) == NULL)
-		return -1;
-	free(*dst);
-	*dst = copy;
-	return 0;
-}
-
-int
-store_pgw_vehicle_seen(struct store_pgsql *s, const char *vehicle,
-    const char *plate, const char *device, int64_t ts)
-{
-	struct pgw *w = pgw_of(s);
-	struct pgw_seen *v;
-
-	if (w == NULL || vehicle == NULL)
-		return w == NULL ? -1 : 0;
-	if (2 * (w->nseen + 1) > w->seen_cap && seen_grow(w) == -1)
-		goto oom;
-	v = &w->seen[seen_slot(w, vehicle)];
-	if (v->vehicle == NULL) {
-		if ((v->vehicle = strdup(vehicle)) == NULL)
-			goto oom;
-		v->first = v->last = ts;
-		w->nseen++;
-	}
-	if (ts < v->first)
-		v->first = ts;
-	if (ts > v->last)
-		v->last = ts;
-	if (keep_latest(&v->plate, plate) == -1 ||
-	    keep_latest(&v->device, device) == -1)
-		goto oom;
-	return 0;
-oom:
-	store_pgsql_fail(s, "out of memory");
-	return -1;
-}
-
-static int
-seen_cmp(const void *a, const void *b)
-{
-	const struct pgw_seen *x = *(const struct pgw_seen *const *)a;
-	const struct pgw_seen *y = *(const struct pgw_seen *const *)b;
-
-	return strcmp(x->vehicle, y->vehicle);
-}
-
-static int
-seen_flush(struct store_pgsql *s, struct pgw *w)
-{
-	struct pgw_seen **order;
-	struct pgp p;
-	size_t i, n = 0;
-	int rc = 0;
-
-	if (w->nseen == 0)
-		return 0;
-	if ((order = calloc(w->nseen, sizeof(*order))) == NULL) {
-		store_pgsql_fail(s, "out of memory");
-		return -1;
-	}
-	for (i = 0; i < w->seen_cap; i++)
-		if (w->seen[i].vehicle != NULL)
-			order[n++] = &w->seen[i];
-	qsort(order, n, sizeof(*order), seen_cmp);
-	for (i = 0; i < n && rc == 0; i++) {
-		pgp_init(&p);
-		pgp_text(&p, order[i]->vehicle);
-		pgp_text(&p, order[i]->plate);
-		pgp_text(&p, order[i]->device);
-		pgp_i64(&p, order[i]->first);
-		pgp_i64(&p, order[i]->last);
-		rc = pgq_send(s, &st_seen, &p, NULL, 0);
-	}
-	free(order);
-	return rc;
-}
-
-/* ---- the facility registry, read once per transaction ---- */
-
-static const struct pg_stmt st_facilities = { "w_facilities",
-	"SELECT id, district, kind, harmless FROM facilities" };
-
-static int
-fac_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct pgw_fac *)a)->id,
-	    ((const struct pgw_fac *)b)->id);
-}
-
-static int
-fac_row(PGresult *r, int i, struct pgw_fac *out)
-{
-	const char *v;
-
-	memset(out, 0, sizeof(*out));
-	if ((out->id = strdup(pgr_text(r, i, 0))) == NULL)
-		return -1;
-	out->f.known = 1;
-	if ((v = pgr_text(r, i, 1)) != NULL) {
-		snprintf(out->f.district, sizeof(out->f.district), "%s", v);
-		out->f.has_district = 1;
-	}
-	if ((v = pgr_text(r, i, 2)) != NULL) {
-		snprintf(out->f.kind, sizeof(out->f.kind), "%s", v);
-		out->f.has_kind = 1;
-	}
-	out->f.harmless = (int)pgr_i64(r, i, 3, -1);
-	return 0;
-}
-
-static int
-fac_load(struct store_pgsql *s, struct pgw *w)
-{
-	PGresult *r;
-	int i, n;
-
-	if (w->fac_loaded)
-		return 0;
-	fac_clear(w);
-	if ((r = pgq_query(s, &st_facilities, NULL)) == NULL)
-		return -1;
-	n = PQntuples(r);
-	if (n > 0 && (w->fac = calloc((size_t)n, sizeof(*w->fac))) == NULL)
-		goto oom;
-	for (i = 0; i < n; i++) {
-		if (fac_row(r, i, &w->fac[i]) == -1)
-			goto oom;
-		w->nfac++;
-	}
-	PQclear(r);
-	qsort(w->fac, w->nfac, sizeof(*w->fac), fac_cmp);
-	w->fac_loaded = 1;
-	return 0;
-oom:
-	PQclear(r);
-	fac_clear(w);
-	store_pgsql_fail(s, "out of memory");
-	return -1;
-}
-
-int
-store_pgw_facility_get(struct store_pgsql *s, const char *id,
-    struct pgw_facility *f)
-{
-	struct pgw *w = pgw_of(s);
-	struct pgw_fac key, *hit;
-
-	memset(f, 0, sizeof(*f));
-	f->harmless = -1;
-	if (w == NULL)
-		return -1;
-	if (id == NULL)
-		return 0;
-	if (fac_load(s, w) == -1)
-		return -1;
-	key.id = (char *)(uintptr_t)id;
-	hit = w->nfac > 0
-	    ? bsearch(&key, w->fac, w->nfac, sizeof(*w->fac), fac_cmp)
-	    : NULL;
-	if (hit != NULL)
-		*f = hit->f;
-	return 0;
-}
-
-int64_t
-store_pgw_facility_flag(struct store_pgsql *s, const char *id)
-{
-	struct pgw_facility f;
-
-	if (id == NULL)
-		return 0;
-	if (store_pgw_facility_get(s, id, &f) == -1)
-		return -1;
-	return f.known ? 0 : DQ_UNKNOWN_FACILITY;
-}
-
-void
-store_pgw_facility_forget(struct store_pgsql *s)
-{
-	struct pgw *w = s->area[PGA_WRITE];
-
-	if (w != NULL)
-		fac_clear(w);
-}
-
 /* ---- rejects, events ---- */
 
 static const struct pg_stmt st_reject = { "w_reject",
 	"INSERT INTO rejects(topic, profile, received_ms, payload,"
 	" reason, detail) VALUES($1, $2, $3, $4, $5, $6)" };
 
+/* The length of the UTF-8 sequence at p (at most n bytes), 0 when it
+ * is not one. */
+static size_t
+utf8_seq(const char *p, size_t n)
+{
+	unsigned char c = (unsigned char)*p;
+	size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
+	return len <= n && norm_utf8_valid(p, len) ? len : 0;
+}
+
+/*
+ * A text PostgreSQL takes: a reason's detail may quote a value cut in
+ * the middle of a character ("%.32s"), which SQLite stores as it is
+ * and PostgreSQL refuses, and a refused reject would fail its batch
+ * again at every retry. Each byte of a broken sequence becomes '?'.
+ * NULL for out of memory; *copy is what to free.
+ */
+static const char *
+utf8_text(const char *in, char **copy)
+{
+	size_t i, k, n;
+
+	*copy = NULL;
+	if (in == NULL || norm_utf8_valid(in, (n = strlen(in))))
+		return in;
+	if ((*copy = malloc(n + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_seq(in + i, n - i)) == 0) {
+			(*copy)[i] = '?';
+			k = 1;
+		} else
+			memcpy(*copy + i, in + i, k);
+	}
+	(*copy)[n] = '\0';
+	return *copy;
+}
+
 int
 store_pg_reject(struct store *pub, const struct store_msg *m,
     const char *reason, const char *detail)
 {
 	struct store_pgsql *s = store_pgsql_of(pub);
+	const char *topic, *why;
+	char *c1, *c2;
 	struct pgp p;
+	int rc = -1;
 
+	topic = utf8_text(m->topic, &c1);
+	why = utf8_text(detail, &c2);
+	if ((m->topic != NULL && topic == NULL) ||
+	    (detail != NULL && why == NULL)) {
+		store_pgsql_fail(s, "out of memory");
+		goto done;
+	}
 	pgp_init(&p);
-	pgp_text(&p, m->topic);
+	pgp_text(&p, topic);
 	pgp_text(&p, m->profile);
 	pgp_i64(&p, m->received_ms);
 	pgp_blob(&p, m->payload, m->payload_len);
 	pgp_text(&p, reason);
-	pgp_text(&p, detail);
-	return pgq_send(s, &st_reject, &p, NULL, 0);
+	pgp_text(&p, why);
+	rc = pgq_send(s, &st_reject, &p, NULL, 0);
+done:
+	free(c1);
+	free(c2);
+	return rc;
 }
 
 int
@@ -781,7 +629,11 @@ store_pg_event(struct store *pub, const struct ev *e, int64_t message_id,
 	struct store_pgsql *s = store_pgsql_of(pub);
 	int rc;
 
-	if (store_pgw_message_sent(s, message_id, e->kind) == -1)
+	/* A position writes its message's row itself (store_pg_batch.c);
+	 * anything else comes after the positions queued before it. */
+	if (e->kind != EV_POSITION &&
+	    (store_pgw_batch_flush(s) == -1 ||
+		store_pgw_message_sent(s, message_id, e->kind) == -1))
 		return -1;
 	switch (e->kind) {
 	case EV_POSITION:
@@ -832,6 +684,8 @@ store_pg_prune_payloads(struct store *pub, int64_t cutoff_ms, int64_t *pruned)
 	struct pgp p;
 	PGresult *r;
 
+	if (store_pgw_batch_flush(s) == -1)
+		return -1;
 	pgp_init(&p);
 	pgp_i64(&p, cutoff_ms);
 	if ((r = pgq_query(s, &st_prune, &p)) == NULL)
@@ -859,7 +713,7 @@ store_pg_hold_payloads(struct store *pub, int64_t hold_ms, int clock_behind)
 	struct pgw *w = pgw_of(s);
 	struct pgp p;
 
-	if (w == NULL)
+	if (w == NULL || store_pgw_batch_flush(s) == -1)
 		return -1;
 	pgp_init(&p);
 	pgp_i64(&p, w->idpos < w->nids ? w->ids[w->idpos] : 0);
@@ -878,6 +732,8 @@ store_pg_clock_state(struct store *pub, int64_t *newest_ms, int *clock_behind)
 	struct store_pgsql *s = store_pgsql_of(pub);
 	PGresult *r;
 
+	if (store_pgw_batch_flush(s) == -1)
+		return -1;
 	*newest_ms = 0;
 	*clock_behind = 0;
 	if ((r = pgq_query(s, &st_clock, NULL)) == NULL)
@@ -913,8 +769,8 @@ store_pgw_before_commit(struct store_pgsql *s)
 
 	if (w == NULL)
 		return 0;
-	if (pgq_collect(s) == -1 || fix_outcomes(s, w) == -1 ||
-	    seen_flush(s, w) == -1)
+	if (store_pgw_batch_flush(s) == -1 || pgq_collect(s) == -1 ||
+	    fix_outcomes(s, w) == -1 || store_pgw_seen_flush(s) == -1)
 		return -1;
 	return 0;
 }
@@ -932,7 +788,6 @@ store_pgw_after_end(struct store_pgsql *s, int committed)
 	w->pend = NULL;
 	w->nmsgs = 0;
 	keys_clear(w);
-	seen_clear(w);
-	/* Another writer may change the registry between transactions. */
-	fac_clear(w);
+	store_pgw_cache_end(s);
+	store_pgw_batch_end(s);
 }

@@ -1,7 +1,8 @@
 /*
  * store_pg_write: what the files of the PostgreSQL backend's write path
- * (store_pg_write.c, store_pg_event.c, store_pg_version.c,
- * store_pg_sync.c) share, and nothing else includes.
+ * (store_pg_write.c, store_pg_cache.c, store_pg_batch.c,
+ * store_pg_event.c, store_pg_version.c, store_pg_sync.c) share; nothing
+ * else includes it.
  *
  * The write path keeps, per writer handle (its PGA_WRITE slot), the
  * state of the open transaction: the messages it wrote (for late
@@ -23,6 +24,35 @@ struct pgw_facility {
 
 /* store_pg_write.c */
 
+/* The state of the other files, kept in store_pg_write.c's slot. */
+struct pgw_parts {
+	void *cache; /* store_pg_cache.c's */
+	void *batch; /* store_pg_batch.c's */
+};
+struct pgw_parts *store_pgw_parts(struct store_pgsql *s);
+
+/* The columns of a message's row, in the order of
+ * store_pgw_message_params(). */
+#define STORE_PGW_MSG_COLS                                                     \
+	"id, topic, profile, received_ms, sha256, outcome, kind, payload,"     \
+	" replay_of"
+/* The message message_find() called new, not written yet, when it is
+ * message_id: from now on the caller's to write with its first event
+ * (kind first), its row's result told through
+ * store_pgw_message_result(cookie, inserted). NULL: none (or failed:
+ * then s->failed). */
+const struct store_msg *store_pgw_message_take(struct store_pgsql *s,
+    int64_t message_id, enum ev_kind first, int64_t *cookie);
+/* Append the 9 parameters of STORE_PGW_MSG_COLS. */
+void store_pgw_message_params(struct pgp *p, const struct store_msg *m,
+    int64_t mid, const char *outcome, const char *kind);
+void store_pgw_message_result(struct store_pgsql *s, int64_t cookie,
+    int inserted);
+/* A message's id from its cookie, and back (-1: not of this
+ * transaction). */
+int64_t store_pgw_message_id(struct store_pgsql *s, int64_t cookie);
+int64_t store_pgw_message_cookie(struct store_pgsql *s, int64_t message_id);
+
 /* The message message_id's row is queued (before an event's statements
  * that must come after it): 0 or -1. */
 int store_pgw_message_sent(struct store_pgsql *s, int64_t message_id,
@@ -37,6 +67,11 @@ void store_pgw_async_result(struct store_pgsql *s, int64_t cookie, int isnew);
 /* An event answered now: its result, for the message's outcome. */
 void store_pgw_sync_result(struct store_pgsql *s, int64_t message_id,
     enum store_result res);
+/* store_pg_cache.c: the transaction's caches */
+void store_pgw_cache_free(void *state);
+void store_pgw_cache_end(struct store_pgsql *s);
+/* Queue the vehicles seen (at commit), in the order of their keys. */
+int store_pgw_seen_flush(struct store_pgsql *s) WT_MUST_CHECK;
 /* The vehicles-seen cache: written at commit, in the order of keys. */
 int store_pgw_vehicle_seen(struct store_pgsql *s, const char *vehicle,
     const char *plate, const char *device, int64_t ts) WT_MUST_CHECK;
@@ -49,10 +84,17 @@ int64_t store_pgw_facility_flag(struct store_pgsql *s, const char *id);
 /* Forget the registry read (after store_sync_config() changed it). */
 void store_pgw_facility_forget(struct store_pgsql *s);
 
-/* store_pg_event.c: positions, vehicle events, facility status and
- * bindings, for store_pg_event() */
+/* store_pg_batch.c: positions, many to a statement */
+void store_pgw_batch_free(void *state);
+void store_pgw_batch_end(struct store_pgsql *s);
+/* Queue the positions waiting (before any other statement of the write
+ * path, and at commit). */
+int store_pgw_batch_flush(struct store_pgsql *s) WT_MUST_CHECK;
 int store_pgw_position(struct store_pgsql *s, const struct ev *e, int64_t mid,
     enum store_result *res) WT_MUST_CHECK;
+
+/* store_pg_event.c: vehicle events, facility status and bindings, for
+ * store_pg_event() */
 int store_pgw_vehicle_event(struct store_pgsql *s, const struct ev *e,
     int64_t mid, int off_min, enum store_result *res) WT_MUST_CHECK;
 int store_pgw_facility_status(struct store_pgsql *s, const struct ev *e,

@@ -7,7 +7,9 @@
  *
  *	small	bounds of a few rows: slices of 2 manifests, 3 ticket
  *		marks, a requeue of 2, alert slices of 2
- *	pass	reconciliation passes until none is left ("passes N")
+ *	pass	reconciliation passes until none is left ("passes N
+ *		slowest_ms T": T the longest pass)
+ *	pass1	one pass ("more 0|1")
  *	full	the full rebuild
  *	behind	"behind 0|1"
  *	sync	alert syncs with no time budget until none is left
@@ -15,6 +17,7 @@
  *	ack	the pending steps ("pending ID STEP RETAINED TOPIC
  *		PAYLOAD"), then all acknowledged
  */
+#include "clock.h"
 #include "config.h"
 #include "store.h"
 #include "store_int.h"
@@ -52,16 +55,20 @@ static int
 passes(struct store *s, int64_t now, const struct config *cfg)
 {
 	int more = 1, n = 0;
+	int64_t t0, took, slowest = 0;
 
 	while (more) {
+		t0 = clock_mono_us();
 		if (store_reconcile_pass(s, now, cfg, &more) == -1)
 			return -1;
+		took = clock_mono_us() - t0;
+		slowest = took > slowest ? took : slowest;
 		if (++n > 100000) {
 			fprintf(stderr, "pg_recon: passes never end\n");
 			return -1;
 		}
 	}
-	printf("passes %d\n", n);
+	printf("passes %d slowest_ms %.1f\n", n, (double)slowest / 1000);
 	return 0;
 }
 
@@ -118,7 +125,11 @@ run(struct store *s, char *op, int64_t now, const struct config *cfg)
 		small(s);
 	else if (strcmp(op, "pass") == 0)
 		return passes(s, now, cfg);
-	else if (strcmp(op, "full") == 0)
+	else if (strcmp(op, "pass1") == 0) {
+		if (store_reconcile_pass(s, now, cfg, &behind) == -1)
+			return -1;
+		printf("more %d\n", behind);
+	} else if (strcmp(op, "full") == 0)
 		return store_reconcile_full(s, now, cfg);
 	else if (strcmp(op, "behind") == 0) {
 		if (store_reconcile_behind(s, &behind) == -1)

@@ -34,6 +34,7 @@ from harness import Broker, Daemon, Publisher, make_dir, run, wait_for
 GROUP = "city"
 NAMES = ("wt-a", "wt-b", "wt-c")
 FLOOD = int(os.environ.get("WT_CLUSTER_FLOOD", "60000"))
+CTL = os.environ.get("WASTETRACKCTL", "build/tools/wastetrackctl")
 TRUCKS = 100
 # Positions an hour and more ago: inside every retention, never in the
 # future, one second apart per truck (the key is vehicle and time).
@@ -241,7 +242,7 @@ def test_flood_with_a_kill():
         c.daemons[victim].start()
         t.join(600)
         assert not t.is_alive() and t.error is None, t.error
-        wait_for(lambda: c.count("messages") >= unique, 600,
+        wait_for(lambda: c.count("messages") >= unique, 180,
                  "all %d unique messages stored" % unique)
         # Let the last redeliveries settle, then count for good.
         time.sleep(2)
@@ -254,19 +255,25 @@ def test_flood_with_a_kill():
         assert stored_pos == unique and distinct == unique, \
             (stored_pos, distinct, unique)
         assert seqs == unique
-        dups = killed_dups + duplicates_seen(c)
         lost = unique - stored_msgs
         assert lost == 0
-        # At least the published doubles collapsed (redeliveries add).
-        assert dups >= FLOOD - unique, (dups, FLOOD - unique)
+        collapsed = FLOOD - stored_msgs
+        assert collapsed == FLOOD - unique
+        # What the daemons counted as duplicates: the doubles (each one
+        # found by whichever daemon got it second, early or at its
+        # commit), the broker's redeliveries and the spool's replay. Not
+        # exact: what the victim counted after its last answer died
+        # with it.
+        dups = killed_dups + duplicates_seen(c)
         replayed = sum(int(m) for m in re.findall(
             r"replayed (\d+) spooled messages",
             c.daemons[victim].log_text()))
         print("cluster flood: %d sent (%d unique), %d stored, %d duplicates "
-              "collapsed (%d published twice, the rest redeliveries), "
-              "%d replayed from the killed instance's spool, lost %d"
-              % (FLOOD, unique, stored_msgs, dups, FLOOD - unique,
-                 replayed, lost))
+              "collapsed, %d counted as duplicates by the daemons "
+              "(doubles, redeliveries, replays), %d replayed from the "
+              "killed instance's spool, lost %d"
+              % (FLOOD, unique, stored_msgs, collapsed, dups, replayed,
+                 lost))
         c.ok = True
 
 
@@ -313,22 +320,33 @@ def test_leader_killed():
             return r[0] if r else None
         new = wait_for(new_leader, 30, "another leader", 0.01)
         takeover = time.monotonic() - t0
-        assert takeover <= TAKEOVER_BOUND_S, takeover
+        # Sanitizers slow every daemon down, the beat included.
+        assert takeover <= TAKEOVER_BOUND_S * harness.TIMEOUT_SCALE, \
+            takeover
         st = c.daemons[new].status()["cluster"]
         assert st["leader_since_ms"] is not None
-        # Reconciliation goes on under the new leader.
+        # Published while the old leader is dead: mosquitto 2.0 still
+        # hands it its share of the group's messages, queued in its
+        # session until it returns (docs/cluster.md).
         pub.publish_all(manifest_and_ticket("AFTER", "吉A10002", day))
-        wait_for(lambda: verdict(c, "AFTER") == "ok", 60,
-                 "the verdict of the manifest published after the kill")
-        # The old one comes back as a follower, and is seen again.
         c.daemons[old].start()
         wait_for(lambda: c.daemons[old].status()["cluster"]["role"] ==
                  "follower", 10, "the old leader to follow")
+        # Whoever stored them, the new leader reconciles.
+        wait_for(lambda: verdict(c, "AFTER") == "ok", 60,
+                 "the verdict of the manifest published after the kill")
         wait_for(lambda: any(p["id"] == old and not p["leader"] for p in
                              c.daemons[new].status()["cluster"]["peers"]),
                  10, "the new leader to see the old one back")
         assert c.leader() == new
         pub.close()
+        # A server is backed up with its own tools.
+        p = subprocess.run([CTL, "-c", c.daemons[new].conf, "backup",
+                            os.path.join(c.dir, "copy.db")],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode != 0 and "pg_dump" in p.stderr, \
+            (p.returncode, p.stderr)
+        assert not os.path.exists(os.path.join(c.dir, "copy.db"))
         print("cluster takeover: %s killed, %s leads after %.3f s (bound "
               "%.1f s)" % (old, new, takeover, TAKEOVER_BOUND_S))
         c.ok = True
@@ -373,7 +391,7 @@ def test_postgresql_restarted():
                      "/healthz ok again")
         t.join(600)
         assert not t.is_alive() and t.error is None, t.error
-        wait_for(lambda: c.count("messages") >= unique, 600,
+        wait_for(lambda: c.count("messages") >= unique, 180,
                  "all %d unique messages stored" % unique)
         time.sleep(2)
         stored = c.count("messages")

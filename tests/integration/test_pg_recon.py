@@ -282,7 +282,7 @@ def stage(lite_path, db, lite_args, pg_args, views, tables, now, name):
                   full_l[i])
         same_rows("postgresql %s, passes vs full (%s)" % (what, name),
                   inc_p[i], full_p[i])
-    print("%s: passes %s / %s, syncs %s / %s, %d steps sent" % (
+    print("%s: sqlite %s, postgresql %s; %s / %s; %d steps sent" % (
         name, out_l[0], out_p[0], out_l[2], out_p[2], len(got[2])))
     return got
 
@@ -404,8 +404,84 @@ def test_parity():
         # Nothing is left to send.
         assert drive(pg_args, NOW2, "ack") == []
         assert drive(lite_args, NOW2, "ack") == []
+
+        # A wider tolerance (25 %): every manifest is queued again, two
+        # a pass, and R5's +20 % is ok now: its alert resolves.
+        wide = os.path.join(work, "wide.yaml")
+        with open(wide, "w") as f:
+            f.write(CONFIG.replace("tolerance_pct: 10", "tolerance_pct: 25"))
+        v, a, pending = stage(path, db, ["sqlite", path, "-", wide],
+                              ["postgresql", db.url, db.passfile, wide],
+                              views, tables, NOW2, "third")
+        ev, ea = expected_second()
+        ev["R5"] = ("ok", "ticket_ref", 20.0)
+        ea.remove(("discrepancy", "CN_MSW/R5"))
+        assert v == ev, v
+        assert a == ea, a
+        assert [p.split()[2] for p in pending] == ["2"], pending
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def psql_session(db):
+    """A psql of its own whose transaction the test holds open."""
+    return subprocess.Popen(
+        [pg._tool("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+         "-h", db.dir, "-p", str(db.port), "-U", pg.SUPER, "-d", pg.DB],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+
+
+def test_concurrent_writer():
+    """Another instance's transaction open during a pass: the manifest
+    it is writing (queued already, so its write queued nothing new)
+    goes back to the queue instead of being derived from the old row,
+    and its weighing's mark, not committed yet, waits for the next
+    pass. After its commit, the next passes give the new figures."""
+    work = harness.make_dir("wt-pgrecon-")
+    conf = os.path.join(work, "recon.yaml")
+    with open(conf, "w") as f:
+        f.write(CONFIG)
+    with pg.Postgres("reconc") as db:
+        args = ["postgresql", db.url, db.passfile, conf]
+        drive(args, NOW1, "behind")
+        db.psql(";\n".join(meta_sql() + fixture()) + ";")
+        drive(args, NOW1, "pass")
+        r7 = "SELECT declared_kg, verdict FROM reconciliation_results" \
+            " WHERE manifest_no = 'R7'"
+        assert db.query(r7) == [[2000, "discrepancy"]]
+        db.psql("UPDATE manifests SET declared_kg = 2450.0, version = 2"
+                " WHERE manifest_no = 'R7'")
+        b = psql_session(db)
+        b.stdin.write(
+            "BEGIN;\nUPDATE manifests SET declared_kg = 2600.0, version = 3"
+            " WHERE manifest_no = 'R7';\n%s;\n"
+            % insert("weighings", WEIGHING, [weighing(
+                "T31", "吉B00001", 700.0, ms(12), "R3")])[0])
+        b.stdin.flush()
+        harness.wait_for(lambda: db.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE state ="
+            " 'idle in transaction'") == [[1]], what="the open transaction")
+        assert drive(args, NOW1, "pass1") == ["more 1"]
+        # R7 waits again, its verdict untouched; the mark is not seen.
+        assert db.query("SELECT manifest_no FROM reconcile_queue") == [
+            ["R7"]]
+        assert db.query(r7) == [[2000, "discrepancy"]]
+        assert db.query("SELECT count(*) FROM reconcile_tickets") == [[0]]
+        out, err = b.communicate("COMMIT;\n", timeout=60)
+        assert b.returncode == 0, err
+        drive(args, NOW1, "pass")
+        # 2500 kg for 2600: -3.85 %; R3 now named by T31: 700 for 700.
+        assert db.query(r7) == [[2600, "ok"]]
+        assert db.query("SELECT verdict, method, received_kg FROM"
+                        " reconciliation_results WHERE manifest_no = 'R3'"
+                        ) == [["ok", "ticket_ref", 700]]
+        inc = snapshot_pg(db)
+        drive(args, NOW1, "full")
+        full = snapshot_pg(db)
+        same_rows("results, passes vs full", inc[0], full[0])
+        same_rows("links, passes vs full", inc[1], full[1])
     shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    harness.run([test_parity])
+    harness.run([test_parity, test_concurrent_writer])

@@ -730,11 +730,68 @@ test_snap(void)
 	free(s);
 }
 
+/* A shared store (docs/cluster.md): its health reason with the server's
+ * error, its URI instead of a path, and the cluster section. */
+static void
+test_cluster(void)
+{
+	struct report r;
+	const char *why = "unset";
+	char *s;
+
+	fill(&r);
+	r.db.backend = "postgresql";
+	r.db.shared = 1;
+	r.db.path = "postgresql://wt@db:5432/wt";
+	CHECK(report_health_detail(&r) == NULL);
+	r.db.writes_failing = 1;
+	r.db.last_error = "connection refused";
+	CHECK_INT(report_health(&r, &why), 0);
+	CHECK_STR(why, "store unavailable");
+	CHECK_STR(report_health_detail(&r), "connection refused");
+	r.cluster.instance = "wt-b";
+	r.cluster.group = "city";
+	r.cluster.leader = 0;
+	r.cluster.npeers = 2;
+	snprintf(r.cluster.peers[0].id, sizeof(r.cluster.peers[0].id), "wt-a");
+	snprintf(r.cluster.peers[0].group, sizeof(r.cluster.peers[0].group),
+	    "city");
+	r.cluster.peers[0].leader = 1;
+	r.cluster.peers[0].seen_ms = NOW - 400;
+	snprintf(r.cluster.peers[1].id, sizeof(r.cluster.peers[1].id), "wt-c");
+	r.cluster.peers[1].seen_ms = NOW - 900;
+	s = report_status_json(&r);
+	CHECK(has(s,
+	    "\"database\":{\"path\":null,\"backend\":\"postgresql\","
+	    "\"url\":\"postgresql://wt@db:5432/wt\""));
+	CHECK(has(s,
+	    "\"cluster\":{\"instance\":\"wt-b\",\"group\":\"city\","
+	    "\"role\":\"follower\",\"leader_since_ms\":null,\"peers\":["
+	    "{\"id\":\"wt-a\",\"group\":\"city\",\"leader\":true,"
+	    "\"seen_ms\":1799999999600},"
+	    "{\"id\":\"wt-c\",\"group\":null,\"leader\":false,"
+	    "\"seen_ms\":1799999999100}]}"));
+	free(s);
+	r.cluster.leader = 1;
+	r.cluster.leader_since_ms = NOW - 5000;
+	r.cluster.npeers = 0;
+	s = report_status_json(&r);
+	CHECK(has(s,
+	    "\"role\":\"leader\",\"leader_since_ms\":1799999995000,"
+	    "\"peers\":[]}"));
+	free(s);
+	s = report_metrics(&r);
+	CHECK(has(s, "\nwastetrack_cluster_leader 1\n"));
+	CHECK(has(s, "\nwastetrack_cluster_peers 0\n"));
+	free(s);
+}
+
 int
 main(void)
 {
 	test_health();
 	test_status();
+	test_cluster();
 	test_metrics();
 	test_nonfinite();
 	test_snap();
