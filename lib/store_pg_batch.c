@@ -22,17 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Positions per statement. */
-#define BATCH_ROWS 256
-
-struct jbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
+/* Positions per statement (a few hundred kB of JSON). */
+#define BATCH_ROWS 1024
 
 struct pgw_batch {
-	struct jbuf msg, pos;
+	struct pgw_json msg, pos;
 	size_t nmsg, npos;
 	/* The cookies of the messages sent, per statement a range. */
 	int64_t *sent;
@@ -40,7 +34,7 @@ struct pgw_batch {
 };
 
 static void
-jb_need(struct jbuf *b, size_t n)
+jb_need(struct pgw_json *b, size_t n)
 {
 	size_t cap;
 	char *p;
@@ -58,7 +52,7 @@ jb_need(struct jbuf *b, size_t n)
 }
 
 static void
-jb_raw(struct jbuf *b, const char *s, size_t n)
+jb_raw(struct pgw_json *b, const char *s, size_t n)
 {
 	jb_need(b, n);
 	if (b->oom)
@@ -68,25 +62,25 @@ jb_raw(struct jbuf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-static void
-jb_lit(struct jbuf *b, const char *s)
+void
+store_pgw_jlit(struct pgw_json *b, const char *s)
 {
 	jb_raw(b, s, strlen(s));
 }
 
 /* A JSON string (UTF-8 passes through; the store's texts are valid
  * UTF-8, checked on the way in), or null. */
-static void
-jb_str(struct jbuf *b, const char *s)
+void
+store_pgw_jstr(struct pgw_json *b, const char *s)
 {
 	char esc[8];
 	const char *run;
 
 	if (s == NULL) {
-		jb_lit(b, "null");
+		store_pgw_jlit(b, "null");
 		return;
 	}
-	jb_lit(b, "\"");
+	store_pgw_jlit(b, "\"");
 	for (run = s; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
@@ -94,38 +88,38 @@ jb_str(struct jbuf *b, const char *s)
 			continue;
 		jb_raw(b, run, (size_t)(s - run));
 		snprintf(esc, sizeof(esc), "\\u%04x", c);
-		jb_lit(b, esc);
+		store_pgw_jlit(b, esc);
 		run = s + 1;
 	}
 	jb_raw(b, run, (size_t)(s - run));
-	jb_lit(b, "\"");
+	store_pgw_jlit(b, "\"");
 }
 
-static void
-jb_i64(struct jbuf *b, int64_t v)
+void
+store_pgw_ji64(struct pgw_json *b, int64_t v)
 {
 	char num[32];
 
 	snprintf(num, sizeof(num), "%" PRId64, v);
-	jb_lit(b, num);
+	store_pgw_jlit(b, num);
 }
 
 /* 17 digits: the double comes back the same; NaN is null. */
 static void
-jb_real(struct jbuf *b, double v)
+jb_real(struct pgw_json *b, double v)
 {
 	char num[32];
 
 	if (isnan(v) || isinf(v)) {
-		jb_lit(b, "null");
+		store_pgw_jlit(b, "null");
 		return;
 	}
 	snprintf(num, sizeof(num), "%.17g", v);
-	jb_lit(b, num);
+	store_pgw_jlit(b, num);
 }
 
 static void
-jb_hex(struct jbuf *b, const void *data, size_t n)
+jb_hex(struct pgw_json *b, const void *data, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
 	const unsigned char *d = data;
@@ -144,12 +138,12 @@ jb_hex(struct jbuf *b, const void *data, size_t n)
 }
 
 /* A field: ,"name": before its value (the first without the comma). */
-static void
-jb_key(struct jbuf *b, const char *name)
+void
+store_pgw_jkey(struct pgw_json *b, const char *name)
 {
-	jb_lit(b, name[0] == 'n' && name[1] == '\0' ? "{\"" : ",\"");
-	jb_lit(b, name);
-	jb_lit(b, "\":");
+	store_pgw_jlit(b, name[0] == 'n' && name[1] == '\0' ? "{\"" : ",\"");
+	store_pgw_jlit(b, name);
+	store_pgw_jlit(b, "\":");
 }
 
 /* ---- the state ---- */
@@ -180,8 +174,8 @@ batch_of(struct store_pgsql *s)
 	return parts->batch;
 }
 
-static void
-jb_reset(struct jbuf *b)
+void
+store_pgw_jreset(struct pgw_json *b)
 {
 	b->len = 0;
 	b->oom = 0;
@@ -197,8 +191,8 @@ store_pgw_batch_end(struct store_pgsql *s)
 
 	if (b == NULL)
 		return;
-	jb_reset(&b->msg);
-	jb_reset(&b->pos);
+	store_pgw_jreset(&b->msg);
+	store_pgw_jreset(&b->pos);
 	b->nmsg = b->npos = 0;
 	b->nsent = b->sent_from = 0;
 }
@@ -289,13 +283,13 @@ positions_done(struct store_pgsql *s, PGresult *res, int64_t cookie)
 }
 
 static int
-send_json(struct store_pgsql *s, const struct pg_stmt *st, struct jbuf *j,
+send_json(struct store_pgsql *s, const struct pg_stmt *st, struct pgw_json *j,
     pgq_fn fn, int64_t cookie)
 {
 	struct pgp p;
 	int rc;
 
-	jb_lit(j, "]");
+	store_pgw_jlit(j, "]");
 	if (j->oom) {
 		store_pgsql_fail(s, "out of memory");
 		return -1;
@@ -303,7 +297,7 @@ send_json(struct store_pgsql *s, const struct pg_stmt *st, struct jbuf *j,
 	pgp_init(&p);
 	pgp_text(&p, j->p);
 	rc = pgq_send(s, st, &p, fn, cookie);
-	jb_reset(j);
+	store_pgw_jreset(j);
 	return rc;
 }
 
@@ -347,34 +341,34 @@ add_msg(struct store_pgsql *s, struct pgw_batch *b, const struct store_msg *m,
 		b->sent_cap = cap;
 	}
 	b->sent[b->nsent++] = cookie;
-	jb_lit(&b->msg, b->nmsg == 0 ? "[" : ",");
-	jb_key(&b->msg, "n");
-	jb_i64(&b->msg, (int64_t)b->nmsg++);
-	jb_key(&b->msg, "id");
-	jb_i64(&b->msg, mid);
-	jb_key(&b->msg, "topic");
-	jb_str(&b->msg, m->topic);
-	jb_key(&b->msg, "profile");
-	jb_str(&b->msg, m->profile);
-	jb_key(&b->msg, "received_ms");
-	jb_i64(&b->msg, m->received_ms);
-	jb_key(&b->msg, "sha256");
-	jb_str(&b->msg, m->sha256);
-	jb_key(&b->msg, "outcome");
-	jb_str(&b->msg, "stored");
-	jb_key(&b->msg, "kind");
-	jb_str(&b->msg, ev_kind_name(EV_POSITION));
-	jb_key(&b->msg, "payload");
+	store_pgw_jlit(&b->msg, b->nmsg == 0 ? "[" : ",");
+	store_pgw_jkey(&b->msg, "n");
+	store_pgw_ji64(&b->msg, (int64_t)b->nmsg++);
+	store_pgw_jkey(&b->msg, "id");
+	store_pgw_ji64(&b->msg, mid);
+	store_pgw_jkey(&b->msg, "topic");
+	store_pgw_jstr(&b->msg, m->topic);
+	store_pgw_jkey(&b->msg, "profile");
+	store_pgw_jstr(&b->msg, m->profile);
+	store_pgw_jkey(&b->msg, "received_ms");
+	store_pgw_ji64(&b->msg, m->received_ms);
+	store_pgw_jkey(&b->msg, "sha256");
+	store_pgw_jstr(&b->msg, m->sha256);
+	store_pgw_jkey(&b->msg, "outcome");
+	store_pgw_jstr(&b->msg, "stored");
+	store_pgw_jkey(&b->msg, "kind");
+	store_pgw_jstr(&b->msg, ev_kind_name(EV_POSITION));
+	store_pgw_jkey(&b->msg, "payload");
 	if (m->keep_payload)
 		jb_hex(&b->msg, m->payload, m->payload_len);
 	else
-		jb_lit(&b->msg, "null");
-	jb_key(&b->msg, "replay_of");
+		store_pgw_jlit(&b->msg, "null");
+	store_pgw_jkey(&b->msg, "replay_of");
 	if (m->replay_of > 0)
-		jb_i64(&b->msg, m->replay_of);
+		store_pgw_ji64(&b->msg, m->replay_of);
 	else
-		jb_lit(&b->msg, "null");
-	jb_lit(&b->msg, "}");
+		store_pgw_jlit(&b->msg, "null");
+	store_pgw_jlit(&b->msg, "}");
 	return 0;
 }
 
@@ -382,36 +376,36 @@ static void
 add_pos(struct pgw_batch *b, const struct ev *e, int64_t mid)
 {
 	const struct ev_position *p = &e->u.pos;
-	struct jbuf *j = &b->pos;
+	struct pgw_json *j = &b->pos;
 
-	jb_lit(j, b->npos == 0 ? "[" : ",");
-	jb_key(j, "n");
-	jb_i64(j, (int64_t)b->npos++);
-	jb_key(j, "vehicle");
-	jb_str(j, p->vehicle);
-	jb_key(j, "device");
-	jb_str(j, p->device);
-	jb_key(j, "plate");
-	jb_str(j, p->plate);
-	jb_key(j, "ts_ms");
-	jb_i64(j, p->ts_ms);
-	jb_key(j, "lat");
+	store_pgw_jlit(j, b->npos == 0 ? "[" : ",");
+	store_pgw_jkey(j, "n");
+	store_pgw_ji64(j, (int64_t)b->npos++);
+	store_pgw_jkey(j, "vehicle");
+	store_pgw_jstr(j, p->vehicle);
+	store_pgw_jkey(j, "device");
+	store_pgw_jstr(j, p->device);
+	store_pgw_jkey(j, "plate");
+	store_pgw_jstr(j, p->plate);
+	store_pgw_jkey(j, "ts_ms");
+	store_pgw_ji64(j, p->ts_ms);
+	store_pgw_jkey(j, "lat");
 	jb_real(j, p->lat);
-	jb_key(j, "lon");
+	store_pgw_jkey(j, "lon");
 	jb_real(j, p->lon);
-	jb_key(j, "speed_kmh");
+	store_pgw_jkey(j, "speed_kmh");
 	jb_real(j, p->speed_kmh);
-	jb_key(j, "heading_deg");
+	store_pgw_jkey(j, "heading_deg");
 	jb_real(j, p->heading_deg);
-	jb_key(j, "alt_m");
+	store_pgw_jkey(j, "alt_m");
 	jb_real(j, p->alt_m);
-	jb_key(j, "load_state");
-	jb_str(j, p->load_state);
-	jb_key(j, "dq_flags");
-	jb_i64(j, e->dq);
-	jb_key(j, "message_id");
-	jb_i64(j, mid);
-	jb_lit(j, "}");
+	store_pgw_jkey(j, "load_state");
+	store_pgw_jstr(j, p->load_state);
+	store_pgw_jkey(j, "dq_flags");
+	store_pgw_ji64(j, e->dq);
+	store_pgw_jkey(j, "message_id");
+	store_pgw_ji64(j, mid);
+	store_pgw_jlit(j, "}");
 }
 
 int

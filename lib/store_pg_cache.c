@@ -105,15 +105,15 @@ store_pgw_cache_end(struct store_pgsql *s)
  * same vehicles take their locks in the same order and never deadlock.
  */
 static const struct pg_stmt st_seen = { "w_seen",
-	"INSERT INTO vehicles(vehicle, plate, device, first_seen_ms,"
-	" last_seen_ms) VALUES($1, $2, $3, $4, $5)"
+	"INSERT INTO vehicles AS v(vehicle, plate, device, first_seen_ms,"
+	" last_seen_ms) SELECT u.vehicle, u.plate, u.device, u.first, u.last"
+	" FROM json_to_recordset($1::json) AS u(n bigint, vehicle text,"
+	" plate text, device text, first bigint, last bigint) ORDER BY u.n"
 	" ON CONFLICT(vehicle) DO UPDATE SET"
-	" plate = coalesce(excluded.plate, vehicles.plate),"
-	" device = coalesce(excluded.device, vehicles.device),"
-	" first_seen_ms = least(vehicles.first_seen_ms,"
-	" excluded.first_seen_ms),"
-	" last_seen_ms = greatest(vehicles.last_seen_ms,"
-	" excluded.last_seen_ms)" };
+	" plate = coalesce(excluded.plate, v.plate),"
+	" device = coalesce(excluded.device, v.device),"
+	" first_seen_ms = least(v.first_seen_ms, excluded.first_seen_ms),"
+	" last_seen_ms = greatest(v.last_seen_ms, excluded.last_seen_ms)" };
 
 static size_t
 seen_slot(const struct pgw_cache *w, const char *vehicle)
@@ -203,15 +203,43 @@ seen_cmp(const void *a, const void *b)
 	return strcmp(x->vehicle, y->vehicle);
 }
 
+static void
+seen_json(struct pgw_json *j, struct pgw_seen **order, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		store_pgw_jlit(j, i == 0 ? "[" : ",");
+		store_pgw_jkey(j, "n");
+		store_pgw_ji64(j, (int64_t)i);
+		store_pgw_jkey(j, "vehicle");
+		store_pgw_jstr(j, order[i]->vehicle);
+		store_pgw_jkey(j, "plate");
+		store_pgw_jstr(j, order[i]->plate);
+		store_pgw_jkey(j, "device");
+		store_pgw_jstr(j, order[i]->device);
+		store_pgw_jkey(j, "first");
+		store_pgw_ji64(j, order[i]->first);
+		store_pgw_jkey(j, "last");
+		store_pgw_ji64(j, order[i]->last);
+		store_pgw_jlit(j, "}");
+	}
+	store_pgw_jlit(j, "]");
+}
+
+/* One statement for them all, its rows in the order of their keys. */
 int
 store_pgw_seen_flush(struct store_pgsql *s)
 {
 	struct pgw_cache *w = cache_of(s);
+	struct pgw_json j = { 0 };
 	struct pgw_seen **order;
 	struct pgp p;
 	size_t i, n = 0;
-	int rc = 0;
+	int rc = -1;
 
+	if (w == NULL)
+		return -1;
 	if (w->nseen == 0)
 		return 0;
 	if ((order = calloc(w->nseen, sizeof(*order))) == NULL) {
@@ -222,15 +250,15 @@ store_pgw_seen_flush(struct store_pgsql *s)
 		if (w->seen[i].vehicle != NULL)
 			order[n++] = &w->seen[i];
 	qsort(order, n, sizeof(*order), seen_cmp);
-	for (i = 0; i < n && rc == 0; i++) {
+	seen_json(&j, order, n);
+	if (j.oom)
+		store_pgsql_fail(s, "out of memory");
+	else {
 		pgp_init(&p);
-		pgp_text(&p, order[i]->vehicle);
-		pgp_text(&p, order[i]->plate);
-		pgp_text(&p, order[i]->device);
-		pgp_i64(&p, order[i]->first);
-		pgp_i64(&p, order[i]->last);
+		pgp_text(&p, j.p);
 		rc = pgq_send(s, &st_seen, &p, NULL, 0);
 	}
+	free(j.p);
 	free(order);
 	return rc;
 }

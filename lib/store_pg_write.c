@@ -3,16 +3,17 @@
  * writer's transaction (store_pg_write.h): message ids reserved in
  * blocks from the messages' identity sequence, the messages of the
  * transaction (a redelivery within it found here, one another writer
- * stored first found when the queue is read: a late duplicate), the
- * vehicles-seen cache, the facility registry read once per transaction;
- * rejects, payload pruning and the hold, and store_pg_event().
+ * stored first found when the queue is read: a late duplicate); rejects,
+ * payload pruning and the hold, store_pg_event(), and the hooks around
+ * the end of a transaction. The vehicles seen and the facility registry
+ * are store_pg_cache.c's, positions store_pg_batch.c's.
  *
  * What the SQLite backend answers at once (store_write.c), this one
- * answers without a round trip where it can: a message row and a
- * position are queued in the pipeline, and what their results say (a
- * message already stored, a position already there) is applied when
- * the transaction commits: the message's outcome corrected, the late
- * duplicates counted for store_take_late_duplicates().
+ * answers without a round trip where it can: a message's row and its
+ * position are queued, and what their results say (a message already
+ * stored, a position already there) is applied when the transaction
+ * commits: the message's outcome corrected, the late duplicates counted
+ * for store_take_late_duplicates().
  */
 #include "store_pg_write.h"
 
@@ -32,7 +33,7 @@
 struct pgw_msg {
 	int64_t mid;
 	int late;		    /* another writer had stored it */
-	int sync_new, sync_dup;	    /* results of events answered now */
+	int sync_new;		    /* an event answered now was new */
 	int async_sent, async_new;  /* queued events, and how many new */
 	enum store_result reported; /* the outcome message_add() wrote */
 	const char *kind_sent;	    /* the kind the row was written with */
@@ -101,9 +102,11 @@ store_pgw_parts(struct store_pgsql *s)
 
 /* ---- message ids, reserved in blocks ---- */
 
+/* The sequence looked up once (OFFSET 0 keeps the subquery whole), not
+ * once per id. */
 static const struct pg_stmt st_ids = { "w_ids",
-	"SELECT nextval(pg_get_serial_sequence('messages', 'id'))"
-	" FROM generate_series(1, $1)" };
+	"SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence('messages',"
+	" 'id')::regclass AS seq OFFSET 0) q, generate_series(1, $1)" };
 
 static int
 next_id(struct store_pgsql *s, struct pgw *w, int64_t *id)
@@ -511,8 +514,6 @@ store_pgw_sync_result(struct store_pgsql *s, int64_t message_id,
 		return;
 	if (res == STORE_NEW)
 		t->sync_new = 1;
-	else if (res == STORE_DUPLICATE)
-		t->sync_dup = 1;
 }
 
 /*

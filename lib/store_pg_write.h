@@ -84,6 +84,21 @@ int64_t store_pgw_facility_flag(struct store_pgsql *s, const char *id);
 /* Forget the registry read (after store_sync_config() changed it). */
 void store_pgw_facility_forget(struct store_pgsql *s);
 
+/* store_pg_batch.c: rows as JSON for json_to_recordset(), a text that
+ * grows (oom set when it could not: the text is then not to be sent) */
+struct pgw_json {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+void store_pgw_jreset(struct pgw_json *j);
+void store_pgw_jlit(struct pgw_json *j, const char *s);
+/* A string (NULL: null), an integer; a field's name: its first is "n",
+ * which opens the object. */
+void store_pgw_jstr(struct pgw_json *j, const char *s);
+void store_pgw_ji64(struct pgw_json *j, int64_t v);
+void store_pgw_jkey(struct pgw_json *j, const char *name);
+
 /* store_pg_batch.c: positions, many to a statement */
 void store_pgw_batch_free(void *state);
 void store_pgw_batch_end(struct store_pgsql *s);
