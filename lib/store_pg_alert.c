@@ -20,8 +20,9 @@
 #define ALERT_SLICE 500
 
 struct alert_state {
-	size_t rule; /* the next rule a sync pass evaluates */
-	int slice;   /* the tests' bound, 0: default */
+	size_t rule;		      /* the next rule a sync pass evaluates */
+	int slice;		      /* the tests' bound, 0: default */
+	int vacuum_pid, since_vacuum; /* see now_vacuum() */
 };
 
 /* The conditions of one rule, on the writer's connection only. */
@@ -97,10 +98,28 @@ alert_write(struct store_pgsql *s, const struct pg_stmt *stmt,
 	return 0;
 }
 
+/* alert_now, emptied and filled by every rule, is a temporary table
+ * autovacuum never reaches: vacuumed on each new connection and every
+ * ALERT_VACUUM rules (store_pg_recon.c's temp_vacuum() says why). */
+#define ALERT_VACUUM 1000
+
+static void
+now_vacuum(struct store_pgsql *s, struct alert_state *st)
+{
+	int pid = PQbackendPID(s->conn);
+
+	if (pid == st->vacuum_pid && ++st->since_vacuum < ALERT_VACUUM)
+		return;
+	st->vacuum_pid = pid;
+	st->since_vacuum = 0;
+	if (pgq_exec(s, "VACUUM (ANALYZE) alert_now") == -1)
+		log_debug("store: alerts: vacuum failed");
+}
+
 /* One rule, in one transaction. *more when it hit its slice. */
 static int
-alert_rule_sync(struct store_pgsql *s, const struct pg_alert_rule *r,
-    int64_t now_ms, int slice, int *more)
+alert_rule_sync(struct store_pgsql *s, struct alert_state *st,
+    const struct pg_alert_rule *r, int64_t now_ms, int slice, int *more)
 {
 	int opened = 0, resolved = 0;
 	struct pgp p;
@@ -118,6 +137,7 @@ alert_rule_sync(struct store_pgsql *s, const struct pg_alert_rule *r,
 		store_pg_rollback(&s->pub);
 		goto fail;
 	}
+	now_vacuum(s, st);
 	if (opened > 0 || resolved > 0)
 		log_info("store: alerts: %s: %d opened, %d resolved", r->kind,
 		    opened, resolved);
@@ -154,8 +174,8 @@ store_pg_alerts_sync(struct store *pub, int64_t now_ms, int64_t budget_us,
 			return 0;
 		}
 		ran = 1;
-		if (alert_rule_sync(s, &store_pg_alert_rules[st->rule], now_ms,
-			slice, &cut) == -1) {
+		if (alert_rule_sync(s, st, &store_pg_alert_rules[st->rule],
+			now_ms, slice, &cut) == -1) {
 			/* Logged; that rule's alerts stay as they are (none
 			 * resolved on a failure), the others go on. */
 			st->rule++;

@@ -21,7 +21,10 @@
  *    transaction, so the pass locks the rows of its slice (FOR SHARE
  *    SKIP LOCKED): a manifest a writer holds goes back to the queue for
  *    the next pass, and one written after the lock waits for this pass
- *    and queues itself again behind it.
+ *    and queues itself again behind it. (A manifest whose first row is
+ *    not committed yet is not seen at all: the one case left, a queue
+ *    row waiting already for a manifest that no row has, e.g. deleted
+ *    and sent again before a pass, waits for the manifest's next write.)
  *  - The full rebuild locks manifests and manifest_tickets against
  *    writers (as SQLite's BEGIN IMMEDIATE did) and empties the queue
  *    first, so that nothing committed after its reads is dropped.
@@ -47,8 +50,9 @@
 #define RECON_REQUEUE	10000
 
 struct recon_state {
-	int slice, marks, requeue; /* the tests' bounds, 0: default */
-	int adapt;		   /* the slice the last passes suggest */
+	int slice, marks, requeue;    /* the tests' bounds, 0: default */
+	int adapt;		      /* the slice the last passes suggest */
+	int vacuum_pid, since_vacuum; /* see temp_vacuum() */
 };
 
 /* What a step binds, each named by a letter of its args, in order:
@@ -754,6 +758,32 @@ recon_pass(struct store_pgsql *s, struct recon_state *st, struct rpg_args *a,
 	return 0;
 }
 
+/*
+ * Autovacuum never reaches temporary tables: emptied and filled again
+ * each pass, they would only grow, and the planner, with no figures for
+ * them, takes them for thousands of rows and plans hash joins over the
+ * big tables instead of index lookups from a slice. Vacuumed and
+ * analyzed on each new connection after its first pass and every
+ * RECON_VACUUM passes, they stay small and known small. Outside the
+ * transaction; a failure costs only time (logged).
+ */
+#define RECON_VACUUM 500
+
+static void
+temp_vacuum(struct store_pgsql *s, struct recon_state *st)
+{
+	int pid = PQbackendPID(s->conn);
+
+	if (pid == st->vacuum_pid && ++st->since_vacuum < RECON_VACUUM)
+		return;
+	st->vacuum_pid = pid;
+	st->since_vacuum = 0;
+	if (pgq_exec(s,
+		"VACUUM (ANALYZE) recon_k, recon_s, recon_r, recon_v, recon_old,"
+		" recon_tix") == -1)
+		log_debug("store: reconcile: vacuum failed");
+}
+
 /* Commit when ok, else roll back: 0 only when committed. */
 static int
 txn_end(struct store_pgsql *s, int ok)
@@ -782,6 +812,8 @@ store_pg_reconcile_pass(struct store *pub, int64_t now_ms,
 	if (store_pg_begin(pub) == -1)
 		return -1;
 	rc = txn_end(s, recon_pass(s, st, &a, more) == 0);
+	if (rc == 0)
+		temp_vacuum(s, st);
 	took = clock_mono_us() - t0;
 	if (rc == 0 && took > RECON_SLOW_US && a.slice > RECON_SLICE_MIN)
 		st->adapt = (int)a.slice / 2 > RECON_SLICE_MIN

@@ -419,6 +419,10 @@ def test_parity():
         assert v == ev, v
         assert a == ea, a
         assert [p.split()[2] for p in pending] == ["2"], pending
+        # No statement failed on the server (the vacuums of the
+        # temporary tables among them).
+        errors = [x for x in db.log_text().splitlines() if "ERROR" in x]
+        assert not errors, errors
     shutil.rmtree(work, ignore_errors=True)
 
 
