@@ -139,18 +139,52 @@ static const char report_sql[] =
 #define SPOOL_SEG SPOOL_OF("1")
 #define SPOOL_OFF SPOOL_OF("2")
 
-/* What PostgreSQL can tell without reading every page: indexes left
- * invalid (a failed build), the schema's version table gone. */
-#define CHECK_SQL(name)                                                        \
-	"WITH p(problem) AS (SELECT 'index ' || c.relname || ' is not valid'"  \
-	" FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"             \
+/* What the catalog tells: indexes left invalid (a failed build), the
+ * schema's version table gone. */
+#define CATALOG_PROBLEMS                                                       \
+	"SELECT 'index ' || c.relname || ' is not valid' FROM pg_index i"      \
+	" JOIN pg_class c ON c.oid = i.indexrelid"                             \
 	" JOIN pg_namespace n ON n.oid = c.relnamespace"                       \
 	" WHERE n.nspname = current_schema()"                                  \
 	" AND NOT (i.indisvalid AND i.indisready)"                             \
 	" UNION ALL SELECT 'no table schema_version'"                          \
-	" WHERE to_regclass('schema_version') IS NULL)"                        \
-	" SELECT problem AS " name " FROM p UNION ALL SELECT 'ok'"             \
-	" WHERE NOT EXISTS (SELECT 1 FROM p)"
+	" WHERE to_regclass('schema_version') IS NULL"
+
+/* Every table read whole, as SQLite's integrity_check reads every page
+ * (a page that fails its checks raises data_corrupted: the runner makes
+ * it a row), and, where the amcheck extension is installed and its
+ * bt_index_check() granted to this role, every valid btree index
+ * checked against itself (index_corrupted). query_to_xml()
+ * runs text made per table: SQL has no other way without a function of
+ * the schema's. */
+#define READ_PROBLEMS                                                          \
+	" UNION ALL SELECT 'table ' || c.relname || ' cannot be read'"         \
+	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"       \
+	" WHERE n.nspname = current_schema() AND c.relkind = 'r'"              \
+	" AND query_to_xml(format('SELECT count(*) FROM %I.%I"                 \
+	" WHERE ctid IS NOT NULL', n.nspname, c.relname), false, true, '')"    \
+	" IS NULL UNION ALL SELECT 'index ' || c.relname || ' is damaged'"     \
+	" FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"             \
+	" JOIN pg_namespace n ON n.oid = c.relnamespace"                       \
+	" JOIN pg_am am ON am.oid = c.relam"                                   \
+	" JOIN pg_extension e ON e.extname = 'amcheck'"                        \
+	" WHERE n.nspname = current_schema() AND am.amname = 'btree'"          \
+	" AND c.relkind = 'i' AND CASE WHEN i.indisvalid AND i.indisready"     \
+	" AND has_function_privilege(format("                                  \
+	"'%s.bt_index_check(regclass)', e.extnamespace::regnamespace),"        \
+	" 'EXECUTE') THEN query_to_xml(format("                                \
+	"'SELECT %s.bt_index_check(%s::regclass)',"                            \
+	" e.extnamespace::regnamespace, c.oid), false, true, '') IS NULL"      \
+	" ELSE false END"
+
+/* One row per problem, "ok" when none (SQLite's PRAGMAs). */
+#define CHECK_SQL(problems, name)                                              \
+	"WITH p(problem) AS (" problems ") SELECT problem AS " name            \
+	" FROM p UNION ALL SELECT 'ok' WHERE NOT EXISTS (SELECT 1 FROM p)"
+
+static const char q_integrity[] =
+    CHECK_SQL(CATALOG_PROBLEMS READ_PROBLEMS, "integrity_check");
+static const char q_quick_check[] = CHECK_SQL(CATALOG_PROBLEMS, "quick_check");
 
 static const char q_manifest[] = "SELECT scheme, manifest_no, status, version,"
 				 " plate, generator_code, generator_name,"
@@ -370,8 +404,8 @@ const struct pg_named store_pg_named[STORE_Q_COUNT] = {
 	[STORE_Q_REJECT_SAMPLES] = { q_reject_samples, 0, 0, 160 },
 	[STORE_Q_META] = { q_meta, 0, 0, 0 },
 	[STORE_Q_ACTIVITY] = { q_activity, 0, 0, 0 },
-	[STORE_Q_INTEGRITY] = { CHECK_SQL("integrity_check"), 0, 0, 0 },
-	[STORE_Q_QUICK_CHECK] = { CHECK_SQL("quick_check"), 0, 0, 0 },
+	[STORE_Q_INTEGRITY] = { q_integrity, 0, 0, 0 },
+	[STORE_Q_QUICK_CHECK] = { q_quick_check, 0, 0, 0 },
 	[STORE_Q_API_VEHICLES] = { q_api_vehicles, 0, 0, 0 },
 	[STORE_Q_API_POSITIONS] = { q_api_positions, 0, 0, 0 },
 	[STORE_Q_API_ALERTS] = { q_api_alerts, 0, 1u << 6, 0 },

@@ -45,6 +45,7 @@ struct qstate {
 	int64_t deadline_us; /* monotonic; 0: no budget */
 	int timed_out;
 	int64_t timeout_ms; /* statement_timeout as set; -1: unknown */
+	char sqlstate[6];   /* of the last failure ("" none) */
 	unsigned char prepared[STORE_Q_COUNT];
 };
 
@@ -176,6 +177,9 @@ stmt_name(enum store_q id, char *out, size_t n)
 	snprintf(out, n, "q_named_%d", (int)id);
 }
 
+static void failed(struct store_pgsql *s, struct qstate *st, enum store_q id,
+    const PGresult *r);
+
 static int
 prepare(struct store_pgsql *s, struct qstate *st, enum store_q id)
 {
@@ -190,9 +194,8 @@ prepare(struct store_pgsql *s, struct qstate *st, enum store_q id)
 	stmt_name(id, name, sizeof(name));
 	r = PQprepare(s->conn, name, store_pg_named[id].sql, NPARAMS, types);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		store_pgsql_fail(s, "query %d: %s", (int)id,
-		    r != NULL ? PQresultErrorMessage(r)
-			      : PQerrorMessage(s->conn));
+		/* The budget counts the preparation too. */
+		failed(s, st, id, r);
 		rc = -1;
 	} else
 		st->prepared[id] = 1;
@@ -370,6 +373,9 @@ failed(struct store_pgsql *s, struct qstate *st, enum store_q id,
 	const char *state =
 	    r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
+	snprintf(st->sqlstate, sizeof(st->sqlstate), "%s",
+	    state != NULL ? state : "");
+
 	if (state != NULL && strcmp(state, "57014") == 0 &&
 	    st->deadline_us != 0) {
 		st->timed_out = 1;
@@ -464,6 +470,28 @@ execute(struct store_pgsql *s, struct qstate *st, enum store_q id,
 	return NULL;
 }
 
+/* A check that met damaged data (SQLSTATE class XX: a page or an index
+ * that fails its checks) found a problem: that is its row, as SQLite's
+ * integrity_check gives one per problem; any other failure is one. */
+static int
+damage_found(struct store_pgsql *s, struct qstate *st, enum store_q id,
+    store_rows_fn fn, void *arg)
+{
+	const char *names[1] = { id == STORE_Q_INTEGRITY ? "integrity_check"
+							 : "quick_check" };
+	struct store_value v;
+
+	if ((id != STORE_Q_INTEGRITY && id != STORE_Q_QUICK_CHECK) ||
+	    strncmp(st->sqlstate, "XX", 2) != 0)
+		return -1;
+	memset(&v, 0, sizeof(v));
+	v.type = STORE_V_TEXT;
+	v.s = s->err;
+	if (fn(arg, 1, names, NULL) == -1)
+		return -1;
+	return fn(arg, 1, names, &v);
+}
+
 int
 store_pg_query_run(struct store_query *q, enum store_q id,
     const struct store_q_args *a, store_rows_fn fn, void *arg)
@@ -487,8 +515,9 @@ store_pg_query_run(struct store_query *q, enum store_q id,
 		a = &mine;
 	}
 	params_fill(&p, a);
+	st->sqlstate[0] = '\0';
 	if ((r = execute(s, st, id, &p)) == NULL)
-		return -1;
+		return damage_found(s, st, id, fn, arg);
 	rc = emit(r, &store_pg_named[id], fn, arg);
 	PQclear(r);
 	return rc;

@@ -9,9 +9,13 @@
  *	STORE_Q_VEHICLE_POSITIONS for PLATE over [FROM, TO) three times:
  *	with a budget of MS, then without one, then the plan of every query;
  *	prints "budget rc timed_out elapsed_ms", "free rc timed_out
- *	elapsed_ms rows" and "plan PLANNED QUERIES".
+ *	elapsed_ms rows", "small BUDGET ROWS US" (a small query's time
+ *	without a budget, then with one, in us a run) and "plan PLANNED
+ *	QUERIES".
  * pg_read --meta BACKEND PATH_OR_URL [PASSWORD_FILE]
  *	STORE_Q_META alone.
+ * pg_read --check BACKEND PATH_OR_URL [PASSWORD_FILE]
+ *	STORE_Q_INTEGRITY then STORE_Q_QUICK_CHECK.
  * pg_read --restart BACKEND PATH_OR_URL [PASSWORD_FILE]
  *	STORE_Q_ACTIVITY before and after a restart of the server.
  */
@@ -333,7 +337,7 @@ budget(const struct store_where *w, int ms, const char *plate, int64_t from,
 	struct store_query *q;
 	enum store_q id;
 	int64_t t0;
-	int rc, rows = 0, planned;
+	int i, k, rc, rows = 0, planned;
 
 	if (store_query_open_at(w, &q) == -1)
 		return -1;
@@ -350,6 +354,20 @@ budget(const struct store_where *w, int ms, const char *plate, int64_t from,
 	    store_query_run(q, STORE_Q_VEHICLE_POSITIONS, &a, count_row, &rows);
 	printf("free %d %d %" PRId64 " %d\n", rc, store_query_timed_out(q),
 	    (clock_mono_us() - t0) / 1000, rows);
+	/* What a budget costs a small query (statement_timeout set before
+	 * each): 200 runs without one, then 200 each with its own. */
+	for (i = 0; i < 2; i++) {
+		t0 = clock_mono_us();
+		for (k = 0, rows = 0; k < 200; k++) {
+			store_query_budget(q, i == 0 ? 0 : 10000);
+			if (store_query_run(q, STORE_Q_API_ALERTS_OPEN, &a,
+				count_row, &rows) == -1)
+				rc = -1;
+		}
+		printf("small %d %d %" PRId64 "\n", i, rows,
+		    (clock_mono_us() - t0) / 200);
+	}
+	store_query_budget(q, 0);
 	/* Every query has a plan (a generic one: no argument known). */
 	for (id = 0, planned = 0; id < STORE_Q_COUNT; id++) {
 		rows = 0;
@@ -361,18 +379,31 @@ budget(const struct store_where *w, int ms, const char *plate, int64_t from,
 	return 0;
 }
 
-/* pg_read --meta BACKEND PATH [PASSWORD_FILE]: STORE_Q_META alone. */
+/* pg_read --meta|--check BACKEND PATH [PASSWORD_FILE]: STORE_Q_META,
+ * or STORE_Q_INTEGRITY and STORE_Q_QUICK_CHECK. */
 static int
-meta(const struct store_where *w)
+alone(const struct store_where *w, int check)
 {
 	struct store_query *q;
 	int rc;
 
 	if (store_query_open_at(w, &q) == -1)
 		return -1;
-	rc = store_query_run(q, STORE_Q_META, NULL, print_row, NULL);
+	if (!check)
+		rc = store_query_run(q, STORE_Q_META, NULL, print_row, NULL);
+	else if ((rc = store_query_run(q, STORE_Q_INTEGRITY, NULL, print_row,
+		      NULL)) == 0)
+		rc = store_query_run(q, STORE_Q_QUICK_CHECK, NULL, print_row,
+		    NULL);
 	store_query_close(q);
 	return rc;
+}
+
+static int
+one_mode(const char *arg)
+{
+	return strcmp(arg, "--meta") == 0 || strcmp(arg, "--check") == 0 ||
+	    strcmp(arg, "--restart") == 0;
 }
 
 /* pg_read --restart BACKEND PATH [PASSWORD_FILE]: STORE_Q_ACTIVITY,
@@ -404,19 +435,19 @@ main(int argc, char **argv)
 	struct store_where w = { NULL, NULL, NULL, "pg-read" };
 	int b = argc > 1 && strcmp(argv[1], "--budget") == 0;
 	int fixed = b ? 5 : 3; /* arguments after the optional password */
-	int i;
+	int i, rc;
 
-	if (argc > 1 &&
-	    (strcmp(argv[1], "--meta") == 0 ||
-		strcmp(argv[1], "--restart") == 0)) {
+	if (argc > 1 && one_mode(argv[1])) {
 		if (argc != 4 && argc != 5)
 			return 2;
 		w.backend = argv[2];
 		w.path = argv[3];
 		w.password_file = argc == 5 ? argv[4] : NULL;
-		if (strcmp(argv[1], "--meta") == 0)
-			return meta(&w) == -1 ? 1 : 0;
-		return restart(&w) == -1 ? 1 : 0;
+		if (strcmp(argv[1], "--restart") != 0)
+			rc = alone(&w, strcmp(argv[1], "--check") == 0);
+		else
+			rc = restart(&w);
+		return rc == -1 ? 1 : 0;
 	}
 	argv += b;
 	argc -= b;

@@ -152,6 +152,9 @@ def pg_read(*args):
     p = subprocess.run([READ] + [str(a) for a in args], capture_output=True,
                        text=True, errors="backslashreplace",
                        timeout=120 * harness.TIMEOUT_SCALE)
+    # Built with the sanitizers, what they find fails the test.
+    assert "runtime error" not in p.stderr and "Sanitizer" not in p.stderr, \
+        p.stderr
     return p.returncode, p.stdout, p.stderr
 
 
@@ -264,10 +267,16 @@ def test_budget():
         assert f[:2] == ["0", "0"] and f[3] == "1", out
         # The query is slower than the budget, so the budget cut it.
         assert int(f[2]) > budget_ms and int(b[2]) < int(f[2]), out
+        # A small query, 200 times without a budget, 200 with: every
+        # run answered (one row each).
+        small = {x.split()[1]: x.split()[2:] for x in out.splitlines()
+                 if x.startswith("small ")}
+        assert small["0"][0] == small["1"][0] == "200", out
         # Every named query has a plan.
         assert p[0] == p[1] == "23", out
-        print("budget %s ms: cancelled after %s ms; the whole query %s ms"
-              % (budget_ms, b[2], f[2]))
+        print("budget %s ms: cancelled after %s ms; the whole query %s ms;"
+              " a small query %s us, %s us with a budget"
+              % (budget_ms, b[2], f[2], small["0"][1], small["1"][1]))
 
 
 def test_restart():
@@ -294,10 +303,57 @@ def test_restart():
         assert db.proc.pid != old
         out, err = p.communicate("go\n", timeout=60 * harness.TIMEOUT_SCALE)
         assert p.returncode == 0, out + err
+        assert "runtime error" not in err and "Sanitizer" not in err, err
         # The same row after as before: one reject since 0.
         assert "".join(first) == out and "|i:1|" in out, (first, out)
         assert "connected again" in err, err
 
 
+def checks(db):
+    rc, out, err = pg_read("--check", "postgresql", db.url, db.passfile)
+    assert rc == 0, out + err
+    return [x.strip().split(" ", 1)[1] for x in out.splitlines()]
+
+
+def test_checks():
+    """wastetrackctl check's queries on PostgreSQL: "ok" on a sound
+    database, amcheck installed or not; an invalid index in both; a
+    damaged page of a table in the whole check only (it reads every
+    table), as a row, not a failure."""
+    with pg.Postgres("check") as db:
+        subprocess.run([MIGRATE, db.url, db.passfile], check=True,
+                       capture_output=True)
+        db.psql("INSERT INTO vehicles(vehicle, plate) VALUES ('v1', 'p1')")
+        ok = ["integrity_check", "t:ok", "quick_check", "t:ok"]
+        out = checks(db)
+        assert out == ok, out
+        # The extension needs a superuser, who grants its check to the
+        # daemon's role; without the grant it is left out.
+        db.psql("CREATE EXTENSION amcheck")
+        out = checks(db)
+        assert out == ok, out
+        db.psql("GRANT EXECUTE ON FUNCTION bt_index_check(regclass)"
+                " TO wastetrack")
+        out = checks(db)
+        assert out == ok, out
+        db.psql("UPDATE pg_index SET indisvalid = false"
+                " WHERE indexrelid = 'weighings_day'::regclass")
+        bad = "t:index weighings_day is not valid"
+        assert checks(db) == ["integrity_check", bad, "quick_check", bad]
+        db.psql("UPDATE pg_index SET indisvalid = true"
+                " WHERE indexrelid = 'weighings_day'::regclass")
+        path = os.path.join(db.data, db.query(
+            "SELECT pg_relation_filepath('vehicles')")[0][0])
+        # A restart empties the server's cache: the next read of the
+        # page is of the file, whose header is then garbage.
+        db.restart()
+        with open(path, "r+b") as f:
+            f.write(b"\xff" * 24)
+        out = checks(db)
+        assert out[0] == "integrity_check" and out[2:] == ["quick_check",
+                                                           "t:ok"], out
+        assert "invalid page in block 0" in out[1], out
+
+
 if __name__ == "__main__":
-    harness.run([test_same_rows, test_budget, test_restart])
+    harness.run([test_same_rows, test_budget, test_restart, test_checks])
