@@ -32,6 +32,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "norm.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -60,11 +61,15 @@
 	" WHERE i.inhparent = (" parent                                        \
 	")::regclass AND c.relname ~ ('^' || " parent " || '_p[0-9]+$')) x"
 
-/* The oldest partition of $1 wholly before the cutoff $2. */
+/* The oldest partition of $1 wholly before the cutoff: named before $2,
+ * the name of the cutoff's day (month) partition (wt_partitions()'
+ * names: the same prefix and digits, in the order of their time). */
 static const struct pg_stmt st_droppable = { "p_droppable",
-	"SELECT relname, lo, hi FROM (" PARTS(
-	    "$1::text") ") p"
-			" WHERE hi <= $2 ORDER BY lo LIMIT 1" };
+	"SELECT c.relname FROM pg_inherits i JOIN pg_class c"
+	" ON c.oid = i.inhrelid WHERE i.inhparent = $1::text::regclass"
+	" AND c.relname ~ ('^' || $1::text || '_p[0-9]+$')"
+	" AND c.relname::text COLLATE \"C\" < $2::text COLLATE \"C\""
+	" ORDER BY c.relname::text COLLATE \"C\" LIMIT 1" };
 
 static const struct pg_stmt st_ahead = { "p_ahead",
 	"SELECT wt_partitions($1, $2, $3, 0)" };
@@ -138,34 +143,71 @@ static const struct pg_stmt st_chunk[STORE_PRUNE_KINDS] = {
  * Thinning, as store_prune.c's: a window [$1, $2) of whole intervals of
  * $3 ms at a time keeps the first point of each vehicle in each
  * interval. The window is at most a day, so it lies in at most two day
- * partitions ($4, $5: the days it touches); each vehicle's part of it is
- * found through the (vehicle, ts_ms) key, the vehicles by a skip-scan of
- * that key in those days, as SQLite's VEHICLES_CTE.
+ * partitions ($4, $5: the days it touches). The vehicles come from a
+ * skip-scan of the (vehicle, ts_ms) key in those days, as SQLite's
+ * VEHICLES_CTE, and each one's part of the window through that key; the
+ * rows go by their ctid (a TID scan; their key checks the partition),
+ * since a join on the key makes the planner read the whole day.
  */
 static const struct pg_stmt st_thin = { "p_thin",
 	"WITH RECURSIVE v(name) AS (SELECT min(vehicle) FROM positions"
 	" WHERE ts_ms >= $4 AND ts_ms < $5 UNION ALL SELECT (SELECT"
 	" min(vehicle) FROM positions WHERE vehicle > v.name"
-	" AND ts_ms >= $4 AND ts_ms < $5) FROM v WHERE v.name IS NOT NULL)"
-	" DELETE FROM positions WHERE ts_ms >= $1 AND ts_ms < $2"
-	" AND (vehicle, ts_ms) IN (SELECT vehicle, ts_ms FROM (SELECT"
-	" p.vehicle, p.ts_ms, row_number() OVER (PARTITION BY p.vehicle,"
-	" p.ts_ms / $3 ORDER BY p.ts_ms) AS k FROM v JOIN positions p"
-	" ON p.vehicle = v.name AND p.ts_ms >= $1 AND p.ts_ms < $2) x"
-	" WHERE k > 1)" };
+	" AND ts_ms >= $4 AND ts_ms < $5) FROM v WHERE v.name IS NOT NULL),"
+	" z AS MATERIALIZED (SELECT x.vehicle, x.ts_ms, x.c FROM v CROSS JOIN"
+	" LATERAL (SELECT p.vehicle, p.ts_ms, p.ctid AS c, row_number() OVER"
+	" (PARTITION BY p.ts_ms / $3 ORDER BY p.ts_ms) AS k FROM positions p"
+	" WHERE p.vehicle = v.name AND p.ts_ms >= $1 AND p.ts_ms < $2) x"
+	" WHERE x.k > 1)"
+	" DELETE FROM positions d WHERE d.ts_ms >= $1 AND d.ts_ms < $2"
+	" AND d.ctid = ANY (ARRAY(SELECT c FROM z))"
+	" AND (d.vehicle, d.ts_ms) IN (SELECT vehicle, ts_ms FROM z)" };
 
 /* Where the next window can start: the oldest position at or after $1
- * and before $2, to within its day (the first partition that has one,
- * or the default partition's oldest), so that gaps cost nothing; -1
- * when none. */
-static const struct pg_stmt st_thin_oldest = { "p_thin_oldest",
-	"SELECT coalesce(least((SELECT min(ts_ms) FROM positions_default"
+ * in its day ($2, $3: the day's bounds), each vehicle's through the
+ * (vehicle, ts_ms) key after a skip-scan of the vehicles of that day, as
+ * SQLite's thin_oldest_sql; NULL when none. */
+static const struct pg_stmt st_thin_day = { "p_thin_day",
+	"WITH RECURSIVE v(name) AS (SELECT min(vehicle) FROM positions"
+	" WHERE ts_ms >= $2 AND ts_ms < $3 UNION ALL SELECT (SELECT"
+	" min(vehicle) FROM positions WHERE vehicle > v.name"
+	" AND ts_ms >= $2 AND ts_ms < $3) FROM v WHERE v.name IS NOT NULL)"
+	" SELECT min((SELECT min(p.ts_ms) FROM positions p"
+	" WHERE p.vehicle = v.name AND p.ts_ms >= $1 AND p.ts_ms < $3))"
+	" FROM v" };
+
+/* Past a gap of more than a day: the first day at or after $1 and
+ * before $2 with a position, the first partition that has one (tried in
+ * order: OFFSET 0 keeps the test out of the sort) or the default
+ * partition's oldest; NULL when none. */
+/* PARTS() in the text: clang-format 14 indents it anew at each run. */
+/* clang-format off */
+static const struct pg_stmt st_thin_far = { "p_thin_far",
+	"SELECT least((SELECT min(ts_ms) FROM positions_default"
 	" WHERE ts_ms >= $1 AND ts_ms < $2), (SELECT greatest($1, p.lo)"
-	" FROM (" PARTS(
-	    "'positions'") ") p WHERE p.hi > $1 AND p.lo < $2"
-			   " AND EXISTS (SELECT 1 FROM positions q WHERE q.ts_ms >="
-			   " greatest($1, p.lo) AND q.ts_ms < p.hi) ORDER BY p.lo LIMIT 1)),"
-			   " -1)" };
+	" FROM (SELECT * FROM (" PARTS("'positions'") ") p0"
+	" WHERE p0.hi > $1 AND p0.lo < $2 ORDER BY p0.lo OFFSET 0) p"
+	" WHERE EXISTS (SELECT 1 FROM positions q WHERE q.ts_ms >="
+	" greatest($1, p.lo) AND q.ts_ms < p.hi) LIMIT 1))" };
+/* clang-format on */
+
+/* What a handle remembers between slices (PGA_PRUNE): the cutoff of
+ * each partitioned table below which no partition is left to drop, so
+ * that a round looks the partitions up once per table and not once per
+ * chunk (none older is ever made: wt_partitions() makes days ahead). */
+struct prune_state {
+	int64_t none_below[2]; /* positions, rejects */
+	/* The thinning's mark after a window that had points: the next
+	 * window starts there, without looking for the oldest point (the
+	 * look costs as much as a window: a gap is only past an empty one). */
+	int64_t dense_at;
+};
+
+static void *
+prune_state_new(void)
+{
+	return calloc(1, sizeof(struct prune_state));
+}
 
 struct marks {
 	int64_t hold_ms, hold_mid, thinned_ms;
@@ -235,20 +277,33 @@ static int
 drop_partition(struct store_pgsql *s, const char *parent, int64_t cut,
     int64_t room, int first, struct chunk *c, int *found)
 {
-	char sql[256], *id = NULL;
+	char sql[256], day[16], *id = NULL;
+	struct prune_state *ps;
+	int64_t *none;
 	struct pgp p;
 	PGresult *r;
 	int64_t n = 0;
 	int rc = -1;
 
 	*found = 0;
+	if ((ps = store_pgsql_area(s, PGA_PRUNE, prune_state_new, free)) ==
+	    NULL)
+		return -1;
+	none = &ps->none_below[strcmp(parent, "rejects") == 0];
+	if (cut <= *none)
+		return 0;
+	/* The cutoff's partition: those before it end at or before it. */
+	norm_local_day(cut, 0, day);
+	snprintf(sql, sizeof(sql), "%s_p%.4s%.2s%.2s", parent, day, day + 5,
+	    strcmp(parent, "rejects") == 0 ? "" : day + 8);
 	pgp_init(&p);
 	pgp_text(&p, parent);
-	pgp_i64(&p, cut);
+	pgp_text(&p, sql);
 	if ((r = pgq_query(s, &st_droppable, &p)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
+		*none = cut;
 		return 0;
 	}
 	*found = 1;
@@ -306,34 +361,56 @@ thin_next_window(int64_t w, int64_t took_us, int64_t budget_us, int64_t rows,
 	return (int)(next > THIN_WINDOW_MAX_MS ? THIN_WINDOW_MAX_MS : next);
 }
 
+static int64_t
+floor_day(int64_t ms)
+{
+	return ms - ((ms % DAY_MS) + DAY_MS) % DAY_MS;
+}
+
+/* The oldest position at or after from: in its day, the next day, or
+ * past a longer gap; -1 when none before end. */
+static int
+thin_oldest(struct store_pgsql *s, int64_t from, int64_t end, int64_t *a)
+{
+	int64_t day = floor_day(from);
+	struct pgp p;
+	int i;
+
+	*a = -1;
+	for (i = 0; i < 2 && *a < 0 && day < end; i++) {
+		pgp_init(&p);
+		pgp_i64(&p, from);
+		pgp_i64(&p, day);
+		pgp_i64(&p, day + DAY_MS);
+		if (run(s, &st_thin_day, &p, a) == -1)
+			return -1;
+		from = day = day + DAY_MS;
+	}
+	if (*a >= 0 || day >= end)
+		return 0;
+	pgp_init(&p);
+	pgp_i64(&p, from);
+	pgp_i64(&p, end);
+	return run(s, &st_thin_far, &p, a);
+}
+
 /* Where the next window starts: the interval of the oldest position at
  * or after the mark; end when there is none. */
 static int
 thin_start(struct store_pgsql *s, struct marks *m, int64_t iv, int64_t end,
     int64_t *a)
 {
-	struct pgp p;
-
 	if (m->thinned_ms >= end) {
 		*a = m->thinned_ms;
 		return 0;
 	}
-	pgp_init(&p);
-	pgp_i64(&p, m->thinned_ms);
-	pgp_i64(&p, end);
-	if (run(s, &st_thin_oldest, &p, a) == -1)
+	if (thin_oldest(s, m->thinned_ms, end, a) == -1)
 		return -1;
 	if (*a < 0 || *a >= end)
 		*a = end;
 	else
 		*a -= *a % iv;
 	return 0;
-}
-
-static int64_t
-floor_day(int64_t ms)
-{
-	return ms - ((ms % DAY_MS) + DAY_MS) % DAY_MS;
 }
 
 /* One window of whole intervals before the cutoff's interval, as
@@ -345,9 +422,16 @@ thin_chunk(struct store_pgsql *s, const struct store_retention *r,
 {
 	int64_t cut = r->cutoff[STORE_PRUNE_POSITIONS_THIN], iv = r->thin_ms;
 	int64_t end = cut - cut % iv, a = 0, b, w, t0 = clock_mono_us();
+	struct prune_state *ps;
 	struct pgp p;
 
-	if (thin_start(s, m, iv, end, &a) == -1)
+	if ((ps = store_pgsql_area(s, PGA_PRUNE, prune_state_new, free)) ==
+	    NULL)
+		return -1;
+	if (ps->dense_at > 0 && ps->dense_at == m->thinned_ms &&
+	    m->thinned_ms < end)
+		a = m->thinned_ms - m->thinned_ms % iv;
+	else if (thin_start(s, m, iv, end, &a) == -1)
 		return -1;
 	c->done = a >= end;
 	if (c->done)
@@ -364,6 +448,7 @@ thin_chunk(struct store_pgsql *s, const struct store_retention *r,
 	if (run(s, &st_thin, &p, &c->rows) == -1 || mark_put(s, b) == -1)
 		return -1;
 	m->thinned_ms = b;
+	ps->dense_at = c->rows > 0 ? b : 0;
 	c->done = b >= end;
 	*window = thin_next_window(w, clock_mono_us() - t0, budget_us, c->rows,
 	    PRUNE_CHUNK);
@@ -535,7 +620,13 @@ slice_chunks(struct store_pgsql *s, const struct store_retention *r,
 static void
 abandon(struct store_pgsql *s)
 {
+	struct prune_state *ps = s->area[PGA_PRUNE];
+
+	/* What the slice saw is undone: look again next time. */
+	if (ps != NULL)
+		memset(ps, 0, sizeof(*ps));
 	if (PQstatus(s->conn) == CONNECTION_BAD) {
+		/* Made again at the writer's next store_begin(). */
 		s->broken = 1;
 		return;
 	}
@@ -555,10 +646,10 @@ store_pg_prune_slice(struct store *pub, const struct store_retention *r,
 		store_pgsql_fail(s, "prune: a transaction is open");
 		return -1;
 	}
-	if (store_pgsql_ready(s) == -1 || pgq_exec(s, "BEGIN") == -1)
+	if (store_pgsql_ready(s) == -1)
 		return -1;
-	if (pgq_exec(s, LOCK_WAIT) == -1 || read_marks(s, &m) == -1 ||
-	    (pr->slices == 0 && make_ahead(s) == -1))
+	if (pgq_exec(s, "BEGIN") == -1 || pgq_exec(s, LOCK_WAIT) == -1 ||
+	    read_marks(s, &m) == -1 || (pr->slices == 0 && make_ahead(s) == -1))
 		goto fail;
 	if (pr->limit > 0 && pr->limit < limit)
 		limit = pr->limit;
@@ -639,10 +730,11 @@ store_pg_query_prune_due(struct store_query *q, const struct store_retention *r,
 	for (k = 0; k < STORE_PRUNE_KINDS; k++)
 		due[k] = 0;
 	/* One snapshot for every count, as SQLite's read transaction; no
-	 * time limit a query's budget may have left on the session. */
-	if (store_pgsql_ready(s) == -1 ||
-	    pgq_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") ==
-		-1)
+	 * time limit a query's budget may have left on the session. A lost
+	 * connection fails here: the query handle's own next query
+	 * (store_pg_query.c) makes it again. */
+	if (pgq_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") ==
+	    -1)
 		return -1;
 	if (pgq_exec(s, "SET LOCAL statement_timeout = 0") == -1)
 		goto done;

@@ -16,7 +16,9 @@ must be the same (figures worked out by hand are checked too):
   rows or drops one partition alone;
 - replay: rejects paged by (time, id) with their skip and pruned flags,
   the outcome marked once; accepted messages paged for re-derivation,
-  whose correction PostgreSQL refuses (not ported)."""
+  whose correction PostgreSQL refuses (not ported);
+- a slice after a restart of PostgreSQL fails once, the next connects
+  again."""
 
 import datetime
 import os
@@ -487,6 +489,46 @@ def test_slices():
               % (len(slices(a)), len(slices(p)), len(big)))
 
 
+def test_restart():
+    """A retention slice after PostgreSQL restarted under the writer's
+    connection fails (the connection is found lost), and the next one
+    connects again and prunes: nothing stays half done."""
+    with Both("restart") as b:
+        b.sql(insert("positions", "vehicle, ts_ms", [
+            ("A", day0(300) + H), ("A", day0(200) + H), ("A", day0(1))]))
+        proc = subprocess.Popen(
+            [MISC, "postgresql", b.pg.url, b.pg.passfile],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        cuts = " ".join(str(NOW - 190 * DAY) if i == 4 else "0"
+                        for i in range(9))
+        script = "prune 100 0 %s\n" % cuts
+
+        def ask():
+            proc.stdin.write(script)
+            proc.stdin.flush()
+            out = []
+            while not out or not out[-1].startswith("prune "):
+                out.append(proc.stdout.readline())
+                assert out[-1], "pg_misc ended"
+            return out[-1]
+        first = ask()  # nothing to do yet, connected
+        assert first.startswith("prune rc=0") and " positions=2 " in first, \
+            first
+        b.sql(insert("positions", "vehicle, ts_ms", [("B", day0(250))]))
+        b.pg.restart()
+        lost = ask()
+        again = ask()
+        proc.stdin.close()
+        err = proc.stderr.read()
+        assert proc.wait(timeout=30) == 0
+        assert lost.startswith("prune rc=-1"), (lost, err)
+        assert again.startswith("prune rc=0") and " positions=1 " in again, \
+            (again, err)
+        assert "connected again" in err, err
+        assert b.pg.query("SELECT vehicle FROM positions") == [["A"]]
+
+
 # ---- replay ----
 
 def replay_fixture():
@@ -568,4 +610,5 @@ def test_replay():
 
 
 if __name__ == "__main__":
-    harness.run([test_muck, test_retention, test_slices, test_replay])
+    harness.run([test_muck, test_retention, test_slices, test_restart,
+                 test_replay])
