@@ -93,6 +93,7 @@ def reap_all():
 
 
 def _at_exit():
+    _stop_all_postgres()
     left = reap_all()
     if left:
         print("harness: killed leftover processes %s" % left,
@@ -473,6 +474,19 @@ def stop_test_postgres(workdir, ok):
     if con is not None:
         con.close()
     db.__exit__(None if ok else AssertionError, None, None)
+
+
+def _stop_all_postgres():
+    """At exit, the test PostgreSQL servers still running (tests that
+    remove their directory themselves, or keep it, without Env): stopped,
+    and their files removed with the test directory they belong to, kept
+    beside it."""
+    for key in list(_postgres):
+        try:
+            stop_test_postgres(key, not os.path.exists(key))
+        except Exception as e:  # noqa: BLE001 - reap_all kills it then
+            print("harness: stopping the PostgreSQL of %s: %s" % (key, e),
+                  file=sys.stderr)
 
 
 def _merge_section(text, section, lines):
