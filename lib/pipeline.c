@@ -349,6 +349,13 @@ pipeline_reconcile(struct pipeline *p, int64_t now_ms, uint64_t written_bytes)
 
 	if (pipeline_writes_failing(p) || !p->leader)
 		return 0;
+	/* The other daemons of a shared store write manifests and tickets
+	 * this one's counters never see: ask the store's queue (one cheap
+	 * query a tick, on the leader only). */
+	if (changes == p->reconciled_changes && !stale &&
+	    !p->reconcile_behind && store_is_shared(p->store) &&
+	    store_reconcile_behind(p->store, &p->reconcile_behind) == -1)
+		return -1;
 	if (changes == p->reconciled_changes && !stale && !p->reconcile_behind)
 		return 0;
 	/* Ingest first; the minute rule still bounds how stale it gets. */
