@@ -487,5 +487,62 @@ def test_concurrent_writer():
     shutil.rmtree(work, ignore_errors=True)
 
 
+def FEED_TOPICS(topic):
+    """The messages of the manifests, tickets and statuses: the muck
+    trucks' store operations (positions, unloads) are another part's."""
+    return topic.startswith("wt/v1/manifests/") or topic.endswith((
+        "/weighings", "/status"))
+
+
+def test_feed():
+    """test_pg_write.py's messages through the daemon's own ingest
+    (pg_feed) into both backends, then reconciled and alerted on at two
+    times, compared as that test compares (its IGNORED columns), the
+    alerts' evidence as JSON. By hand: M-1 declares 1.2 t + 300 kg and
+    its ticket T300 weighs 1300 kg (-13.33 %, a discrepancy); M-2, in
+    transit since 8 h, is overdue 48 h later."""
+    import test_pg_write as tw
+    tmp = harness.make_dir("wt-pgrecon-feed-")
+    conf = tw.write_config(tmp)
+    inp = os.path.join(tmp, "messages.tsv")
+    tw.write_input(inp, [m for m in tw.messages() if FEED_TOPICS(m[0])])
+    path = os.path.join(tmp, "wt.db")
+    tw.feed(conf, "sqlite", path, inp)
+    ignored = dict(tw.IGNORED)
+    ignored[("alerts", "evidence")] = "JSON spaced otherwise: compared parsed"
+    with pg.Postgres("reconfeed") as db:
+        tw.feed(conf, "postgresql", db.url, inp, passfile=db.passfile)
+        lite_args = ["sqlite", path, "-", conf]
+        pg_args = ["postgresql", db.url, db.passfile, conf]
+        for now, m2 in [(tw.NOW, "pending"), (tw.NOW + 24 * H, "overdue")]:
+            out_l = drive(lite_args, now, "pass,sync,ack")
+            out_p = drive(pg_args, now, "pass,sync,ack")
+            lite = sqlite3.connect(path)
+            try:
+                saved = dict(tw.IGNORED)
+                tw.IGNORED.update(ignored)
+                try:
+                    tw.compare(lite, db)
+                finally:
+                    tw.IGNORED.clear()
+                    tw.IGNORED.update(saved)
+                compare_alerts(lite, db, "feed")
+                compare_pending(out_l, out_p, "feed")
+                v = {n: (x, None if d is None else round(d, 2)) for n, x, d
+                     in lite.execute("SELECT manifest_no, verdict, diff_pct"
+                                     " FROM reconciliation_results")}
+                kinds = open_alerts(lite)
+            finally:
+                lite.close()
+            assert v["M-1"] == ("discrepancy", -13.33), v
+            assert v["M-2"] == (m2, None), v
+            assert ("discrepancy", "CN_HW/M-1") in kinds, kinds
+            assert ("unknown_facility", "CC-XX-99") in kinds, kinds
+            assert (("overdue_manifest", "CN_HW/M-2") in kinds) == (
+                m2 == "overdue"), kinds
+            print("feed at %d: %s; open %s" % (now, v, kinds))
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    harness.run([test_parity, test_concurrent_writer])
+    harness.run([test_parity, test_concurrent_writer, test_feed])
