@@ -26,6 +26,14 @@ import urllib.request
 
 import paho.mqtt.client as mqtt
 
+# WT_TEST_BACKEND=postgresql runs the same tests on PostgreSQL: every
+# daemon whose test names no store of its own writes into a private
+# PostgreSQL (pg.py), one per test directory, started beside the broker.
+BACKEND = os.environ.get("WT_TEST_BACKEND", "sqlite")
+if BACKEND not in ("sqlite", "postgresql"):
+    raise SystemExit("WT_TEST_BACKEND must be sqlite or postgresql, not %r"
+                     % BACKEND)
+
 DAEMON = os.environ.get("WASTETRACKD", "build/daemon/wastetrackd")
 # e.g. "valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 WRAPPER = os.environ.get("WT_DAEMON_WRAPPER", "").split()
@@ -85,6 +93,7 @@ def reap_all():
 
 
 def _at_exit():
+    _stop_all_postgres()
     left = reap_all()
     if left:
         print("harness: killed leftover processes %s" % left,
@@ -188,9 +197,18 @@ class Daemon:
         # store: more keys of database: (backend, url, password_file),
         # e.g. {"backend": "postgresql", "url": pg.url, "password_file":
         # pg.passfile}; path stays written (SQLite's, unused otherwise).
-        self.store = dict(store or {})
         self.dir = workdir
         self.db = os.path.join(workdir, "wt.db")
+        # With WT_TEST_BACKEND=postgresql and no store named by the test:
+        # the test directory's private PostgreSQL (test_postgres()), and
+        # the spool where SQLite's would be, so tests that look at it
+        # find it.
+        self.pg = None
+        if not store and BACKEND == "postgresql":
+            self.pg = test_postgres(workdir)
+            store = {"backend": "postgresql", "url": self.pg.url,
+                     "password_file": self.pg.passfile}
+        self.store = dict(store or {})
         self.port_file = os.path.join(workdir, "http.port")
         self.conf = os.path.join(workdir, "wastetrack.yaml")
         self.proc = None
@@ -207,8 +225,7 @@ class Daemon:
   - {id: "CC-HW-01", name: "长春某危险废物处置中心", kind: hw_facility, district: "绿园区", harmless: true}
   - {id: "CC-TS-02", name: "中转站", kind: transfer_station, district: "南关区"}
 """
-        with open(self.conf, "w") as f:
-            f.write("""mqtt:
+        text = """mqtt:
   url: "tcp://127.0.0.1:%d"
   client_id: "%s"
   keepalive_s: 5
@@ -224,7 +241,12 @@ class Daemon:
            mqtt_extra, subs, self.db,
            "".join("  %s: %s\n" % (k, json.dumps(v))
                    for k, v in self.store.items()),
-           self.port_file, fac, extra))
+           self.port_file, fac, extra)
+        if self.pg is not None:
+            text = _merge_section(text, "ingest", '  spool_dir: "%s.spool"\n'
+                                  % self.db)
+        with open(self.conf, "w") as f:
+            f.write(text)
 
     def start(self, wait_connected=True, env=None):
         if os.path.exists(self.port_file):
@@ -294,6 +316,8 @@ class Daemon:
         return json.loads(body)
 
     def query(self, sql, args=()):
+        if self.store.get("backend") == "postgresql":
+            return pg_query(self.store, sql, args)
         # A separate reader, as other tools are: read-only, WAL mode.
         con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True,
                               timeout=10)
@@ -303,6 +327,8 @@ class Daemon:
             con.close()
 
     def count(self, table, where="1"):
+        if self.store.get("backend") == "postgresql" and where == "1":
+            where = "true"          # PostgreSQL's WHERE takes a boolean
         return self.query("SELECT count(*) FROM %s WHERE %s"
                           % (table, where))[0][0]
 
@@ -391,6 +417,7 @@ class Env:
                 self.daemon.stop()
         finally:
             self.broker.stop()
+            stop_test_postgres(self.dir, exc_type is None)
         if exc_type is None:
             shutil.rmtree(self.dir, ignore_errors=True)
         else:
@@ -415,3 +442,149 @@ def run(tests):
             print("FAIL %s: %s" % (t.__name__, e))
     print("%d passed, %d failed" % (len(tests) - failed, failed))
     sys.exit(1 if failed else 0)
+
+
+# --- the PostgreSQL backend (WT_TEST_BACKEND=postgresql) -------------------
+
+_postgres = {}          # test directory -> its pg.Postgres
+_pg_conns = {}          # database URL -> a psycopg2 connection
+
+
+def test_postgres(workdir):
+    """The private PostgreSQL of the test directory workdir, started on
+    first use: every Daemon made on that directory (a restart with a new
+    configuration, a second daemon) writes into the same database, as it
+    would into the same SQLite file."""
+    key = os.path.realpath(workdir)
+    if key not in _postgres:
+        import pg      # tests/integration/pg.py; it imports this module
+        _postgres[key] = pg.Postgres(os.path.basename(key)[:12]).start()
+        print("harness: WT_TEST_BACKEND=postgresql: the daemons of %s "
+              "write into %s" % (key, _postgres[key].url), file=sys.stderr)
+    return _postgres[key]
+
+
+def stop_test_postgres(workdir, ok):
+    """Stop the PostgreSQL test_postgres() started for workdir; its files
+    go when the test passed, and stay (with its log) when it failed."""
+    db = _postgres.pop(os.path.realpath(workdir), None)
+    if db is None:
+        return
+    con = _pg_conns.pop(db.url, None)
+    if con is not None:
+        con.close()
+    db.__exit__(None if ok else AssertionError, None, None)
+
+
+def _stop_all_postgres():
+    """At exit, the test PostgreSQL servers still running (tests that
+    remove their directory themselves, or keep it, without Env): stopped,
+    and their files removed with the test directory they belong to, kept
+    beside it."""
+    for key in list(_postgres):
+        try:
+            stop_test_postgres(key, not os.path.exists(key))
+        except Exception as e:  # noqa: BLE001 - reap_all kills it then
+            print("harness: stopping the PostgreSQL of %s: %s" % (key, e),
+                  file=sys.stderr)
+
+
+def _merge_section(text, section, lines):
+    """Put `lines` (indented "  key: value" lines) into the top-level
+    block mapping `section` of the YAML text: into it where the text has
+    one (a test's extra may), as a new section otherwise. A key may
+    appear only once in the daemon's configuration."""
+    head = re.compile(r"^%s:[ \t]*(#.*)?$" % re.escape(section), re.M)
+    m = head.search(text)
+    if m is None:
+        return text + "%s:\n%s" % (section, lines)
+    assert not re.search(r"^%s:[ \t]*\S" % re.escape(section), text,
+                         re.M), "flow-style %s: cannot merge" % section
+    return text[:m.end() + 1] + lines + text[m.end() + 1:]
+
+
+# The two SQLite functions the tests' own SQL uses, spelled for
+# PostgreSQL with the same results: round() of a double (PostgreSQL rounds
+# only numeric) and json_extract() of a member (jsonb gives back a number
+# as a number, as SQLite does).
+_PG_SPELLING = (
+    (re.compile(r"\bround\(([^()]+), (\d+)\)"), r"round((\1)::numeric, \2)"),
+    (re.compile(r"\bjson_extract\((\w+), '\$\.(\w+)'\)"),
+     r"((\1)::jsonb -> '\2')"),
+)
+
+
+def _pg_sql(sql, args):
+    """SQLite's placeholders as psycopg2's: ? as %s, ?N as %(pN)s (then
+    the arguments by name); with arguments, a literal % doubled
+    (psycopg2 formats the whole text then)."""
+    for pattern, spelling in _PG_SPELLING:
+        sql = pattern.sub(spelling, sql)
+    if not args:
+        return sql, None
+    out = []
+    quote = None
+    numbered = False
+    i = 0
+    while i < len(sql):
+        ch = sql[i]
+        i += 1
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "?":
+            m = re.match(r"\d+", sql[i:])
+            if m:
+                numbered = True
+                out.append("%%(p%s)s" % m.group(0))
+                i += m.end()
+            else:
+                out.append("%s")
+            continue
+        out.append("%%" if ch == "%" else ch)
+    if numbered:
+        return "".join(out), {"p%d" % (k + 1): v for k, v in enumerate(args)}
+    return "".join(out), tuple(args)
+
+
+def _pg_value(v):
+    """A value as sqlite3 would return it: numeric as int or float, bytea
+    as bytes."""
+    import decimal
+    if isinstance(v, decimal.Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, memoryview):
+        return v.tobytes()
+    return v
+
+
+def pg_query(store, sql, args=()):
+    """Run a test's SQL on the PostgreSQL of a daemon's store (its url and
+    password_file), read-only and autocommitted (each query sees what the
+    daemon has committed), on a connection kept per database and opened
+    again after a restart of the server."""
+    import psycopg2     # Debian: python3-psycopg2
+    q, a = _pg_sql(sql, args)
+    url = store["url"]
+    for attempt in (0, 1):
+        con = _pg_conns.get(url)
+        if con is None or con.closed:
+            password = None
+            if store.get("password_file"):
+                with open(store["password_file"]) as f:
+                    password = f.read().rstrip("\n")
+            con = psycopg2.connect(url, password=password,
+                                   connect_timeout=10)
+            con.set_session(readonly=True, autocommit=True)
+            _pg_conns[url] = con
+        try:
+            with con.cursor() as cur:
+                cur.execute(q, a)
+                rows = cur.fetchall() if cur.description else []
+            return [tuple(_pg_value(v) for v in r) for r in rows]
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            con.close()
+            if attempt:
+                raise

@@ -483,7 +483,11 @@ def test_daemon_stopped():
     assert not any(os.path.exists(f) for f in logs), os.listdir(env.dir)
     # A reader that may not write the directory (a member of the service
     # group, here nobody) reads it too.
-    if os.geteuid() == 0 and shutil.which("setpriv"):
+    if d.store.get("backend") == "postgresql":
+        print("test_daemon_stopped: on PostgreSQL, no reader as nobody: "
+              "what a reader may read is its role's (the password file, "
+              "root's here), not a database file's mode")
+    elif os.geteuid() == 0 and shutil.which("setpriv"):
         os.chmod(env.dir, 0o755)
         p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534",
                             "--clear-groups", CTL, "-c", d.conf, "report",
@@ -496,6 +500,13 @@ def test_daemon_stopped():
 
 def test_check_damaged():
     d = S["d"]
+    if d.store.get("backend") == "postgresql":
+        print("test_check_damaged: skipped on PostgreSQL: it damages the "
+              "SQLite file (its meta rows, PRAGMA application_id) with "
+              "sqlite3")
+        S["env"].__exit__(None, None, None)
+        S["env"] = None
+        return
     # The committed spool position moved past the end of its segment, as
     # a database restored beside a spool that never had those bytes.
     seg, off = [int(v) for v, in sqlite3.connect(d.db).execute(

@@ -161,7 +161,7 @@ def test_huge_masses():
         # Every absurd mass is kept and flagged.
         for table, where in (("weighings", "ticket LIKE 'BIG-%'"),
                              ("vehicle_events", "vehicle = 'V-BIG'"),
-                             ("facility_status", "1"),
+                             ("facility_status", "true"),
                              ("manifests", "manifest_no = 'HUGE-1'")):
             rows = d.query("SELECT dq_flags & 2048 FROM %s WHERE %s"
                            % (table, where))
