@@ -274,6 +274,10 @@ static const char pg_v14[] =
 	" coalesce((SELECT max(p.first_ms) FROM weighings p WHERE p.plate = p_plate\n"
 	" AND p.direction = 'in' AND p.status = 'complete' AND p.first_ms < p_first_ms\n"
 	" AND p.first_ms >= p_first_ms - 86400000), 0)) $$;\n"
+	/* The loads of a trip: wt_trip_lo() is never earlier than a day
+	 * before the ticket, said again as a bound the index on loads
+	 * (plate, ts_ms) can use: without it each ticket read every earlier
+	 * load of its plate, and called wt_trip_lo() for each. */
 	"CREATE VIEW ticket_origins_calc AS SELECT t.id AS ticket_id, t.day AS day,\n"
 	" t.facility AS facility, t.facility_kind AS facility_kind,\n"
 	" t.district AS facility_district, coalesce(t.harmless, 0) AS harmless,\n"
@@ -297,7 +301,8 @@ static const char pg_v14[] =
 	" LEFT JOIN manifests m ON m.scheme = l.scheme AND m.manifest_no = l.manifest_no\n"
 	" LEFT JOIN vehicle_events e ON l.ticket IS NULL AND e.type = 'load'\n"
 	" AND e.plate = t.plate AND e.site_district IS NOT NULL\n"
-	" AND e.ts_ms <= t.first_ms AND e.ts_ms > wt_trip_lo(t.plate, t.first_ms)\n"
+	" AND e.ts_ms <= t.first_ms AND e.ts_ms > t.first_ms - 86400000\n"
+	" AND e.ts_ms > wt_trip_lo(t.plate, t.first_ms)\n"
 	" LEFT JOIN LATERAL (SELECT sum(l2.allocated_kg) AS alloc, count(*) AS n\n"
 	" FROM reconciliation_links l2 JOIN manifests m2 ON m2.scheme = l2.scheme\n"
 	" AND m2.manifest_no = l2.manifest_no WHERE l2.facility = t.facility\n"
@@ -306,7 +311,8 @@ static const char pg_v14[] =
 	" LEFT JOIN LATERAL (SELECT count(*) AS n, count(e2.mass_kg) AS nmass,\n"
 	" sum(e2.mass_kg) AS mass FROM vehicle_events e2 WHERE e2.type = 'load'\n"
 	" AND e2.plate = t.plate AND e2.site_district IS NOT NULL\n"
-	" AND e2.ts_ms <= t.first_ms AND e2.ts_ms > wt_trip_lo(t.plate, t.first_ms)) tl\n"
+	" AND e2.ts_ms <= t.first_ms AND e2.ts_ms > t.first_ms - 86400000\n"
+	" AND e2.ts_ms > wt_trip_lo(t.plate, t.first_ms)) tl\n"
 	" ON e.site_district IS NOT NULL\n"
 	" WHERE t.status = 'complete' AND t.net_kg IS NOT NULL AND (t.dq_flags & 3584) = 0;\n"
 	"CREATE VIEW daily_collected AS SELECT day,\n"
