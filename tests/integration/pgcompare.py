@@ -1,6 +1,6 @@
 """Comparing a SQLite database with a PostgreSQL one, relation by
 relation and row by row, for the PostgreSQL tests (test_pg_write.py;
-the same rules as test_pg_schema.py's): rows sorted, floats within 1e-9
+test_pg_schema.py and the others): rows sorted, floats within 1e-9
 relative, a boolean where SQLite has 0/1 an error, blobs compared as hex.
 """
 

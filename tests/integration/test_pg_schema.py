@@ -21,6 +21,7 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 import pg  # noqa: E402
+from pgcompare import compare_rows  # noqa: E402
 
 MIGRATE = os.environ.get("WT_PG_MIGRATE", "build/tests/pg_migrate")
 
@@ -355,35 +356,6 @@ def check_relations(lite, db):
     # meta is compared by key below: untyped in SQLite, text here.
     return sorted(n for n, (k, _) in a.items() if k == "view"), \
         sorted(n for n, (k, _) in a.items() if k == "table" and n != "meta")
-
-
-def norm(v):
-    assert not isinstance(v, bool), "a boolean where SQLite has 0/1"
-    if isinstance(v, float) and v == int(v) and abs(v) < 2 ** 53:
-        return int(v)
-    return v
-
-
-def sort_key(row):
-    return [(0, "") if v is None else (1, "%.6g" % v)
-            if isinstance(v, (int, float)) else (2, v) for v in row]
-
-
-def close(x, y):
-    if isinstance(x, (int, float)) and isinstance(y, (int, float)):
-        return abs(x - y) <= 1e-9 * max(1.0, abs(x), abs(y))
-    return x == y
-
-
-def compare_rows(name, a, b):
-    a = sorted(([norm(v) for v in r] for r in a), key=sort_key)
-    b = sorted(([norm(v) for v in r] for r in b), key=sort_key)
-    if len(a) != len(b):
-        return ["%s: %d rows in SQLite, %d in PostgreSQL\n  sqlite:     %s\n"
-                "  postgresql: %s" % (name, len(a), len(b), a, b)]
-    return ["%s: row differs\n  sqlite:     %s\n  postgresql: %s"
-            % (name, x, y) for x, y in zip(a, b)
-            if len(x) != len(y) or not all(map(close, x, y))]
 
 
 def compare_all(lite, db, views, tables, stage):
