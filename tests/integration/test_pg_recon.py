@@ -24,6 +24,7 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 import pg  # noqa: E402
+import pgcompare  # noqa: E402
 import test_pg_schema as base  # noqa: E402
 from test_pg_schema import DAY, H, insert, ms  # noqa: E402
 
@@ -176,7 +177,7 @@ def same_json(a, b):
         return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(map(same_json, a, b))
-    return base.close(a, b)
+    return pgcompare.close(a, b)
 
 
 def compare_alerts(lite, db, stage):
@@ -236,7 +237,7 @@ def snapshot_pg(db):
 
 
 def same_rows(name, a, b):
-    diff = base.compare_rows(name, a, b)
+    diff = pgcompare.compare_rows(name, a, b)
     assert not diff, "\n".join(diff)
 
 
