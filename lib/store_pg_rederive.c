@@ -528,17 +528,7 @@ wb_params(struct pgp *p, const struct ev *e, int64_t id, const char *day,
 	pgp_init(p);
 	pgp_i64(p, id);
 	pgp_text(p, day);
-	pgp_text(p, w->plate);
-	pgp_text(p, w->direction);
-	pgp_real(p, w->gross_kg);
-	pgp_real(p, w->tare_kg);
-	pgp_real(p, w->net_kg);
-	pgp_i64(p, w->first_ms);
-	pgp_time(p, w->second_ms);
-	pgp_text(p, w->waste);
-	pgp_text(p, w->origin);
-	pgp_text(p, w->status);
-	pgp_text(p, w->manifest_no);
+	store_pgv_wb_figures(p, w);
 	pgp_i64(p, dq);
 	pgp_text(p, fp);
 }

@@ -27,6 +27,25 @@ wb_status_rank(const char *status)
 	return 2; /* void: final */
 }
 
+/* The sender's figures of a ticket, in the order every statement of a
+ * weighing row takes them (plate to manifest_no); store_pg_rederive.c
+ * binds the same. */
+void
+store_pgv_wb_figures(struct pgp *p, const struct ev_weighing *w)
+{
+	pgp_text(p, w->plate);
+	pgp_text(p, w->direction);
+	pgp_real(p, w->gross_kg);
+	pgp_real(p, w->tare_kg);
+	pgp_real(p, w->net_kg);
+	pgp_i64(p, w->first_ms);
+	pgp_time(p, w->second_ms);
+	pgp_text(p, w->waste);
+	pgp_text(p, w->origin);
+	pgp_text(p, w->status);
+	pgp_text(p, w->manifest_no);
+}
+
 /* What a row of a ticket carries besides the sender's figures (as in
  * store_version.c). */
 struct wb_stamp {
@@ -89,17 +108,7 @@ wb_params(struct pgp *p, const struct ev *e, const struct wb_stamp *k,
 	pgp_text(p, w->ticket);
 	pgp_text(p, k->day);
 	pgp_i64(p, ver);
-	pgp_text(p, w->plate);
-	pgp_text(p, w->direction);
-	pgp_real(p, w->gross_kg);
-	pgp_real(p, w->tare_kg);
-	pgp_real(p, w->net_kg);
-	pgp_i64(p, w->first_ms);
-	pgp_time(p, w->second_ms);
-	pgp_text(p, w->waste);
-	pgp_text(p, w->origin);
-	pgp_text(p, w->status);
-	pgp_text(p, w->manifest_no);
+	store_pgv_wb_figures(p, w);
 	pgp_i64(p, dq);
 	pgp_i64(p, mid);
 	pgp_text(p, fp);

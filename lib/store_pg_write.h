@@ -120,6 +120,7 @@ int store_pgw_binding(struct store_pgsql *s, const struct ev *e, int64_t mid,
 /* store_pg_version.c: manifests need now (milestones, updated_ms) */
 int store_pgv_weighing(struct store_pgsql *s, const struct ev *e,
     int64_t message_id, int local_offset_min, enum store_result *res);
+void store_pgv_wb_figures(struct pgp *p, const struct ev_weighing *w);
 int store_pgv_manifest_at(struct store_pgsql *s, const struct ev *e,
     int64_t message_id, int local_offset_min, int64_t now_ms,
     enum store_result *res) WT_MUST_CHECK;
