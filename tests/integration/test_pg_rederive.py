@@ -34,6 +34,7 @@ import harness  # noqa: E402
 import pg  # noqa: E402
 import pgcompare  # noqa: E402
 import test_pg_write as W  # noqa: E402
+import test_rederive  # noqa: E402
 
 # The dry run's writes are rolled back, but PostgreSQL's identities are
 # not: the reconciliation queue's rows the re-derivation adds after it
@@ -294,23 +295,7 @@ def test_rederive_parity(tmp):
 
 
 # test_rederive.py's vendor: tonnes read as kilograms (%s: the unit).
-VENDORY = """profiles:
-  - name: vendory
-    kinds:
-      - kind: weighing
-        topic: "vy/wb/{station}"
-        fields:
-          facility: {topic: station}
-          ticket: no
-          plate: plate
-          direction: {value: in}
-          gross_kg: {path: gross, unit: %s}
-          tare_kg: {path: tare, unit: %s}
-          first_ts: t1
-          second_ts: t2
-          waste: {value: msw.food}
-          status: {value: complete}
-"""
+VENDORY = test_rederive.PROFILE
 
 
 def vy_ticket(i):
